@@ -1,1 +1,8 @@
+//! Ouroboros consensus rules as pure functions: slot/epoch/UTC time, nonces, and leader
+//! election for Praos (Babbage), CPraos (Conway), TPraos (Shelley–Alonzo) and BFT.
+//! Nothing here does I/O.
 
+pub mod fixed;
+pub mod leader;
+pub mod nonce;
+pub mod time;
