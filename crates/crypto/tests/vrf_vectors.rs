@@ -1,14 +1,9 @@
 //! Every draft-03 vector in ../shared/vectors/vrf/ver03, both ways, plus rejection cases.
 
-use std::path::PathBuf;
+mod common;
 
+use common::vectors_dir;
 use slotforge_crypto::vrf::{VrfError, VrfProof, VrfPublicKey, VrfSecretKey};
-
-fn vectors_dir() -> PathBuf {
-    std::env::var_os("SLOTFORGE_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
-}
 
 struct Vector {
     name: String,

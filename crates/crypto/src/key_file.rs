@@ -1,0 +1,264 @@
+//! cardano-cli key files: JSON "text envelopes" `{type, description, cborHex}` whose payload
+//! is one CBOR value (a byte string for keys, an array for operational certificates).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use minicbor::data::Type;
+use minicbor::Decoder;
+use zeroize::Zeroizing;
+
+use crate::ed25519;
+use crate::kes::{KesPublicKey, KesSecretKey};
+use crate::opcert::OperationalCertificate;
+use crate::vrf::{VrfPublicKey, VrfSecretKey};
+
+/// The key file types slotforge reads and writes, by their envelope `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    VrfSigning,
+    VrfVerification,
+    KesSigning,
+    KesVerification,
+    ColdSigning,
+    ColdVerification,
+    GenesisDelegateSigning,
+    GenesisDelegateVerification,
+    OperationalCertificate,
+}
+
+impl KeyKind {
+    pub const ALL: [KeyKind; 9] = [
+        KeyKind::VrfSigning,
+        KeyKind::VrfVerification,
+        KeyKind::KesSigning,
+        KeyKind::KesVerification,
+        KeyKind::ColdSigning,
+        KeyKind::ColdVerification,
+        KeyKind::GenesisDelegateSigning,
+        KeyKind::GenesisDelegateVerification,
+        KeyKind::OperationalCertificate,
+    ];
+
+    /// The envelope's `type` string.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            KeyKind::VrfSigning => "VrfSigningKey_PraosVRF",
+            KeyKind::VrfVerification => "VrfVerificationKey_PraosVRF",
+            KeyKind::KesSigning => "KesSigningKey_ed25519_kes_2^6",
+            KeyKind::KesVerification => "KesVerificationKey_ed25519_kes_2^6",
+            KeyKind::ColdSigning => "StakePoolSigningKey_ed25519",
+            KeyKind::ColdVerification => "StakePoolVerificationKey_ed25519",
+            KeyKind::GenesisDelegateSigning => "GenesisDelegateSigningKey_ed25519",
+            KeyKind::GenesisDelegateVerification => "GenesisDelegateVerificationKey_ed25519",
+            KeyKind::OperationalCertificate => "NodeOperationalCertificate",
+        }
+    }
+
+    /// The description cardano-cli writes.
+    pub fn description(self) -> &'static str {
+        match self {
+            KeyKind::VrfSigning => "VRF Signing Key",
+            KeyKind::VrfVerification => "VRF Verification Key",
+            KeyKind::KesSigning => "KES Signing Key",
+            KeyKind::KesVerification => "KES Verification Key",
+            KeyKind::ColdSigning => "Stake Pool Operator Signing Key",
+            KeyKind::ColdVerification => "Stake Pool Operator Verification Key",
+            KeyKind::GenesisDelegateSigning => "Genesis delegate operator key",
+            KeyKind::GenesisDelegateVerification => "Genesis delegate operator key",
+            KeyKind::OperationalCertificate => "",
+        }
+    }
+
+    pub fn is_secret(self) -> bool {
+        matches!(self, KeyKind::VrfSigning | KeyKind::KesSigning | KeyKind::ColdSigning | KeyKind::GenesisDelegateSigning)
+    }
+
+    fn from_type_name(name: &str) -> Option<KeyKind> {
+        KeyKind::ALL.into_iter().find(|k| k.type_name() == name)
+    }
+}
+
+/// What is wrong with a key file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileProblem {
+    #[error("cannot read it: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("it is not a cardano-cli text envelope (JSON with type, description, cborHex): {0}")]
+    Json(String),
+    #[error("its type is {found:?}, expected {expected:?}")]
+    WrongType { expected: &'static str, found: String },
+    #[error("cborHex is not hexadecimal: {0}")]
+    Hex(String),
+    #[error("its CBOR is malformed: {0}")]
+    Cbor(String),
+    #[error("its key is {got} bytes, a {kind} has {expected}")]
+    WrongLength { kind: &'static str, expected: usize, got: usize },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A key file that could not be used, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct KeyFileError {
+    pub path: PathBuf,
+    pub problem: KeyFileProblem,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "cborHex")]
+    cbor_hex: String,
+}
+
+/// Parses a text envelope of the given kind and returns its CBOR payload.
+pub fn parse_envelope(text: &str, expected: KeyKind) -> Result<Zeroizing<Vec<u8>>, KeyFileProblem> {
+    let env: Envelope = serde_json::from_str(text).map_err(|e| KeyFileProblem::Json(e.to_string()))?;
+    let Envelope { kind, cbor_hex, .. } = env;
+    let hex_text = Zeroizing::new(cbor_hex);
+    if KeyKind::from_type_name(&kind) != Some(expected) {
+        return Err(KeyFileProblem::WrongType { expected: expected.type_name(), found: kind });
+    }
+    let bytes = hex::decode(hex_text.trim()).map_err(|e| KeyFileProblem::Hex(e.to_string()))?;
+    Ok(Zeroizing::new(bytes))
+}
+
+/// Decodes a CBOR payload that must be exactly one definite-length byte string.
+pub fn decode_cbor_bytes(cbor: &[u8]) -> Result<&[u8], KeyFileProblem> {
+    let mut d = Decoder::new(cbor);
+    match d.datatype().map_err(|e| KeyFileProblem::Cbor(e.to_string()))? {
+        Type::Bytes => {}
+        other => return Err(KeyFileProblem::Cbor(format!("expected a byte string, found {other}"))),
+    }
+    let bytes = d.bytes().map_err(|e| KeyFileProblem::Cbor(e.to_string()))?;
+    if d.position() != cbor.len() {
+        return Err(KeyFileProblem::Cbor(format!("{} trailing bytes", cbor.len() - d.position())));
+    }
+    Ok(bytes)
+}
+
+/// Encodes `bytes` as one CBOR byte string.
+pub fn encode_cbor_bytes(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len() + 3));
+    let n = bytes.len();
+    if n < 24 {
+        out.push(0x40 | n as u8);
+    } else if n < 256 {
+        out.extend([0x58, n as u8]);
+    } else {
+        out.extend([0x59, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(bytes);
+    out
+}
+
+fn key_bytes<'a>(cbor: &'a [u8], kind: &'static str, expected: usize) -> Result<&'a [u8], KeyFileProblem> {
+    let bytes = decode_cbor_bytes(cbor)?;
+    if bytes.len() != expected {
+        return Err(KeyFileProblem::WrongLength { kind, expected, got: bytes.len() });
+    }
+    Ok(bytes)
+}
+
+/// A warning when a secret key file can be read by group or others (Unix only).
+pub fn secret_permissions_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "{} holds a secret key but is accessible by group or others (mode {:o}); run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
+}
+
+/// Reads a key file of `kind`, parses its payload with `parse`, and warns (through
+/// `tracing`) when a secret key file is readable by others.
+pub fn read_key_file<T>(path: &Path, kind: KeyKind, parse: impl FnOnce(&[u8]) -> Result<T, KeyFileProblem>) -> Result<T, KeyFileError> {
+    let err = |problem| KeyFileError { path: path.to_path_buf(), problem };
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| err(e.into()))?);
+    if kind.is_secret() {
+        if let Some(w) = secret_permissions_warning(path) {
+            tracing::warn!("{w}");
+        }
+    }
+    let cbor = parse_envelope(&text, kind).map_err(err)?;
+    parse(&cbor).map_err(err)
+}
+
+/// Renders a text envelope as cardano-cli does.
+pub fn render_envelope(kind: KeyKind, cbor: &[u8]) -> Zeroizing<String> {
+    let env = serde_json::json!({
+        "type": kind.type_name(),
+        "description": kind.description(),
+        "cborHex": hex::encode(cbor),
+    });
+    Zeroizing::new(serde_json::to_string_pretty(&env).unwrap_or_default() + "\n")
+}
+
+/// Writes a text envelope; secret keys are created with mode 0600 and never overwrite.
+pub fn write_key_file(path: &Path, kind: KeyKind, cbor: &[u8]) -> Result<(), KeyFileError> {
+    let err = |e: std::io::Error| KeyFileError { path: path.to_path_buf(), problem: e.into() };
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if kind.is_secret() { 0o600 } else { 0o644 });
+    }
+    let mut f = opts.open(path).map_err(err)?;
+    f.write_all(render_envelope(kind, cbor).as_bytes()).map_err(err)?;
+    f.sync_all().map_err(err)
+}
+
+pub fn parse_vrf_signing_key(cbor: &[u8]) -> Result<VrfSecretKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "VRF signing key", crate::vrf::SECRET_KEY_LEN)?;
+    VrfSecretKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
+}
+
+pub fn parse_vrf_verification_key(cbor: &[u8]) -> Result<VrfPublicKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "VRF verification key", crate::vrf::PUBLIC_KEY_LEN)?;
+    VrfPublicKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
+}
+
+/// A KES key file holds the key as generated: at period 0.
+pub fn parse_kes_signing_key(cbor: &[u8]) -> Result<KesSecretKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "KES signing key", crate::kes::SIGNING_KEY_LEN)?;
+    KesSecretKey::from_bytes(b, 0).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
+}
+
+pub fn parse_kes_verification_key(cbor: &[u8]) -> Result<KesPublicKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "KES verification key", crate::kes::VERIFICATION_KEY_LEN)?;
+    KesPublicKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
+}
+
+pub fn parse_ed25519_signing_key(cbor: &[u8]) -> Result<ed25519::SigningKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "Ed25519 signing key", ed25519::SECRET_KEY_LENGTH)?;
+    let mut seed = Zeroizing::new([0u8; 32]);
+    seed.copy_from_slice(b);
+    Ok(ed25519::SigningKey::from_bytes(&seed))
+}
+
+pub fn parse_ed25519_verification_key(cbor: &[u8]) -> Result<ed25519::VerifyingKey, KeyFileProblem> {
+    let b = key_bytes(cbor, "Ed25519 verification key", ed25519::PUBLIC_KEY_LENGTH)?;
+    let arr: [u8; 32] = b.try_into().map_err(|_| KeyFileProblem::Invalid("length".into()))?;
+    ed25519::VerifyingKey::from_bytes(&arr).map_err(|e| KeyFileProblem::Invalid(format!("not a valid Ed25519 public key: {e}")))
+}
+
+pub fn parse_opcert(cbor: &[u8]) -> Result<OperationalCertificate, KeyFileProblem> {
+    OperationalCertificate::from_cbor(cbor).map_err(|e| KeyFileProblem::Cbor(e.to_string()))
+}
