@@ -1,1 +1,77 @@
-fn main() {}
+//! `slotforge`: block production for Ouroboros chains.
+
+mod leaderlog;
+mod ratio;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "slotforge", version, about = "Block production for Ouroboros chains (Praos as Cardano runs it, and BFT)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute a pool's leader schedule for one epoch (cncli-compatible JSON).
+    Leaderlog(leaderlog::LeaderlogArgs),
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLOTFORGE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).without_time().init();
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+}
+
+fn error_json(message: &str) -> serde_json::Value {
+    serde_json::json!({ "status": "error", "errorMessage": message })
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                e.exit();
+            }
+            // leaderlog speaks JSON unless asked for a table, even about its usage.
+            let args: Vec<String> = std::env::args().collect();
+            let wants_table = args.windows(2).any(|w| w[0] == "--format" && w[1] == "table") || args.iter().any(|a| a == "--format=table");
+            if args.iter().any(|a| a == "leaderlog") && !wants_table {
+                print_json(&error_json(&e.kind().to_string()));
+            }
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Leaderlog(args) => match leaderlog::run(&args) {
+            Ok(log) => {
+                match args.format {
+                    leaderlog::OutputFormat::Json => print_json(&log),
+                    leaderlog::OutputFormat::Table => print!("{}", leaderlog::render_table(&log)),
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let message = format!("{e:#}");
+                if args.format == leaderlog::OutputFormat::Json {
+                    print_json(&error_json(&message));
+                }
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}

@@ -5,4 +5,5 @@
 pub mod fixed;
 pub mod leader;
 pub mod nonce;
+pub mod schedule;
 pub mod time;

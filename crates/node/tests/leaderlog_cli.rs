@@ -1,0 +1,118 @@
+//! `slotforge leaderlog` as a user runs it: the real binary, real key files.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn slotforge() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_slotforge"))
+}
+
+fn vectors() -> PathBuf {
+    std::env::var_os("SLOTFORGE_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
+}
+
+const NONCE: &str = "3fac34ac3d7d1ac6c976ba68b1509b1ee3aafdbf6de96e10789e488e13e16bd7";
+
+fn custom_args(key: &str) -> Vec<String> {
+    [
+        "leaderlog", "--vrf-skey", key, "--epoch-nonce", NONCE, "--pool-stake", "1", "--active-stake", "10",
+        "--system-start", "2024-01-01T00:00:00Z", "--slot-length", "1", "--epoch-length", "2000", "--first-slot", "4000",
+        "--active-slot-coeff", "1/2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn key() -> String {
+    vectors().join("forging/vrf.skey").display().to_string()
+}
+
+#[test]
+fn json_schedule_in_cncli_shape() {
+    let out = slotforge().args(custom_args(&key())).arg("--tz").arg("Europe/Berlin").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["epoch"], 2);
+    assert_eq!(v["consensus"], "praos");
+    let slots = v["assignedSlots"].as_array().unwrap();
+    assert_eq!(v["epochSlots"].as_u64().unwrap() as usize, slots.len());
+    // σ = 0.1, f = 1/2: p ≈ 6.7 %, so about 134 of 2000 slots; far from 0 and from all.
+    assert!((60..260).contains(&slots.len()), "{}", slots.len());
+    let mut last = 0;
+    for (i, s) in slots.iter().enumerate() {
+        assert_eq!(s["no"], i as u64 + 1);
+        let slot = s["slot"].as_u64().unwrap();
+        assert!(slot > last && (4000..6000).contains(&slot));
+        assert_eq!(s["slotInEpoch"].as_u64().unwrap(), slot - 4000);
+        assert!(s["at"].as_str().unwrap().ends_with("+01:00"), "Berlin in winter");
+        last = slot;
+    }
+    // Field order follows cncli.
+    let keys = ["status", "epoch", "epochNonce", "consensus", "epochSlots", "epochSlotsIdeal", "maxPerformance", "poolId", "sigma", "activeStake", "totalActiveStake", "d", "f", "assignedSlots"];
+    let positions: Vec<usize> = keys.iter().map(|k| text.find(&format!("\"{k}\"")).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "field order");
+    // The same schedule from one thread, and as a table.
+    let single = slotforge().args(custom_args(&key())).args(["--threads", "1", "--tz", "Europe/Berlin"]).output().unwrap();
+    assert_eq!(single.stdout, text.as_bytes());
+    let table = slotforge().args(custom_args(&key())).args(["--format", "table"]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains(&format!("assigned {} slots", slots.len())), "{table}");
+}
+
+#[test]
+fn errors_are_clear_and_json() {
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (custom_args("/nonexistent/vrf.skey"), "/nonexistent/vrf.skey: cannot read it"),
+        (custom_args(&vectors().join("forging/kes.skey").display().to_string()), "expected \"VrfSigningKey_PraosVRF\""),
+        ({ let mut a = custom_args(&key()); a[4] = "abcd".into(); a }, "--epoch-nonce"),
+        ({ let mut a = custom_args(&key()); a[6] = "11".into(); a }, "exceeds the total active stake"),
+        ({ let mut a = custom_args(&key()); a.extend(["--tz".into(), "Mars/Olympus".into()]); a }, "IANA"),
+        ({ let mut a = custom_args(&key()); a.extend(["--consensus".into(), "tpraos".into()]); a }, "--d"),
+        ({ let mut a = custom_args(&key()); a.extend(["--d".into(), "3/2".into(), "--consensus".into(), "tpraos".into()]); a }, "between 0 and 1"),
+        ({ let mut a = custom_args(&key()); let n = a.len(); a[n - 1] = "0".into(); a }, "active slot coefficient"),
+        ({ let mut a = custom_args(&key()); a.extend(["--pool-id".into(), "nope".into()]); a }, "--pool-id"),
+    ];
+    for (args, needle) in cases {
+        let out = slotforge().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(v["status"], "error");
+        let msg = v["errorMessage"].as_str().unwrap();
+        assert!(msg.contains(needle), "{needle:?} not in {msg:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(needle));
+    }
+    // Usage errors: exit 2, still JSON.
+    let out = slotforge().args(["leaderlog", "--pool-stake", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "error");
+    let out = slotforge().args(["leaderlog", "--vrf-skey", &key(), "--epoch-nonce", NONCE, "--pool-stake", "1", "--active-stake", "2", "--network", "mainnet", "--epoch", "100"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Byron"));
+}
+
+#[test]
+fn mainnet_tpraos_epoch_211_skips_overlay_slots() {
+    let out = slotforge()
+        .args(["leaderlog", "--vrf-skey", &key(), "--network", "mainnet", "--epoch", "211", "--epoch-nonce", NONCE])
+        .args(["--pool-stake", "75284250207839", "--active-stake", "10177811974823000", "--d", "9/10"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["consensus"], "tpraos");
+    assert_eq!(v["d"], 0.9);
+    for s in v["assignedSlots"].as_array().unwrap() {
+        let within = s["slotInEpoch"].as_u64().unwrap();
+        assert!(!slotforge_overlay(within), "slot {within} is an overlay slot");
+    }
+}
+
+/// ⌈s·9/10⌉ < ⌈(s+1)·9/10⌉, written out independently of the library.
+fn slotforge_overlay(s: u64) -> bool {
+    (s * 9).div_ceil(10) < ((s + 1) * 9).div_ceil(10)
+}
