@@ -3,8 +3,8 @@
 //! curve25519-dalek keeps its field type private, so the map to the curve is computed on
 //! fiat-crypto's formally verified field code and handed to dalek as an encoded point.
 
-use fiat_crypto::curve25519_64 as fiat;
 use fiat::{fiat_25519_loose_field_element as Loose, fiat_25519_tight_field_element as Tight};
+use fiat_crypto::curve25519_64 as fiat;
 
 /// An element of GF(2^255 - 19) in fiat-crypto's tight (carried) representation.
 #[derive(Clone, Copy)]

@@ -22,7 +22,11 @@ pub const MAX_PERIODS: u32 = 64;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KesError {
     #[error("KES {what} must be {expected} bytes, got {got}")]
-    WrongLength { what: &'static str, expected: usize, got: usize },
+    WrongLength {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("KES period {0} is outside 0..{MAX_PERIODS}")]
     PeriodOutOfRange(u32),
     #[error("the KES key is at period {current} and cannot go back to {requested}")]
@@ -56,7 +60,11 @@ impl KesSecretKey {
     /// its period; a freshly generated key is at period 0).
     pub fn from_bytes(bytes: &[u8], period: u32) -> Result<Self, KesError> {
         if bytes.len() != SIGNING_KEY_LEN {
-            return Err(KesError::WrongLength { what: "signing key", expected: SIGNING_KEY_LEN, got: bytes.len() });
+            return Err(KesError::WrongLength {
+                what: "signing key",
+                expected: SIGNING_KEY_LEN,
+                got: bytes.len(),
+            });
         }
         if period >= MAX_PERIODS {
             return Err(KesError::PeriodOutOfRange(period));
@@ -121,7 +129,10 @@ impl KesSecretKey {
         }
         let current = self.period();
         if period < current {
-            return Err(KesError::PeriodInThePast { current, requested: period });
+            return Err(KesError::PeriodInThePast {
+                current,
+                requested: period,
+            });
         }
         while self.period() < period {
             self.evolve()?;
@@ -186,6 +197,7 @@ impl KesSignature {
         }
         let sig = Sum6KesSig::from_bytes(&self.0).map_err(|e| KesError::Verification(e.to_string()))?;
         let pk = PallasPk::from_bytes(&pk.0).map_err(|e| KesError::Verification(e.to_string()))?;
-        sig.verify(period, &pk, msg).map_err(|e| KesError::Verification(e.to_string()))
+        sig.verify(period, &pk, msg)
+            .map_err(|e| KesError::Verification(e.to_string()))
     }
 }

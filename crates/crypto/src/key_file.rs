@@ -72,7 +72,10 @@ impl KeyKind {
     }
 
     pub fn is_secret(self) -> bool {
-        matches!(self, KeyKind::VrfSigning | KeyKind::KesSigning | KeyKind::ColdSigning | KeyKind::GenesisDelegateSigning)
+        matches!(
+            self,
+            KeyKind::VrfSigning | KeyKind::KesSigning | KeyKind::ColdSigning | KeyKind::GenesisDelegateSigning
+        )
     }
 
     fn from_type_name(name: &str) -> Option<KeyKind> {
@@ -94,7 +97,11 @@ pub enum KeyFileProblem {
     #[error("its CBOR is malformed: {0}")]
     Cbor(String),
     #[error("its key is {got} bytes, a {kind} has {expected}")]
-    WrongLength { kind: &'static str, expected: usize, got: usize },
+    WrongLength {
+        kind: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -123,7 +130,10 @@ pub fn parse_envelope(text: &str, expected: KeyKind) -> Result<Zeroizing<Vec<u8>
     let Envelope { kind, cbor_hex, .. } = env;
     let hex_text = Zeroizing::new(cbor_hex);
     if KeyKind::from_type_name(&kind) != Some(expected) {
-        return Err(KeyFileProblem::WrongType { expected: expected.type_name(), found: kind });
+        return Err(KeyFileProblem::WrongType {
+            expected: expected.type_name(),
+            found: kind,
+        });
     }
     let bytes = hex::decode(hex_text.trim()).map_err(|e| KeyFileProblem::Hex(e.to_string()))?;
     Ok(Zeroizing::new(bytes))
@@ -138,7 +148,10 @@ pub fn decode_cbor_bytes(cbor: &[u8]) -> Result<&[u8], KeyFileProblem> {
     }
     let bytes = d.bytes().map_err(|e| KeyFileProblem::Cbor(e.to_string()))?;
     if d.position() != cbor.len() {
-        return Err(KeyFileProblem::Cbor(format!("{} trailing bytes", cbor.len() - d.position())));
+        return Err(KeyFileProblem::Cbor(format!(
+            "{} trailing bytes",
+            cbor.len() - d.position()
+        )));
     }
     Ok(bytes)
 }
@@ -161,7 +174,11 @@ pub fn encode_cbor_bytes(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
 fn key_bytes<'a>(cbor: &'a [u8], kind: &'static str, expected: usize) -> Result<&'a [u8], KeyFileProblem> {
     let bytes = decode_cbor_bytes(cbor)?;
     if bytes.len() != expected {
-        return Err(KeyFileProblem::WrongLength { kind, expected, got: bytes.len() });
+        return Err(KeyFileProblem::WrongLength {
+            kind,
+            expected,
+            got: bytes.len(),
+        });
     }
     Ok(bytes)
 }
@@ -188,8 +205,15 @@ pub fn secret_permissions_warning(path: &Path) -> Option<String> {
 
 /// Reads a key file of `kind`, parses its payload with `parse`, and warns (through
 /// `tracing`) when a secret key file is readable by others.
-pub fn read_key_file<T>(path: &Path, kind: KeyKind, parse: impl FnOnce(&[u8]) -> Result<T, KeyFileProblem>) -> Result<T, KeyFileError> {
-    let err = |problem| KeyFileError { path: path.to_path_buf(), problem };
+pub fn read_key_file<T>(
+    path: &Path,
+    kind: KeyKind,
+    parse: impl FnOnce(&[u8]) -> Result<T, KeyFileProblem>,
+) -> Result<T, KeyFileError> {
+    let err = |problem| KeyFileError {
+        path: path.to_path_buf(),
+        problem,
+    };
     let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| err(e.into()))?);
     if kind.is_secret() {
         if let Some(w) = secret_permissions_warning(path) {
@@ -212,7 +236,10 @@ pub fn render_envelope(kind: KeyKind, cbor: &[u8]) -> Zeroizing<String> {
 
 /// Writes a text envelope; secret keys are created with mode 0600 and never overwrite.
 pub fn write_key_file(path: &Path, kind: KeyKind, cbor: &[u8]) -> Result<(), KeyFileError> {
-    let err = |e: std::io::Error| KeyFileError { path: path.to_path_buf(), problem: e.into() };
+    let err = |e: std::io::Error| KeyFileError {
+        path: path.to_path_buf(),
+        problem: e.into(),
+    };
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -256,7 +283,8 @@ pub fn parse_ed25519_signing_key(cbor: &[u8]) -> Result<ed25519::SigningKey, Key
 pub fn parse_ed25519_verification_key(cbor: &[u8]) -> Result<ed25519::VerifyingKey, KeyFileProblem> {
     let b = key_bytes(cbor, "Ed25519 verification key", ed25519::PUBLIC_KEY_LENGTH)?;
     let arr: [u8; 32] = b.try_into().map_err(|_| KeyFileProblem::Invalid("length".into()))?;
-    ed25519::VerifyingKey::from_bytes(&arr).map_err(|e| KeyFileProblem::Invalid(format!("not a valid Ed25519 public key: {e}")))
+    ed25519::VerifyingKey::from_bytes(&arr)
+        .map_err(|e| KeyFileProblem::Invalid(format!("not a valid Ed25519 public key: {e}")))
 }
 
 pub fn parse_opcert(cbor: &[u8]) -> Result<OperationalCertificate, KeyFileProblem> {

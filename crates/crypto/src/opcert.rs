@@ -33,7 +33,8 @@ fn cbor_err(e: impl std::fmt::Display) -> OpCertError {
 
 fn fixed<const N: usize>(d: &mut Decoder<'_>, what: &str) -> Result<[u8; N], OpCertError> {
     let b = d.bytes().map_err(cbor_err)?;
-    b.try_into().map_err(|_| OpCertError::Cbor(format!("{what} must be {N} bytes, got {}", b.len())))
+    b.try_into()
+        .map_err(|_| OpCertError::Cbor(format!("{what} must be {N} bytes, got {}", b.len())))
 }
 
 fn expect_array(d: &mut Decoder<'_>, n: u64) -> Result<(), OpCertError> {
@@ -56,15 +57,24 @@ impl OperationalCertificate {
 
     /// Issues a certificate: the cold key signs the hot key for `kes_period` onwards.
     pub fn issue(cold: &SigningKey, hot_vkey: KesPublicKey, sequence_number: u64, kes_period: u64) -> Self {
-        let sigma = cold.sign(&Self::signable_bytes(&hot_vkey, sequence_number, kes_period)).to_bytes();
-        OperationalCertificate { hot_vkey, sequence_number, kes_period, sigma, cold_vkey: cold.verifying_key().to_bytes() }
+        let sigma = cold
+            .sign(&Self::signable_bytes(&hot_vkey, sequence_number, kes_period))
+            .to_bytes();
+        OperationalCertificate {
+            hot_vkey,
+            sequence_number,
+            kes_period,
+            sigma,
+            cold_vkey: cold.verifying_key().to_bytes(),
+        }
     }
 
     /// Checks the cold key's signature.
     pub fn verify(&self) -> Result<(), OpCertError> {
         let cold = VerifyingKey::from_bytes(&self.cold_vkey).map_err(|_| OpCertError::ColdKey)?;
         let msg = Self::signable_bytes(&self.hot_vkey, self.sequence_number, self.kes_period);
-        cold.verify(&msg, &Signature::from_bytes(&self.sigma)).map_err(|_| OpCertError::Signature)
+        cold.verify(&msg, &Signature::from_bytes(&self.sigma))
+            .map_err(|_| OpCertError::Signature)
     }
 
     /// Decodes cardano-cli's `[[hot_vkey, n, period, sigma], cold_vkey]`, rejecting anything
@@ -79,9 +89,18 @@ impl OperationalCertificate {
         let sigma = fixed::<64>(&mut d, "signature")?;
         let cold_vkey = fixed::<32>(&mut d, "cold key")?;
         if d.position() != bytes.len() {
-            return Err(OpCertError::Cbor(format!("{} trailing bytes", bytes.len() - d.position())));
+            return Err(OpCertError::Cbor(format!(
+                "{} trailing bytes",
+                bytes.len() - d.position()
+            )));
         }
-        Ok(OperationalCertificate { hot_vkey, sequence_number, kes_period, sigma, cold_vkey })
+        Ok(OperationalCertificate {
+            hot_vkey,
+            sequence_number,
+            kes_period,
+            sigma,
+            cold_vkey,
+        })
     }
 
     pub fn to_cbor(&self) -> Vec<u8> {

@@ -32,7 +32,11 @@ pub const SECRET_KEY_LEN: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VrfError {
     #[error("VRF {what} must be {expected} bytes, got {got}")]
-    WrongLength { what: &'static str, expected: usize, got: usize },
+    WrongLength {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("VRF public key is not a canonical encoding of a curve point")]
     InvalidPublicKey,
     #[error("VRF public key has small order")]
@@ -51,7 +55,11 @@ fn check_len(what: &'static str, bytes: &[u8], expected: usize) -> Result<(), Vr
     if bytes.len() == expected {
         Ok(())
     } else {
-        Err(VrfError::WrongLength { what, expected, got: bytes.len() })
+        Err(VrfError::WrongLength {
+            what,
+            expected,
+            got: bytes.len(),
+        })
     }
 }
 
@@ -150,7 +158,9 @@ impl VrfPublicKey {
     /// The point, if the key is a canonical encoding of a point that is not of small order
     /// (libsodium's checks in `crypto_vrf_ietfdraft03_verify`).
     fn point(&self) -> Result<EdwardsPoint, VrfError> {
-        let p = CompressedEdwardsY(self.0).decompress().ok_or(VrfError::InvalidPublicKey)?;
+        let p = CompressedEdwardsY(self.0)
+            .decompress()
+            .ok_or(VrfError::InvalidPublicKey)?;
         if p.is_small_order() {
             return Err(VrfError::SmallOrderPublicKey);
         }
@@ -164,7 +174,9 @@ impl VrfPublicKey {
     pub fn verify(&self, alpha: &[u8], proof: &VrfProof) -> Result<VrfOutput, VrfError> {
         let y = self.point()?;
         let (gamma, c, s) = proof.decode()?;
-        let h = hash_to_curve(&self.0, &[alpha]).pop().ok_or(VrfError::VerificationFailed)?;
+        let h = hash_to_curve(&self.0, &[alpha])
+            .pop()
+            .ok_or(VrfError::VerificationFailed)?;
         // U = s·B − c·Y, V = s·H − c·Gamma
         let u = EdwardsPoint::vartime_double_scalar_mul_basepoint(&-c, &y, &s);
         let v = EdwardsPoint::vartime_multiscalar_mul([s, -c], [h, gamma]);
@@ -286,7 +298,10 @@ impl VrfSecretKey {
             .iter()
             .map(|h| self.scalar_times_cofactor * h)
             .collect();
-        EdwardsPoint::compress_batch_alloc(&points).iter().map(gamma_to_output).collect()
+        EdwardsPoint::compress_batch_alloc(&points)
+            .iter()
+            .map(gamma_to_output)
+            .collect()
     }
 }
 
@@ -320,8 +335,8 @@ fn hash_to_curve<A: AsRef<[u8]>>(pk: &[u8; 32], alphas: &[A]) -> Vec<EdwardsPoin
         let r = Fe::from_bytes(&r);
         let r2 = r.square();
         let d = Fe::ONE.add(r2).add(r2); // 1 + 2r²
-        // u1 = −A/d:        y1 = (u1−1)/(u1+1) = (A+d)/(A−d)
-        // u2 = A(1−d)/d:    y2 = (A(1−d)−d)/(A(1−d)+d)
+                                         // u1 = −A/d:        y1 = (u1−1)/(u1+1) = (A+d)/(A−d)
+                                         // u2 = A(1−d)/d:    y2 = (A(1−d)−d)/(A(1−d)+d)
         let t = a.sub(a.mul(d));
         numerators.extend([a.add(d), t.sub(d)]);
         denominators.extend([a.sub(d), t.add(d)]);

@@ -46,8 +46,17 @@ fn evolution_erases_and_ends() {
     let leaf0: Vec<u8> = sk.to_bytes()[..32].to_vec();
     sk.evolve().unwrap();
     let after = sk.to_bytes();
-    assert!(!after.windows(32).any(|w| w == &leaf0[..]), "period 0's leaf secret is gone");
-    assert_eq!(sk.evolve_to(0), Err(KesError::PeriodInThePast { current: 1, requested: 0 }));
+    assert!(
+        !after.windows(32).any(|w| w == &leaf0[..]),
+        "period 0's leaf secret is gone"
+    );
+    assert_eq!(
+        sk.evolve_to(0),
+        Err(KesError::PeriodInThePast {
+            current: 1,
+            requested: 0
+        })
+    );
     assert_eq!(sk.evolve_to(MAX_PERIODS), Err(KesError::PeriodOutOfRange(MAX_PERIODS)));
     sk.evolve_to(MAX_PERIODS - 1).unwrap();
     let pk = sk.public_key();
@@ -57,9 +66,18 @@ fn evolution_erases_and_ends() {
 
 #[test]
 fn bad_lengths_are_errors() {
-    assert!(matches!(KesSecretKey::from_bytes(&[0; 607], 0), Err(KesError::WrongLength { .. })));
-    assert!(matches!(KesSecretKey::from_bytes(&[0; 608], 64), Err(KesError::PeriodOutOfRange(64))));
-    assert!(matches!(KesSignature::from_bytes(&[0; 447]), Err(KesError::WrongLength { .. })));
+    assert!(matches!(
+        KesSecretKey::from_bytes(&[0; 607], 0),
+        Err(KesError::WrongLength { .. })
+    ));
+    assert!(matches!(
+        KesSecretKey::from_bytes(&[0; 608], 64),
+        Err(KesError::PeriodOutOfRange(64))
+    ));
+    assert!(matches!(
+        KesSignature::from_bytes(&[0; 447]),
+        Err(KesError::WrongLength { .. })
+    ));
 }
 
 /// The smaller and the compact compositions, straight from pallas, against the same vectors.
@@ -74,13 +92,19 @@ fn sum1_and_compact_sum6() {
     let mut buf = vec![0u8; Sum6CompactKes::SIZE + 4];
     let mut seed = *SEED;
     let (mut sk, pk) = Sum6CompactKes::keygen(&mut buf, &mut seed);
-    assert_eq!(&sk.as_bytes()[..Sum6CompactKes::SIZE], &read_vector("kes/compactkey6.bin")[..]);
+    assert_eq!(
+        &sk.as_bytes()[..Sum6CompactKes::SIZE],
+        &read_vector("kes/compactkey6.bin")[..]
+    );
     let sig = sk.sign(MESSAGE);
     assert_eq!(&sig.to_bytes()[..], &read_vector("kes/compactkey6Sig.bin")[..]);
     for _ in 0..5 {
         sk.update().unwrap();
     }
-    assert_eq!(&sk.as_bytes()[..Sum6CompactKes::SIZE], &read_vector("kes/compactkey6update5.bin")[..]);
+    assert_eq!(
+        &sk.as_bytes()[..Sum6CompactKes::SIZE],
+        &read_vector("kes/compactkey6update5.bin")[..]
+    );
     let theirs = Sum6CompactKesSig::from_bytes(&read_vector("kes/compactkey6Sig5.bin")).unwrap();
     theirs.verify(5, &pk, MESSAGE).unwrap();
 }

@@ -13,10 +13,30 @@ fn forging(name: &str) -> PathBuf {
 
 #[test]
 fn forging_samples_belong_together() {
-    let vrf = key_file::read_key_file(&forging("vrf.skey"), KeyKind::VrfSigning, key_file::parse_vrf_signing_key).unwrap();
-    let kes = key_file::read_key_file(&forging("kes.skey"), KeyKind::KesSigning, key_file::parse_kes_signing_key).unwrap();
-    let cold = key_file::read_key_file(&forging("cold.skey"), KeyKind::ColdSigning, key_file::parse_ed25519_signing_key).unwrap();
-    let cert = key_file::read_key_file(&forging("node.cert"), KeyKind::OperationalCertificate, key_file::parse_opcert).unwrap();
+    let vrf = key_file::read_key_file(
+        &forging("vrf.skey"),
+        KeyKind::VrfSigning,
+        key_file::parse_vrf_signing_key,
+    )
+    .unwrap();
+    let kes = key_file::read_key_file(
+        &forging("kes.skey"),
+        KeyKind::KesSigning,
+        key_file::parse_kes_signing_key,
+    )
+    .unwrap();
+    let cold = key_file::read_key_file(
+        &forging("cold.skey"),
+        KeyKind::ColdSigning,
+        key_file::parse_ed25519_signing_key,
+    )
+    .unwrap();
+    let cert = key_file::read_key_file(
+        &forging("node.cert"),
+        KeyKind::OperationalCertificate,
+        key_file::parse_opcert,
+    )
+    .unwrap();
     assert_eq!(kes.period(), 0);
     assert_eq!(cert.hot_vkey, kes.public_key(), "node.cert certifies kes.skey");
     assert_eq!(cert.cold_vkey, cold.verifying_key().to_bytes(), "issued by cold.skey");
@@ -36,7 +56,12 @@ fn write_then_read_roundtrip_with_private_mode() {
     let dir = tempfile::tempdir().unwrap();
     let vrf = slotforge_crypto::vrf::VrfSecretKey::from_seed(&[5; 32]);
     let path = dir.path().join("vrf.skey");
-    key_file::write_key_file(&path, KeyKind::VrfSigning, &key_file::encode_cbor_bytes(&vrf.to_bytes()[..])).unwrap();
+    key_file::write_key_file(
+        &path,
+        KeyKind::VrfSigning,
+        &key_file::encode_cbor_bytes(&vrf.to_bytes()[..]),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -56,9 +81,14 @@ fn problem_of(content: &str, kind: KeyKind) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("key.skey");
     std::fs::write(&path, content).unwrap();
-    let err = key_file::read_key_file(&path, kind, key_file::parse_vrf_signing_key).map(|_| ()).unwrap_err();
+    let err = key_file::read_key_file(&path, kind, key_file::parse_vrf_signing_key)
+        .map(|_| ())
+        .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with(&path.display().to_string()), "the error names the file: {msg}");
+    assert!(
+        msg.starts_with(&path.display().to_string()),
+        "the error names the file: {msg}"
+    );
     msg
 }
 
@@ -80,10 +110,19 @@ fn clear_errors() {
     assert!(problem_of(&envelope(vrf_type, &trailing), KeyKind::VrfSigning).contains("trailing"));
     let mismatched = format!("5840{}", "11".repeat(64));
     assert!(problem_of(&envelope(vrf_type, &mismatched), KeyKind::VrfSigning).contains("does not match"));
-    let missing = key_file::read_key_file(&PathBuf::from("/nonexistent/vrf.skey"), KeyKind::VrfSigning, key_file::parse_vrf_signing_key);
+    let missing = key_file::read_key_file(
+        &PathBuf::from("/nonexistent/vrf.skey"),
+        KeyKind::VrfSigning,
+        key_file::parse_vrf_signing_key,
+    );
     assert!(matches!(missing.unwrap_err().problem, KeyFileProblem::Io(_)));
     // Operational certificates: wrong shapes.
-    for bad in ["80", "8284", "9f8284ff", &format!("82845820{}0000584000{}", "00".repeat(32), "00".repeat(32))] {
+    for bad in [
+        "80",
+        "8284",
+        "9f8284ff",
+        &format!("82845820{}0000584000{}", "00".repeat(32), "00".repeat(32)),
+    ] {
         let cbor = hex::decode(bad).unwrap();
         assert!(key_file::parse_opcert(&cbor).is_err(), "{bad}");
     }

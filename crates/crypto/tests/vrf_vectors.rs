@@ -26,7 +26,11 @@ fn load() -> Vec<Vector> {
                 .find_map(|l| l.strip_prefix(&format!("{k}: ")))
                 .unwrap_or_else(|| panic!("{}: no {k}", path.display()))
                 .trim();
-            if v == "empty" { Vec::new() } else { hex::decode(v).unwrap() }
+            if v == "empty" {
+                Vec::new()
+            } else {
+                hex::decode(v).unwrap()
+            }
         };
         out.push(Vector {
             name: path.file_name().unwrap().to_string_lossy().into_owned(),
@@ -50,12 +54,24 @@ fn all_38_vectors_prove_and_verify() {
         assert_eq!(sk.public_key().as_bytes()[..], v.pk[..], "{}: public key", v.name);
         let proof = sk.prove(&v.alpha);
         assert_eq!(proof.as_bytes()[..], v.pi[..], "{}: proof", v.name);
-        assert_eq!(sk.output(&v.alpha).as_bytes()[..], v.beta[..], "{}: output-only", v.name);
+        assert_eq!(
+            sk.output(&v.alpha).as_bytes()[..],
+            v.beta[..],
+            "{}: output-only",
+            v.name
+        );
         let theirs = VrfProof::from_bytes(&v.pi).unwrap();
         let pk = VrfPublicKey::from_bytes(&v.pk).unwrap();
-        let beta = pk.verify(&v.alpha, &theirs).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        let beta = pk
+            .verify(&v.alpha, &theirs)
+            .unwrap_or_else(|e| panic!("{}: {e}", v.name));
         assert_eq!(beta.as_bytes()[..], v.beta[..], "{}: verify output", v.name);
-        assert_eq!(theirs.to_output().unwrap().as_bytes()[..], v.beta[..], "{}: proof_to_hash", v.name);
+        assert_eq!(
+            theirs.to_output().unwrap().as_bytes()[..],
+            v.beta[..],
+            "{}: proof_to_hash",
+            v.name
+        );
     }
     let alphas: Vec<&[u8]> = vectors.iter().map(|v| v.alpha.as_slice()).collect();
     let sk = VrfSecretKey::from_seed(&vectors[0].sk);
@@ -138,9 +154,18 @@ fn rejections() {
     let nc_identity = VrfPublicKey::from_bytes(&nc_identity).unwrap();
     assert!(nc_identity.verify(&v.alpha, &proof).is_err());
     // lengths
-    assert!(matches!(VrfProof::from_bytes(&[0; 79]), Err(VrfError::WrongLength { .. })));
-    assert!(matches!(VrfPublicKey::from_bytes(&[0; 33]), Err(VrfError::WrongLength { .. })));
-    assert!(matches!(VrfSecretKey::from_bytes(&[0; 63]), Err(VrfError::WrongLength { .. })));
+    assert!(matches!(
+        VrfProof::from_bytes(&[0; 79]),
+        Err(VrfError::WrongLength { .. })
+    ));
+    assert!(matches!(
+        VrfPublicKey::from_bytes(&[0; 33]),
+        Err(VrfError::WrongLength { .. })
+    ));
+    assert!(matches!(
+        VrfSecretKey::from_bytes(&[0; 63]),
+        Err(VrfError::WrongLength { .. })
+    ));
     let mut mismatched = [0u8; 64];
     mismatched[..32].copy_from_slice(&v.sk);
     assert_eq!(VrfSecretKey::from_bytes(&mismatched).err(), Some(VrfError::KeyMismatch));

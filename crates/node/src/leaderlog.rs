@@ -52,8 +52,10 @@ impl From<Consensus> for VrfVariant {
 
 /// Computes the slots a pool leads in an epoch.
 #[derive(Debug, Args)]
-#[command(after_help = "Time is given by --network with --epoch, by --shelley-genesis with --epoch, \
-or by the custom set --system-start, --slot-length, --epoch-length and --first-slot.")]
+#[command(
+    after_help = "Time is given by --network with --epoch, by --shelley-genesis with --epoch, \
+or by the custom set --system-start, --slot-length, --epoch-length and --first-slot."
+)]
 pub struct LeaderlogArgs {
     /// The pool's VRF signing key (cardano-cli VrfSigningKey_PraosVRF).
     #[arg(long, value_name = "FILE")]
@@ -155,7 +157,8 @@ pub struct Plan {
 
 fn validate_pool_id(id: &str) -> Result<()> {
     let hex_ok = id.len() == 56 && id.chars().all(|c| c.is_ascii_hexdigit());
-    let bech_ok = id.starts_with("pool1") && id.len() > 10 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let bech_ok =
+        id.starts_with("pool1") && id.len() > 10 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if hex_ok || bech_ok {
         Ok(())
     } else {
@@ -169,7 +172,12 @@ impl LeaderlogArgs {
         if let Some(id) = &self.pool_id {
             validate_pool_id(id)?;
         }
-        let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| anyhow!("--tz {:?} is not an IANA time zone name (like UTC or Europe/Berlin)", self.tz))?;
+        let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
+            anyhow!(
+                "--tz {:?} is not an IANA time zone name (like UTC or Europe/Berlin)",
+                self.tz
+            )
+        })?;
         let nonce = Nonce::from_hex(&self.epoch_nonce).context("--epoch-nonce")?;
 
         let (history, epoch, default_variant, default_f) = if let Some(net) = self.network {
@@ -180,7 +188,10 @@ impl LeaderlogArgs {
             })?;
             let epoch = self.epoch.ok_or_else(|| anyhow!("--network needs --epoch"))?;
             let variant = match preset.era_of_epoch(epoch) {
-                Era::Byron => bail!("epoch {epoch} of {} is in the Byron era, which has no stake-based leader election", preset.name),
+                Era::Byron => bail!(
+                    "epoch {epoch} of {} is in the Byron era, which has no stake-based leader election",
+                    preset.name
+                ),
                 Era::Shelley | Era::Allegra | Era::Mary | Era::Alonzo => VrfVariant::TPraos,
                 Era::Babbage => VrfVariant::Praos,
                 Era::Conway => VrfVariant::CPraos,
@@ -190,12 +201,19 @@ impl LeaderlogArgs {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             let genesis = ShelleyGenesis::from_json(&text).with_context(|| path.display().to_string())?;
             let epoch = self.epoch.ok_or_else(|| anyhow!("--shelley-genesis needs --epoch"))?;
-            let f = parse_ratio(&genesis.active_slots_coeff.to_string()).map_err(|e| anyhow!("{}: activeSlotsCoeff: {e}", path.display()))?;
-            (genesis.era_history().with_context(|| path.display().to_string())?, epoch, VrfVariant::Praos, f)
+            let f = parse_ratio(&genesis.active_slots_coeff.to_string())
+                .map_err(|e| anyhow!("{}: activeSlotsCoeff: {e}", path.display()))?;
+            (
+                genesis.era_history().with_context(|| path.display().to_string())?,
+                epoch,
+                VrfVariant::Praos,
+                f,
+            )
         } else if let Some(start) = &self.system_start {
-            let start = DateTime::parse_from_rfc3339(start).map_err(|e| anyhow!("--system-start {start:?}: {e} (expected RFC 3339, like 2024-01-01T00:00:00Z)"))?;
+            let start = DateTime::parse_from_rfc3339(start)
+                .map_err(|e| anyhow!("--system-start {start:?}: {e} (expected RFC 3339, like 2024-01-01T00:00:00Z)"))?;
             let slot_length = self.slot_length.unwrap_or_default();
-            if !(slot_length >= 0.001 && slot_length <= 86_400.0) {
+            if !(0.001..=86_400.0).contains(&slot_length) {
                 bail!("--slot-length must be between 0.001 and 86400 seconds");
             }
             let epoch_length = self.epoch_length.unwrap_or_default();
@@ -205,8 +223,15 @@ impl LeaderlogArgs {
             }
             let epoch = self.epoch.unwrap_or(first_slot / epoch_length);
             let slot_ms = (slot_length * 1000.0).round() as u64;
-            let first_ms = (first_slot as i128 * slot_ms as i128 + start.timestamp_millis() as i128).try_into().map_err(|_| anyhow!("--first-slot is too far in the future"))?;
-            (EraHistory::anchored(epoch, first_slot, first_ms, slot_ms, epoch_length)?, epoch, VrfVariant::Praos, (1, 20))
+            let first_ms = (first_slot as i128 * slot_ms as i128 + start.timestamp_millis() as i128)
+                .try_into()
+                .map_err(|_| anyhow!("--first-slot is too far in the future"))?;
+            (
+                EraHistory::anchored(epoch, first_slot, first_ms, slot_ms, epoch_length)?,
+                epoch,
+                VrfVariant::Praos,
+                (1, 20),
+            )
         } else {
             bail!("say which chain: --network NAME --epoch E, --shelley-genesis FILE --epoch E, or --system-start/--slot-length/--epoch-length/--first-slot");
         };
@@ -225,13 +250,23 @@ impl LeaderlogArgs {
                 }
                 (n, dd)
             }
-            (None, VrfVariant::TPraos) => bail!("tpraos epochs need the decentralisation parameter: pass --d (like --d 9/10)"),
+            (None, VrfVariant::TPraos) => {
+                bail!("tpraos epochs need the decentralisation parameter: pass --d (like --d 9/10)")
+            }
             (None, _) => (0, 1),
         };
         let threshold = LeaderThreshold::new(self.pool_stake, self.active_stake, f.clone())?;
         let (first_slot, epoch_length) = history.epoch_bounds(epoch)?;
         Ok(Plan {
-            leadership: EpochLeadership { epoch, first_slot, epoch_length, nonce, variant, threshold, decentralisation },
+            leadership: EpochLeadership {
+                epoch,
+                first_slot,
+                epoch_length,
+                nonce,
+                variant,
+                threshold,
+                decentralisation,
+            },
             history,
             f,
             tz,
@@ -288,7 +323,11 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
             at: plan.history.slot_start(w.slot).with_timezone(&plan.tz).to_rfc3339(),
         })
         .collect();
-    let d = if l.variant == VrfVariant::TPraos { l.decentralisation.0 as f64 / l.decentralisation.1 as f64 } else { 0.0 };
+    let d = if l.variant == VrfVariant::TPraos {
+        l.decentralisation.0 as f64 / l.decentralisation.1 as f64
+    } else {
+        0.0
+    };
     Ok(LeaderLog {
         status: "ok",
         epoch: l.epoch,
@@ -296,7 +335,11 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
         consensus: l.variant.name(),
         epoch_slots: assigned_slots.len(),
         epoch_slots_ideal: round2(ideal),
-        max_performance: if ideal > 0.0 { round2(assigned_slots.len() as f64 / ideal * 100.0) } else { 0.0 },
+        max_performance: if ideal > 0.0 {
+            round2(assigned_slots.len() as f64 / ideal * 100.0)
+        } else {
+            0.0
+        },
         pool_id: args.pool_id.clone(),
         sigma: l.threshold.sigma(),
         active_stake: args.pool_stake,
@@ -311,11 +354,22 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
 pub fn render_table(log: &LeaderLog) -> String {
     let mut out = format!(
         "epoch {} ({}), nonce {}\nsigma {:.10}  f {}  d {}\nassigned {} slots, ideal {:.2}, max performance {:.2}%\n\n",
-        log.epoch, log.consensus, log.epoch_nonce, log.sigma, log.f, log.d, log.epoch_slots, log.epoch_slots_ideal, log.max_performance
+        log.epoch,
+        log.consensus,
+        log.epoch_nonce,
+        log.sigma,
+        log.f,
+        log.d,
+        log.epoch_slots,
+        log.epoch_slots_ideal,
+        log.max_performance
     );
     out.push_str(&format!("{:>4}  {:>12}  {:>10}  {}\n", "no", "slot", "in epoch", "at"));
     for s in &log.assigned_slots {
-        out.push_str(&format!("{:>4}  {:>12}  {:>10}  {}\n", s.no, s.slot, s.slot_in_epoch, s.at));
+        out.push_str(&format!(
+            "{:>4}  {:>12}  {:>10}  {}\n",
+            s.no, s.slot, s.slot_in_epoch, s.at
+        ));
     }
     out
 }

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "slotforge", version, about = "Block production for Ouroboros chains (Praos as Cardano runs it, and BFT)")]
+#[command(
+    name = "slotforge",
+    version,
+    about = "Block production for Ouroboros chains (Praos as Cardano runs it, and BFT)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,8 +26,14 @@ enum Command {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SLOTFORGE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).without_time().init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLOTFORGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
 }
 
 fn print_json(value: &impl serde::Serialize) {
@@ -42,12 +52,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 e.exit();
             }
             // leaderlog speaks JSON unless asked for a table, even about its usage.
             let args: Vec<String> = std::env::args().collect();
-            let wants_table = args.windows(2).any(|w| w[0] == "--format" && w[1] == "table") || args.iter().any(|a| a == "--format=table");
+            let wants_table = args.windows(2).any(|w| w[0] == "--format" && w[1] == "table")
+                || args.iter().any(|a| a == "--format=table");
             if args.iter().any(|a| a == "leaderlog") && !wants_table {
                 print_json(&error_json(&e.kind().to_string()));
             }

@@ -13,13 +13,27 @@ pub fn parse_ratio(s: &str) -> Result<(u64, u64), String> {
         return Ok((n, d));
     }
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty() || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) || frac.len() > 18 {
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+        || frac.len() > 18
+    {
         return Err(bad());
     }
     let den = 10u64.pow(frac.len() as u32);
-    let int: u64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad())? };
-    let frac_v: u64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
-    let num = int.checked_mul(den).and_then(|v| v.checked_add(frac_v)).ok_or_else(bad)?;
+    let int: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let frac_v: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| bad())?
+    };
+    let num = int
+        .checked_mul(den)
+        .and_then(|v| v.checked_add(frac_v))
+        .ok_or_else(bad)?;
     Ok((num, den))
 }
 
@@ -33,7 +47,16 @@ mod tests {
         assert_eq!(parse_ratio("0.05"), Ok((5, 100)));
         assert_eq!(parse_ratio("1"), Ok((1, 1)));
         assert_eq!(parse_ratio(".5"), Ok((5, 10)));
-        for bad in ["", ".", "1/0", "a", "-1", "1e3", "0.1234567890123456789", "99999999999999999999"] {
+        for bad in [
+            "",
+            ".",
+            "1/0",
+            "a",
+            "-1",
+            "1e3",
+            "0.1234567890123456789",
+            "99999999999999999999",
+        ] {
             assert!(parse_ratio(bad).is_err(), "{bad}");
         }
     }

@@ -17,9 +17,25 @@ const NONCE: &str = "3fac34ac3d7d1ac6c976ba68b1509b1ee3aafdbf6de96e10789e488e13e
 
 fn custom_args(key: &str) -> Vec<String> {
     [
-        "leaderlog", "--vrf-skey", key, "--epoch-nonce", NONCE, "--pool-stake", "1", "--active-stake", "10",
-        "--system-start", "2024-01-01T00:00:00Z", "--slot-length", "1", "--epoch-length", "2000", "--first-slot", "4000",
-        "--active-slot-coeff", "1/2",
+        "leaderlog",
+        "--vrf-skey",
+        key,
+        "--epoch-nonce",
+        NONCE,
+        "--pool-stake",
+        "1",
+        "--active-stake",
+        "10",
+        "--system-start",
+        "2024-01-01T00:00:00Z",
+        "--slot-length",
+        "1",
+        "--epoch-length",
+        "2000",
+        "--first-slot",
+        "4000",
+        "--active-slot-coeff",
+        "1/2",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -32,7 +48,12 @@ fn key() -> String {
 
 #[test]
 fn json_schedule_in_cncli_shape() {
-    let out = slotforge().args(custom_args(&key())).arg("--tz").arg("Europe/Berlin").output().unwrap();
+    let out = slotforge()
+        .args(custom_args(&key()))
+        .arg("--tz")
+        .arg("Europe/Berlin")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -53,13 +74,36 @@ fn json_schedule_in_cncli_shape() {
         last = slot;
     }
     // Field order follows cncli.
-    let keys = ["status", "epoch", "epochNonce", "consensus", "epochSlots", "epochSlotsIdeal", "maxPerformance", "poolId", "sigma", "activeStake", "totalActiveStake", "d", "f", "assignedSlots"];
+    let keys = [
+        "status",
+        "epoch",
+        "epochNonce",
+        "consensus",
+        "epochSlots",
+        "epochSlotsIdeal",
+        "maxPerformance",
+        "poolId",
+        "sigma",
+        "activeStake",
+        "totalActiveStake",
+        "d",
+        "f",
+        "assignedSlots",
+    ];
     let positions: Vec<usize> = keys.iter().map(|k| text.find(&format!("\"{k}\"")).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "field order");
     // The same schedule from one thread, and as a table.
-    let single = slotforge().args(custom_args(&key())).args(["--threads", "1", "--tz", "Europe/Berlin"]).output().unwrap();
+    let single = slotforge()
+        .args(custom_args(&key()))
+        .args(["--threads", "1", "--tz", "Europe/Berlin"])
+        .output()
+        .unwrap();
     assert_eq!(single.stdout, text.as_bytes());
-    let table = slotforge().args(custom_args(&key())).args(["--format", "table"]).output().unwrap();
+    let table = slotforge()
+        .args(custom_args(&key()))
+        .args(["--format", "table"])
+        .output()
+        .unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains(&format!("assigned {} slots", slots.len())), "{table}");
 }
@@ -67,15 +111,71 @@ fn json_schedule_in_cncli_shape() {
 #[test]
 fn errors_are_clear_and_json() {
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (custom_args("/nonexistent/vrf.skey"), "/nonexistent/vrf.skey: cannot read it"),
-        (custom_args(&vectors().join("forging/kes.skey").display().to_string()), "expected \"VrfSigningKey_PraosVRF\""),
-        ({ let mut a = custom_args(&key()); a[4] = "abcd".into(); a }, "--epoch-nonce"),
-        ({ let mut a = custom_args(&key()); a[6] = "11".into(); a }, "exceeds the total active stake"),
-        ({ let mut a = custom_args(&key()); a.extend(["--tz".into(), "Mars/Olympus".into()]); a }, "IANA"),
-        ({ let mut a = custom_args(&key()); a.extend(["--consensus".into(), "tpraos".into()]); a }, "--d"),
-        ({ let mut a = custom_args(&key()); a.extend(["--d".into(), "3/2".into(), "--consensus".into(), "tpraos".into()]); a }, "between 0 and 1"),
-        ({ let mut a = custom_args(&key()); let n = a.len(); a[n - 1] = "0".into(); a }, "active slot coefficient"),
-        ({ let mut a = custom_args(&key()); a.extend(["--pool-id".into(), "nope".into()]); a }, "--pool-id"),
+        (
+            custom_args("/nonexistent/vrf.skey"),
+            "/nonexistent/vrf.skey: cannot read it",
+        ),
+        (
+            custom_args(&vectors().join("forging/kes.skey").display().to_string()),
+            "expected \"VrfSigningKey_PraosVRF\"",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a[4] = "abcd".into();
+                a
+            },
+            "--epoch-nonce",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a[6] = "11".into();
+                a
+            },
+            "exceeds the total active stake",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a.extend(["--tz".into(), "Mars/Olympus".into()]);
+                a
+            },
+            "IANA",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a.extend(["--consensus".into(), "tpraos".into()]);
+                a
+            },
+            "--d",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a.extend(["--d".into(), "3/2".into(), "--consensus".into(), "tpraos".into()]);
+                a
+            },
+            "between 0 and 1",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                let n = a.len();
+                a[n - 1] = "0".into();
+                a
+            },
+            "active slot coefficient",
+        ),
+        (
+            {
+                let mut a = custom_args(&key());
+                a.extend(["--pool-id".into(), "nope".into()]);
+                a
+            },
+            "--pool-id",
+        ),
     ];
     for (args, needle) in cases {
         let out = slotforge().args(&args).output().unwrap();
@@ -91,15 +191,49 @@ fn errors_are_clear_and_json() {
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "error");
-    let out = slotforge().args(["leaderlog", "--vrf-skey", &key(), "--epoch-nonce", NONCE, "--pool-stake", "1", "--active-stake", "2", "--network", "mainnet", "--epoch", "100"]).output().unwrap();
+    let out = slotforge()
+        .args([
+            "leaderlog",
+            "--vrf-skey",
+            &key(),
+            "--epoch-nonce",
+            NONCE,
+            "--pool-stake",
+            "1",
+            "--active-stake",
+            "2",
+            "--network",
+            "mainnet",
+            "--epoch",
+            "100",
+        ])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Byron"));
 }
 
 #[test]
 fn mainnet_tpraos_epoch_211_skips_overlay_slots() {
     let out = slotforge()
-        .args(["leaderlog", "--vrf-skey", &key(), "--network", "mainnet", "--epoch", "211", "--epoch-nonce", NONCE])
-        .args(["--pool-stake", "75284250207839", "--active-stake", "10177811974823000", "--d", "9/10"])
+        .args([
+            "leaderlog",
+            "--vrf-skey",
+            &key(),
+            "--network",
+            "mainnet",
+            "--epoch",
+            "211",
+            "--epoch-nonce",
+            NONCE,
+        ])
+        .args([
+            "--pool-stake",
+            "75284250207839",
+            "--active-stake",
+            "10177811974823000",
+            "--d",
+            "9/10",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

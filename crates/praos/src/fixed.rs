@@ -65,7 +65,11 @@ impl FixedPoint {
     /// `ceiling`.
     fn ceiling(&self) -> BigInt {
         let (q, r) = self.0.div_mod_floor(resolution());
-        if r.is_zero() { q } else { q + 1 }
+        if r.is_zero() {
+            q
+        } else {
+            q + 1
+        }
     }
 }
 
@@ -78,7 +82,7 @@ fn ipow_nonneg(x: &FixedPoint, n: u64) -> FixedPoint {
     if n == 0 {
         return FixedPoint::one();
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let y = ipow_nonneg(x, n / 2);
         y.mul(&y)
     } else {
@@ -226,7 +230,6 @@ pub fn taylor_exp_cmp(bound: u32, cmp: &FixedPoint, x: &FixedPoint) -> ExpCmp {
     }
     ExpCmp::MaxReached
 }
-
 
 #[cfg(test)]
 mod tests {

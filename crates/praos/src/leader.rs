@@ -47,15 +47,16 @@ impl VrfVariant {
 
     /// TPraos only: the VRF input of the block's nonce proof.
     pub fn tpraos_nonce_input(slot: u64, epoch_nonce: &Nonce) -> [u8; 32] {
-        xor(blake2b256(&[&slot.to_be_bytes(), epoch_nonce.as_bytes()]), seed_bytes(TPRAOS_SEED_NONCE))
+        xor(
+            blake2b256(&[&slot.to_be_bytes(), epoch_nonce.as_bytes()]),
+            seed_bytes(TPRAOS_SEED_NONCE),
+        )
     }
 
     /// The leader value compared against the stake threshold, as a big-endian natural.
     pub fn leader_value(self, output: &VrfOutput) -> LeaderValue {
         match self {
-            VrfVariant::Praos | VrfVariant::CPraos => {
-                LeaderValue::Praos(blake2b256(&[b"L", output.as_bytes()]))
-            }
+            VrfVariant::Praos | VrfVariant::CPraos => LeaderValue::Praos(blake2b256(&[b"L", output.as_bytes()])),
             VrfVariant::TPraos => LeaderValue::TPraos(*output.as_bytes()),
         }
     }
@@ -140,7 +141,11 @@ impl ActiveSlotCoeff {
             let one_minus_f = FixedPoint::one().sub(&FixedPoint::from_ratio(&num.into(), &den.into()));
             fixed::ln(&one_minus_f)
         };
-        Ok(ActiveSlotCoeff { num, den, ln_one_minus_f })
+        Ok(ActiveSlotCoeff {
+            num,
+            den,
+            ln_one_minus_f,
+        })
     }
 
     pub fn value(&self) -> f64 {
@@ -170,12 +175,19 @@ impl LeaderThreshold {
             return Err(LeaderParamsError::ZeroTotalStake);
         }
         if pool_stake > total_stake {
-            return Err(LeaderParamsError::StakeAboveTotal { pool: pool_stake, total: total_stake });
+            return Err(LeaderParamsError::StakeAboveTotal {
+                pool: pool_stake,
+                total: total_stake,
+            });
         }
         let sigma_fp = FixedPoint::from_ratio(&pool_stake.into(), &total_stake.into());
         let x = sigma_fp.neg().mul(&f.ln_one_minus_f);
         let sigma = pool_stake as f64 / total_stake as f64;
-        let phi = if f.is_one() { 1.0 } else { -(sigma * (-f.value()).ln_1p()).exp_m1() };
+        let phi = if f.is_one() {
+            1.0
+        } else {
+            -(sigma * (-f.value()).ln_1p()).exp_m1()
+        };
         Ok(LeaderThreshold { f, x, phi, sigma })
     }
 

@@ -102,7 +102,14 @@ impl NonceState {
     /// Applies a block: its VRF nonce value (see [`crate::leader::VrfVariant::nonce_value`])
     /// evolves η_v; η_c follows unless the slot is inside the stabilisation window
     /// (`slot + window >= first slot of the next epoch`); the block's previous hash is kept.
-    pub fn on_block(&mut self, slot: u64, first_slot_next_epoch: u64, stability_window: u64, vrf_nonce: [u8; 32], prev_hash: Option<[u8; 32]>) {
+    pub fn on_block(
+        &mut self,
+        slot: u64,
+        first_slot_next_epoch: u64,
+        stability_window: u64,
+        vrf_nonce: [u8; 32],
+        prev_hash: Option<[u8; 32]>,
+    ) {
         self.evolving = self.evolving.combine(Nonce::Hash(vrf_nonce));
         if slot.saturating_add(stability_window) < first_slot_next_epoch {
             self.candidate = self.evolving;

@@ -39,7 +39,8 @@ impl EpochLeadership {
     }
 
     fn is_overlay(&self, slot: u64) -> bool {
-        self.variant == VrfVariant::TPraos && is_overlay_slot(slot - self.first_slot, self.decentralisation.0, self.decentralisation.1)
+        self.variant == VrfVariant::TPraos
+            && is_overlay_slot(slot - self.first_slot, self.decentralisation.0, self.decentralisation.1)
     }
 
     /// The won slots in `slots` (clamped to the epoch), in slot order, computing VRF outputs
@@ -50,10 +51,17 @@ impl EpochLeadership {
         let candidates: Vec<u64> = slots.filter(|s| !self.is_overlay(*s)).collect();
         let mut won = Vec::new();
         for chunk in candidates.chunks(BATCH) {
-            let inputs: Vec<[u8; 32]> = chunk.iter().map(|s| self.variant.leader_input(*s, &self.nonce)).collect();
+            let inputs: Vec<[u8; 32]> = chunk
+                .iter()
+                .map(|s| self.variant.leader_input(*s, &self.nonce))
+                .collect();
             for (slot, output) in chunk.iter().zip(key.output_batch(&inputs)) {
                 if self.threshold.is_leader(&self.variant.leader_value(&output)) {
-                    won.push(WonSlot { slot: *slot, slot_in_epoch: slot - self.first_slot, output });
+                    won.push(WonSlot {
+                        slot: *slot,
+                        slot_in_epoch: slot - self.first_slot,
+                        output,
+                    });
                 }
             }
         }
@@ -67,7 +75,9 @@ impl EpochLeadership {
             return false;
         }
         let proof = key.prove(&self.variant.leader_input(slot, &self.nonce));
-        proof.to_output().is_ok_and(|out| self.threshold.is_leader(&self.variant.leader_value(&out)))
+        proof
+            .to_output()
+            .is_ok_and(|out| self.threshold.is_leader(&self.variant.leader_value(&out)))
     }
 
     /// The expected number of won slots, σ · f · (1 − d) · slots (cncli's `epochSlotsIdeal`).
@@ -101,7 +111,11 @@ mod tests {
     #[test]
     fn scan_agrees_with_full_proofs_and_is_ordered() {
         let key = VrfSecretKey::from_seed(&[1; 32]);
-        for (variant, d) in [(VrfVariant::Praos, (0, 1)), (VrfVariant::TPraos, (1, 2)), (VrfVariant::CPraos, (0, 1))] {
+        for (variant, d) in [
+            (VrfVariant::Praos, (0, 1)),
+            (VrfVariant::TPraos, (1, 2)),
+            (VrfVariant::CPraos, (0, 1)),
+        ] {
             let p = params(variant, d);
             let won = p.scan(&key, p.slots());
             let reference: Vec<u64> = p.slots().filter(|s| p.is_won_with_proof(&key, *s)).collect();

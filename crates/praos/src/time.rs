@@ -65,7 +65,11 @@ pub struct NetworkPreset {
 
 impl NetworkPreset {
     pub fn era_of_epoch(&self, epoch: u64) -> Era {
-        self.era_starts.iter().rev().find(|(e, _)| epoch >= *e).map_or(Era::Byron, |(_, era)| *era)
+        self.era_starts
+            .iter()
+            .rev()
+            .find(|(e, _)| epoch >= *e)
+            .map_or(Era::Byron, |(_, era)| *era)
     }
 
     pub fn by_name(name: &str) -> Result<Self, TimeError> {
@@ -79,7 +83,13 @@ impl NetworkPreset {
 
     /// Byron and Shelley-family eras with a Byron prefix of `byron_epochs` 21,600-slot epochs.
     fn with_byron_prefix(system_start: i64, byron_epochs: u64, shelley_epoch_length: u64) -> EraHistory {
-        let byron = EraParams { start_epoch: 0, start_slot: 0, start_unix_ms: system_start * 1000, slot_length_ms: 20_000, epoch_length: 21_600 };
+        let byron = EraParams {
+            start_epoch: 0,
+            start_slot: 0,
+            start_unix_ms: system_start * 1000,
+            slot_length_ms: 20_000,
+            epoch_length: 21_600,
+        };
         let shelley_slot = byron_epochs * 21_600;
         let shelley = EraParams {
             start_epoch: byron_epochs,
@@ -88,7 +98,14 @@ impl NetworkPreset {
             slot_length_ms: 1000,
             epoch_length: shelley_epoch_length,
         };
-        let eras = if byron_epochs == 0 { vec![EraParams { start_unix_ms: system_start * 1000, ..shelley }] } else { vec![byron, shelley] };
+        let eras = if byron_epochs == 0 {
+            vec![EraParams {
+                start_unix_ms: system_start * 1000,
+                ..shelley
+            }]
+        } else {
+            vec![byron, shelley]
+        };
         EraHistory { eras }
     }
 
@@ -97,7 +114,15 @@ impl NetworkPreset {
         NetworkPreset {
             name: "mainnet",
             history: Self::with_byron_prefix(1_506_203_091, 208, 432_000), // 2017-09-23T21:44:51Z
-            era_starts: vec![(0, Byron), (208, Shelley), (236, Allegra), (251, Mary), (290, Alonzo), (365, Babbage), (507, Conway)],
+            era_starts: vec![
+                (0, Byron),
+                (208, Shelley),
+                (236, Allegra),
+                (251, Mary),
+                (290, Alonzo),
+                (365, Babbage),
+                (507, Conway),
+            ],
             active_slot_coeff: (1, 20),
             security_param: 2160,
         }
@@ -108,7 +133,15 @@ impl NetworkPreset {
         NetworkPreset {
             name: "preprod",
             history: Self::with_byron_prefix(1_654_041_600, 4, 432_000), // 2022-06-01T00:00:00Z
-            era_starts: vec![(0, Byron), (4, Shelley), (5, Allegra), (6, Mary), (7, Alonzo), (12, Babbage), (163, Conway)],
+            era_starts: vec![
+                (0, Byron),
+                (4, Shelley),
+                (5, Allegra),
+                (6, Mary),
+                (7, Alonzo),
+                (12, Babbage),
+                (163, Conway),
+            ],
             active_slot_coeff: (1, 20),
             security_param: 2160,
         }
@@ -146,10 +179,17 @@ impl ShelleyGenesis {
     pub fn era_history(&self) -> Result<EraHistory, TimeError> {
         let start = DateTime::parse_from_rfc3339(&self.system_start)
             .map_err(|e| TimeError::Genesis(format!("systemStart {:?}: {e}", self.system_start)))?;
-        if !(self.slot_length > 0.0 && self.slot_length < 1e6) {
-            return Err(TimeError::Genesis(format!("slotLength {} out of range", self.slot_length)));
+        if !(0.001..=1e6).contains(&self.slot_length) {
+            return Err(TimeError::Genesis(format!(
+                "slotLength {} out of range",
+                self.slot_length
+            )));
         }
-        EraHistory::single(start.timestamp_millis(), (self.slot_length * 1000.0).round() as u64, self.epoch_length)
+        EraHistory::single(
+            start.timestamp_millis(),
+            (self.slot_length * 1000.0).round() as u64,
+            self.epoch_length,
+        )
     }
 }
 
@@ -168,7 +208,10 @@ impl EraHistory {
             let epochs = b.start_epoch.checked_sub(a.start_epoch).ok_or(TimeError::EraOrder)?;
             let slots = epochs.checked_mul(a.epoch_length).ok_or(TimeError::EraOrder)?;
             let ms = slots as i128 * a.slot_length_ms as i128;
-            if epochs == 0 || a.start_slot + slots != b.start_slot || a.start_unix_ms as i128 + ms != b.start_unix_ms as i128 {
+            if epochs == 0
+                || a.start_slot + slots != b.start_slot
+                || a.start_unix_ms as i128 + ms != b.start_unix_ms as i128
+            {
                 return Err(TimeError::EraOrder);
             }
         }
@@ -177,21 +220,47 @@ impl EraHistory {
 
     /// One era from slot 0 and epoch 0: custom devnets.
     pub fn single(system_start_ms: i64, slot_length_ms: u64, epoch_length: u64) -> Result<Self, TimeError> {
-        Self::new(vec![EraParams { start_epoch: 0, start_slot: 0, start_unix_ms: system_start_ms, slot_length_ms, epoch_length }])
+        Self::new(vec![EraParams {
+            start_epoch: 0,
+            start_slot: 0,
+            start_unix_ms: system_start_ms,
+            slot_length_ms,
+            epoch_length,
+        }])
     }
 
     /// A history whose (only) era starts at `first_slot` with epoch `epoch` (for custom
     /// parameters given as "this epoch starts at that slot").
-    pub fn anchored(epoch: u64, first_slot: u64, start_ms: i64, slot_length_ms: u64, epoch_length: u64) -> Result<Self, TimeError> {
-        Self::new(vec![EraParams { start_epoch: epoch, start_slot: first_slot, start_unix_ms: start_ms, slot_length_ms, epoch_length }])
+    pub fn anchored(
+        epoch: u64,
+        first_slot: u64,
+        start_ms: i64,
+        slot_length_ms: u64,
+        epoch_length: u64,
+    ) -> Result<Self, TimeError> {
+        Self::new(vec![EraParams {
+            start_epoch: epoch,
+            start_slot: first_slot,
+            start_unix_ms: start_ms,
+            slot_length_ms,
+            epoch_length,
+        }])
     }
 
     fn era_of_epoch(&self, epoch: u64) -> &EraParams {
-        self.eras.iter().rev().find(|e| epoch >= e.start_epoch).unwrap_or(&self.eras[0])
+        self.eras
+            .iter()
+            .rev()
+            .find(|e| epoch >= e.start_epoch)
+            .unwrap_or(&self.eras[0])
     }
 
     fn era_of_slot(&self, slot: u64) -> &EraParams {
-        self.eras.iter().rev().find(|e| slot >= e.start_slot).unwrap_or(&self.eras[0])
+        self.eras
+            .iter()
+            .rev()
+            .find(|e| slot >= e.start_slot)
+            .unwrap_or(&self.eras[0])
     }
 
     /// The first slot of an epoch and the epoch's length in slots.
@@ -217,13 +286,20 @@ impl EraHistory {
         let era = self.era_of_slot(slot);
         let ms = era.start_unix_ms as i128 + (slot.saturating_sub(era.start_slot) as i128) * era.slot_length_ms as i128;
         let ms = ms.clamp(i64::MIN as i128 / 2, 8_000_000_000_000_000) as i64; // chrono's range
-        Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+        Utc.timestamp_millis_opt(ms)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// The slot in progress at `t`.
     pub fn slot_at(&self, t: DateTime<Utc>) -> Result<u64, TimeError> {
         let ms = t.timestamp_millis();
-        let era = self.eras.iter().rev().find(|e| ms >= e.start_unix_ms).ok_or(TimeError::BeforeStart(t))?;
+        let era = self
+            .eras
+            .iter()
+            .rev()
+            .find(|e| ms >= e.start_unix_ms)
+            .ok_or(TimeError::BeforeStart(t))?;
         Ok(era.start_slot + ((ms - era.start_unix_ms) as u64) / era.slot_length_ms)
     }
 
@@ -280,7 +356,10 @@ mod tests {
         assert_eq!(EraHistory::single(0, 0, 10), Err(TimeError::ZeroLength));
         assert_eq!(EraHistory::new(vec![]), Err(TimeError::Empty));
         assert!(h.slot_at(Utc.timestamp_opt(0, 0).unwrap()).is_err());
-        assert_eq!(EraHistory::single(0, 1000, 10).unwrap().epoch_bounds(u64::MAX), Err(TimeError::Overflow(u64::MAX)));
+        assert_eq!(
+            EraHistory::single(0, 1000, 10).unwrap().epoch_bounds(u64::MAX),
+            Err(TimeError::Overflow(u64::MAX))
+        );
     }
 
     proptest! {

@@ -34,13 +34,18 @@ fn vrf_fields(cbor: &[u8]) -> ShelleyHeaderVrf {
     d.skip().unwrap(); // prev hash
     d.skip().unwrap(); // issuer vkey
     let vrf_vkey = d.bytes().unwrap().to_vec();
-    let mut cert = |d: &mut Decoder| {
+    let cert = |d: &mut Decoder| {
         d.array().unwrap();
         (d.bytes().unwrap().to_vec(), d.bytes().unwrap().to_vec())
     };
     let nonce_vrf = cert(&mut d);
     let leader_vrf = cert(&mut d);
-    ShelleyHeaderVrf { slot, vrf_vkey, nonce_vrf, leader_vrf }
+    ShelleyHeaderVrf {
+        slot,
+        vrf_vkey,
+        nonce_vrf,
+        leader_vrf,
+    }
 }
 
 fn ratio(s: &str) -> (u64, u64) {
@@ -50,7 +55,8 @@ fn ratio(s: &str) -> (u64, u64) {
 
 #[test]
 fn mainnet_headers_win_their_slots() {
-    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(vectors().join("mainnet/headers.json")).unwrap()).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors().join("mainnet/headers.json")).unwrap()).unwrap();
     let history = NetworkPreset::mainnet().history;
     let mut checked = 0;
     for h in meta["headers"].as_array().unwrap() {
@@ -59,19 +65,31 @@ fn mainnet_headers_win_their_slots() {
         let v = vrf_fields(&cbor);
         assert_eq!(v.slot, h["slot"].as_u64().unwrap());
         let (epoch, in_epoch) = history.slot_to_epoch(v.slot);
-        assert_eq!((epoch, in_epoch), (h["epoch"].as_u64().unwrap(), h["slot_in_epoch"].as_u64().unwrap()));
+        assert_eq!(
+            (epoch, in_epoch),
+            (h["epoch"].as_u64().unwrap(), h["slot_in_epoch"].as_u64().unwrap())
+        );
         let nonce = Nonce::from_hex(h["epoch_nonce"].as_str().unwrap()).unwrap();
         let pk = VrfPublicKey::from_bytes(&v.vrf_vkey).unwrap();
 
         // Both proofs verify for their TPraos inputs, and the outputs they carry are theirs.
         let leader_in = VrfVariant::TPraos.leader_input(v.slot, &nonce);
-        let out = pk.verify(&leader_in, &VrfProof::from_bytes(&v.leader_vrf.1).unwrap()).unwrap();
+        let out = pk
+            .verify(&leader_in, &VrfProof::from_bytes(&v.leader_vrf.1).unwrap())
+            .unwrap();
         assert_eq!(&out.as_bytes()[..], &v.leader_vrf.0[..]);
         let nonce_in = VrfVariant::tpraos_nonce_input(v.slot, &nonce);
-        let nonce_out = pk.verify(&nonce_in, &VrfProof::from_bytes(&v.nonce_vrf.1).unwrap()).unwrap();
+        let nonce_out = pk
+            .verify(&nonce_in, &VrfProof::from_bytes(&v.nonce_vrf.1).unwrap())
+            .unwrap();
         assert_eq!(&nonce_out.as_bytes()[..], &v.nonce_vrf.0[..]);
         // A different slot's input does not verify.
-        assert!(pk.verify(&VrfVariant::TPraos.leader_input(v.slot + 1, &nonce), &VrfProof::from_bytes(&v.leader_vrf.1).unwrap()).is_err());
+        assert!(pk
+            .verify(
+                &VrfVariant::TPraos.leader_input(v.slot + 1, &nonce),
+                &VrfProof::from_bytes(&v.leader_vrf.1).unwrap()
+            )
+            .is_err());
 
         let (dn, dd) = ratio(h["decentralisation"].as_str().unwrap());
         if is_overlay_slot(in_epoch, dn, dd) {
@@ -85,9 +103,16 @@ fn mainnet_headers_win_their_slots() {
         let total = h["total_active_stake"].as_u64().unwrap();
         let value = VrfVariant::TPraos.leader_value(&out);
         let real = LeaderThreshold::new(pool, total, ActiveSlotCoeff::new(fnum, fden).unwrap()).unwrap();
-        assert!(real.is_leader(&value) && real.is_leader_exact(&value), "block {} wins with its stake", h["block_number"]);
+        assert!(
+            real.is_leader(&value) && real.is_leader_exact(&value),
+            "block {} wins with its stake",
+            h["block_number"]
+        );
         let small = LeaderThreshold::new(pool / 1000, total, ActiveSlotCoeff::new(fnum, fden).unwrap()).unwrap();
-        assert!(!small.is_leader(&value) && !small.is_leader_exact(&value), "…and loses with a thousandth of it");
+        assert!(
+            !small.is_leader(&value) && !small.is_leader_exact(&value),
+            "…and loses with a thousandth of it"
+        );
         checked += 1;
     }
     assert_eq!(checked, 3);

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace. Needs only a Rust toolchain (cargo); the known-answer
+# vectors are read from ../shared/vectors (or $SLOTFORGE_VECTORS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vectors="${SLOTFORGE_VECTORS:-../shared/vectors}"
+if [ ! -d "$vectors/vrf/ver03" ]; then
+    echo "error: known-answer vectors not found at $vectors; set SLOTFORGE_VECTORS to the vectors folder" >&2
+    exit 1
+fi
+cargo test --workspace --locked "$@"
