@@ -19,6 +19,8 @@ use crate::ratio::parse_ratio;
 
 /// How much of the epoch one parallel task scans.
 const CHUNK_SLOTS: u64 = 4096;
+/// The longest epoch `leaderlog` accepts (mainnet's is 432,000 slots).
+const MAX_EPOCH_SLOTS: u64 = 100_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -257,6 +259,9 @@ impl LeaderlogArgs {
         };
         let threshold = LeaderThreshold::new(self.pool_stake, self.active_stake, f.clone())?;
         let (first_slot, epoch_length) = history.epoch_bounds(epoch)?;
+        if epoch_length > MAX_EPOCH_SLOTS {
+            bail!("an epoch of {epoch_length} slots is more than leaderlog scans (at most {MAX_EPOCH_SLOTS})");
+        }
         Ok(Plan {
             leadership: EpochLeadership {
                 epoch,

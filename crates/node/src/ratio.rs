@@ -61,3 +61,21 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::parse_ratio;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(s in ".{0,40}") {
+            let _ = parse_ratio(&s);
+        }
+
+        #[test]
+        fn fraction_roundtrip(n in any::<u64>(), d in 1u64..) {
+            prop_assert_eq!(parse_ratio(&format!("{n}/{d}")), Ok((n, d)));
+        }
+    }
+}

@@ -213,6 +213,40 @@ fn errors_are_clear_and_json() {
 }
 
 #[test]
+fn warns_about_readable_secret_key_and_bounds_epoch_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vrf.skey");
+    std::fs::copy(vectors().join("forging/vrf.skey"), &path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = slotforge()
+            .args(custom_args(&path.display().to_string()))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("accessible by group or others") && stderr.contains("chmod 600"),
+            "{stderr}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let out = slotforge()
+            .args(custom_args(&path.display().to_string()))
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("chmod"));
+    }
+    let mut args = custom_args(&key());
+    let i = args.iter().position(|a| a == "--epoch-length").unwrap();
+    args[i + 1] = u64::MAX.to_string();
+    let out = slotforge().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than leaderlog scans"));
+}
+
+#[test]
 fn mainnet_tpraos_epoch_211_skips_overlay_slots() {
     let out = slotforge()
         .args([
