@@ -15,7 +15,7 @@ use slotforge_praos::nonce::Nonce;
 use slotforge_praos::schedule::{EpochLeadership, WonSlot};
 use slotforge_praos::time::{Era, EraHistory, NetworkPreset, ShelleyGenesis};
 
-use crate::ratio::parse_ratio;
+use slotforge_praos::ratio::parse_ratio;
 
 /// How much of the epoch one parallel task scans.
 const CHUNK_SLOTS: u64 = 4096;

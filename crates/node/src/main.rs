@@ -1,7 +1,6 @@
 //! `slotforge`: block production for Ouroboros chains.
 
 mod leaderlog;
-mod ratio;
 
 use std::io::Write;
 use std::process::ExitCode;

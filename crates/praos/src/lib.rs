@@ -3,7 +3,10 @@
 //! Nothing here does I/O.
 
 pub mod fixed;
+pub mod header;
 pub mod leader;
 pub mod nonce;
+pub mod ratio;
 pub mod schedule;
 pub mod time;
+pub mod validation;

@@ -1,7 +1,7 @@
 //! Nonces: the epoch nonce that seeds leader election and the per-block evolution that
 //! produces it (`⭒` is blake2b-256 of the concatenation; the neutral nonce is its identity).
 
-use blake2::digest::consts::U32;
+use blake2::digest::consts::{U28, U32};
 use blake2::{Blake2b, Digest};
 
 /// blake2b with a 256-bit output, the hash of Cardano's nonces, VRF inputs and headers.
@@ -13,6 +13,11 @@ pub fn blake2b256(parts: &[&[u8]]) -> [u8; 32] {
         h.update(p);
     }
     h.finalize().into()
+}
+
+/// blake2b-224: pool ids and key hashes.
+pub fn blake2b224(data: &[u8]) -> [u8; 28] {
+    Blake2b::<U28>::digest(data).into()
 }
 
 /// A Cardano nonce: either neutral or a 32-byte hash.

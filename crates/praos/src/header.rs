@@ -1,0 +1,332 @@
+//! Cardano block headers: Shelley–Alonzo (TPraos, two VRF certificates) and Babbage/Conway
+//! (Praos, one), each with its operational certificate and KES signature.
+//!
+//! Decoding is strict — definite lengths only, exact array sizes, fixed-size keys and hashes,
+//! no trailing bytes — and keeps the exact bytes of the header body, which the KES signature
+//! covers. VRF certificate fields are kept as raw bytes; their lengths are checked by
+//! validation (a wrong length is a VRF proof failure, as the reference validator reports it).
+
+use minicbor::data::Type;
+use minicbor::{Decoder, Encoder};
+use slotforge_crypto::kes::{KesSecretKey, KesSignature, SIGNATURE_LEN};
+
+/// A VRF certificate: output (64 bytes when well-formed) and proof (80 bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrfCert {
+    pub output: Vec<u8>,
+    pub proof: Vec<u8>,
+}
+
+/// The VRF fields of a header body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderVrf {
+    /// Babbage and Conway: one VRF result, from which leader and nonce values are derived.
+    Praos(VrfCert),
+    /// Shelley to Alonzo: separate nonce and leader certificates.
+    TPraos { nonce: VrfCert, leader: VrfCert },
+}
+
+/// The operational certificate carried in a header (its cold key is the header's issuer key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderOpCert {
+    pub hot_vkey: [u8; 32],
+    pub sequence_number: u64,
+    pub kes_period: u64,
+    pub sigma: [u8; 64],
+}
+
+/// A header body: what the KES key signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderBody {
+    pub block_number: u64,
+    pub slot: u64,
+    /// None for the first block after genesis.
+    pub prev_hash: Option<[u8; 32]>,
+    pub issuer_vkey: [u8; 32],
+    pub vrf_vkey: [u8; 32],
+    pub vrf: HeaderVrf,
+    pub block_body_size: u64,
+    pub block_body_hash: [u8; 32],
+    pub opcert: HeaderOpCert,
+    pub protocol_version: (u64, u64),
+}
+
+/// A decoded header with the exact bytes its signature covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub body: HeaderBody,
+    body_bytes: Vec<u8>,
+    pub kes_signature: KesSignature,
+}
+
+/// Why header bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderDecodeError {
+    #[error("malformed CBOR at byte {offset}: {message}")]
+    Cbor { offset: usize, message: String },
+    #[error("{what}: expected an array of {expected}, found {found}")]
+    ArrayLength {
+        what: &'static str,
+        expected: String,
+        found: u64,
+    },
+    #[error("{what}: indefinite-length encoding is not allowed")]
+    Indefinite { what: &'static str },
+    #[error("{what}: expected {expected} bytes, found {found}")]
+    ByteLength {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{0} trailing bytes after the header")]
+    TrailingBytes(usize),
+}
+
+fn cbor_err(d: &Decoder<'_>, e: impl std::fmt::Display) -> HeaderDecodeError {
+    HeaderDecodeError::Cbor {
+        offset: d.position(),
+        message: e.to_string(),
+    }
+}
+
+fn array(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
+    match d.datatype().map_err(|e| cbor_err(d, e))? {
+        Type::ArrayIndef => return Err(HeaderDecodeError::Indefinite { what }),
+        Type::Array => {}
+        other => return Err(cbor_err(d, format!("{what}: expected an array, found {other}"))),
+    }
+    d.array()
+        .map_err(|e| cbor_err(d, e))?
+        .ok_or(HeaderDecodeError::Indefinite { what })
+}
+
+fn array_of(d: &mut Decoder<'_>, what: &'static str, n: u64) -> Result<(), HeaderDecodeError> {
+    let found = array(d, what)?;
+    if found != n {
+        return Err(HeaderDecodeError::ArrayLength {
+            what,
+            expected: n.to_string(),
+            found,
+        });
+    }
+    Ok(())
+}
+
+fn bytes<'b>(d: &mut Decoder<'b>, what: &'static str) -> Result<&'b [u8], HeaderDecodeError> {
+    match d.datatype().map_err(|e| cbor_err(d, e))? {
+        Type::BytesIndef => Err(HeaderDecodeError::Indefinite { what }),
+        Type::Bytes => d.bytes().map_err(|e| cbor_err(d, e)),
+        other => Err(cbor_err(d, format!("{what}: expected bytes, found {other}"))),
+    }
+}
+
+fn fixed<const N: usize>(d: &mut Decoder<'_>, what: &'static str) -> Result<[u8; N], HeaderDecodeError> {
+    let b = bytes(d, what)?;
+    b.try_into().map_err(|_| HeaderDecodeError::ByteLength {
+        what,
+        expected: N,
+        found: b.len(),
+    })
+}
+
+fn uint(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
+    match d.datatype().map_err(|e| cbor_err(d, e))? {
+        Type::U8 | Type::U16 | Type::U32 | Type::U64 => d.u64().map_err(|e| cbor_err(d, e)),
+        other => Err(cbor_err(
+            d,
+            format!("{what}: expected an unsigned integer, found {other}"),
+        )),
+    }
+}
+
+fn vrf_cert(d: &mut Decoder<'_>, what: &'static str) -> Result<VrfCert, HeaderDecodeError> {
+    array_of(d, what, 2)?;
+    Ok(VrfCert {
+        output: bytes(d, what)?.to_vec(),
+        proof: bytes(d, what)?.to_vec(),
+    })
+}
+
+fn opcert(d: &mut Decoder<'_>) -> Result<HeaderOpCert, HeaderDecodeError> {
+    Ok(HeaderOpCert {
+        hot_vkey: fixed(d, "opcert hot key")?,
+        sequence_number: uint(d, "opcert sequence number")?,
+        kes_period: uint(d, "opcert KES period")?,
+        sigma: fixed(d, "opcert signature")?,
+    })
+}
+
+impl HeaderBody {
+    /// Decodes a header body (10 fields: Babbage/Conway; 15: Shelley–Alonzo).
+    pub fn decode(bytes: &[u8]) -> Result<Self, HeaderDecodeError> {
+        let mut d = Decoder::new(bytes);
+        let body = Self::decode_from(&mut d)?;
+        if d.position() != bytes.len() {
+            return Err(HeaderDecodeError::TrailingBytes(bytes.len() - d.position()));
+        }
+        Ok(body)
+    }
+
+    fn decode_from(d: &mut Decoder<'_>) -> Result<Self, HeaderDecodeError> {
+        let n = array(d, "header body")?;
+        if n != 10 && n != 15 {
+            return Err(HeaderDecodeError::ArrayLength {
+                what: "header body",
+                expected: "10 or 15".into(),
+                found: n,
+            });
+        }
+        let block_number = uint(d, "block number")?;
+        let slot = uint(d, "slot")?;
+        let prev_hash = if d.datatype().map_err(|e| cbor_err(d, e))? == Type::Null {
+            d.skip().map_err(|e| cbor_err(d, e))?;
+            None
+        } else {
+            Some(fixed(d, "previous hash")?)
+        };
+        let issuer_vkey = fixed(d, "issuer key")?;
+        let vrf_vkey = fixed(d, "VRF key")?;
+        if n == 10 {
+            let vrf = HeaderVrf::Praos(vrf_cert(d, "VRF result")?);
+            let block_body_size = uint(d, "block body size")?;
+            let block_body_hash = fixed(d, "block body hash")?;
+            array_of(d, "operational certificate", 4)?;
+            let opcert = opcert(d)?;
+            array_of(d, "protocol version", 2)?;
+            let protocol_version = (uint(d, "protocol major")?, uint(d, "protocol minor")?);
+            Ok(HeaderBody {
+                block_number,
+                slot,
+                prev_hash,
+                issuer_vkey,
+                vrf_vkey,
+                vrf,
+                block_body_size,
+                block_body_hash,
+                opcert,
+                protocol_version,
+            })
+        } else {
+            let nonce = vrf_cert(d, "nonce VRF")?;
+            let leader = vrf_cert(d, "leader VRF")?;
+            let block_body_size = uint(d, "block body size")?;
+            let block_body_hash = fixed(d, "block body hash")?;
+            let opcert = opcert(d)?;
+            let protocol_version = (uint(d, "protocol major")?, uint(d, "protocol minor")?);
+            let vrf = HeaderVrf::TPraos { nonce, leader };
+            Ok(HeaderBody {
+                block_number,
+                slot,
+                prev_hash,
+                issuer_vkey,
+                vrf_vkey,
+                vrf,
+                block_body_size,
+                block_body_hash,
+                opcert,
+                protocol_version,
+            })
+        }
+    }
+
+    /// The canonical CBOR encoding (what a producer signs).
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut e = Encoder::new(Vec::new());
+        // Encoding into a Vec cannot fail; the results are ignored for that reason.
+        let praos = matches!(self.vrf, HeaderVrf::Praos(_));
+        let _ = e.array(if praos { 10 } else { 15 });
+        let _ = e.u64(self.block_number).and_then(|e| e.u64(self.slot));
+        let _ = match &self.prev_hash {
+            Some(h) => e.bytes(h),
+            None => e.null(),
+        };
+        let _ = e.bytes(&self.issuer_vkey).and_then(|e| e.bytes(&self.vrf_vkey));
+        let cert = |e: &mut Encoder<Vec<u8>>, c: &VrfCert| {
+            let _ = e
+                .array(2)
+                .and_then(|e| e.bytes(&c.output))
+                .and_then(|e| e.bytes(&c.proof));
+        };
+        match &self.vrf {
+            HeaderVrf::Praos(c) => cert(&mut e, c),
+            HeaderVrf::TPraos { nonce, leader } => {
+                cert(&mut e, nonce);
+                cert(&mut e, leader);
+            }
+        }
+        let _ = e.u64(self.block_body_size).and_then(|e| e.bytes(&self.block_body_hash));
+        if praos {
+            let _ = e.array(4);
+        }
+        let oc = &self.opcert;
+        let _ = e
+            .bytes(&oc.hot_vkey)
+            .and_then(|e| e.u64(oc.sequence_number))
+            .and_then(|e| e.u64(oc.kes_period))
+            .and_then(|e| e.bytes(&oc.sigma));
+        if praos {
+            let _ = e.array(2);
+        }
+        let _ = e
+            .u64(self.protocol_version.0)
+            .and_then(|e| e.u64(self.protocol_version.1));
+        e.into_writer()
+    }
+}
+
+impl Header {
+    /// Decodes `[header_body, kes_signature]`, keeping the body's bytes.
+    pub fn decode(input: &[u8]) -> Result<Self, HeaderDecodeError> {
+        let mut d = Decoder::new(input);
+        array_of(&mut d, "header", 2)?;
+        let start = d.position();
+        let body = HeaderBody::decode_from(&mut d)?;
+        let body_bytes = input[start..d.position()].to_vec();
+        let sig = bytes(&mut d, "KES signature")?;
+        let kes_signature = KesSignature::from_bytes(sig).map_err(|_| HeaderDecodeError::ByteLength {
+            what: "KES signature",
+            expected: SIGNATURE_LEN,
+            found: sig.len(),
+        })?;
+        if d.position() != input.len() {
+            return Err(HeaderDecodeError::TrailingBytes(input.len() - d.position()));
+        }
+        Ok(Header {
+            body,
+            body_bytes,
+            kes_signature,
+        })
+    }
+
+    /// The exact bytes of the body, as received or as signed.
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.body_bytes
+    }
+
+    /// The header's CBOR: the body's own bytes and the signature.
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body_bytes.len() + SIGNATURE_LEN + 4);
+        out.push(0x82);
+        out.extend_from_slice(&self.body_bytes);
+        out.extend_from_slice(&[0x59, (SIGNATURE_LEN >> 8) as u8, SIGNATURE_LEN as u8]);
+        out.extend_from_slice(self.kes_signature.as_bytes());
+        out
+    }
+
+    /// blake2b-256 of the header's bytes: the block hash.
+    pub fn hash(&self) -> [u8; 32] {
+        crate::nonce::blake2b256(&[&self.to_cbor()])
+    }
+
+    /// Signs `body` with a KES key already at the right relative period (the slot's KES
+    /// period minus the opcert's start period).
+    pub fn sign(body: HeaderBody, kes: &KesSecretKey) -> Header {
+        let body_bytes = body.to_cbor();
+        let kes_signature = kes.sign(&body_bytes);
+        Header {
+            body,
+            body_bytes,
+            kes_signature,
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Header validation: every rule of the reference implementation, each failure its own kind.
+//!
+//! Order (as the reference validator reports the first failure): the issuer's pool and its
+//! VRF (pool known, VRF key registered, VRF proofs, leader stake), then the operational
+//! certificate and KES (KES period window, cold-key signature, KES signature, sequence number).
+
+use slotforge_crypto::kes::{KesPublicKey, MAX_PERIODS};
+use slotforge_crypto::opcert::OperationalCertificate;
+use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfPublicKey};
+
+use crate::header::{Header, HeaderVrf, VrfCert};
+use crate::leader::{is_overlay_slot, ActiveSlotCoeff, LeaderThreshold, VrfVariant};
+use crate::nonce::{blake2b224, blake2b256, Nonce};
+
+/// The epoch's consensus parameters a header is validated against.
+#[derive(Debug, Clone)]
+pub struct ValidationParams {
+    pub variant: VrfVariant,
+    pub epoch_nonce: Nonce,
+    pub active_slot_coeff: ActiveSlotCoeff,
+    pub slots_per_kes_period: u64,
+    pub max_kes_evolutions: u64,
+    /// TPraos only: d, and the epoch's first slot (overlay slots are counted from it).
+    pub decentralisation: (u64, u64),
+    pub epoch_first_slot: u64,
+}
+
+/// What the ledger says about the issuing pool in the header's epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolLookup {
+    Registered {
+        vrf_key_hash: [u8; 32],
+        stake: u64,
+        total_stake: u64,
+    },
+    /// The stake distribution is known, and the pool is not in it.
+    NotInDistribution,
+    /// The stake distribution of the epoch cannot be obtained.
+    Unavailable,
+}
+
+/// The issuer's chain state: its last operational certificate sequence number and its pool.
+#[derive(Debug, Clone)]
+pub struct IssuerState {
+    pub last_sequence_number: Option<u64>,
+    pub pool: PoolLookup,
+}
+
+/// Why a VRF proof in a header fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VrfProofError {
+    #[error("VRF output is {0} bytes, expected 64")]
+    OutputLength(usize),
+    #[error("VRF proof is {0} bytes, expected 80")]
+    ProofLength(usize),
+    #[error("VRF proof does not verify: {0}")]
+    Invalid(String),
+    #[error("the declared VRF output is not the proof's output")]
+    OutputMismatch,
+}
+
+/// A header validation failure; each rule has its own kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("the stake distribution of the header's epoch is not available")]
+    StakeDistributionUnavailable,
+    #[error("pool {} is not in the stake distribution", hex::encode(.0))]
+    UnknownPool([u8; 28]),
+    #[error("the header's VRF key hashes to {}, the pool registered {}", hex::encode(.declared), hex::encode(.registered))]
+    VrfKeyMismatch { registered: [u8; 32], declared: [u8; 32] },
+    #[error("{which} {error}")]
+    VrfProof { which: &'static str, error: VrfProofError },
+    #[error("the leader VRF value is not below the threshold for the pool's stake")]
+    InsufficientStake,
+    #[error("the slot's KES period {slot_period} is before the opcert's start period {opcert_period}")]
+    KesPeriodBeforeOpCert { slot_period: u64, opcert_period: u64 },
+    #[error("the slot's KES period {slot_period} is at or past the opcert's start {opcert_period} + {max_evolutions} evolutions")]
+    KesPeriodAfterOpCert {
+        slot_period: u64,
+        opcert_period: u64,
+        max_evolutions: u64,
+    },
+    #[error("the operational certificate's cold-key signature does not verify")]
+    OpCertSignature,
+    #[error("the KES signature over the header body does not verify at relative period {0}")]
+    KesSignature(u64),
+    #[error("no operational certificate counter for pool {}", hex::encode(.0))]
+    NoOpCertCounter([u8; 28]),
+    #[error("opcert sequence number {found} is below the last seen {last}")]
+    SequenceNumberTooSmall { last: u64, found: u64 },
+    #[error("opcert sequence number {found} is more than one above the last seen {last}")]
+    SequenceNumberTooFarAhead { last: u64, found: u64 },
+    #[error("invalid parameters: {0}")]
+    Params(&'static str),
+}
+
+impl HeaderError {
+    /// A stable name for the failure kind (used in JSON output).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HeaderError::StakeDistributionUnavailable => "StakeDistributionUnavailable",
+            HeaderError::UnknownPool(_) => "UnknownPool",
+            HeaderError::VrfKeyMismatch { .. } => "VrfKeyMismatch",
+            HeaderError::VrfProof { .. } => "VrfProof",
+            HeaderError::InsufficientStake => "InsufficientStake",
+            HeaderError::KesPeriodBeforeOpCert { .. } => "KesPeriodBeforeOpCert",
+            HeaderError::KesPeriodAfterOpCert { .. } => "KesPeriodAfterOpCert",
+            HeaderError::OpCertSignature => "OpCertSignature",
+            HeaderError::KesSignature(_) => "KesSignature",
+            HeaderError::NoOpCertCounter(_) => "NoOpCertCounter",
+            HeaderError::SequenceNumberTooSmall { .. } => "SequenceNumberTooSmall",
+            HeaderError::SequenceNumberTooFarAhead { .. } => "SequenceNumberTooFarAhead",
+            HeaderError::Params(_) => "Params",
+        }
+    }
+}
+
+/// What a valid header establishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated {
+    pub pool_id: [u8; 28],
+    /// The leader VRF output (Praos: the single VRF result).
+    pub leader_output: VrfOutput,
+    /// The block's contribution to the evolving nonce.
+    pub nonce_value: [u8; 32],
+    /// Whether the slot was a TPraos overlay slot (no stake test).
+    pub overlay: bool,
+}
+
+/// The pool id: blake2b-224 of the issuer's cold key.
+pub fn pool_id(issuer_vkey: &[u8; 32]) -> [u8; 28] {
+    blake2b224(issuer_vkey)
+}
+
+fn verify_cert(
+    which: &'static str,
+    vrf_vkey: &[u8; 32],
+    input: &[u8; 32],
+    cert: &VrfCert,
+) -> Result<VrfOutput, HeaderError> {
+    let fail = |error| HeaderError::VrfProof { which, error };
+    let declared: [u8; 64] = cert
+        .output
+        .as_slice()
+        .try_into()
+        .map_err(|_| fail(VrfProofError::OutputLength(cert.output.len())))?;
+    let proof = VrfProof::from_bytes(&cert.proof).map_err(|_| fail(VrfProofError::ProofLength(cert.proof.len())))?;
+    let out = VrfPublicKey(*vrf_vkey)
+        .verify(input, &proof)
+        .map_err(|e| fail(VrfProofError::Invalid(e.to_string())))?;
+    if out.0 != declared {
+        return Err(fail(VrfProofError::OutputMismatch));
+    }
+    Ok(out)
+}
+
+/// Checks the issuer's right to lead the slot: pool, VRF key, VRF proofs, stake.
+fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
+    let b = &header.body;
+    let pool_id = pool_id(&b.issuer_vkey);
+    let overlay = p.variant == VrfVariant::TPraos
+        && b.slot >= p.epoch_first_slot
+        && is_overlay_slot(b.slot - p.epoch_first_slot, p.decentralisation.0, p.decentralisation.1);
+    let stake = if overlay {
+        None // a genesis delegate's slot: the stake distribution does not decide it
+    } else {
+        match &issuer.pool {
+            PoolLookup::Unavailable => return Err(HeaderError::StakeDistributionUnavailable),
+            PoolLookup::NotInDistribution => return Err(HeaderError::UnknownPool(pool_id)),
+            PoolLookup::Registered {
+                vrf_key_hash,
+                stake,
+                total_stake,
+            } => {
+                let declared = blake2b256(&[&b.vrf_vkey]);
+                if declared != *vrf_key_hash {
+                    return Err(HeaderError::VrfKeyMismatch {
+                        registered: *vrf_key_hash,
+                        declared,
+                    });
+                }
+                Some((*stake, *total_stake))
+            }
+        }
+    };
+    let (leader_output, nonce_value) = match (&b.vrf, p.variant) {
+        (HeaderVrf::Praos(cert), VrfVariant::Praos | VrfVariant::CPraos) => {
+            let out = verify_cert(
+                "VRF",
+                &b.vrf_vkey,
+                &p.variant.leader_input(b.slot, &p.epoch_nonce),
+                cert,
+            )?;
+            (out, p.variant.nonce_value(&out))
+        }
+        (HeaderVrf::TPraos { nonce, leader }, VrfVariant::TPraos) => {
+            let n = verify_cert(
+                "nonce VRF",
+                &b.vrf_vkey,
+                &VrfVariant::tpraos_nonce_input(b.slot, &p.epoch_nonce),
+                nonce,
+            )?;
+            let l = verify_cert(
+                "leader VRF",
+                &b.vrf_vkey,
+                &p.variant.leader_input(b.slot, &p.epoch_nonce),
+                leader,
+            )?;
+            (l, p.variant.nonce_value(&n))
+        }
+        _ => {
+            return Err(HeaderError::Params(
+                "the header's format does not match the consensus variant",
+            ))
+        }
+    };
+    if let Some((stake, total)) = stake {
+        let threshold = LeaderThreshold::new(stake, total, p.active_slot_coeff.clone())
+            .map_err(|_| HeaderError::Params("pool stake above total or total zero"))?;
+        if !threshold.is_leader(&p.variant.leader_value(&leader_output)) {
+            return Err(HeaderError::InsufficientStake);
+        }
+    }
+    Ok(Validated {
+        pool_id,
+        leader_output,
+        nonce_value,
+        overlay,
+    })
+}
+
+/// Checks the operational certificate and the KES signature, then the sequence number.
+fn validate_opcert_and_kes(
+    header: &Header,
+    p: &ValidationParams,
+    issuer: &IssuerState,
+    pool_id: [u8; 28],
+) -> Result<(), HeaderError> {
+    let b = &header.body;
+    if p.slots_per_kes_period == 0 {
+        return Err(HeaderError::Params("slots per KES period is zero"));
+    }
+    let slot_period = b.slot / p.slots_per_kes_period;
+    let c0 = b.opcert.kes_period;
+    if slot_period < c0 {
+        return Err(HeaderError::KesPeriodBeforeOpCert {
+            slot_period,
+            opcert_period: c0,
+        });
+    }
+    if slot_period >= c0.saturating_add(p.max_kes_evolutions) {
+        return Err(HeaderError::KesPeriodAfterOpCert {
+            slot_period,
+            opcert_period: c0,
+            max_evolutions: p.max_kes_evolutions,
+        });
+    }
+    let hot_vkey = KesPublicKey(b.opcert.hot_vkey);
+    let cert = OperationalCertificate {
+        hot_vkey,
+        sequence_number: b.opcert.sequence_number,
+        kes_period: c0,
+        sigma: b.opcert.sigma,
+        cold_vkey: b.issuer_vkey,
+    };
+    cert.verify().map_err(|_| HeaderError::OpCertSignature)?;
+    let t = slot_period - c0;
+    let period = u32::try_from(t)
+        .ok()
+        .filter(|t| *t < MAX_PERIODS)
+        .ok_or(HeaderError::KesSignature(t))?;
+    header
+        .kes_signature
+        .verify(period, &hot_vkey, header.body_bytes())
+        .map_err(|_| HeaderError::KesSignature(t))?;
+    let last = match (issuer.last_sequence_number, &issuer.pool) {
+        (Some(m), _) => m,
+        (None, PoolLookup::Registered { .. }) => 0,
+        (None, _) => return Err(HeaderError::NoOpCertCounter(pool_id)),
+    };
+    let n = b.opcert.sequence_number;
+    if n < last {
+        return Err(HeaderError::SequenceNumberTooSmall { last, found: n });
+    }
+    if n > last.saturating_add(1) {
+        return Err(HeaderError::SequenceNumberTooFarAhead { last, found: n });
+    }
+    Ok(())
+}
+
+/// Validates a header against its epoch's parameters and its issuer's state.
+pub fn validate(header: &Header, params: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
+    let v = validate_leadership(header, params, issuer)?;
+    validate_opcert_and_kes(header, params, issuer, v.pool_id)?;
+    Ok(v)
+}
+
+/// The checks that need no ledger context: the opcert's signature, the KES period window
+/// (with `max_kes_evolutions`) and the KES signature.
+pub fn check_self_contained(
+    header: &Header,
+    slots_per_kes_period: u64,
+    max_kes_evolutions: u64,
+) -> Result<(), HeaderError> {
+    let b = &header.body;
+    let params = ValidationParams {
+        variant: VrfVariant::Praos,
+        epoch_nonce: Nonce::Neutral,
+        active_slot_coeff: ActiveSlotCoeff::new(1, 1).map_err(|_| HeaderError::Params("f"))?,
+        slots_per_kes_period,
+        max_kes_evolutions,
+        decentralisation: (0, 1),
+        epoch_first_slot: 0,
+    };
+    let issuer = IssuerState {
+        last_sequence_number: Some(b.opcert.sequence_number),
+        pool: PoolLookup::Unavailable,
+    };
+    validate_opcert_and_kes(header, &params, &issuer, pool_id(&b.issuer_vkey))
+}
