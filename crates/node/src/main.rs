@@ -1,5 +1,6 @@
 //! `slotforge`: block production for Ouroboros chains.
 
+mod header_cmd;
 mod leaderlog;
 
 use std::io::Write;
@@ -22,6 +23,9 @@ struct Cli {
 enum Command {
     /// Compute a pool's leader schedule for one epoch (cncli-compatible JSON).
     Leaderlog(leaderlog::LeaderlogArgs),
+    /// Decode and check Cardano block headers.
+    #[command(subcommand)]
+    Header(header_cmd::HeaderCommand),
 }
 
 fn init_logging() {
@@ -71,6 +75,26 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Header(cmd) => {
+            let result = match &cmd {
+                header_cmd::HeaderCommand::Inspect(a) => header_cmd::inspect(a),
+                header_cmd::HeaderCommand::Verify(a) => header_cmd::verify(a),
+            };
+            match result {
+                Ok(value) => {
+                    print_json(&value);
+                    if value["valid"] == false {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Leaderlog(args) => match leaderlog::run(&args) {
             Ok(log) => {
                 match args.format {

@@ -51,12 +51,16 @@ pub struct HeaderBody {
     pub protocol_version: (u64, u64),
 }
 
-/// A decoded header with the exact bytes its signature covers.
+/// A header with its exact bytes: the block hash and the KES signature cover those, not a
+/// re-encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub body: HeaderBody,
-    body_bytes: Vec<u8>,
-    pub kes_signature: KesSignature,
+    body: HeaderBody,
+    kes_signature: KesSignature,
+    /// The whole header as received (or as made by [`Header::sign`]).
+    bytes: Vec<u8>,
+    /// Where the body lies within `bytes`.
+    body_range: std::ops::Range<usize>,
 }
 
 /// Why header bytes could not be decoded.
@@ -281,7 +285,7 @@ impl Header {
         array_of(&mut d, "header", 2)?;
         let start = d.position();
         let body = HeaderBody::decode_from(&mut d)?;
-        let body_bytes = input[start..d.position()].to_vec();
+        let body_range = start..d.position();
         let sig = bytes(&mut d, "KES signature")?;
         let kes_signature = KesSignature::from_bytes(sig).map_err(|_| HeaderDecodeError::ByteLength {
             what: "KES signature",
@@ -293,29 +297,35 @@ impl Header {
         }
         Ok(Header {
             body,
-            body_bytes,
             kes_signature,
+            bytes: input.to_vec(),
+            body_range,
         })
     }
 
-    /// The exact bytes of the body, as received or as signed.
-    pub fn body_bytes(&self) -> &[u8] {
-        &self.body_bytes
+    /// The decoded body.
+    pub fn body(&self) -> &HeaderBody {
+        &self.body
     }
 
-    /// The header's CBOR: the body's own bytes and the signature.
+    /// The KES signature over [`body_bytes`](Self::body_bytes).
+    pub fn kes_signature(&self) -> &KesSignature {
+        &self.kes_signature
+    }
+
+    /// The exact bytes of the body, which the KES signature covers.
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.bytes[self.body_range.clone()]
+    }
+
+    /// The header's CBOR, exactly as received or signed.
     pub fn to_cbor(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body_bytes.len() + SIGNATURE_LEN + 4);
-        out.push(0x82);
-        out.extend_from_slice(&self.body_bytes);
-        out.extend_from_slice(&[0x59, (SIGNATURE_LEN >> 8) as u8, SIGNATURE_LEN as u8]);
-        out.extend_from_slice(self.kes_signature.as_bytes());
-        out
+        self.bytes.clone()
     }
 
     /// blake2b-256 of the header's bytes: the block hash.
     pub fn hash(&self) -> [u8; 32] {
-        crate::nonce::blake2b256(&[&self.to_cbor()])
+        crate::nonce::blake2b256(&[&self.bytes])
     }
 
     /// Signs `body` with a KES key already at the right relative period (the slot's KES
@@ -323,10 +333,16 @@ impl Header {
     pub fn sign(body: HeaderBody, kes: &KesSecretKey) -> Header {
         let body_bytes = body.to_cbor();
         let kes_signature = kes.sign(&body_bytes);
+        let mut bytes = Vec::with_capacity(body_bytes.len() + SIGNATURE_LEN + 4);
+        bytes.push(0x82); // array(2)
+        bytes.extend_from_slice(&body_bytes);
+        bytes.extend_from_slice(&[0x59, (SIGNATURE_LEN >> 8) as u8, SIGNATURE_LEN as u8]);
+        bytes.extend_from_slice(kes_signature.as_bytes());
         Header {
             body,
-            body_bytes,
             kes_signature,
+            body_range: 1..1 + body_bytes.len(),
+            bytes,
         }
     }
 }

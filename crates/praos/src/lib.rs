@@ -3,6 +3,7 @@
 //! Nothing here does I/O.
 
 pub mod fixed;
+pub mod forge;
 pub mod header;
 pub mod leader;
 pub mod nonce;

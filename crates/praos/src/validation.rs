@@ -156,7 +156,7 @@ fn verify_cert(
 
 /// Checks the issuer's right to lead the slot: pool, VRF key, VRF proofs, stake.
 fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
-    let b = &header.body;
+    let b = &header.body();
     let pool_id = pool_id(&b.issuer_vkey);
     let overlay = p.variant == VrfVariant::TPraos
         && b.slot >= p.epoch_first_slot
@@ -236,7 +236,7 @@ fn validate_opcert_and_kes(
     issuer: &IssuerState,
     pool_id: [u8; 28],
 ) -> Result<(), HeaderError> {
-    let b = &header.body;
+    let b = &header.body();
     if p.slots_per_kes_period == 0 {
         return Err(HeaderError::Params("slots per KES period is zero"));
     }
@@ -270,7 +270,7 @@ fn validate_opcert_and_kes(
         .filter(|t| *t < MAX_PERIODS)
         .ok_or(HeaderError::KesSignature(t))?;
     header
-        .kes_signature
+        .kes_signature()
         .verify(period, &hot_vkey, header.body_bytes())
         .map_err(|_| HeaderError::KesSignature(t))?;
     let last = match (issuer.last_sequence_number, &issuer.pool) {
@@ -302,7 +302,7 @@ pub fn check_self_contained(
     slots_per_kes_period: u64,
     max_kes_evolutions: u64,
 ) -> Result<(), HeaderError> {
-    let b = &header.body;
+    let b = &header.body();
     let params = ValidationParams {
         variant: VrfVariant::Praos,
         epoch_nonce: Nonce::Neutral,

@@ -78,7 +78,7 @@ fn run_case(case: &serde_json::Value) -> Result<(), String> {
     };
     let counters: HashMap<String, u64> =
         serde_json::from_value(ctx["ocertCounters"].clone()).map_err(|e| e.to_string())?;
-    let id = hex::encode(pool_id(&header.body.issuer_vkey));
+    let id = hex::encode(pool_id(&header.body().issuer_vkey));
     let vrf_key_hash: [u8; 32] = hex::decode(ctx["vrfVKeyHash"].as_str().ok_or("vrfVKeyHash")?)
         .map_err(|e| e.to_string())?
         .try_into()
