@@ -9,3 +9,5 @@ if [ ! -d "$vectors/vrf/ver03" ]; then
     exit 1
 fi
 cargo test --workspace --locked "$@"
+# The reference conformance figure, shown (the run above hides passing tests' output).
+cargo test --locked -p slotforge-praos --test header_conformance -q -- --nocapture 2>&1 | grep "header cases:"

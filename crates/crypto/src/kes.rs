@@ -88,12 +88,9 @@ impl KesSecretKey {
     /// Runs `f` on pallas' view of a scratch copy, then keeps what `f` left in it.
     fn with_key<T>(&mut self, f: impl FnOnce(&mut Sum6Kes<'_>) -> T) -> T {
         let mut scratch = self.buf.clone();
-        let out = {
-            let mut sk = Sum6Kes::from_bytes(&mut scratch[..]).expect("buffer has the key size");
-            let out = f(&mut sk);
-            self.buf.copy_from_slice(sk.as_bytes());
-            out
-        };
+        let mut sk = Sum6Kes::from_bytes(&mut scratch[..]).expect("buffer has the key size");
+        let out = f(&mut sk);
+        self.buf.copy_from_slice(sk.as_bytes());
         out
     }
 

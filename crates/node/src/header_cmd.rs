@@ -9,7 +9,7 @@ use slotforge_praos::header::{Header, HeaderVrf, VrfCert};
 use slotforge_praos::leader::{ActiveSlotCoeff, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::ratio::parse_ratio;
-use slotforge_praos::validation::{self, IssuerState, PoolLookup, ValidationParams};
+use slotforge_praos::validation::{self, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 use crate::leaderlog::Consensus;
 
@@ -127,29 +127,28 @@ fn header_json(h: &Header, size: usize) -> Value {
 /// `inspect`: the decoded header and the context-free checks.
 pub fn inspect(args: &InspectArgs) -> Result<Value> {
     let (h, size) = read_header(&args.file)?;
-    let opcert = validation::check_self_contained(&h, args.kes.slots_per_kes_period, u64::MAX)
-        .err()
-        .filter(|e| e.kind() == "OpCertSignature");
-    let kes = validation::check_self_contained(&h, args.kes.slots_per_kes_period, args.kes.max_kes_evolutions);
     let outcome = |r: Result<(), String>| match r {
         Ok(()) => json!({ "ok": true }),
         Err(detail) => json!({ "ok": false, "detail": detail }),
     };
-    let period_check = match &kes {
-        Err(e) if matches!(e.kind(), "KesPeriodBeforeOpCert" | "KesPeriodAfterOpCert") => Err(e.to_string()),
-        _ => Ok(()),
-    };
-    let kes_sig = match &kes {
-        Err(e) if e.kind() == "KesSignature" => Err(e.to_string()),
-        Err(e) if e.kind() == "KesPeriodBeforeOpCert" => Err(format!("not checked: {e}")),
-        _ => Ok(()),
+    let period = validation::check_kes_period(&h, args.kes.slots_per_kes_period, args.kes.max_kes_evolutions);
+    // The signature is checked at the slot's relative period even outside the window, when
+    // that period exists at all.
+    let kes_signature = match &period {
+        Ok(t) => validation::check_kes_signature(&h, *t).map_err(|e| e.to_string()),
+        Err(HeaderError::KesPeriodAfterOpCert {
+            slot_period,
+            opcert_period,
+            ..
+        }) => validation::check_kes_signature(&h, slot_period - opcert_period).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("not checked: {e}")),
     };
     Ok(json!({
         "header": header_json(&h, size),
         "checks": {
-            "opcertSignature": outcome(opcert.map_or(Ok(()), |e| Err(e.to_string()))),
-            "kesPeriod": outcome(period_check),
-            "kesSignature": outcome(kes_sig),
+            "opcertSignature": outcome(validation::check_opcert_signature(&h).map_err(|e| e.to_string())),
+            "kesPeriod": outcome(period.map(|_| ()).map_err(|e| e.to_string())),
+            "kesSignature": outcome(kes_signature),
         }
     }))
 }

@@ -190,47 +190,39 @@ impl HeaderBody {
         };
         let issuer_vkey = fixed(d, "issuer key")?;
         let vrf_vkey = fixed(d, "VRF key")?;
-        if n == 10 {
-            let vrf = HeaderVrf::Praos(vrf_cert(d, "VRF result")?);
-            let block_body_size = uint(d, "block body size")?;
-            let block_body_hash = fixed(d, "block body hash")?;
-            array_of(d, "operational certificate", 4)?;
-            let opcert = opcert(d)?;
-            array_of(d, "protocol version", 2)?;
-            let protocol_version = (uint(d, "protocol major")?, uint(d, "protocol minor")?);
-            Ok(HeaderBody {
-                block_number,
-                slot,
-                prev_hash,
-                issuer_vkey,
-                vrf_vkey,
-                vrf,
-                block_body_size,
-                block_body_hash,
-                opcert,
-                protocol_version,
-            })
+        // Babbage/Conway nest the opcert and the protocol version in arrays; Shelley–Alonzo
+        // has two VRF certificates and flat fields.
+        let praos = n == 10;
+        let vrf = if praos {
+            HeaderVrf::Praos(vrf_cert(d, "VRF result")?)
         } else {
-            let nonce = vrf_cert(d, "nonce VRF")?;
-            let leader = vrf_cert(d, "leader VRF")?;
-            let block_body_size = uint(d, "block body size")?;
-            let block_body_hash = fixed(d, "block body hash")?;
-            let opcert = opcert(d)?;
-            let protocol_version = (uint(d, "protocol major")?, uint(d, "protocol minor")?);
-            let vrf = HeaderVrf::TPraos { nonce, leader };
-            Ok(HeaderBody {
-                block_number,
-                slot,
-                prev_hash,
-                issuer_vkey,
-                vrf_vkey,
-                vrf,
-                block_body_size,
-                block_body_hash,
-                opcert,
-                protocol_version,
-            })
+            HeaderVrf::TPraos {
+                nonce: vrf_cert(d, "nonce VRF")?,
+                leader: vrf_cert(d, "leader VRF")?,
+            }
+        };
+        let block_body_size = uint(d, "block body size")?;
+        let block_body_hash = fixed(d, "block body hash")?;
+        if praos {
+            array_of(d, "operational certificate", 4)?;
         }
+        let opcert = opcert(d)?;
+        if praos {
+            array_of(d, "protocol version", 2)?;
+        }
+        let protocol_version = (uint(d, "protocol major")?, uint(d, "protocol minor")?);
+        Ok(HeaderBody {
+            block_number,
+            slot,
+            prev_hash,
+            issuer_vkey,
+            vrf_vkey,
+            vrf,
+            block_body_size,
+            block_body_hash,
+            opcert,
+            protocol_version,
+        })
     }
 
     /// The canonical CBOR encoding (what a producer signs).

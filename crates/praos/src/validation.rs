@@ -229,6 +229,63 @@ fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerSta
     })
 }
 
+/// The slot's KES period relative to the opcert's start, if it lies in the opcert's window
+/// [start, start + max evolutions).
+pub fn check_kes_period(
+    header: &Header,
+    slots_per_kes_period: u64,
+    max_kes_evolutions: u64,
+) -> Result<u64, HeaderError> {
+    if slots_per_kes_period == 0 {
+        return Err(HeaderError::Params("slots per KES period is zero"));
+    }
+    let b = header.body();
+    let slot_period = b.slot / slots_per_kes_period;
+    let opcert_period = b.opcert.kes_period;
+    if slot_period < opcert_period {
+        return Err(HeaderError::KesPeriodBeforeOpCert {
+            slot_period,
+            opcert_period,
+        });
+    }
+    if slot_period >= opcert_period.saturating_add(max_kes_evolutions) {
+        return Err(HeaderError::KesPeriodAfterOpCert {
+            slot_period,
+            opcert_period,
+            max_evolutions: max_kes_evolutions,
+        });
+    }
+    Ok(slot_period - opcert_period)
+}
+
+/// The issuer's cold key signed the header's operational certificate.
+pub fn check_opcert_signature(header: &Header) -> Result<(), HeaderError> {
+    let b = header.body();
+    let cert = OperationalCertificate {
+        hot_vkey: KesPublicKey(b.opcert.hot_vkey),
+        sequence_number: b.opcert.sequence_number,
+        kes_period: b.opcert.kes_period,
+        sigma: b.opcert.sigma,
+        cold_vkey: b.issuer_vkey,
+    };
+    cert.verify().map_err(|_| HeaderError::OpCertSignature)
+}
+
+/// The KES signature over the body's bytes verifies at `relative_period` under the opcert's
+/// hot key.
+pub fn check_kes_signature(header: &Header, relative_period: u64) -> Result<(), HeaderError> {
+    let fail = HeaderError::KesSignature(relative_period);
+    let period = u32::try_from(relative_period)
+        .ok()
+        .filter(|t| *t < MAX_PERIODS)
+        .ok_or(fail.clone())?;
+    let hot_vkey = KesPublicKey(header.body().opcert.hot_vkey);
+    header
+        .kes_signature()
+        .verify(period, &hot_vkey, header.body_bytes())
+        .map_err(|_| fail)
+}
+
 /// Checks the operational certificate and the KES signature, then the sequence number.
 fn validate_opcert_and_kes(
     header: &Header,
@@ -236,49 +293,15 @@ fn validate_opcert_and_kes(
     issuer: &IssuerState,
     pool_id: [u8; 28],
 ) -> Result<(), HeaderError> {
-    let b = &header.body();
-    if p.slots_per_kes_period == 0 {
-        return Err(HeaderError::Params("slots per KES period is zero"));
-    }
-    let slot_period = b.slot / p.slots_per_kes_period;
-    let c0 = b.opcert.kes_period;
-    if slot_period < c0 {
-        return Err(HeaderError::KesPeriodBeforeOpCert {
-            slot_period,
-            opcert_period: c0,
-        });
-    }
-    if slot_period >= c0.saturating_add(p.max_kes_evolutions) {
-        return Err(HeaderError::KesPeriodAfterOpCert {
-            slot_period,
-            opcert_period: c0,
-            max_evolutions: p.max_kes_evolutions,
-        });
-    }
-    let hot_vkey = KesPublicKey(b.opcert.hot_vkey);
-    let cert = OperationalCertificate {
-        hot_vkey,
-        sequence_number: b.opcert.sequence_number,
-        kes_period: c0,
-        sigma: b.opcert.sigma,
-        cold_vkey: b.issuer_vkey,
-    };
-    cert.verify().map_err(|_| HeaderError::OpCertSignature)?;
-    let t = slot_period - c0;
-    let period = u32::try_from(t)
-        .ok()
-        .filter(|t| *t < MAX_PERIODS)
-        .ok_or(HeaderError::KesSignature(t))?;
-    header
-        .kes_signature()
-        .verify(period, &hot_vkey, header.body_bytes())
-        .map_err(|_| HeaderError::KesSignature(t))?;
+    let relative_period = check_kes_period(header, p.slots_per_kes_period, p.max_kes_evolutions)?;
+    check_opcert_signature(header)?;
+    check_kes_signature(header, relative_period)?;
     let last = match (issuer.last_sequence_number, &issuer.pool) {
         (Some(m), _) => m,
         (None, PoolLookup::Registered { .. }) => 0,
         (None, _) => return Err(HeaderError::NoOpCertCounter(pool_id)),
     };
-    let n = b.opcert.sequence_number;
+    let n = header.body().opcert.sequence_number;
     if n < last {
         return Err(HeaderError::SequenceNumberTooSmall { last, found: n });
     }
@@ -293,28 +316,4 @@ pub fn validate(header: &Header, params: &ValidationParams, issuer: &IssuerState
     let v = validate_leadership(header, params, issuer)?;
     validate_opcert_and_kes(header, params, issuer, v.pool_id)?;
     Ok(v)
-}
-
-/// The checks that need no ledger context: the opcert's signature, the KES period window
-/// (with `max_kes_evolutions`) and the KES signature.
-pub fn check_self_contained(
-    header: &Header,
-    slots_per_kes_period: u64,
-    max_kes_evolutions: u64,
-) -> Result<(), HeaderError> {
-    let b = &header.body();
-    let params = ValidationParams {
-        variant: VrfVariant::Praos,
-        epoch_nonce: Nonce::Neutral,
-        active_slot_coeff: ActiveSlotCoeff::new(1, 1).map_err(|_| HeaderError::Params("f"))?,
-        slots_per_kes_period,
-        max_kes_evolutions,
-        decentralisation: (0, 1),
-        epoch_first_slot: 0,
-    };
-    let issuer = IssuerState {
-        last_sequence_number: Some(b.opcert.sequence_number),
-        pool: PoolLookup::Unavailable,
-    };
-    validate_opcert_and_kes(header, &params, &issuer, pool_id(&b.issuer_vkey))
 }
