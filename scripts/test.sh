@@ -8,6 +8,10 @@ if [ ! -d "$vectors/vrf/ver03" ]; then
     echo "error: known-answer vectors not found at $vectors; set SLOTFORGE_VECTORS to the vectors folder" >&2
     exit 1
 fi
-cargo test --workspace --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked "$@" 2>&1 | tee "$log"
 # The reference conformance figure, shown (the run above hides passing tests' output).
 cargo test --locked -p slotforge-praos --test header_conformance -q -- --nocapture 2>&1 | grep "header cases:"
+# One closing line for the whole run.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
