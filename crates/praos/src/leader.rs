@@ -307,6 +307,41 @@ mod tests {
         assert!(!full.is_leader(&value_at(0.0500001)));
     }
 
+    /// σ = 1, f = 1/2: in real numbers the slot is won iff certNat < 2^255. The ledger's
+    /// 34-digit arithmetic puts its boundary within a relative 10^-20 of that; we find it by
+    /// bisection and check that the fast path defers to the exact one all around it.
+    #[test]
+    fn exact_boundary_is_the_ledgers() {
+        use num_bigint::BigInt;
+        let t = LeaderThreshold::new(5, 5, ActiveSlotCoeff::new(1, 2).unwrap()).unwrap();
+        let value = |v: &BigInt| {
+            let (_, bytes) = v.to_bytes_be();
+            let mut out = [0u8; 32];
+            out[32 - bytes.len()..].copy_from_slice(&bytes);
+            LeaderValue::Praos(out)
+        };
+        let half = BigInt::from(1) << 255;
+        let (mut lo, mut hi) = (&half - (BigInt::from(1) << 200), &half + (BigInt::from(1) << 200));
+        assert!(t.is_leader_exact(&value(&lo)) && !t.is_leader_exact(&value(&hi)));
+        while &hi - &lo > BigInt::from(1) {
+            let mid: BigInt = (&lo + &hi) >> 1;
+            if t.is_leader_exact(&value(&mid)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        // `hi` is the smallest losing value.
+        for d in -64i64..64 {
+            let v = &hi + d;
+            assert_eq!(t.is_leader_exact(&value(&v)), d < 0, "monotone at boundary{d:+}");
+            assert_eq!(t.is_leader(&value(&v)), d < 0, "fast path at boundary{d:+}");
+        }
+        let diff: BigInt = &hi - &half;
+        let offset = diff.to_string().parse::<f64>().unwrap() / 2f64.powi(255);
+        assert!(offset.abs() < 1e-20, "the ledger's boundary is 2^255 · (1 {offset:+e})");
+    }
+
     #[test]
     fn overlay_slots() {
         assert!((0..100).all(|s| is_overlay_slot(s, 1, 1)));
