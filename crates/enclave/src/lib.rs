@@ -4,3 +4,4 @@
 
 pub mod kes_store;
 pub mod sign_guard;
+pub mod signer;

@@ -1,0 +1,265 @@
+//! The enclave's signing logic end to end on real files: schedules, guarded signing, KES
+//! evolution, and headers that the praos validator accepts.
+
+use std::sync::Arc;
+
+use slotforge_crypto::ed25519::SigningKey;
+use slotforge_crypto::kes::KesSecretKey;
+use slotforge_crypto::opcert::OperationalCertificate;
+use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_enclave::kes_store::KesKeyStore;
+use slotforge_enclave::sign_guard::{Refusal, SignGuard};
+use slotforge_enclave::signer::{PraosLeader, SignError, Signer};
+use slotforge_praos::forge::{header_body, BlockContent};
+use slotforge_praos::header::{HeaderBody, HeaderVrf};
+use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
+use slotforge_praos::nonce::{blake2b256, Nonce};
+use slotforge_praos::schedule::EpochLeadership;
+use slotforge_praos::validation::{validate, IssuerState, PoolLookup, ValidationParams};
+
+const SLOTS_PER_KES: u64 = 100;
+const NONCE: Nonce = Nonce::Hash([4; 32]);
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    signer: Signer,
+    vrf_pk: [u8; 32],
+    opcert: OperationalCertificate,
+    store: KesKeyStore,
+}
+
+fn epoch(epoch: u64, first_slot: u64) -> EpochLeadership {
+    EpochLeadership {
+        epoch,
+        first_slot,
+        epoch_length: 1000,
+        nonce: NONCE,
+        variant: VrfVariant::Praos,
+        threshold: LeaderThreshold::new(1, 1, ActiveSlotCoeff::new(1, 2).unwrap()).unwrap(),
+        decentralisation: (0, 1),
+    }
+}
+
+fn fixture(opcert_period: u64, kes_start_period: u32) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = SignGuard::create(&dir.path().join("guard.db")).unwrap();
+    let vrf = VrfSecretKey::from_seed(&[11; 32]);
+    let mut kes = KesSecretKey::from_seed(&mut [12; 32]);
+    kes.evolve_to(kes_start_period).unwrap();
+    let cold = SigningKey::from_bytes(&[13; 32]);
+    let opcert = OperationalCertificate::issue(&cold, kes.public_key(), 0, opcert_period);
+    let store = KesKeyStore::new(dir.path().join("kes.key"));
+    store.save(&kes).unwrap();
+    let vrf_pk = vrf.public_key().0;
+    let signer = Signer::new(guard);
+    signer.add_leader(
+        "pool",
+        PraosLeader {
+            vrf,
+            kes,
+            kes_store: Some(store.clone()),
+            opcert: opcert.clone(),
+            slots_per_kes_period: SLOTS_PER_KES,
+            max_kes_evolutions: 62,
+        },
+    );
+    Fixture {
+        _dir: dir,
+        signer,
+        vrf_pk,
+        opcert,
+        store,
+    }
+}
+
+fn body_for(f: &Fixture, slot: u64, tag: u8) -> HeaderBody {
+    // The body a node would build: VRF fields from the schedule, so use the enclave's key
+    // through a scratch copy of the same seed.
+    let vrf = VrfSecretKey::from_seed(&[11; 32]);
+    let content = BlockContent {
+        block_number: 1,
+        slot,
+        prev_hash: Some([tag; 32]),
+        block_body_size: 10,
+        block_body_hash: [tag; 32],
+        protocol_version: (9, 1),
+    };
+    header_body(&content, VrfVariant::Praos, &NONCE, &vrf, &f.opcert)
+}
+
+fn validates(f: &Fixture, header: &slotforge_praos::header::Header) {
+    let params = ValidationParams {
+        variant: VrfVariant::Praos,
+        epoch_nonce: NONCE,
+        active_slot_coeff: ActiveSlotCoeff::new(1, 2).unwrap(),
+        slots_per_kes_period: SLOTS_PER_KES,
+        max_kes_evolutions: 62,
+        decentralisation: (0, 1),
+        epoch_first_slot: 0,
+    };
+    let issuer = IssuerState {
+        last_sequence_number: Some(0),
+        pool: PoolLookup::Registered {
+            vrf_key_hash: blake2b256(&[&f.vrf_pk]),
+            stake: 1,
+            total_stake: 1,
+        },
+    };
+    validate(header, &params, &issuer).unwrap();
+}
+
+#[test]
+fn schedule_then_sign_with_every_check() {
+    let f = fixture(0, 0);
+    let won = f.signer.schedule("pool", epoch(0, 0), 0..1000).unwrap();
+    assert!(won.len() > 100, "about a third of the slots at f = 1/2, σ = 1");
+    let vrf_pk = slotforge_crypto::vrf::VrfPublicKey(f.vrf_pk);
+    for w in &won {
+        assert_eq!(
+            vrf_pk
+                .verify(&VrfVariant::Praos.leader_input(w.slot, &NONCE), &w.proof)
+                .unwrap(),
+            w.output
+        );
+    }
+    let id = f.signer.identity("pool").unwrap();
+    assert_eq!((id.kes_period, id.periods_left), (0, 62));
+
+    // A won slot in KES period 3: the key evolves, is persisted, and the header validates.
+    let s1 = won.iter().map(|w| w.slot).find(|s| *s >= 300).unwrap();
+    let (h1, fresh) = f.signer.sign_block("pool", body_for(&f, s1, 1)).unwrap();
+    assert!(fresh);
+    validates(&f, &h1);
+    assert_eq!(f.store.load().unwrap().period(), 3);
+    assert_eq!(f.signer.identity("pool").unwrap().kes_period, 3);
+    // Retry: the same header, not re-signed.
+    let (again, fresh) = f.signer.sign_block("pool", body_for(&f, s1, 1)).unwrap();
+    assert!(!fresh);
+    assert_eq!(again.to_cbor(), h1.to_cbor());
+    // Another body for the slot; a lower won slot.
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, s1, 2)),
+        Err(SignError::Refused(Refusal::DoubleSign { .. }))
+    ));
+    let lower = won.iter().map(|w| w.slot).find(|s| *s < s1).unwrap();
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, lower, 1)),
+        Err(SignError::Refused(Refusal::Regression { .. }))
+    ));
+
+    // Not the leader's slot; an epoch never scheduled; another pool's body; a forged VRF result.
+    let later_lost = (s1 + 1..1000).find(|s| !won.iter().any(|w| w.slot == *s)).unwrap();
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, later_lost, 1)),
+        Err(SignError::NotLeader(_))
+    ));
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, 5000, 1)),
+        Err(SignError::UnknownEpoch(5000))
+    ));
+    let mut foreign = body_for(&f, s1 + 1, 1);
+    foreign.issuer_vkey[0] ^= 1;
+    assert!(matches!(
+        f.signer.sign_block("pool", foreign),
+        Err(SignError::ForeignBody(_))
+    ));
+    let next = won.iter().map(|w| w.slot).find(|s| *s > s1).unwrap();
+    let mut forged = body_for(&f, next, 1);
+    if let HeaderVrf::Praos(c) = &mut forged.vrf {
+        c.proof[50] ^= 1;
+    }
+    assert!(matches!(
+        f.signer.sign_block("pool", forged),
+        Err(SignError::VrfMismatch(_))
+    ));
+    assert!(matches!(
+        f.signer.sign_block("nobody", body_for(&f, next, 1)),
+        Err(SignError::UnknownLeader(_))
+    ));
+    // None of the refusals moved the guard.
+    assert_eq!(f.signer.guard().highest_slot("pool").unwrap(), Some(s1));
+    let (h2, _) = f.signer.sign_block("pool", body_for(&f, next, 1)).unwrap();
+    validates(&f, &h2);
+}
+
+#[test]
+fn kes_edges() {
+    // The opcert starts at period 2: slots of periods 0–1 are before it.
+    let f = fixture(2, 0);
+    let won: Vec<u64> = f
+        .signer
+        .schedule("pool", epoch(0, 0), 0..1000)
+        .unwrap()
+        .iter()
+        .map(|w| w.slot)
+        .collect();
+    let early = *won.iter().find(|s| **s < 200).unwrap();
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, early, 1)),
+        Err(SignError::KesPeriodBeforeOpCert { .. })
+    ));
+    // Period 2 + 62 = 64 and beyond: past the opcert's window.
+    let late: Vec<u64> = f
+        .signer
+        .schedule("pool", epoch(6, 6400), 6400..7400)
+        .unwrap()
+        .iter()
+        .map(|w| w.slot)
+        .collect();
+    assert!(matches!(
+        f.signer.sign_block("pool", body_for(&f, late[0], 1)),
+        Err(SignError::KesExpired { .. })
+    ));
+    assert_eq!(f.signer.guard().highest_slot("pool").unwrap(), None, "nothing recorded");
+
+    // A key already evolved past a slot's period cannot sign it, and nothing is recorded.
+    let g = fixture(0, 5);
+    let won: Vec<u64> = g
+        .signer
+        .schedule("pool", epoch(0, 0), 0..1000)
+        .unwrap()
+        .iter()
+        .map(|w| w.slot)
+        .collect();
+    let in_period_2 = *won.iter().find(|s| (200..300).contains(*s)).unwrap();
+    assert!(matches!(
+        g.signer.sign_block("pool", body_for(&g, in_period_2, 1)),
+        Err(SignError::KesKeyPastPeriod {
+            current: 5,
+            needed: 2,
+            ..
+        })
+    ));
+    assert_eq!(g.signer.guard().highest_slot("pool").unwrap(), None);
+    let in_period_7 = *won.iter().find(|s| (700..800).contains(*s)).unwrap();
+    let (h, _) = g.signer.sign_block("pool", body_for(&g, in_period_7, 1)).unwrap();
+    validates(&g, &h);
+    assert_eq!(g.store.load().unwrap().period(), 7);
+}
+
+#[test]
+fn concurrent_sign_requests_for_one_slot_sign_one_body() {
+    let f = Arc::new(fixture(0, 0));
+    let won = f.signer.schedule("pool", epoch(0, 0), 0..1000).unwrap();
+    let slot = won[0].slot;
+    let handles: Vec<_> = (0..64u8)
+        .map(|i| {
+            let f = f.clone();
+            std::thread::spawn(move || {
+                f.signer
+                    .sign_block("pool", body_for(&f, slot, i))
+                    .map(|(h, _)| h.to_cbor())
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let signed: Vec<&Vec<u8>> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| matches!(r, Err(SignError::Refused(Refusal::DoubleSign { .. }))))
+            .count(),
+        63
+    );
+}
