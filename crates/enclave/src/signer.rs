@@ -285,3 +285,56 @@ impl Signer {
         Ok((header, fresh))
     }
 }
+
+/// Why a leader's key files cannot be used together.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaderKeysError {
+    #[error(transparent)]
+    KeyFile(#[from] slotforge_crypto::key_file::KeyFileError),
+    #[error("{0}: the operational certificate's cold-key signature does not verify")]
+    OpCertSignature(std::path::PathBuf),
+    #[error("{opcert}: the operational certificate certifies another KES key than {kes}")]
+    KesKeyNotCertified {
+        opcert: std::path::PathBuf,
+        kes: std::path::PathBuf,
+    },
+    #[error("slots per KES period must be positive")]
+    ZeroKesPeriodLength,
+}
+
+impl PraosLeader {
+    /// Loads a pool's cardano-cli files (vrf.skey, kes.skey, node.cert) and checks that they
+    /// belong together: the opcert verifies and certifies this KES key. A KES key file holds
+    /// the key at period 0.
+    pub fn from_key_files(
+        vrf_skey: &std::path::Path,
+        kes_skey: &std::path::Path,
+        opcert: &std::path::Path,
+        slots_per_kes_period: u64,
+        max_kes_evolutions: u64,
+    ) -> Result<Self, LeaderKeysError> {
+        use slotforge_crypto::key_file::{self, KeyKind};
+        if slots_per_kes_period == 0 {
+            return Err(LeaderKeysError::ZeroKesPeriodLength);
+        }
+        let vrf = key_file::read_key_file(vrf_skey, KeyKind::VrfSigning, key_file::parse_vrf_signing_key)?;
+        let kes = key_file::read_key_file(kes_skey, KeyKind::KesSigning, key_file::parse_kes_signing_key)?;
+        let cert = key_file::read_key_file(opcert, KeyKind::OperationalCertificate, key_file::parse_opcert)?;
+        cert.verify()
+            .map_err(|_| LeaderKeysError::OpCertSignature(opcert.to_path_buf()))?;
+        if cert.hot_vkey != kes.public_key() {
+            return Err(LeaderKeysError::KesKeyNotCertified {
+                opcert: opcert.to_path_buf(),
+                kes: kes_skey.to_path_buf(),
+            });
+        }
+        Ok(PraosLeader {
+            vrf,
+            kes,
+            kes_store: None,
+            opcert: cert,
+            slots_per_kes_period,
+            max_kes_evolutions,
+        })
+    }
+}
