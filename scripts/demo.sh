@@ -4,7 +4,7 @@
 # stake figures of a real pool), then as JSON for a full 432,000-slot Babbage epoch, timed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p slotforge
+scripts/build-release.sh
 bin=target/release/slotforge
 key=examples/pool/vrf.skey
 chmod 600 "$key" 2>/dev/null || true

@@ -1,5 +1,6 @@
 //! `slotforge`: block production for Ouroboros chains.
 
+mod dispatch;
 mod header_cmd;
 mod leaderlog;
 
@@ -51,6 +52,7 @@ fn error_json(message: &str) -> serde_json::Value {
 
 fn main() -> ExitCode {
     init_logging();
+    dispatch::maybe_reexec();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
