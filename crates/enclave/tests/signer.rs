@@ -87,6 +87,16 @@ fn body_for(f: &Fixture, slot: u64, tag: u8) -> HeaderBody {
     header_body(&content, VrfVariant::Praos, &NONCE, &vrf, &f.opcert)
 }
 
+/// The slots the leader wins in `slots` under `params` (remembering `params`).
+fn won_slots(f: &Fixture, params: EpochLeadership, slots: std::ops::Range<u64>) -> Vec<u64> {
+    f.signer
+        .schedule("pool", params, slots)
+        .unwrap()
+        .iter()
+        .map(|w| w.slot)
+        .collect()
+}
+
 fn validates(f: &Fixture, header: &slotforge_praos::header::Header) {
     let params = ValidationParams {
         variant: VrfVariant::Praos,
@@ -186,26 +196,14 @@ fn schedule_then_sign_with_every_check() {
 fn kes_edges() {
     // The opcert starts at period 2: slots of periods 0–1 are before it.
     let f = fixture(2, 0);
-    let won: Vec<u64> = f
-        .signer
-        .schedule("pool", epoch(0, 0), 0..1000)
-        .unwrap()
-        .iter()
-        .map(|w| w.slot)
-        .collect();
+    let won = won_slots(&f, epoch(0, 0), 0..1000);
     let early = *won.iter().find(|s| **s < 200).unwrap();
     assert!(matches!(
         f.signer.sign_block("pool", body_for(&f, early, 1)),
         Err(SignError::KesPeriodBeforeOpCert { .. })
     ));
     // Period 2 + 62 = 64 and beyond: past the opcert's window.
-    let late: Vec<u64> = f
-        .signer
-        .schedule("pool", epoch(6, 6400), 6400..7400)
-        .unwrap()
-        .iter()
-        .map(|w| w.slot)
-        .collect();
+    let late = won_slots(&f, epoch(6, 6400), 6400..7400);
     assert!(matches!(
         f.signer.sign_block("pool", body_for(&f, late[0], 1)),
         Err(SignError::KesExpired { .. })
@@ -214,13 +212,7 @@ fn kes_edges() {
 
     // A key already evolved past a slot's period cannot sign it, and nothing is recorded.
     let g = fixture(0, 5);
-    let won: Vec<u64> = g
-        .signer
-        .schedule("pool", epoch(0, 0), 0..1000)
-        .unwrap()
-        .iter()
-        .map(|w| w.slot)
-        .collect();
+    let won = won_slots(&g, epoch(0, 0), 0..1000);
     let in_period_2 = *won.iter().find(|s| (200..300).contains(*s)).unwrap();
     assert!(matches!(
         g.signer.sign_block("pool", body_for(&g, in_period_2, 1)),
