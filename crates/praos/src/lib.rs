@@ -1,6 +1,6 @@
-//! Ouroboros consensus rules as pure functions: slot/epoch/UTC time, nonces, and leader
-//! election for Praos (Babbage), CPraos (Conway), TPraos (Shelley–Alonzo) and BFT.
-//! Nothing here does I/O.
+//! Ouroboros consensus rules as pure functions: slot/epoch/UTC time, nonces, leader election
+//! for Praos (Babbage), CPraos (Conway), TPraos (Shelley–Alonzo) and BFT, and Cardano block
+//! headers (decode, encode, forge, validate). Nothing here does I/O.
 
 pub mod fixed;
 pub mod forge;
