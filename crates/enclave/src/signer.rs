@@ -9,7 +9,7 @@ use slotforge_crypto::kes::{KesSecretKey, MAX_PERIODS};
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfSecretKey};
 use slotforge_praos::forge;
-use slotforge_praos::header::{Header, HeaderBody, HeaderVrf, VrfCert};
+use slotforge_praos::header::{Header, HeaderBody};
 use slotforge_praos::nonce::blake2b256;
 use slotforge_praos::schedule::EpochLeadership;
 
@@ -218,15 +218,7 @@ impl Signer {
             &l.vrf,
             oc,
         );
-        let same_vrf = |a: &VrfCert, b: &VrfCert| a == b;
-        let vrf_ok = match (&body.vrf, &own.vrf) {
-            (HeaderVrf::Praos(a), HeaderVrf::Praos(b)) => same_vrf(a, b),
-            (HeaderVrf::TPraos { nonce: n1, leader: l1 }, HeaderVrf::TPraos { nonce: n2, leader: l2 }) => {
-                same_vrf(n1, n2) && same_vrf(l1, l2)
-            }
-            _ => false,
-        };
-        if !vrf_ok {
+        if body.vrf != own.vrf {
             return Err(SignError::VrfMismatch(slot));
         }
         let slot_period = slot / l.slots_per_kes_period.max(1);

@@ -328,11 +328,6 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
             at: plan.history.slot_start(w.slot).with_timezone(&plan.tz).to_rfc3339(),
         })
         .collect();
-    let d = if l.variant == VrfVariant::TPraos {
-        l.decentralisation.0 as f64 / l.decentralisation.1 as f64
-    } else {
-        0.0
-    };
     Ok(LeaderLog {
         status: "ok",
         epoch: l.epoch,
@@ -349,7 +344,7 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
         sigma: l.threshold.sigma(),
         active_stake: args.pool_stake,
         total_active_stake: args.active_stake,
-        d,
+        d: l.decentralisation_value(),
         f: plan.f.value(),
         assigned_slots,
     })

@@ -80,14 +80,19 @@ impl EpochLeadership {
             .is_ok_and(|out| self.threshold.is_leader(&self.variant.leader_value(&out)))
     }
 
-    /// The expected number of won slots, σ · f · (1 − d) · slots (cncli's `epochSlotsIdeal`).
-    pub fn ideal_slots(&self, f: f64) -> f64 {
-        let d = if self.variant == VrfVariant::TPraos && self.decentralisation.1 != 0 {
-            self.decentralisation.0 as f64 / self.decentralisation.1 as f64
+    /// d as a number: the TPraos decentralisation parameter, 0 for the other variants.
+    pub fn decentralisation_value(&self) -> f64 {
+        let (num, den) = self.decentralisation;
+        if self.variant == VrfVariant::TPraos && den != 0 {
+            num as f64 / den as f64
         } else {
             0.0
-        };
-        self.threshold.sigma() * f * (1.0 - d) * self.epoch_length as f64
+        }
+    }
+
+    /// The expected number of won slots, σ · f · (1 − d) · slots (cncli's `epochSlotsIdeal`).
+    pub fn ideal_slots(&self, f: f64) -> f64 {
+        self.threshold.sigma() * f * (1.0 - self.decentralisation_value()) * self.epoch_length as f64
     }
 }
 
