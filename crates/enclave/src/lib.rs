@@ -1,9 +1,21 @@
-//! The secure side of slotforge, without transport so far: the [`sign_guard`] (durable
-//! double-sign protection), the [`kes_store`] (atomic persistence of evolved KES keys), the
-//! [`signer`] (schedules and guarded block signing) and the [`audit`] log. The gRPC service
-//! and the `slotforge-enclave` binary will be built on these.
+//! The secure side of slotforge: the only process that holds leaders' secrets.
+//!
+//! - [`sign_guard`]: durable double-sign protection (SQLite).
+//! - [`kes_store`]: atomic persistence of evolved KES keys.
+//! - [`signer`]: schedules and guarded block signing for Praos pools and BFT leaders.
+//! - [`leader_store`]: the imported leaders' key files.
+//! - [`audit`]: the append-only audit log.
+//! - [`wire`], [`service`], [`client`]: the gRPC API (`proto/`), its server and a typed client.
+//! - [`config`], [`tls`], [`metrics`]: what the `slotforge-enclave` binary is built from.
 
 pub mod audit;
+pub mod client;
+pub mod config;
 pub mod kes_store;
+pub mod leader_store;
+pub mod metrics;
+pub mod service;
 pub mod sign_guard;
 pub mod signer;
+pub mod tls;
+pub mod wire;

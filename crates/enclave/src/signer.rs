@@ -1,20 +1,36 @@
 //! The enclave's signing logic, independent of transport: leaders' keys, remembered epoch
-//! parameters, schedules, and `sign_block` with every check before the sign guard.
+//! parameters, schedules, and block signing with every check before the sign guard.
+//!
+//! Each leader's keys sit behind their own [`Arc`], so a schedule being computed for one
+//! leader never blocks signing for it or for another; only the KES key, which evolves, has a
+//! lock of its own.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use rayon::prelude::*;
+use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::{KesSecretKey, MAX_PERIODS};
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfSecretKey};
+use slotforge_praos::bft::{BftHeader, BftHeaderBody};
 use slotforge_praos::forge;
-use slotforge_praos::header::{Header, HeaderBody};
+use slotforge_praos::header::{Header, HeaderBody, HeaderDecodeError};
+use slotforge_praos::leader::bft_leader_index;
 use slotforge_praos::nonce::blake2b256;
 use slotforge_praos::schedule::EpochLeadership;
 
 use crate::kes_store::{KesKeyStore, KesStoreError};
 use crate::sign_guard::{GuardError, GuardOutcome, Refusal, SignGuard, Signed};
+
+/// How many epochs of parameters are remembered per leader (the newest ones).
+const REMEMBERED_EPOCHS: usize = 8;
+/// Slots per parallel work item of a schedule scan (the `leaderlog` chunk size).
+const SCAN_CHUNK: u64 = 4096;
+/// The first scan window is small so the first won slots are streamed within milliseconds;
+/// windows then double up to a few chunks per core.
+const FIRST_WINDOW: u64 = 512;
 
 /// A Praos pool's keys as the enclave holds them.
 pub struct PraosLeader {
@@ -28,9 +44,78 @@ pub struct PraosLeader {
     pub max_kes_evolutions: u64,
 }
 
+/// A BFT leader: one Ed25519 key (zeroized on drop by ed25519-dalek).
+pub struct BftLeader {
+    pub key: SigningKey,
+}
+
+/// The keys of one leader.
+pub enum LeaderKeys {
+    Praos(PraosLeader),
+    Bft(BftLeader),
+}
+
+impl From<PraosLeader> for LeaderKeys {
+    fn from(l: PraosLeader) -> Self {
+        LeaderKeys::Praos(l)
+    }
+}
+
+impl From<BftLeader> for LeaderKeys {
+    fn from(l: BftLeader) -> Self {
+        LeaderKeys::Bft(l)
+    }
+}
+
+/// One BFT epoch: round-robin over `leaders` from `first_slot`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BftEpoch {
+    pub epoch: u64,
+    pub first_slot: u64,
+    pub epoch_length: u64,
+    /// The leaders' Ed25519 verification keys in round-robin order.
+    pub leaders: Vec<[u8; 32]>,
+}
+
+impl BftEpoch {
+    pub fn slots(&self) -> Range<u64> {
+        self.first_slot..self.first_slot.saturating_add(self.epoch_length)
+    }
+}
+
+/// An epoch's leadership parameters, as the blockchain announces them.
+#[derive(Debug, Clone)]
+pub enum EpochParams {
+    Praos(EpochLeadership),
+    Bft(BftEpoch),
+}
+
+impl EpochParams {
+    pub fn epoch(&self) -> u64 {
+        match self {
+            EpochParams::Praos(p) => p.epoch,
+            EpochParams::Bft(b) => b.epoch,
+        }
+    }
+
+    pub fn slots(&self) -> Range<u64> {
+        match self {
+            EpochParams::Praos(p) => p.slots(),
+            EpochParams::Bft(b) => b.slots(),
+        }
+    }
+}
+
 /// What the enclave tells about a leader: public material only.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
+pub enum Identity {
+    Praos(PraosIdentity),
+    Bft { vkey: [u8; 32] },
+}
+
+/// A Praos pool's public identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PraosIdentity {
     pub pool_id: [u8; 28],
     pub vrf_vkey: [u8; 32],
     pub cold_vkey: [u8; 32],
@@ -39,23 +124,50 @@ pub struct Identity {
     pub kes_period: u32,
     /// Periods the key can still sign for: min(64, max evolutions) − period.
     pub periods_left: u32,
+    pub slots_per_kes_period: u64,
 }
 
-/// A won slot with its VRF proof.
+impl Identity {
+    /// The Praos identity, if this is a pool.
+    pub fn praos(&self) -> Option<&PraosIdentity> {
+        match self {
+            Identity::Praos(p) => Some(p),
+            Identity::Bft { .. } => None,
+        }
+    }
+}
+
+/// A won slot with its VRF proof (empty output and proof for BFT slots).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduledSlot {
     pub slot: u64,
-    pub output: VrfOutput,
-    pub proof: VrfProof,
+    pub output: Option<VrfOutput>,
+    pub proof: Option<VrfProof>,
 }
 
-/// Why the enclave did not sign; each is a distinct kind the node can act on.
+/// A signed header as it leaves the enclave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeader {
+    /// The header's CBOR (Praos or BFT shape, after the leader's kind).
+    pub header: Vec<u8>,
+    /// False when this is the stored header of an earlier identical request (a retry).
+    pub fresh: bool,
+    pub slot: u64,
+    /// blake2b-256 of the canonical body encoding: what the guard recorded.
+    pub body_hash: [u8; 32],
+}
+
+/// Why the enclave did not sign or schedule; each is a distinct kind the node can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     #[error("no leader {0:?} in this enclave")]
     UnknownLeader(String),
+    #[error("the header body does not decode: {0}")]
+    MalformedBody(HeaderDecodeError),
     #[error("the body is for another pool or key set: {0}")]
     ForeignBody(&'static str),
+    #[error("the parameters are for another consensus than the leader's ({0})")]
+    WrongConsensus(&'static str),
     #[error("no leadership parameters are known for the epoch of slot {0}; request its schedule first")]
     UnknownEpoch(u64),
     #[error("the leader does not lead slot {0}")]
@@ -84,12 +196,67 @@ pub enum SignError {
     Forge(String),
 }
 
+impl SignError {
+    /// A stable snake_case name of the kind, for the audit log, metrics and the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SignError::UnknownLeader(_) => "unknown_leader",
+            SignError::MalformedBody(_) => "malformed_body",
+            SignError::ForeignBody(_) => "foreign_body",
+            SignError::WrongConsensus(_) => "wrong_consensus",
+            SignError::UnknownEpoch(_) => "unknown_epoch",
+            SignError::NotLeader(_) => "not_leader",
+            SignError::VrfMismatch(_) => "vrf_mismatch",
+            SignError::KesPeriodBeforeOpCert { .. } => "kes_period_before_opcert",
+            SignError::KesExpired { .. } => "kes_expired",
+            SignError::KesKeyPastPeriod { .. } => "kes_key_past_period",
+            SignError::Refused(Refusal::DoubleSign { .. }) => "double_sign",
+            SignError::Refused(Refusal::Regression { .. }) => "regression",
+            SignError::Guard(GuardError::SlotOutOfRange(_)) => "slot_out_of_range",
+            SignError::Guard(_) => "guard_failure",
+            SignError::KesStore(_) => "kes_store_failure",
+            SignError::Forge(_) => "forge_failure",
+        }
+    }
+}
+
+/// The evolving part of a Praos leader.
+struct KesState {
+    key: KesSecretKey,
+    store: Option<KesKeyStore>,
+}
+
+struct PraosEntry {
+    vrf: VrfSecretKey,
+    opcert: OperationalCertificate,
+    slots_per_kes_period: u64,
+    max_kes_evolutions: u64,
+    kes: Mutex<KesState>,
+}
+
+enum Entry {
+    Praos(PraosEntry),
+    Bft(BftLeader),
+}
+
+impl Entry {
+    /// The key under which the guard records this leader's history: the pool id for a pool,
+    /// the verification key for a BFT leader. It follows the keys, not the configured name,
+    /// so an exported history protects the same keys wherever they move.
+    fn guard_id(&self) -> String {
+        match self {
+            Entry::Praos(p) => hex::encode(slotforge_praos::validation::pool_id(&p.opcert.cold_vkey)),
+            Entry::Bft(b) => format!("bft:{}", hex::encode(b.key.verifying_key().to_bytes())),
+        }
+    }
+}
+
 /// The enclave's state: its leaders, what it remembers of each epoch, and its guard.
 pub struct Signer {
     guard: SignGuard,
-    leaders: Mutex<HashMap<String, PraosLeader>>,
-    /// (leader, epoch) → the leadership parameters the schedule was computed under.
-    epochs: Mutex<HashMap<(String, u64), EpochLeadership>>,
+    leaders: Mutex<HashMap<String, Arc<Entry>>>,
+    /// leader → epoch → the parameters its schedule was computed under.
+    epochs: Mutex<HashMap<String, BTreeMap<u64, EpochParams>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,14 +276,31 @@ impl Signer {
         &self.guard
     }
 
-    /// Adds (or replaces) a leader; it can be scheduled and sign at once.
-    pub fn add_leader(&self, id: &str, leader: PraosLeader) {
-        lock(&self.leaders).insert(id.to_string(), leader);
+    /// Adds (or replaces) a leader; it can be scheduled and sign at once. Replacing a leader's
+    /// keys keeps its remembered epochs only if its guard identity is unchanged.
+    pub fn add_leader(&self, id: &str, keys: impl Into<LeaderKeys>) {
+        let entry = Arc::new(match keys.into() {
+            LeaderKeys::Praos(l) => Entry::Praos(PraosEntry {
+                vrf: l.vrf,
+                opcert: l.opcert,
+                slots_per_kes_period: l.slots_per_kes_period,
+                max_kes_evolutions: l.max_kes_evolutions,
+                kes: Mutex::new(KesState {
+                    key: l.kes,
+                    store: l.kes_store,
+                }),
+            }),
+            LeaderKeys::Bft(b) => Entry::Bft(b),
+        });
+        let old = lock(&self.leaders).insert(id.to_string(), entry.clone());
+        if old.is_some_and(|o| o.guard_id() != entry.guard_id()) {
+            lock(&self.epochs).remove(id);
+        }
     }
 
     /// Removes a leader and forgets its epochs. Its signing history stays in the guard.
     pub fn remove_leader(&self, id: &str) -> bool {
-        lock(&self.epochs).retain(|(l, _), _| l != id);
+        lock(&self.epochs).remove(id);
         lock(&self.leaders).remove(id).is_some()
     }
 
@@ -126,61 +310,184 @@ impl Signer {
         ids
     }
 
-    pub fn identity(&self, id: &str) -> Result<Identity, SignError> {
-        let leaders = lock(&self.leaders);
-        let l = leaders
+    fn entry(&self, id: &str) -> Result<Arc<Entry>, SignError> {
+        lock(&self.leaders)
             .get(id)
-            .ok_or_else(|| SignError::UnknownLeader(id.to_string()))?;
-        let limit = l.max_kes_evolutions.min(MAX_PERIODS as u64) as u32;
-        Ok(Identity {
-            pool_id: slotforge_praos::validation::pool_id(&l.opcert.cold_vkey),
-            vrf_vkey: l.vrf.public_key().0,
-            cold_vkey: l.opcert.cold_vkey,
-            opcert: l.opcert.clone(),
-            kes_period: l.kes.period(),
-            periods_left: limit.saturating_sub(l.kes.period()),
+            .cloned()
+            .ok_or_else(|| SignError::UnknownLeader(id.to_string()))
+    }
+
+    /// The key under which the guard records the leader's history (see the interchange format).
+    pub fn guard_id(&self, id: &str) -> Result<String, SignError> {
+        Ok(self.entry(id)?.guard_id())
+    }
+
+    pub fn identity(&self, id: &str) -> Result<Identity, SignError> {
+        Ok(match &*self.entry(id)? {
+            Entry::Praos(l) => {
+                let limit = l.max_kes_evolutions.min(MAX_PERIODS as u64) as u32;
+                let period = lock(&l.kes).key.period();
+                Identity::Praos(PraosIdentity {
+                    pool_id: slotforge_praos::validation::pool_id(&l.opcert.cold_vkey),
+                    vrf_vkey: l.vrf.public_key().0,
+                    cold_vkey: l.opcert.cold_vkey,
+                    opcert: l.opcert.clone(),
+                    kes_period: period,
+                    periods_left: limit.saturating_sub(period),
+                    slots_per_kes_period: l.slots_per_kes_period,
+                })
+            }
+            Entry::Bft(b) => Identity::Bft {
+                vkey: b.key.verifying_key().to_bytes(),
+            },
         })
     }
 
-    /// Computes the won slots of `slots` under `params`, with proofs, and remembers `params`
-    /// for the eligibility check of `sign_block`. New parameters for an epoch replace old ones.
-    pub fn schedule(
-        &self,
-        id: &str,
-        params: EpochLeadership,
-        slots: Range<u64>,
-    ) -> Result<Vec<ScheduledSlot>, SignError> {
-        let won = {
-            let leaders = lock(&self.leaders);
-            let l = leaders
-                .get(id)
-                .ok_or_else(|| SignError::UnknownLeader(id.to_string()))?;
-            params
-                .scan(&l.vrf, slots)
-                .into_iter()
-                .map(|w| {
-                    let proof = l.vrf.prove(&params.variant.leader_input(w.slot, &params.nonce));
-                    ScheduledSlot {
-                        slot: w.slot,
-                        output: w.output,
-                        proof,
-                    }
-                })
-                .collect()
-        };
-        lock(&self.epochs).insert((id.to_string(), params.epoch), params);
+    fn remember(&self, id: &str, params: EpochParams) {
+        let mut epochs = lock(&self.epochs);
+        let known = epochs.entry(id.to_string()).or_default();
+        known.insert(params.epoch(), params);
+        while known.len() > REMEMBERED_EPOCHS {
+            known.pop_first();
+        }
+    }
+
+    fn remembered(&self, id: &str, slot: u64) -> Option<EpochParams> {
+        lock(&self.epochs)
+            .get(id)?
+            .values()
+            .find(|p| p.slots().contains(&slot))
+            .cloned()
+    }
+
+    /// Computes the won slots of `slots` (clamped to the epoch) under `params`, with proofs,
+    /// all at once. See [`schedule_each`](Self::schedule_each).
+    pub fn schedule(&self, id: &str, params: EpochParams, slots: Range<u64>) -> Result<Vec<ScheduledSlot>, SignError> {
+        let mut won = Vec::new();
+        self.schedule_each(id, params, slots, |s| {
+            won.push(s);
+            true
+        })?;
         Ok(won)
     }
 
-    /// Signs a header body for one of the leader's slots, after checking that the body is the
-    /// leader's, the slot is won under the remembered parameters, the VRF result is the
-    /// enclave's own, the KES period is signable, and the sign guard allows it. The guard's
-    /// record and the evolved KES key are durable before the header is returned.
-    pub fn sign_block(&self, id: &str, body: HeaderBody) -> Result<(Header, bool), SignError> {
-        let mut leaders = lock(&self.leaders);
-        let l = leaders
-            .get_mut(id)
-            .ok_or_else(|| SignError::UnknownLeader(id.to_string()))?;
+    /// Streams the won slots of `slots` to `sink` in slot order as they are found; `sink`
+    /// returns false to stop early. The parameters are remembered first, for the eligibility
+    /// check of [`sign_block`](Self::sign_block), so the first slots can be signed while the
+    /// rest of the range is still being scanned. New parameters for an epoch replace old ones.
+    ///
+    /// Windows of slots are scanned in parallel on all cores (output-only VRF evaluation),
+    /// and proofs are made for the winners only.
+    pub fn schedule_each(
+        &self,
+        id: &str,
+        params: EpochParams,
+        slots: Range<u64>,
+        mut sink: impl FnMut(ScheduledSlot) -> bool,
+    ) -> Result<(), SignError> {
+        let entry = self.entry(id)?;
+        let epoch = params.slots();
+        let range = slots.start.max(epoch.start)..slots.end.min(epoch.end);
+        match (&*entry, &params) {
+            (Entry::Praos(_), EpochParams::Bft(_)) => {
+                return Err(SignError::WrongConsensus("a pool needs Praos parameters"))
+            }
+            (Entry::Bft(_), EpochParams::Praos(_)) => {
+                return Err(SignError::WrongConsensus("a BFT leader needs a BFT leader list"))
+            }
+            _ => {}
+        }
+        self.remember(id, params.clone());
+        match (&*entry, &params) {
+            (Entry::Praos(l), EpochParams::Praos(p)) => {
+                let mut start = range.start;
+                let mut window = FIRST_WINDOW;
+                let max_window = SCAN_CHUNK * 2 * rayon::current_num_threads() as u64;
+                while start < range.end {
+                    let end = start.saturating_add(window).min(range.end);
+                    let chunks: Vec<Range<u64>> = (start..end)
+                        .step_by(SCAN_CHUNK as usize)
+                        .map(|s| s..s.saturating_add(SCAN_CHUNK).min(end))
+                        .collect();
+                    let found: Vec<Vec<ScheduledSlot>> = chunks
+                        .into_par_iter()
+                        .map(|r| {
+                            p.scan(&l.vrf, r)
+                                .into_iter()
+                                .map(|w| ScheduledSlot {
+                                    slot: w.slot,
+                                    output: Some(w.output),
+                                    proof: Some(l.vrf.prove(&p.variant.leader_input(w.slot, &p.nonce))),
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    for s in found.into_iter().flatten() {
+                        if !sink(s) {
+                            return Ok(());
+                        }
+                    }
+                    start = end;
+                    window = (window * 2).min(max_window);
+                }
+            }
+            (Entry::Bft(b), EpochParams::Bft(e)) => {
+                let me = b.key.verifying_key().to_bytes();
+                for slot in range {
+                    let i = bft_leader_index(slot - e.first_slot, e.leaders.len());
+                    if i.is_some_and(|i| e.leaders[i] == me)
+                        && !sink(ScheduledSlot {
+                            slot,
+                            output: None,
+                            proof: None,
+                        })
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => unreachable!("consensus kinds were matched above"),
+        }
+        Ok(())
+    }
+
+    /// Signs an encoded header body (Praos shape for a pool, BFT shape for a BFT leader) after
+    /// every check; the guard's record and any evolved KES key are durable before it returns.
+    pub fn sign_block(&self, id: &str, body: &[u8]) -> Result<SignedHeader, SignError> {
+        match &*self.entry(id)? {
+            Entry::Praos(_) => {
+                let body = HeaderBody::decode(body).map_err(SignError::MalformedBody)?;
+                let (slot, body_hash) = (body.slot, blake2b256(&[&body.to_cbor()]));
+                let (header, fresh) = self.sign_praos(id, body)?;
+                Ok(SignedHeader {
+                    header: header.to_cbor(),
+                    fresh,
+                    slot,
+                    body_hash,
+                })
+            }
+            Entry::Bft(_) => {
+                let body = BftHeaderBody::decode(body).map_err(SignError::MalformedBody)?;
+                let (slot, body_hash) = (body.slot, blake2b256(&[&body.to_cbor()]));
+                let (header, fresh) = self.sign_bft(id, body)?;
+                Ok(SignedHeader {
+                    header: header.to_cbor(),
+                    fresh,
+                    slot,
+                    body_hash,
+                })
+            }
+        }
+    }
+
+    /// Signs a Praos header body for one of the pool's slots, after checking that the body is
+    /// the pool's, the slot is won under the remembered parameters, the VRF result is the
+    /// enclave's own, the KES period is signable, and the sign guard allows it.
+    pub fn sign_praos(&self, id: &str, body: HeaderBody) -> Result<(Header, bool), SignError> {
+        let entry = self.entry(id)?;
+        let Entry::Praos(l) = &*entry else {
+            return Err(SignError::WrongConsensus("a BFT leader signs BFT bodies"));
+        };
         let oc = &l.opcert;
         if body.issuer_vkey != oc.cold_vkey {
             return Err(SignError::ForeignBody("issuer key"));
@@ -196,12 +503,10 @@ impl Signer {
             return Err(SignError::ForeignBody("operational certificate"));
         }
         let slot = body.slot;
-        let params = lock(&self.epochs)
-            .iter()
-            .find(|((leader, _), p)| leader == id && p.slots().contains(&slot))
-            .map(|(_, p)| p.clone())
-            .ok_or(SignError::UnknownEpoch(slot))?;
-        if params.scan(&l.vrf, slot..slot + 1).is_empty() {
+        let Some(EpochParams::Praos(params)) = self.remembered(id, slot) else {
+            return Err(SignError::UnknownEpoch(slot));
+        };
+        if params.scan(&l.vrf, slot..slot.saturating_add(1)).is_empty() {
             return Err(SignError::NotLeader(slot));
         }
         let own = forge::header_body(
@@ -240,41 +545,86 @@ impl Signer {
             });
         }
         let relative = relative as u32;
-        // A body already signed is replayed by the guard even if the key has moved on since.
         let body_hash = blake2b256(&[&body.to_cbor()]);
-        let slots_per_kes_period = l.slots_per_kes_period;
-        let outcome = self.guard.sign(id, slot, body_hash, || -> Result<Vec<u8>, SignError> {
-            if relative < l.kes.period() {
-                return Err(SignError::KesKeyPastPeriod {
-                    slot,
-                    current: l.kes.period(),
-                    needed: relative,
-                });
-            }
-            if relative > l.kes.period() {
-                let mut evolved = KesSecretKey::from_bytes(&l.kes.to_bytes(), l.kes.period())
-                    .map_err(|e| SignError::Forge(e.to_string()))?;
-                evolved
-                    .evolve_to(relative)
-                    .map_err(|e| SignError::Forge(e.to_string()))?;
-                if let Some(store) = &l.kes_store {
-                    store.save(&evolved)?;
+        let mut kes = lock(&l.kes);
+        // A body already signed is replayed by the guard even if the key has moved on since.
+        let outcome = self
+            .guard
+            .sign(&entry.guard_id(), slot, body_hash, || -> Result<Vec<u8>, SignError> {
+                let current = kes.key.period();
+                if relative < current {
+                    return Err(SignError::KesKeyPastPeriod {
+                        slot,
+                        current,
+                        needed: relative,
+                    });
                 }
-                l.kes = evolved;
-            }
-            let header = forge::sign_body(body.clone(), &mut l.kes, slots_per_kes_period)
-                .map_err(|e| SignError::Forge(e.to_string()))?;
-            Ok(header.to_cbor())
-        })?;
-        let (bytes, fresh) = match outcome {
-            GuardOutcome::Signed(Signed::Fresh(b)) => (b, true),
-            GuardOutcome::Signed(Signed::Replayed(b)) => (b, false),
-            GuardOutcome::Refused(r) => return Err(SignError::Refused(r)),
-            GuardOutcome::SignerFailed(e) => return Err(e),
-        };
+                if relative > current {
+                    let mut evolved = KesSecretKey::from_bytes(&kes.key.to_bytes(), current)
+                        .map_err(|e| SignError::Forge(e.to_string()))?;
+                    evolved
+                        .evolve_to(relative)
+                        .map_err(|e| SignError::Forge(e.to_string()))?;
+                    if let Some(store) = &kes.store {
+                        store.save(&evolved)?;
+                    }
+                    kes.key = evolved;
+                }
+                let header = forge::sign_body(body.clone(), &mut kes.key, l.slots_per_kes_period)
+                    .map_err(|e| SignError::Forge(e.to_string()))?;
+                Ok(header.to_cbor())
+            })?;
+        let (bytes, fresh) = guard_result(outcome)?;
         let header =
             Header::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
         Ok((header, fresh))
+    }
+
+    /// Signs a BFT header body for one of the leader's round-robin slots, under the guard.
+    pub fn sign_bft(&self, id: &str, body: BftHeaderBody) -> Result<(BftHeader, bool), SignError> {
+        let entry = self.entry(id)?;
+        let Entry::Bft(b) = &*entry else {
+            return Err(SignError::WrongConsensus("a pool signs Praos bodies"));
+        };
+        if body.issuer_vkey != b.key.verifying_key().to_bytes() {
+            return Err(SignError::ForeignBody("issuer key"));
+        }
+        let slot = body.slot;
+        let Some(EpochParams::Bft(epoch)) = self.remembered(id, slot) else {
+            return Err(SignError::UnknownEpoch(slot));
+        };
+        let i = bft_leader_index(slot - epoch.first_slot, epoch.leaders.len());
+        if !i.is_some_and(|i| epoch.leaders[i] == body.issuer_vkey) {
+            return Err(SignError::NotLeader(slot));
+        }
+        let body_hash = blake2b256(&[&body.to_cbor()]);
+        let outcome = self.guard.sign(&entry.guard_id(), slot, body_hash, || {
+            Ok::<_, SignError>(BftHeader::sign(body.clone(), &b.key).to_cbor())
+        })?;
+        let (bytes, fresh) = guard_result(outcome)?;
+        let header =
+            BftHeader::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
+        Ok((header, fresh))
+    }
+}
+
+/// The slot and canonical body hash of an encoded Praos or BFT body, for the audit log of a
+/// refused request.
+pub fn body_slot_and_hash(body: &[u8]) -> Option<(u64, [u8; 32])> {
+    if let Ok(b) = HeaderBody::decode(body) {
+        return Some((b.slot, blake2b256(&[&b.to_cbor()])));
+    }
+    BftHeaderBody::decode(body)
+        .ok()
+        .map(|b| (b.slot, blake2b256(&[&b.to_cbor()])))
+}
+
+fn guard_result(outcome: GuardOutcome<SignError>) -> Result<(Vec<u8>, bool), SignError> {
+    match outcome {
+        GuardOutcome::Signed(Signed::Fresh(b)) => Ok((b, true)),
+        GuardOutcome::Signed(Signed::Replayed(b)) => Ok((b, false)),
+        GuardOutcome::Refused(r) => Err(SignError::Refused(r)),
+        GuardOutcome::SignerFailed(e) => Err(e),
     }
 }
 
@@ -289,6 +639,11 @@ pub enum LeaderKeysError {
     KesKeyNotCertified {
         opcert: std::path::PathBuf,
         kes: std::path::PathBuf,
+    },
+    #[error("{opcert}: the operational certificate was issued by another cold key than {cold}")]
+    ColdKeyMismatch {
+        opcert: std::path::PathBuf,
+        cold: std::path::PathBuf,
     },
     #[error("slots per KES period must be positive")]
     ZeroKesPeriodLength,

@@ -3,7 +3,7 @@
 
 use slotforge_crypto::kes::{KesError, KesSecretKey};
 use slotforge_crypto::opcert::OperationalCertificate;
-use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfSecretKey};
 
 use crate::header::{Header, HeaderBody, HeaderOpCert, HeaderVrf, VrfCert};
 use crate::leader::VrfVariant;
@@ -62,13 +62,34 @@ pub fn header_body(
             leader: cert(variant.leader_input(content.slot, epoch_nonce)),
         },
     };
+    assemble(content, vrf.public_key().0, vrf_fields, opcert)
+}
+
+/// The Babbage/Conway header body a node builds for a scheduled slot from public material
+/// only: the VRF output and proof the enclave streamed for the slot, and the pool's keys and
+/// opcert from its identity. The enclave checks and signs it.
+pub fn praos_header_body(
+    content: &BlockContent,
+    vrf_vkey: [u8; 32],
+    vrf_output: &VrfOutput,
+    vrf_proof: &VrfProof,
+    opcert: &OperationalCertificate,
+) -> HeaderBody {
+    let cert = VrfCert {
+        output: vrf_output.0.to_vec(),
+        proof: vrf_proof.0.to_vec(),
+    };
+    assemble(content, vrf_vkey, HeaderVrf::Praos(cert), opcert)
+}
+
+fn assemble(content: &BlockContent, vrf_vkey: [u8; 32], vrf: HeaderVrf, opcert: &OperationalCertificate) -> HeaderBody {
     HeaderBody {
         block_number: content.block_number,
         slot: content.slot,
         prev_hash: content.prev_hash,
         issuer_vkey: opcert.cold_vkey,
-        vrf_vkey: vrf.public_key().0,
-        vrf: vrf_fields,
+        vrf_vkey,
+        vrf,
         block_body_size: content.block_body_size,
         block_body_hash: content.block_body_hash,
         opcert: HeaderOpCert {

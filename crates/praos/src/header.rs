@@ -86,14 +86,14 @@ pub enum HeaderDecodeError {
     TrailingBytes(usize),
 }
 
-fn cbor_err(d: &Decoder<'_>, e: impl std::fmt::Display) -> HeaderDecodeError {
+pub(crate) fn cbor_err(d: &Decoder<'_>, e: impl std::fmt::Display) -> HeaderDecodeError {
     HeaderDecodeError::Cbor {
         offset: d.position(),
         message: e.to_string(),
     }
 }
 
-fn array(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
+pub(crate) fn array(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
     match d.datatype().map_err(|e| cbor_err(d, e))? {
         Type::ArrayIndef => return Err(HeaderDecodeError::Indefinite { what }),
         Type::Array => {}
@@ -104,7 +104,7 @@ fn array(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeErr
         .ok_or(HeaderDecodeError::Indefinite { what })
 }
 
-fn array_of(d: &mut Decoder<'_>, what: &'static str, n: u64) -> Result<(), HeaderDecodeError> {
+pub(crate) fn array_of(d: &mut Decoder<'_>, what: &'static str, n: u64) -> Result<(), HeaderDecodeError> {
     let found = array(d, what)?;
     if found != n {
         return Err(HeaderDecodeError::ArrayLength {
@@ -116,7 +116,7 @@ fn array_of(d: &mut Decoder<'_>, what: &'static str, n: u64) -> Result<(), Heade
     Ok(())
 }
 
-fn bytes<'b>(d: &mut Decoder<'b>, what: &'static str) -> Result<&'b [u8], HeaderDecodeError> {
+pub(crate) fn bytes<'b>(d: &mut Decoder<'b>, what: &'static str) -> Result<&'b [u8], HeaderDecodeError> {
     match d.datatype().map_err(|e| cbor_err(d, e))? {
         Type::BytesIndef => Err(HeaderDecodeError::Indefinite { what }),
         Type::Bytes => d.bytes().map_err(|e| cbor_err(d, e)),
@@ -124,7 +124,7 @@ fn bytes<'b>(d: &mut Decoder<'b>, what: &'static str) -> Result<&'b [u8], Header
     }
 }
 
-fn fixed<const N: usize>(d: &mut Decoder<'_>, what: &'static str) -> Result<[u8; N], HeaderDecodeError> {
+pub(crate) fn fixed<const N: usize>(d: &mut Decoder<'_>, what: &'static str) -> Result<[u8; N], HeaderDecodeError> {
     let b = bytes(d, what)?;
     b.try_into().map_err(|_| HeaderDecodeError::ByteLength {
         what,
@@ -133,7 +133,7 @@ fn fixed<const N: usize>(d: &mut Decoder<'_>, what: &'static str) -> Result<[u8;
     })
 }
 
-fn uint(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
+pub(crate) fn uint(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, HeaderDecodeError> {
     match d.datatype().map_err(|e| cbor_err(d, e))? {
         Type::U8 | Type::U16 | Type::U32 | Type::U64 => d.u64().map_err(|e| cbor_err(d, e)),
         other => Err(cbor_err(

@@ -2,6 +2,7 @@
 //! for Praos (Babbage), CPraos (Conway), TPraos (Shelley–Alonzo) and BFT, and Cardano block
 //! headers (decode, encode, forge, validate). Nothing here does I/O.
 
+pub mod bft;
 pub mod fixed;
 pub mod forge;
 pub mod header;

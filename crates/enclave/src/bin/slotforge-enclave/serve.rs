@@ -1,0 +1,295 @@
+//! `slotforge-enclave serve`: open the guard, load the leaders, listen, reload on SIGHUP,
+//! stop on SIGTERM or SIGINT.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use slotforge_enclave::audit::AuditLog;
+use slotforge_enclave::config::Config;
+use slotforge_enclave::leader_store::LeaderStore;
+use slotforge_enclave::metrics::Metrics;
+use slotforge_enclave::service::EnclaveService;
+use slotforge_enclave::sign_guard::{GuardError, SignGuard};
+use slotforge_enclave::signer::Signer;
+use slotforge_enclave::tls;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+use tokio_stream::wrappers::{TcpListenerStream, UnixListenerStream};
+use tonic::transport::Server;
+
+/// Holds the data directory's lock file for the life of the process.
+pub struct InstanceLock {
+    _file: fs::File,
+}
+
+/// Takes the data directory's exclusive lock (released by the kernel when the process dies,
+/// however it dies) and writes the pid into it.
+pub fn lock_instance(config: &Config) -> Result<InstanceLock> {
+    use std::io::Write;
+    use std::os::unix::io::AsRawFd;
+    let path = config.pid_path();
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is involved.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let pid = fs::read_to_string(&path).unwrap_or_default();
+        bail!(
+            "another slotforge-enclave (pid {}) is serving {}; stop it first",
+            pid.trim(),
+            config.data_dir.display()
+        );
+    }
+    file.set_len(0)?;
+    writeln!(file, "{}", std::process::id())?;
+    file.sync_all()?;
+    Ok(InstanceLock { _file: file })
+}
+
+/// The pid of the enclave serving `config`'s data directory, if one is running.
+pub fn running_pid(config: &Config) -> Option<i32> {
+    use std::os::unix::io::AsRawFd;
+    let path = config.pid_path();
+    let file = fs::File::open(&path).ok()?;
+    // SAFETY: as above. Taking the lock succeeds only when no enclave holds it.
+    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    if free {
+        // SAFETY: releasing the lock just taken.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+        return None;
+    }
+    fs::read_to_string(&path).ok()?.trim().parse().ok()
+}
+
+/// Opens the guard: a missing database is an error unless a new history is asked for.
+pub fn open_guard(config: &Config, new_history: bool) -> Result<SignGuard> {
+    let path = config.guard_path();
+    match SignGuard::open(&path) {
+        Ok(g) => Ok(g),
+        Err(GuardError::Missing(_)) if new_history => {
+            SignGuard::create(&path).with_context(|| format!("creating the sign guard {}", path.display()))
+        }
+        Err(GuardError::Missing(_)) => bail!(
+            "there is no sign guard database at {}.\n\
+             If this enclave has never signed, start it once with --new-history.\n\
+             If it has, restore the database (or `history import` an export of it) first: \
+             starting from an empty history could sign a slot twice.",
+            path.display()
+        ),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "the sign guard database {} cannot be used; the enclave will not sign without it",
+                path.display()
+            )
+        }),
+    }
+}
+
+pub fn ensure_data_dir(config: &Config) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = &config.data_dir;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(|| format!("chmod 700 {}", dir.display()))
+}
+
+/// Loads every leader in the store into the signer, replacing those whose import changed and
+/// removing those no longer there. `known` maps names to import ids. At start (`strict`) a
+/// leader that does not load stops the enclave; at a reload it is reported and skipped.
+fn sync_leaders(store: &LeaderStore, signer: &Signer, known: &mut HashMap<String, String>, strict: bool) -> Result<()> {
+    let listed = store.list().context("listing leaders")?;
+    for name in known.keys().cloned().collect::<Vec<_>>() {
+        if !listed.iter().any(|(n, _)| *n == name) {
+            signer.remove_leader(&name);
+            known.remove(&name);
+            tracing::info!(leader = %name, "leader removed");
+        }
+    }
+    for (name, manifest) in listed {
+        if known.get(&name) == Some(&manifest.import_id) {
+            continue;
+        }
+        match store.load(&name) {
+            Ok(keys) => {
+                signer.add_leader(&name, keys);
+                known.insert(name.clone(), manifest.import_id);
+                tracing::info!(leader = %name, kind = ?manifest.kind, "leader loaded");
+            }
+            Err(e) if strict => return Err(e).with_context(|| format!("loading leader {name:?}")),
+            Err(e) => tracing::error!(leader = %name, error = %e, "leader not loaded; the previous keys (if any) stay"),
+        }
+    }
+    Ok(())
+}
+
+/// Binds the Unix socket with mode 0600 from the start (umask), replacing a stale socket.
+fn bind_unix(path: &Path) -> Result<UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if !meta.file_type().is_socket() {
+            bail!("{} exists and is not a socket; refusing to replace it", path.display());
+        }
+        fs::remove_file(path).with_context(|| format!("removing the stale socket {}", path.display()))?;
+    }
+    // SAFETY: umask only changes this process's file-creation mask; it is restored at once.
+    let old = unsafe { libc::umask(0o177) };
+    let bound = UnixListener::bind(path);
+    unsafe { libc::umask(old) };
+    let listener = bound.with_context(|| format!("binding {}", path.display()))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+fn current_slot(config: &Config) -> Option<u64> {
+    let preset = slotforge_praos::time::NetworkPreset::by_name(config.network.as_deref()?).ok()?;
+    preset.history.slot_at(chrono::Utc::now()).ok()
+}
+
+async fn serve_metrics(
+    listener: TcpListener,
+    signer: Arc<Signer>,
+    metrics: Arc<Metrics>,
+    config: Config,
+    mut stop: watch::Receiver<bool>,
+) {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let (signer, metrics, config) = (signer.clone(), metrics.clone(), config.clone());
+            async move {
+                (
+                    [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+                    metrics.render(&signer, current_slot(&config)),
+                )
+            }
+        }),
+    );
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        tracing::error!(error = %e, "metrics server stopped");
+    }
+}
+
+pub async fn run(config: Config, new_history: bool) -> Result<()> {
+    ensure_data_dir(&config)?;
+    let _lock = lock_instance(&config)?;
+    let guard = open_guard(&config, new_history)?;
+    let signer = Arc::new(Signer::new(guard));
+    let store = LeaderStore::new(
+        config.leaders_dir(),
+        config.slots_per_kes_period,
+        config.max_kes_evolutions,
+    );
+    let mut known = HashMap::new();
+    sync_leaders(&store, &signer, &mut known, true)?;
+    let audit = Arc::new(
+        AuditLog::open(&config.audit_path()).with_context(|| format!("opening {}", config.audit_path().display()))?,
+    );
+    let metrics = Arc::new(Metrics::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+
+    let service = || EnclaveService::new(signer.clone(), Some(audit.clone()), metrics.clone()).into_server();
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let mut endpoints: Vec<String> = Vec::new();
+    if let Some(path) = &config.unix_socket {
+        let listener = bind_unix(path)?;
+        endpoints.push(format!("unix:{}", path.display()));
+        let server = Server::builder().add_service(service());
+        let stop = stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            server
+                .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop)
+                .await
+                .context("the Unix socket server failed")
+        });
+    }
+    if let Some(tcp) = &config.tcp {
+        let tls =
+            tls::server_config(&tcp.ca_cert, &tcp.server_cert, &tcp.server_key).context("loading the TLS files")?;
+        let listener = TcpListener::bind(tcp.listen)
+            .await
+            .with_context(|| format!("binding {}", tcp.listen))?;
+        endpoints.push(format!("https://{} (mutual TLS)", listener.local_addr()?));
+        let server = Server::builder()
+            .tls_config(tls)
+            .context("configuring TLS")?
+            .add_service(service());
+        let stop = stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            server
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+                .await
+                .context("the TLS server failed")
+        });
+    }
+    if let Some(addr) = config.metrics {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics address {addr}"))?;
+        endpoints.push(format!("http://{}/metrics", listener.local_addr()?));
+        let metrics_server = serve_metrics(
+            listener,
+            signer.clone(),
+            metrics.clone(),
+            config.clone(),
+            stop_rx.clone(),
+        );
+        tasks.spawn(async move {
+            metrics_server.await;
+            Ok(())
+        });
+    }
+    tracing::info!(leaders = ?signer.leader_ids(), "serving on {}", endpoints.join(", "));
+    eprintln!(
+        "slotforge-enclave: ready ({} leaders) on {}",
+        signer.leader_ids().len(),
+        endpoints.join(", ")
+    );
+
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading leaders");
+                let (store, reloaded) = (store.clone(), signer.clone());
+                let mut k = std::mem::take(&mut known);
+                known = tokio::task::spawn_blocking(move || {
+                    if let Err(e) = sync_leaders(&store, &reloaded, &mut k, false) {
+                        tracing::error!(error = %format!("{e:#}"), "reload failed");
+                    }
+                    k
+                }).await?;
+                eprintln!("slotforge-enclave: reloaded ({} leaders)", signer.leader_ids().len());
+            }
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            Some(done) = tasks.join_next() => {
+                done??;
+                bail!("a server stopped unexpectedly");
+            }
+        }
+    }
+    tracing::info!("stopping");
+    let _ = stop_tx.send(true);
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    if let Some(path) = &config.unix_socket {
+        let _ = fs::remove_file(path);
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! A typed gRPC client of the enclave, over its Unix socket or mutual TLS: what a node (and
+//! the leadership module) uses to reach the keys.
+
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::{Code, Status};
+
+use crate::signer::{Identity, ScheduledSlot, SignedHeader};
+use crate::wire::{self, proto, ScheduleParams};
+
+/// Why a call did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the enclave at {endpoint}: {source}")]
+    Connect {
+        endpoint: String,
+        source: tonic::transport::Error,
+    },
+    /// The enclave answered with one of its typed refusals (see the .proto for the reasons).
+    #[error("the enclave refused ({reason}): {message}")]
+    Refused {
+        reason: String,
+        message: String,
+        slot: Option<u64>,
+        code: Code,
+    },
+    /// Any other gRPC failure: the enclave went away, a deadline passed, TLS failed…
+    #[error("enclave call failed: {0}")]
+    Status(Status),
+    #[error("the enclave sent something this client cannot read: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    /// The refusal reason, if the enclave refused.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ClientError::Refused { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// True when the enclave could not be reached or went away (retrying may help).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ClientError::Connect { .. } => true,
+            ClientError::Status(s) => matches!(s.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled),
+            _ => false,
+        }
+    }
+}
+
+impl From<Status> for ClientError {
+    fn from(s: Status) -> Self {
+        match wire::refusal(&s) {
+            Some(r) => ClientError::Refused {
+                slot: (r.slot != 0).then_some(r.slot),
+                reason: r.reason,
+                message: r.message,
+                code: s.code(),
+            },
+            None => ClientError::Status(s),
+        }
+    }
+}
+
+/// A connection to one enclave. Cloning is cheap and shares the connection.
+#[derive(Clone)]
+pub struct EnclaveClient {
+    inner: proto::enclave_client::EnclaveClient<Channel>,
+}
+
+/// The streamed answer of [`EnclaveClient::schedule`].
+pub struct ScheduleStream {
+    inner: tonic::Streaming<proto::ScheduledSlot>,
+}
+
+impl ScheduleStream {
+    /// The next won slot in slot order, or None at the end of the range.
+    pub async fn next(&mut self) -> Option<Result<ScheduledSlot, ClientError>> {
+        match self.inner.message().await {
+            Ok(Some(s)) => Some(wire::scheduled_slot(&s).map_err(|e| ClientError::Protocol(e.to_string()))),
+            Ok(None) => None,
+            Err(s) => Some(Err(s.into())),
+        }
+    }
+}
+
+impl EnclaveClient {
+    async fn connect(endpoint: Endpoint, name: String) -> Result<Self, ClientError> {
+        let channel = endpoint
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .map_err(|source| ClientError::Connect { endpoint: name, source })?;
+        Ok(EnclaveClient {
+            inner: proto::enclave_client::EnclaveClient::new(channel),
+        })
+    }
+
+    /// Connects over the enclave's Unix socket.
+    pub async fn connect_unix(path: &Path) -> Result<Self, ClientError> {
+        let path = std::path::absolute(path).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let uri = format!("unix:{}", path.display());
+        let endpoint = Endpoint::from_shared(uri.clone()).map_err(|source| ClientError::Connect {
+            endpoint: uri.clone(),
+            source,
+        })?;
+        Self::connect(endpoint, uri).await
+    }
+
+    /// Connects over TCP with mutual TLS; `address` is `host:port`.
+    pub async fn connect_tls(address: &str, tls: ClientTlsConfig) -> Result<Self, ClientError> {
+        let uri = format!("https://{address}");
+        let err = |source| ClientError::Connect {
+            endpoint: uri.clone(),
+            source,
+        };
+        let endpoint = Endpoint::from_shared(uri.clone())
+            .map_err(err)?
+            .tls_config(tls)
+            .map_err(err)?;
+        Self::connect(endpoint, uri.clone()).await
+    }
+
+    pub async fn list_leaders(&mut self) -> Result<Vec<String>, ClientError> {
+        Ok(self
+            .inner
+            .list_leaders(proto::ListLeadersRequest {})
+            .await?
+            .into_inner()
+            .leaders)
+    }
+
+    pub async fn identity(&mut self, leader: &str) -> Result<Identity, ClientError> {
+        let r = self
+            .inner
+            .identity(proto::IdentityRequest {
+                leader: leader.to_string(),
+            })
+            .await?
+            .into_inner();
+        wire::identity(&r).map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// Starts streaming `leader`'s won slots of `slots` under `params`.
+    pub async fn schedule(
+        &mut self,
+        leader: &str,
+        params: &ScheduleParams,
+        slots: Range<u64>,
+    ) -> Result<ScheduleStream, ClientError> {
+        let inner = self
+            .inner
+            .schedule(params.to_request(leader, slots))
+            .await?
+            .into_inner();
+        Ok(ScheduleStream { inner })
+    }
+
+    /// Asks the enclave to sign an encoded header body for `leader`.
+    pub async fn sign_block(&mut self, leader: &str, header_body: Vec<u8>) -> Result<SignedHeader, ClientError> {
+        let r = self
+            .inner
+            .sign_block(proto::SignBlockRequest {
+                leader: leader.to_string(),
+                header_body,
+            })
+            .await?
+            .into_inner();
+        let body_hash = r
+            .body_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| ClientError::Protocol(format!("body_hash has {} bytes", r.body_hash.len())))?;
+        Ok(SignedHeader {
+            header: r.header,
+            fresh: !r.replayed,
+            slot: r.slot,
+            body_hash,
+        })
+    }
+
+    pub async fn health(&mut self) -> Result<proto::HealthResponse, ClientError> {
+        Ok(self.inner.health(proto::HealthRequest {}).await?.into_inner())
+    }
+
+    /// The raw generated client, for calls this wrapper does not cover.
+    pub fn raw(&mut self) -> &mut proto::enclave_client::EnclaveClient<Channel> {
+        &mut self.inner
+    }
+}

@@ -1,0 +1,283 @@
+//! The enclave's TOML configuration: where its state lives, how it listens, and the chain's
+//! KES parameters. Relative paths are resolved against the configuration file's directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{} already exists; remove it or choose another path", .0.display())]
+    Exists(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// The configuration as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: PathBuf,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default = "default_slots_per_kes_period")]
+    slots_per_kes_period: u64,
+    #[serde(default = "default_max_kes_evolutions")]
+    max_kes_evolutions: u64,
+    #[serde(default)]
+    unix_socket: Option<PathBuf>,
+    #[serde(default)]
+    tcp: Option<RawTcp>,
+    #[serde(default)]
+    metrics: Option<RawMetrics>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTcp {
+    listen: SocketAddr,
+    ca_cert: PathBuf,
+    server_cert: PathBuf,
+    server_key: PathBuf,
+    #[serde(default)]
+    allow_non_loopback: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    listen: SocketAddr,
+    #[serde(default)]
+    allow_non_loopback: bool,
+}
+
+fn default_slots_per_kes_period() -> u64 {
+    129_600
+}
+
+fn default_max_kes_evolutions() -> u64 {
+    62
+}
+
+/// Mutual-TLS listener settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpConfig {
+    pub listen: SocketAddr,
+    /// Only clients whose certificate chains to this CA are served.
+    pub ca_cert: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+/// A validated configuration with absolute paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub path: PathBuf,
+    pub data_dir: PathBuf,
+    /// A public network preset (mainnet, preprod, preview), for the "slots until the opcert
+    /// expires" metric; None leaves that metric out.
+    pub network: Option<String>,
+    pub slots_per_kes_period: u64,
+    pub max_kes_evolutions: u64,
+    pub unix_socket: Option<PathBuf>,
+    pub tcp: Option<TcpConfig>,
+    /// Where Prometheus metrics are served; None (the default) serves none.
+    pub metrics: Option<SocketAddr>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates `text`, resolving relative paths against `path`'s directory.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        let base = std::path::absolute(base).map_err(|e| invalid(format!("cannot resolve its directory: {e}")))?;
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        if raw.slots_per_kes_period == 0 {
+            return Err(invalid("slots_per_kes_period must be positive".into()));
+        }
+        if !(1..=64).contains(&raw.max_kes_evolutions) {
+            return Err(invalid(format!(
+                "max_kes_evolutions is {}; Sum6 KES allows 1 to 64",
+                raw.max_kes_evolutions
+            )));
+        }
+        if let Some(n) = &raw.network {
+            slotforge_praos::time::NetworkPreset::by_name(n)
+                .map_err(|_| invalid(format!("network {n:?} is not one of mainnet, preprod, preview")))?;
+        }
+        if raw.unix_socket.is_none() && raw.tcp.is_none() {
+            return Err(invalid(
+                "no listener: set unix_socket, or a [tcp] section with mutual TLS".into(),
+            ));
+        }
+        if let Some(t) = &raw.tcp {
+            if !t.listen.ip().is_loopback() && !t.allow_non_loopback {
+                return Err(invalid(format!(
+                    "[tcp] listen = {} is not a loopback address; set allow_non_loopback = true to serve other hosts",
+                    t.listen
+                )));
+            }
+        }
+        if let Some(m) = &raw.metrics {
+            if !m.listen.ip().is_loopback() && !m.allow_non_loopback {
+                return Err(invalid(format!(
+                    "[metrics] listen = {} is not a loopback address; set allow_non_loopback = true to expose it",
+                    m.listen
+                )));
+            }
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            data_dir: resolve(&raw.data_dir),
+            network: raw.network,
+            slots_per_kes_period: raw.slots_per_kes_period,
+            max_kes_evolutions: raw.max_kes_evolutions,
+            unix_socket: raw.unix_socket.as_deref().map(resolve),
+            tcp: raw.tcp.map(|t| TcpConfig {
+                listen: t.listen,
+                ca_cert: resolve(&t.ca_cert),
+                server_cert: resolve(&t.server_cert),
+                server_key: resolve(&t.server_key),
+            }),
+            metrics: raw.metrics.map(|m| m.listen),
+        })
+    }
+
+    /// The sign guard's database.
+    pub fn guard_path(&self) -> PathBuf {
+        self.data_dir.join("guard.db")
+    }
+
+    /// The audit log (JSON lines).
+    pub fn audit_path(&self) -> PathBuf {
+        self.data_dir.join("audit.jsonl")
+    }
+
+    /// Where imported leaders' keys live, one directory each.
+    pub fn leaders_dir(&self) -> PathBuf {
+        self.data_dir.join("leaders")
+    }
+
+    /// The running enclave's process id, for `keys import` to ask it to reload.
+    pub fn pid_path(&self) -> PathBuf {
+        self.data_dir.join("enclave.pid")
+    }
+}
+
+/// The commented configuration `slotforge-enclave init` writes.
+pub fn template(data_dir: &str) -> String {
+    format!(
+        r#"# slotforge-enclave configuration.
+# Relative paths are resolved against this file's directory.
+
+# Where the enclave keeps its state: the sign guard database (guard.db), the audit log
+# (audit.jsonl) and the imported leaders' keys (leaders/). Keep it on a local disk, mode 0700.
+data_dir = "{data_dir}"
+
+# The chain's KES parameters (mainnet, preprod and preview all use these values).
+slots_per_kes_period = 129600
+max_kes_evolutions = 62
+
+# A public network (mainnet, preprod, preview) lets the enclave report how many slots are
+# left before each operational certificate expires. Leave it out on other chains.
+# network = "mainnet"
+
+# A Unix socket for a node on the same host. It is created with mode 0600.
+unix_socket = "enclave.sock"
+
+# TCP with mutual TLS, for a node on another host: only clients whose certificate chains to
+# ca_cert are served. `slotforge-enclave tls init --out tls` makes a CA, a server and a client
+# certificate for a quick start. Plaintext TCP is not offered.
+# [tcp]
+# listen = "127.0.0.1:7300"
+# ca_cert = "tls/ca.pem"
+# server_cert = "tls/server.pem"
+# server_key = "tls/server.key"
+# allow_non_loopback = false   # set to true to listen on a non-loopback address
+
+# Prometheus metrics (text format at /metrics). Off unless set; loopback only unless
+# allow_non_loopback = true.
+# [metrics]
+# listen = "127.0.0.1:9300"
+"#
+    )
+}
+
+/// Writes the template to `path`, refusing to overwrite an existing file.
+pub fn write_template(path: &Path, data_dir: &str) -> Result<(), ConfigError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => ConfigError::Exists(path.to_path_buf()),
+            _ => ConfigError::Write {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+    f.write_all(template(data_dir).as_bytes())
+        .map_err(|source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses_and_paths_resolve() {
+        let c = Config::parse(&template("state"), Path::new("/etc/slotforge/enclave.toml")).unwrap();
+        assert_eq!(c.data_dir, Path::new("/etc/slotforge/state"));
+        assert_eq!(c.unix_socket.as_deref(), Some(Path::new("/etc/slotforge/enclave.sock")));
+        assert_eq!((c.slots_per_kes_period, c.max_kes_evolutions), (129_600, 62));
+        assert!(c.tcp.is_none() && c.metrics.is_none());
+    }
+
+    #[test]
+    fn bad_configs_are_explained() {
+        let p = Path::new("/x/e.toml");
+        let err = |t: &str| Config::parse(t, p).unwrap_err().to_string();
+        assert!(err("data_dir = 1").contains("/x/e.toml"));
+        assert!(err("data_dir = \"d\"").contains("no listener"));
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\nbogus = 1").contains("unknown field"));
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\nmax_kes_evolutions = 65").contains("1 to 64"));
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\nnetwork = \"moon\"").contains("moon"));
+        let tcp = "data_dir = \"d\"\n[tcp]\nlisten = \"0.0.0.0:1\"\nca_cert = \"a\"\nserver_cert = \"b\"\nserver_key = \"c\"\n";
+        assert!(err(tcp).contains("allow_non_loopback"));
+        let ok = format!("{tcp}allow_non_loopback = true\n");
+        assert!(Config::parse(&ok, p).is_ok());
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\n[metrics]\nlisten = \"10.0.0.1:9\"").contains("loopback"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Prometheus metrics: signatures by outcome, sign latency, and per leader the KES period and
+//! the slots left before its operational certificate expires.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::signer::{Identity, Signer};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LeaderLabels {
+    leader: String,
+}
+
+/// The enclave's metrics registry.
+pub struct Metrics {
+    registry: Registry,
+    signatures: Family<OutcomeLabels, Counter>,
+    sign_latency: Histogram,
+    kes_period: Family<LeaderLabels, Gauge>,
+    slots_until_expiry: Family<LeaderLabels, Gauge>,
+    leaders: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("slotforge_enclave");
+        let signatures = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "sign_requests",
+            "SignBlock requests by outcome: signed, replayed, or the refusal reason",
+            signatures.clone(),
+        );
+        // 0.25 ms to ~1 s.
+        let sign_latency = Histogram::new(exponential_buckets(0.000_25, 2.0, 13));
+        registry.register(
+            "sign_latency_seconds",
+            "Time to answer a SignBlock request, checks and durable record included",
+            sign_latency.clone(),
+        );
+        let kes_period = Family::<LeaderLabels, Gauge>::default();
+        registry.register(
+            "kes_period",
+            "The absolute KES period the leader's key is at",
+            kes_period.clone(),
+        );
+        let slots_until_expiry = Family::<LeaderLabels, Gauge>::default();
+        registry.register(
+            "slots_until_opcert_expiry",
+            "Slots left before the operational certificate's KES window ends (needs `network`)",
+            slots_until_expiry.clone(),
+        );
+        let leaders = Gauge::default();
+        registry.register("leaders", "Leaders the enclave holds", leaders.clone());
+        Metrics {
+            registry,
+            signatures,
+            sign_latency,
+            kes_period,
+            slots_until_expiry,
+            leaders,
+        }
+    }
+
+    /// Counts one SignBlock answer.
+    pub fn record_sign(&self, outcome: &str, seconds: f64) {
+        self.signatures
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+        self.sign_latency.observe(seconds);
+    }
+
+    /// Renders the text exposition, refreshing the per-leader gauges from `signer` first;
+    /// `current_slot` is the chain's slot now, when the network is known.
+    pub fn render(&self, signer: &Arc<Signer>, current_slot: Option<u64>) -> String {
+        self.kes_period.clear();
+        self.slots_until_expiry.clear();
+        let ids = signer.leader_ids();
+        self.leaders.set(ids.len() as i64);
+        for id in ids {
+            let Ok(Identity::Praos(p)) = signer.identity(&id) else {
+                continue;
+            };
+            let labels = LeaderLabels { leader: id };
+            let absolute = p.opcert.kes_period + u64::from(p.kes_period);
+            self.kes_period.get_or_create(&labels).set(absolute as i64);
+            if let Some(now) = current_slot {
+                let end = (absolute + u64::from(p.periods_left)).saturating_mul(p.slots_per_kes_period);
+                self.slots_until_expiry
+                    .get_or_create(&labels)
+                    .set(end.saturating_sub(now).min(i64::MAX as u64) as i64);
+            }
+        }
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

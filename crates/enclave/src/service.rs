@@ -1,0 +1,190 @@
+//! The gRPC service: each call checks its input, runs the [`Signer`] off the async runtime,
+//! audits what it did, and maps every refusal to a typed status.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use crate::audit::{AuditEntry, AuditLog};
+use crate::metrics::Metrics;
+use crate::signer::Signer;
+use crate::wire::{proto, refusal_status, ScheduleParams};
+
+/// Streamed slots buffered ahead of a slow client.
+const SCHEDULE_BUFFER: usize = 1024;
+
+/// The state every call shares.
+pub struct EnclaveService {
+    signer: Arc<Signer>,
+    audit: Option<Arc<AuditLog>>,
+    metrics: Arc<Metrics>,
+    started: Instant,
+}
+
+impl EnclaveService {
+    pub fn new(signer: Arc<Signer>, audit: Option<Arc<AuditLog>>, metrics: Arc<Metrics>) -> Self {
+        EnclaveService {
+            signer,
+            audit,
+            metrics,
+            started: Instant::now(),
+        }
+    }
+
+    /// The generated tonic server around this service.
+    pub fn into_server(self) -> proto::enclave_server::EnclaveServer<Self> {
+        proto::enclave_server::EnclaveServer::new(self)
+    }
+
+    fn audit(&self, entry: AuditEntry<'_>) -> Result<(), Status> {
+        let Some(log) = &self.audit else { return Ok(()) };
+        log.record(&entry).map_err(|e| {
+            tracing::error!(error = %e, path = %log.path().display(), "audit log write failed");
+            refusal_status(
+                "audit_failure",
+                format!("the audit log could not be written: {e}"),
+                None,
+            )
+        })
+    }
+}
+
+/// Who is calling: the client certificate's subject over TLS, "unix" on the local socket.
+fn client<T>(req: &Request<T>) -> String {
+    match req.peer_certs() {
+        Some(certs) => certs
+            .first()
+            .and_then(|c| crate::tls::subject(c))
+            .unwrap_or_else(|| "tls:unparsable-certificate".into()),
+        None => "unix".into(),
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> Status {
+    Status::internal(format!("the signing task failed: {e}"))
+}
+
+#[tonic::async_trait]
+impl proto::enclave_server::Enclave for EnclaveService {
+    async fn list_leaders(
+        &self,
+        _: Request<proto::ListLeadersRequest>,
+    ) -> Result<Response<proto::ListLeadersResponse>, Status> {
+        Ok(Response::new(proto::ListLeadersResponse {
+            leaders: self.signer.leader_ids(),
+        }))
+    }
+
+    async fn identity(
+        &self,
+        req: Request<proto::IdentityRequest>,
+    ) -> Result<Response<proto::IdentityResponse>, Status> {
+        let leader = &req.get_ref().leader;
+        let id = self.signer.identity(leader).map_err(|e| Status::from(&e))?;
+        Ok(Response::new((leader.as_str(), &id).into()))
+    }
+
+    type ScheduleStream = ReceiverStream<Result<proto::ScheduledSlot, Status>>;
+
+    async fn schedule(&self, req: Request<proto::ScheduleRequest>) -> Result<Response<Self::ScheduleStream>, Status> {
+        let who = client(&req);
+        let r = req.into_inner();
+        let outcome = ScheduleParams::from_request(&r).and_then(|(p, range)| Ok((p.to_epoch_params()?, range)));
+        let (params, range) = match outcome {
+            Ok(v) => v,
+            Err(e) => {
+                self.audit(AuditEntry {
+                    time_ms: AuditLog::now_ms(),
+                    client: &who,
+                    request: "Schedule",
+                    leader: &r.leader,
+                    slot: None,
+                    body_hash: None,
+                    outcome: "bad_parameters",
+                })?;
+                return Err(e.into());
+            }
+        };
+        // Unknown leaders and wrong consensus kinds are answered before the stream opens.
+        self.signer.guard_id(&r.leader).map_err(|e| Status::from(&e))?;
+        self.audit(AuditEntry {
+            time_ms: AuditLog::now_ms(),
+            client: &who,
+            request: "Schedule",
+            leader: &r.leader,
+            slot: Some(range.start.max(r.first_slot)),
+            body_hash: None,
+            outcome: "started",
+        })?;
+        let (tx, rx) = mpsc::channel(SCHEDULE_BUFFER);
+        let signer = self.signer.clone();
+        let leader = r.leader.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = signer.schedule_each(&leader, params, range, |s| {
+                tx.blocking_send(Ok(proto::ScheduledSlot::from(&s))).is_ok()
+            });
+            if let Err(e) = result {
+                let _ = tx.blocking_send(Err(Status::from(&e)));
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn sign_block(
+        &self,
+        req: Request<proto::SignBlockRequest>,
+    ) -> Result<Response<proto::SignBlockResponse>, Status> {
+        let started = Instant::now();
+        let who = client(&req);
+        let r = req.into_inner();
+        let signer = self.signer.clone();
+        let body_copy = r.header_body.clone();
+        let (leader, body) = (r.leader.clone(), r.header_body);
+        let result = tokio::task::spawn_blocking(move || signer.sign_block(&leader, &body))
+            .await
+            .map_err(join_error)?;
+        let (outcome, slot, body_hash) = match &result {
+            Ok(s) => (
+                if s.fresh { "signed" } else { "replayed" },
+                Some(s.slot),
+                Some(hex::encode(s.body_hash)),
+            ),
+            Err(e) => {
+                let decoded = crate::signer::body_slot_and_hash(&body_copy);
+                (e.kind(), decoded.map(|d| d.0), decoded.map(|d| hex::encode(d.1)))
+            }
+        };
+        self.metrics.record_sign(outcome, started.elapsed().as_secs_f64());
+        match &result {
+            Ok(s) => tracing::info!(leader = %r.leader, slot = s.slot, client = %who, outcome, "SignBlock"),
+            Err(e) => tracing::warn!(leader = %r.leader, client = %who, outcome, error = %e, "SignBlock refused"),
+        }
+        self.audit(AuditEntry {
+            time_ms: AuditLog::now_ms(),
+            client: &who,
+            request: "SignBlock",
+            leader: &r.leader,
+            slot,
+            body_hash,
+            outcome,
+        })?;
+        let signed = result.map_err(|e| Status::from(&e))?;
+        Ok(Response::new(proto::SignBlockResponse {
+            header: signed.header,
+            replayed: !signed.fresh,
+            body_hash: signed.body_hash.to_vec(),
+            slot: signed.slot,
+        }))
+    }
+
+    async fn health(&self, _: Request<proto::HealthRequest>) -> Result<Response<proto::HealthResponse>, Status> {
+        Ok(Response::new(proto::HealthResponse {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            leaders: self.signer.leader_ids().len() as u32,
+            uptime_seconds: self.started.elapsed().as_secs(),
+        }))
+    }
+}

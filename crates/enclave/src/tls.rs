@@ -1,0 +1,150 @@
+//! Mutual TLS: a quick-start certificate set (`slotforge-enclave tls init`) and the rustls
+//! configurations of the server and its clients.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+
+/// Why certificates could not be made or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{} already exists; choose an empty directory", .0.display())]
+    Exists(PathBuf),
+    #[error("making certificates: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("{} holds a private key but is accessible by group or others; run `chmod 600 {}`", .0.display(), .0.display())]
+    Permissions(PathBuf),
+    #[error("{}: no PEM certificate in the file", .0.display())]
+    NotPem(PathBuf),
+}
+
+/// The files `tls init` writes, relative to its output directory.
+pub const INIT_FILES: [&str; 6] = [
+    "ca.pem",
+    "ca.key",
+    "server.pem",
+    "server.key",
+    "client.pem",
+    "client.key",
+];
+
+fn write_new(path: &Path, contents: &str, secret: bool) -> Result<(), TlsError> {
+    use std::io::Write;
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if secret { 0o600 } else { 0o644 });
+    }
+    let err = |source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = opts.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => TlsError::Exists(path.to_path_buf()),
+        _ => err(e),
+    })?;
+    f.write_all(contents.as_bytes()).map_err(err)?;
+    f.sync_all().map_err(err)
+}
+
+/// Makes a CA, a server certificate for `server_names` (DNS names or IP addresses) and a
+/// client certificate with common name `client_name`, all signed by the CA, in `out`.
+pub fn init(out: &Path, server_names: &[String], client_name: &str) -> Result<Vec<PathBuf>, TlsError> {
+    fs::create_dir_all(out).map_err(|source| TlsError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    for f in INIT_FILES {
+        if out.join(f).exists() {
+            return Err(TlsError::Exists(out.join(f)));
+        }
+    }
+    let ca_key = KeyPair::generate()?;
+    let mut ca_params = CertificateParams::default();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "slotforge enclave CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_cert = ca_params.self_signed(&ca_key)?;
+    let issuer = Issuer::new(ca_params, &ca_key);
+
+    let leaf = |names: Vec<String>, cn: &str, eku: ExtendedKeyUsagePurpose| -> Result<(String, String), TlsError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(names)?;
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.extended_key_usages = vec![eku];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        Ok((params.signed_by(&key, &issuer)?.pem(), key.serialize_pem()))
+    };
+    let (server_pem, server_key) = leaf(
+        server_names.to_vec(),
+        "slotforge-enclave",
+        ExtendedKeyUsagePurpose::ServerAuth,
+    )?;
+    let (client_pem, client_key) = leaf(Vec::new(), client_name, ExtendedKeyUsagePurpose::ClientAuth)?;
+    let contents = [
+        (ca_cert.pem(), false),
+        (ca_key.serialize_pem(), true),
+        (server_pem, false),
+        (server_key, true),
+        (client_pem, false),
+        (client_key, true),
+    ];
+    let mut written = Vec::new();
+    for (name, (text, secret)) in INIT_FILES.iter().zip(contents) {
+        let path = out.join(name);
+        write_new(&path, &text, secret)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    let bytes = fs::read(path).map_err(|source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Err(TlsError::NotPem(path.to_path_buf()));
+    }
+    Ok(bytes)
+}
+
+fn read_private_key(path: &Path) -> Result<Vec<u8>, TlsError> {
+    if slotforge_crypto::key_file::secret_permissions_warning(path).is_some() {
+        return Err(TlsError::Permissions(path.to_path_buf()));
+    }
+    read(path)
+}
+
+/// The server side: present `cert`/`key`, and serve only clients whose certificate chains to
+/// `ca` (client authentication is mandatory).
+pub fn server_config(ca: &Path, cert: &Path, key: &Path) -> Result<ServerTlsConfig, TlsError> {
+    Ok(ServerTlsConfig::new()
+        .identity(Identity::from_pem(read(cert)?, read_private_key(key)?))
+        .client_ca_root(Certificate::from_pem(read(ca)?)))
+}
+
+/// The client side: trust `ca` for the server named `domain`, and present `cert`/`key`.
+pub fn client_config(ca: &Path, cert: &Path, key: &Path, domain: &str) -> Result<ClientTlsConfig, TlsError> {
+    Ok(ClientTlsConfig::new()
+        .domain_name(domain)
+        .ca_certificate(Certificate::from_pem(read(ca)?))
+        .identity(Identity::from_pem(read(cert)?, read_private_key(key)?)))
+}
+
+/// The subject of a DER certificate, as the audit log names a client ("CN=…").
+pub fn subject(der: &[u8]) -> Option<String> {
+    x509_parser::parse_x509_certificate(der)
+        .ok()
+        .map(|(_, c)| c.subject().to_string())
+}
