@@ -325,6 +325,13 @@ impl LeaderStore {
                 )?;
                 let store = KesKeyStore::new(dir.join("kes.key"));
                 let kes = store.load()?;
+                if kes.public_key() != opcert.hot_vkey {
+                    return Err(LeaderKeysError::KesKeyNotCertified {
+                        opcert: dir.join("node.cert"),
+                        kes: store.path().to_path_buf(),
+                    }
+                    .into());
+                }
                 LeaderKeys::Praos(PraosLeader {
                     vrf,
                     kes,

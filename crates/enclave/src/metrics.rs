@@ -115,3 +115,51 @@ impl Metrics {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign_guard::SignGuard;
+    use crate::signer::PraosLeader;
+    use slotforge_crypto::ed25519::SigningKey;
+    use slotforge_crypto::kes::KesSecretKey;
+    use slotforge_crypto::opcert::OperationalCertificate;
+    use slotforge_crypto::vrf::VrfSecretKey;
+
+    #[test]
+    fn per_leader_gauges_follow_the_kes_state_and_the_current_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Arc::new(Signer::new(SignGuard::create(&dir.path().join("g.db")).unwrap()));
+        let mut kes = KesSecretKey::from_seed(&mut [1; 32]);
+        kes.evolve_to(3).unwrap();
+        let opcert = OperationalCertificate::issue(&SigningKey::from_bytes(&[2; 32]), kes.public_key(), 0, 10);
+        signer.add_leader(
+            "p",
+            PraosLeader {
+                vrf: VrfSecretKey::from_seed(&[3; 32]),
+                kes,
+                kes_store: None,
+                opcert,
+                slots_per_kes_period: 100,
+                max_kes_evolutions: 62,
+            },
+        );
+        let m = Metrics::new();
+        m.record_sign("signed", 0.001);
+        m.record_sign("double_sign", 0.002);
+        // Window: periods 10..72, i.e. slots up to 7200; the key is at period 13.
+        let text = m.render(&signer, Some(7000));
+        assert!(text.contains("slotforge_enclave_kes_period{leader=\"p\"} 13"), "{text}");
+        assert!(
+            text.contains("slotforge_enclave_slots_until_opcert_expiry{leader=\"p\"} 200"),
+            "{text}"
+        );
+        assert!(text.contains("slotforge_enclave_sign_requests_total{outcome=\"double_sign\"} 1"));
+        assert!(text.contains("slotforge_enclave_sign_latency_seconds_count 2"));
+        // Without a network the expiry gauge is left out; a removed leader disappears.
+        signer.remove_leader("p");
+        let text = m.render(&signer, None);
+        assert!(!text.contains("leader=\"p\""), "{text}");
+        assert!(text.contains("slotforge_enclave_leaders 0"));
+    }
+}

@@ -109,7 +109,7 @@ impl EpochParams {
 /// What the enclave tells about a leader: public material only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
-    Praos(PraosIdentity),
+    Praos(Box<PraosIdentity>),
     Bft { vkey: [u8; 32] },
 }
 
@@ -327,7 +327,7 @@ impl Signer {
             Entry::Praos(l) => {
                 let limit = l.max_kes_evolutions.min(MAX_PERIODS as u64) as u32;
                 let period = lock(&l.kes).key.period();
-                Identity::Praos(PraosIdentity {
+                Identity::Praos(Box::new(PraosIdentity {
                     pool_id: slotforge_praos::validation::pool_id(&l.opcert.cold_vkey),
                     vrf_vkey: l.vrf.public_key().0,
                     cold_vkey: l.opcert.cold_vkey,
@@ -335,7 +335,7 @@ impl Signer {
                     kes_period: period,
                     periods_left: limit.saturating_sub(period),
                     slots_per_kes_period: l.slots_per_kes_period,
-                })
+                }))
             }
             Entry::Bft(b) => Identity::Bft {
                 vkey: b.key.verifying_key().to_bytes(),
@@ -594,7 +594,7 @@ impl Signer {
             return Err(SignError::UnknownEpoch(slot));
         };
         let i = bft_leader_index(slot - epoch.first_slot, epoch.leaders.len());
-        if !i.is_some_and(|i| epoch.leaders[i] == body.issuer_vkey) {
+        if i.is_none_or(|i| epoch.leaders[i] != body.issuer_vkey) {
             return Err(SignError::NotLeader(slot));
         }
         let body_hash = blake2b256(&[&body.to_cbor()]);

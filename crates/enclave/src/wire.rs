@@ -272,7 +272,7 @@ pub fn identity(r: &proto::IdentityResponse) -> Result<Identity, ParamsError> {
         Some(proto::identity_response::Kind::Praos(p)) => {
             let oc = p.opcert.as_ref().ok_or_else(|| bad("opcert is missing"))?;
             let cold_vkey = arr(&p.cold_vkey, "cold_vkey")?;
-            Ok(Identity::Praos(PraosIdentity {
+            Ok(Identity::Praos(Box::new(PraosIdentity {
                 pool_id: arr(&p.pool_id, "pool_id")?,
                 vrf_vkey: arr(&p.vrf_vkey, "vrf_vkey")?,
                 cold_vkey,
@@ -286,7 +286,7 @@ pub fn identity(r: &proto::IdentityResponse) -> Result<Identity, ParamsError> {
                 kes_period: p.kes_period,
                 periods_left: p.periods_left,
                 slots_per_kes_period: p.slots_per_kes_period,
-            }))
+            })))
         }
         Some(proto::identity_response::Kind::Bft(b)) => Ok(Identity::Bft {
             vkey: arr(&b.vkey, "vkey")?,

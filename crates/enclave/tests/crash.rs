@@ -58,30 +58,32 @@ async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
     eprintln!("crash test: {kills} kills, SLOTFORGE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
 
+    // KES periods of 1,000 slots: the sample opcert (periods 7..69) covers slots 7,000..69,000,
+    // about 31,000 won slots, enough for 5,000 kills at ~2 new slots per kill.
     let mut e = TestEnclave::new(Setup {
         tcp: false,
         metrics: false,
         import_pool: true,
+        slots_per_kes_period: 1000,
     });
     e.start(true);
     let mut c = e.unix_client().await;
     let id: Identity = c.identity("pool").await.unwrap();
-    // The won slots the sample opcert can sign (KES periods 7..69 at 100 slots each).
+    // Won slots, scheduled an epoch at a time as the run needs them.
     let mut won: Vec<ScheduledSlot> = Vec::new();
-    for epoch in 1..7 {
-        won.extend(schedule_all(&mut c, "pool", &praos_epoch(epoch), 0..6900).await);
-    }
-    drop(c);
+    let mut next_epoch = 7;
 
     // Everything any client received: slot → the distinct headers seen for it.
     let mut received: HashMap<u64, Vec<Vec<u8>>> = HashMap::new();
     let mut next = 0usize;
     let mut signed_any = 0usize;
+    let mut killed = 0;
     for round in 0..kills {
-        if next >= won.len() {
-            break;
+        while next + 4 >= won.len() && next_epoch < 69 {
+            won.extend(schedule_all(&mut c, "pool", &praos_epoch(next_epoch), 0..0).await);
+            next_epoch += 1;
         }
-        let mut c = e.unix_client().await;
+        assert!(next < won.len(), "ran out of signable slots after {round} kills");
         remember_epochs(&mut c, won[next].slot).await;
         let batch: Vec<ScheduledSlot> = won[next..(next + 4).min(won.len())].to_vec();
         let mut tasks = Vec::new();
@@ -97,6 +99,7 @@ async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
         // Kill at a random moment: before, during or after the requests are served.
         tokio::time::sleep(Duration::from_micros(rng.below(15_000))).await;
         e.kill();
+        killed += 1;
         for t in tasks {
             let (slot, r) = t.await.unwrap();
             if let Ok(signed) = r {
@@ -110,11 +113,13 @@ async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
         // Move on by 0 to 4 slots: sometimes the same slots again after the restart.
         next += rng.below(5) as usize;
         e.start(false);
+        c = e.unix_client().await;
         if round % 50 == 49 {
             eprintln!("crash test: {} kills, {} signatures received", round + 1, signed_any);
         }
     }
 
+    assert_eq!(killed, kills);
     // No slot with two different signatures.
     for (slot, headers) in &received {
         assert_eq!(

@@ -437,6 +437,7 @@ async fn keys_import_and_remove_reach_a_running_enclave_without_a_restart() {
         tcp: false,
         metrics: true,
         import_pool: false,
+        ..Setup::default()
     });
     e.start(true);
     let mut c = e.unix_client().await;

@@ -1,17 +1,11 @@
 //! Loading a pool from cardano-cli files, and the audit log.
 
-use std::path::PathBuf;
-
 use slotforge_enclave::audit::{AuditEntry, AuditLog};
 use slotforge_enclave::signer::{LeaderKeysError, PraosLeader};
 
-fn forging(name: &str) -> PathBuf {
-    std::env::var_os("SLOTFORGE_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
-        .join("forging")
-        .join(name)
-}
+mod common;
+
+use common::forging;
 
 #[test]
 fn the_forging_samples_load_as_one_pool() {

@@ -71,6 +71,7 @@ pub struct Setup {
     pub tcp: bool,
     pub metrics: bool,
     pub import_pool: bool,
+    pub slots_per_kes_period: u64,
 }
 
 impl Default for Setup {
@@ -79,6 +80,7 @@ impl Default for Setup {
             tcp: true,
             metrics: false,
             import_pool: true,
+            slots_per_kes_period: SLOTS_PER_KES_PERIOD,
         }
     }
 }
@@ -103,7 +105,8 @@ impl TestEnclave {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("enclave.toml");
         let mut text = format!(
-            "data_dir = \"data\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\nmax_kes_evolutions = 62\n"
+            "data_dir = \"data\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {}\nmax_kes_evolutions = 62\n",
+            setup.slots_per_kes_period
         );
         if setup.tcp {
             let out = run(&["tls", "init", "--out", dir.path().join("tls").to_str().unwrap()]);
@@ -275,9 +278,7 @@ impl Drop for TestEnclave {
 fn field(line: &str, scheme: &str) -> Option<String> {
     let start = line.find(scheme)? + scheme.len();
     let rest = &line[start..];
-    let end = rest
-        .find(|c: char| c == ' ' || c == '/' || c == ',')
-        .unwrap_or(rest.len());
+    let end = rest.find([' ', '/', ',']).unwrap_or(rest.len());
     Some(rest[..end].to_string())
 }
 

@@ -18,7 +18,8 @@ use slotforge_enclave::tls;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
-use tokio_stream::wrappers::{TcpListenerStream, UnixListenerStream};
+use tokio_stream::wrappers::UnixListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
 /// Holds the data directory's lock file for the life of the process.
@@ -229,7 +230,7 @@ pub async fn run(config: Config, new_history: bool) -> Result<()> {
         let stop = stopped(stop_rx.clone());
         tasks.spawn(async move {
             server
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+                .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), stop)
                 .await
                 .context("the TLS server failed")
         });

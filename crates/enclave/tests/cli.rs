@@ -1,0 +1,234 @@
+//! The `slotforge-enclave` command line: init, a guard that must exist, history moved between
+//! enclaves, key import checks, status, usage errors.
+
+mod common;
+
+use common::*;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn init_writes_a_config_that_serves_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("e.toml");
+    let out = run(&["init", "-c", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.lines().filter(|l| l.starts_with('#')).count() > 10, "commented");
+    slotforge_enclave::config::Config::load(&cfg).unwrap();
+    let again = run(&["init", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+}
+
+#[test]
+fn a_missing_or_corrupt_guard_database_stops_the_enclave() {
+    let e = TestEnclave::new(Setup {
+        tcp: false,
+        ..Setup::default()
+    });
+    let out = e.cli(&["serve"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--new-history"), "{}", stderr(&out));
+    assert!(!e.path("data/guard.db").exists(), "nothing was created");
+
+    // Start once for real, then corrupt the file.
+    let mut e = e;
+    e.start(true);
+    e.kill();
+    std::fs::write(
+        e.path("data/guard.db"),
+        b"this is not a database, it is a text file of 48b",
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(e.path("data/guard.db-wal"));
+    let _ = std::fs::remove_file(e.path("data/guard.db-shm"));
+    let out = e.cli(&["serve", "--new-history"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot be used"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_second_enclave_on_one_data_directory_is_refused() {
+    let mut e = TestEnclave::new(Setup {
+        tcp: false,
+        ..Setup::default()
+    });
+    e.start(true);
+    let out = e.cli(&["serve"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("another slotforge-enclave"), "{}", stderr(&out));
+    let status = e.cli(&["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("serving:   yes"), "{text}");
+    assert!(text.contains("leader pool: praos pool "), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_history_protects_the_pool_in_another_enclave() {
+    let mut a = TestEnclave::new(Setup {
+        tcp: false,
+        ..Setup::default()
+    });
+    a.start(true);
+    let mut c = a.unix_client().await;
+    let id = c.identity("pool").await.unwrap();
+    let won = schedule_all(&mut c, "pool", &praos_epoch(2), 0..0).await;
+    let signed = c.sign_block("pool", body_for(&id, &won[5], 1).to_cbor()).await.unwrap();
+    a.kill();
+    let export = a.path("history.json");
+    let out = a.cli(&["history", "export", "--out", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Another enclave with the same keys under another name imports the history.
+    let mut b = TestEnclave::new(Setup {
+        tcp: false,
+        import_pool: false,
+        ..Setup::default()
+    });
+    b.import_sample_pool("moved");
+    let out = b.cli(&["history", "import", "--in", export.to_str().unwrap(), "--new-history"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 signed slots"));
+    b.start(false);
+    let mut c = b.unix_client().await;
+    schedule_all(&mut c, "moved", &praos_epoch(2), 0..1).await;
+    let err = c
+        .sign_block("moved", body_for(&id, &won[5], 2).to_cbor())
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), Some("double_sign"));
+    let err = c
+        .sign_block("moved", body_for(&id, &won[4], 1).to_cbor())
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), Some("regression"));
+    let replay = c
+        .sign_block("moved", body_for(&id, &won[5], 1).to_cbor())
+        .await
+        .unwrap();
+    assert!(!replay.fresh);
+    assert_eq!(replay.header, signed.header);
+
+    // A conflicting import aborts whole.
+    let mut history = b.history();
+    history.data[0].signed_slots[0].body_hash = "00".repeat(32);
+    let conflicting = b.path("conflict.json");
+    std::fs::write(&conflicting, serde_json::to_string(&history).unwrap()).unwrap();
+    let out = b.cli(&["history", "import", "--in", conflicting.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing was imported"), "{}", stderr(&out));
+}
+
+#[test]
+fn key_imports_are_checked_and_explained() {
+    let e = TestEnclave::new(Setup {
+        tcp: false,
+        ..Setup::default()
+    });
+    let k = |f: &str| e.path("keys").join(f).to_str().unwrap().to_string();
+    // The same name again needs --replace.
+    let dup = e.cli(&[
+        "keys",
+        "import",
+        "--name",
+        "pool",
+        "--vrf-skey",
+        &k("vrf.skey"),
+        "--kes-skey",
+        &k("kes.skey"),
+        "--opcert",
+        &k("node.cert"),
+    ]);
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(stderr(&dup).contains("--replace"));
+    // Files swapped: the VRF key where the KES key belongs.
+    let swapped = e.cli(&[
+        "keys",
+        "import",
+        "--name",
+        "p2",
+        "--vrf-skey",
+        &k("vrf.skey"),
+        "--kes-skey",
+        &k("vrf.skey"),
+        "--opcert",
+        &k("node.cert"),
+    ]);
+    assert_eq!(swapped.status.code(), Some(1));
+    assert!(stderr(&swapped).contains("vrf.skey"), "{}", stderr(&swapped));
+    // A cold key that did not issue the opcert.
+    let other_cold = e.path("keys/other-cold.vkey");
+    let cold = slotforge_crypto::ed25519::SigningKey::from_bytes(&[8; 32]);
+    slotforge_crypto::key_file::write_key_file(
+        &other_cold,
+        slotforge_crypto::key_file::KeyKind::ColdVerification,
+        &slotforge_crypto::key_file::encode_cbor_bytes(&cold.verifying_key().to_bytes()),
+    )
+    .unwrap();
+    let wrong_cold = e.cli(&[
+        "keys",
+        "import",
+        "--name",
+        "p3",
+        "--vrf-skey",
+        &k("vrf.skey"),
+        "--kes-skey",
+        &k("kes.skey"),
+        "--opcert",
+        &k("node.cert"),
+        "--cold-vkey",
+        other_cold.to_str().unwrap(),
+    ]);
+    assert_eq!(wrong_cold.status.code(), Some(1));
+    assert!(
+        stderr(&wrong_cold).contains("another cold key"),
+        "{}",
+        stderr(&wrong_cold)
+    );
+    // Bad names; pool and BFT files together.
+    let bad_name = e.cli(&["keys", "import", "--name", "../x", "--bft-skey", &k("vrf.skey")]);
+    assert!(stderr(&bad_name).contains("not allowed"), "{}", stderr(&bad_name));
+    let both = e.cli(&[
+        "keys",
+        "import",
+        "--name",
+        "p4",
+        "--vrf-skey",
+        &k("vrf.skey"),
+        "--kes-skey",
+        &k("kes.skey"),
+        "--opcert",
+        &k("node.cert"),
+        "--bft-skey",
+        &k("vrf.skey"),
+    ]);
+    assert_eq!(both.status.code(), Some(2), "a usage error");
+    // Nothing half-imported is left behind.
+    let list = e.cli(&["keys", "list"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "pool\tpraos\n");
+
+    // A stored secret that became readable by others stops the enclave at start.
+    set_mode(&e.path("data/leaders/pool/vrf.skey"), 0o644);
+    let out = e.cli(&["serve", "--new-history"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_2_and_bad_configs_name_the_problem() {
+    assert_eq!(run(&["serve"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("e.toml");
+    std::fs::write(&cfg, "data_dir = \"d\"\nunix_socket = \"s\"\n[tcp]\nlisten = \"0.0.0.0:7300\"\nca_cert = \"a\"\nserver_cert = \"b\"\nserver_key = \"c\"\n").unwrap();
+    let out = run(&["serve", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("allow_non_loopback"), "{}", stderr(&out));
+    let out = run(&["status", "-c", dir.path().join("missing.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.toml"));
+}
