@@ -1,0 +1,191 @@
+//! Slot-to-block latency: from the start of a leader slot to the block handed to the
+//! blockchain, on the real clock, with 10,000 fragments in the pool and a durable enclave
+//! (its sign guard on disk). Every slot is a leader slot (f = 1, all stake), slots are
+//! `SLOT_MS` long (default 150), and `SLOTS` of them are forged (default 400).
+//!
+//! `ENCLAVE=grpc ENCLAVE_SOCKET=…` uses a running `slotforge-enclave` over its Unix socket
+//! instead of the signer in this process. Run both with `scripts/bench-leadership.sh`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use slotforge_crypto::ed25519::SigningKey;
+use slotforge_crypto::kes::KesSecretKey;
+use slotforge_crypto::opcert::OperationalCertificate;
+use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_enclave::sign_guard::SignGuard;
+use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
+use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
+use slotforge_leadership::process::{self, LeadershipConfig};
+use slotforge_leadership::seams::{
+    BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, ForgedBlock, Fragment, FragmentPool, GrpcEnclave,
+    InProcessEnclave, Tip, TokioClock,
+};
+use slotforge_leadership::slot_log::SlotLog;
+use slotforge_praos::leader::VrfVariant;
+use slotforge_praos::nonce::blake2b256;
+
+/// A chain that adopts every block and records when it arrived.
+#[derive(Clone)]
+struct Chain {
+    clock: TokioClock,
+    tip: Arc<Mutex<Option<Tip>>>,
+    latencies: Arc<Mutex<Vec<Duration>>>,
+    slot_start: Arc<dyn Fn(u64) -> i64 + Send + Sync>,
+}
+
+impl Blockchain for Chain {
+    async fn tip(&self) -> Option<Tip> {
+        *self.tip.lock().unwrap()
+    }
+
+    async fn submit(&self, block: ForgedBlock) -> Result<(), String> {
+        let started = self.clock.instant_of((self.slot_start)(block.slot));
+        self.latencies.lock().unwrap().push(started.elapsed());
+        let mut tip = self.tip.lock().unwrap();
+        *tip = Some(Tip {
+            block: BlockRef {
+                hash: block.hash,
+                slot: block.slot,
+                block_number: block.block_number,
+            },
+            parent: tip.map(|t| t.block),
+        });
+        Ok(())
+    }
+}
+
+/// 10,000 fragments; selection takes the best (largest fee first, here: the order held)
+/// within the byte budget.
+#[derive(Clone)]
+struct Pool(Arc<Vec<Fragment>>);
+
+impl FragmentPool for Pool {
+    async fn select(&self, max_bytes: u64, _deadline_ms: i64) -> Vec<Fragment> {
+        let mut used = 0;
+        self.0
+            .iter()
+            .filter(|f| {
+                let fits = used + f.size <= max_bytes;
+                if fits {
+                    used += f.size;
+                }
+                fits
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+async fn run<E: EnclaveClient>(
+    enclave: E,
+    identity: Identity,
+    (first_slot, slots, slot_ms): (u64, u64, u64),
+    dir: &std::path::Path,
+) -> Vec<Duration> {
+    let Identity::Praos(p) = identity else { unreachable!() };
+    let clock = TokioClock::system();
+    let start = (clock.now_ms() / 1000 + 2) * 1000;
+    let params = EpochLeadershipParams {
+        epoch: 0,
+        first_slot,
+        epoch_length: slots,
+        time: TimeFrame {
+            epoch_start_unix_ms: start,
+            slot_length_ms: slot_ms,
+        },
+        consensus: EpochConsensus::Praos {
+            variant: VrfVariant::Praos,
+            epoch_nonce: "00".repeat(32),
+            active_slot_coeff: (1, 1),
+            stake: [(hex::encode(p.pool_id), 1)].into(),
+            total_stake: 1,
+            decentralisation: (0, 1),
+        },
+    };
+    let p2 = params.clone();
+    let chain = Chain {
+        clock,
+        tip: Arc::default(),
+        latencies: Arc::default(),
+        slot_start: Arc::new(move |s| p2.slot_start_ms(s)),
+    };
+    let pool = Pool(Arc::new(
+        (0..10_000u64)
+            .map(|i| Fragment {
+                id: blake2b256(&[&i.to_be_bytes()]),
+                size: 150 + i % 400,
+            })
+            .collect(),
+    ));
+    let log = Arc::new(SlotLog::open(&dir.join("slots.db")).unwrap());
+    let (handle, _task) =
+        process::start(enclave, chain.clone(), pool, clock, log, LeadershipConfig::default()).unwrap();
+    handle.chain_event(ChainEvent::Leadership(params.clone()));
+    clock
+        .sleep_until_ms(params.slot_start_ms(first_slot + slots) + 1000)
+        .await;
+    handle.stop();
+    let mut l = chain.latencies.lock().unwrap().clone();
+    l.sort();
+    l
+}
+
+fn report(name: &str, l: &[Duration], slots: u64) {
+    let p = |q: f64| l[((l.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+    println!(
+        "slot-to-block, {name:<22} forged {}/{slots}: p50={:.3} ms p90={:.3} ms p99={:.3} ms max={:.3} ms",
+        l.len(),
+        p(0.5),
+        p(0.9),
+        p(0.99),
+        p(1.0)
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let env = |n: &str, d: u64| std::env::var(n).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (slots, slot_ms) = (env("SLOTS", 400), env("SLOT_MS", 150));
+    // The sample pool's opcert (gRPC run) starts at KES period 7 of 129,600 slots.
+    let first_slot = env("FIRST_SLOT", 0);
+    let dir = tempfile::tempdir().unwrap();
+    if std::env::var("ENCLAVE").as_deref() == Ok("grpc") {
+        let socket = std::env::var("ENCLAVE_SOCKET").expect("ENCLAVE_SOCKET: the running enclave's Unix socket");
+        let client = slotforge_enclave::client::EnclaveClient::connect_unix(std::path::Path::new(&socket))
+            .await
+            .unwrap();
+        let enclave = GrpcEnclave(client);
+        let leader = enclave.leaders().await.unwrap().remove(0);
+        let identity = enclave.identity(&leader).await.unwrap();
+        let l = run(enclave, identity, (first_slot, slots, slot_ms), dir.path()).await;
+        report("gRPC enclave (Unix)", &l, slots);
+        return;
+    }
+    let signer = Signer::new(SignGuard::create(&dir.path().join("guard.db")).unwrap());
+    let kes = KesSecretKey::from_seed(&mut [1; 32]);
+    let opcert = OperationalCertificate::issue(&SigningKey::from_bytes(&[2; 32]), kes.public_key(), 0, 0);
+    signer.add_leader(
+        "pool",
+        PraosLeader {
+            vrf: VrfSecretKey::from_seed(&[3; 32]),
+            kes,
+            kes_store: Some(slotforge_enclave::kes_store::KesKeyStore::new(
+                dir.path().join("kes.key"),
+            )),
+            opcert,
+            slots_per_kes_period: 129_600,
+            max_kes_evolutions: 62,
+        },
+    );
+    let signer = Arc::new(signer);
+    let identity = signer.identity("pool").unwrap();
+    let l = run(
+        InProcessEnclave(signer),
+        identity,
+        (first_slot, slots, slot_ms),
+        dir.path(),
+    )
+    .await;
+    report("in-process enclave", &l, slots);
+}

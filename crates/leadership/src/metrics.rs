@@ -1,0 +1,133 @@
+//! Prometheus metrics of the leadership module.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LeaderLabels {
+    leader: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    leader: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MissedLabels {
+    leader: String,
+    reason: String,
+}
+
+/// The registry and the metrics leadership updates.
+pub struct Metrics {
+    registry: Registry,
+    assigned: Family<LeaderLabels, Counter>,
+    blocks: Family<OutcomeLabels, Counter>,
+    missed: Family<MissedLabels, Counter>,
+    slot_to_block: Histogram,
+    schedule_seconds: Histogram,
+    schedule_computations: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("slotforge_leadership");
+        let assigned = Family::default();
+        registry.register("slots_assigned", "Leader slots scheduled", assigned.clone());
+        let blocks = Family::default();
+        registry.register(
+            "blocks",
+            "Blocks by outcome: forged, adopted, orphaned, rejected, immutable",
+            blocks.clone(),
+        );
+        let missed = Family::default();
+        registry.register("slots_missed", "Leader slots not forged, by reason", missed.clone());
+        let slot_to_block = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        registry.register(
+            "slot_to_block_seconds",
+            "From the start of a leader slot to the block handed to the blockchain",
+            slot_to_block.clone(),
+        );
+        let schedule_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register(
+            "schedule_computation_seconds",
+            "Time to stream one leader's schedule of one epoch from the enclave",
+            schedule_seconds.clone(),
+        );
+        let schedule_computations = Counter::default();
+        registry.register(
+            "schedule_computations",
+            "Schedule computations requested from the enclave (duplicates are not recomputed)",
+            schedule_computations.clone(),
+        );
+        Metrics {
+            registry,
+            assigned,
+            blocks,
+            missed,
+            slot_to_block,
+            schedule_seconds,
+            schedule_computations,
+        }
+    }
+
+    pub fn slot_assigned(&self, leader: &str) {
+        self.assigned
+            .get_or_create(&LeaderLabels { leader: leader.into() })
+            .inc();
+    }
+
+    pub fn block(&self, leader: &str, outcome: &str) {
+        self.blocks
+            .get_or_create(&OutcomeLabels {
+                leader: leader.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// `reason` is a short class (late, tip_ahead, enclave_unreachable, kes_expired, …).
+    pub fn missed(&self, leader: &str, reason: &str) {
+        self.missed
+            .get_or_create(&MissedLabels {
+                leader: leader.into(),
+                reason: reason.into(),
+            })
+            .inc();
+    }
+
+    pub fn slot_to_block(&self, seconds: f64) {
+        self.slot_to_block.observe(seconds);
+    }
+
+    pub fn schedule_started(&self) {
+        self.schedule_computations.inc();
+    }
+
+    pub fn schedule_finished(&self, seconds: f64) {
+        self.schedule_seconds.observe(seconds);
+    }
+
+    /// How many schedule computations were started.
+    pub fn schedule_computations(&self) -> u64 {
+        self.schedule_computations.get()
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

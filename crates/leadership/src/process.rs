@@ -1,0 +1,738 @@
+//! The leadership process: turns the blockchain's epoch parameters into schedules (asked of
+//! the enclave, de-duplicated, streamed into the slot log), wakes before each leader slot,
+//! forges, and follows each block's fate.
+//!
+//! One task owns the timers and the schedule bookkeeping; each leader slot is forged in a task
+//! of its own, so a slow enclave or blockchain call never delays another slot.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use slotforge_enclave::signer::{Identity, ScheduledSlot};
+use slotforge_praos::bft::BftHeaderBody;
+use slotforge_praos::forge::{praos_header_body, BlockContent};
+use slotforge_praos::nonce::blake2b256;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::metrics::Metrics;
+use crate::params::EpochLeadershipParams;
+use crate::seams::{
+    BlockOutcome, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, EnclaveError, ForgedBlock, Fragment,
+    FragmentPool, Tip,
+};
+use crate::slot_log::{LogError, SlotEntry, SlotLog, TransitionInfo};
+use crate::status::SlotStatus;
+
+/// How leadership forges.
+#[derive(Debug, Clone)]
+pub struct LeadershipConfig {
+    /// How long before a slot to wake (fragment selection, body building). Default 100 ms.
+    pub lead_time_ms: i64,
+    /// How late after a slot's start a block may still be forged. Default 500 ms.
+    pub max_late_ms: i64,
+    /// The block body's byte budget for fragment selection.
+    pub max_block_body_bytes: u64,
+    /// The protocol version written in headers.
+    pub protocol_version: (u64, u64),
+    /// Epochs of slot log kept behind the newest scheduled epoch; None keeps everything.
+    pub retention_epochs: Option<u64>,
+    /// Wait before asking the enclave again after a failed schedule request.
+    pub retry_ms: i64,
+}
+
+impl Default for LeadershipConfig {
+    fn default() -> Self {
+        LeadershipConfig {
+            lead_time_ms: 100,
+            max_late_ms: 500,
+            max_block_body_bytes: 90_112,
+            protocol_version: (10, 0),
+            retention_epochs: None,
+            retry_ms: 1000,
+        }
+    }
+}
+
+/// What the process reacts to.
+enum Input {
+    Chain(ChainEvent),
+    /// Re-read the enclave's leaders (one added or removed).
+    LeadersChanged,
+    Scheduled {
+        leader: String,
+        params: Arc<EpochLeadershipParams>,
+        slot: ScheduledSlot,
+    },
+    ScheduleDone {
+        leader: String,
+        params: Arc<EpochLeadershipParams>,
+        result: Result<f64, EnclaveError>,
+    },
+    RetrySchedules,
+    Forged,
+    Stop,
+}
+
+/// The node's handle on a running leadership process.
+#[derive(Clone)]
+pub struct LeadershipHandle {
+    tx: mpsc::UnboundedSender<Input>,
+    pub log: Arc<SlotLog>,
+    pub events: broadcast::Sender<SlotEntry>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl LeadershipHandle {
+    /// Passes a blockchain event in.
+    pub fn chain_event(&self, event: ChainEvent) {
+        let _ = self.tx.send(Input::Chain(event));
+    }
+
+    /// Tells leadership the enclave's leaders changed (after `keys import` or `keys remove`).
+    pub fn leaders_changed(&self) {
+        let _ = self.tx.send(Input::LeadersChanged);
+    }
+
+    /// Stops the process and every forging in progress, as a crash would (nothing is
+    /// finished up); await the task returned by [`start`] to know it has stopped.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Input::Stop);
+    }
+}
+
+/// Everything a forging task needs.
+struct Shared<E, B, F, C> {
+    enclave: E,
+    chain: B,
+    pool: F,
+    clock: C,
+    log: Arc<SlotLog>,
+    events: broadcast::Sender<SlotEntry>,
+    metrics: Arc<Metrics>,
+    config: LeadershipConfig,
+}
+
+/// The running state, owned by the process task.
+struct Process<E, B, F, C> {
+    shared: Arc<Shared<E, B, F, C>>,
+    tx: mpsc::UnboundedSender<Input>,
+    leaders: BTreeMap<String, Identity>,
+    /// The newest parameters announced for each epoch.
+    epochs: BTreeMap<u64, Arc<EpochLeadershipParams>>,
+    /// (leader, epoch) → the digest being streamed and its task.
+    computing: HashMap<(String, u64), (String, JoinHandle<()>)>,
+    /// (wake time, entry id) of every scheduled entry.
+    timers: BTreeSet<(i64, i64)>,
+    forging: tokio::task::JoinSet<()>,
+    retry_pending: bool,
+}
+
+/// Why the process could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+/// Starts the leadership process: recovers the slot log (entries whose slot passed while the
+/// node was down become `missed`, schedules cut short are resumed), asks the enclave for its
+/// leaders, and runs until [`LeadershipHandle::stop`].
+pub fn start<E, B, F, C>(
+    enclave: E,
+    chain: B,
+    pool: F,
+    clock: C,
+    log: Arc<SlotLog>,
+    config: LeadershipConfig,
+) -> Result<(LeadershipHandle, JoinHandle<()>), StartError>
+where
+    E: EnclaveClient,
+    B: Blockchain,
+    F: FragmentPool,
+    C: Clock,
+{
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (events, _) = broadcast::channel(4096);
+    let metrics = Arc::new(Metrics::new());
+    let shared = Arc::new(Shared {
+        enclave,
+        chain,
+        pool,
+        clock,
+        log: log.clone(),
+        events: events.clone(),
+        metrics: metrics.clone(),
+        config,
+    });
+    let mut process = Process {
+        shared,
+        tx: tx.clone(),
+        leaders: BTreeMap::new(),
+        epochs: BTreeMap::new(),
+        computing: HashMap::new(),
+        timers: BTreeSet::new(),
+        forging: tokio::task::JoinSet::new(),
+        retry_pending: false,
+    };
+    process.recover()?;
+    let handle = LeadershipHandle {
+        tx: tx.clone(),
+        log,
+        events,
+        metrics,
+    };
+    let _ = tx.send(Input::LeadersChanged);
+    let task = tokio::spawn(process.run(rx));
+    Ok((handle, task))
+}
+
+/// Which block to build on: the tip, or its predecessor when the tip is in the same slot (a
+/// fair slot battle). An error is the reason not to forge.
+pub fn choose_parent(tip: Option<&Tip>, slot: u64) -> Result<Option<BlockRef>, String> {
+    match tip {
+        None => Ok(None),
+        Some(t) if t.block.slot < slot => Ok(Some(t.block)),
+        Some(t) if t.block.slot == slot => Ok(t.parent),
+        Some(t) => Err(format!("tip ahead: the tip is already at slot {}", t.block.slot)),
+    }
+}
+
+impl<E, B, F, C> Shared<E, B, F, C>
+where
+    E: EnclaveClient,
+    B: Blockchain,
+    F: FragmentPool,
+    C: Clock,
+{
+    fn publish(&self, e: SlotEntry) {
+        let _ = self.events.send(e);
+    }
+
+    /// Moves an entry and publishes the change; a refused transition (a concurrent change
+    /// won) is reported as None.
+    fn transition(&self, id: i64, to: SlotStatus, info: TransitionInfo) -> Option<SlotEntry> {
+        match self.log.transition(id, to, &info, self.clock.now_ms()) {
+            Ok(e) => {
+                self.publish(e.clone());
+                Some(e)
+            }
+            Err(LogError::Transition { .. }) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "slot log write failed");
+                None
+            }
+        }
+    }
+
+    fn miss(&self, e: &SlotEntry, class: &str, reason: String) {
+        tracing::warn!(leader = %e.leader, slot = e.slot, %reason, "leader slot missed");
+        self.metrics.missed(&e.leader, class);
+        self.transition(
+            e.id,
+            SlotStatus::Missed,
+            TransitionInfo {
+                reason: Some(reason),
+                ..Default::default()
+            },
+        );
+    }
+
+    /// Forges one leader slot: wake, parent, fragments, body, sign at the slot, submit.
+    async fn forge(self: Arc<Self>, id: i64, identity: Identity) {
+        let Some(e) = self.transition(id, SlotStatus::Woke, TransitionInfo::default()) else {
+            return; // superseded or already handled
+        };
+        let now = self.clock.now_ms();
+        let late = now - e.scheduled_at_ms;
+        if late > self.config.max_late_ms {
+            return self.miss(&e, "late", format!("late by {late} ms"));
+        }
+        let tip = self.chain.tip().await;
+        let parent = match choose_parent(tip.as_ref(), e.slot) {
+            Ok(p) => p,
+            Err(reason) => return self.miss(&e, "tip_ahead", reason),
+        };
+        let fragments = self
+            .pool
+            .select(self.config.max_block_body_bytes, e.scheduled_at_ms)
+            .await;
+        let body = match self.body(&e, &identity, parent, &fragments) {
+            Ok(b) => b,
+            Err(reason) => return self.miss(&e, "no_vrf_result", reason),
+        };
+        self.clock.sleep_until_ms(e.scheduled_at_ms).await;
+        let signed = match self.enclave.sign(&e.leader, body).await {
+            Ok(s) => s,
+            Err(EnclaveError::Unavailable(m)) => {
+                return self.miss(&e, "enclave_unreachable", format!("enclave unreachable: {m}"))
+            }
+            Err(EnclaveError::Refused { reason, message }) if reason == "kes_expired" => {
+                return self.miss(&e, "kes_expired", format!("KES expired: {message}"))
+            }
+            Err(EnclaveError::Refused { reason, message }) => {
+                return self.miss(&e, &reason, format!("the enclave refused ({reason}): {message}"))
+            }
+            Err(other) => return self.miss(&e, "enclave_error", other.to_string()),
+        };
+        let hash = blake2b256(&[&signed.header]);
+        let block = ForgedBlock {
+            leader: e.leader.clone(),
+            slot: e.slot,
+            block_number: parent.map_or(0, |p| p.block_number + 1),
+            parent: parent.map(|p| p.hash),
+            header: signed.header,
+            hash,
+            fragments,
+        };
+        let submitted = self.chain.submit(block).await;
+        self.metrics
+            .slot_to_block((self.clock.now_ms() - e.scheduled_at_ms).max(0) as f64 / 1000.0);
+        self.metrics.block(&e.leader, "forged");
+        self.transition(
+            id,
+            SlotStatus::Forged,
+            TransitionInfo {
+                block_hash: Some(hash),
+                parent_hash: parent.map(|p| p.hash),
+                ..Default::default()
+            },
+        );
+        if let Err(reason) = submitted {
+            self.metrics.block(&e.leader, "rejected");
+            self.transition(
+                id,
+                SlotStatus::Rejected,
+                TransitionInfo {
+                    reason: Some(reason),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+
+    /// The header body for an entry, from public material only.
+    fn body(
+        &self,
+        e: &SlotEntry,
+        identity: &Identity,
+        parent: Option<BlockRef>,
+        fragments: &[Fragment],
+    ) -> Result<Vec<u8>, String> {
+        let mut ids = Vec::with_capacity(fragments.len() * 32);
+        for f in fragments {
+            ids.extend_from_slice(&f.id);
+        }
+        let content = BlockContent {
+            block_number: parent.map_or(0, |p| p.block_number + 1),
+            slot: e.slot,
+            prev_hash: parent.map(|p| p.hash),
+            block_body_size: fragments.iter().map(|f| f.size).sum(),
+            block_body_hash: blake2b256(&[&ids]),
+            protocol_version: self.config.protocol_version,
+        };
+        match identity {
+            Identity::Praos(p) => {
+                let output = e
+                    .vrf_output
+                    .as_deref()
+                    .and_then(|b| <[u8; 64]>::try_from(b).ok())
+                    .ok_or("the schedule entry has no VRF output")?;
+                let proof = e
+                    .vrf_proof
+                    .as_deref()
+                    .and_then(|b| <[u8; 80]>::try_from(b).ok())
+                    .ok_or("the schedule entry has no VRF proof")?;
+                Ok(praos_header_body(
+                    &content,
+                    p.vrf_vkey,
+                    &slotforge_crypto::vrf::VrfOutput(output),
+                    &slotforge_crypto::vrf::VrfProof(proof),
+                    &p.opcert,
+                )
+                .to_cbor())
+            }
+            Identity::Bft { vkey } => Ok(BftHeaderBody {
+                block_number: content.block_number,
+                slot: content.slot,
+                prev_hash: content.prev_hash,
+                issuer_vkey: *vkey,
+                block_body_size: content.block_body_size,
+                block_body_hash: content.block_body_hash,
+                protocol_version: content.protocol_version,
+            }
+            .to_cbor()),
+        }
+    }
+}
+
+impl<E, B, F, C> Process<E, B, F, C>
+where
+    E: EnclaveClient,
+    B: Blockchain,
+    F: FragmentPool,
+    C: Clock,
+{
+    fn now(&self) -> i64 {
+        self.shared.clock.now_ms()
+    }
+
+    /// After a restart: entries caught mid-forge or whose slot passed become missed; the rest
+    /// are armed again; the parameters of live schedules are known again.
+    fn recover(&mut self) -> Result<(), LogError> {
+        for (_, params) in self.shared.log.live_params()? {
+            self.epochs.insert(params.epoch, Arc::new(params));
+        }
+        let now = self.now();
+        for e in self.shared.log.pending()? {
+            if e.status == SlotStatus::Woke {
+                self.shared
+                    .miss(&e, "restart", "the node restarted while forging this slot".into());
+            } else if now - e.scheduled_at_ms > self.shared.config.max_late_ms {
+                self.shared
+                    .miss(&e, "not_running", "the node was not running at the slot".into());
+            } else {
+                self.arm(&e);
+            }
+        }
+        Ok(())
+    }
+
+    fn arm(&mut self, e: &SlotEntry) {
+        self.timers
+            .insert((e.scheduled_at_ms - self.shared.config.lead_time_ms, e.id));
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Input>) {
+        loop {
+            let next = self.timers.first().copied();
+            let clock = self.shared.clock.clone();
+            let wake = async move {
+                match next {
+                    Some((t, _)) => clock.sleep_until_ms(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(Input::Stop) | None => break,
+                    Some(i) => self.handle(i).await,
+                },
+                _ = wake => {
+                    if let Some((t, id)) = next {
+                        self.timers.remove(&(t, id));
+                        self.fire(id);
+                    }
+                }
+            }
+        }
+        for (_, (_, task)) in self.computing.drain() {
+            task.abort();
+        }
+        self.forging.abort_all();
+        while self.forging.join_next().await.is_some() {}
+    }
+
+    /// Spawns the forging of entry `id`.
+    fn fire(&mut self, id: i64) {
+        let Ok(e) = self.shared.log.get(id) else { return };
+        let Some(identity) = self.leaders.get(&e.leader).cloned() else {
+            self.shared
+                .miss(&e, "leader_unknown", "the enclave does not hold this leader".into());
+            return;
+        };
+        let (shared, tx) = (self.shared.clone(), self.tx.clone());
+        self.forging.spawn(async move {
+            shared.forge(id, identity).await;
+            let _ = tx.send(Input::Forged);
+        });
+    }
+
+    async fn handle(&mut self, input: Input) {
+        match input {
+            Input::Chain(ChainEvent::Leadership(params)) => self.announce(params),
+            Input::Chain(ChainEvent::TipChanged(_)) => {}
+            Input::Chain(ChainEvent::BlockOutcome { hash, outcome }) => self.outcome(hash, outcome),
+            Input::LeadersChanged => self.reload_leaders().await,
+            Input::Scheduled { leader, params, slot } => self.scheduled(&leader, &params, slot),
+            Input::ScheduleDone { leader, params, result } => self.schedule_done(leader, params, result),
+            Input::RetrySchedules => {
+                self.retry_pending = false;
+                self.request_all();
+            }
+            Input::Stop => {}
+            Input::Forged => {
+                while self.forging.try_join_next().is_some() {}
+                // Leadership reaching the end of its schedule is a trigger of its own.
+                if self.timers.is_empty() {
+                    self.request_all();
+                }
+            }
+        }
+    }
+
+    async fn reload_leaders(&mut self) {
+        let names = match self.shared.enclave.leaders().await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the enclave's leaders; retrying");
+                self.retry_later(Input::LeadersChanged);
+                return;
+            }
+        };
+        let removed: Vec<String> = self.leaders.keys().filter(|l| !names.contains(l)).cloned().collect();
+        for leader in removed {
+            self.leaders.remove(&leader);
+            self.unschedule(&leader, "the leader was removed from the enclave");
+        }
+        for name in names {
+            if self.leaders.contains_key(&name) {
+                continue;
+            }
+            match self.shared.enclave.identity(&name).await {
+                Ok(id) => {
+                    self.leaders.insert(name, id);
+                }
+                Err(e) => {
+                    tracing::warn!(leader = %name, error = %e, "cannot read the leader's identity; retrying");
+                    self.retry_later(Input::LeadersChanged);
+                }
+            }
+        }
+        self.request_all();
+    }
+
+    fn retry_later(&mut self, input: Input) {
+        let (clock, tx, wait) = (self.shared.clock.clone(), self.tx.clone(), self.shared.config.retry_ms);
+        tokio::spawn(async move {
+            clock.sleep_until_ms(clock.now_ms() + wait).await;
+            let _ = tx.send(input);
+        });
+    }
+
+    /// Cancels a leader's computations and supersedes its pending entries.
+    fn unschedule(&mut self, leader: &str, reason: &str) {
+        let keys: Vec<(String, u64)> = self.computing.keys().filter(|(l, _)| l == leader).cloned().collect();
+        for k in keys {
+            if let Some((_, task)) = self.computing.remove(&k) {
+                task.abort();
+            }
+        }
+        let Ok(pending) = self.shared.log.pending() else { return };
+        for e in pending
+            .into_iter()
+            .filter(|e| e.leader == leader && e.status == SlotStatus::Scheduled)
+        {
+            self.timers.retain(|(_, id)| *id != e.id);
+            self.shared.transition(
+                e.id,
+                SlotStatus::Superseded,
+                TransitionInfo {
+                    reason: Some(reason.into()),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+
+    /// New parameters for an epoch: remember them and schedule every leader.
+    fn announce(&mut self, params: EpochLeadershipParams) {
+        let epoch = params.epoch;
+        self.epochs.insert(epoch, Arc::new(params));
+        let leaders: Vec<String> = self.leaders.keys().cloned().collect();
+        for leader in leaders {
+            self.request(&leader, epoch);
+        }
+        self.prune();
+    }
+
+    /// Requests every known epoch that has not ended, for every leader (duplicates cost nothing).
+    fn request_all(&mut self) {
+        let now = self.now();
+        let epochs: Vec<u64> = self
+            .epochs
+            .values()
+            .filter(|p| p.slot_start_ms(p.slots().end) > now)
+            .map(|p| p.epoch)
+            .collect();
+        let leaders: Vec<String> = self.leaders.keys().cloned().collect();
+        for epoch in epochs {
+            for leader in &leaders {
+                self.request(leader, epoch);
+            }
+        }
+    }
+
+    /// The schedule trigger: idempotent by (epoch, digest of the parameters).
+    fn request(&mut self, leader: &str, epoch: u64) {
+        let Some(params) = self.epochs.get(&epoch).cloned() else {
+            return;
+        };
+        let Some(identity) = self.leaders.get(leader) else {
+            return;
+        };
+        let digest = params.digest();
+        let key = (leader.to_string(), epoch);
+        if self.computing.get(&key).is_some_and(|(d, _)| *d == digest) {
+            return; // the same request is being computed
+        }
+        let log = &self.shared.log;
+        let live = match log.live_digests(leader, epoch) {
+            Ok(l) => l,
+            Err(e) => return tracing::error!(error = %e, "slot log read failed"),
+        };
+        // Other parameters for this epoch (a fork changed them): cancel and supersede.
+        for old in live.iter().filter(|d| **d != digest) {
+            if let Some((_, task)) = self.computing.remove(&key) {
+                task.abort();
+            }
+            match log.supersede(leader, epoch, old, self.now()) {
+                Ok(changed) => {
+                    for e in changed {
+                        self.timers.retain(|(_, id)| *id != e.id);
+                        self.shared.publish(e);
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "slot log write failed"),
+            }
+        }
+        let share = match params.share(identity) {
+            Ok(Some(s)) => s,
+            Ok(None) => return, // the leader takes no part in this epoch
+            Err(e) => return tracing::error!(error = %e, leader, "unusable leadership parameters"),
+        };
+        let now = self.now();
+        let end = params.slots().end;
+        // A node started mid-epoch schedules from the slot in progress on.
+        let from = params.slot_at_ms(now).unwrap_or(end).max(params.first_slot);
+        let (next, complete) = match log.begin_schedule(leader, &params, share.ideal_slots, from, now) {
+            Ok(v) => v,
+            Err(e) => return tracing::error!(error = %e, "slot log write failed"),
+        };
+        if complete || next >= end {
+            if !complete {
+                let _ = log.complete_schedule(leader, &params);
+            }
+            return;
+        }
+        self.shared.metrics.schedule_started();
+        let (shared, tx, leader_name) = (self.shared.clone(), self.tx.clone(), leader.to_string());
+        let task = tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let (sink, mut found) = mpsc::channel(256);
+            let stream = shared.enclave.schedule(&leader_name, &share.request, next..end, sink);
+            let forward = async {
+                while let Some(slot) = found.recv().await {
+                    let _ = tx.send(Input::Scheduled {
+                        leader: leader_name.clone(),
+                        params: params.clone(),
+                        slot,
+                    });
+                }
+            };
+            let (result, ()) = tokio::join!(stream, forward);
+            let _ = tx.send(Input::ScheduleDone {
+                leader: leader_name.clone(),
+                params: params.clone(),
+                result: result.map(|()| started.elapsed().as_secs_f64()),
+            });
+        });
+        self.computing.insert(key, (digest, task));
+    }
+
+    fn is_current(&self, leader: &str, params: &EpochLeadershipParams) -> bool {
+        self.computing
+            .get(&(leader.to_string(), params.epoch))
+            .is_some_and(|(d, _)| *d == params.digest())
+    }
+
+    fn scheduled(&mut self, leader: &str, params: &EpochLeadershipParams, slot: ScheduledSlot) {
+        if !self.is_current(leader, params) {
+            return; // from a computation cancelled since
+        }
+        let now = self.now();
+        let added = self.shared.log.add_slot(
+            leader,
+            params,
+            slot.slot,
+            slot.output.as_ref().map(|o| &o.0[..]),
+            slot.proof.as_ref().map(|p| &p.0[..]),
+            now,
+        );
+        match added {
+            Ok(Some(e)) => {
+                self.shared.metrics.slot_assigned(leader);
+                self.shared.publish(e.clone());
+                self.arm(&e);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "slot log write failed"),
+        }
+    }
+
+    fn schedule_done(&mut self, leader: String, params: Arc<EpochLeadershipParams>, result: Result<f64, EnclaveError>) {
+        if !self.is_current(&leader, &params) {
+            return;
+        }
+        self.computing.remove(&(leader.clone(), params.epoch));
+        match result {
+            Ok(seconds) => {
+                self.shared.metrics.schedule_finished(seconds);
+                if let Err(e) = self.shared.log.complete_schedule(&leader, &params) {
+                    tracing::error!(error = %e, "slot log write failed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(leader, epoch = params.epoch, error = %e, "schedule request failed; retrying");
+                if !self.retry_pending {
+                    self.retry_pending = true;
+                    self.retry_later(Input::RetrySchedules);
+                }
+            }
+        }
+    }
+
+    fn outcome(&mut self, hash: [u8; 32], outcome: BlockOutcome) {
+        let Ok(Some(e)) = self.shared.log.by_block(&hash) else {
+            return;
+        };
+        let s = &self.shared;
+        let (to, info, name) = match outcome {
+            BlockOutcome::Adopted { chain_length } => (
+                SlotStatus::Adopted,
+                TransitionInfo {
+                    chain_length: Some(chain_length),
+                    ..Default::default()
+                },
+                "adopted",
+            ),
+            BlockOutcome::Orphaned => (SlotStatus::Orphaned, TransitionInfo::default(), "orphaned"),
+            BlockOutcome::Rejected { reason } => (
+                SlotStatus::Rejected,
+                TransitionInfo {
+                    reason: Some(reason),
+                    ..Default::default()
+                },
+                "rejected",
+            ),
+            BlockOutcome::Immutable => {
+                if e.status == SlotStatus::Forged {
+                    s.transition(e.id, SlotStatus::Adopted, TransitionInfo::default());
+                }
+                (SlotStatus::Immutable, TransitionInfo::default(), "immutable")
+            }
+        };
+        if s.transition(e.id, to, info).is_some() {
+            s.metrics.block(&e.leader, name);
+        }
+    }
+
+    fn prune(&self) {
+        let (Some(keep), Some(newest)) = (self.shared.config.retention_epochs, self.epochs.keys().last()) else {
+            return;
+        };
+        if let Err(e) = self.shared.log.prune(newest.saturating_sub(keep)) {
+            tracing::error!(error = %e, "slot log pruning failed");
+        }
+    }
+}

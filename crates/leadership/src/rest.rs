@@ -1,0 +1,271 @@
+//! The REST routes a node mounts: jormungandr's `/api/v0/leaders/logs` (so existing tooling
+//! keeps working) and `/api/v1/leadership/…` (schedule, next slots, per-epoch figures,
+//! server-sent events), the OpenAPI document of all of them, and `/metrics`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, SecondsFormat};
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+use crate::process::LeadershipHandle;
+use crate::seams::Clock;
+use crate::slot_log::{Query as LogQuery, SlotEntry};
+use crate::status::SlotStatus;
+
+/// The OpenAPI document of these routes (checked in, and tested against them).
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+#[derive(Clone)]
+struct RestState {
+    handle: LeadershipHandle,
+    now_ms: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+/// A 400 with a JSON body that says what is wrong.
+struct BadRequest(String);
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, Json(json!({ "error": self.0 }))).into_response()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": e.to_string() })),
+    )
+        .into_response()
+}
+
+/// The routes, reading `handle`'s slot log and events; `clock` gives "now" for `next`.
+pub fn router<C: Clock>(handle: LeadershipHandle, clock: C) -> Router {
+    let state = RestState {
+        handle,
+        now_ms: Arc::new(move || clock.now_ms()),
+    };
+    Router::new()
+        .route("/api/v0/leaders/logs", get(v0_logs))
+        .route("/api/v1/leadership/schedule", get(schedule))
+        .route("/api/v1/leadership/next", get(next))
+        .route("/api/v1/leadership/epochs", get(epochs))
+        .route("/api/v1/leadership/events", get(events))
+        .route(
+            "/api/v1/leadership/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+type Params = Query<HashMap<String, String>>;
+
+/// Rejects parameters the endpoint does not know, so a typo is not silently ignored.
+fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), BadRequest> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(BadRequest(format!(
+            "unknown parameter {k:?}; this endpoint takes {}",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u64>, BadRequest> {
+    params
+        .get(name)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| BadRequest(format!("{name} must be a non-negative integer, got {v:?}")))
+        })
+        .transpose()
+}
+
+fn limit(params: &HashMap<String, String>, default: usize) -> Result<usize, BadRequest> {
+    match number(params, "limit")? {
+        None => Ok(default),
+        Some(n) if (1..=MAX_LIMIT as u64).contains(&n) => Ok(n as usize),
+        Some(n) => Err(BadRequest(format!("limit must be between 1 and {MAX_LIMIT}, got {n}"))),
+    }
+}
+
+fn rfc3339(ms: Option<i64>) -> Value {
+    ms.and_then(DateTime::from_timestamp_millis).map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+    })
+}
+
+/// jormungandr's `LeadershipLog` JSON for one entry.
+fn v0_entry(e: &SlotEntry) -> Value {
+    let status = match e.status {
+        SlotStatus::Scheduled | SlotStatus::Woke => json!("Pending"),
+        SlotStatus::Forged | SlotStatus::Adopted | SlotStatus::Immutable => json!({
+            "Block": {
+                "block": e.block_hash,
+                "parent": e.parent_hash,
+                "chain_length": e.chain_length,
+            }
+        }),
+        other => json!({
+            "Rejected": {
+                "reason": match &e.reason {
+                    Some(r) => format!("{other}: {r}"),
+                    None => other.to_string(),
+                }
+            }
+        }),
+    };
+    json!({
+        "created_at_time": rfc3339(Some(e.created_at_ms)),
+        "enclave_leader_id": e.leader_id,
+        "finished_at_time": rfc3339(e.finished_at_ms),
+        "scheduled_at_date": format!("{}.{}", e.epoch, e.slot_in_epoch),
+        "scheduled_at_time": rfc3339(Some(e.scheduled_at_ms)),
+        "status": status,
+        "wake_at_time": rfc3339(e.woke_at_ms),
+    })
+}
+
+async fn v0_logs(State(s): State<RestState>, Query(params): Params) -> Response {
+    if let Err(e) = only(&params, &[]) {
+        return e.into_response();
+    }
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let q = LogQuery {
+            after,
+            limit: MAX_LIMIT,
+            ..Default::default()
+        };
+        let page = match s.handle.log.query(&q) {
+            Ok(p) => p,
+            Err(e) => return internal(e),
+        };
+        let Some(last) = page.last() else { break };
+        after = Some((last.slot, last.id));
+        out.extend(page.iter().map(v0_entry));
+    }
+    Json(out).into_response()
+}
+
+#[derive(Serialize)]
+struct SchedulePage {
+    entries: Vec<SlotEntry>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
+}
+
+fn parse_cursor(c: &str) -> Result<(u64, i64), BadRequest> {
+    let bad = || BadRequest(format!("cursor {c:?} is not one this API returned"));
+    let (slot, id) = c.split_once('-').ok_or_else(bad)?;
+    Ok((slot.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+}
+
+async fn schedule(State(s): State<RestState>, Query(params): Params) -> Response {
+    let query = (|| {
+        only(&params, &["epoch", "leader", "status", "limit", "cursor"])?;
+        let status = params
+            .get("status")
+            .map(|v| {
+                SlotStatus::parse(v).ok_or_else(|| {
+                    let all: Vec<&str> = SlotStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    BadRequest(format!("status {v:?} is not one of {}", all.join(", ")))
+                })
+            })
+            .transpose()?;
+        Ok::<_, BadRequest>(LogQuery {
+            epoch: number(&params, "epoch")?,
+            leader: params.get("leader").cloned(),
+            status,
+            after: params.get("cursor").map(|c| parse_cursor(c)).transpose()?,
+            limit: limit(&params, DEFAULT_LIMIT)?,
+        })
+    })();
+    let query = match query {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    match s.handle.log.query(&query) {
+        Ok(entries) => {
+            let next_cursor = (entries.len() == query.limit)
+                .then(|| entries.last().map(|e| format!("{}-{}", e.slot, e.id)))
+                .flatten();
+            Json(SchedulePage { entries, next_cursor }).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn next(State(s): State<RestState>, Query(params): Params) -> Response {
+    let checked = only(&params, &["leader", "limit"]).and_then(|()| limit(&params, 10));
+    let limit = match checked {
+        Ok(l) => l,
+        Err(e) => return e.into_response(),
+    };
+    let now = (s.now_ms)();
+    let pending = match s.handle.log.pending() {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let slots: Vec<Value> = pending
+        .iter()
+        .filter(|e| e.status == SlotStatus::Scheduled && e.scheduled_at_ms >= now)
+        .filter(|e| params.get("leader").is_none_or(|l| *l == e.leader))
+        .take(limit)
+        .map(|e| {
+            json!({
+                "leader": e.leader,
+                "slot": e.slot,
+                "epoch": e.epoch,
+                "slot_in_epoch": e.slot_in_epoch,
+                "scheduled_at": rfc3339(Some(e.scheduled_at_ms)),
+                "in_ms": e.scheduled_at_ms - now,
+            })
+        })
+        .collect();
+    Json(json!({ "now": rfc3339(Some(now)), "slots": slots })).into_response()
+}
+
+async fn epochs(State(s): State<RestState>, Query(params): Params) -> Response {
+    if let Err(e) = only(&params, &["leader"]) {
+        return e.into_response();
+    }
+    match s.handle.log.epochs(params.get("leader").map(String::as_str)) {
+        Ok(epochs) => Json(json!({ "epochs": epochs })).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn events(State(s): State<RestState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    let stream = BroadcastStream::new(s.handle.events.subscribe()).filter_map(|e| {
+        e.ok().map(|entry| {
+            Ok(Event::default()
+                .event("slot")
+                .json_data(&entry)
+                .unwrap_or_else(|_| Event::default().comment("unencodable entry")))
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn metrics(State(s): State<RestState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        s.handle.metrics.render(),
+    )
+}

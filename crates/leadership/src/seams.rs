@@ -1,0 +1,292 @@
+//! The seams through which a node embeds the leadership module: the enclave, the blockchain,
+//! the fragment pool and the clock. Each is a trait, with the implementations slotforge ships.
+
+use std::future::Future;
+use std::ops::Range;
+use std::sync::Arc;
+
+use slotforge_enclave::signer::{Identity, ScheduledSlot, SignedHeader, Signer};
+use slotforge_enclave::wire::ScheduleParams;
+use tokio::sync::mpsc;
+
+use crate::params::EpochLeadershipParams;
+
+/// Why an enclave call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnclaveError {
+    /// The enclave could not be reached (retrying later may help).
+    #[error("enclave unreachable: {0}")]
+    Unavailable(String),
+    /// The enclave refused, with its stable reason (`double_sign`, `kes_expired`, …).
+    #[error("the enclave refused ({reason}): {message}")]
+    Refused { reason: String, message: String },
+    #[error("enclave error: {0}")]
+    Other(String),
+}
+
+/// The enclave, as leadership needs it.
+pub trait EnclaveClient: Clone + Send + Sync + 'static {
+    /// The leaders the enclave holds.
+    fn leaders(&self) -> impl Future<Output = Result<Vec<String>, EnclaveError>> + Send;
+    fn identity(&self, leader: &str) -> impl Future<Output = Result<Identity, EnclaveError>> + Send;
+    /// Streams `leader`'s won slots of `slots` into `sink`, in slot order, as they are found.
+    fn schedule(
+        &self,
+        leader: &str,
+        params: &ScheduleParams,
+        slots: Range<u64>,
+        sink: mpsc::Sender<ScheduledSlot>,
+    ) -> impl Future<Output = Result<(), EnclaveError>> + Send;
+    /// Signs an encoded header body.
+    fn sign(&self, leader: &str, body: Vec<u8>) -> impl Future<Output = Result<SignedHeader, EnclaveError>> + Send;
+}
+
+/// The enclave's signer in this process (tests, simulations, single-host devnets).
+#[derive(Clone)]
+pub struct InProcessEnclave(pub Arc<Signer>);
+
+fn refused(e: slotforge_enclave::signer::SignError) -> EnclaveError {
+    EnclaveError::Refused {
+        reason: e.kind().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl EnclaveClient for InProcessEnclave {
+    async fn leaders(&self) -> Result<Vec<String>, EnclaveError> {
+        Ok(self.0.leader_ids())
+    }
+
+    async fn identity(&self, leader: &str) -> Result<Identity, EnclaveError> {
+        self.0.identity(leader).map_err(refused)
+    }
+
+    async fn schedule(
+        &self,
+        leader: &str,
+        params: &ScheduleParams,
+        slots: Range<u64>,
+        sink: mpsc::Sender<ScheduledSlot>,
+    ) -> Result<(), EnclaveError> {
+        let epoch = params
+            .to_epoch_params()
+            .map_err(|e| EnclaveError::Other(e.to_string()))?;
+        let (signer, leader) = (self.0.clone(), leader.to_string());
+        tokio::task::spawn_blocking(move || {
+            signer.schedule_each(&leader, epoch, slots, |s| sink.blocking_send(s).is_ok())
+        })
+        .await
+        .map_err(|e| EnclaveError::Other(e.to_string()))?
+        .map_err(refused)
+    }
+
+    async fn sign(&self, leader: &str, body: Vec<u8>) -> Result<SignedHeader, EnclaveError> {
+        let (signer, leader) = (self.0.clone(), leader.to_string());
+        tokio::task::spawn_blocking(move || signer.sign_block(&leader, &body))
+            .await
+            .map_err(|e| EnclaveError::Other(e.to_string()))?
+            .map_err(refused)
+    }
+}
+
+/// The enclave over gRPC (its Unix socket or mutual TLS).
+#[derive(Clone)]
+pub struct GrpcEnclave(pub slotforge_enclave::client::EnclaveClient);
+
+fn from_client(e: slotforge_enclave::client::ClientError) -> EnclaveError {
+    use slotforge_enclave::client::ClientError;
+    if e.is_unavailable() {
+        return EnclaveError::Unavailable(e.to_string());
+    }
+    match e {
+        ClientError::Refused { reason, message, .. } => EnclaveError::Refused { reason, message },
+        other => EnclaveError::Other(other.to_string()),
+    }
+}
+
+impl EnclaveClient for GrpcEnclave {
+    async fn leaders(&self) -> Result<Vec<String>, EnclaveError> {
+        self.0.clone().list_leaders().await.map_err(from_client)
+    }
+
+    async fn identity(&self, leader: &str) -> Result<Identity, EnclaveError> {
+        self.0.clone().identity(leader).await.map_err(from_client)
+    }
+
+    async fn schedule(
+        &self,
+        leader: &str,
+        params: &ScheduleParams,
+        slots: Range<u64>,
+        sink: mpsc::Sender<ScheduledSlot>,
+    ) -> Result<(), EnclaveError> {
+        let mut stream = self
+            .0
+            .clone()
+            .schedule(leader, params, slots)
+            .await
+            .map_err(from_client)?;
+        while let Some(s) = stream.next().await {
+            if sink.send(s.map_err(from_client)?).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn sign(&self, leader: &str, body: Vec<u8>) -> Result<SignedHeader, EnclaveError> {
+        self.0.clone().sign_block(leader, body).await.map_err(from_client)
+    }
+}
+
+/// A block on the node's chain, as far as leadership needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    pub hash: [u8; 32],
+    pub slot: u64,
+    pub block_number: u64,
+}
+
+/// The node's current tip and the block before it (for a fair slot battle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tip {
+    pub block: BlockRef,
+    /// None when the tip is the first block.
+    pub parent: Option<BlockRef>,
+}
+
+/// A transaction or other fragment of a block body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub id: [u8; 32],
+    pub size: u64,
+}
+
+/// A block leadership made, handed to the blockchain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgedBlock {
+    pub leader: String,
+    pub slot: u64,
+    pub block_number: u64,
+    pub parent: Option<[u8; 32]>,
+    /// The signed header's CBOR.
+    pub header: Vec<u8>,
+    /// blake2b-256 of the header: the block hash.
+    pub hash: [u8; 32],
+    pub fragments: Vec<Fragment>,
+}
+
+/// What the blockchain later says about a forged block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockOutcome {
+    Adopted {
+        chain_length: u64,
+    },
+    /// Lost a slot battle, or a fork switch dropped it.
+    Orphaned,
+    Rejected {
+        reason: String,
+    },
+    /// k blocks deep.
+    Immutable,
+}
+
+/// What the blockchain tells leadership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainEvent {
+    /// An epoch's leadership parameters are known (again, or changed by a fork).
+    Leadership(EpochLeadershipParams),
+    TipChanged(Tip),
+    BlockOutcome {
+        hash: [u8; 32],
+        outcome: BlockOutcome,
+    },
+}
+
+/// The blockchain, as leadership calls it.
+pub trait Blockchain: Clone + Send + Sync + 'static {
+    /// The current tip; None before the first block.
+    fn tip(&self) -> impl Future<Output = Option<Tip>> + Send;
+    /// Takes a forged block; an error is a rejection (recorded with its reason).
+    fn submit(&self, block: ForgedBlock) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// The fragment pool.
+pub trait FragmentPool: Clone + Send + Sync + 'static {
+    /// Fragments for a block of at most `max_bytes`, chosen before `deadline_ms` (Unix ms).
+    fn select(&self, max_bytes: u64, deadline_ms: i64) -> impl Future<Output = Vec<Fragment>> + Send;
+}
+
+/// Time, injected: now and sleep-until, in Unix milliseconds.
+pub trait Clock: Clone + Send + Sync + 'static {
+    fn now_ms(&self) -> i64;
+    fn sleep_until_ms(&self, t_ms: i64) -> impl Future<Output = ()> + Send;
+}
+
+/// Wall-clock time read through tokio's monotonic clock, anchored once: in a runtime with
+/// paused time (`tokio::time::pause`) it is virtual time that advances only when every task
+/// waits, which is how the simulations run.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    anchor_ms: i64,
+    anchor: tokio::time::Instant,
+    /// Finish each wait by yielding until the exact instant: tokio's timer fires on whole
+    /// milliseconds, up to 1 ms late. Only for real time (with paused time it would spin).
+    precise: bool,
+}
+
+impl TokioClock {
+    /// Anchored at the system time now, with precise waits: the clock a node runs on.
+    pub fn system() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        TokioClock {
+            precise: true,
+            ..Self::starting_at(now)
+        }
+    }
+
+    /// Anchored so that now is `unix_ms`; waits end on tokio's timer (virtual time works).
+    pub fn starting_at(unix_ms: i64) -> Self {
+        TokioClock {
+            anchor_ms: unix_ms,
+            anchor: tokio::time::Instant::now(),
+            precise: false,
+        }
+    }
+}
+
+impl TokioClock {
+    /// The tokio instant of Unix time `t_ms` on this clock.
+    pub fn instant_of(&self, t_ms: i64) -> tokio::time::Instant {
+        let offset = t_ms - self.anchor_ms;
+        if offset >= 0 {
+            self.anchor + std::time::Duration::from_millis(offset as u64)
+        } else {
+            self.anchor
+                .checked_sub(std::time::Duration::from_millis(offset.unsigned_abs()))
+                .unwrap_or(self.anchor)
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now_ms(&self) -> i64 {
+        self.anchor_ms + self.anchor.elapsed().as_millis() as i64
+    }
+
+    async fn sleep_until_ms(&self, t_ms: i64) {
+        let target = self.instant_of(t_ms);
+        if !self.precise {
+            return tokio::time::sleep_until(target).await;
+        }
+        let coarse = target
+            .checked_sub(std::time::Duration::from_millis(2))
+            .unwrap_or(target);
+        tokio::time::sleep_until(coarse).await;
+        while tokio::time::Instant::now() < target {
+            tokio::task::yield_now().await;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Single behaviours on virtual time: duplicate triggers, forks superseding a schedule, late
+//! starts (mid-epoch and at slot 0), leaders added and removed at runtime, the slot battle rule.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use slotforge_enclave::signer::Signer;
+use slotforge_leadership::params::EpochLeadershipParams;
+use slotforge_leadership::process::{self, choose_parent, LeadershipConfig, LeadershipHandle};
+use slotforge_leadership::seams::{BlockRef, ChainEvent, Clock, Tip, TokioClock};
+use slotforge_leadership::slot_log::{Query, SlotEntry, SlotLog};
+use slotforge_leadership::status::SlotStatus;
+
+const LEN: u64 = 100;
+
+struct Node {
+    _dir: tempfile::TempDir,
+    signer: Arc<Signer>,
+    handle: LeadershipHandle,
+    clock: TokioClock,
+}
+
+fn node(start_ms: i64, pools: usize) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer(dir.path(), pools);
+    let clock = TokioClock::starting_at(start_ms);
+    let chain = SimChain::default();
+    let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+    let (handle, _task) = process::start(
+        SimEnclave::new(signer.clone()),
+        chain.clone(),
+        SimPool::new(10),
+        clock,
+        log,
+        LeadershipConfig::default(),
+    )
+    .unwrap();
+    chain.0.lock().unwrap().handle = Some(handle.clone());
+    Node {
+        _dir: dir,
+        signer,
+        handle,
+        clock,
+    }
+}
+
+fn entries(n: &Node) -> Vec<SlotEntry> {
+    n.handle
+        .log
+        .query(&Query {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+/// The slots `leader` wins under `p`, computed directly.
+fn won(signer: &Signer, leader: &str, p: &EpochLeadershipParams) -> Vec<u64> {
+    let share = p.share(&signer.identity(leader).unwrap()).unwrap().unwrap();
+    signer
+        .schedule(leader, share.request.to_epoch_params().unwrap(), 0..u64::MAX)
+        .unwrap()
+        .iter()
+        .map(|s| s.slot)
+        .collect()
+}
+
+async fn settle(n: &Node, ms: i64) {
+    n.clock.sleep_until_ms(n.clock.now_ms() + ms).await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn duplicate_triggers_compute_once_and_a_fork_supersedes() {
+    let n = node(GENESIS_MS - 60_000, 2);
+    let p1 = epoch_params(&n.signer, 1, LEN, 4, 0);
+    for _ in 0..5 {
+        n.handle.chain_event(ChainEvent::Leadership(p1.clone()));
+        n.handle.leaders_changed();
+    }
+    settle(&n, 10).await;
+    assert_eq!(n.handle.metrics.schedule_computations(), 2, "one per leader");
+    let before = entries(&n);
+    let expected: usize = n.signer.leader_ids().iter().map(|l| won(&n.signer, l, &p1).len()).sum();
+    assert_eq!(before.len(), expected);
+    assert!(before.iter().all(|e| e.status == SlotStatus::Scheduled));
+    // Ahead of time: computed a minute before the epoch starts.
+    assert!(before.iter().all(|e| e.created_at_ms < GENESIS_MS));
+
+    // A fork changes the epoch's parameters: the old entries are superseded, a new schedule is
+    // computed once per leader, and announcing the new parameters again costs nothing.
+    let p2 = epoch_params(&n.signer, 1, LEN, 4, 1);
+    for _ in 0..3 {
+        n.handle.chain_event(ChainEvent::Leadership(p2.clone()));
+    }
+    settle(&n, 10).await;
+    assert_eq!(n.handle.metrics.schedule_computations(), 4);
+    let after = entries(&n);
+    let superseded = after.iter().filter(|e| e.status == SlotStatus::Superseded).count();
+    assert_eq!(superseded, before.len());
+    let live: Vec<u64> = after
+        .iter()
+        .filter(|e| e.leader == "pool-0" && e.status == SlotStatus::Scheduled)
+        .map(|e| e.slot)
+        .collect();
+    assert_eq!(live, won(&n.signer, "pool-0", &p2));
+    assert!(after.iter().filter(|e| e.status == SlotStatus::Superseded).all(|e| e
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("fork")));
+}
+
+/// Parameters for epoch 1 under which pool-0 wins `slot_in_epoch` (trying nonce variants).
+fn params_winning(signer: &Signer, slot_in_epoch: u64) -> EpochLeadershipParams {
+    (0..=255u8)
+        .map(|v| epoch_params(signer, 1, LEN, 4, v))
+        .find(|p| won(signer, "pool-0", p).contains(&(LEN + slot_in_epoch)))
+        .expect("some nonce makes the slot a win")
+}
+
+async fn late_start(slot_in_epoch: u64, start_offset_ms: i64) {
+    let probe = tempfile::tempdir().unwrap();
+    let probe_signer = signer(probe.path(), 1);
+    let p = params_winning(&probe_signer, slot_in_epoch);
+    let slot = LEN + slot_in_epoch;
+    let slot_ms = GENESIS_MS + (slot * SLOT_MS) as i64;
+    let n = node(slot_ms + start_offset_ms, 1);
+    n.handle.chain_event(ChainEvent::Leadership(p.clone()));
+    settle(&n, 3000).await;
+    let all = entries(&n);
+    let e = all.iter().find(|e| e.slot == slot).unwrap_or_else(|| {
+        panic!(
+            "slot {slot} was not scheduled; entries start at {:?}",
+            all.first().map(|e| e.slot)
+        )
+    });
+    assert!(
+        matches!(
+            e.status,
+            SlotStatus::Adopted | SlotStatus::Forged | SlotStatus::Immutable
+        ),
+        "slot {slot}: {} {:?}",
+        e.status,
+        e.reason
+    );
+    // Nothing before the node started is in the log.
+    assert!(all.iter().all(|e| e.slot >= slot));
+    // Every remaining won slot is scheduled.
+    let remaining: Vec<u64> = won(&n.signer, "pool-0", &p)
+        .into_iter()
+        .filter(|s| *s >= slot)
+        .collect();
+    assert_eq!(all.iter().map(|e| e.slot).collect::<Vec<_>>(), remaining);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_node_started_mid_epoch_forges_the_very_next_slot() {
+    // Started 300 ms before slot 37 of epoch 1, which pool-0 wins.
+    late_start(37, -300).await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_node_started_at_slot_zero_forges_slot_zero() {
+    // Started exactly as the epoch's first slot begins (jormungandr skipped that slot).
+    late_start(0, 0).await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn leaders_added_and_removed_at_runtime_are_scheduled_at_once_without_disturbing_others() {
+    let n = node(GENESIS_MS + (LEN * SLOT_MS) as i64 + 10_500, 1);
+    // Parameters naming both pools' stake (pool-1 is not in the enclave yet).
+    add_pool(&n.signer, 1);
+    let p = epoch_params(&n.signer, 1, LEN, 4, 0);
+    n.signer.remove_leader("pool-1");
+    n.handle.chain_event(ChainEvent::Leadership(p.clone()));
+    settle(&n, 500).await;
+    let first: Vec<SlotEntry> = entries(&n);
+    assert!(first.iter().all(|e| e.leader == "pool-0"));
+
+    add_pool(&n.signer, 1);
+    n.handle.leaders_changed();
+    settle(&n, 100).await;
+    let now_slot = LEN + 11;
+    let pool1: Vec<u64> = entries(&n)
+        .iter()
+        .filter(|e| e.leader == "pool-1")
+        .map(|e| e.slot)
+        .collect();
+    let expected: Vec<u64> = won(&n.signer, "pool-1", &p)
+        .into_iter()
+        .filter(|s| *s >= now_slot)
+        .collect();
+    assert_eq!(
+        pool1, expected,
+        "the new leader is scheduled for the rest of the current epoch"
+    );
+    // pool-0's entries are untouched.
+    for e in &first {
+        let now = n.handle.log.get(e.id).unwrap();
+        assert_eq!((now.slot, now.leader.as_str()), (e.slot, "pool-0"));
+        assert_ne!(now.status, SlotStatus::Superseded);
+    }
+
+    n.signer.remove_leader("pool-1");
+    n.handle.leaders_changed();
+    settle(&n, 100).await;
+    let after = entries(&n);
+    assert!(after
+        .iter()
+        .filter(|e| e.leader == "pool-1")
+        .all(|e| e.status == SlotStatus::Superseded));
+    assert!(after
+        .iter()
+        .filter(|e| e.leader == "pool-0")
+        .all(|e| e.status != SlotStatus::Superseded));
+}
+
+#[test]
+fn the_parent_is_the_tip_or_its_predecessor_in_a_slot_battle() {
+    let b = |slot, n: u8| BlockRef {
+        hash: [n; 32],
+        slot,
+        block_number: n as u64,
+    };
+    let tip = Tip {
+        block: b(10, 2),
+        parent: Some(b(7, 1)),
+    };
+    assert_eq!(choose_parent(None, 3), Ok(None));
+    assert_eq!(choose_parent(Some(&tip), 11), Ok(Some(b(10, 2))));
+    assert_eq!(choose_parent(Some(&tip), 10), Ok(Some(b(7, 1))));
+    assert!(choose_parent(Some(&tip), 9).unwrap_err().contains("tip ahead"));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer(dir.path(), 1);
+    let p = epoch_params(&signer, 1, LEN, 4, 0);
+    let start = || {
+        let chain = SimChain::default();
+        let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+        let (h, task) = process::start(
+            SimEnclave::new(signer.clone()),
+            chain.clone(),
+            SimPool::new(10),
+            TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 + 20_500),
+            log,
+            LeadershipConfig::default(),
+        )
+        .unwrap();
+        chain.0.lock().unwrap().handle = Some(h.clone());
+        (h, task)
+    };
+    let (h, task) = start();
+    h.chain_event(ChainEvent::Leadership(p.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(h.metrics.schedule_computations(), 1);
+    h.stop();
+    task.await.unwrap();
+    // The same parameters again after a restart: the stored schedule is complete.
+    let (h, _task) = start();
+    h.chain_event(ChainEvent::Leadership(p.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(h.metrics.schedule_computations(), 0, "nothing recomputed");
+    let slots: Vec<u64> = h.log.pending().unwrap().iter().map(|e| e.slot).collect();
+    let expected: Vec<u64> = won(&signer, "pool-0", &p)
+        .into_iter()
+        .filter(|s| *s > LEN + 20)
+        .collect();
+    assert_eq!(slots, expected);
+}

@@ -1,0 +1,302 @@
+//! The deterministic simulation: virtual time (tokio's paused clock), a simulated blockchain,
+//! the enclave's real signer in process. Twenty epochs with random competing blocks (slot
+//! battles, some arriving early so the tip is in our slot when we wake), forks that change the
+//! next epoch's parameters, duplicate announcements, enclave outages and process restarts from
+//! the SQLite state, under many seeds. `SLOTFORGE_SIM_SEEDS=N` runs N seeds (default 6);
+//! `SLOTFORGE_SIM_SEED=S` runs one.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use common::*;
+use slotforge_enclave::signer::EpochParams;
+use slotforge_leadership::params::EpochLeadershipParams;
+use slotforge_leadership::process::{self, LeadershipConfig, LeadershipHandle};
+use slotforge_leadership::seams::{BlockRef, ChainEvent, Clock, TokioClock};
+use slotforge_leadership::slot_log::{Query, SlotLog};
+use slotforge_leadership::status::SlotStatus;
+use slotforge_praos::nonce::blake2b256;
+
+const EPOCHS: u64 = 20;
+const LEN: u64 = 50;
+const POOLS: usize = 2;
+
+struct World {
+    dir: tempfile::TempDir,
+    enclave: SimEnclave,
+    chain: SimChain,
+    clock: TokioClock,
+    handle: Option<(LeadershipHandle, tokio::task::JoinHandle<()>)>,
+    /// Windows (Unix ms) in which a slot may legitimately be missed.
+    troubled: Vec<(i64, i64)>,
+    /// The parameters last announced for each epoch.
+    announced: Vec<Option<EpochLeadershipParams>>,
+    /// Schedule computations of the processes stopped so far.
+    computations: u64,
+}
+
+impl World {
+    fn start(&mut self) {
+        let log = Arc::new(SlotLog::open(&self.dir.path().join("slots.db")).unwrap());
+        let (handle, task) = process::start(
+            self.enclave.clone(),
+            self.chain.clone(),
+            SimPool::new(40),
+            self.clock,
+            log,
+            LeadershipConfig::default(),
+        )
+        .unwrap();
+        self.chain.0.lock().unwrap().handle = Some(handle.clone());
+        for p in self.announced.iter().flatten() {
+            handle.chain_event(ChainEvent::Leadership(p.clone()));
+        }
+        self.handle = Some((handle, task));
+    }
+
+    async fn stop(&mut self) {
+        if let Some((h, task)) = self.handle.take() {
+            self.chain.0.lock().unwrap().handle = None;
+            self.computations += h.metrics.schedule_computations();
+            h.stop();
+            task.await.unwrap();
+        }
+    }
+
+    fn announce(&mut self, p: EpochLeadershipParams) {
+        let e = p.epoch as usize;
+        if self.announced.len() <= e {
+            self.announced.resize(e + 1, None);
+        }
+        self.announced[e] = Some(p.clone());
+        if let Some((h, _)) = &self.handle {
+            h.chain_event(ChainEvent::Leadership(p));
+        }
+    }
+
+    fn slot_ms(s: u64) -> i64 {
+        GENESIS_MS + (s * SLOT_MS) as i64
+    }
+
+    fn troubled(&self, slot: u64) -> bool {
+        let t = Self::slot_ms(slot);
+        self.troubled.iter().any(|(a, b)| t >= a - 1000 && t <= b + 1500)
+    }
+
+    /// A block by another pool at `slot`, on the chain's tip.
+    fn competitor(&self, slot: u64, salt: u64) {
+        let mut c = self.chain.0.lock().unwrap();
+        let parent = c.tip.map(|t| c.blocks[&t].block);
+        let block = BlockRef {
+            hash: blake2b256(&[&slot.to_be_bytes(), &salt.to_be_bytes()]),
+            slot,
+            block_number: parent.map_or(0, |p| p.block_number + 1),
+        };
+        c.add(SimBlock {
+            block,
+            parent,
+            ours: false,
+        });
+    }
+}
+
+async fn simulate(seed: u64) {
+    let mut rng = Rng(seed | 1);
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer(dir.path(), POOLS);
+    let clock = TokioClock::starting_at(GENESIS_MS - 5_000);
+    let mut w = World {
+        enclave: SimEnclave::new(signer.clone()),
+        chain: SimChain::default(),
+        clock,
+        handle: None,
+        troubled: Vec::new(),
+        announced: Vec::new(),
+        computations: 0,
+        dir,
+    };
+    let params = |e: u64, fork: u8| epoch_params(&signer, e, LEN, 3, fork);
+    w.announce(params(0, 0));
+    w.start();
+    let (mut restarts, mut forks, mut outages) = (0, 0, 0);
+    for s in 0..EPOCHS * LEN {
+        let t = World::slot_ms(s);
+        let (e, in_epoch) = (s / LEN, s % LEN);
+        // Another pool's block: mostly just after the slot starts, sometimes early (its clock
+        // runs ahead), so the tip is already in our slot when we wake.
+        let competitor = rng.chance(25);
+        let early = rng.chance(30);
+        if competitor && early {
+            clock.sleep_until_ms(t - 300).await;
+            w.competitor(s, seed);
+        }
+        clock.sleep_until_ms(t + 200).await;
+        if competitor && !early {
+            w.competitor(s, seed);
+        }
+        clock.sleep_until_ms(t + 500).await;
+        if rng.chance(2) && w.handle.is_some() {
+            // A crash and restart from the SQLite state.
+            w.stop().await;
+            let down = rng.below(2000) as i64;
+            w.troubled.push((t + 500, t + 500 + down));
+            clock.sleep_until_ms(t + 500 + down).await;
+            w.start();
+            restarts += 1;
+        }
+        if rng.chance(3) && !w.enclave.down.load(Ordering::SeqCst) {
+            let end = t + 600 + 1000 * (1 + rng.below(3) as i64);
+            w.enclave.down.store(true, Ordering::SeqCst);
+            w.troubled.push((t + 600, end));
+            outages += 1;
+            let enclave = w.enclave.clone();
+            tokio::spawn(async move {
+                clock.sleep_until_ms(end).await;
+                enclave.down.store(false, Ordering::SeqCst);
+            });
+        }
+        clock.sleep_until_ms(t + 700).await;
+        if in_epoch == LEN * 6 / 10 {
+            // The next epoch's parameters, announced twice (duplicate triggers).
+            w.announce(params(e + 1, 0));
+            w.announce(params(e + 1, 0));
+        }
+        if in_epoch == LEN * 7 / 10 && rng.chance(30) {
+            // A fork changes them.
+            w.announce(params(e + 1, 1));
+            forks += 1;
+        }
+        w.chain.0.lock().unwrap().settle(3);
+    }
+    // Let the last slots finish, then everything on the chain settles.
+    let end = World::slot_ms(EPOCHS * LEN);
+    w.enclave.down.store(false, Ordering::SeqCst);
+    clock.sleep_until_ms(end + 3000).await;
+    w.chain.0.lock().unwrap().settle(0);
+    clock.sleep_until_ms(end + 4000).await;
+    let log = w.handle.as_ref().unwrap().0.log.clone();
+    w.stop().await;
+    let computations = w.computations;
+
+    // Never two different bodies for one slot.
+    for ((leader, slot), bodies) in w.enclave.asked.lock().unwrap().iter() {
+        assert_eq!(
+            bodies.len(),
+            1,
+            "seed {seed}: {leader} was asked to sign {} bodies for slot {slot}",
+            bodies.len()
+        );
+    }
+    // Statuses only followed allowed transitions.
+    for (id, from, to) in log.transitions().unwrap() {
+        assert!(from.can_become(to), "seed {seed}: entry {id} went {from} → {to}");
+    }
+    let entries = log
+        .query(&Query {
+            limit: usize::MAX >> 1,
+            ..Default::default()
+        })
+        .unwrap();
+    // Every slot of the run ended in a terminal status.
+    for e in entries.iter().filter(|e| e.slot < EPOCHS * LEN) {
+        assert!(
+            e.status.is_terminal(),
+            "seed {seed}: slot {} of {} is still {}",
+            e.slot,
+            e.leader,
+            e.status
+        );
+    }
+    // With a healthy enclave and a running node, every won slot was forged (none missed, none
+    // absent), under the parameters finally announced.
+    let mut forged = 0;
+    for epoch in 0..EPOCHS {
+        let p = w.announced[epoch as usize].clone().unwrap();
+        for leader in signer.leader_ids() {
+            let share = p.share(&signer.identity(&leader).unwrap()).unwrap().unwrap();
+            let Ok(EpochParams::Praos(lp)) = share.request.to_epoch_params() else {
+                unreachable!()
+            };
+            let vrf_won = signer
+                .schedule(&leader, EpochParams::Praos(lp), 0..u64::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.slot);
+            for slot in vrf_won.filter(|s| !w.troubled(*s)) {
+                let e = entries
+                    .iter()
+                    .find(|e| e.leader == leader && e.slot == slot && e.status != SlotStatus::Superseded)
+                    .unwrap_or_else(|| panic!("seed {seed}: {leader}'s slot {slot} was never scheduled"));
+                assert!(
+                    matches!(e.status, SlotStatus::Immutable | SlotStatus::Orphaned),
+                    "seed {seed}: {leader}'s slot {slot} ended {} ({:?})",
+                    e.status,
+                    e.reason
+                );
+                forged += 1;
+            }
+        }
+    }
+    // Missed slots are explained by the trouble the simulation made.
+    for e in entries.iter().filter(|e| e.status == SlotStatus::Missed) {
+        assert!(
+            w.troubled(e.slot),
+            "seed {seed}: slot {} missed without cause: {:?}",
+            e.slot,
+            e.reason
+        );
+    }
+    // Superseded entries come from forks only.
+    let superseded = entries.iter().filter(|e| e.status == SlotStatus::Superseded).count();
+    assert!(forks > 0 || superseded == 0);
+    // Duplicate announcements cost nothing: at most one computation per leader and distinct
+    // parameters, plus resumptions after restarts and retries after outages.
+    let distinct: HashSet<String> = (1..=EPOCHS)
+        .flat_map(|e| [params(e, 0).digest(), params(e, 1).digest()])
+        .collect();
+    let bound = (POOLS as u64) * (1 + EPOCHS + forks + 2 * (restarts + outages));
+    assert!(
+        computations <= bound,
+        "seed {seed}: {computations} schedule computations for {} distinct parameter sets",
+        distinct.len()
+    );
+    let battles = w
+        .chain
+        .0
+        .lock()
+        .unwrap()
+        .submitted
+        .iter()
+        .filter(|b| {
+            entries
+                .iter()
+                .any(|e| e.slot == b.slot && e.status == SlotStatus::Orphaned)
+        })
+        .count();
+    eprintln!(
+        "seed {seed}: {forged} slots forged, {} entries, {restarts} restarts, {outages} outages, {forks} forks, \
+         {superseded} superseded, {battles} orphaned, {computations} schedule computations",
+        entries.len()
+    );
+    assert!(forged > 100, "seed {seed}: only {forged} slots forged");
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn twenty_epochs_with_battles_forks_outages_and_restarts() {
+    let seeds: Vec<u64> = match std::env::var("SLOTFORGE_SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(s) => vec![s],
+        None => {
+            let n = std::env::var("SLOTFORGE_SIM_SEEDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(6u64);
+            (1..=n).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect()
+        }
+    };
+    for seed in seeds {
+        simulate(seed).await;
+    }
+}
