@@ -126,6 +126,8 @@ struct Process<E, B, F, C> {
     timers: BTreeSet<(i64, i64)>,
     forging: tokio::task::JoinSet<()>,
     retry_pending: bool,
+    /// Whether the enclave's leaders have been read since the start.
+    leaders_loaded: bool,
 }
 
 /// Why the process could not start.
@@ -174,6 +176,7 @@ where
         timers: BTreeSet::new(),
         forging: tokio::task::JoinSet::new(),
         retry_pending: false,
+        leaders_loaded: false,
     };
     process.recover()?;
     let handle = LeadershipHandle {
@@ -414,6 +417,8 @@ where
                 }
             };
             tokio::select! {
+                // Inputs first: at start, the leaders are loaded before any due slot fires.
+                biased;
                 input = rx.recv() => match input {
                     Some(Input::Stop) | None => break,
                     Some(i) => self.handle(i).await,
@@ -480,6 +485,7 @@ where
                 return;
             }
         };
+        self.leaders_loaded = true;
         let removed: Vec<String> = self.leaders.keys().filter(|l| !names.contains(l)).cloned().collect();
         for leader in removed {
             self.leaders.remove(&leader);
