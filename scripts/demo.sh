@@ -41,3 +41,9 @@ echo
 echo "== slotforge-enclave: a real enclave process (mutual TLS and a Unix socket) signs 300 blocks"
 echo "== durably, then streams a 43,200-slot schedule (docs/PERFORMANCE.md has the full-size run)"
 SIGNS=300 EPOCH_SLOTS=43200 scripts/bench-enclave.sh 2>&1 | grep -E "^(machine|SignBlock|Schedule)"
+
+echo
+echo "== slotforge-leadership: the leadership module forges 60 consecutive leader slots (150 ms each)"
+echo "== on the real clock, 10,000 fragments in the pool, the enclave's signer durable on disk"
+cargo build --release --locked -p slotforge-leadership --examples 2>&1 | grep -E "^error" || true
+SLOTS=60 target/release/examples/forge_latency

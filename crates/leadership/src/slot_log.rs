@@ -254,17 +254,15 @@ impl SlotLog {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Marks `leader`'s schedule `digest` of `epoch` superseded, and its entries not yet
-    /// forged `superseded`; returns the entries changed.
+    /// Marks `leader`'s schedule `digest` of `epoch` superseded, and its entries still
+    /// `scheduled` `superseded`; returns the entries changed. The superseded schedule and its
+    /// entries are kept under a retired digest, so the same parameters coming back (a fork
+    /// undone) are scheduled afresh.
     pub fn supersede(&self, leader: &str, epoch: u64, digest: &str, now_ms: i64) -> Result<Vec<SlotEntry>, LogError> {
         let ids: Vec<i64> = {
             let conn = self.lock();
-            conn.execute(
-                "UPDATE schedules SET superseded = 1 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3",
-                params![leader, sql_u64(epoch), digest],
-            )?;
             let mut st = conn.prepare(
-                "SELECT id FROM slots WHERE leader = ?1 AND epoch = ?2 AND digest = ?3 AND status IN ('scheduled', 'woke')",
+                "SELECT id FROM slots WHERE leader = ?1 AND epoch = ?2 AND digest = ?3 AND status = 'scheduled'",
             )?;
             let rows = st.query_map(params![leader, sql_u64(epoch), digest], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
@@ -273,9 +271,25 @@ impl SlotLog {
             reason: Some("the epoch's parameters changed (fork)".into()),
             ..Default::default()
         };
-        ids.into_iter()
+        let changed = ids
+            .into_iter()
             .map(|id| self.transition(id, SlotStatus::Superseded, &info, now_ms))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let retired = format!("{digest}~{now_ms}");
+        for table in ["slots", "schedules"] {
+            tx.execute(
+                &format!("UPDATE {table} SET digest = ?4 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3"),
+                params![leader, sql_u64(epoch), digest, retired],
+            )?;
+        }
+        tx.execute(
+            "UPDATE schedules SET superseded = 1 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3",
+            params![leader, sql_u64(epoch), retired],
+        )?;
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Adds a won slot of a schedule being streamed, and moves the schedule's resume point

@@ -31,7 +31,9 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
                 let _ = stop_rx.await;
             }),
     );
-    let client = slotforge_enclave::client::EnclaveClient::connect_unix(&socket).await.unwrap();
+    let client = slotforge_enclave::client::EnclaveClient::connect_unix(&socket)
+        .await
+        .unwrap();
     let clock = TokioClock::system();
     let pool_id = hex::encode(signer.identity("pool-0").unwrap().praos().unwrap().pool_id);
     let start = clock.now_ms() + 1500;
@@ -85,7 +87,11 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
     }
     for e in &entries[5..] {
         assert_eq!(e.status, SlotStatus::Missed, "slot {}", e.slot);
-        assert!(e.reason.as_deref().unwrap().starts_with("enclave unreachable"), "{:?}", e.reason);
+        assert!(
+            e.reason.as_deref().unwrap().starts_with("enclave unreachable"),
+            "{:?}",
+            e.reason
+        );
     }
     // The blocks chain up: each on the previous one.
     let submitted = &chain.0.lock().unwrap().submitted;

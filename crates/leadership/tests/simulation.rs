@@ -1,7 +1,7 @@
 //! The deterministic simulation: virtual time (tokio's paused clock), a simulated blockchain,
 //! the enclave's real signer in process. Twenty epochs with random competing blocks (slot
 //! battles, some arriving early so the tip is in our slot when we wake), forks that change the
-//! next epoch's parameters, duplicate announcements, enclave outages and process restarts from
+//! next epoch's parameters (and sometimes change them back), duplicate announcements, enclave outages and process restarts from
 //! the SQLite state, under many seeds. `SLOTFORGE_SIM_SEEDS=N` runs N seeds (default 6);
 //! `SLOTFORGE_SIM_SEED=S` runs one.
 
@@ -167,6 +167,11 @@ async fn simulate(seed: u64) {
         if in_epoch == LEN * 7 / 10 && rng.chance(30) {
             // A fork changes them.
             w.announce(params(e + 1, 1));
+            forks += 1;
+        }
+        if in_epoch == LEN * 8 / 10 && w.announced[e as usize + 1] == Some(params(e + 1, 1)) && rng.chance(30) {
+            // And is undone: the first parameters are back.
+            w.announce(params(e + 1, 0));
             forks += 1;
         }
         w.chain.0.lock().unwrap().settle(3);

@@ -11,11 +11,10 @@
 //!
 //! Decoding is as strict as for Praos headers, and a header keeps its exact bytes.
 
-use minicbor::data::Type;
 use minicbor::{Decoder, Encoder};
 use slotforge_crypto::ed25519::{Signature, Signer, SigningKey, Verifier, VerifyingKey, SIGNATURE_LENGTH};
 
-use crate::header::{array_of, cbor_err, fixed, uint, HeaderDecodeError};
+use crate::header::{array_of, at_end, fixed, prev_hash, uint, HeaderDecodeError};
 use crate::leader::bft_leader_index;
 
 /// What a BFT leader signs.
@@ -60,9 +59,7 @@ impl BftHeaderBody {
     pub fn decode(input: &[u8]) -> Result<Self, HeaderDecodeError> {
         let mut d = Decoder::new(input);
         let body = Self::decode_from(&mut d)?;
-        if d.position() != input.len() {
-            return Err(HeaderDecodeError::TrailingBytes(input.len() - d.position()));
-        }
+        at_end(&d, input)?;
         Ok(body)
     }
 
@@ -70,12 +67,7 @@ impl BftHeaderBody {
         array_of(d, "BFT header body", 7)?;
         let block_number = uint(d, "block number")?;
         let slot = uint(d, "slot")?;
-        let prev_hash = if d.datatype().map_err(|e| cbor_err(d, e))? == Type::Null {
-            d.skip().map_err(|e| cbor_err(d, e))?;
-            None
-        } else {
-            Some(fixed(d, "previous hash")?)
-        };
+        let prev_hash = prev_hash(d)?;
         let issuer_vkey = fixed(d, "issuer key")?;
         let block_body_size = uint(d, "block body size")?;
         let block_body_hash = fixed(d, "block body hash")?;
@@ -124,9 +116,7 @@ impl BftHeader {
         let body = BftHeaderBody::decode_from(&mut d)?;
         let body_range = start..d.position();
         let signature = fixed(&mut d, "Ed25519 signature")?;
-        if d.position() != input.len() {
-            return Err(HeaderDecodeError::TrailingBytes(input.len() - d.position()));
-        }
+        at_end(&d, input)?;
         Ok(BftHeader {
             body,
             signature,

@@ -143,6 +143,24 @@ pub(crate) fn uint(d: &mut Decoder<'_>, what: &'static str) -> Result<u64, Heade
     }
 }
 
+/// The previous block's hash, or null for the first block after genesis.
+pub(crate) fn prev_hash(d: &mut Decoder<'_>) -> Result<Option<[u8; 32]>, HeaderDecodeError> {
+    if d.datatype().map_err(|e| cbor_err(d, e))? == Type::Null {
+        d.skip().map_err(|e| cbor_err(d, e))?;
+        Ok(None)
+    } else {
+        Ok(Some(fixed(d, "previous hash")?))
+    }
+}
+
+/// Fails unless the decoder consumed all of `input`.
+pub(crate) fn at_end(d: &Decoder<'_>, input: &[u8]) -> Result<(), HeaderDecodeError> {
+    if d.position() != input.len() {
+        return Err(HeaderDecodeError::TrailingBytes(input.len() - d.position()));
+    }
+    Ok(())
+}
+
 fn vrf_cert(d: &mut Decoder<'_>, what: &'static str) -> Result<VrfCert, HeaderDecodeError> {
     array_of(d, what, 2)?;
     Ok(VrfCert {
@@ -165,9 +183,7 @@ impl HeaderBody {
     pub fn decode(bytes: &[u8]) -> Result<Self, HeaderDecodeError> {
         let mut d = Decoder::new(bytes);
         let body = Self::decode_from(&mut d)?;
-        if d.position() != bytes.len() {
-            return Err(HeaderDecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        at_end(&d, bytes)?;
         Ok(body)
     }
 
@@ -182,12 +198,7 @@ impl HeaderBody {
         }
         let block_number = uint(d, "block number")?;
         let slot = uint(d, "slot")?;
-        let prev_hash = if d.datatype().map_err(|e| cbor_err(d, e))? == Type::Null {
-            d.skip().map_err(|e| cbor_err(d, e))?;
-            None
-        } else {
-            Some(fixed(d, "previous hash")?)
-        };
+        let prev_hash = prev_hash(d)?;
         let issuer_vkey = fixed(d, "issuer key")?;
         let vrf_vkey = fixed(d, "VRF key")?;
         // Babbage/Conway nest the opcert and the protocol version in arrays; Shelley–Alonzo
@@ -284,9 +295,7 @@ impl Header {
             expected: SIGNATURE_LEN,
             found: sig.len(),
         })?;
-        if d.position() != input.len() {
-            return Err(HeaderDecodeError::TrailingBytes(input.len() - d.position()));
-        }
+        at_end(&d, input)?;
         Ok(Header {
             body,
             kes_signature,
