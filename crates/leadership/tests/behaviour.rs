@@ -20,6 +20,7 @@ struct Node {
     signer: Arc<Signer>,
     handle: LeadershipHandle,
     clock: TokioClock,
+    chain: SimChain,
 }
 
 fn node(start_ms: i64, pools: usize) -> Node {
@@ -43,6 +44,7 @@ fn node(start_ms: i64, pools: usize) -> Node {
         signer,
         handle,
         clock,
+        chain,
     }
 }
 
@@ -271,4 +273,43 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
         .filter(|s| *s > LEN + 20)
         .collect();
     assert_eq!(slots, expected);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_bft_leader_forges_its_round_robin_slots() {
+    use slotforge_enclave::signer::BftLeader;
+    use slotforge_leadership::params::{EpochConsensus, TimeFrame};
+    use slotforge_praos::bft::BftHeader;
+    let n = node(GENESIS_MS - 5_000, 0);
+    let keys: Vec<_> = (1..=3u8)
+        .map(|i| slotforge_crypto::ed25519::SigningKey::from_bytes(&[i; 32]))
+        .collect();
+    n.signer.add_leader("bft-1", BftLeader { key: keys[1].clone() });
+    n.handle.leaders_changed();
+    let leaders: Vec<[u8; 32]> = keys.iter().map(|k| k.verifying_key().to_bytes()).collect();
+    let p = EpochLeadershipParams {
+        epoch: 0,
+        first_slot: 0,
+        epoch_length: 12,
+        time: TimeFrame {
+            epoch_start_unix_ms: GENESIS_MS,
+            slot_length_ms: SLOT_MS,
+        },
+        consensus: EpochConsensus::Bft {
+            leaders: leaders.iter().map(hex::encode).collect(),
+        },
+    };
+    n.handle.chain_event(ChainEvent::Leadership(p.clone()));
+    n.clock.sleep_until_ms(p.slot_start_ms(12) + 1000).await;
+    let all = entries(&n);
+    assert_eq!(all.iter().map(|e| e.slot).collect::<Vec<_>>(), vec![1, 4, 7, 10]);
+    assert!(all.iter().all(|e| e.status == SlotStatus::Adopted), "{all:?}");
+    // The blocks are BFT headers signed by the leader, valid for their round-robin slots.
+    let submitted = n.chain.0.lock().unwrap().submitted.clone();
+    assert_eq!(submitted.len(), 4);
+    for b in submitted {
+        let h = BftHeader::decode(&b.header).unwrap();
+        h.validate(p.slots(), &leaders).unwrap();
+        assert_eq!(h.body().slot, b.slot);
+    }
 }

@@ -267,8 +267,16 @@ impl Blockchain for SimChain {
 
     async fn submit(&self, block: ForgedBlock) -> Result<(), String> {
         let mut s = self.0.lock().unwrap();
-        let header = slotforge_praos::header::Header::decode(&block.header).map_err(|e| e.to_string())?;
-        if header.body().slot != block.slot || blake2b256(&[&block.header]) != block.hash {
+        let slot = match slotforge_praos::header::Header::decode(&block.header) {
+            Ok(h) => h.body().slot,
+            Err(_) => {
+                slotforge_praos::bft::BftHeader::decode(&block.header)
+                    .map_err(|e| e.to_string())?
+                    .body()
+                    .slot
+            }
+        };
+        if slot != block.slot || blake2b256(&[&block.header]) != block.hash {
             return Err("the header does not match the block".into());
         }
         let parent = block.parent.map(|p| s.blocks[&p].block);
