@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use slotforge_enclave::signer::{Identity, ScheduledSlot};
+use slotforge_enclave::wire::ScheduleParams;
 use slotforge_praos::bft::BftHeaderBody;
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::nonce::blake2b256;
@@ -242,7 +243,9 @@ where
     }
 
     /// Forges one leader slot: wake, parent, fragments, body, sign at the slot, submit.
-    async fn forge(self: Arc<Self>, id: i64, identity: Identity) {
+    /// `request` is the epoch's schedule request, re-sent if the enclave has forgotten the
+    /// epoch (it restarted) before the same body is asked for again.
+    async fn forge(self: Arc<Self>, id: i64, identity: Identity, request: Option<ScheduleParams>) {
         let Some(e) = self.transition(id, SlotStatus::Woke, TransitionInfo::default()) else {
             return; // superseded or already handled
         };
@@ -265,7 +268,22 @@ where
             Err(reason) => return self.miss(&e, "no_vrf_result", reason),
         };
         self.clock.sleep_until_ms(e.scheduled_at_ms).await;
-        let signed = match self.enclave.sign(&e.leader, body).await {
+        let mut signed = self.enclave.sign(&e.leader, body.clone()).await;
+        if let (Err(EnclaveError::Refused { reason, .. }), Some(request)) = (&signed, &request) {
+            if reason == "unknown_epoch" {
+                tracing::info!(leader = %e.leader, slot = e.slot, "the enclave forgot the epoch; sending it again");
+                let (sink, mut found) = mpsc::channel(4);
+                let resent = self
+                    .enclave
+                    .schedule(&e.leader, request, e.slot..e.slot + 1, sink)
+                    .await;
+                while found.try_recv().is_ok() {}
+                if resent.is_ok() {
+                    signed = self.enclave.sign(&e.leader, body).await;
+                }
+            }
+        }
+        let signed = match signed {
             Ok(s) => s,
             Err(EnclaveError::Unavailable(m)) => {
                 return self.miss(&e, "enclave_unreachable", format!("enclave unreachable: {m}"))
@@ -446,9 +464,14 @@ where
                 .miss(&e, "leader_unknown", "the enclave does not hold this leader".into());
             return;
         };
+        let request = self
+            .epochs
+            .get(&e.epoch)
+            .and_then(|p| p.share(&identity).ok().flatten())
+            .map(|s| s.request);
         let (shared, tx) = (self.shared.clone(), self.tx.clone());
         self.forging.spawn(async move {
-            shared.forge(id, identity).await;
+            shared.forge(id, identity, request).await;
             let _ = tx.send(Input::Forged);
         });
     }

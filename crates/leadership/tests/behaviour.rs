@@ -313,3 +313,20 @@ async fn a_bft_leader_forges_its_round_robin_slots() {
         assert_eq!(h.body().slot, b.slot);
     }
 }
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_enclave_that_forgot_the_epoch_is_sent_it_again_and_signs_the_same_body() {
+    let n = node(GENESIS_MS - 5_000, 1);
+    let p = epoch_params(&n.signer, 0, LEN, 4, 0);
+    n.handle.chain_event(ChainEvent::Leadership(p.clone()));
+    settle(&n, 100).await;
+    // The enclave restarts: same keys, no remembered epochs.
+    n.signer.remove_leader("pool-0");
+    add_pool(&n.signer, 0);
+    n.clock.sleep_until_ms(p.slot_start_ms(LEN) + 1000).await;
+    let all = entries(&n);
+    assert!(!all.is_empty());
+    for e in &all {
+        assert_eq!(e.status, SlotStatus::Adopted, "slot {}: {:?}", e.slot, e.reason);
+    }
+}
