@@ -141,9 +141,8 @@ impl proto::enclave_server::Enclave for EnclaveService {
         let who = client(&req);
         let r = req.into_inner();
         let signer = self.signer.clone();
-        let body_copy = r.header_body.clone();
         let (leader, body) = (r.leader.clone(), r.header_body);
-        let result = tokio::task::spawn_blocking(move || signer.sign_block(&leader, &body))
+        let (result, body) = tokio::task::spawn_blocking(move || (signer.sign_block(&leader, &body), body))
             .await
             .map_err(join_error)?;
         let (outcome, slot, body_hash) = match &result {
@@ -153,7 +152,7 @@ impl proto::enclave_server::Enclave for EnclaveService {
                 Some(hex::encode(s.body_hash)),
             ),
             Err(e) => {
-                let decoded = crate::signer::body_slot_and_hash(&body_copy);
+                let decoded = crate::signer::body_slot_and_hash(&body);
                 (e.kind(), decoded.map(|d| d.0), decoded.map(|d| hex::encode(d.1)))
             }
         };
