@@ -454,36 +454,40 @@ impl Signer {
     /// Signs an encoded header body (Praos shape for a pool, BFT shape for a BFT leader) after
     /// every check; the guard's record and any evolved KES key are durable before it returns.
     pub fn sign_block(&self, id: &str, body: &[u8]) -> Result<SignedHeader, SignError> {
-        match &*self.entry(id)? {
+        let (slot, body_hash, (header, fresh)) = match &*self.entry(id)? {
             Entry::Praos(_) => {
                 let body = HeaderBody::decode(body).map_err(SignError::MalformedBody)?;
                 let (slot, body_hash) = (body.slot, blake2b256(&[&body.to_cbor()]));
-                let (header, fresh) = self.sign_praos(id, body)?;
-                Ok(SignedHeader {
-                    header: header.to_cbor(),
-                    fresh,
-                    slot,
-                    body_hash,
-                })
+                (slot, body_hash, self.guarded_praos(id, body, body_hash)?)
             }
             Entry::Bft(_) => {
                 let body = BftHeaderBody::decode(body).map_err(SignError::MalformedBody)?;
                 let (slot, body_hash) = (body.slot, blake2b256(&[&body.to_cbor()]));
-                let (header, fresh) = self.sign_bft(id, body)?;
-                Ok(SignedHeader {
-                    header: header.to_cbor(),
-                    fresh,
-                    slot,
-                    body_hash,
-                })
+                (slot, body_hash, self.guarded_bft(id, body, body_hash)?)
             }
-        }
+        };
+        Ok(SignedHeader {
+            header,
+            fresh,
+            slot,
+            body_hash,
+        })
     }
 
     /// Signs a Praos header body for one of the pool's slots, after checking that the body is
     /// the pool's, the slot is won under the remembered parameters, the VRF result is the
     /// enclave's own, the KES period is signable, and the sign guard allows it.
     pub fn sign_praos(&self, id: &str, body: HeaderBody) -> Result<(Header, bool), SignError> {
+        let body_hash = blake2b256(&[&body.to_cbor()]);
+        let (bytes, fresh) = self.guarded_praos(id, body, body_hash)?;
+        let header =
+            Header::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
+        Ok((header, fresh))
+    }
+
+    /// [`sign_praos`](Self::sign_praos) with the body's hash already computed, returning the
+    /// header's bytes as the guard stored them.
+    fn guarded_praos(&self, id: &str, body: HeaderBody, body_hash: [u8; 32]) -> Result<(Vec<u8>, bool), SignError> {
         let entry = self.entry(id)?;
         let Entry::Praos(l) = &*entry else {
             return Err(SignError::WrongConsensus("a BFT leader signs BFT bodies"));
@@ -545,7 +549,6 @@ impl Signer {
             });
         }
         let relative = relative as u32;
-        let body_hash = blake2b256(&[&body.to_cbor()]);
         let mut kes = lock(&l.kes);
         // A body already signed is replayed by the guard even if the key has moved on since.
         let outcome = self
@@ -574,14 +577,19 @@ impl Signer {
                     .map_err(|e| SignError::Forge(e.to_string()))?;
                 Ok(header.to_cbor())
             })?;
-        let (bytes, fresh) = guard_result(outcome)?;
-        let header =
-            Header::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
-        Ok((header, fresh))
+        guard_result(outcome)
     }
 
     /// Signs a BFT header body for one of the leader's round-robin slots, under the guard.
     pub fn sign_bft(&self, id: &str, body: BftHeaderBody) -> Result<(BftHeader, bool), SignError> {
+        let body_hash = blake2b256(&[&body.to_cbor()]);
+        let (bytes, fresh) = self.guarded_bft(id, body, body_hash)?;
+        let header =
+            BftHeader::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
+        Ok((header, fresh))
+    }
+
+    fn guarded_bft(&self, id: &str, body: BftHeaderBody, body_hash: [u8; 32]) -> Result<(Vec<u8>, bool), SignError> {
         let entry = self.entry(id)?;
         let Entry::Bft(b) = &*entry else {
             return Err(SignError::WrongConsensus("a pool signs Praos bodies"));
@@ -597,14 +605,10 @@ impl Signer {
         if i.is_none_or(|i| epoch.leaders[i] != body.issuer_vkey) {
             return Err(SignError::NotLeader(slot));
         }
-        let body_hash = blake2b256(&[&body.to_cbor()]);
         let outcome = self.guard.sign(&entry.guard_id(), slot, body_hash, || {
             Ok::<_, SignError>(BftHeader::sign(body.clone(), &b.key).to_cbor())
         })?;
-        let (bytes, fresh) = guard_result(outcome)?;
-        let header =
-            BftHeader::decode(&bytes).map_err(|e| SignError::Forge(format!("stored header does not decode: {e}")))?;
-        Ok((header, fresh))
+        guard_result(outcome)
     }
 }
 
