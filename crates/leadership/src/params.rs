@@ -48,6 +48,29 @@ pub struct EpochLeadershipParams {
     pub consensus: EpochConsensus,
 }
 
+/// Parameters with their digest, computed once: the digest serialises the whole stake
+/// distribution, so it is not recomputed for every streamed slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestedParams {
+    pub params: EpochLeadershipParams,
+    pub digest: String,
+}
+
+impl DigestedParams {
+    pub fn new(params: EpochLeadershipParams) -> Self {
+        let digest = params.digest();
+        DigestedParams { params, digest }
+    }
+}
+
+impl std::ops::Deref for DigestedParams {
+    type Target = EpochLeadershipParams;
+
+    fn deref(&self) -> &EpochLeadershipParams {
+        &self.params
+    }
+}
+
 /// Why parameters cannot be used for a leader.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("epoch {epoch}: {message}")]

@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
-use crate::params::EpochLeadershipParams;
+use crate::params::{DigestedParams, EpochLeadershipParams};
 use crate::seams::{
     BlockOutcome, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, EnclaveError, ForgedBlock, Fragment,
     FragmentPool, Tip,
@@ -62,12 +62,12 @@ enum Input {
     LeadersChanged,
     Scheduled {
         leader: String,
-        params: Arc<EpochLeadershipParams>,
+        params: Arc<DigestedParams>,
         slot: ScheduledSlot,
     },
     ScheduleDone {
         leader: String,
-        params: Arc<EpochLeadershipParams>,
+        params: Arc<DigestedParams>,
         result: Result<f64, EnclaveError>,
     },
     RetrySchedules,
@@ -120,7 +120,7 @@ struct Process<E, B, F, C> {
     tx: mpsc::UnboundedSender<Input>,
     leaders: BTreeMap<String, Identity>,
     /// The newest parameters announced for each epoch.
-    epochs: BTreeMap<u64, Arc<EpochLeadershipParams>>,
+    epochs: BTreeMap<u64, Arc<DigestedParams>>,
     /// (leader, epoch) → the digest being streamed and its task.
     computing: HashMap<(String, u64), (String, JoinHandle<()>)>,
     /// (wake time, entry id) of every scheduled entry.
@@ -402,7 +402,7 @@ where
     /// are armed again; the parameters of live schedules are known again.
     fn recover(&mut self) -> Result<(), LogError> {
         for (_, params) in self.shared.log.live_params()? {
-            self.epochs.insert(params.epoch, Arc::new(params));
+            self.epochs.insert(params.epoch, Arc::new(DigestedParams::new(params)));
         }
         let now = self.now();
         for e in self.shared.log.pending()? {
@@ -567,7 +567,7 @@ where
     /// New parameters for an epoch: remember them and schedule every leader.
     fn announce(&mut self, params: EpochLeadershipParams) {
         let epoch = params.epoch;
-        self.epochs.insert(epoch, Arc::new(params));
+        self.epochs.insert(epoch, Arc::new(DigestedParams::new(params)));
         let leaders: Vec<String> = self.leaders.keys().cloned().collect();
         for leader in leaders {
             self.request(&leader, epoch);
@@ -600,7 +600,7 @@ where
         let Some(identity) = self.leaders.get(leader) else {
             return;
         };
-        let digest = params.digest();
+        let digest = params.digest.clone();
         let key = (leader.to_string(), epoch);
         if self.computing.get(&key).is_some_and(|(d, _)| *d == digest) {
             return; // the same request is being computed
@@ -669,13 +669,13 @@ where
         self.computing.insert(key, (digest, task));
     }
 
-    fn is_current(&self, leader: &str, params: &EpochLeadershipParams) -> bool {
+    fn is_current(&self, leader: &str, params: &DigestedParams) -> bool {
         self.computing
             .get(&(leader.to_string(), params.epoch))
-            .is_some_and(|(d, _)| *d == params.digest())
+            .is_some_and(|(d, _)| *d == params.digest)
     }
 
-    fn scheduled(&mut self, leader: &str, params: &EpochLeadershipParams, slot: ScheduledSlot) {
+    fn scheduled(&mut self, leader: &str, params: &DigestedParams, slot: ScheduledSlot) {
         if !self.is_current(leader, params) {
             return; // from a computation cancelled since
         }
@@ -699,7 +699,7 @@ where
         }
     }
 
-    fn schedule_done(&mut self, leader: String, params: Arc<EpochLeadershipParams>, result: Result<f64, EnclaveError>) {
+    fn schedule_done(&mut self, leader: String, params: Arc<DigestedParams>, result: Result<f64, EnclaveError>) {
         if !self.is_current(&leader, &params) {
             return;
         }

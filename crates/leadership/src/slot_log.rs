@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::params::EpochLeadershipParams;
+use crate::params::{DigestedParams, EpochLeadershipParams};
 use crate::status::SlotStatus;
 
 const SCHEMA: &str = "
@@ -215,15 +215,15 @@ impl SlotLog {
     pub fn begin_schedule(
         &self,
         leader: &str,
-        params: &EpochLeadershipParams,
+        params: &DigestedParams,
         ideal: f64,
         from: u64,
         now_ms: i64,
     ) -> Result<(u64, bool), LogError> {
         let conn = self.lock();
         Self::leader_id(&conn, leader)?;
-        let digest = params.digest();
-        let json = serde_json::to_string(params).map_err(|e| LogError::Params(e.to_string()))?;
+        let digest = &params.digest;
+        let json = serde_json::to_string(&params.params).map_err(|e| LogError::Params(e.to_string()))?;
         conn.execute(
             "INSERT OR IGNORE INTO schedules (leader, epoch, digest, params, ideal, next_slot, created_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -298,13 +298,13 @@ impl SlotLog {
     pub fn add_slot(
         &self,
         leader: &str,
-        params: &EpochLeadershipParams,
+        params: &DigestedParams,
         slot: u64,
         vrf_output: Option<&[u8]>,
         vrf_proof: Option<&[u8]>,
         now_ms: i64,
     ) -> Result<Option<SlotEntry>, LogError> {
-        let digest = params.digest();
+        let digest = &params.digest;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let added = tx.execute(
@@ -337,7 +337,7 @@ impl SlotLog {
     }
 
     /// The stream of `leader`'s schedule ended: everything is stored.
-    pub fn complete_schedule(&self, leader: &str, params: &EpochLeadershipParams) -> Result<(), LogError> {
+    pub fn complete_schedule(&self, leader: &str, params: &DigestedParams) -> Result<(), LogError> {
         self.lock().execute(
             "UPDATE schedules SET complete = 1, next_slot = ?4 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3",
             params![

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use slotforge_leadership::params::DigestedParams;
 use slotforge_leadership::slot_log::{Query, SlotLog, TransitionInfo};
 use slotforge_leadership::status::SlotStatus;
 
@@ -12,7 +13,10 @@ fn the_log_persists_refuses_bad_transitions_and_prunes_by_epoch() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("slots.db");
     let signer = signer(dir.path(), 1);
-    let (p1, p2) = (epoch_params(&signer, 1, 100, 4, 0), epoch_params(&signer, 2, 100, 4, 0));
+    let (p1, p2) = (
+        DigestedParams::new(epoch_params(&signer, 1, 100, 4, 0)),
+        DigestedParams::new(epoch_params(&signer, 2, 100, 4, 0)),
+    );
     let log = SlotLog::open(&path).unwrap();
     assert_eq!(log.begin_schedule("pool-0", &p1, 9.0, 100, 0).unwrap(), (100, false));
     let a = log.add_slot("pool-0", &p1, 105, None, None, 1).unwrap().unwrap();
