@@ -1,0 +1,402 @@
+//! The state after a block — ledger, Praos nonces and opcert counters — and the block rules
+//! that produce the next one: the envelope (ouroboros-consensus `validateEnvelope` and the
+//! Shelley envelope checks), the header (`praos::validation`, or the BFT rule), the body
+//! (cardano-ledger `BBODY`: size and hash) and every transaction in order.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use imbl::OrdMap;
+use serde::{Deserialize, Serialize};
+use slotforge_praos::bft::BftHeaderError;
+use slotforge_praos::header::HeaderVrf;
+use slotforge_praos::leader::VrfVariant;
+use slotforge_praos::nonce::{Nonce, NonceState};
+use slotforge_praos::validation::{self, HeaderError, IssuerState, PoolLookup, ValidationParams};
+
+use crate::block::{Block, BlockHeader};
+use crate::config::{ChainConfig, Consensus};
+use crate::genesis::GenesisError;
+use crate::ledger::{LedgerError, LedgerState, PoolId};
+
+/// A block on a chain: hash, slot, number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Point {
+    pub hash: [u8; 32],
+    pub slot: u64,
+    pub block_number: u64,
+}
+
+/// Why a block is not valid on its parent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    #[error("UnexpectedBlockNo: expected block number {expected}, found {found}")]
+    UnexpectedBlockNo { expected: u64, found: u64 },
+    #[error("UnexpectedSlotNo: the slot must be at least {min}, found {found}")]
+    UnexpectedSlotNo { min: u64, found: u64 },
+    #[error("UnexpectedPrevHash: expected previous hash {expected}, found {found}")]
+    UnexpectedPrevHash { expected: String, found: String },
+    #[error("HeaderSizeTooLarge: the header is {size} bytes, the maximum is {max}")]
+    HeaderSizeTooLarge { size: u64, max: u64 },
+    #[error("BlockSizeTooLarge: the header declares a {size}-byte body, the maximum is {max}")]
+    BlockSizeTooLarge { size: u64, max: u64 },
+    #[error("ObsoleteNode: the ledger's protocol version {ledger} is above this node's maximum {max}")]
+    ObsoleteNode { ledger: u64, max: u64 },
+    #[error("HeaderProtVerTooHigh: the header's major protocol version {header} is above {max}")]
+    HeaderProtVerTooHigh { header: u64, max: u64 },
+    #[error("the header is a {found} header on a {expected} chain")]
+    WrongConsensus { expected: &'static str, found: &'static str },
+    #[error("header: {0}")]
+    Header(#[from] HeaderError),
+    #[error("BFT header: {0}")]
+    Bft(#[from] BftHeaderError),
+    #[error("WrongBlockBodySizeBBODY: the header declares {declared} bytes, the body has {actual}")]
+    WrongBodySize { declared: u64, actual: u64 },
+    #[error("InvalidBodyHashBBODY: the header declares body hash {declared}, the body hashes to {actual}")]
+    InvalidBodyHash { declared: String, actual: String },
+    #[error("transaction {index} ({id}): {error}")]
+    Transaction { index: usize, id: String, error: LedgerError },
+}
+
+impl BlockError {
+    /// The rule's name, for logs, metrics and leadership's `rejected` reason.
+    pub fn rule(&self) -> String {
+        match self {
+            BlockError::Header(h) => h.kind().to_string(),
+            BlockError::Transaction { error, .. } => error.to_string().split(':').next().unwrap_or("").to_string(),
+            other => other.to_string().split(':').next().unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// The chain's state after a block (or at genesis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainState {
+    pub tip: Option<Point>,
+    pub ledger: LedgerState,
+    pub nonces: NonceStateSerde,
+    /// The last opcert sequence number seen per pool (Praos `praosStateOCertCounters`).
+    pub opcert_counters: OrdMap<PoolId, u64>,
+}
+
+/// [`NonceState`] with serde (the praos crate stays free of serialization formats).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonceStateSerde {
+    evolving: Option<[u8; 32]>,
+    candidate: Option<[u8; 32]>,
+    last_block: Option<[u8; 32]>,
+    last_epoch_block: Option<[u8; 32]>,
+    epoch: Option<[u8; 32]>,
+}
+
+fn opt(n: Nonce) -> Option<[u8; 32]> {
+    match n {
+        Nonce::Neutral => None,
+        Nonce::Hash(h) => Some(h),
+    }
+}
+
+fn nonce(h: Option<[u8; 32]>) -> Nonce {
+    h.map_or(Nonce::Neutral, Nonce::Hash)
+}
+
+impl From<&NonceState> for NonceStateSerde {
+    fn from(n: &NonceState) -> Self {
+        NonceStateSerde {
+            evolving: opt(n.evolving),
+            candidate: opt(n.candidate),
+            last_block: opt(n.last_block),
+            last_epoch_block: opt(n.last_epoch_block),
+            epoch: opt(n.epoch),
+        }
+    }
+}
+
+impl NonceStateSerde {
+    pub fn get(&self) -> NonceState {
+        NonceState {
+            evolving: nonce(self.evolving),
+            candidate: nonce(self.candidate),
+            last_block: nonce(self.last_block),
+            last_epoch_block: nonce(self.last_epoch_block),
+            epoch: nonce(self.epoch),
+        }
+    }
+}
+
+/// The consensus part of an epoch's leadership parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EpochConsensus {
+    Praos {
+        variant: VrfVariant,
+        nonce: Nonce,
+        active_slot_coeff: (u64, u64),
+        stake: BTreeMap<PoolId, u64>,
+        total_stake: u64,
+    },
+    Bft {
+        leaders: Vec<[u8; 32]>,
+    },
+}
+
+/// An epoch's leadership parameters, as the chain announces them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochLeadership {
+    pub epoch: u64,
+    pub first_slot: u64,
+    pub epoch_length: u64,
+    pub epoch_start_unix_ms: i64,
+    pub slot_length_ms: u64,
+    pub consensus: EpochConsensus,
+}
+
+impl ChainState {
+    /// The state before the first block.
+    pub fn genesis(cfg: &ChainConfig) -> Result<Self, GenesisError> {
+        Ok(ChainState {
+            tip: None,
+            ledger: LedgerState::genesis(&cfg.genesis)?,
+            nonces: (&NonceState::genesis(cfg.genesis.initial_nonce())).into(),
+            opcert_counters: OrdMap::new(),
+        })
+    }
+
+    /// The epoch the state is in (the tip's, or a later one it was ticked to).
+    pub fn epoch(&self) -> u64 {
+        self.ledger.epoch
+    }
+
+    /// The state advanced to `epoch` with no block: every ledger epoch boundary crossed, and
+    /// the Praos nonce tick once (as `tickChainDepState` does, however many epochs pass).
+    pub fn ticked(&self, epoch: u64) -> ChainState {
+        let mut s = self.clone();
+        s.tick(epoch);
+        s
+    }
+
+    fn tick(&mut self, epoch: u64) {
+        if epoch <= self.ledger.epoch {
+            return;
+        }
+        let mut n = self.nonces.get();
+        n.on_new_epoch(Nonce::Neutral);
+        self.nonces = (&n).into();
+        while self.ledger.epoch < epoch {
+            self.ledger.new_epoch();
+        }
+    }
+
+    /// The leadership parameters of `epoch` as this state determines them: its own epoch, or
+    /// a later one (the caller decides when those are fixed: the stake of e+1 all through e,
+    /// the nonce once e's stability window has begun).
+    pub fn leadership(&self, cfg: &ChainConfig, epoch: u64) -> Option<EpochLeadership> {
+        if epoch < self.ledger.epoch {
+            return None;
+        }
+        let s = self.ticked(epoch);
+        let first_slot = cfg.first_slot(epoch);
+        let consensus = match &cfg.consensus {
+            Consensus::Praos { variant } => {
+                let dist = s.ledger.leader_distribution();
+                EpochConsensus::Praos {
+                    variant: *variant,
+                    nonce: s.nonces.get().epoch,
+                    active_slot_coeff: (cfg.genesis.shelley.active_slots_coeff.num, cfg.genesis.shelley.active_slots_coeff.den),
+                    stake: dist.pools.iter().map(|(id, p)| (*id, p.stake)).collect(),
+                    total_stake: dist.total,
+                }
+            }
+            Consensus::Bft { delegates } => EpochConsensus::Bft {
+                leaders: delegates.clone(),
+            },
+        };
+        Some(EpochLeadership {
+            epoch,
+            first_slot,
+            epoch_length: cfg.epoch_length(),
+            epoch_start_unix_ms: cfg.slot_start_ms(first_slot),
+            slot_length_ms: cfg.genesis.slot_length_ms(),
+            consensus,
+        })
+    }
+
+    /// Validates `block` on this state and returns the state after it.
+    pub fn apply_block(&self, cfg: &ChainConfig, block: &Block) -> Result<ChainState, BlockError> {
+        let h = block.header();
+        self.check_envelope(cfg, h)?;
+        let slot = h.slot();
+        let epoch = cfg.epoch_of(slot);
+        let mut next = self.clone();
+        next.tick(epoch);
+        next.apply_header(cfg, h)?;
+        check_body(block)?;
+        for (index, tx) in block.body().transactions().iter().enumerate() {
+            next.ledger
+                .apply_tx(&cfg.ledger, slot, tx)
+                .map_err(|error| BlockError::Transaction {
+                    index,
+                    id: hex::encode(tx.id()),
+                    error,
+                })?;
+        }
+        next.tip = Some(Point {
+            hash: block.hash(),
+            slot,
+            block_number: h.block_number(),
+        });
+        Ok(next)
+    }
+
+    /// Block number, slot, previous hash, sizes and protocol versions against this state.
+    pub fn check_envelope(&self, cfg: &ChainConfig, h: &BlockHeader) -> Result<(), BlockError> {
+        let expected = self.tip.map_or(0, |t| t.block_number + 1);
+        if h.block_number() != expected {
+            return Err(BlockError::UnexpectedBlockNo {
+                expected,
+                found: h.block_number(),
+            });
+        }
+        let min = self.tip.map_or(0, |t| t.slot + 1);
+        if h.slot() < min {
+            return Err(BlockError::UnexpectedSlotNo { min, found: h.slot() });
+        }
+        let parent = self.tip.map(|t| t.hash);
+        if h.prev_hash() != parent {
+            let show = |x: Option<[u8; 32]>| x.map_or("genesis".to_string(), hex::encode);
+            return Err(BlockError::UnexpectedPrevHash {
+                expected: show(parent),
+                found: show(h.prev_hash()),
+            });
+        }
+        let (ledger_major, _) = cfg.protocol_version;
+        if ledger_major > cfg.max_major_protocol_version {
+            return Err(BlockError::ObsoleteNode {
+                ledger: ledger_major,
+                max: cfg.max_major_protocol_version,
+            });
+        }
+        let size = h.bytes().len() as u64;
+        if size > cfg.ledger.max_block_header_size {
+            return Err(BlockError::HeaderSizeTooLarge {
+                size,
+                max: cfg.ledger.max_block_header_size,
+            });
+        }
+        if h.body_size() > cfg.ledger.max_block_body_size {
+            return Err(BlockError::BlockSizeTooLarge {
+                size: h.body_size(),
+                max: cfg.ledger.max_block_body_size,
+            });
+        }
+        let header_major = h.protocol_version().0;
+        if header_major > ledger_major + 1 {
+            return Err(BlockError::HeaderProtVerTooHigh {
+                header: header_major,
+                max: ledger_major + 1,
+            });
+        }
+        Ok(())
+    }
+
+    /// The header rules against this (ticked) state, then the nonce and counter updates.
+    fn apply_header(&mut self, cfg: &ChainConfig, h: &BlockHeader) -> Result<(), BlockError> {
+        match (&cfg.consensus, h) {
+            (Consensus::Praos { variant }, BlockHeader::Praos(header)) => {
+                let dist = self.ledger.leader_distribution();
+                let pool = validation::pool_id(&header.body().issuer_vkey);
+                let lookup = match dist.pools.get(&pool) {
+                    Some(p) => PoolLookup::Registered {
+                        vrf_key_hash: p.vrf_key_hash,
+                        stake: p.stake,
+                        total_stake: dist.total,
+                    },
+                    None => PoolLookup::NotInDistribution,
+                };
+                let mut nonces = self.nonces.get();
+                let g = &cfg.genesis.shelley;
+                let params = ValidationParams {
+                    variant: *variant,
+                    epoch_nonce: nonces.epoch,
+                    active_slot_coeff: cfg.active_slot_coeff.clone(),
+                    slots_per_kes_period: g.slots_per_kes_period,
+                    max_kes_evolutions: g.max_kes_evolutions,
+                    decentralisation: (0, 1),
+                    epoch_first_slot: cfg.first_slot(self.ledger.epoch),
+                };
+                let issuer = IssuerState {
+                    last_sequence_number: self.opcert_counters.get(&pool).copied(),
+                    pool: lookup,
+                };
+                let v = validation::validate(header, &params, &issuer)?;
+                let slot = header.body().slot;
+                let next_epoch_first = cfg.first_slot(cfg.epoch_of(slot) + 1);
+                nonces.on_block(
+                    slot,
+                    next_epoch_first,
+                    cfg.stability_window,
+                    v.nonce_value,
+                    header.body().prev_hash,
+                );
+                self.nonces = (&nonces).into();
+                self.opcert_counters.insert(pool, header.body().opcert.sequence_number);
+                Ok(())
+            }
+            (Consensus::Bft { delegates }, BlockHeader::Bft(header)) => {
+                let epoch = self.ledger.epoch;
+                let first = cfg.first_slot(epoch);
+                header.validate(first..first + cfg.epoch_length(), delegates)?;
+                Ok(())
+            }
+            (Consensus::Praos { .. }, BlockHeader::Bft(_)) => Err(BlockError::WrongConsensus {
+                expected: "Praos",
+                found: "BFT",
+            }),
+            (Consensus::Bft { .. }, BlockHeader::Praos(_)) => Err(BlockError::WrongConsensus {
+                expected: "BFT",
+                found: "Praos",
+            }),
+        }
+    }
+}
+
+/// The body is the one the header declares (cardano-ledger `BBODY`: size, then hash).
+pub fn check_body(block: &Block) -> Result<(), BlockError> {
+    let (h, body) = (block.header(), block.body());
+    if body.size() != h.body_size() {
+        return Err(BlockError::WrongBodySize {
+            declared: h.body_size(),
+            actual: body.size(),
+        });
+    }
+    let actual = body.hash();
+    if actual != h.body_hash() {
+        return Err(BlockError::InvalidBodyHash {
+            declared: hex::encode(h.body_hash()),
+            actual: hex::encode(actual),
+        });
+    }
+    Ok(())
+}
+
+/// The header's tiebreak VRF output (Praos: the single VRF result's raw output).
+pub fn tiebreak_vrf(h: &BlockHeader) -> Option<Vec<u8>> {
+    match h {
+        BlockHeader::Praos(p) => Some(match &p.body().vrf {
+            HeaderVrf::Praos(c) => c.output.clone(),
+            HeaderVrf::TPraos { leader, .. } => leader.output.clone(),
+        }),
+        BlockHeader::Bft(_) => None,
+    }
+}
+
+/// Keeps the serde form of a shared snapshot compact (used by the store's checkpoints).
+pub fn encode_checkpoint(state: &ChainState) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(state)
+}
+
+pub fn decode_checkpoint(bytes: &[u8]) -> Result<ChainState, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+/// Shared, for the selection's per-block states.
+pub type SharedState = Arc<ChainState>;

@@ -1,0 +1,193 @@
+//! The mempool: transactions valid on the selected tip, in arrival order, each checked by the
+//! ledger against the tip's state with every earlier pending transaction applied.
+//!
+//! Block bodies are drawn from it by fee per byte within a size budget and a time budget;
+//! after every new tip (or rollback) it is validated again, so what it holds is always a
+//! sequence the ledger accepts at the tip. Transactions of rolled-back blocks come back if
+//! they are still valid.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use crate::block::BlockBody;
+use crate::chain_state::ChainState;
+use crate::config::ChainConfig;
+use crate::ledger::{LedgerError, LedgerState};
+use crate::tx::{Transaction, TxId};
+
+/// Why the mempool did not take a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MempoolError {
+    #[error("the transaction {0} is already in the mempool")]
+    Duplicate(String),
+    #[error("mempool full: {used} of {capacity} bytes used, the transaction needs {needed}; retry after the next block")]
+    Full { used: u64, capacity: u64, needed: u64 },
+    #[error("{0}")]
+    Invalid(#[from] LedgerError),
+}
+
+/// Pending transactions and the ledger state they lead to.
+pub struct Mempool {
+    capacity_bytes: u64,
+    txs: Vec<Transaction>,
+    ids: HashSet<TxId>,
+    used: u64,
+    /// The tip's state, ticked to the slot transactions are checked at.
+    base: LedgerState,
+    /// `base` with every pending transaction applied.
+    state: LedgerState,
+    slot: u64,
+}
+
+impl Mempool {
+    /// An empty mempool over `tip` (checked at `slot`) holding at most `capacity_bytes`.
+    pub fn new(cfg: &ChainConfig, tip: &ChainState, slot: u64, capacity_bytes: u64) -> Self {
+        let base = tip.ticked(cfg.epoch_of(slot)).ledger;
+        Mempool {
+            capacity_bytes,
+            txs: Vec::new(),
+            ids: HashSet::new(),
+            used: 0,
+            state: base.clone(),
+            base,
+            slot,
+        }
+    }
+
+    /// Validates and adds a transaction.
+    pub fn add(&mut self, cfg: &ChainConfig, tx: Transaction) -> Result<TxId, MempoolError> {
+        let id = tx.id();
+        if self.ids.contains(&id) {
+            return Err(MempoolError::Duplicate(hex::encode(id)));
+        }
+        let needed = tx.size();
+        if self.used + needed > self.capacity_bytes {
+            return Err(MempoolError::Full {
+                used: self.used,
+                capacity: self.capacity_bytes,
+                needed,
+            });
+        }
+        self.state.apply_tx(&cfg.ledger, self.slot, &tx)?;
+        self.used += needed;
+        self.ids.insert(id);
+        self.txs.push(tx);
+        Ok(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.txs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.txs.is_empty()
+    }
+
+    /// Bytes held.
+    pub fn size_bytes(&self) -> u64 {
+        self.used
+    }
+
+    pub fn contains(&self, id: &TxId) -> bool {
+        self.ids.contains(id)
+    }
+
+    /// The pending transactions, in arrival order.
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.txs
+    }
+
+    /// The ledger state with every pending transaction applied (what a wallet sees).
+    pub fn pending_state(&self) -> &LedgerState {
+        &self.state
+    }
+
+    /// Re-validates everything on a new tip (after a block or a rollback), checked at `slot`;
+    /// `returning` are transactions of rolled-back blocks, offered again first. Returns the
+    /// ids dropped as no longer valid (spent, expired, conflicting).
+    pub fn revalidate(&mut self, cfg: &ChainConfig, tip: &ChainState, slot: u64, returning: Vec<Transaction>) -> Vec<TxId> {
+        self.base = tip.ticked(cfg.epoch_of(slot)).ledger;
+        self.slot = slot;
+        let old = std::mem::take(&mut self.txs);
+        self.ids.clear();
+        self.used = 0;
+        self.state = self.base.clone();
+        let mut dropped = Vec::new();
+        let mut seen = HashSet::new();
+        for tx in returning.into_iter().chain(old) {
+            let id = tx.id();
+            if !seen.insert(id) {
+                continue;
+            }
+            if self.add(cfg, tx).is_err() {
+                dropped.push(id);
+            }
+        }
+        dropped
+    }
+
+    /// Drops the transactions a new block included (before [`revalidate`](Self::revalidate)
+    /// would find them spent) — cheaper bookkeeping, same result.
+    pub fn remove_included(&mut self, ids: &HashSet<TxId>) {
+        self.txs.retain(|t| !ids.contains(&t.id()));
+        self.ids.retain(|i| !ids.contains(i));
+        self.used = self.txs.iter().map(Transaction::size).sum();
+    }
+
+    /// A block body of at most `max_bytes` for a block at `slot` on `parent` (the tip, or its
+    /// predecessor in a slot battle): pending transactions, best fee per byte first, each valid
+    /// in order on that parent at that slot; stops at `deadline`.
+    pub fn select(&self, cfg: &ChainConfig, parent: &ChainState, slot: u64, max_bytes: u64, deadline: Instant) -> BlockBody {
+        // Fee per byte, highest first; arrival order breaks ties (and keeps chains of
+        // dependent transactions in order when their rates are equal).
+        let mut order: Vec<(usize, u128)> = self
+            .txs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let fee = t.decoded_body().map(|b| b.fee).unwrap_or(0) as u128;
+                (i, (fee << 32) / t.size().max(1) as u128)
+            })
+            .collect();
+        order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let max_bytes = max_bytes.min(cfg.ledger.max_block_body_size);
+        let mut state = parent.ticked(cfg.epoch_of(slot)).ledger;
+        let mut chosen: Vec<usize> = Vec::new();
+        // Decided: chosen, or too big for what is left.
+        let mut done = vec![false; self.txs.len()];
+        // The four parts' heads take at most 10 bytes (3 + 3 + 3 + 1 below 65,536 txs).
+        let mut used = 10u64;
+        // A transaction spending the output of a lower-ranked one is retried after it.
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for &(i, _) in &order {
+                if done[i] {
+                    continue;
+                }
+                if Instant::now() >= deadline {
+                    return self.body_of(&chosen);
+                }
+                let t = &self.txs[i];
+                let cost = t.body_bytes().len() as u64
+                    + t.witness_bytes().len() as u64
+                    + t.auxiliary_data().map_or(0, |a| a.len() as u64 + 3);
+                if used + cost > max_bytes {
+                    done[i] = true;
+                    continue;
+                }
+                if state.apply_tx(&cfg.ledger, slot, t).is_ok() {
+                    used += cost;
+                    chosen.push(i);
+                    done[i] = true;
+                    progress = true;
+                }
+            }
+        }
+        self.body_of(&chosen)
+    }
+
+    fn body_of(&self, chosen: &[usize]) -> BlockBody {
+        BlockBody::new(chosen.iter().map(|&i| self.txs[i].clone()).collect())
+    }
+}

@@ -1,0 +1,370 @@
+//! The blockchain task: chain selection, the block store and the mempool on a thread of their
+//! own (SQLite and validation block), driven through an async [`ChainHandle`].
+//!
+//! It announces each epoch's leadership parameters as soon as they are fixed — the current
+//! epoch's at once, the next epoch's once its nonce is (the stability window has begun) — and
+//! again whenever a fork changes them; and it reports what became of every block.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::block::{Block, BlockBody};
+use crate::chain_state::{ChainState, EpochLeadership, Point};
+use crate::config::ChainConfig;
+use crate::mempool::{Mempool, MempoolError};
+use crate::selection::{AddError, ChainSelection, SelectionEvent};
+use crate::store::{BlockStore, StoreError};
+use crate::tx::{Transaction, TxId};
+
+/// What the chain tells its listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainNotice {
+    /// An epoch's leadership parameters (again, or changed by a fork).
+    Leadership(EpochLeadership),
+    /// The selected tip, and the block before it.
+    TipChanged { tip: Option<Point>, parent: Option<Point> },
+    /// A block's fate.
+    Block(SelectionEvent),
+}
+
+/// Why the chain refused a block.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("{0}")]
+    NotConsidered(#[from] AddError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the chain task has stopped")]
+    Stopped,
+}
+
+/// Why a submitted transaction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("undecodable transaction: {0}")]
+    Decode(#[from] crate::tx::TxDecodeError),
+    #[error("{0}")]
+    Mempool(#[from] MempoolError),
+    #[error("the chain task has stopped")]
+    Stopped,
+}
+
+/// How the chain task runs.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub mempool_capacity_bytes: u64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            mempool_capacity_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Read access to the chain for queries ([`ChainHandle::query`]).
+pub struct ChainView<'a> {
+    pub selection: &'a ChainSelection,
+    pub store: &'a BlockStore,
+    pub mempool: &'a Mempool,
+}
+
+type Query = Box<dyn FnOnce(&ChainView<'_>) + Send>;
+
+enum Command {
+    AddBlock(Block, oneshot::Sender<Result<Vec<SelectionEvent>, ChainError>>),
+    SubmitTx(Vec<u8>, oneshot::Sender<Result<TxId, SubmitError>>),
+    SelectBody {
+        parent: Option<[u8; 32]>,
+        slot: u64,
+        max_bytes: u64,
+        budget: Duration,
+        reply: oneshot::Sender<BlockBody>,
+    },
+    Tick(i64),
+    Query(Query),
+}
+
+/// The async handle on a running chain task. Cloning is cheap; the task stops when every
+/// handle is dropped.
+#[derive(Clone)]
+pub struct ChainHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    notices: broadcast::Sender<ChainNotice>,
+    config: Arc<ChainConfig>,
+}
+
+impl ChainHandle {
+    pub fn config(&self) -> &Arc<ChainConfig> {
+        &self.config
+    }
+
+    /// Listens to the chain's notices from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChainNotice> {
+        self.notices.subscribe()
+    }
+
+    /// Validates, stores and selects a block.
+    pub async fn add_block(&self, block: Block) -> Result<Vec<SelectionEvent>, ChainError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::AddBlock(block, reply)).map_err(|_| ChainError::Stopped)?;
+        rx.await.map_err(|_| ChainError::Stopped)?
+    }
+
+    /// Adds a transaction (CBOR `[body, witnesses, is_valid, aux]`) to the mempool.
+    pub async fn submit_tx(&self, bytes: Vec<u8>) -> Result<TxId, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::SubmitTx(bytes, reply)).map_err(|_| SubmitError::Stopped)?;
+        rx.await.map_err(|_| SubmitError::Stopped)?
+    }
+
+    /// A block body for a block at `slot` on `parent` (None: the first block), within
+    /// `max_bytes` and `budget`.
+    pub async fn select_body(&self, parent: Option<[u8; 32]>, slot: u64, max_bytes: u64, budget: Duration) -> BlockBody {
+        let (reply, rx) = oneshot::channel();
+        let sent = self.tx.send(Command::SelectBody {
+            parent,
+            slot,
+            max_bytes,
+            budget,
+            reply,
+        });
+        if sent.is_err() {
+            return BlockBody::empty();
+        }
+        rx.await.unwrap_or_else(|_| BlockBody::empty())
+    }
+
+    /// Tells the chain the time (Unix ms): the mempool's slot, and leadership announcements
+    /// that depend on time. Call it every slot.
+    pub fn tick(&self, now_ms: i64) {
+        let _ = self.tx.send(Command::Tick(now_ms));
+    }
+
+    /// Runs `f` on the chain task with read access, returning its result.
+    pub async fn query<T: Send + 'static>(&self, f: impl FnOnce(&ChainView<'_>) -> T + Send + 'static) -> Option<T> {
+        let (reply, rx) = oneshot::channel();
+        let q: Query = Box::new(move |v| {
+            let _ = reply.send(f(v));
+        });
+        self.tx.send(Command::Query(q)).ok()?;
+        rx.await.ok()
+    }
+
+    /// The selected tip and its parent.
+    pub async fn tip(&self) -> Option<(Point, Option<Point>)> {
+        self.query(|v| {
+            let chain = v.selection.selected();
+            let tip = v.selection.tip()?;
+            let parent = if chain.len() >= 2 {
+                chain[chain.len() - 2].1.tip
+            } else if chain.len() == 1 {
+                v.selection.anchor().tip
+            } else {
+                None // the tip is the anchor; its parent is in the immutable store
+            };
+            Some((tip, parent))
+        })
+        .await
+        .flatten()
+    }
+}
+
+/// Opens the store at `path`, rebuilds the chain from it and starts the task on a thread.
+pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64) -> Result<ChainHandle, StoreError> {
+    let cfg = Arc::new(cfg);
+    let store = BlockStore::open(path, &cfg)?;
+    let selection = store.load(cfg.clone())?;
+    let slot = cfg.slot_at_ms(now_ms);
+    let mempool = Mempool::new(&cfg, selection.tip_state(), slot, service.mempool_capacity_bytes);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (notices, _) = broadcast::channel(1024);
+    let mut task = Task {
+        cfg: cfg.clone(),
+        selection,
+        store,
+        mempool,
+        notices: notices.clone(),
+        now_slot: slot,
+        announced: BTreeMap::new(),
+    };
+    std::thread::Builder::new()
+        .name("chain".into())
+        .spawn(move || task.run(rx))
+        .map_err(|e| StoreError::Corrupt {
+            path: path_string(path),
+            message: format!("cannot start the chain thread: {e}"),
+        })?;
+    Ok(ChainHandle {
+        tx,
+        notices,
+        config: cfg,
+    })
+}
+
+fn path_string(p: &Path) -> String {
+    p.display().to_string()
+}
+
+struct Task {
+    cfg: Arc<ChainConfig>,
+    selection: ChainSelection,
+    store: BlockStore,
+    mempool: Mempool,
+    notices: broadcast::Sender<ChainNotice>,
+    now_slot: u64,
+    announced: BTreeMap<u64, EpochLeadership>,
+}
+
+impl Task {
+    fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        self.announce();
+        while let Some(cmd) = rx.blocking_recv() {
+            match cmd {
+                Command::AddBlock(block, reply) => {
+                    let _ = reply.send(self.add_block(block));
+                }
+                Command::SubmitTx(bytes, reply) => {
+                    let r = Transaction::decode(&bytes)
+                        .map_err(SubmitError::from)
+                        .and_then(|t| self.mempool.add(&self.cfg, t).map_err(SubmitError::from));
+                    let _ = reply.send(r);
+                }
+                Command::SelectBody {
+                    parent,
+                    slot,
+                    max_bytes,
+                    budget,
+                    reply,
+                } => {
+                    let deadline = Instant::now() + budget;
+                    let body = match self.state_of(parent) {
+                        Some(state) => self.mempool.select(&self.cfg, &state, slot, max_bytes, deadline),
+                        None => BlockBody::empty(),
+                    };
+                    let _ = reply.send(body);
+                }
+                Command::Tick(now_ms) => {
+                    let slot = self.cfg.slot_at_ms(now_ms);
+                    if slot != self.now_slot {
+                        self.now_slot = slot;
+                        if self.cfg.epoch_of(slot) != self.mempool_epoch() {
+                            self.revalidate(Vec::new());
+                        }
+                        self.announce();
+                    }
+                }
+                Command::Query(q) => q(&ChainView {
+                    selection: &self.selection,
+                    store: &self.store,
+                    mempool: &self.mempool,
+                }),
+            }
+        }
+    }
+
+    fn mempool_epoch(&self) -> u64 {
+        self.mempool.pending_state().epoch
+    }
+
+    /// The state after `parent` on the selected chain (None: genesis).
+    fn state_of(&self, parent: Option<[u8; 32]>) -> Option<Arc<ChainState>> {
+        let anchor = self.selection.anchor();
+        if anchor.tip.map(|p| p.hash) == parent {
+            return Some(anchor.clone());
+        }
+        self.selection
+            .selected()
+            .iter()
+            .rev()
+            .find(|(b, _)| Some(b.hash()) == parent)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn add_block(&mut self, block: Block) -> Result<Vec<SelectionEvent>, ChainError> {
+        let before = self.selection.tip();
+        let events = self.selection.add_block(block.clone())?;
+        self.store.record(&block, &events, &self.selection)?;
+        let mut returning = Vec::new();
+        let mut included = HashSet::new();
+        let mut rolled_back = false;
+        for e in &events {
+            match e {
+                SelectionEvent::RolledBack { .. } => rolled_back = true,
+                SelectionEvent::Orphaned { point } if rolled_back => {
+                    // A block the switch dropped: its transactions may come back.
+                    if let Some(b) = self.selection.block(&point.hash) {
+                        returning.extend(b.body().transactions().iter().cloned());
+                    }
+                }
+                SelectionEvent::Adopted { point, .. } => {
+                    if let Some(b) = self.selection.block(&point.hash) {
+                        included.extend(b.body().transactions().iter().map(Transaction::id));
+                    }
+                }
+                SelectionEvent::Rejected { point, error } => {
+                    tracing::warn!(block = %hex::encode(point.hash), slot = point.slot, %error, "block rejected");
+                }
+                _ => {}
+            }
+            let _ = self.notices.send(ChainNotice::Block(e.clone()));
+        }
+        let after = self.selection.tip();
+        if after != before {
+            self.mempool.remove_included(&included);
+            returning.retain(|t| !included.contains(&t.id()));
+            self.revalidate(returning);
+            let parent = self.parent_of_tip();
+            let _ = self.notices.send(ChainNotice::TipChanged { tip: after, parent });
+            self.announce();
+        }
+        Ok(events)
+    }
+
+    fn parent_of_tip(&self) -> Option<Point> {
+        let chain = self.selection.selected();
+        match chain.len() {
+            0 => None,
+            1 => self.selection.anchor().tip,
+            n => chain[n - 2].1.tip,
+        }
+    }
+
+    fn revalidate(&mut self, returning: Vec<Transaction>) {
+        let slot = self.now_slot.max(self.selection.tip().map_or(0, |t| t.slot + 1));
+        let dropped = self
+            .mempool
+            .revalidate(&self.cfg, self.selection.tip_state(), slot, returning);
+        if !dropped.is_empty() {
+            tracing::debug!(count = dropped.len(), "mempool: transactions no longer valid dropped");
+        }
+    }
+
+    /// Announces the current epoch's parameters and, once its nonce is fixed, the next one's;
+    /// each again only if it changed.
+    fn announce(&mut self) {
+        let current = self.cfg.epoch_of(self.now_slot);
+        let tip_state = self.selection.tip_state().clone();
+        let next_first = self.cfg.first_slot(current + 1);
+        let mut epochs = vec![current];
+        if self.now_slot.saturating_add(self.cfg.stability_window) >= next_first {
+            epochs.push(current + 1);
+        }
+        for e in epochs {
+            let Some(params) = tip_state.leadership(&self.cfg, e) else { continue };
+            if self.announced.get(&e) != Some(&params) {
+                self.announced.insert(e, params.clone());
+                let _ = self.notices.send(ChainNotice::Leadership(params));
+            }
+        }
+        // Forget what is long past.
+        while self.announced.len() > 4 {
+            self.announced.pop_first();
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The block store: one SQLite file (WAL) holding every block's exact bytes, which of them are
+//! immutable (k deep) or on the selected chain, and a checkpoint of the chain state at an
+//! immutable block, so a restart replays at most `CHECKPOINT_EVERY` immutable blocks plus the
+//! volatile ones instead of the chain from genesis.
+//!
+//! Each block is stored with the selection's outcome in one transaction: after a crash at any
+//! moment the file holds a chain selection can be rebuilt from, and it is. Synchronous mode is
+//! NORMAL: a committed block survives the process being killed; after a power loss the last
+//! blocks may be lost, and the chain catches up with its peers again.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::block::Block;
+use crate::chain_state::{decode_checkpoint, encode_checkpoint, ChainState, Point};
+use crate::config::ChainConfig;
+use crate::selection::{ChainSelection, SelectionEvent};
+
+/// A checkpoint is written when the immutable tip reaches a multiple of this block number.
+pub const CHECKPOINT_EVERY: u64 = 100;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("block store {path}: {error}")]
+    Sqlite { path: String, error: rusqlite::Error },
+    #[error("block store {path} belongs to another chain (genesis {found}, this node's is {expected}); use another data directory")]
+    OtherChain { path: String, found: String, expected: String },
+    #[error("block store {path} is corrupt: {message}")]
+    Corrupt { path: String, message: String },
+}
+
+/// The block store.
+pub struct BlockStore {
+    conn: Connection,
+    path: String,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (
+    hash BLOB PRIMARY KEY,
+    slot INTEGER NOT NULL,
+    block_no INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    immutable INTEGER NOT NULL DEFAULT 0,
+    selected INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS blocks_by_number ON blocks(immutable, block_no);
+CREATE INDEX IF NOT EXISTS blocks_by_slot ON blocks(slot);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    block_no INTEGER NOT NULL,
+    state BLOB NOT NULL
+);
+";
+
+impl BlockStore {
+    /// Opens (or creates) the store at `path` for the chain of `cfg`.
+    pub fn open(path: &Path, cfg: &ChainConfig) -> Result<Self, StoreError> {
+        let p = path.display().to_string();
+        let sql = |error| StoreError::Sqlite { path: p.clone(), error };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        let genesis = cfg.genesis.shelley_hash.to_vec();
+        let found: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'genesis'", [], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        match found {
+            None => {
+                conn.execute("INSERT INTO meta (key, value) VALUES ('genesis', ?1)", [&genesis])
+                    .map_err(sql)?;
+            }
+            Some(f) if f != genesis => {
+                return Err(StoreError::OtherChain {
+                    path: p,
+                    found: hex::encode(f),
+                    expected: hex::encode(genesis),
+                })
+            }
+            Some(_) => {}
+        }
+        Ok(BlockStore { conn, path: p })
+    }
+
+    fn sql(&self, error: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            error,
+        }
+    }
+
+    fn corrupt(&self, message: String) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Rebuilds chain selection: the checkpoint, the immutable blocks after it, then the
+    /// volatile blocks (the previously selected ones first, so ties resolve as before).
+    pub fn load(&self, cfg: Arc<ChainConfig>) -> Result<ChainSelection, StoreError> {
+        let checkpoint: Option<(u64, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT block_no, state FROM checkpoint WHERE id = 1", [], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let mut anchor = match &checkpoint {
+            Some((_, bytes)) => decode_checkpoint(bytes).map_err(|e| self.corrupt(format!("checkpoint: {e}")))?,
+            None => ChainState::genesis(&cfg).map_err(|e| self.corrupt(e.to_string()))?,
+        };
+        let after = anchor.tip.map_or(-1, |t| t.block_number as i64);
+        for (hash, bytes) in self.blocks_where("immutable = 1 AND block_no > ?1", after)? {
+            let block = Block::decode(&bytes).map_err(|e| self.corrupt(format!("block {}: {e}", hex::encode(hash))))?;
+            anchor = anchor
+                .apply_block(&cfg, &block)
+                .map_err(|e| self.corrupt(format!("immutable block {} does not apply: {e}", hex::encode(hash))))?;
+        }
+        let mut selection = ChainSelection::new(cfg, anchor);
+        let mut volatile = self.blocks_where("immutable = 0 AND selected = 1 AND block_no > ?1", -1)?;
+        volatile.extend(self.blocks_where("immutable = 0 AND selected = 0 AND block_no > ?1", -1)?);
+        for (hash, bytes) in volatile {
+            let block = Block::decode(&bytes).map_err(|e| self.corrupt(format!("block {}: {e}", hex::encode(hash))))?;
+            // Blocks that no longer fit (forks left behind by the immutable tip) are skipped.
+            let _ = selection.add_block(block);
+        }
+        Ok(selection)
+    }
+
+    fn blocks_where(&self, condition: &str, arg: i64) -> Result<Vec<([u8; 32], Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT hash, bytes FROM blocks WHERE {condition} ORDER BY block_no, slot"))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([arg], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (h, b) = row.map_err(|e| self.sql(e))?;
+            let h: [u8; 32] = h.try_into().map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?;
+            out.push((h, b));
+        }
+        Ok(out)
+    }
+
+    /// Records a block chain selection took in, with what selection decided, in one
+    /// transaction; writes a checkpoint when the immutable tip reaches a multiple of
+    /// [`CHECKPOINT_EVERY`].
+    pub fn record(&mut self, block: &Block, events: &[SelectionEvent], selection: &ChainSelection) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |error| StoreError::Sqlite { path: path.clone(), error };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO blocks (hash, slot, block_no, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![block.hash().to_vec(), block.slot() as i64, block.block_number() as i64, block.to_cbor()],
+        )
+        .map_err(sql)?;
+        let mut settled = None;
+        for e in events {
+            match e {
+                SelectionEvent::Adopted { point, .. } => {
+                    tx.execute("UPDATE blocks SET selected = 1 WHERE hash = ?1", [point.hash.to_vec()])
+                        .map_err(sql)?;
+                }
+                SelectionEvent::Orphaned { point } => {
+                    tx.execute("UPDATE blocks SET selected = 0 WHERE hash = ?1", [point.hash.to_vec()])
+                        .map_err(sql)?;
+                }
+                SelectionEvent::Rejected { point, .. } => {
+                    tx.execute("DELETE FROM blocks WHERE hash = ?1", [point.hash.to_vec()])
+                        .map_err(sql)?;
+                }
+                SelectionEvent::Immutable { point } => {
+                    tx.execute(
+                        "UPDATE blocks SET immutable = 1, selected = 1 WHERE hash = ?1",
+                        [point.hash.to_vec()],
+                    )
+                    .map_err(sql)?;
+                    settled = Some(*point);
+                }
+                SelectionEvent::RolledBack { .. } => {}
+            }
+        }
+        if let Some(p) = settled {
+            // Forks that can no longer be selected.
+            tx.execute(
+                "DELETE FROM blocks WHERE immutable = 0 AND block_no <= ?1",
+                [p.block_number as i64],
+            )
+            .map_err(sql)?;
+            let anchor = selection.anchor();
+            let crossed = anchor.tip.map(|t| t.block_number) == Some(p.block_number)
+                && (p.block_number / CHECKPOINT_EVERY) > previous_checkpoint(&tx).map_err(sql)? / CHECKPOINT_EVERY;
+            if crossed {
+                let bytes = encode_checkpoint(anchor).map_err(|e| StoreError::Corrupt {
+                    path: path.clone(),
+                    message: format!("checkpoint encoding: {e}"),
+                })?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkpoint (id, block_no, state) VALUES (1, ?1, ?2)",
+                    params![p.block_number as i64, bytes],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// A stored block's bytes.
+    pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT bytes FROM blocks WHERE hash = ?1", [hash.to_vec()], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The immutable chain's points from block number `from`, at most `limit`.
+    pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT hash, slot, block_no FROM blocks WHERE immutable = 1 AND block_no >= ?1 ORDER BY block_no LIMIT ?2")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![from as i64, limit as i64], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (h, slot, n) = row.map_err(|e| self.sql(e))?;
+            out.push(Point {
+                hash: h.try_into().map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?,
+                slot: slot as u64,
+                block_number: n as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many blocks are stored (immutable, volatile).
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE(SUM(immutable), 0), COALESCE(SUM(1 - immutable), 0) FROM blocks",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(|e| self.sql(e))
+    }
+}
+
+fn previous_checkpoint(tx: &rusqlite::Transaction<'_>) -> Result<u64, rusqlite::Error> {
+    Ok(tx
+        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map_or(0, |n| n as u64))
+}

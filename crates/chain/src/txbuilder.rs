@@ -1,0 +1,227 @@
+//! Building and signing Conway transactions (payments, stake and pool certificates) from
+//! public keys and Ed25519 signing keys, encoded with pallas-primitives — what the devnet's
+//! faucet and the tests submit.
+
+use pallas_codec::minicbor;
+use pallas_codec::utils::{Bytes, NonEmptySet, Set};
+use pallas_primitives::conway::{
+    Certificate, PostAlonzoTransactionOutput, TransactionBody, TransactionOutput, Value, VKeyWitness, WitnessSet,
+};
+use pallas_primitives::{NetworkId, RationalNumber, StakeCredential, TransactionInput};
+use slotforge_crypto::ed25519::{Signer, SigningKey};
+use slotforge_praos::nonce::{blake2b224, blake2b256};
+
+use crate::ledger::{LedgerParams, TxIn};
+use crate::tx::Transaction;
+
+/// A key's hash as addresses and certificates use it: blake2b-224 of the verification key.
+pub fn key_hash(key: &SigningKey) -> [u8; 28] {
+    blake2b224(key.verifying_key().as_bytes())
+}
+
+/// A base address: payment key and stake key (header `0000 | network`).
+pub fn base_address(network: u8, payment: &[u8; 28], stake: &[u8; 28]) -> Vec<u8> {
+    let mut a = vec![network & 0x0f];
+    a.extend_from_slice(payment);
+    a.extend_from_slice(stake);
+    a
+}
+
+/// An enterprise address: payment key only (header `0110 | network`).
+pub fn enterprise_address(network: u8, payment: &[u8; 28]) -> Vec<u8> {
+    let mut a = vec![0x60 | (network & 0x0f)];
+    a.extend_from_slice(payment);
+    a
+}
+
+/// A pool registration's parameters.
+#[derive(Debug, Clone)]
+pub struct PoolRegistration {
+    pub operator: [u8; 28],
+    pub vrf_key_hash: [u8; 32],
+    pub pledge: u64,
+    pub cost: u64,
+    pub margin: (u64, u64),
+    pub reward_account: Vec<u8>,
+    pub owners: Vec<[u8; 28]>,
+}
+
+/// A certificate the builder can write.
+#[derive(Debug, Clone)]
+pub enum Cert {
+    /// Conway `reg_cert` with its deposit.
+    Register { stake: [u8; 28], deposit: u64 },
+    /// Conway `unreg_cert` with the refund.
+    Deregister { stake: [u8; 28], refund: u64 },
+    Delegate { stake: [u8; 28], pool: [u8; 28] },
+    RegisterPool(PoolRegistration),
+    RetirePool { pool: [u8; 28], epoch: u64 },
+}
+
+/// A transaction under construction.
+#[derive(Debug, Clone, Default)]
+pub struct TxBuilder {
+    pub inputs: Vec<TxIn>,
+    pub outputs: Vec<(Vec<u8>, u64)>,
+    pub fee: u64,
+    pub ttl: Option<u64>,
+    pub validity_start: Option<u64>,
+    pub certs: Vec<Cert>,
+    pub withdrawals: Vec<(Vec<u8>, u64)>,
+    pub network_id: Option<u8>,
+    pub auxiliary_data: Option<Vec<u8>>,
+    /// Overrides the auxiliary data hash written in the body (tests of that rule).
+    pub auxiliary_data_hash: Option<[u8; 32]>,
+}
+
+impl TxBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn input(mut self, i: TxIn) -> Self {
+        self.inputs.push(i);
+        self
+    }
+
+    pub fn output(mut self, address: Vec<u8>, coin: u64) -> Self {
+        self.outputs.push((address, coin));
+        self
+    }
+
+    pub fn fee(mut self, fee: u64) -> Self {
+        self.fee = fee;
+        self
+    }
+
+    pub fn cert(mut self, c: Cert) -> Self {
+        self.certs.push(c);
+        self
+    }
+
+    /// The body's CBOR.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        let input = |i: &TxIn| TransactionInput {
+            transaction_id: i.tx.into(),
+            index: i.index,
+        };
+        let certs: Vec<Certificate> = self.certs.iter().map(certificate).collect();
+        let aux_hash = self
+            .auxiliary_data_hash
+            .or_else(|| self.auxiliary_data.as_ref().map(|a| blake2b256(&[a])));
+        let body = TransactionBody {
+            inputs: Set::from(self.inputs.iter().map(input).collect::<Vec<_>>()),
+            outputs: self
+                .outputs
+                .iter()
+                .map(|(address, coin)| {
+                    TransactionOutput::PostAlonzo(
+                        PostAlonzoTransactionOutput {
+                            address: Bytes::from(address.clone()),
+                            value: Value::Coin(*coin),
+                            datum_option: None,
+                            script_ref: None,
+                        }
+                        .into(),
+                    )
+                })
+                .collect(),
+            fee: self.fee,
+            ttl: self.ttl,
+            certificates: NonEmptySet::from_vec(certs),
+            withdrawals: (!self.withdrawals.is_empty()).then(|| {
+                self.withdrawals
+                    .iter()
+                    .map(|(a, c)| (Bytes::from(a.clone()), *c))
+                    .collect()
+            }),
+            auxiliary_data_hash: aux_hash.map(Into::into),
+            validity_interval_start: self.validity_start,
+            mint: None,
+            script_data_hash: None,
+            collateral: None,
+            required_signers: None,
+            network_id: self.network_id.map(|n| if n == 1 { NetworkId::Mainnet } else { NetworkId::Testnet }),
+            collateral_return: None,
+            total_collateral: None,
+            reference_inputs: None,
+            voting_procedures: None,
+            proposal_procedures: None,
+            treasury_value: None,
+            donation: None,
+        };
+        minicbor::to_vec(&body).unwrap_or_default()
+    }
+
+    /// Signs the body with every key in `signers` and makes the transaction.
+    pub fn sign(&self, signers: &[&SigningKey]) -> Transaction {
+        let body = self.body_bytes();
+        let id = blake2b256(&[&body]);
+        let wits: Vec<VKeyWitness> = signers
+            .iter()
+            .map(|k| VKeyWitness {
+                vkey: Bytes::from(k.verifying_key().as_bytes().to_vec()),
+                signature: Bytes::from(k.sign(&id).to_bytes().to_vec()),
+            })
+            .collect();
+        let ws = WitnessSet {
+            vkeywitness: NonEmptySet::from_vec(wits),
+            native_script: None,
+            bootstrap_witness: None,
+            plutus_v1_script: None,
+            plutus_data: None,
+            redeemer: None,
+            plutus_v2_script: None,
+            plutus_v3_script: None,
+        };
+        let wits = minicbor::to_vec(&ws).unwrap_or_default();
+        Transaction::from_parts(body, wits, true, self.auxiliary_data.clone())
+            .expect("the builder writes decodable transactions")
+    }
+
+    /// Sets the fee to the minimum for the signed size (with `signers.len()` witnesses) and
+    /// takes it from the output at `change`; returns the signed transaction.
+    pub fn balance_and_sign(mut self, params: &LedgerParams, change: usize, signers: &[&SigningKey]) -> Transaction {
+        let mut fee = 0;
+        for _ in 0..4 {
+            let delta = fee as i128 - self.fee as i128;
+            self.fee = fee;
+            if let Some(o) = self.outputs.get_mut(change) {
+                o.1 = (o.1 as i128 - delta).max(0) as u64;
+            }
+            let next = params.min_fee(self.sign(signers).size());
+            if next == fee {
+                break;
+            }
+            fee = next;
+        }
+        self.sign(signers)
+    }
+}
+
+fn stake(h: &[u8; 28]) -> StakeCredential {
+    StakeCredential::AddrKeyhash((*h).into())
+}
+
+fn certificate(c: &Cert) -> Certificate {
+    match c {
+        Cert::Register { stake: s, deposit } => Certificate::Reg(stake(s), *deposit),
+        Cert::Deregister { stake: s, refund } => Certificate::UnReg(stake(s), *refund),
+        Cert::Delegate { stake: s, pool } => Certificate::StakeDelegation(stake(s), (*pool).into()),
+        Cert::RegisterPool(p) => Certificate::PoolRegistration {
+            operator: p.operator.into(),
+            vrf_keyhash: p.vrf_key_hash.into(),
+            pledge: p.pledge,
+            cost: p.cost,
+            margin: RationalNumber {
+                numerator: p.margin.0,
+                denominator: p.margin.1,
+            },
+            reward_account: Bytes::from(p.reward_account.clone()),
+            pool_owners: Set::from(p.owners.iter().map(|o| (*o).into()).collect::<Vec<_>>()),
+            relays: Vec::new(),
+            pool_metadata: None,
+        },
+        Cert::RetirePool { pool, epoch } => Certificate::PoolRetirement((*pool).into(), *epoch),
+    }
+}

@@ -1,0 +1,232 @@
+//! A devnet in a test: pools with real keys, a genesis from them, and a forger that makes
+//! valid blocks (VRF proofs, KES signatures) for the slots a pool leads.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use slotforge_chain::block::{Block, BlockBody};
+use slotforge_chain::chain_state::{ChainState, EpochConsensus};
+use slotforge_chain::config::{ChainConfig, VrfTiebreaker};
+use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
+use slotforge_chain::ledger::{genesis_txin, TxIn};
+use slotforge_chain::tx::Transaction;
+use slotforge_chain::txbuilder::{base_address, key_hash};
+use slotforge_crypto::ed25519::SigningKey;
+use slotforge_crypto::kes::KesSecretKey;
+use slotforge_crypto::opcert::OperationalCertificate;
+use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_praos::forge::{forge_header, BlockContent};
+use slotforge_praos::leader::{LeaderThreshold, VrfVariant};
+use slotforge_praos::nonce::{blake2b224, blake2b256};
+
+/// A pool's keys, derived from a number.
+pub struct Pool {
+    pub cold: SigningKey,
+    pub vrf: VrfSecretKey,
+    kes_seed: [u8; 32],
+    pub opcert: OperationalCertificate,
+    pub owner: SigningKey,
+    pub payment: SigningKey,
+}
+
+fn seed(tag: u8, i: u8) -> [u8; 32] {
+    blake2b256(&[&[tag, i]])
+}
+
+impl Pool {
+    pub fn new(i: u8) -> Self {
+        let cold = SigningKey::from_bytes(&seed(1, i));
+        let mut s = seed(2, i);
+        let kes = KesSecretKey::from_seed(&mut s);
+        let opcert = OperationalCertificate::issue(&cold, kes.public_key(), 0, 0);
+        Pool {
+            vrf: VrfSecretKey::from_seed(&seed(3, i)),
+            kes_seed: seed(2, i),
+            opcert,
+            owner: SigningKey::from_bytes(&seed(4, i)),
+            payment: SigningKey::from_bytes(&seed(5, i)),
+            cold,
+        }
+    }
+
+    pub fn id(&self) -> [u8; 28] {
+        blake2b224(self.cold.verifying_key().as_bytes())
+    }
+
+    /// The pool owner's funded base address (payment key, owner stake key).
+    pub fn address(&self) -> Vec<u8> {
+        base_address(0, &key_hash(&self.payment), &key_hash(&self.owner))
+    }
+
+    pub fn funds(&self) -> TxIn {
+        genesis_txin(&self.address())
+    }
+
+    /// A valid transaction moving the pool owner's genesis funds back to the same address.
+    pub fn spend_all_tx(&self) -> Transaction {
+        let params = slotforge_chain::ledger::LedgerParams {
+            min_fee_a: 44,
+            min_fee_b: 155_381,
+            ..placeholder_params()
+        };
+        slotforge_chain::txbuilder::TxBuilder::new()
+            .input(self.funds())
+            .output(self.address(), FUNDS)
+            .balance_and_sign(&params, 0, &[&self.payment])
+    }
+}
+
+fn placeholder_params() -> slotforge_chain::ledger::LedgerParams {
+    slotforge_chain::ledger::LedgerParams {
+        min_fee_a: 44,
+        min_fee_b: 155_381,
+        max_tx_size: 16_384,
+        max_block_body_size: 90_112,
+        max_block_header_size: 1_100,
+        key_deposit: 2_000_000,
+        pool_deposit: 500_000_000,
+        min_pool_cost: 170_000_000,
+        e_max: 18,
+        coins_per_utxo_byte: 4_310,
+        max_value_size: 5_000,
+        network_id: 0,
+    }
+}
+
+/// A devnet: its pools and chain configuration.
+pub struct Devnet {
+    pub pools: Vec<Pool>,
+    pub cfg: Arc<ChainConfig>,
+}
+
+pub const FUNDS: u64 = 1_000_000_000_000;
+
+impl Devnet {
+    /// `n` pools with equal stake; k, f, epoch length as given; 1 s slots from 2026-01-01.
+    pub fn new(n: u8, k: u64, f: (u64, u64), epoch_length: u64) -> Self {
+        let pools: Vec<Pool> = (0..n).map(Pool::new).collect();
+        let spec = DevnetSpec {
+            system_start: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().into(),
+            network_magic: 42,
+            slot_length: Decimal::new(1, 1),
+            epoch_length,
+            security_param: k,
+            active_slots_coeff: Decimal::new(f.0, f.1),
+            slots_per_kes_period: 129_600,
+            max_kes_evolutions: 62,
+            pools: pools
+                .iter()
+                .map(|p| DevnetPool {
+                    id: p.id(),
+                    vrf_key_hash: blake2b256(&[&p.vrf.public_key().0]),
+                    owner_stake: key_hash(&p.owner),
+                })
+                .collect(),
+            funds: pools
+                .iter()
+                .map(|p| DevnetFunds {
+                    address: p.address(),
+                    lovelace: FUNDS,
+                })
+                .collect(),
+            gen_delegs: Vec::new(),
+        };
+        let shelley = spec.shelley_genesis();
+        let hash = blake2b256(&[&serde_json::to_vec_pretty(&shelley).unwrap()]);
+        let genesis = Genesis::from_parts(shelley, AlonzoGenesis::default(), hash).unwrap();
+        let cfg = ChainConfig::new(genesis, None).unwrap();
+        Devnet {
+            pools,
+            cfg: Arc::new(cfg),
+        }
+    }
+
+    /// The same devnet with Babbage's unrestricted VRF tiebreak (a total chain order).
+    pub fn unrestricted(mut self) -> Self {
+        let mut cfg = (*self.cfg).clone();
+        cfg.tiebreaker = VrfTiebreaker::Unrestricted;
+        self.cfg = Arc::new(cfg);
+        self
+    }
+
+    pub fn genesis_state(&self) -> ChainState {
+        ChainState::genesis(&self.cfg).unwrap()
+    }
+
+    /// Whether pool `i` leads `slot` on `state`.
+    pub fn leads(&self, state: &ChainState, i: usize, slot: u64) -> bool {
+        let epoch = self.cfg.epoch_of(slot);
+        let Some(l) = state.leadership(&self.cfg, epoch) else { return false };
+        let EpochConsensus::Praos {
+            nonce,
+            stake,
+            total_stake,
+            active_slot_coeff,
+            ..
+        } = l.consensus
+        else {
+            return false;
+        };
+        let Some(&s) = stake.get(&self.pools[i].id()) else { return false };
+        let f = slotforge_praos::leader::ActiveSlotCoeff::new(active_slot_coeff.0, active_slot_coeff.1).unwrap();
+        let t = LeaderThreshold::new(s, total_stake, f).unwrap();
+        let v = VrfVariant::CPraos;
+        let out = self.pools[i].vrf.output(&v.leader_input(slot, &nonce));
+        t.is_leader(&v.leader_value(&out))
+    }
+
+    /// The pools leading `slot` on `state`.
+    pub fn leaders(&self, state: &ChainState, slot: u64) -> Vec<usize> {
+        (0..self.pools.len()).filter(|i| self.leads(state, *i, slot)).collect()
+    }
+
+    /// A block by pool `i` at `slot` on `state` with `txs` (the caller checks leadership).
+    pub fn forge(&self, state: &ChainState, i: usize, slot: u64, txs: Vec<Transaction>) -> Block {
+        let body = BlockBody::new(txs);
+        self.forge_body(state, i, slot, body)
+    }
+
+    pub fn forge_body(&self, state: &ChainState, i: usize, slot: u64, body: BlockBody) -> Block {
+        let p = &self.pools[i];
+        let epoch = self.cfg.epoch_of(slot);
+        let l = state.leadership(&self.cfg, epoch).unwrap();
+        let EpochConsensus::Praos { nonce, .. } = l.consensus else { panic!("praos") };
+        let content = BlockContent {
+            block_number: state.tip.map_or(0, |t| t.block_number + 1),
+            slot,
+            prev_hash: state.tip.map(|t| t.hash),
+            block_body_size: body.size(),
+            block_body_hash: body.hash(),
+            protocol_version: (10, 0),
+        };
+        let mut s = p.kes_seed;
+        let mut kes = KesSecretKey::from_seed(&mut s);
+        let header = forge_header(
+            &content,
+            VrfVariant::CPraos,
+            &nonce,
+            &p.vrf,
+            &mut kes,
+            &p.opcert,
+            self.cfg.genesis.shelley.slots_per_kes_period,
+        )
+        .unwrap();
+        Block::assemble(&header.to_cbor(), body).unwrap()
+    }
+
+    /// Extends `state` by `n` blocks, each in the next slot some pool leads (the first such
+    /// pool), applying each; returns the blocks and the final state.
+    pub fn extend(&self, state: &ChainState, mut slot: u64, n: usize) -> (Vec<Block>, ChainState) {
+        let mut s = state.clone();
+        let mut out = Vec::new();
+        while out.len() < n {
+            slot += 1;
+            if let Some(&i) = self.leaders(&s, slot).first() {
+                let b = self.forge(&s, i, slot, Vec::new());
+                s = s.apply_block(&self.cfg, &b).unwrap();
+                out.push(b);
+            }
+        }
+        (out, s)
+    }
+}
