@@ -72,6 +72,8 @@ pub struct TxBuilder {
     pub auxiliary_data: Option<Vec<u8>>,
     /// Overrides the auxiliary data hash written in the body (tests of that rule).
     pub auxiliary_data_hash: Option<[u8; 32]>,
+    /// The pool certificate re-registers an existing pool (no deposit, when balancing).
+    pub reregistration: bool,
 }
 
 impl TxBuilder {
@@ -179,23 +181,41 @@ impl TxBuilder {
             .expect("the builder writes decodable transactions")
     }
 
-    /// Sets the fee to the minimum for the signed size (with `signers.len()` witnesses) and
-    /// takes it from the output at `change`; returns the signed transaction.
-    pub fn balance_and_sign(mut self, params: &LedgerParams, change: usize, signers: &[&SigningKey]) -> Transaction {
-        let mut fee = 0;
-        for _ in 0..4 {
-            let delta = fee as i128 - self.fee as i128;
+    /// Sets the fee to (at least) the minimum for the signed size and the output at `change`
+    /// to what balances the transaction, given the inputs' total; returns it signed.
+    pub fn balance(mut self, params: &LedgerParams, input_total: u64, change: usize, signers: &[&SigningKey]) -> Transaction {
+        let deposits: i128 = self
+            .certs
+            .iter()
+            .map(|c| match c {
+                Cert::Register { deposit, .. } => *deposit as i128,
+                Cert::Deregister { refund, .. } => -(*refund as i128),
+                Cert::RegisterPool(_) if !self.reregistration => params.pool_deposit as i128,
+                _ => 0,
+            })
+            .sum();
+        let withdrawn: i128 = self.withdrawals.iter().map(|(_, c)| *c as i128).sum();
+        let others: i128 = self
+            .outputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != change)
+            .map(|(_, o)| o.1 as i128)
+            .sum();
+        let available = input_total as i128 + withdrawn - deposits - others;
+        let mut fee = params.min_fee(0);
+        loop {
             self.fee = fee;
             if let Some(o) = self.outputs.get_mut(change) {
-                o.1 = (o.1 as i128 - delta).max(0) as u64;
+                o.1 = (available - fee as i128).clamp(0, u64::MAX as i128) as u64;
             }
-            let next = params.min_fee(self.sign(signers).size());
-            if next == fee {
-                break;
+            let tx = self.sign(signers);
+            let need = params.min_fee(tx.size());
+            if need <= fee {
+                return tx;
             }
-            fee = next;
+            fee = need;
         }
-        self.sign(signers)
     }
 }
 

@@ -1,6 +1,7 @@
-//! Phase-1 transaction rules (Conway UTXOW, UTXO) and the transaction's effects on the state.
+//! Phase-1 transaction rules and the transaction's effects on the state, in the reference's
+//! order (Conway `LEDGER`: certificates and withdrawals, then `UTXOW` witnesses, then `UTXO`).
 //! Certificates are in `certs`; each failure is its own `LedgerError` kind named after the
-//! reference rule's predicate failure.
+//! reference rule's predicate failure; the first failure is reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
     let wits = tx.decoded_witnesses()?;
     refuse_unsupported(&body, &wits)?;
 
-    // UTXO: inputs, interval, size, fee.
+    // Inputs first: the keys that must sign depend on what they spend.
     if body.inputs.is_empty() {
         return Err(LedgerError::InputSetEmpty);
     }
@@ -55,20 +56,6 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
     if !missing.is_empty() {
         return Err(LedgerError::BadInputs(missing));
     }
-    let start = body.validity_interval_start;
-    let end = body.ttl;
-    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
-        return Err(LedgerError::OutsideValidityInterval { slot, start, end });
-    }
-    let size = tx.size();
-    if size > p.max_tx_size {
-        return Err(LedgerError::MaxTxSize { size, max: p.max_tx_size });
-    }
-    let min = p.min_fee(size);
-    if body.fee < min {
-        return Err(LedgerError::FeeTooSmall { min, paid: body.fee });
-    }
-
     // Certificates and withdrawals: their deposits, refunds and required witnesses.
     let mut required: BTreeSet<[u8; 28]> = BTreeSet::new();
     for i in &inputs {
@@ -106,6 +93,51 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
     }
     for s in body.required_signers.iter().flat_map(|s| s.iter()) {
         required.insert(**s);
+    }
+
+    // UTXOW: signatures over the id, every required key, auxiliary data hash.
+    let id = tx.id();
+    let mut signed = BTreeSet::new();
+    for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
+        let vkey: [u8; 32] = w.vkey.as_slice().try_into().map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
+        let sig: [u8; 64] = w
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        let key = VerifyingKey::from_bytes(&vkey).map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        key.verify(&id, &Signature::from_bytes(&sig))
+            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        signed.insert(blake2b224(&vkey));
+    }
+    let missing: Vec<String> = required.difference(&signed).map(hex::encode).collect();
+    if !missing.is_empty() {
+        return Err(LedgerError::MissingVKeyWitnesses(missing));
+    }
+    match (body.auxiliary_data_hash, tx.auxiliary_data()) {
+        (None, None) => {}
+        (None, Some(_)) => return Err(LedgerError::MissingAuxiliaryDataHash),
+        (Some(_), None) => return Err(LedgerError::MissingAuxiliaryData),
+        (Some(h), Some(a)) => {
+            if *h != blake2b256(&[a]) {
+                return Err(LedgerError::AuxiliaryDataHashMismatch);
+            }
+        }
+    }
+
+    // UTXO: validity interval, size, fee, outputs, value.
+    let start = body.validity_interval_start;
+    let end = body.ttl;
+    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
+        return Err(LedgerError::OutsideValidityInterval { slot, start, end });
+    }
+    let size = tx.size();
+    if size > p.max_tx_size {
+        return Err(LedgerError::MaxTxSize { size, max: p.max_tx_size });
+    }
+    let min = p.min_fee(size);
+    if body.fee < min {
+        return Err(LedgerError::FeeTooSmall { min, paid: body.fee });
     }
 
     // Outputs: network, min UTxO, value size.
@@ -186,36 +218,6 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
             consumed_assets: show(&consumed_assets),
             produced_assets: show(&produced_assets),
         });
-    }
-
-    // UTXOW: signatures over the id, every required key, auxiliary data hash.
-    let id = tx.id();
-    let mut signed = BTreeSet::new();
-    for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
-        let vkey: [u8; 32] = w.vkey.as_slice().try_into().map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
-        let sig: [u8; 64] = w
-            .signature
-            .as_slice()
-            .try_into()
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        let key = VerifyingKey::from_bytes(&vkey).map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        key.verify(&id, &Signature::from_bytes(&sig))
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        signed.insert(blake2b224(&vkey));
-    }
-    let missing: Vec<String> = required.difference(&signed).map(hex::encode).collect();
-    if !missing.is_empty() {
-        return Err(LedgerError::MissingVKeyWitnesses(missing));
-    }
-    match (body.auxiliary_data_hash, tx.auxiliary_data()) {
-        (None, None) => {}
-        (None, Some(_)) => return Err(LedgerError::MissingAuxiliaryDataHash),
-        (Some(_), None) => return Err(LedgerError::MissingAuxiliaryData),
-        (Some(h), Some(a)) => {
-            if *h != blake2b256(&[a]) {
-                return Err(LedgerError::AuxiliaryDataHashMismatch);
-            }
-        }
     }
 
     // Effects.

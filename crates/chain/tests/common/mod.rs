@@ -72,7 +72,7 @@ impl Pool {
         slotforge_chain::txbuilder::TxBuilder::new()
             .input(self.funds())
             .output(self.address(), FUNDS)
-            .balance_and_sign(&params, 0, &[&self.payment])
+            .balance(&params, FUNDS, 0, &[&self.payment])
     }
 }
 
