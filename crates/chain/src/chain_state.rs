@@ -76,6 +76,7 @@ pub struct ChainState {
     pub ledger: LedgerState,
     pub nonces: NonceStateSerde,
     /// The last opcert sequence number seen per pool (Praos `praosStateOCertCounters`).
+    #[serde(with = "crate::ledger::pairs")]
     pub opcert_counters: OrdMap<PoolId, u64>,
 }
 

@@ -46,6 +46,7 @@ pub struct TxOut {
     #[serde(with = "hex_vec")]
     pub address: Vec<u8>,
     pub coin: u64,
+    #[serde(with = "pairs")]
     pub assets: Assets,
     /// The output's bytes as they appear in its transaction.
     #[serde(with = "hex_vec")]
@@ -227,8 +228,11 @@ fn list(ins: &[TxIn]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerState {
     pub epoch: u64,
+    #[serde(with = "pairs")]
     pub utxo: OrdMap<TxIn, Arc<TxOut>>,
+    #[serde(with = "pairs")]
     pub accounts: OrdMap<Credential, Account>,
+    #[serde(with = "pairs")]
     pub pools: OrdMap<PoolId, PoolState>,
     /// The snapshot taken at the start of the current epoch (used two epochs on).
     pub mark: Arc<StakeSnapshot>,
@@ -360,6 +364,48 @@ pub fn reward_address(network: u8, c: &Credential) -> Vec<u8> {
     let mut v = vec![tag | (network & 0x0f)];
     v.extend_from_slice(h);
     v
+}
+
+/// Serializes a map as a list of pairs (JSON maps need string keys).
+pub(crate) mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A map whose key and value types deserialization can name.
+    pub trait PairMap: FromIterator<(Self::K, Self::V)> {
+        type K;
+        type V;
+    }
+
+    impl<K: Ord + Clone, V: Clone> PairMap for imbl::OrdMap<K, V> {
+        type K = K;
+        type V = V;
+    }
+
+    impl<K: Ord, V> PairMap for std::collections::BTreeMap<K, V> {
+        type K = K;
+        type V = V;
+    }
+
+    pub fn serialize<'a, M, S>(m: &'a M, s: S) -> Result<S::Ok, S::Error>
+    where
+        M: PairMap,
+        &'a M: IntoIterator<Item = (&'a M::K, &'a M::V)>,
+        M::K: Serialize + 'a,
+        M::V: Serialize + 'a,
+        S: Serializer,
+    {
+        s.collect_seq(m)
+    }
+
+    pub fn deserialize<'de, M, D>(d: D) -> Result<M, D::Error>
+    where
+        M: PairMap,
+        M::K: Deserialize<'de>,
+        M::V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(M::K, M::V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 mod hex32 {

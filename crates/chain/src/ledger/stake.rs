@@ -26,6 +26,7 @@ pub struct PoolStake {
 /// A stake distribution: active stake per pool and in total.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StakeSnapshot {
+    #[serde(with = "super::pairs")]
     pub pools: BTreeMap<PoolId, PoolStake>,
     /// The sum of all pools' stake (σ's denominator in leader election).
     pub total: u64,
