@@ -18,7 +18,7 @@ use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
 use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
 use slotforge_leadership::process::{self, LeadershipConfig};
 use slotforge_leadership::seams::{
-    BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, ForgedBlock, Fragment, FragmentPool, GrpcEnclave,
+    BlockBody, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, ForgedBlock, FragmentPool, GrpcEnclave,
     InProcessEnclave, Tip, TokioClock,
 };
 use slotforge_leadership::slot_log::SlotLog;
@@ -55,25 +55,33 @@ impl Blockchain for Chain {
     }
 }
 
-/// 10,000 fragments; selection takes the best (largest fee first, here: the order held)
-/// within the byte budget.
+/// 10,000 transactions of 150 to 549 bytes; a body takes them in order within the budget
+/// (a stand-in for the chain's mempool, whose own selection is benchmarked in the chain crate).
 #[derive(Clone)]
-struct Pool(Arc<Vec<Fragment>>);
+struct Pool(Arc<Vec<([u8; 32], u64)>>);
 
 impl FragmentPool for Pool {
-    async fn select(&self, max_bytes: u64, _deadline_ms: i64) -> Vec<Fragment> {
+    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> BlockBody {
         let mut used = 0;
-        self.0
+        let tx_ids: Vec<[u8; 32]> = self
+            .0
             .iter()
-            .filter(|f| {
-                let fits = used + f.size <= max_bytes;
+            .filter(|(_, size)| {
+                let fits = used + size <= max_bytes;
                 if fits {
-                    used += f.size;
+                    used += size;
                 }
                 fits
             })
-            .cloned()
-            .collect()
+            .map(|(id, _)| *id)
+            .collect();
+        let bytes = tx_ids.concat();
+        BlockBody {
+            hash: blake2b256(&[&bytes]),
+            size: used,
+            bytes,
+            tx_ids,
+        }
     }
 }
 
@@ -112,10 +120,7 @@ async fn run<E: EnclaveClient>(
     };
     let pool = Pool(Arc::new(
         (0..10_000u64)
-            .map(|i| Fragment {
-                id: blake2b256(&[&i.to_be_bytes()]),
-                size: 150 + i % 400,
-            })
+            .map(|i| (blake2b256(&[&i.to_be_bytes()]), 150 + i % 400))
             .collect(),
     ));
     let log = Arc::new(SlotLog::open(&dir.join("slots.db")).unwrap());

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::metrics::Metrics;
 use crate::params::{DigestedParams, EpochLeadershipParams};
 use crate::seams::{
-    BlockOutcome, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, EnclaveError, ForgedBlock, Fragment,
+    BlockBody, BlockOutcome, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, EnclaveError, ForgedBlock,
     FragmentPool, Tip,
 };
 use crate::slot_log::{LogError, SlotEntry, SlotLog, TransitionInfo};
@@ -28,11 +28,11 @@ use crate::status::SlotStatus;
 /// How leadership forges.
 #[derive(Debug, Clone)]
 pub struct LeadershipConfig {
-    /// How long before a slot to wake (fragment selection, body building). Default 100 ms.
+    /// How long before a slot to wake (block body selection, header building). Default 100 ms.
     pub lead_time_ms: i64,
     /// How late after a slot's start a block may still be forged. Default 500 ms.
     pub max_late_ms: i64,
-    /// The block body's byte budget for fragment selection.
+    /// The block body's byte budget (the chain also caps it at the protocol's maximum).
     pub max_block_body_bytes: u64,
     /// The protocol version written in headers.
     pub protocol_version: (u64, u64),
@@ -242,7 +242,7 @@ where
         );
     }
 
-    /// Forges one leader slot: wake, parent, fragments, body, sign at the slot, submit.
+    /// Forges one leader slot: wake, parent, block body, header, sign at the slot, submit.
     /// `request` is the epoch's schedule request, re-sent if the enclave has forgotten the
     /// epoch (it restarted) before the same body is asked for again.
     async fn forge(self: Arc<Self>, id: i64, identity: Identity, request: Option<ScheduleParams>) {
@@ -259,11 +259,11 @@ where
             Ok(p) => p,
             Err(reason) => return self.miss(&e, "tip_ahead", reason),
         };
-        let fragments = self
+        let block_body = self
             .pool
-            .select(self.config.max_block_body_bytes, e.scheduled_at_ms)
+            .select(parent, e.slot, self.config.max_block_body_bytes, e.scheduled_at_ms)
             .await;
-        let body = match self.body(&e, &identity, parent, &fragments) {
+        let body = match self.body(&e, &identity, parent, &block_body) {
             Ok(b) => b,
             Err(reason) => return self.miss(&e, "no_vrf_result", reason),
         };
@@ -304,7 +304,7 @@ where
             parent: parent.map(|p| p.hash),
             header: signed.header,
             hash,
-            fragments,
+            body: block_body,
         };
         let submitted = self.chain.submit(block).await;
         self.metrics
@@ -338,18 +338,14 @@ where
         e: &SlotEntry,
         identity: &Identity,
         parent: Option<BlockRef>,
-        fragments: &[Fragment],
+        block_body: &BlockBody,
     ) -> Result<Vec<u8>, String> {
-        let mut ids = Vec::with_capacity(fragments.len() * 32);
-        for f in fragments {
-            ids.extend_from_slice(&f.id);
-        }
         let content = BlockContent {
             block_number: parent.map_or(0, |p| p.block_number + 1),
             slot: e.slot,
             prev_hash: parent.map(|p| p.hash),
-            block_body_size: fragments.iter().map(|f| f.size).sum(),
-            block_body_hash: blake2b256(&[&ids]),
+            block_body_size: block_body.size,
+            block_body_hash: block_body.hash,
             protocol_version: self.config.protocol_version,
         };
         match identity {

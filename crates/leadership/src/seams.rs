@@ -155,11 +155,16 @@ pub struct Tip {
     pub parent: Option<BlockRef>,
 }
 
-/// A transaction or other fragment of a block body.
+/// A block body the chain built from its fragment pool: its parts' bytes as they follow the
+/// header in a block, with the hash and size the header declares. Leadership treats it as
+/// opaque.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fragment {
-    pub id: [u8; 32],
+pub struct BlockBody {
+    pub bytes: Vec<u8>,
+    pub hash: [u8; 32],
     pub size: u64,
+    /// The ids of the transactions it holds, in order.
+    pub tx_ids: Vec<[u8; 32]>,
 }
 
 /// A block leadership made, handed to the blockchain.
@@ -173,7 +178,7 @@ pub struct ForgedBlock {
     pub header: Vec<u8>,
     /// blake2b-256 of the header: the block hash.
     pub hash: [u8; 32],
-    pub fragments: Vec<Fragment>,
+    pub body: BlockBody,
 }
 
 /// What the blockchain later says about a forged block.
@@ -211,10 +216,18 @@ pub trait Blockchain: Clone + Send + Sync + 'static {
     fn submit(&self, block: ForgedBlock) -> impl Future<Output = Result<(), String>> + Send;
 }
 
-/// The fragment pool.
+/// The fragment pool: the chain's mempool, which builds block bodies.
 pub trait FragmentPool: Clone + Send + Sync + 'static {
-    /// Fragments for a block of at most `max_bytes`, chosen before `deadline_ms` (Unix ms).
-    fn select(&self, max_bytes: u64, deadline_ms: i64) -> impl Future<Output = Vec<Fragment>> + Send;
+    /// A body for a block at `slot` on `parent` (None: the first block) of at most
+    /// `max_bytes`, every transaction valid there in order, selected before `deadline_ms`
+    /// (Unix ms).
+    fn select(
+        &self,
+        parent: Option<BlockRef>,
+        slot: u64,
+        max_bytes: u64,
+        deadline_ms: i64,
+    ) -> impl Future<Output = BlockBody> + Send;
 }
 
 /// Time, injected: now and sleep-until, in Unix milliseconds.

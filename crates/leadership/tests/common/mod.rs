@@ -19,7 +19,7 @@ use slotforge_enclave::wire::ScheduleParams;
 use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
 use slotforge_leadership::process::LeadershipHandle;
 use slotforge_leadership::seams::{
-    BlockOutcome, BlockRef, Blockchain, ChainEvent, EnclaveClient, EnclaveError, ForgedBlock, Fragment, FragmentPool,
+    BlockBody, BlockOutcome, BlockRef, Blockchain, ChainEvent, EnclaveClient, EnclaveError, ForgedBlock, FragmentPool,
     Tip,
 };
 use slotforge_praos::leader::VrfVariant;
@@ -316,38 +316,32 @@ impl Blockchain for SimChain {
     }
 }
 
-/// A pool of `n` fragments of 200 bytes; selection fills the budget in order.
+/// A pool of `n` transactions of 200 bytes; a body takes them in order within the budget.
+/// Its bytes are the ids (a stand-in: the simulated chain does not decode bodies).
 #[derive(Clone)]
 pub struct SimPool {
-    pub fragments: Arc<Vec<Fragment>>,
+    pub tx_ids: Arc<Vec<[u8; 32]>>,
 }
 
 impl SimPool {
     pub fn new(n: usize) -> Self {
         SimPool {
-            fragments: Arc::new(
-                (0..n)
-                    .map(|i| Fragment {
-                        id: blake2b256(&[&(i as u64).to_be_bytes()]),
-                        size: 200,
-                    })
-                    .collect(),
-            ),
+            tx_ids: Arc::new((0..n).map(|i| blake2b256(&[&(i as u64).to_be_bytes()])).collect()),
         }
     }
 }
 
 impl FragmentPool for SimPool {
-    async fn select(&self, max_bytes: u64, _deadline_ms: i64) -> Vec<Fragment> {
-        let mut used = 0;
-        self.fragments
-            .iter()
-            .take_while(|f| {
-                used += f.size;
-                used <= max_bytes
-            })
-            .cloned()
-            .collect()
+    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> BlockBody {
+        let n = (max_bytes / 200) as usize;
+        let tx_ids: Vec<[u8; 32]> = self.tx_ids.iter().take(n).copied().collect();
+        let bytes = tx_ids.concat();
+        BlockBody {
+            hash: blake2b256(&[&bytes]),
+            size: 200 * tx_ids.len() as u64,
+            bytes,
+            tx_ids,
+        }
     }
 }
 
