@@ -87,6 +87,7 @@ enum Command {
         reply: oneshot::Sender<BlockBody>,
     },
     Tick(i64),
+    Reannounce,
     Query(Query),
 }
 
@@ -144,6 +145,12 @@ impl ChainHandle {
     /// that depend on time. Call it every slot.
     pub fn tick(&self, now_ms: i64) {
         let _ = self.tx.send(Command::Tick(now_ms));
+    }
+
+    /// Announces the current (and, when fixed, the next) epoch's parameters again, changed
+    /// or not: for a listener that subscribed late or fell behind.
+    pub fn reannounce(&self) {
+        let _ = self.tx.send(Command::Reannounce);
     }
 
     /// Runs `f` on the chain task with read access, returning its result.
@@ -258,6 +265,10 @@ impl Task {
                         }
                         self.announce();
                     }
+                }
+                Command::Reannounce => {
+                    self.announced.clear();
+                    self.announce();
                 }
                 Command::Query(q) => q(&ChainView {
                     selection: &self.selection,

@@ -306,10 +306,8 @@ where
             hash,
             body: block_body,
         };
-        let submitted = self.chain.submit(block).await;
-        self.metrics
-            .slot_to_block((self.clock.now_ms() - e.scheduled_at_ms).max(0) as f64 / 1000.0);
-        self.metrics.block(&e.leader, "forged");
+        // Recorded before the hand-over: the chain may report the block's fate before
+        // `submit` returns.
         self.transition(
             id,
             SlotStatus::Forged,
@@ -319,6 +317,10 @@ where
                 ..Default::default()
             },
         );
+        self.metrics.block(&e.leader, "forged");
+        let submitted = self.chain.submit(block).await;
+        self.metrics
+            .slot_to_block((self.clock.now_ms() - e.scheduled_at_ms).max(0) as f64 / 1000.0);
         if let Err(reason) = submitted {
             self.metrics.block(&e.leader, "rejected");
             self.transition(
