@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Needs only a Rust toolchain (cargo); the known-answer
-# vectors are read from ../shared/vectors (or $SLOTFORGE_VECTORS).
+# Runs every test of the workspace. Needs a Rust toolchain; installs Node.js and the npm
+# libraries the interop tests drive when they are missing (scripts/install-test-tools.sh).
+# The known-answer vectors are read from ../shared/vectors (or $SLOTFORGE_VECTORS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vectors="${SLOTFORGE_VECTORS:-../shared/vectors}"
@@ -8,6 +9,9 @@ if [ ! -d "$vectors/vrf/ver03" ]; then
     echo "error: known-answer vectors not found at $vectors; set SLOTFORGE_VECTORS to the vectors folder" >&2
     exit 1
 fi
+# Third-party software the interop tests run (installed once, outside the clone).
+export SLOTFORGE_TOOLS="${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}"
+scripts/install-test-tools.sh "$SLOTFORGE_TOOLS"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked "$@" 2>&1 | tee "$log"

@@ -5,7 +5,7 @@
 use pallas_codec::minicbor;
 use pallas_codec::utils::{Bytes, NonEmptySet, Set};
 use pallas_primitives::conway::{
-    Certificate, PostAlonzoTransactionOutput, TransactionBody, TransactionOutput, Value, VKeyWitness, WitnessSet,
+    Certificate, LegacyTransactionOutput, TransactionBody, TransactionOutput, VKeyWitness, WitnessSet,
 };
 use pallas_primitives::{NetworkId, RationalNumber, StakeCredential, TransactionInput};
 use slotforge_crypto::ed25519::{Signer, SigningKey};
@@ -116,13 +116,13 @@ impl TxBuilder {
             outputs: self
                 .outputs
                 .iter()
+                // `[address, coin]`, the form wallets and cardano-cli write for plain outputs.
                 .map(|(address, coin)| {
-                    TransactionOutput::PostAlonzo(
-                        PostAlonzoTransactionOutput {
+                    TransactionOutput::Legacy(
+                        LegacyTransactionOutput {
                             address: Bytes::from(address.clone()),
-                            value: Value::Coin(*coin),
-                            datum_option: None,
-                            script_ref: None,
+                            amount: pallas_primitives::alonzo::Value::Coin(*coin),
+                            datum_hash: None,
                         }
                         .into(),
                     )

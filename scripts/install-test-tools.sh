@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests need besides Rust, into a tools folder outside the clone (reused by
+# later runs): Node.js (Debian's package, when missing) and the npm libraries the interop
+# tests drive (EMURGO's cardano-serialization-lib, blakejs).
+#   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
+set -euo pipefail
+tools="${1:-${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}}"
+mkdir -p "$tools/npm"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "installing Node.js (Debian packages nodejs, npm)" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+npm_packages=("@emurgo/cardano-serialization-lib-nodejs@15.0.3" "blakejs@1.2.1")
+missing=()
+for p in "${npm_packages[@]}"; do
+    name="${p%@*}"
+    version="${p##*@}"
+    installed=$(node -p "try { require('$tools/npm/node_modules/$name/package.json').version } catch (e) { '' }")
+    [ "$installed" = "$version" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing npm packages into $tools/npm: ${missing[*]}" >&2
+    npm install --prefix "$tools/npm" --no-audit --no-fund --silent "${missing[@]}"
+fi
