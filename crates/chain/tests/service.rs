@@ -1,0 +1,115 @@
+//! The chain task: leadership parameters announced as soon as they are fixed (the next
+//! epoch's once its stability window begins), announced again when a fork changes them, and
+//! blocks forged with the announced parameters adopted.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Devnet;
+use slotforge_chain::chain_state::{EpochConsensus, EpochLeadership};
+use slotforge_chain::selection::SelectionEvent;
+use slotforge_chain::service::{self, ChainHandle, ChainNotice, ServiceConfig};
+use tokio::sync::broadcast::Receiver;
+
+fn at(net: &Devnet, slot: u64) -> i64 {
+    net.cfg.slot_start_ms(slot)
+}
+
+/// The Leadership notices received so far.
+async fn announced(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<EpochLeadership> {
+    // A query round-trip: every command sent before it has been handled.
+    chain.query(|_| ()).await;
+    let mut out = Vec::new();
+    while let Ok(n) = rx.try_recv() {
+        if let ChainNotice::Leadership(l) = n {
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn nonce(l: &EpochLeadership) -> slotforge_praos::nonce::Nonce {
+    match &l.consensus {
+        EpochConsensus::Praos { nonce, .. } => *nonce,
+        EpochConsensus::Bft { .. } => panic!("praos"),
+    }
+}
+
+#[tokio::test]
+async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it() {
+    // k = 3, f = 1/2: the Conway window is 4k/f = 24 slots, so epoch 1's nonce is fixed
+    // from slot 76 of epoch 0 (100 slots).
+    let net = Devnet::new(3, 3, (1, 2), 100);
+    assert_eq!(net.cfg.stability_window, 24);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = service::start(&dir.path().join("chain.db"), (*net.cfg).clone(), ServiceConfig::default(), at(&net, 0)).unwrap();
+    let mut rx = chain.subscribe();
+    chain.reannounce();
+    let mut first = announced(&mut rx, &chain).await;
+    // The task's own first announcement may race with the subscription: once or twice.
+    first.dedup();
+    assert_eq!(first.iter().map(|l| l.epoch).collect::<Vec<_>>(), vec![0]);
+    assert_eq!(nonce(&first[0]), net.cfg.genesis.initial_nonce());
+
+    // Blocks in epoch 0 before the window.
+    let g = net.genesis_state();
+    let (main, _) = net.extend(&g, 0, 3);
+    for b in &main {
+        chain.add_block(b.clone()).await.unwrap();
+    }
+    assert!(main.last().unwrap().slot() < 70);
+    chain.tick(at(&net, 75));
+    assert!(announced(&mut rx, &chain).await.is_empty(), "epoch 1 is not fixed before slot 76");
+    chain.tick(at(&net, 76));
+    let next = announced(&mut rx, &chain).await;
+    assert_eq!(next.iter().map(|l| l.epoch).collect::<Vec<_>>(), vec![1]);
+    let n1 = nonce(&next[0]);
+    // Ticking again announces nothing new.
+    chain.tick(at(&net, 77));
+    assert!(announced(&mut rx, &chain).await.is_empty());
+
+    // A longer fork from genesis (blocks in other slots before the window) changes epoch 1's
+    // nonce: announced again.
+    let (fork, _) = net.extend(&g, 30, 5);
+    assert!(fork.last().unwrap().slot() < 76, "the fork stays before the window");
+    for b in &fork {
+        chain.add_block(b.clone()).await.unwrap();
+    }
+    // (The switch, and each fork block after it, changes the candidate nonce.)
+    let again = announced(&mut rx, &chain).await;
+    assert!(!again.is_empty() && again.iter().all(|l| l.epoch == 1), "{again:?}");
+    assert_ne!(nonce(again.last().unwrap()), n1);
+    assert!(again.windows(2).all(|w| w[0] != w[1]), "announced only when changed");
+
+    // A block of epoch 1 forged with the announced parameters is adopted.
+    let tip = chain.query(|v| v.selection.tip_state().clone()).await.unwrap();
+    assert_eq!(tip.leadership(&net.cfg, 1).as_ref(), again.last(), "the forger uses what was announced");
+    let slot = (100..).find(|s| !net.leaders(&tip, *s).is_empty()).unwrap();
+    let b = net.forge(&tip, net.leaders(&tip, slot)[0], slot, vec![]);
+    let hash = b.hash();
+    let events = chain.add_block(b).await.unwrap();
+    assert!(
+        events.iter().any(|e| matches!(e, SelectionEvent::Adopted { point, .. } if point.hash == hash)),
+        "{events:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+#[tokio::test]
+async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
+    let net = Devnet::new(2, 3, (1, 2), 50);
+    let g = net.genesis_state();
+    let (b, s1) = net.extend(&g, 0, 1);
+    assert_eq!(b[0].slot() / 50, 0);
+    // From epoch 0 straight to epoch 3 with no blocks between.
+    let t = s1.ticked(3);
+    assert_eq!(t.ledger.epoch, 3);
+    let mut n = s1.nonces.get();
+    n.on_new_epoch(slotforge_praos::nonce::Nonce::Neutral);
+    assert_eq!(t.nonces.get(), n, "Praos ticks its nonces once, however many epochs pass");
+    // And a block there is valid with those parameters.
+    let slot = (150..).find(|s| !net.leaders(&t, *s).is_empty()).unwrap();
+    let blk = net.forge(&t, net.leaders(&t, slot)[0], slot, vec![]);
+    s1.apply_block(&net.cfg, &blk).unwrap();
+}
