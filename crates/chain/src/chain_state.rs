@@ -17,7 +17,8 @@ use slotforge_praos::validation::{self, HeaderError, IssuerState, PoolLookup, Va
 use crate::block::{Block, BlockHeader};
 use crate::config::{ChainConfig, Consensus};
 use crate::genesis::GenesisError;
-use crate::ledger::{LedgerError, LedgerState, PoolId};
+use crate::ledger::{Checks, LedgerError, LedgerState, PoolId};
+use crate::tx::Transaction;
 
 /// A block on a chain: hash, slot, number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -223,6 +224,17 @@ impl ChainState {
 
     /// Validates `block` on this state and returns the state after it.
     pub fn apply_block(&self, cfg: &ChainConfig, block: &Block) -> Result<ChainState, BlockError> {
+        self.apply_block_with(cfg, block, &|_| false)
+    }
+
+    /// As [`apply_block`](Self::apply_block), skipping the witness checks of transactions
+    /// `witnessed` says were fully checked before (by this node's mempool, byte for byte).
+    pub fn apply_block_with(
+        &self,
+        cfg: &ChainConfig,
+        block: &Block,
+        witnessed: &dyn Fn(&Transaction) -> bool,
+    ) -> Result<ChainState, BlockError> {
         let h = block.header();
         self.check_envelope(cfg, h)?;
         let slot = h.slot();
@@ -232,8 +244,9 @@ impl ChainState {
         next.apply_header(cfg, h)?;
         check_body(block)?;
         for (index, tx) in block.body().transactions().iter().enumerate() {
+            let checks = if witnessed(tx) { Checks::Reapply } else { Checks::Full };
             next.ledger
-                .apply_tx(&cfg.ledger, slot, tx)
+                .apply_checked(&cfg.ledger, slot, tx, checks)
                 .map_err(|error| BlockError::Transaction {
                     index,
                     id: hex::encode(tx.id()),

@@ -12,7 +12,7 @@ use std::time::Instant;
 use crate::block::BlockBody;
 use crate::chain_state::ChainState;
 use crate::config::ChainConfig;
-use crate::ledger::{LedgerError, LedgerState};
+use crate::ledger::{Checks, LedgerError, LedgerState};
 use crate::tx::{Transaction, TxId};
 
 /// Why the mempool did not take a transaction.
@@ -31,10 +31,11 @@ pub struct Mempool {
     capacity_bytes: u64,
     txs: Vec<Transaction>,
     ids: HashSet<TxId>,
+    /// [`Transaction::witnessed_hash`] of every pending transaction (all fully checked).
+    witnessed: HashSet<[u8; 32]>,
     used: u64,
-    /// The tip's state, ticked to the slot transactions are checked at.
-    base: LedgerState,
-    /// `base` with every pending transaction applied.
+    /// The tip's state, ticked to the slot transactions are checked at, with every pending
+    /// transaction applied.
     state: LedgerState,
     slot: u64,
 }
@@ -42,20 +43,23 @@ pub struct Mempool {
 impl Mempool {
     /// An empty mempool over `tip` (checked at `slot`) holding at most `capacity_bytes`.
     pub fn new(cfg: &ChainConfig, tip: &ChainState, slot: u64, capacity_bytes: u64) -> Self {
-        let base = tip.ticked(cfg.epoch_of(slot)).ledger;
         Mempool {
             capacity_bytes,
             txs: Vec::new(),
             ids: HashSet::new(),
+            witnessed: HashSet::new(),
             used: 0,
-            state: base.clone(),
-            base,
+            state: tip.ticked(cfg.epoch_of(slot)).ledger,
             slot,
         }
     }
 
     /// Validates and adds a transaction.
     pub fn add(&mut self, cfg: &ChainConfig, tx: Transaction) -> Result<TxId, MempoolError> {
+        self.admit(cfg, tx, Checks::Full)
+    }
+
+    fn admit(&mut self, cfg: &ChainConfig, tx: Transaction, checks: Checks) -> Result<TxId, MempoolError> {
         let id = tx.id();
         if self.ids.contains(&id) {
             return Err(MempoolError::Duplicate(hex::encode(id)));
@@ -68,9 +72,13 @@ impl Mempool {
                 needed,
             });
         }
-        self.state.apply_tx(&cfg.ledger, self.slot, &tx)?;
+        match checks {
+            Checks::Full => self.state.apply_tx(&cfg.ledger, self.slot, &tx)?,
+            Checks::Reapply => self.state.reapply_tx(&cfg.ledger, self.slot, &tx)?,
+        }
         self.used += needed;
         self.ids.insert(id);
+        self.witnessed.insert(tx.witnessed_hash());
         self.txs.push(tx);
         Ok(id)
     }
@@ -92,6 +100,12 @@ impl Mempool {
         self.ids.contains(id)
     }
 
+    /// Whether this exact transaction (body and witnesses) was fully checked here: a block
+    /// carrying it need not verify its signatures again.
+    pub fn has_checked(&self, tx: &Transaction) -> bool {
+        self.witnessed.contains(&tx.witnessed_hash())
+    }
+
     /// The pending transactions, in arrival order.
     pub fn transactions(&self) -> &[Transaction] {
         &self.txs
@@ -106,12 +120,12 @@ impl Mempool {
     /// `returning` are transactions of rolled-back blocks, offered again first. Returns the
     /// ids dropped as no longer valid (spent, expired, conflicting).
     pub fn revalidate(&mut self, cfg: &ChainConfig, tip: &ChainState, slot: u64, returning: Vec<Transaction>) -> Vec<TxId> {
-        self.base = tip.ticked(cfg.epoch_of(slot)).ledger;
         self.slot = slot;
         let old = std::mem::take(&mut self.txs);
         self.ids.clear();
+        self.witnessed.clear();
         self.used = 0;
-        self.state = self.base.clone();
+        self.state = tip.ticked(cfg.epoch_of(slot)).ledger;
         let mut dropped = Vec::new();
         let mut seen = HashSet::new();
         for tx in returning.into_iter().chain(old) {
@@ -119,7 +133,8 @@ impl Mempool {
             if !seen.insert(id) {
                 continue;
             }
-            if self.add(cfg, tx).is_err() {
+            // Every one was fully checked before: here, in a block, or in a rolled-back block.
+            if self.admit(cfg, tx, Checks::Reapply).is_err() {
                 dropped.push(id);
             }
         }
@@ -131,6 +146,7 @@ impl Mempool {
     pub fn remove_included(&mut self, ids: &HashSet<TxId>) {
         self.txs.retain(|t| !ids.contains(&t.id()));
         self.ids.retain(|i| !ids.contains(i));
+        self.witnessed = self.txs.iter().map(Transaction::witnessed_hash).collect();
         self.used = self.txs.iter().map(Transaction::size).sum();
     }
 
@@ -176,7 +192,7 @@ impl Mempool {
                     done[i] = true;
                     continue;
                 }
-                if state.apply_tx(&cfg.ledger, slot, t).is_ok() {
+                if state.reapply_tx(&cfg.ledger, slot, t).is_ok() {
                     used += cost;
                     chosen.push(i);
                     done[i] = true;

@@ -186,6 +186,16 @@ impl ChainSelection {
 
     /// Adds a block and selects; returns what happened, in order.
     pub fn add_block(&mut self, block: Block) -> Result<Vec<SelectionEvent>, AddError> {
+        self.add_block_with(block, &|_| false)
+    }
+
+    /// As [`add_block`](Self::add_block); `witnessed` names transactions whose witnesses were
+    /// already checked (see [`ChainState::apply_block_with`]).
+    pub fn add_block_with(
+        &mut self,
+        block: Block,
+        witnessed: &dyn Fn(&crate::tx::Transaction) -> bool,
+    ) -> Result<Vec<SelectionEvent>, AddError> {
         let hash = block.hash();
         let hex = hex::encode(hash);
         if let Some(reason) = self.invalid.get(&hash) {
@@ -265,7 +275,7 @@ impl ChainSelection {
         };
         let mut valid: Vec<(Arc<Block>, Arc<ChainState>)> = Vec::with_capacity(path.len());
         for b in &path {
-            match state.apply_block(&self.cfg, b) {
+            match state.apply_block_with(&self.cfg, b, witnessed) {
                 Ok(s) => {
                     state = Arc::new(s);
                     valid.push((b.clone(), state.clone()));

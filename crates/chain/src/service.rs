@@ -199,6 +199,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         notices: notices.clone(),
         now_slot: slot,
         announced: BTreeMap::new(),
+        revalidation: None,
     };
     std::thread::Builder::new()
         .name("chain".into())
@@ -226,6 +227,8 @@ struct Task {
     notices: broadcast::Sender<ChainNotice>,
     now_slot: u64,
     announced: BTreeMap<u64, EpochLeadership>,
+    /// A new tip's mempool revalidation, with the rolled-back transactions to offer again.
+    revalidation: Option<Vec<Transaction>>,
 }
 
 impl Task {
@@ -235,6 +238,9 @@ impl Task {
             match cmd {
                 Command::AddBlock(block, reply) => {
                     let _ = reply.send(self.add_block(block));
+                    if let Some(returning) = self.revalidation.take() {
+                        self.revalidate(returning);
+                    }
                 }
                 Command::SubmitTx(bytes, reply) => {
                     let r = Transaction::decode(&bytes)
@@ -298,9 +304,19 @@ impl Task {
     }
 
     fn add_block(&mut self, block: Block) -> Result<Vec<SelectionEvent>, ChainError> {
+        let started = Instant::now();
         let before = self.selection.tip();
-        let events = self.selection.add_block(block.clone())?;
+        let mempool = &self.mempool;
+        let events = self.selection.add_block_with(block.clone(), &|t| mempool.has_checked(t))?;
+        let selected = started.elapsed();
         self.store.record(&block, &events, &self.selection)?;
+        tracing::debug!(
+            slot = block.slot(),
+            txs = block.body().transactions().len(),
+            select_ms = selected.as_secs_f64() * 1e3,
+            store_ms = (started.elapsed() - selected).as_secs_f64() * 1e3,
+            "block added"
+        );
         let mut returning = Vec::new();
         let mut included = HashSet::new();
         let mut rolled_back = false;
@@ -329,7 +345,8 @@ impl Task {
         if after != before {
             self.mempool.remove_included(&included);
             returning.retain(|t| !included.contains(&t.id()));
-            self.revalidate(returning);
+            // Done after the reply: the block's submitter does not wait for it.
+            self.revalidation = Some(returning);
             let parent = self.parent_of_tip();
             let _ = self.notices.send(ChainNotice::TipChanged { tip: after, parent });
             self.announce();
@@ -347,13 +364,17 @@ impl Task {
     }
 
     fn revalidate(&mut self, returning: Vec<Transaction>) {
+        let started = Instant::now();
         let slot = self.now_slot.max(self.selection.tip().map_or(0, |t| t.slot + 1));
         let dropped = self
             .mempool
             .revalidate(&self.cfg, self.selection.tip_state(), slot, returning);
-        if !dropped.is_empty() {
-            tracing::debug!(count = dropped.len(), "mempool: transactions no longer valid dropped");
-        }
+        tracing::debug!(
+            dropped = dropped.len(),
+            pending = self.mempool.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "mempool revalidated"
+        );
     }
 
     /// Announces the current epoch's parameters and, once its nonce is fixed, the next one's;

@@ -114,6 +114,11 @@ impl Transaction {
         (1 + self.body.len() + self.witnesses.len() + self.auxiliary_data.as_ref().map_or(1, Vec::len)) as u64
     }
 
+    /// blake2b-256 of the body and witness set together: what a witness check was made on.
+    pub fn witnessed_hash(&self) -> [u8; 32] {
+        blake2b256(&[&self.body, &self.witnesses])
+    }
+
     pub fn body_bytes(&self) -> &[u8] {
         &self.body
     }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::genesis::{hash_hex, Genesis, GenesisError};
 use crate::tx::{Transaction, TxDecodeError, TxId};
 
+pub use rules::Checks;
 pub use stake::{PoolStake, StakeSnapshot};
 
 /// A pool id: blake2b-224 of the pool's cold key.
@@ -318,8 +319,19 @@ impl LedgerState {
     /// Applies one transaction at `slot`: every phase-1 rule, then its effects. On error the
     /// state is unchanged.
     pub fn apply_tx(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+        self.apply_checked(params, slot, tx, Checks::Full)
+    }
+
+    /// Applies a transaction already fully checked once (by the mempool): every rule that
+    /// depends on the state, not its witnesses. On error the state is unchanged.
+    pub fn reapply_tx(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+        self.apply_checked(params, slot, tx, Checks::Reapply)
+    }
+
+    /// Applies a transaction with the given checks. On error the state is unchanged.
+    pub fn apply_checked(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction, checks: Checks) -> Result<(), LedgerError> {
         let mut next = self.clone();
-        rules::apply(&mut next, params, slot, tx)?;
+        rules::apply(&mut next, params, slot, tx, checks)?;
         *self = next;
         Ok(())
     }

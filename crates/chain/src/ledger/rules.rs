@@ -18,7 +18,13 @@ use crate::tx::Transaction;
 
 /// Checks every rule for `tx` at `slot` and applies it to `state` (a scratch copy: on error
 /// the caller drops it).
-pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+pub(super) fn apply(
+    state: &mut LedgerState,
+    p: &LedgerParams,
+    slot: u64,
+    tx: &Transaction,
+    checks: Checks,
+) -> Result<(), LedgerError> {
     if !tx.is_valid() {
         return Err(LedgerError::ValidationTagMismatch);
     }
@@ -96,34 +102,10 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
     }
 
     // UTXOW: signatures over the id, every required key, auxiliary data hash.
+    if checks == Checks::Full {
+        check_witnesses(&wits, &body, tx, &required)?;
+    }
     let id = tx.id();
-    let mut signed = BTreeSet::new();
-    for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
-        let vkey: [u8; 32] = w.vkey.as_slice().try_into().map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
-        let sig: [u8; 64] = w
-            .signature
-            .as_slice()
-            .try_into()
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        let key = VerifyingKey::from_bytes(&vkey).map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        key.verify(&id, &Signature::from_bytes(&sig))
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        signed.insert(blake2b224(&vkey));
-    }
-    let missing: Vec<String> = required.difference(&signed).map(hex::encode).collect();
-    if !missing.is_empty() {
-        return Err(LedgerError::MissingVKeyWitnesses(missing));
-    }
-    match (body.auxiliary_data_hash, tx.auxiliary_data()) {
-        (None, None) => {}
-        (None, Some(_)) => return Err(LedgerError::MissingAuxiliaryDataHash),
-        (Some(_), None) => return Err(LedgerError::MissingAuxiliaryData),
-        (Some(h), Some(a)) => {
-            if *h != blake2b256(&[a]) {
-                return Err(LedgerError::AuxiliaryDataHashMismatch);
-            }
-        }
-    }
 
     // UTXO: validity interval, size, fee, outputs, value.
     let start = body.validity_interval_start;
@@ -238,6 +220,57 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, slot: u64, tx: &T
         .deposits
         .saturating_add(effects.deposits)
         .saturating_sub(effects.refunds);
+    Ok(())
+}
+
+/// How much of a transaction to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// Every rule.
+    Full,
+    /// Every rule that depends on the ledger state: for a transaction already fully checked.
+    /// Witnesses and the auxiliary data hash depend only on the transaction's bytes and on the
+    /// addresses its inputs name, which a given input always resolves to (cardano-ledger's
+    /// `reapplyTx` skips them likewise).
+    Reapply,
+}
+
+/// UTXOW: every signature verifies over the id, every required key signed, and the
+/// auxiliary data hash matches.
+fn check_witnesses(
+    wits: &pallas_primitives::conway::WitnessSet<'_>,
+    body: &TransactionBody<'_>,
+    tx: &Transaction,
+    required: &BTreeSet<[u8; 28]>,
+) -> Result<(), LedgerError> {
+    let id = tx.id();
+    let mut signed = BTreeSet::new();
+    for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
+        let vkey: [u8; 32] = w.vkey.as_slice().try_into().map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
+        let sig: [u8; 64] = w
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        let key = VerifyingKey::from_bytes(&vkey).map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        key.verify(&id, &Signature::from_bytes(&sig))
+            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
+        signed.insert(blake2b224(&vkey));
+    }
+    let missing: Vec<String> = required.difference(&signed).map(hex::encode).collect();
+    if !missing.is_empty() {
+        return Err(LedgerError::MissingVKeyWitnesses(missing));
+    }
+    match (body.auxiliary_data_hash, tx.auxiliary_data()) {
+        (None, None) => {}
+        (None, Some(_)) => return Err(LedgerError::MissingAuxiliaryDataHash),
+        (Some(_), None) => return Err(LedgerError::MissingAuxiliaryData),
+        (Some(h), Some(a)) => {
+            if *h != blake2b256(&[a]) {
+                return Err(LedgerError::AuxiliaryDataHashMismatch);
+            }
+        }
+    }
     Ok(())
 }
 
