@@ -28,7 +28,13 @@ fn funded(n: usize) -> (Devnet, Vec<Transaction>) {
     let base = Devnet::new(3, 2160, (1, 20), 432_000);
     let payer = SigningKey::from_bytes(&[9; 32]);
     let addrs: Vec<Vec<u8>> = (0..n)
-        .map(|i| base_address(0, &key_hash(&payer), &blake2b256(&[&(i as u64).to_be_bytes()])[..28].try_into().unwrap()))
+        .map(|i| {
+            base_address(
+                0,
+                &key_hash(&payer),
+                &blake2b256(&[&(i as u64).to_be_bytes()])[..28].try_into().unwrap(),
+            )
+        })
         .collect();
     let mut shelley = base.cfg.genesis.shelley.clone();
     for a in &addrs {
@@ -77,7 +83,9 @@ fn blocks(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("apply_block");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("empty (header rules only)", |b| b.iter(|| g.apply_block(&net.cfg, &empty).unwrap()));
+    group.bench_function("empty (header rules only)", |b| {
+        b.iter(|| g.apply_block(&net.cfg, &empty).unwrap())
+    });
     group.throughput(Throughput::Elements(n));
     group.bench_function(format!("full ({n} payments, elements = transactions)"), |b| {
         b.iter(|| g.apply_block(&net.cfg, &full).unwrap())
@@ -90,7 +98,15 @@ fn blocks(c: &mut Criterion) {
         m.add(&net.cfg, t.clone()).unwrap();
     }
     group.bench_function("select a full block from 10,000 pending", |b| {
-        b.iter(|| m.select(&net.cfg, &g, slot, net.cfg.ledger.max_block_body_size, Instant::now() + Duration::from_secs(60)))
+        b.iter(|| {
+            m.select(
+                &net.cfg,
+                &g,
+                slot,
+                net.cfg.ledger.max_block_body_size,
+                Instant::now() + Duration::from_secs(60),
+            )
+        })
     });
     group.finish();
 }

@@ -18,16 +18,18 @@ use crate::tx::{Transaction, TxDecodeError};
 /// A block header of either consensus a chain runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockHeader {
-    Praos(Header),
-    Bft(BftHeader),
+    Praos(Box<Header>),
+    Bft(Box<BftHeader>),
 }
 
 impl BlockHeader {
     /// Decodes a Praos (Babbage/Conway or Shelley–Alonzo) header, or else a BFT header.
     pub fn decode(bytes: &[u8]) -> Result<Self, HeaderDecodeError> {
         match Header::decode(bytes) {
-            Ok(h) => Ok(BlockHeader::Praos(h)),
-            Err(praos) => BftHeader::decode(bytes).map(BlockHeader::Bft).map_err(|_| praos),
+            Ok(h) => Ok(BlockHeader::Praos(Box::new(h))),
+            Err(praos) => BftHeader::decode(bytes)
+                .map(|h| BlockHeader::Bft(Box::new(h)))
+                .map_err(|_| praos),
         }
     }
 
@@ -354,7 +356,9 @@ fn definite_array(d: &mut Decoder<'_>, what: &str) -> Result<u64, BlockDecodeErr
             .array()
             .map_err(|e| cbor(d, e))?
             .ok_or_else(|| BlockDecodeError::Shape(format!("{what}: indefinite array"))),
-        other => Err(BlockDecodeError::Shape(format!("{what}: expected an array, found {other}"))),
+        other => Err(BlockDecodeError::Shape(format!(
+            "{what}: expected an array, found {other}"
+        ))),
     }
 }
 

@@ -46,7 +46,10 @@ pub enum BlockError {
     #[error("HeaderProtVerTooHigh: the header's major protocol version {header} is above {max}")]
     HeaderProtVerTooHigh { header: u64, max: u64 },
     #[error("the header is a {found} header on a {expected} chain")]
-    WrongConsensus { expected: &'static str, found: &'static str },
+    WrongConsensus {
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("header: {0}")]
     Header(#[from] HeaderError),
     #[error("BFT header: {0}")]
@@ -56,7 +59,11 @@ pub enum BlockError {
     #[error("InvalidBodyHashBBODY: the header declares body hash {declared}, the body hashes to {actual}")]
     InvalidBodyHash { declared: String, actual: String },
     #[error("transaction {index} ({id}): {error}")]
-    Transaction { index: usize, id: String, error: LedgerError },
+    Transaction {
+        index: usize,
+        id: String,
+        error: LedgerError,
+    },
 }
 
 impl BlockError {
@@ -203,7 +210,10 @@ impl ChainState {
                 EpochConsensus::Praos {
                     variant: *variant,
                     nonce: s.nonces.get().epoch,
-                    active_slot_coeff: (cfg.genesis.shelley.active_slots_coeff.num, cfg.genesis.shelley.active_slots_coeff.den),
+                    active_slot_coeff: (
+                        cfg.genesis.shelley.active_slots_coeff.num,
+                        cfg.genesis.shelley.active_slots_coeff.den,
+                    ),
                     stake: dist.pools.iter().map(|(id, p)| (*id, p.stake)).collect(),
                     total_stake: dist.total,
                 }

@@ -79,7 +79,9 @@ impl ChainConfig {
                     }
                 }
                 if keys.is_empty() {
-                    return Err(GenesisError::Invalid("a BFT chain needs at least one genesis delegate".into()));
+                    return Err(GenesisError::Invalid(
+                        "a BFT chain needs at least one genesis delegate".into(),
+                    ));
                 }
                 Consensus::Bft { delegates: keys }
             }
@@ -89,7 +91,12 @@ impl ChainConfig {
         Ok(ChainConfig {
             ledger: LedgerParams::from_genesis(&genesis),
             history,
-            stability_window: stability_window(s.security_param, s.active_slots_coeff.num, s.active_slots_coeff.den, conway),
+            stability_window: stability_window(
+                s.security_param,
+                s.active_slots_coeff.num,
+                s.active_slots_coeff.den,
+                conway,
+            ),
             active_slot_coeff: f,
             tiebreaker: if conway {
                 VrfTiebreaker::Restricted { max_slot_distance: 5 }

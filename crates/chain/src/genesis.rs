@@ -297,7 +297,11 @@ impl Genesis {
     }
 
     /// Genesis from its parsed files and the Shelley file's hash; checks consistency.
-    pub fn from_parts(shelley: ShelleyGenesis, alonzo: AlonzoGenesis, shelley_hash: [u8; 32]) -> Result<Self, GenesisError> {
+    pub fn from_parts(
+        shelley: ShelleyGenesis,
+        alonzo: AlonzoGenesis,
+        shelley_hash: [u8; 32],
+    ) -> Result<Self, GenesisError> {
         let bad = |m: String| Err(GenesisError::Invalid(m));
         let start = chrono::DateTime::parse_from_rfc3339(&shelley.system_start)
             .map_err(|e| GenesisError::Invalid(format!("systemStart {:?}: {e}", shelley.system_start)))?;
@@ -312,11 +316,17 @@ impl Genesis {
             return bad("slotLength must be at least 1 ms".into());
         }
         if !matches!(shelley.network_id.as_str(), "Testnet" | "Mainnet") {
-            return bad(format!("networkId must be Testnet or Mainnet, got {:?}", shelley.network_id));
+            return bad(format!(
+                "networkId must be Testnet or Mainnet, got {:?}",
+                shelley.network_id
+            ));
         }
         for (id, p) in &shelley.staking.pools {
             if *id != p.public_key {
-                return bad(format!("staking.pools: key {id} differs from its publicKey {}", p.public_key));
+                return bad(format!(
+                    "staking.pools: key {id} differs from its publicKey {}",
+                    p.public_key
+                ));
             }
             hash_hex::<28>(id, "staking.pools key")?;
             hash_hex::<32>(&p.vrf, "staking.pools vrf")?;
@@ -324,11 +334,14 @@ impl Genesis {
         for (cred, pool) in &shelley.staking.stake {
             hash_hex::<28>(cred, "staking.stake key")?;
             if !shelley.staking.pools.contains_key(pool) {
-                return bad(format!("staking.stake delegates {cred} to {pool}, which is not in staking.pools"));
+                return bad(format!(
+                    "staking.stake delegates {cred} to {pool}, which is not in staking.pools"
+                ));
             }
         }
-        for (addr, _) in &shelley.initial_funds {
-            hex::decode(addr).map_err(|_| GenesisError::Invalid(format!("initialFunds address {addr:?} is not hex")))?;
+        for addr in shelley.initial_funds.keys() {
+            hex::decode(addr)
+                .map_err(|_| GenesisError::Invalid(format!("initialFunds address {addr:?} is not hex")))?;
         }
         for (k, d) in &shelley.gen_delegs {
             hash_hex::<28>(k, "genDelegs key")?;

@@ -20,7 +20,9 @@ use crate::tx::{Transaction, TxId};
 pub enum MempoolError {
     #[error("the transaction {0} is already in the mempool")]
     Duplicate(String),
-    #[error("mempool full: {used} of {capacity} bytes used, the transaction needs {needed}; retry after the next block")]
+    #[error(
+        "mempool full: {used} of {capacity} bytes used, the transaction needs {needed}; retry after the next block"
+    )]
     Full { used: u64, capacity: u64, needed: u64 },
     #[error("{0}")]
     Invalid(#[from] LedgerError),
@@ -119,7 +121,13 @@ impl Mempool {
     /// Re-validates everything on a new tip (after a block or a rollback), checked at `slot`;
     /// `returning` are transactions of rolled-back blocks, offered again first. Returns the
     /// ids dropped as no longer valid (spent, expired, conflicting).
-    pub fn revalidate(&mut self, cfg: &ChainConfig, tip: &ChainState, slot: u64, returning: Vec<Transaction>) -> Vec<TxId> {
+    pub fn revalidate(
+        &mut self,
+        cfg: &ChainConfig,
+        tip: &ChainState,
+        slot: u64,
+        returning: Vec<Transaction>,
+    ) -> Vec<TxId> {
         self.slot = slot;
         let old = std::mem::take(&mut self.txs);
         self.ids.clear();
@@ -153,7 +161,14 @@ impl Mempool {
     /// A block body of at most `max_bytes` for a block at `slot` on `parent` (the tip, or its
     /// predecessor in a slot battle): pending transactions, best fee per byte first, each valid
     /// in order on that parent at that slot; stops at `deadline`.
-    pub fn select(&self, cfg: &ChainConfig, parent: &ChainState, slot: u64, max_bytes: u64, deadline: Instant) -> BlockBody {
+    pub fn select(
+        &self,
+        cfg: &ChainConfig,
+        parent: &ChainState,
+        slot: u64,
+        max_bytes: u64,
+        deadline: Instant,
+    ) -> BlockBody {
         // Fee per byte, highest first; arrival order breaks ties (and keeps chains of
         // dependent transactions in order when their rates are equal).
         let mut order: Vec<(usize, u128)> = self

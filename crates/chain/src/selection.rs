@@ -93,7 +93,11 @@ pub enum AddError {
     #[error("the parent {parent} of block {hash} is unknown")]
     UnknownParent { hash: String, parent: String },
     #[error("block {hash} (number {block_number}) is not after the immutable tip (number {immutable})")]
-    BeforeImmutable { hash: String, block_number: u64, immutable: u64 },
+    BeforeImmutable {
+        hash: String,
+        block_number: u64,
+        immutable: u64,
+    },
     #[error("block {hash}: its body does not match its header ({detail}); the block was altered or truncated")]
     BodyMismatch { hash: String, detail: String },
 }
@@ -180,7 +184,9 @@ impl ChainSelection {
         }
         let h = hash?;
         let b = self.blocks.get(&h)?;
-        let i = b.block_number().checked_sub(self.anchor.tip.map_or(0, |p| p.block_number + 1))? as usize;
+        let i = b
+            .block_number()
+            .checked_sub(self.anchor.tip.map_or(0, |p| p.block_number + 1))? as usize;
         (self.chain.get(i).map(|(c, _)| c.hash()) == Some(h)).then_some(Some(i))
     }
 
@@ -231,7 +237,8 @@ impl ChainSelection {
                 return Err(AddError::KnownInvalid { hash: hex, reason });
             }
         }
-        let parent_known = parent == self.anchor.tip.map(|p| p.hash) || parent.is_some_and(|p| self.blocks.contains_key(&p));
+        let parent_known =
+            parent == self.anchor.tip.map(|p| p.hash) || parent.is_some_and(|p| self.blocks.contains_key(&p));
         if !parent_known {
             return Err(AddError::UnknownParent {
                 hash: hex,
@@ -265,7 +272,9 @@ impl ChainSelection {
         let ours = self.chain.last().map(|(b, _)| SelectView::of(b));
         let cand = SelectView::of(&new);
         if !prefer_candidate(ours.as_ref(), Some(&cand), self.cfg.tiebreaker) {
-            return Ok(vec![SelectionEvent::Orphaned { point: Self::point(&new) }]);
+            return Ok(vec![SelectionEvent::Orphaned {
+                point: Self::point(&new),
+            }]);
         }
         // Validate the candidate's new blocks in order from the fork point.
         let mut events = Vec::new();
@@ -290,7 +299,9 @@ impl ChainSelection {
         if best.is_none() || !prefer_candidate(ours.as_ref(), best.as_ref(), self.cfg.tiebreaker) {
             // The valid prefix does not beat the selected chain: nothing changes.
             if valid.iter().any(|(b, _)| b.hash() == hash) {
-                events.push(SelectionEvent::Orphaned { point: Self::point(&new) });
+                events.push(SelectionEvent::Orphaned {
+                    point: Self::point(&new),
+                });
             }
             return Ok(events);
         }
@@ -335,7 +346,8 @@ impl ChainSelection {
                 .collect();
             for c in children {
                 self.blocks.remove(&c);
-                self.invalid.insert(c, format!("its ancestor {} is invalid", hex::encode(hash)));
+                self.invalid
+                    .insert(c, format!("its ancestor {} is invalid", hex::encode(hash)));
                 bad.push(c);
             }
         }

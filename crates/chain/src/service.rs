@@ -77,7 +77,7 @@ pub struct ChainView<'a> {
 type Query = Box<dyn FnOnce(&ChainView<'_>) + Send>;
 
 enum Command {
-    AddBlock(Block, oneshot::Sender<Result<Vec<SelectionEvent>, ChainError>>),
+    AddBlock(Box<Block>, oneshot::Sender<Result<Vec<SelectionEvent>, ChainError>>),
     SubmitTx(Vec<u8>, oneshot::Sender<Result<TxId, SubmitError>>),
     SelectBody {
         parent: Option<[u8; 32]>,
@@ -113,20 +113,30 @@ impl ChainHandle {
     /// Validates, stores and selects a block.
     pub async fn add_block(&self, block: Block) -> Result<Vec<SelectionEvent>, ChainError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Command::AddBlock(block, reply)).map_err(|_| ChainError::Stopped)?;
+        self.tx
+            .send(Command::AddBlock(Box::new(block), reply))
+            .map_err(|_| ChainError::Stopped)?;
         rx.await.map_err(|_| ChainError::Stopped)?
     }
 
     /// Adds a transaction (CBOR `[body, witnesses, is_valid, aux]`) to the mempool.
     pub async fn submit_tx(&self, bytes: Vec<u8>) -> Result<TxId, SubmitError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Command::SubmitTx(bytes, reply)).map_err(|_| SubmitError::Stopped)?;
+        self.tx
+            .send(Command::SubmitTx(bytes, reply))
+            .map_err(|_| SubmitError::Stopped)?;
         rx.await.map_err(|_| SubmitError::Stopped)?
     }
 
     /// A block body for a block at `slot` on `parent` (None: the first block), within
     /// `max_bytes` and `budget`.
-    pub async fn select_body(&self, parent: Option<[u8; 32]>, slot: u64, max_bytes: u64, budget: Duration) -> BlockBody {
+    pub async fn select_body(
+        &self,
+        parent: Option<[u8; 32]>,
+        slot: u64,
+        max_bytes: u64,
+        budget: Duration,
+    ) -> BlockBody {
         let (reply, rx) = oneshot::channel();
         let sent = self.tx.send(Command::SelectBody {
             parent,
@@ -237,7 +247,7 @@ impl Task {
         while let Some(cmd) = rx.blocking_recv() {
             match cmd {
                 Command::AddBlock(block, reply) => {
-                    let _ = reply.send(self.add_block(block));
+                    let _ = reply.send(self.add_block(*block));
                     if let Some(returning) = self.revalidation.take() {
                         self.revalidate(returning);
                     }
@@ -307,7 +317,9 @@ impl Task {
         let started = Instant::now();
         let before = self.selection.tip();
         let mempool = &self.mempool;
-        let events = self.selection.add_block_with(block.clone(), &|t| mempool.has_checked(t))?;
+        let events = self
+            .selection
+            .add_block_with(block.clone(), &|t| mempool.has_checked(t))?;
         let selected = started.elapsed();
         self.store.record(&block, &events, &self.selection)?;
         tracing::debug!(
@@ -388,7 +400,9 @@ impl Task {
             epochs.push(current + 1);
         }
         for e in epochs {
-            let Some(params) = tip_state.leadership(&self.cfg, e) else { continue };
+            let Some(params) = tip_state.leadership(&self.cfg, e) else {
+                continue;
+            };
             if self.announced.get(&e) != Some(&params) {
                 self.announced.insert(e, params.clone());
                 let _ = self.notices.send(ChainNotice::Leadership(params));

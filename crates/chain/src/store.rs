@@ -18,6 +18,9 @@ use crate::chain_state::{decode_checkpoint, encode_checkpoint, ChainState, Point
 use crate::config::ChainConfig;
 use crate::selection::{ChainSelection, SelectionEvent};
 
+/// A stored block: its hash and bytes.
+type StoredBlock = ([u8; 32], Vec<u8>);
+
 /// A checkpoint is written when the immutable tip reaches a multiple of this block number.
 pub const CHECKPOINT_EVERY: u64 = 100;
 
@@ -27,7 +30,11 @@ pub enum StoreError {
     #[error("block store {path}: {error}")]
     Sqlite { path: String, error: rusqlite::Error },
     #[error("block store {path} belongs to another chain (genesis {found}, this node's is {expected}); use another data directory")]
-    OtherChain { path: String, found: String, expected: String },
+    OtherChain {
+        path: String,
+        found: String,
+        expected: String,
+    },
     #[error("block store {path} is corrupt: {message}")]
     Corrupt { path: String, message: String },
 }
@@ -134,10 +141,13 @@ impl BlockStore {
         Ok(selection)
     }
 
-    fn blocks_where(&self, condition: &str, arg: i64) -> Result<Vec<([u8; 32], Vec<u8>)>, StoreError> {
+    /// (hash, bytes) of the blocks matching `condition`, by block number.
+    fn blocks_where(&self, condition: &str, arg: i64) -> Result<Vec<StoredBlock>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT hash, bytes FROM blocks WHERE {condition} ORDER BY block_no, slot"))
+            .prepare(&format!(
+                "SELECT hash, bytes FROM blocks WHERE {condition} ORDER BY block_no, slot"
+            ))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map([arg], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
@@ -145,7 +155,9 @@ impl BlockStore {
         let mut out = Vec::new();
         for row in rows {
             let (h, b) = row.map_err(|e| self.sql(e))?;
-            let h: [u8; 32] = h.try_into().map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?;
+            let h: [u8; 32] = h
+                .try_into()
+                .map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?;
             out.push((h, b));
         }
         Ok(out)
@@ -154,13 +166,26 @@ impl BlockStore {
     /// Records a block chain selection took in, with what selection decided, in one
     /// transaction; writes a checkpoint when the immutable tip reaches a multiple of
     /// [`CHECKPOINT_EVERY`].
-    pub fn record(&mut self, block: &Block, events: &[SelectionEvent], selection: &ChainSelection) -> Result<(), StoreError> {
+    pub fn record(
+        &mut self,
+        block: &Block,
+        events: &[SelectionEvent],
+        selection: &ChainSelection,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let sql = |error| StoreError::Sqlite { path: path.clone(), error };
+        let sql = |error| StoreError::Sqlite {
+            path: path.clone(),
+            error,
+        };
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
             "INSERT OR IGNORE INTO blocks (hash, slot, block_no, bytes) VALUES (?1, ?2, ?3, ?4)",
-            params![block.hash().to_vec(), block.slot() as i64, block.block_number() as i64, block.to_cbor()],
+            params![
+                block.hash().to_vec(),
+                block.slot() as i64,
+                block.block_number() as i64,
+                block.to_cbor()
+            ],
         )
         .map_err(sql)?;
         let mut settled = None;
@@ -217,7 +242,9 @@ impl BlockStore {
     /// A stored block's bytes.
     pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn
-            .query_row("SELECT bytes FROM blocks WHERE hash = ?1", [hash.to_vec()], |r| r.get(0))
+            .query_row("SELECT bytes FROM blocks WHERE hash = ?1", [hash.to_vec()], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.sql(e))
     }
@@ -237,7 +264,9 @@ impl BlockStore {
         for row in rows {
             let (h, slot, n) = row.map_err(|e| self.sql(e))?;
             out.push(Point {
-                hash: h.try_into().map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?,
+                hash: h
+                    .try_into()
+                    .map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?,
                 slot: slot as u64,
                 block_number: n as u64,
             });
@@ -259,7 +288,9 @@ impl BlockStore {
 
 fn previous_checkpoint(tx: &rusqlite::Transaction<'_>) -> Result<u64, rusqlite::Error> {
     Ok(tx
-        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })
         .optional()?
         .map_or(0, |n| n as u64))
 }

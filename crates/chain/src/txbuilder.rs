@@ -50,12 +50,24 @@ pub struct PoolRegistration {
 #[derive(Debug, Clone)]
 pub enum Cert {
     /// Conway `reg_cert` with its deposit.
-    Register { stake: [u8; 28], deposit: u64 },
+    Register {
+        stake: [u8; 28],
+        deposit: u64,
+    },
     /// Conway `unreg_cert` with the refund.
-    Deregister { stake: [u8; 28], refund: u64 },
-    Delegate { stake: [u8; 28], pool: [u8; 28] },
+    Deregister {
+        stake: [u8; 28],
+        refund: u64,
+    },
+    Delegate {
+        stake: [u8; 28],
+        pool: [u8; 28],
+    },
     RegisterPool(PoolRegistration),
-    RetirePool { pool: [u8; 28], epoch: u64 },
+    RetirePool {
+        pool: [u8; 28],
+        epoch: u64,
+    },
 }
 
 /// A transaction under construction.
@@ -143,7 +155,9 @@ impl TxBuilder {
             script_data_hash: None,
             collateral: None,
             required_signers: None,
-            network_id: self.network_id.map(|n| if n == 1 { NetworkId::Mainnet } else { NetworkId::Testnet }),
+            network_id: self
+                .network_id
+                .map(|n| if n == 1 { NetworkId::Mainnet } else { NetworkId::Testnet }),
             collateral_return: None,
             total_collateral: None,
             reference_inputs: None,
@@ -183,7 +197,13 @@ impl TxBuilder {
 
     /// Sets the fee to (at least) the minimum for the signed size and the output at `change`
     /// to what balances the transaction, given the inputs' total; returns it signed.
-    pub fn balance(mut self, params: &LedgerParams, input_total: u64, change: usize, signers: &[&SigningKey]) -> Transaction {
+    pub fn balance(
+        mut self,
+        params: &LedgerParams,
+        input_total: u64,
+        change: usize,
+        signers: &[&SigningKey],
+    ) -> Transaction {
         let deposits: i128 = self
             .certs
             .iter()

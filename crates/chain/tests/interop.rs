@@ -44,7 +44,11 @@ fn chain() -> Vec<Block> {
             if round == 4 {
                 b.auxiliary_data = Some(vec![0xa1, 0x18, 0x2a, 0x63, b'a', b'b', b'c']);
             }
-            let signers: Vec<&SigningKey> = if round == 2 { vec![&p.payment, &stake] } else { vec![&p.payment] };
+            let signers: Vec<&SigningKey> = if round == 2 {
+                vec![&p.payment, &stake]
+            } else {
+                vec![&p.payment]
+            };
             let tx = b.balance(&net.cfg.ledger, coin, 0, &signers);
             next_input = TxIn { tx: tx.id(), index: 0 };
             coin = tx.decoded_body().unwrap().outputs[0].clone().into_post_alonzo_value();
@@ -133,7 +137,11 @@ fn cardano_serialization_lib_reads_our_blocks_as_we_do() {
     for (b, v) in blocks.iter().zip(&lines) {
         assert_eq!(v["hash"], hex::encode(b.hash()));
         assert_eq!(v["bodyHashDeclared"], hex::encode(b.body().hash()));
-        assert_eq!(v["bodyHashComputed"], hex::encode(b.body().hash()), "CSL's parts hash as ours");
+        assert_eq!(
+            v["bodyHashComputed"],
+            hex::encode(b.body().hash()),
+            "CSL's parts hash as ours"
+        );
         assert_eq!(v["slot"], b.slot().to_string());
         assert_eq!(v["number"], b.block_number());
         let theirs = v["txs"].as_array().unwrap();
@@ -146,4 +154,3 @@ fn cardano_serialization_lib_reads_our_blocks_as_we_do() {
     }
     assert_eq!(txs, 3);
 }
-

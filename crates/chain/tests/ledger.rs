@@ -60,7 +60,12 @@ trait Balance {
 
 impl Balance for TxBuilder {
     fn bal(self, f: &Fixture, signers: &[&SigningKey]) -> Transaction {
-        let total = self.inputs.iter().filter_map(|i| f.state.utxo.get(i)).map(|o| o.coin).sum();
+        let total = self
+            .inputs
+            .iter()
+            .filter_map(|i| f.state.utxo.get(i))
+            .map(|o| o.coin)
+            .sum();
         self.balance(f.p(), total, 0, signers)
     }
 }
@@ -70,7 +75,11 @@ fn other_key(i: u8) -> SigningKey {
 }
 
 /// Re-encodes a builder's body after `edit`, signed by `key`.
-fn edited(b: &TxBuilder, key: &SigningKey, edit: impl FnOnce(&mut pallas_primitives::conway::TransactionBody<'_>)) -> Transaction {
+fn edited(
+    b: &TxBuilder,
+    key: &SigningKey,
+    edit: impl FnOnce(&mut pallas_primitives::conway::TransactionBody<'_>),
+) -> Transaction {
     let bytes = b.body_bytes();
     let mut body: pallas_primitives::conway::TransactionBody<'_> = minicbor::decode(&bytes).unwrap();
     edit(&mut body);
@@ -111,8 +120,15 @@ fn input_rules() {
     let k = f.pool(0).payment.clone();
     let empty = edited(&f.payment(), &k, |b| b.inputs = Vec::new().into());
     f.expect(empty, |e| *e == LedgerError::InputSetEmpty);
-    let unknown = f.signed(TxBuilder::new().input(TxIn { tx: [7; 32], index: 0 }).output(f.pool(0).address(), FUNDS));
-    f.expect(unknown, |e| matches!(e, LedgerError::BadInputs(v) if v[0].tx == [7; 32]));
+    let unknown = f.signed(
+        TxBuilder::new()
+            .input(TxIn { tx: [7; 32], index: 0 })
+            .output(f.pool(0).address(), FUNDS),
+    );
+    f.expect(
+        unknown,
+        |e| matches!(e, LedgerError::BadInputs(v) if v[0].tx == [7; 32]),
+    );
 }
 
 #[test]
@@ -121,11 +137,22 @@ fn validity_interval() {
     let mut b = f.payment();
     b.ttl = Some(10);
     let expired = f.signed(b);
-    f.expect(expired, |e| matches!(e, LedgerError::OutsideValidityInterval { slot: 10, end: Some(10), .. }));
+    f.expect(expired, |e| {
+        matches!(
+            e,
+            LedgerError::OutsideValidityInterval {
+                slot: 10,
+                end: Some(10),
+                ..
+            }
+        )
+    });
     let mut b = f.payment();
     b.validity_start = Some(11);
     let early = f.signed(b);
-    f.expect(early, |e| matches!(e, LedgerError::OutsideValidityInterval { start: Some(11), .. }));
+    f.expect(early, |e| {
+        matches!(e, LedgerError::OutsideValidityInterval { start: Some(11), .. })
+    });
     let mut b = f.payment();
     b.validity_start = Some(10);
     b.ttl = Some(11);
@@ -139,12 +166,21 @@ fn size_and_fee() {
     let b = f.payment().fee(155_381 + 44 * 100);
     let cheap = b.sign(&[&f.pool(0).payment]);
     let min = f.p().min_fee(cheap.size());
-    f.expect(cheap, |e| matches!(e, LedgerError::FeeTooSmall { min: m, paid } if *m == min && *paid < min));
+    f.expect(
+        cheap,
+        |e| matches!(e, LedgerError::FeeTooSmall { min: m, paid } if *m == min && *paid < min),
+    );
     let mut small = f.p().clone();
     small.max_tx_size = 100;
     let tx = f.signed(f.payment());
     let err = f.state.clone().apply_tx(&small, 10, &tx).unwrap_err();
-    assert_eq!(err, LedgerError::MaxTxSize { size: tx.size(), max: 100 });
+    assert_eq!(
+        err,
+        LedgerError::MaxTxSize {
+            size: tx.size(),
+            max: 100
+        }
+    );
     // The fee counts the size without the validity flag: one byte less than the wire form.
     assert_eq!(tx.size() + 1, tx.to_cbor().len() as u64);
 }
@@ -153,10 +189,23 @@ fn size_and_fee() {
 fn value_conservation_and_outputs() {
     let mut f = Fixture::new();
     let p = f.pool(0);
-    let more = TxBuilder::new().input(p.funds()).output(p.address(), FUNDS + 1).fee(200_000).sign(&[&p.payment]);
+    let more = TxBuilder::new()
+        .input(p.funds())
+        .output(p.address(), FUNDS + 1)
+        .fee(200_000)
+        .sign(&[&p.payment]);
     f.expect(more, |e| matches!(e, LedgerError::ValueNotConserved { .. }));
     let tiny = f.signed(f.payment().output(f.pool(1).address(), 1_000));
-    f.expect(tiny, |e| matches!(e, LedgerError::OutputTooSmall { index: 1, coin: 1_000, .. }));
+    f.expect(tiny, |e| {
+        matches!(
+            e,
+            LedgerError::OutputTooSmall {
+                index: 1,
+                coin: 1_000,
+                ..
+            }
+        )
+    });
     let mut strict = f.p().clone();
     strict.max_value_size = 4;
     let tx = f.signed(f.payment());
@@ -165,13 +214,17 @@ fn value_conservation_and_outputs() {
         Err(LedgerError::OutputTooBig { index: 0, max: 4, .. })
     ));
     let mainnet = f.signed(f.payment().output(enterprise_address(1, &[1; 28]), 5_000_000));
-    f.expect(mainnet, |e| matches!(e, LedgerError::WrongNetwork { index: 1, expected: 0 }));
+    f.expect(mainnet, |e| {
+        matches!(e, LedgerError::WrongNetwork { index: 1, expected: 0 })
+    });
     let garbage = f.signed(f.payment().output(vec![0x00, 1, 2], 5_000_000));
     f.expect(garbage, |e| matches!(e, LedgerError::MalformedAddress { index: 1, .. }));
     let mut b = f.payment();
     b.network_id = Some(1);
     let body_net = f.signed(b);
-    f.expect(body_net, |e| matches!(e, LedgerError::WrongNetworkInTxBody { found: 1, expected: 0 }));
+    f.expect(body_net, |e| {
+        matches!(e, LedgerError::WrongNetworkInTxBody { found: 1, expected: 0 })
+    });
 }
 
 #[test]
@@ -180,7 +233,10 @@ fn witnesses_and_auxiliary_data() {
     let b = f.payment().fee(200_000);
     let wrong_key = b.sign(&[&other_key(3)]);
     let want = hex::encode(key_hash(&f.pool(0).payment));
-    f.expect(wrong_key, |e| matches!(e, LedgerError::MissingVKeyWitnesses(v) if v == &vec![want.clone()]));
+    f.expect(
+        wrong_key,
+        |e| matches!(e, LedgerError::MissingVKeyWitnesses(v) if v == &vec![want.clone()]),
+    );
     // A signature that does not verify.
     let good = b.sign(&[&f.pool(0).payment]);
     let mut ws: pallas_primitives::conway::WitnessSet<'_> = minicbor::decode(good.witness_bytes()).unwrap();
@@ -189,7 +245,8 @@ fn witnesses_and_auxiliary_data() {
     sig[0] ^= 1;
     w[0].signature = sig.into();
     ws.vkeywitness = pallas_codec::utils::NonEmptySet::from_vec(w);
-    let forged = Transaction::from_parts(good.body_bytes().to_vec(), minicbor::to_vec(&ws).unwrap(), true, None).unwrap();
+    let forged =
+        Transaction::from_parts(good.body_bytes().to_vec(), minicbor::to_vec(&ws).unwrap(), true, None).unwrap();
     f.expect(forged, |e| matches!(e, LedgerError::InvalidWitness(_)));
     // Auxiliary data: a metadata map {1: "hello"}.
     let meta = vec![0xa1, 0x01, 0x65, b'h', b'e', b'l', b'l', b'o'];
@@ -217,8 +274,13 @@ fn witnesses_and_auxiliary_data() {
 fn unsupported_features_are_refused_by_name() {
     let mut f = Fixture::new();
     let k = f.pool(0).payment.clone();
-    let donation = edited(&f.payment(), &k, |b| b.donation = Some(pallas_primitives::PositiveCoin::try_from(5u64).unwrap()));
-    f.expect(donation, |e| matches!(e, LedgerError::Unsupported(s) if s.contains("governance")));
+    let donation = edited(&f.payment(), &k, |b| {
+        b.donation = Some(pallas_primitives::PositiveCoin::try_from(5u64).unwrap())
+    });
+    f.expect(
+        donation,
+        |e| matches!(e, LedgerError::Unsupported(s) if s.contains("governance")),
+    );
     let mint = edited(&f.payment(), &k, |b| {
         let mut m = std::collections::BTreeMap::new();
         let mut inner = std::collections::BTreeMap::new();
@@ -226,7 +288,10 @@ fn unsupported_features_are_refused_by_name() {
         m.insert([3u8; 28].into(), inner);
         b.mint = Some(m);
     });
-    f.expect(mint, |e| matches!(e, LedgerError::Unsupported(s) if s.contains("minting")));
+    f.expect(
+        mint,
+        |e| matches!(e, LedgerError::Unsupported(s) if s.contains("minting")),
+    );
     let invalid_flag = {
         let t = f.signed(f.payment());
         Transaction::from_parts(t.body_bytes().to_vec(), t.witness_bytes().to_vec(), false, None).unwrap()
@@ -245,37 +310,81 @@ fn stake_registration_delegation_and_deregistration() {
     let signers = [&pay, &stake];
     let reg = f
         .payment()
-        .cert(Cert::Register { stake: sh, deposit: 2_000_000 })
+        .cert(Cert::Register {
+            stake: sh,
+            deposit: 2_000_000,
+        })
         .cert(Cert::Delegate { stake: sh, pool })
         .bal(&f, &signers);
     f.apply(10, &reg).unwrap();
-    assert_eq!(f.state.accounts[&slotforge_chain::ledger::Credential::Key(sh)].pool, Some(pool));
+    assert_eq!(
+        f.state.accounts[&slotforge_chain::ledger::Credential::Key(sh)].pool,
+        Some(pool)
+    );
     assert_eq!(f.state.deposits, 2_000_000);
     assert_eq!(f.state.total_lovelace(), total);
     // Registering again, a wrong deposit, a wrong refund, an unknown pool.
     let from = TxIn { tx: reg.id(), index: 0 };
     let coin = f.state.utxo[&from].coin;
     let spend = |f: &Fixture| TxBuilder::new().input(from).output(f.pool(0).address(), coin);
-    let twice = spend(&f).cert(Cert::Register { stake: sh, deposit: 2_000_000 }).bal(&f, &signers);
+    let twice = spend(&f)
+        .cert(Cert::Register {
+            stake: sh,
+            deposit: 2_000_000,
+        })
+        .bal(&f, &signers);
     f.expect(twice, |e| matches!(e, LedgerError::StakeAlreadyRegistered(_)));
     let stake2 = other_key(21);
     let wrong_deposit = spend(&f)
-        .cert(Cert::Register { stake: key_hash(&stake2), deposit: 1 })
+        .cert(Cert::Register {
+            stake: key_hash(&stake2),
+            deposit: 1,
+        })
         .bal(&f, &[&f.pool(0).payment, &stake2]);
-    f.expect(wrong_deposit, |e| *e == LedgerError::IncorrectDeposit { expected: 2_000_000, declared: 1 });
-    let wrong_refund = spend(&f).cert(Cert::Deregister { stake: sh, refund: 1 }).bal(&f, &signers);
-    f.expect(wrong_refund, |e| *e == LedgerError::IncorrectRefund { expected: 2_000_000, declared: 1 });
-    let nowhere = spend(&f).cert(Cert::Delegate { stake: sh, pool: [9; 28] }).bal(&f, &signers);
+    f.expect(wrong_deposit, |e| {
+        *e == LedgerError::IncorrectDeposit {
+            expected: 2_000_000,
+            declared: 1,
+        }
+    });
+    let wrong_refund = spend(&f)
+        .cert(Cert::Deregister { stake: sh, refund: 1 })
+        .bal(&f, &signers);
+    f.expect(wrong_refund, |e| {
+        *e == LedgerError::IncorrectRefund {
+            expected: 2_000_000,
+            declared: 1,
+        }
+    });
+    let nowhere = spend(&f)
+        .cert(Cert::Delegate {
+            stake: sh,
+            pool: [9; 28],
+        })
+        .bal(&f, &signers);
     f.expect(nowhere, |e| *e == LedgerError::PoolNotRegistered([9; 28]));
     let unregistered = spend(&f)
-        .cert(Cert::Delegate { stake: key_hash(&stake2), pool })
+        .cert(Cert::Delegate {
+            stake: key_hash(&stake2),
+            pool,
+        })
         .bal(&f, &[&f.pool(0).payment, &stake2]);
     f.expect(unregistered, |e| matches!(e, LedgerError::StakeNotRegistered(_)));
     // Delegation needs the stake key's signature.
-    let unsigned = spend(&f).cert(Cert::Delegate { stake: sh, pool }).bal(&f, &[&f.pool(0).payment]);
-    f.expect(unsigned, |e| matches!(e, LedgerError::MissingVKeyWitnesses(v) if v == &vec![hex::encode(sh)]));
+    let unsigned = spend(&f)
+        .cert(Cert::Delegate { stake: sh, pool })
+        .bal(&f, &[&f.pool(0).payment]);
+    f.expect(
+        unsigned,
+        |e| matches!(e, LedgerError::MissingVKeyWitnesses(v) if v == &vec![hex::encode(sh)]),
+    );
     // Deregistration refunds the deposit into the outputs.
-    let dereg = spend(&f).cert(Cert::Deregister { stake: sh, refund: 2_000_000 }).bal(&f, &signers);
+    let dereg = spend(&f)
+        .cert(Cert::Deregister {
+            stake: sh,
+            refund: 2_000_000,
+        })
+        .bal(&f, &signers);
     f.apply(11, &dereg).unwrap();
     assert_eq!(f.state.deposits, 0);
     assert_eq!(f.state.total_lovelace(), total);
@@ -285,13 +394,26 @@ fn stake_registration_delegation_and_deregistration() {
 fn withdrawals_must_take_the_whole_balance() {
     let mut f = Fixture::new();
     let owner = f.pool(0).owner.clone();
-    let account = slotforge_chain::ledger::reward_address(0, &slotforge_chain::ledger::Credential::Key(key_hash(&owner)));
+    let account =
+        slotforge_chain::ledger::reward_address(0, &slotforge_chain::ledger::Credential::Key(key_hash(&owner)));
     let mut b = f.payment();
     b.withdrawals = vec![(account.clone(), 5)];
     let tx = b.bal(&f, &[&f.pool(0).payment, &owner]);
-    f.expect(tx, |e| matches!(e, LedgerError::IncorrectWithdrawal { requested: 5, balance: Some(0), .. }));
+    f.expect(tx, |e| {
+        matches!(
+            e,
+            LedgerError::IncorrectWithdrawal {
+                requested: 5,
+                balance: Some(0),
+                ..
+            }
+        )
+    });
     let mut b = f.payment();
-    b.withdrawals = vec![(slotforge_chain::ledger::reward_address(1, &slotforge_chain::ledger::Credential::Key(key_hash(&owner))), 0)];
+    b.withdrawals = vec![(
+        slotforge_chain::ledger::reward_address(1, &slotforge_chain::ledger::Credential::Key(key_hash(&owner))),
+        0,
+    )];
     let tx = b.bal(&f, &[&f.pool(0).payment, &owner]);
     f.expect(tx, |e| matches!(e, LedgerError::WrongNetworkWithdrawal(_)));
     // Withdrawing the zero balance, signed by the stake key, is valid.
@@ -308,7 +430,10 @@ fn registration(f: &Fixture, cold: &SigningKey, cost: u64) -> PoolRegistration {
         pledge: 0,
         cost,
         margin: (1, 100),
-        reward_account: slotforge_chain::ledger::reward_address(0, &slotforge_chain::ledger::Credential::Key(key_hash(&f.pool(0).owner))),
+        reward_account: slotforge_chain::ledger::reward_address(
+            0,
+            &slotforge_chain::ledger::Credential::Key(key_hash(&f.pool(0).owner)),
+        ),
         owners: vec![],
     }
 }
@@ -321,7 +446,10 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
     let id = key_hash(&cold);
     let pay = f.pool(0).payment.clone();
     let signers = [&pay, &cold];
-    let low = f.payment().cert(Cert::RegisterPool(registration(&f, &cold, 1))).bal(&f, &signers);
+    let low = f
+        .payment()
+        .cert(Cert::RegisterPool(registration(&f, &cold, 1)))
+        .bal(&f, &signers);
     f.expect(low, |e| matches!(e, LedgerError::PoolCostTooLow { cost: 1, .. }));
     let unsigned = f
         .payment()
@@ -356,16 +484,25 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
             .input(from)
             .output(f.pool(0).address(), coin)
             .cert(Cert::RetirePool { pool: id, epoch })
-            .bal(&f, &signers)
+            .bal(f, &signers)
     };
     let now = retire(&f, 0);
-    f.expect(now, |e| *e == LedgerError::RetirementEpoch { epoch: 0, current: 0, max: 18 });
+    f.expect(now, |e| {
+        *e == LedgerError::RetirementEpoch {
+            epoch: 0,
+            current: 0,
+            max: 18,
+        }
+    });
     let far = retire(&f, 19);
     f.expect(far, |e| matches!(e, LedgerError::RetirementEpoch { epoch: 19, .. }));
     let ok = retire(&f, 2);
     f.apply(12, &ok).unwrap();
     f.state.new_epoch();
-    assert_eq!(f.state.pools[&id].params.vrf_key_hash, [6; 32], "the update took effect");
+    assert_eq!(
+        f.state.pools[&id].params.vrf_key_hash, [6; 32],
+        "the update took effect"
+    );
     assert!(f.state.pools.contains_key(&id));
     f.state.new_epoch();
     assert!(!f.state.pools.contains_key(&id), "retired at the start of epoch 2");
@@ -385,14 +522,27 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
             refund: 2_000_000,
         })
         .bal(&f, &[&f.pool(0).payment, &f.pool(0).owner]);
-    f.expect(dereg, |e| matches!(e, LedgerError::NonZeroRewardBalance { balance: 500_000_000, .. }));
+    f.expect(dereg, |e| {
+        matches!(
+            e,
+            LedgerError::NonZeroRewardBalance {
+                balance: 500_000_000,
+                ..
+            }
+        )
+    });
 }
 
 #[test]
 fn a_stake_change_in_epoch_e_counts_for_leader_election_from_e_plus_2() {
     let mut f = Fixture::new();
     let (a, b) = (f.pool(0).id(), f.pool(1).id());
-    let dist = |s: &LedgerState| (s.leader_distribution().pools[&a].stake, s.leader_distribution().pools.get(&b).map(|p| p.stake));
+    let dist = |s: &LedgerState| {
+        (
+            s.leader_distribution().pools[&a].stake,
+            s.leader_distribution().pools.get(&b).map(|p| p.stake),
+        )
+    };
     assert_eq!(dist(&f.state), (FUNDS, Some(FUNDS)));
     // Epoch 0: pool 0's owner moves 400,000 ADA to an address staked with pool 1's owner.
     let to = base_address(0, &key_hash(&other_key(40)), &key_hash(&f.pool(1).owner));
@@ -403,6 +553,9 @@ fn a_stake_change_in_epoch_e_counts_for_leader_election_from_e_plus_2() {
     f.state.new_epoch(); // epoch 1: still the genesis distribution
     assert_eq!(dist(&f.state), (FUNDS, Some(FUNDS)));
     f.state.new_epoch(); // epoch 2: the snapshot taken at the start of epoch 1
-    assert_eq!(dist(&f.state), (FUNDS - 400_000_000_000 - fee, Some(FUNDS + 400_000_000_000)));
+    assert_eq!(
+        dist(&f.state),
+        (FUNDS - 400_000_000_000 - fee, Some(FUNDS + 400_000_000_000))
+    );
     assert_eq!(f.state.leader_distribution().total, 2 * FUNDS - fee);
 }

@@ -101,7 +101,10 @@ fn selection_is_by_fee_per_byte_within_the_budget_and_valid_in_order() {
     want.sort();
     assert_eq!(got, want, "the {n} highest fee-per-byte children");
     // A deadline already passed selects nothing.
-    assert!(m.select(&net.cfg, &g, 1, 90_112, Instant::now()).transactions().is_empty());
+    assert!(m
+        .select(&net.cfg, &g, 1, 90_112, Instant::now())
+        .transactions()
+        .is_empty());
 }
 
 #[test]
@@ -112,7 +115,9 @@ fn revalidation_after_blocks_rollbacks_and_expiry() {
     let mut m = Mempool::new(&net.cfg, &g, 1, 1_000_000);
     let s = split(&net, 0, 2);
     m.add(&net.cfg, s.clone()).unwrap();
-    let mut expiring = TxBuilder::new().input(net.pools[1].funds()).output(net.pools[1].address(), 0);
+    let mut expiring = TxBuilder::new()
+        .input(net.pools[1].funds())
+        .output(net.pools[1].address(), 0);
     expiring.ttl = Some(50);
     let expiring = expiring.balance(&net.cfg.ledger, FUNDS, 0, &[&net.pools[1].payment]);
     m.add(&net.cfg, expiring.clone()).unwrap();
@@ -135,4 +140,28 @@ fn revalidation_after_blocks_rollbacks_and_expiry() {
     assert!(dropped.contains(&expiring.id()), "the ttl (50) passed");
     let ids: Vec<_> = m.transactions().iter().map(|t| t.id()).collect();
     assert_eq!(ids, vec![s.id(), child.id()]);
+}
+
+#[test]
+fn a_block_reuses_the_mempools_witness_checks_only_for_the_same_bytes() {
+    let net = Devnet::new(2, 10, (1, 2), 1000);
+    let g = net.genesis_state();
+    let mut m = Mempool::new(&net.cfg, &g, 1, 1_000_000);
+    let s = split(&net, 0, 2);
+    m.add(&net.cfg, s.clone()).unwrap();
+    assert!(m.has_checked(&s));
+    // The same body with a forged signature: not the transaction the mempool checked.
+    let mut wits = s.witness_bytes().to_vec();
+    let n = wits.len();
+    wits[n - 1] ^= 1;
+    let forged = Transaction::from_parts(s.body_bytes().to_vec(), wits, true, None).unwrap();
+    assert_eq!(forged.id(), s.id());
+    assert!(!m.has_checked(&forged));
+    let slot = (1..).find(|x| !net.leaders(&g, *x).is_empty()).unwrap();
+    let b = net.forge(&g, net.leaders(&g, slot)[0], slot, vec![forged]);
+    let err = g.apply_block_with(&net.cfg, &b, &|t| m.has_checked(t)).unwrap_err();
+    assert!(err.to_string().contains("InvalidWitnessesUTXOW"), "{err}");
+    // The real one is accepted with its checks reused.
+    let ok = net.forge(&g, net.leaders(&g, slot)[0], slot, vec![s]);
+    g.apply_block_with(&net.cfg, &ok, &|t| m.has_checked(t)).unwrap();
 }

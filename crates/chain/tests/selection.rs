@@ -96,8 +96,14 @@ fn a_longer_fork_within_k_is_taken_and_one_beyond_k_refused() {
     assert_eq!(sel.anchor().tip.unwrap().block_number, 1);
     let at0 = g.apply_block(&net.cfg, &main[0]).unwrap();
     let deep = fork(&net, &at0, 7);
-    assert!(matches!(sel.add_block(deep[0].clone()), Err(AddError::BeforeImmutable { .. })));
-    assert!(matches!(sel.add_block(deep[1].clone()), Err(AddError::UnknownParent { .. })));
+    assert!(matches!(
+        sel.add_block(deep[0].clone()),
+        Err(AddError::BeforeImmutable { .. })
+    ));
+    assert!(matches!(
+        sel.add_block(deep[1].clone()),
+        Err(AddError::UnknownParent { .. })
+    ));
     assert_eq!(sel.tip().unwrap().hash, main.last().unwrap().hash());
 }
 

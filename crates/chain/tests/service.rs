@@ -43,7 +43,13 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
     let net = Devnet::new(3, 3, (1, 2), 100);
     assert_eq!(net.cfg.stability_window, 24);
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(&dir.path().join("chain.db"), (*net.cfg).clone(), ServiceConfig::default(), at(&net, 0)).unwrap();
+    let chain = service::start(
+        &dir.path().join("chain.db"),
+        (*net.cfg).clone(),
+        ServiceConfig::default(),
+        at(&net, 0),
+    )
+    .unwrap();
     let mut rx = chain.subscribe();
     chain.reannounce();
     let mut first = announced(&mut rx, &chain).await;
@@ -60,7 +66,10 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
     }
     assert!(main.last().unwrap().slot() < 70);
     chain.tick(at(&net, 75));
-    assert!(announced(&mut rx, &chain).await.is_empty(), "epoch 1 is not fixed before slot 76");
+    assert!(
+        announced(&mut rx, &chain).await.is_empty(),
+        "epoch 1 is not fixed before slot 76"
+    );
     chain.tick(at(&net, 76));
     let next = announced(&mut rx, &chain).await;
     assert_eq!(next.iter().map(|l| l.epoch).collect::<Vec<_>>(), vec![1]);
@@ -84,13 +93,19 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
 
     // A block of epoch 1 forged with the announced parameters is adopted.
     let tip = chain.query(|v| v.selection.tip_state().clone()).await.unwrap();
-    assert_eq!(tip.leadership(&net.cfg, 1).as_ref(), again.last(), "the forger uses what was announced");
+    assert_eq!(
+        tip.leadership(&net.cfg, 1).as_ref(),
+        again.last(),
+        "the forger uses what was announced"
+    );
     let slot = (100..).find(|s| !net.leaders(&tip, *s).is_empty()).unwrap();
     let b = net.forge(&tip, net.leaders(&tip, slot)[0], slot, vec![]);
     let hash = b.hash();
     let events = chain.add_block(b).await.unwrap();
     assert!(
-        events.iter().any(|e| matches!(e, SelectionEvent::Adopted { point, .. } if point.hash == hash)),
+        events
+            .iter()
+            .any(|e| matches!(e, SelectionEvent::Adopted { point, .. } if point.hash == hash)),
         "{events:?}"
     );
     tokio::time::sleep(Duration::from_millis(1)).await;
@@ -107,7 +122,11 @@ async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
     assert_eq!(t.ledger.epoch, 3);
     let mut n = s1.nonces.get();
     n.on_new_epoch(slotforge_praos::nonce::Nonce::Neutral);
-    assert_eq!(t.nonces.get(), n, "Praos ticks its nonces once, however many epochs pass");
+    assert_eq!(
+        t.nonces.get(),
+        n,
+        "Praos ticks its nonces once, however many epochs pass"
+    );
     // And a block there is valid with those parameters.
     let slot = (150..).find(|s| !net.leaders(&t, *s).is_empty()).unwrap();
     let blk = net.forge(&t, net.leaders(&t, slot)[0], slot, vec![]);

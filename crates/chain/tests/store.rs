@@ -48,13 +48,22 @@ fn grow(net: &Devnet, sel: &mut ChainSelection, store: &mut BlockStore, slots: s
 fn payment(net: &Devnet, state: &ChainState, i: usize, slot: u64) -> Vec<Transaction> {
     let p = &net.pools[i];
     let addr = p.address();
-    let Some((input, out)) = state.ledger.utxo.iter().filter(|(_, o)| o.address == addr).max_by_key(|(_, o)| o.coin) else {
+    let Some((input, out)) = state
+        .ledger
+        .utxo
+        .iter()
+        .filter(|(_, o)| o.address == addr)
+        .max_by_key(|(_, o)| o.coin)
+    else {
         return Vec::new();
     };
     let next = &net.pools[(i + 1) % net.pools.len()];
     let to = base_address(0, &key_hash(&next.payment), &key_hash(&next.owner));
     let _ = FUNDS;
-    let mut b = TxBuilder::new().input(*input).output(addr, 0).output(to, out.coin / 100);
+    let mut b = TxBuilder::new()
+        .input(*input)
+        .output(addr, 0)
+        .output(to, out.coin / 100);
     b.ttl = Some(slot + 100);
     vec![b.balance(&net.cfg.ledger, out.coin, 0, &[&p.payment])]
 }
@@ -70,9 +79,17 @@ fn a_stored_chain_replays_to_the_same_tip_nonces_and_stake() {
     let tip = sel.tip_state().clone();
     assert!(tip.ledger.epoch >= 8);
     let (immutable, volatile) = store.counts().unwrap();
-    assert!(immutable > CHECKPOINT_EVERY, "{immutable} immutable blocks: the checkpoint path is used");
+    assert!(
+        immutable > CHECKPOINT_EVERY,
+        "{immutable} immutable blocks: the checkpoint path is used"
+    );
     assert!(volatile >= 5, "{volatile}");
-    let moved = tip.ledger.utxo.values().filter(|o| o.address != net.pools[0].address()).count();
+    let moved = tip
+        .ledger
+        .utxo
+        .values()
+        .filter(|o| o.address != net.pools[0].address())
+        .count();
     assert!(moved > 10, "transactions were included");
     drop(sel);
     drop(store);
@@ -99,7 +116,9 @@ fn a_store_of_another_chain_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.db");
     BlockStore::open(&path, &Devnet::new(2, 5, (1, 2), 40).cfg).unwrap();
-    let err = BlockStore::open(&path, &Devnet::new(3, 5, (1, 2), 40).cfg).err().unwrap();
+    let err = BlockStore::open(&path, &Devnet::new(3, 5, (1, 2), 40).cfg)
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("belongs to another chain"), "{err}");
 }
 
@@ -125,7 +144,10 @@ fn writer_child() {
 
 #[test]
 fn sigkill_while_adding_blocks_leaves_a_consistent_store() {
-    let kills: u64 = std::env::var("SLOTFORGE_CHAIN_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(15);
+    let kills: u64 = std::env::var("SLOTFORGE_CHAIN_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.db");
     let net = Devnet::new(3, 5, (1, 2), 40);

@@ -25,9 +25,7 @@ use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
 use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{
-    Blockchain, Clock, EnclaveClient, ForgedBlock, InProcessEnclave, Tip, TokioClock,
-};
+use slotforge_leadership::seams::{Blockchain, Clock, EnclaveClient, ForgedBlock, InProcessEnclave, Tip, TokioClock};
 use slotforge_leadership::slot_log::SlotLog;
 use slotforge_praos::nonce::blake2b256;
 
@@ -60,7 +58,9 @@ const PENDING: usize = 10_000;
 const PER_BLOCK: usize = 470;
 
 async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_ms: u64) -> (Vec<Duration>, usize) {
-    let Identity::Praos(p) = identity else { panic!("a Praos pool") };
+    let Identity::Praos(p) = identity else {
+        panic!("a Praos pool")
+    };
     let dir = tempfile::tempdir().unwrap();
     let clock = TokioClock::system();
     // Enough payments to keep 10,000 pending through every slot.
@@ -105,7 +105,11 @@ async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_
     let config = |spec: &DevnetSpec| {
         let shelley = spec.shelley_genesis();
         let hash = blake2b256(&[&serde_json::to_vec_pretty(&shelley).unwrap()]);
-        ChainConfig::new(Genesis::from_parts(shelley, AlonzoGenesis::default(), hash).unwrap(), None).unwrap()
+        ChainConfig::new(
+            Genesis::from_parts(shelley, AlonzoGenesis::default(), hash).unwrap(),
+            None,
+        )
+        .unwrap()
     };
     let params = config(&spec).ledger;
     let txs: Vec<Vec<u8>> = addrs
@@ -146,7 +150,15 @@ async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_
         txs: Arc::default(),
     };
     let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
-    let (handle, task) = process::start(enclave, timed.clone(), bridge, clock, log.clone(), LeadershipConfig::default()).unwrap();
+    let (handle, task) = process::start(
+        enclave,
+        timed.clone(),
+        bridge,
+        clock,
+        log.clone(),
+        LeadershipConfig::default(),
+    )
+    .unwrap();
     let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), handle.clone(), clock));
     // Top the mempool up to 10,000 after every block.
     let end = cfg.slot_start_ms(slots) + 1000;
@@ -162,10 +174,24 @@ async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_
     handle.stop();
     task.await.unwrap();
     forwarder.abort();
-    let entries = log.query(&slotforge_leadership::slot_log::Query { limit: 100_000, ..Default::default() }).unwrap();
-    let missed: Vec<_> = entries.iter().filter(|e| e.reason.is_some()).take(3).map(|e| (e.slot, e.status, e.reason.clone())).collect();
+    let entries = log
+        .query(&slotforge_leadership::slot_log::Query {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let missed: Vec<_> = entries
+        .iter()
+        .filter(|e| e.reason.is_some())
+        .take(3)
+        .map(|e| (e.slot, e.status, e.reason.clone()))
+        .collect();
     if !missed.is_empty() {
-        eprintln!("{} of {} slots not forged, e.g. {missed:?}", entries.iter().filter(|e| e.reason.is_some()).count(), entries.len());
+        eprintln!(
+            "{} of {} slots not forged, e.g. {missed:?}",
+            entries.iter().filter(|e| e.reason.is_some()).count(),
+            entries.len()
+        );
     }
     let mut l = timed.latencies.lock().unwrap().clone();
     l.sort();
@@ -202,7 +228,9 @@ async fn main() {
         PraosLeader {
             vrf: VrfSecretKey::from_seed(&[3; 32]),
             kes,
-            kes_store: Some(slotforge_enclave::kes_store::KesKeyStore::new(dir.path().join("kes.key"))),
+            kes_store: Some(slotforge_enclave::kes_store::KesKeyStore::new(
+                dir.path().join("kes.key"),
+            )),
             opcert,
             slots_per_kes_period: 129_600,
             max_kes_evolutions: 62,

@@ -57,7 +57,11 @@ impl<C: Clock> Blockchain for ChainBridge<C> {
         bytes.extend_from_slice(&block.header);
         bytes.extend_from_slice(&block.body.bytes);
         let decoded = Block::decode(&bytes).map_err(|e| format!("the forged block does not decode: {e}"))?;
-        self.chain.add_block(decoded).await.map(|_| ()).map_err(|e| e.to_string())
+        self.chain
+            .add_block(decoded)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -65,7 +69,10 @@ impl<C: Clock> FragmentPool for ChainBridge<C> {
     async fn select(&self, parent: Option<BlockRef>, slot: u64, max_bytes: u64, deadline_ms: i64) -> BlockBody {
         let left = (deadline_ms - self.clock.now_ms()).max(0) as u64;
         let budget = Duration::from_millis(left).min(MAX_SELECTION);
-        let body = self.chain.select_body(parent.map(|p| p.hash), slot, max_bytes, budget).await;
+        let body = self
+            .chain
+            .select_body(parent.map(|p| p.hash), slot, max_bytes, budget)
+            .await;
         BlockBody {
             bytes: body.bytes().to_vec(),
             hash: body.hash(),
@@ -165,7 +172,10 @@ pub async fn run<C: Clock>(chain: ChainHandle, leadership: LeadershipHandle, clo
                 }
             }
             Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "leadership fell behind the chain's notices; asking for the epoch parameters again");
+                tracing::warn!(
+                    missed,
+                    "leadership fell behind the chain's notices; asking for the epoch parameters again"
+                );
                 chain.reannounce();
             }
             Err(RecvError::Closed) => break,

@@ -63,7 +63,9 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
                 max_kes_evolutions: 62,
             },
         );
-        let Ok(Identity::Praos(p)) = signer.identity(&name) else { panic!("praos") };
+        let Ok(Identity::Praos(p)) = signer.identity(&name) else {
+            panic!("praos")
+        };
         let owner = Owner {
             payment: SigningKey::from_bytes(&[i + 150; 32]),
             stake: SigningKey::from_bytes(&[i + 200; 32]),
@@ -98,7 +100,11 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
     };
     let shelley = spec.shelley_genesis();
     Genesis::write(&shelley, &AlonzoGenesis::default(), dir.path()).unwrap();
-    let genesis = Genesis::load(&dir.path().join("shelley-genesis.json"), Some(&dir.path().join("alonzo-genesis.json"))).unwrap();
+    let genesis = Genesis::load(
+        &dir.path().join("shelley-genesis.json"),
+        Some(&dir.path().join("alonzo-genesis.json")),
+    )
+    .unwrap();
     let cfg = ChainConfig::new(genesis, None).unwrap();
     let store_path = dir.path().join("chain.db");
     let chain = service::start(&store_path, cfg.clone(), ServiceConfig::default(), clock.now_ms()).unwrap();
@@ -135,7 +141,9 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
                 })
                 .await
                 .flatten();
-            let Some((input, coin)): Option<(TxIn, u64)> = found else { continue };
+            let Some((input, coin)): Option<(TxIn, u64)> = found else {
+                continue;
+            };
             let tx = TxBuilder::new()
                 .input(input)
                 .output(o.address(), 0)
@@ -169,18 +177,32 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
         })
         .unwrap();
     let count = |s: SlotStatus| entries.iter().filter(|e| e.status == s).count();
-    let (adopted, immutable, orphaned) = (count(SlotStatus::Adopted), count(SlotStatus::Immutable), count(SlotStatus::Orphaned));
+    let (adopted, immutable, orphaned) = (
+        count(SlotStatus::Adopted),
+        count(SlotStatus::Immutable),
+        count(SlotStatus::Orphaned),
+    );
     assert_eq!(count(SlotStatus::Rejected), 0, "{entries:?}");
     assert_eq!(count(SlotStatus::Forged), 0, "every forged block has its fate");
     assert!(immutable >= 10, "immutable {immutable}");
-    assert_eq!(adopted + immutable, tip.block_number as usize + 1, "one adopted block per chain position");
+    assert_eq!(
+        adopted + immutable,
+        tip.block_number as usize + 1,
+        "one adopted block per chain position"
+    );
     let battles = entries
         .iter()
         .filter(|e| entries.iter().filter(|o| o.slot == e.slot).count() > 1)
         .count();
-    assert!(orphaned <= battles, "orphans come from slot battles here ({orphaned} orphaned, {battles} in battles)");
+    assert!(
+        orphaned <= battles,
+        "orphans come from slot battles here ({orphaned} orphaned, {battles} in battles)"
+    );
     assert!(live.ledger.epoch >= 2, "epoch {}", live.ledger.epoch);
-    assert!(submitted >= 20 && txs_on_chain > 0, "{submitted} submitted, {txs_on_chain} in the volatile chain");
+    assert!(
+        submitted >= 20 && txs_on_chain > 0,
+        "{submitted} submitted, {txs_on_chain} in the volatile chain"
+    );
     eprintln!(
         "tip {} at slot {}, epoch {}: {immutable} immutable, {adopted} adopted, {orphaned} orphaned, {battles} slots with battles, {submitted} transactions submitted",
         tip.block_number, tip.slot, live.ledger.epoch
@@ -189,5 +211,9 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
     // The store replays to the same state.
     let store = BlockStore::open(&store_path, &cfg).unwrap();
     let again = store.load(Arc::new(cfg.clone())).unwrap();
-    assert_eq!(**again.tip_state(), *live, "tip, ledger, stake snapshots, nonces, opcert counters");
+    assert_eq!(
+        **again.tip_state(),
+        *live,
+        "tip, ledger, stake snapshots, nonces, opcert counters"
+    );
 }

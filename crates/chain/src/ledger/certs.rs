@@ -192,7 +192,10 @@ pub(super) fn apply(
                         max,
                     });
                 }
-                let ps = state.pools.get_mut(&**pool).ok_or(LedgerError::PoolNotRegistered(**pool))?;
+                let ps = state
+                    .pools
+                    .get_mut(&**pool)
+                    .ok_or(LedgerError::PoolNotRegistered(**pool))?;
                 ps.retiring = Some(*epoch);
                 required.insert(**pool);
             }

@@ -161,7 +161,11 @@ pub enum LedgerError {
     #[error("BadInputsUTxO: inputs not in the UTxO (unknown or already spent): {}", list(.0))]
     BadInputs(Vec<TxIn>),
     #[error("OutsideValidityIntervalUTxO: slot {slot} is outside [{start:?}, {end:?})")]
-    OutsideValidityInterval { slot: u64, start: Option<u64>, end: Option<u64> },
+    OutsideValidityInterval {
+        slot: u64,
+        start: Option<u64>,
+        end: Option<u64>,
+    },
     #[error("MaxTxSizeUTxO: {size} bytes, the maximum is {max}")]
     MaxTxSize { size: u64, max: u64 },
     #[error("FeeTooSmallUTxO: the fee is {paid}, the minimum is {min}")]
@@ -266,7 +270,9 @@ impl LedgerState {
                 .map(|o| hash_hex::<28>(o, "pool owner"))
                 .collect::<Result<_, _>>()?;
             let reward_account = match &p.reward_account.credential {
-                crate::genesis::CredentialJson::KeyHash(h) => reward_address(g.network_id(), &Credential::Key(hash_hex(h, "reward account")?)),
+                crate::genesis::CredentialJson::KeyHash(h) => {
+                    reward_address(g.network_id(), &Credential::Key(hash_hex(h, "reward account")?))
+                }
                 crate::genesis::CredentialJson::ScriptHash(h) => {
                     reward_address(g.network_id(), &Credential::Script(hash_hex(h, "reward account")?))
                 }
@@ -329,7 +335,13 @@ impl LedgerState {
     }
 
     /// Applies a transaction with the given checks. On error the state is unchanged.
-    pub fn apply_checked(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction, checks: Checks) -> Result<(), LedgerError> {
+    pub fn apply_checked(
+        &mut self,
+        params: &LedgerParams,
+        slot: u64,
+        tx: &Transaction,
+        checks: Checks,
+    ) -> Result<(), LedgerError> {
         let mut next = self.clone();
         rules::apply(&mut next, params, slot, tx, checks)?;
         *self = next;

@@ -115,7 +115,10 @@ pub(super) fn apply(
     }
     let size = tx.size();
     if size > p.max_tx_size {
-        return Err(LedgerError::MaxTxSize { size, max: p.max_tx_size });
+        return Err(LedgerError::MaxTxSize {
+            size,
+            max: p.max_tx_size,
+        });
     }
     let min = p.min_fee(size);
     if body.fee < min {
@@ -246,7 +249,11 @@ fn check_witnesses(
     let id = tx.id();
     let mut signed = BTreeSet::new();
     for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
-        let vkey: [u8; 32] = w.vkey.as_slice().try_into().map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
+        let vkey: [u8; 32] = w
+            .vkey
+            .as_slice()
+            .try_into()
+            .map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
         let sig: [u8; 64] = w
             .signature
             .as_slice()
@@ -275,7 +282,10 @@ fn check_witnesses(
 }
 
 /// Refuses what this ledger does not implement, naming the feature.
-fn refuse_unsupported(body: &TransactionBody<'_>, wits: &pallas_primitives::conway::WitnessSet<'_>) -> Result<(), LedgerError> {
+fn refuse_unsupported(
+    body: &TransactionBody<'_>,
+    wits: &pallas_primitives::conway::WitnessSet<'_>,
+) -> Result<(), LedgerError> {
     let u = |f| Err(LedgerError::Unsupported(f));
     if body.voting_procedures.is_some() {
         return u("governance: voting procedures");
@@ -289,7 +299,11 @@ fn refuse_unsupported(body: &TransactionBody<'_>, wits: &pallas_primitives::conw
     if body.mint.is_some() {
         return u("minting (needs scripts)");
     }
-    if body.collateral.is_some() || body.collateral_return.is_some() || body.total_collateral.is_some() || body.script_data_hash.is_some() {
+    if body.collateral.is_some()
+        || body.collateral_return.is_some()
+        || body.total_collateral.is_some()
+        || body.script_data_hash.is_some()
+    {
         return u("Plutus scripts (collateral and script data)");
     }
     if wits.plutus_v1_script.is_some()
@@ -367,9 +381,11 @@ fn read_output(o: &TransactionOutput<'_>, index: usize) -> Result<TxOut, LedgerE
                     for (policy, names) in m.iter() {
                         let mut inner = BTreeMap::new();
                         for (name, q) in names.iter() {
-                            let q = pallas_primitives::PositiveCoin::try_from(*q).map_err(|_| LedgerError::MalformedAddress {
-                                index,
-                                message: "an asset quantity of zero".into(),
+                            let q = pallas_primitives::PositiveCoin::try_from(*q).map_err(|_| {
+                                LedgerError::MalformedAddress {
+                                    index,
+                                    message: "an asset quantity of zero".into(),
+                                }
                             })?;
                             inner.insert(name.clone(), q);
                         }

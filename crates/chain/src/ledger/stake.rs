@@ -47,11 +47,7 @@ impl LedgerState {
         for (cred, account) in self.accounts.iter() {
             let Some(pool) = account.pool else { continue };
             let Some(ps) = self.pools.get(&pool) else { continue };
-            let stake = by_cred
-                .get(cred)
-                .copied()
-                .unwrap_or(0)
-                .saturating_add(account.rewards);
+            let stake = by_cred.get(cred).copied().unwrap_or(0).saturating_add(account.rewards);
             let e = snap.pools.entry(pool).or_insert(PoolStake {
                 stake: 0,
                 vrf_key_hash: ps.params.vrf_key_hash,
@@ -93,7 +89,9 @@ impl LedgerState {
         for id in &retiring {
             if let Some(p) = self.pools.remove(id) {
                 self.deposits = self.deposits.saturating_sub(p.deposit);
-                let refund_to = super::rules::reward_credential(&p.params.reward_account, network_of(&p.params.reward_account)).ok();
+                let refund_to =
+                    super::rules::reward_credential(&p.params.reward_account, network_of(&p.params.reward_account))
+                        .ok();
                 match refund_to.and_then(|c| self.accounts.get_mut(&c)) {
                     Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
                     // Unclaimed deposits go to the treasury, which this ledger does not keep.

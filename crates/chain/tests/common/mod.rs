@@ -106,7 +106,9 @@ impl Devnet {
     pub fn new(n: u8, k: u64, f: (u64, u64), epoch_length: u64) -> Self {
         let pools: Vec<Pool> = (0..n).map(Pool::new).collect();
         let spec = DevnetSpec {
-            system_start: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().into(),
+            system_start: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .into(),
             network_magic: 42,
             slot_length: Decimal::new(1, 1),
             epoch_length,
@@ -156,7 +158,9 @@ impl Devnet {
     /// Whether pool `i` leads `slot` on `state`.
     pub fn leads(&self, state: &ChainState, i: usize, slot: u64) -> bool {
         let epoch = self.cfg.epoch_of(slot);
-        let Some(l) = state.leadership(&self.cfg, epoch) else { return false };
+        let Some(l) = state.leadership(&self.cfg, epoch) else {
+            return false;
+        };
         let EpochConsensus::Praos {
             nonce,
             stake,
@@ -167,7 +171,9 @@ impl Devnet {
         else {
             return false;
         };
-        let Some(&s) = stake.get(&self.pools[i].id()) else { return false };
+        let Some(&s) = stake.get(&self.pools[i].id()) else {
+            return false;
+        };
         let f = slotforge_praos::leader::ActiveSlotCoeff::new(active_slot_coeff.0, active_slot_coeff.1).unwrap();
         let t = LeaderThreshold::new(s, total_stake, f).unwrap();
         let v = VrfVariant::CPraos;
@@ -190,7 +196,9 @@ impl Devnet {
         let p = &self.pools[i];
         let epoch = self.cfg.epoch_of(slot);
         let l = state.leadership(&self.cfg, epoch).unwrap();
-        let EpochConsensus::Praos { nonce, .. } = l.consensus else { panic!("praos") };
+        let EpochConsensus::Praos { nonce, .. } = l.consensus else {
+            panic!("praos")
+        };
         let content = BlockContent {
             block_number: state.tip.map_or(0, |t| t.block_number + 1),
             slot,
