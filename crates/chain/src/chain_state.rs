@@ -312,8 +312,11 @@ impl ChainState {
                 max: cfg.ledger.max_block_body_size,
             });
         }
+        // Conway BBODY's HeaderProtVerTooHigh, which cardano-ledger applies on mainnet, and on
+        // testnets from protocol version 12 on.
         let header_major = h.protocol_version().0;
-        if header_major > ledger_major + 1 {
+        let strict = cfg.genesis.network_id() == 1 || ledger_major >= 12;
+        if strict && header_major > ledger_major + 1 {
             return Err(BlockError::HeaderProtVerTooHigh {
                 header: header_major,
                 max: ledger_major + 1,

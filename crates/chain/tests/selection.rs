@@ -174,8 +174,88 @@ fn an_invalid_block_is_rejected_and_its_descendants_never_selected() {
     assert_eq!(adopted(&sel.add_block(good).unwrap()), vec![1]);
 }
 
+/// `n` blocks on `state` from `slot` on, each with a payment by pool 0's owner to itself, so
+/// that undoing them has UTxO to restore.
+fn busy_chain(net: &Devnet, state: &ChainState, mut slot: u64, n: usize) -> Vec<Block> {
+    let mut s = state.clone();
+    let mut out = Vec::new();
+    let p = &net.pools[0];
+    while out.len() < n {
+        slot += 1;
+        let Some(&i) = net.leaders(&s, slot).first() else {
+            continue;
+        };
+        let addr = p.address();
+        let (input, coin) = s
+            .ledger
+            .utxo
+            .iter()
+            .filter(|(_, o)| o.address == addr)
+            .map(|(i, o)| (*i, o.coin))
+            .max_by_key(|(_, c)| *c)
+            .unwrap();
+        let tx = slotforge_chain::txbuilder::TxBuilder::new()
+            .input(input)
+            .output(addr, 0)
+            .output(net.pools[1].address(), 1_000_000 + slot)
+            .balance(&net.cfg.ledger, coin, 0, &[&p.payment]);
+        let b = net.forge(&s, i, slot, vec![tx]);
+        s = s.apply_block(&net.cfg, &b).unwrap();
+        out.push(b);
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    /// A fork after `keep` of `main_len` blocks, `fork_len` long, k = 4: taken exactly when it
+    /// is longer and forks after the immutable tip; then the state equals a replay of the new
+    /// chain (every undone transaction restored); otherwise nothing changes.
+    #[test]
+    fn a_fork_within_k_is_taken_beyond_k_refused_and_rollback_restores_the_state(
+        main_len in 1usize..9,
+        keep_seed in 0usize..9,
+        fork_len in 1usize..9,
+    ) {
+        let net = Devnet::new(3, 4, (1, 2), 100_000);
+        let g = net.genesis_state();
+        let main = busy_chain(&net, &g, 0, main_len);
+        let keep = keep_seed % (main_len + 1);
+        let mut base = g.clone();
+        for b in &main[..keep] {
+            base = base.apply_block(&net.cfg, b).unwrap();
+        }
+        let fork = busy_chain(&net, &base, base.tip.map_or(0, |t| t.slot) + 1000, fork_len);
+        let mut sel = ChainSelection::new(net.cfg.clone(), g.clone());
+        for b in &main {
+            sel.add_block(b.clone()).unwrap();
+        }
+        let before = sel.tip_state().clone();
+        let immutable = main_len.saturating_sub(4); // blocks with k on top
+        let mut refused = false;
+        for b in &fork {
+            match sel.add_block(b.clone()) {
+                Ok(_) => {}
+                Err(AddError::BeforeImmutable { .. }) | Err(AddError::UnknownParent { .. }) => refused = true,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        if keep < immutable {
+            prop_assert!(refused);
+            prop_assert_eq!(sel.tip_state(), &before);
+        } else if keep + fork_len > main_len {
+            prop_assert_eq!(sel.tip().unwrap().hash, fork.last().unwrap().hash());
+            let mut replay = base.clone();
+            for b in &fork {
+                replay = replay.apply_block(&net.cfg, b).unwrap();
+            }
+            prop_assert_eq!(&**sel.tip_state(), &replay);
+        } else {
+            // Not longer (ties at distant slots keep the current chain in Conway).
+            prop_assert_eq!(sel.tip_state(), &before);
+        }
+    }
 
     /// A tree of three branches off a short trunk, delivered in any order (parents before
     /// children), selects the same tip.

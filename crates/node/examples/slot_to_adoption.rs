@@ -3,7 +3,7 @@
 //! 10,000 pending payments, the header signed by a durable enclave, and full validation and
 //! storage of the block. The pool holds all the stake and f = 1: it leads every slot.
 //!
-//!   SLOTS=100 SLOT_MS=150 cargo run --release -p slotforge --example forge_latency
+//!   SLOTS=100 SLOT_MS=150 cargo run --release -p slotforge --example slot_to_adoption
 //!
 //! The enclave's signer runs in this process with its durable sign guard and KES store; the
 //! leadership module alone (with the enclave as a separate process too) is measured by
