@@ -303,6 +303,9 @@ fn unsupported_features_are_refused_by_name() {
 fn stake_registration_delegation_and_deregistration() {
     let mut f = Fixture::new();
     let total = f.state.total_lovelace();
+    // The genesis registrations' deposits (2 stake keys, 2 pools).
+    let d0 = f.state.deposits;
+    assert_eq!(d0, 2 * 2_000_000 + 2 * 500_000_000);
     let stake = other_key(20);
     let sh = key_hash(&stake);
     let pool = f.pool(1).id();
@@ -321,7 +324,7 @@ fn stake_registration_delegation_and_deregistration() {
         f.state.accounts[&slotforge_chain::ledger::Credential::Key(sh)].pool,
         Some(pool)
     );
-    assert_eq!(f.state.deposits, 2_000_000);
+    assert_eq!(f.state.deposits, d0 + 2_000_000);
     assert_eq!(f.state.total_lovelace(), total);
     // Registering again, a wrong deposit, a wrong refund, an unknown pool.
     let from = TxIn { tx: reg.id(), index: 0 };
@@ -386,7 +389,7 @@ fn stake_registration_delegation_and_deregistration() {
         })
         .bal(&f, &signers);
     f.apply(11, &dereg).unwrap();
-    assert_eq!(f.state.deposits, 0);
+    assert_eq!(f.state.deposits, d0);
     assert_eq!(f.state.total_lovelace(), total);
 }
 
@@ -442,6 +445,7 @@ fn registration(f: &Fixture, cold: &SigningKey, cost: u64) -> PoolRegistration {
 fn pools_register_update_and_retire_at_the_epoch_named() {
     let mut f = Fixture::new();
     let total = f.state.total_lovelace();
+    let d0 = f.state.deposits;
     let cold = other_key(30);
     let id = key_hash(&cold);
     let pay = f.pool(0).payment.clone();
@@ -461,7 +465,7 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
         .cert(Cert::RegisterPool(registration(&f, &cold, 170_000_000)))
         .bal(&f, &signers);
     f.apply(10, &reg).unwrap();
-    assert_eq!(f.state.deposits, 500_000_000);
+    assert_eq!(f.state.deposits, d0 + 500_000_000);
     // Re-registration: no deposit, new parameters at the next epoch.
     let from = TxIn { tx: reg.id(), index: 0 };
     let coin = f.state.utxo[&from].coin;
@@ -474,7 +478,7 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
     re.reregistration = true;
     let re = re.bal(&f, &signers);
     f.apply(11, &re).unwrap();
-    assert_eq!(f.state.deposits, 500_000_000);
+    assert_eq!(f.state.deposits, d0 + 500_000_000);
     assert_eq!(f.state.pools[&id].params.vrf_key_hash, [5; 32]);
     // Retirement: only within (current, current + eMax].
     let from = TxIn { tx: re.id(), index: 0 };
@@ -509,7 +513,7 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
     // The deposit went to the reward account (pool 0's owner, registered at genesis)...
     let owner = slotforge_chain::ledger::Credential::Key(key_hash(&f.pool(0).owner));
     assert_eq!(f.state.accounts[&owner].rewards, 500_000_000);
-    assert_eq!(f.state.deposits, 0);
+    assert_eq!(f.state.deposits, d0);
     assert_eq!(f.state.total_lovelace(), total);
     // ...so the owner cannot deregister before withdrawing it.
     let from = TxIn { tx: ok.id(), index: 0 };

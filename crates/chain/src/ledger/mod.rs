@@ -305,6 +305,10 @@ impl LedgerState {
                 },
             );
         }
+        // Genesis registrations hold their deposits (cardano-ledger takes them from the
+        // reserves, which this ledger does not keep).
+        let deposits = accounts.values().map(|a: &Account| a.deposit).sum::<u64>()
+            + pools.values().map(|p: &PoolState| p.deposit).sum::<u64>();
         let mut state = LedgerState {
             epoch: 0,
             utxo,
@@ -314,7 +318,7 @@ impl LedgerState {
             set: Arc::default(),
             go: Arc::default(),
             fees: 0,
-            deposits: 0,
+            deposits,
         };
         let initial = Arc::new(state.stake_distribution());
         state.mark = initial.clone();
