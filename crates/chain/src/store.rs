@@ -223,7 +223,7 @@ impl BlockStore {
             .map_err(sql)?;
             let anchor = selection.anchor();
             let crossed = anchor.tip.map(|t| t.block_number) == Some(p.block_number)
-                && (p.block_number / CHECKPOINT_EVERY) > previous_checkpoint(&tx).map_err(sql)? / CHECKPOINT_EVERY;
+                && (p.block_number / CHECKPOINT_EVERY) > checkpoint_of(&tx).map_err(sql)?.unwrap_or(0) / CHECKPOINT_EVERY;
             if crossed {
                 let bytes = encode_checkpoint(anchor).map_err(|e| StoreError::Corrupt {
                     path: path.clone(),
@@ -274,6 +274,11 @@ impl BlockStore {
         Ok(out)
     }
 
+    /// The block number of the stored checkpoint, if any.
+    pub fn checkpoint_block(&self) -> Result<Option<u64>, StoreError> {
+        checkpoint_of(&self.conn).map_err(|e| self.sql(e))
+    }
+
     /// How many blocks are stored (immutable, volatile).
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
         self.conn
@@ -286,11 +291,9 @@ impl BlockStore {
     }
 }
 
-fn previous_checkpoint(tx: &rusqlite::Transaction<'_>) -> Result<u64, rusqlite::Error> {
-    Ok(tx
-        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| {
-            r.get::<_, i64>(0)
-        })
+fn checkpoint_of(conn: &Connection) -> Result<Option<u64>, rusqlite::Error> {
+    Ok(conn
+        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| r.get::<_, i64>(0))
         .optional()?
-        .map_or(0, |n| n as u64))
+        .map(|n| n as u64))
 }
