@@ -118,6 +118,12 @@ impl Mempool {
         &self.state
     }
 
+    /// Checks new transactions at `slot` (in the same epoch) from now on; pending ones are
+    /// checked again at the next [`revalidate`](Self::revalidate).
+    pub fn set_slot(&mut self, slot: u64) {
+        self.slot = slot;
+    }
+
     /// Re-validates everything on a new tip (after a block or a rollback), checked at `slot`;
     /// `returning` are transactions of rolled-back blocks, offered again first. Returns the
     /// ids dropped as no longer valid (spent, expired, conflicting).

@@ -278,6 +278,8 @@ impl Task {
                         self.now_slot = slot;
                         if self.cfg.epoch_of(slot) != self.mempool_epoch() {
                             self.revalidate(Vec::new());
+                        } else {
+                            self.mempool.set_slot(slot);
                         }
                         self.announce();
                     }

@@ -223,7 +223,8 @@ impl BlockStore {
             .map_err(sql)?;
             let anchor = selection.anchor();
             let crossed = anchor.tip.map(|t| t.block_number) == Some(p.block_number)
-                && (p.block_number / CHECKPOINT_EVERY) > checkpoint_of(&tx).map_err(sql)?.unwrap_or(0) / CHECKPOINT_EVERY;
+                && (p.block_number / CHECKPOINT_EVERY)
+                    > checkpoint_of(&tx).map_err(sql)?.unwrap_or(0) / CHECKPOINT_EVERY;
             if crossed {
                 let bytes = encode_checkpoint(anchor).map_err(|e| StoreError::Corrupt {
                     path: path.clone(),
@@ -293,7 +294,9 @@ impl BlockStore {
 
 fn checkpoint_of(conn: &Connection) -> Result<Option<u64>, rusqlite::Error> {
     Ok(conn
-        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT block_no FROM checkpoint WHERE id = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })
         .optional()?
         .map(|n| n as u64))
 }

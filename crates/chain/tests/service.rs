@@ -132,3 +132,28 @@ async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
     let blk = net.forge(&t, net.leaders(&t, slot)[0], slot, vec![]);
     s1.apply_block(&net.cfg, &blk).unwrap();
 }
+
+#[tokio::test]
+async fn the_mempool_checks_new_transactions_at_the_current_slot() {
+    let net = Devnet::new(2, 3, (1, 2), 100);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = service::start(
+        &dir.path().join("chain.db"),
+        (*net.cfg).clone(),
+        ServiceConfig::default(),
+        at(&net, 0),
+    )
+    .unwrap();
+    let p = &net.pools[0];
+    let mut b = slotforge_chain::txbuilder::TxBuilder::new()
+        .input(p.funds())
+        .output(p.address(), 0);
+    b.validity_start = Some(5);
+    let tx = b.balance(&net.cfg.ledger, common::FUNDS, 0, &[&p.payment]);
+    let err = chain.submit_tx(tx.to_cbor()).await.unwrap_err();
+    assert!(err.to_string().contains("OutsideValidityIntervalUTxO"), "{err}");
+    chain.tick(at(&net, 5));
+    assert_eq!(chain.submit_tx(tx.to_cbor()).await.unwrap(), tx.id());
+    let garbage = chain.submit_tx(vec![0x84, 0x01]).await.unwrap_err();
+    assert!(garbage.to_string().contains("undecodable transaction"), "{garbage}");
+}
