@@ -1,9 +1,9 @@
 //! Slot-to-block latency of the leadership module on the real chain: from a slot's start to
 //! the block adopted by the chain task, including the body built from a mempool kept at
-//! 10,000 pending payments, the header signed by a durable enclave, and full validation and
+//! 10,000 pending payments (PENDING), the header signed by a durable enclave, and full validation and
 //! storage of the block. The pool holds all the stake and f = 1: it leads every slot.
 //!
-//!   SLOTS=100 SLOT_MS=150 cargo run --release -p slotforge --example slot_to_adoption
+//!   SLOTS=100 SLOT_MS=150 PENDING=10000 cargo run --release -p slotforge --example slot_to_adoption
 //!
 //! The enclave's signer runs in this process with its durable sign guard and KES store; the
 //! leadership module alone (with the enclave as a separate process too) is measured by
@@ -54,17 +54,16 @@ impl Blockchain for Timed {
     }
 }
 
-const PENDING: usize = 10_000;
 const PER_BLOCK: usize = 470;
 
-async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_ms: u64) -> (Vec<Duration>, usize) {
+async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_ms: u64, pending: usize) -> (Vec<Duration>, usize) {
     let Identity::Praos(p) = identity else {
         panic!("a Praos pool")
     };
     let dir = tempfile::tempdir().unwrap();
     let clock = TokioClock::system();
-    // Enough payments to keep 10,000 pending through every slot.
-    let total = PENDING + PER_BLOCK * slots as usize;
+    // Enough payments to keep `pending` pending through every slot.
+    let total = if pending == 0 { 0 } else { pending + PER_BLOCK * slots as usize };
     let payer = SigningKey::from_bytes(&[9; 32]);
     let owner = SigningKey::from_bytes(&[8; 32]);
     let addrs: Vec<Vec<u8>> = (0..total)
@@ -137,7 +136,7 @@ async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_
     )
     .unwrap();
     let mut txs = txs.into_iter();
-    for t in txs.by_ref().take(PENDING) {
+    for t in txs.by_ref().take(pending) {
         chain.submit_tx(t).await.unwrap();
     }
     let bridge = ChainBridge::new(chain.clone(), clock);
@@ -218,7 +217,7 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     let env = |n: &str, d: u64| std::env::var(n).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let (slots, slot_ms) = (env("SLOTS", 100), env("SLOT_MS", 150));
+    let (slots, slot_ms, pending) = (env("SLOTS", 100), env("SLOT_MS", 150), env("PENDING", 10_000) as usize);
     let dir = tempfile::tempdir().unwrap();
     let signer = Signer::new(SignGuard::create(&dir.path().join("guard.db")).unwrap());
     let kes = KesSecretKey::from_seed(&mut [1; 32]);
@@ -238,6 +237,6 @@ async fn main() {
     );
     let signer = Arc::new(signer);
     let identity = signer.identity("pool").unwrap();
-    let r = run(InProcessEnclave(signer), identity, slots, slot_ms).await;
+    let r = run(InProcessEnclave(signer), identity, slots, slot_ms, pending).await;
     report("in-process enclave", &r, slots);
 }
