@@ -56,14 +56,24 @@ impl Blockchain for Timed {
 
 const PER_BLOCK: usize = 470;
 
-async fn run<E: EnclaveClient>(enclave: E, identity: Identity, slots: u64, slot_ms: u64, pending: usize) -> (Vec<Duration>, usize) {
+async fn run<E: EnclaveClient>(
+    enclave: E,
+    identity: Identity,
+    slots: u64,
+    slot_ms: u64,
+    pending: usize,
+) -> (Vec<Duration>, usize) {
     let Identity::Praos(p) = identity else {
         panic!("a Praos pool")
     };
     let dir = tempfile::tempdir().unwrap();
     let clock = TokioClock::system();
     // Enough payments to keep `pending` pending through every slot.
-    let total = if pending == 0 { 0 } else { pending + PER_BLOCK * slots as usize };
+    let total = if pending == 0 {
+        0
+    } else {
+        pending + PER_BLOCK * slots as usize
+    };
     let payer = SigningKey::from_bytes(&[9; 32]);
     let owner = SigningKey::from_bytes(&[8; 32]);
     let addrs: Vec<Vec<u8>> = (0..total)

@@ -1,0 +1,7 @@
+//! The Ouroboros node-to-node protocol as a slotforge node speaks it, built sans-I/O: each
+//! mini-protocol is a codec and a state machine that tests drive directly; the node's
+//! connections run them over sockets.
+//!
+//! So far: the handshake ([`handshake`]), with the reference's negotiation.
+
+pub mod handshake;
