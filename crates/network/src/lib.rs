@@ -2,6 +2,8 @@
 //! mini-protocol is a codec and a state machine that tests drive directly; the node's
 //! connections run them over sockets.
 //!
-//! So far: the handshake ([`handshake`]), with the reference's negotiation.
+//! So far: the handshake ([`handshake`]), with the reference's negotiation, and the
+//! multiplexer's framing and message reassembly ([`mux`]).
 
 pub mod handshake;
+pub mod mux;
