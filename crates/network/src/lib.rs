@@ -2,8 +2,10 @@
 //! mini-protocol is a codec and a state machine that tests drive directly; the node's
 //! connections run them over sockets.
 //!
-//! So far: the handshake ([`handshake`]), with the reference's negotiation, and the
+//! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
+//! messages ([`chainsync`]); and the
 //! multiplexer's framing and message reassembly ([`mux`]).
 
+pub mod chainsync;
 pub mod handshake;
 pub mod mux;
