@@ -3,9 +3,10 @@
 //! connections run them over sockets.
 //!
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
-//! messages ([`chainsync`]); and the
+//! messages ([`chainsync`]) and server ([`chainsync_server`]); and the
 //! multiplexer's framing and message reassembly ([`mux`]).
 
 pub mod chainsync;
+pub mod chainsync_server;
 pub mod handshake;
 pub mod mux;

@@ -1,0 +1,136 @@
+//! The chain-sync server's state machine (one per client), sans-I/O: client messages and
+//! chain changes in, the messages to send out. It follows the node's selected chain through a
+//! [`ChainView`]: after an intersection the first reply is a roll-backward to it; at the tip it
+//! answers await-reply and sends the next update when the chain moves; a client whose read
+//! pointer left the chain (a fork switch) is rolled back to where it rejoins it.
+
+use crate::chainsync::{Message, Point, Tip, WrappedHeader};
+
+/// What the server reads of the node's selected chain.
+pub trait ChainView {
+    fn tip(&self) -> Tip;
+    /// Whether `p` is on the selected chain (the origin always is).
+    fn contains(&self, p: &Point) -> bool;
+    /// The block after `p` on the selected chain: its point and wrapped header.
+    fn next_after(&self, p: &Point) -> Option<(Point, WrappedHeader)>;
+    /// The newest point of the selected chain that `p` descends from (`p` itself if on it;
+    /// the origin if nothing else is known).
+    fn rejoin(&self, p: &Point) -> Point;
+}
+
+/// Where the protocol is, as the server sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// The client has agency.
+    Idle,
+    /// We answered await-reply: the next chain change is sent.
+    MustReply,
+    Done,
+}
+
+/// A client that broke the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("chain-sync protocol violation: {message:?} in state {state:?}")]
+pub struct ProtocolError {
+    pub state: State,
+    pub message: Box<Message>,
+}
+
+/// One client's chain-sync server.
+#[derive(Debug)]
+pub struct ChainSyncServer {
+    state: State,
+    /// The last point the client has.
+    read_pointer: Point,
+    /// An intersection the client has not been rolled back to yet.
+    rollback_to: Option<Point>,
+}
+
+impl Default for ChainSyncServer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainSyncServer {
+    /// A server for a client that starts at the origin.
+    pub fn new() -> Self {
+        ChainSyncServer {
+            state: State::Idle,
+            read_pointer: Point::Origin,
+            rollback_to: None,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn read_pointer(&self) -> Point {
+        self.read_pointer
+    }
+
+    /// Handles a message from the client; returns what to send.
+    pub fn on_message(&mut self, msg: Message, chain: &impl ChainView) -> Result<Vec<Message>, ProtocolError> {
+        match (self.state, msg) {
+            (State::Idle, Message::FindIntersect(points)) => {
+                let tip = chain.tip();
+                Ok(vec![match points.iter().find(|p| chain.contains(p)) {
+                    Some(p) => {
+                        self.read_pointer = *p;
+                        self.rollback_to = Some(*p);
+                        Message::IntersectFound(*p, tip)
+                    }
+                    None => Message::IntersectNotFound(tip),
+                }])
+            }
+            (State::Idle, Message::RequestNext) => Ok(vec![match self.update(chain) {
+                Some(m) => m,
+                None => {
+                    self.state = State::MustReply;
+                    Message::AwaitReply
+                }
+            }]),
+            (State::Idle, Message::Done) => {
+                self.state = State::Done;
+                Ok(Vec::new())
+            }
+            (state, message) => Err(ProtocolError {
+                state,
+                message: Box::new(message),
+            }),
+        }
+    }
+
+    /// The selected chain changed: what to send a client waiting for it.
+    pub fn on_chain_changed(&mut self, chain: &impl ChainView) -> Vec<Message> {
+        if self.state != State::MustReply {
+            return Vec::new();
+        }
+        match self.update(chain) {
+            Some(m) => {
+                self.state = State::Idle;
+                vec![m]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The next update for the client, if any: a pending roll-backward, a roll-backward to
+    /// where a forked-off read pointer rejoins the chain, or the next header.
+    fn update(&mut self, chain: &impl ChainView) -> Option<Message> {
+        let tip = chain.tip();
+        if let Some(p) = self.rollback_to.take() {
+            if chain.contains(&p) {
+                return Some(Message::RollBackward(p, tip));
+            }
+        }
+        if !chain.contains(&self.read_pointer) {
+            self.read_pointer = chain.rejoin(&self.read_pointer);
+            return Some(Message::RollBackward(self.read_pointer, tip));
+        }
+        let (p, header) = chain.next_after(&self.read_pointer)?;
+        self.read_pointer = p;
+        Some(Message::RollForward(header, tip))
+    }
+}

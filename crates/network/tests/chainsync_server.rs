@@ -1,0 +1,302 @@
+//! The chain-sync server driven directly: intersections, roll-backward first, await at the
+//! tip, fork switches served as roll-backwards, protocol violations refused; and a client that
+//! follows it through random extensions and switches always ends with the selected chain.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use slotforge_network::chainsync::{Message, Point, Tip, WrappedHeader, ERA_CONWAY};
+use slotforge_network::chainsync_server::{ChainSyncServer, ChainView, State};
+
+/// A block tree and the selected chain through it; a block's "header" is its hash.
+#[derive(Default)]
+struct TestChain {
+    parent: HashMap<[u8; 32], Option<[u8; 32]>>,
+    slot: HashMap<[u8; 32], u64>,
+    selected: Vec<[u8; 32]>,
+    next: u8,
+}
+
+impl TestChain {
+    fn point(&self, h: &[u8; 32]) -> Point {
+        Point::Specific {
+            slot: self.slot[h],
+            hash: *h,
+        }
+    }
+
+    /// A new block on `parent` (None: genesis); returns its hash. Not selected.
+    fn block(&mut self, parent: Option<[u8; 32]>) -> [u8; 32] {
+        self.next += 1;
+        let h = [self.next; 32];
+        let slot = parent.map_or(0, |p| self.slot[&p]) + 1 + (self.next as u64 % 3);
+        self.parent.insert(h, parent);
+        self.slot.insert(h, slot);
+        h
+    }
+
+    /// Selects the chain ending at `h`.
+    fn select(&mut self, h: [u8; 32]) {
+        let mut chain = vec![h];
+        while let Some(Some(p)) = self.parent.get(chain.last().unwrap()) {
+            chain.push(*p);
+        }
+        chain.reverse();
+        self.selected = chain;
+    }
+
+    fn extend(&mut self) -> [u8; 32] {
+        let h = self.block(self.selected.last().copied());
+        self.selected.push(h);
+        h
+    }
+
+    fn points(&self) -> Vec<Point> {
+        self.selected.iter().map(|h| self.point(h)).collect()
+    }
+}
+
+impl ChainView for TestChain {
+    fn tip(&self) -> Tip {
+        match self.selected.last() {
+            None => Tip {
+                point: Point::Origin,
+                block_number: 0,
+            },
+            Some(h) => Tip {
+                point: self.point(h),
+                block_number: self.selected.len() as u64 - 1,
+            },
+        }
+    }
+
+    fn contains(&self, p: &Point) -> bool {
+        match p {
+            Point::Origin => true,
+            Point::Specific { hash, slot } => self.selected.contains(hash) && self.slot[hash] == *slot,
+        }
+    }
+
+    fn next_after(&self, p: &Point) -> Option<(Point, WrappedHeader)> {
+        let i = match p {
+            Point::Origin => 0,
+            Point::Specific { hash, .. } => self.selected.iter().position(|h| h == hash)? + 1,
+        };
+        let h = self.selected.get(i)?;
+        Some((
+            self.point(h),
+            WrappedHeader {
+                era: ERA_CONWAY,
+                header: h.to_vec(),
+            },
+        ))
+    }
+
+    fn rejoin(&self, p: &Point) -> Point {
+        let mut cur = match p {
+            Point::Origin => return Point::Origin,
+            Point::Specific { hash, .. } => Some(*hash),
+        };
+        while let Some(h) = cur {
+            if self.selected.contains(&h) {
+                return self.point(&h);
+            }
+            cur = self.parent.get(&h).copied().flatten();
+        }
+        Point::Origin
+    }
+}
+
+/// The client's copy of the chain, applying what the server sends.
+#[derive(Default)]
+struct Follower {
+    chain: Vec<Point>,
+}
+
+impl Follower {
+    fn apply(&mut self, m: &Message) {
+        match m {
+            Message::RollForward(h, _) => {
+                // The test chain's header is its block hash; the slot is not needed here.
+                let hash: [u8; 32] = h.header.clone().try_into().unwrap();
+                self.chain.push(Point::Specific { slot: 0, hash });
+            }
+            Message::RollBackward(p, _) => {
+                let keep = match p {
+                    Point::Origin => 0,
+                    Point::Specific { hash, .. } => {
+                        self.chain
+                            .iter()
+                            .position(|q| matches!(q, Point::Specific { hash: h, .. } if h == hash))
+                            .unwrap()
+                            + 1
+                    }
+                };
+                self.chain.truncate(keep);
+            }
+            _ => {}
+        }
+    }
+
+    fn hashes(&self) -> Vec<[u8; 32]> {
+        self.chain
+            .iter()
+            .map(|p| match p {
+                Point::Specific { hash, .. } => *hash,
+                Point::Origin => unreachable!(),
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn intersection_then_roll_backward_then_headers_then_await() {
+    let mut c = TestChain::default();
+    for _ in 0..5 {
+        c.extend();
+    }
+    let pts = c.points();
+    let mut s = ChainSyncServer::new();
+    let unknown = Point::Specific {
+        slot: 9,
+        hash: [99; 32],
+    };
+    let r = s
+        .on_message(Message::FindIntersect(vec![unknown, pts[3], pts[1]]), &c)
+        .unwrap();
+    assert_eq!(r, vec![Message::IntersectFound(pts[3], c.tip())]);
+    let r = s.on_message(Message::RequestNext, &c).unwrap();
+    assert_eq!(r, vec![Message::RollBackward(pts[3], c.tip())]);
+    let r = s.on_message(Message::RequestNext, &c).unwrap();
+    assert!(matches!(&r[..], [Message::RollForward(h, t)] if h.header == c.selected[4].to_vec() && *t == c.tip()));
+    assert_eq!(
+        s.on_message(Message::RequestNext, &c).unwrap(),
+        vec![Message::AwaitReply]
+    );
+    assert_eq!(s.state(), State::MustReply);
+    // Nothing to send until the chain moves; then the new header.
+    assert!(s.on_chain_changed(&c).is_empty());
+    let h = c.extend();
+    let r = s.on_chain_changed(&c);
+    assert!(matches!(&r[..], [Message::RollForward(w, _)] if w.header == h.to_vec()));
+    assert_eq!(s.state(), State::Idle);
+    // No known point: not found, the read pointer unchanged.
+    let before = s.read_pointer();
+    assert_eq!(
+        s.on_message(Message::FindIntersect(vec![unknown]), &c).unwrap(),
+        vec![Message::IntersectNotFound(c.tip())]
+    );
+    assert_eq!(s.read_pointer(), before);
+}
+
+#[test]
+fn a_fork_switch_is_served_as_a_roll_backward() {
+    let mut c = TestChain::default();
+    for _ in 0..3 {
+        c.extend();
+    }
+    let fork_base = c.selected[1];
+    for _ in 0..2 {
+        c.extend();
+    }
+    let mut s = ChainSyncServer::new();
+    let mut f = Follower::default();
+    for _ in 0..5 {
+        for m in s.on_message(Message::RequestNext, &c).unwrap() {
+            f.apply(&m);
+        }
+    }
+    assert_eq!(f.hashes(), c.selected);
+    // A longer fork from block 1 is selected while the client waits at the tip.
+    assert_eq!(
+        s.on_message(Message::RequestNext, &c).unwrap(),
+        vec![Message::AwaitReply]
+    );
+    let mut tip = fork_base;
+    for _ in 0..4 {
+        tip = c.block(Some(tip));
+    }
+    c.select(tip);
+    let r = s.on_chain_changed(&c);
+    assert_eq!(r, vec![Message::RollBackward(c.point(&fork_base), c.tip())]);
+    f.apply(&r[0]);
+    loop {
+        let r = s.on_message(Message::RequestNext, &c).unwrap();
+        if r == vec![Message::AwaitReply] {
+            break;
+        }
+        f.apply(&r[0]);
+    }
+    assert_eq!(f.hashes(), c.selected);
+}
+
+#[test]
+fn protocol_violations_are_refused() {
+    let c = TestChain::default();
+    let mut s = ChainSyncServer::new();
+    assert_eq!(
+        s.on_message(Message::RequestNext, &c).unwrap(),
+        vec![Message::AwaitReply]
+    );
+    // A second request while we owe a reply.
+    assert!(s.on_message(Message::RequestNext, &c).is_err());
+    let mut s = ChainSyncServer::new();
+    // Server messages from a client.
+    assert!(s.on_message(Message::AwaitReply, &c).is_err());
+    assert!(s.on_message(Message::IntersectNotFound(c.tip()), &c).is_err());
+    assert!(s.on_message(Message::Done, &c).unwrap().is_empty());
+    assert_eq!(s.state(), State::Done);
+    assert!(s.on_message(Message::RequestNext, &c).is_err());
+}
+
+proptest! {
+    /// Random extensions, fork switches (within the last 4 blocks) and client requests: the
+    /// client always catches up with exactly the selected chain.
+    #[test]
+    fn a_follower_always_ends_with_the_selected_chain(ops in proptest::collection::vec(0u8..10, 1..60)) {
+        let mut c = TestChain::default();
+        c.extend();
+        let mut s = ChainSyncServer::new();
+        let mut f = Follower::default();
+        for op in ops {
+            match op {
+                0..=3 => {
+                    c.extend();
+                    for m in s.on_chain_changed(&c) {
+                        f.apply(&m);
+                    }
+                }
+                4..=5 if c.selected.len() > 1 => {
+                    let back = (op as usize).min(c.selected.len() - 1);
+                    let base = c.selected[c.selected.len() - 1 - back];
+                    let mut tip = base;
+                    for _ in 0..=back {
+                        tip = c.block(Some(tip));
+                    }
+                    c.select(tip);
+                    for m in s.on_chain_changed(&c) {
+                        f.apply(&m);
+                    }
+                }
+                _ => {
+                    if s.state() == State::Idle {
+                        for m in s.on_message(Message::RequestNext, &c).unwrap() {
+                            f.apply(&m);
+                        }
+                    }
+                }
+            }
+        }
+        // Catch up.
+        while s.state() == State::Idle {
+            let r = s.on_message(Message::RequestNext, &c).unwrap();
+            for m in &r {
+                f.apply(m);
+            }
+            if r == vec![Message::AwaitReply] {
+                break;
+            }
+        }
+        prop_assert_eq!(f.hashes(), c.selected.clone());
+    }
+}
