@@ -74,17 +74,17 @@ pub enum DecodeError {
     TrailingBytes(usize),
 }
 
-fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> DecodeError {
+pub(crate) fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> DecodeError {
     DecodeError::Cbor {
         offset: d.position(),
         message: e.to_string(),
     }
 }
 
-type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+pub(crate) type Enc<'a> = Encoder<&'a mut Vec<u8>>;
 
 // Encoding into a Vec cannot fail: the encoders' results are ignored for that reason.
-fn put_point(e: &mut Enc<'_>, p: &Point) {
+pub(crate) fn put_point(e: &mut Enc<'_>, p: &Point) {
     let _ = match p {
         Point::Origin => e.array(0),
         Point::Specific { slot, hash } => e.array(2).and_then(|e| e.u64(*slot)).and_then(|e| e.bytes(hash)),
@@ -97,7 +97,7 @@ fn put_tip(e: &mut Enc<'_>, t: &Tip) {
     let _ = e.u64(t.block_number);
 }
 
-fn get_point(d: &mut Decoder<'_>) -> Result<Point, DecodeError> {
+pub(crate) fn get_point(d: &mut Decoder<'_>) -> Result<Point, DecodeError> {
     match d.array().map_err(|e| cbor(d, e))? {
         Some(0) => Ok(Point::Origin),
         Some(2) => {

@@ -3,9 +3,11 @@
 //! connections run them over sockets.
 //!
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
-//! messages ([`chainsync`]) and server ([`chainsync_server`]); and the
+//! messages ([`chainsync`]) and server ([`chainsync_server`]); block-fetch's messages and
+//! server ([`blockfetch`]); and the
 //! multiplexer's framing and message reassembly ([`mux`]).
 
+pub mod blockfetch;
 pub mod chainsync;
 pub mod chainsync_server;
 pub mod handshake;
