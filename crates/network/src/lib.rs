@@ -4,11 +4,12 @@
 //!
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
 //! messages ([`chainsync`]) and server ([`chainsync_server`]); block-fetch's messages and
-//! server ([`blockfetch`]); and the
-//! multiplexer's framing and message reassembly ([`mux`]).
+//! server ([`blockfetch`]); keep-alive ([`keepalive`]); and the multiplexer's framing and
+//! message reassembly ([`mux`]).
 
 pub mod blockfetch;
 pub mod chainsync;
 pub mod chainsync_server;
 pub mod handshake;
+pub mod keepalive;
 pub mod mux;

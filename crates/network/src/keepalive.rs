@@ -1,0 +1,96 @@
+//! Keep-alive (node-to-node mini-protocol 8): the client sends a cookie, the server echoes it.
+//!
+//! ```text
+//! msgKeepAlive         = [0, cookie: word16]
+//! msgKeepAliveResponse = [1, cookie: word16]
+//! msgDone              = [2]
+//! ```
+
+use minicbor::{Decoder, Encoder};
+
+use crate::chainsync::{cbor, DecodeError};
+
+/// The mini-protocol number.
+pub const PROTOCOL: u16 = 8;
+
+/// A keep-alive message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    KeepAlive(u16),
+    Response(u16),
+    Done,
+}
+
+impl Message {
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out);
+        // Encoding into a Vec cannot fail.
+        let _ = match self {
+            Message::KeepAlive(c) => e.array(2).and_then(|e| e.u8(0)).and_then(|e| e.u16(*c)),
+            Message::Response(c) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.u16(*c)),
+            Message::Done => e.array(1).and_then(|e| e.u8(2)),
+        };
+        out
+    }
+
+    /// Decodes one message (keep-alive messages are a few bytes: anything above 64 is refused).
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        if bytes.len() > 64 {
+            return Err(DecodeError::TooLarge(bytes.len()));
+        }
+        let mut d = Decoder::new(bytes);
+        let n = d.array().map_err(|e| cbor(&d, e))?;
+        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let m = match (t, n) {
+            (0, Some(2)) => Message::KeepAlive(d.u16().map_err(|e| cbor(&d, e))?),
+            (1, Some(2)) => Message::Response(d.u16().map_err(|e| cbor(&d, e))?),
+            (2, Some(1)) => Message::Done,
+            _ => {
+                return Err(DecodeError::Invalid(format!(
+                    "unknown keep-alive message tag {t} of {n:?} elements"
+                )))
+            }
+        };
+        if d.position() != bytes.len() {
+            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
+        }
+        Ok(m)
+    }
+}
+
+/// The server's answer: the cookie echoed; `Ok(None)` when the client is done; an error for
+/// a message only a server sends.
+pub fn respond(msg: Message) -> Result<Option<Message>, Message> {
+    match msg {
+        Message::KeepAlive(c) => Ok(Some(Message::Response(c))),
+        Message::Done => Ok(None),
+        other @ Message::Response(_) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_echoed_and_messages_round_trip() {
+        for m in [
+            Message::KeepAlive(0),
+            Message::KeepAlive(65535),
+            Message::Response(7),
+            Message::Done,
+        ] {
+            assert_eq!(Message::decode(&m.to_cbor()), Ok(m));
+        }
+        assert_eq!(Message::KeepAlive(513).to_cbor(), [0x82, 0x00, 0x19, 0x02, 0x01]);
+        assert_eq!(respond(Message::KeepAlive(42)), Ok(Some(Message::Response(42))));
+        assert_eq!(respond(Message::Done), Ok(None));
+        assert!(respond(Message::Response(1)).is_err());
+        assert!(
+            Message::decode(&[0x82, 0x00, 0x1a, 0x00, 0x01, 0x00, 0x00]).is_err(),
+            "a cookie above 16 bits"
+        );
+        assert!(Message::decode(&[0x81, 0x05]).is_err());
+    }
+}
