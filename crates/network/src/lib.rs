@@ -4,8 +4,8 @@
 //!
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
 //! messages ([`chainsync`]) and server ([`chainsync_server`]); block-fetch's messages and
-//! server ([`blockfetch`]); keep-alive ([`keepalive`]); and the multiplexer's framing and
-//! message reassembly ([`mux`]).
+//! server ([`blockfetch`]); keep-alive ([`keepalive`]); tx-submission2's messages
+//! ([`txsubmission`]); and the multiplexer's framing and message reassembly ([`mux`]).
 
 pub mod blockfetch;
 pub mod chainsync;
@@ -13,3 +13,4 @@ pub mod chainsync_server;
 pub mod handshake;
 pub mod keepalive;
 pub mod mux;
+pub mod txsubmission;

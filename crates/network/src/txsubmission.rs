@@ -1,0 +1,198 @@
+//! Tx-submission2 (node-to-node mini-protocol 4) messages and their CBOR. The server (the side
+//! that pulls transactions) speaks first after `MsgInit`. Transaction ids travel as
+//! `[era, bytes]` and transactions as `[era, #6.24(bytes)]` (Conway = 6); non-empty lists are
+//! written with indefinite length, as the reference writes them, and read in either form.
+//!
+//! ```text
+//! msgInit         = [6]
+//! msgRequestTxIds = [0, blocking: bool, ack: word16, req: word16]
+//! msgReplyTxIds   = [1, [* [txid, size: word32]]]
+//! msgRequestTxs   = [2, [* txid]]
+//! msgReplyTxs     = [3, [* tx]]
+//! msgDone         = [4]
+//! ```
+
+use minicbor::data::{Tag, Type};
+use minicbor::{Decoder, Encoder};
+
+use crate::chainsync::{cbor, DecodeError, Enc};
+
+/// The mini-protocol number.
+pub const PROTOCOL: u16 = 4;
+
+/// The hard-fork combinator's era index of Conway transactions and their ids.
+pub const ERA_CONWAY: u16 = 6;
+
+/// A transaction id with its era.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EraTxId {
+    pub era: u16,
+    pub id: Vec<u8>,
+}
+
+/// A transaction's bytes with its era.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EraTx {
+    pub era: u16,
+    pub tx: Vec<u8>,
+}
+
+/// A tx-submission2 message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Init,
+    RequestTxIds { blocking: bool, ack: u16, req: u16 },
+    ReplyTxIds(Vec<(EraTxId, u32)>),
+    RequestTxs(Vec<EraTxId>),
+    ReplyTxs(Vec<EraTx>),
+    Done,
+}
+
+fn put_id(e: &mut Enc<'_>, id: &EraTxId) {
+    let _ = e.array(2).and_then(|e| e.u16(id.era)).and_then(|e| e.bytes(&id.id));
+}
+
+fn get_id(d: &mut Decoder<'_>) -> Result<EraTxId, DecodeError> {
+    if d.array().map_err(|e| cbor(d, e))? != Some(2) {
+        return Err(DecodeError::Invalid("a transaction id is [era, bytes]".into()));
+    }
+    let era = d.u16().map_err(|e| cbor(d, e))?;
+    let id = d.bytes().map_err(|e| cbor(d, e))?.to_vec();
+    Ok(EraTxId { era, id })
+}
+
+/// Writes a list as the reference does: `[]` when empty, indefinite otherwise.
+fn put_list<T>(e: &mut Enc<'_>, items: &[T], mut put: impl FnMut(&mut Enc<'_>, &T)) {
+    if items.is_empty() {
+        let _ = e.array(0);
+        return;
+    }
+    let _ = e.begin_array();
+    for i in items {
+        put(e, i);
+    }
+    let _ = e.end();
+}
+
+/// Reads a list in either form.
+fn get_list<'b, T>(
+    d: &mut Decoder<'b>,
+    mut get: impl FnMut(&mut Decoder<'b>) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut out = Vec::new();
+    match d.datatype().map_err(|e| cbor(d, e))? {
+        Type::Array => {
+            let n = d.array().map_err(|e| cbor(d, e))?.unwrap_or(0);
+            for _ in 0..n {
+                out.push(get(d)?);
+            }
+        }
+        Type::ArrayIndef => {
+            d.array().map_err(|e| cbor(d, e))?;
+            while d.datatype().map_err(|e| cbor(d, e))? != Type::Break {
+                out.push(get(d)?);
+            }
+            d.skip().map_err(|e| cbor(d, e))?;
+        }
+        other => return Err(DecodeError::Invalid(format!("expected a list, found {other}"))),
+    }
+    Ok(out)
+}
+
+impl Message {
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out);
+        // Encoding into a Vec cannot fail.
+        let tag = |e: &mut Enc<'_>, n: u64, t: u8| {
+            let _ = e.array(n).and_then(|e| e.u8(t));
+        };
+        match self {
+            Message::Init => tag(&mut e, 1, 6),
+            Message::RequestTxIds { blocking, ack, req } => {
+                tag(&mut e, 4, 0);
+                let _ = e.bool(*blocking).and_then(|e| e.u16(*ack)).and_then(|e| e.u16(*req));
+            }
+            Message::ReplyTxIds(ids) => {
+                tag(&mut e, 2, 1);
+                put_list(&mut e, ids, |e, (id, size)| {
+                    let _ = e.array(2);
+                    put_id(e, id);
+                    let _ = e.u32(*size);
+                });
+            }
+            Message::RequestTxs(ids) => {
+                tag(&mut e, 2, 2);
+                put_list(&mut e, ids, put_id);
+            }
+            Message::ReplyTxs(txs) => {
+                tag(&mut e, 2, 3);
+                put_list(&mut e, txs, |e, t| {
+                    let _ = e
+                        .array(2)
+                        .and_then(|e| e.u16(t.era))
+                        .and_then(|e| e.tag(Tag::new(24)))
+                        .and_then(|e| e.bytes(&t.tx));
+                });
+            }
+            Message::Done => tag(&mut e, 1, 4),
+        }
+        out
+    }
+
+    /// Decodes one message of at most `limit` bytes.
+    pub fn decode(bytes: &[u8], limit: usize) -> Result<Message, DecodeError> {
+        if bytes.len() > limit {
+            return Err(DecodeError::TooLarge(bytes.len()));
+        }
+        let mut d = Decoder::new(bytes);
+        let n = d
+            .array()
+            .map_err(|e| cbor(&d, e))?
+            .ok_or_else(|| DecodeError::Invalid("indefinite-length message".into()))?;
+        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let msg = match (t, n) {
+            (6, 1) => Message::Init,
+            (0, 4) => Message::RequestTxIds {
+                blocking: d.bool().map_err(|e| cbor(&d, e))?,
+                ack: d.u16().map_err(|e| cbor(&d, e))?,
+                req: d.u16().map_err(|e| cbor(&d, e))?,
+            },
+            (1, 2) => Message::ReplyTxIds(get_list(&mut d, |d| {
+                if d.array().map_err(|e| cbor(d, e))? != Some(2) {
+                    return Err(DecodeError::Invalid("a reply entry is [txid, size]".into()));
+                }
+                let id = get_id(d)?;
+                let size = d.u32().map_err(|e| cbor(d, e))?;
+                Ok((id, size))
+            })?),
+            (2, 2) => Message::RequestTxs(get_list(&mut d, get_id)?),
+            (3, 2) => Message::ReplyTxs(get_list(&mut d, |d| {
+                if d.array().map_err(|e| cbor(d, e))? != Some(2) {
+                    return Err(DecodeError::Invalid("a transaction is [era, #6.24(bytes)]".into()));
+                }
+                let era = d.u16().map_err(|e| cbor(d, e))?;
+                let tag = d.tag().map_err(|e| cbor(d, e))?;
+                if tag != Tag::new(24) {
+                    return Err(DecodeError::Invalid(format!(
+                        "a transaction is tagged 24, found {tag:?}"
+                    )));
+                }
+                Ok(EraTx {
+                    era,
+                    tx: d.bytes().map_err(|e| cbor(d, e))?.to_vec(),
+                })
+            })?),
+            (4, 1) => Message::Done,
+            _ => {
+                return Err(DecodeError::Invalid(format!(
+                    "unknown tx-submission message tag {t} of {n} elements"
+                )))
+            }
+        };
+        if d.position() != bytes.len() {
+            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
+        }
+        Ok(msg)
+    }
+}
