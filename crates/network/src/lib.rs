@@ -3,12 +3,13 @@
 //! connections run them over sockets.
 //!
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
-//! messages ([`chainsync`]) and server ([`chainsync_server`]); block-fetch's messages and
+//! messages ([`chainsync`]), server ([`chainsync_server`]) and client ([`chainsync_client`]); block-fetch's messages and
 //! server ([`blockfetch`]); keep-alive ([`keepalive`]); tx-submission2's messages
 //! ([`txsubmission`]); and the multiplexer's framing and message reassembly ([`mux`]).
 
 pub mod blockfetch;
 pub mod chainsync;
+pub mod chainsync_client;
 pub mod chainsync_server;
 pub mod handshake;
 pub mod keepalive;

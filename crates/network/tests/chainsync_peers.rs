@@ -1,11 +1,13 @@
-//! The chain-sync server driven directly: intersections, roll-backward first, await at the
-//! tip, fork switches served as roll-backwards, protocol violations refused; and a client that
-//! follows it through random extensions and switches always ends with the selected chain.
+//! The chain-sync server and client driven directly: intersections, roll-backward first, await
+//! at the tip, fork switches served as roll-backwards, protocol violations refused on both
+//! sides; and a client that follows the server through random extensions and switches always
+//! ends with the selected chain.
 
 use std::collections::HashMap;
 
 use proptest::prelude::*;
 use slotforge_network::chainsync::{Message, Point, Tip, WrappedHeader, ERA_CONWAY};
+use slotforge_network::chainsync_client::{intersection_points, ChainSyncClient, Event};
 use slotforge_network::chainsync_server::{ChainSyncServer, ChainView, State};
 
 /// A block tree and the selected chain through it; a block's "header" is its hash.
@@ -298,5 +300,133 @@ proptest! {
             }
         }
         prop_assert_eq!(f.hashes(), c.selected.clone());
+    }
+}
+
+/// Runs one client-server exchange: the client's message to the server, the answers back.
+fn exchange(client: &mut ChainSyncClient, server: &mut ChainSyncServer, chain: &TestChain, msg: Message) -> Vec<Event> {
+    server
+        .on_message(msg, chain)
+        .unwrap()
+        .into_iter()
+        .map(|m| client.on_message(m).unwrap())
+        .collect()
+}
+
+#[test]
+fn intersection_points_are_the_tip_then_exponentially_older() {
+    let c = {
+        let mut c = TestChain::default();
+        for _ in 0..20 {
+            c.extend();
+        }
+        c
+    };
+    let pts = c.points();
+    let want: Vec<Point> = [19, 18, 17, 15, 11, 3]
+        .iter()
+        .map(|i| pts[*i])
+        .chain([Point::Origin])
+        .collect();
+    assert_eq!(intersection_points(&pts), want);
+    assert_eq!(intersection_points(&[]), vec![Point::Origin]);
+}
+
+#[test]
+fn the_client_refuses_a_server_that_breaks_the_protocol() {
+    let mut client = ChainSyncClient::default();
+    // An answer nobody asked for.
+    assert!(client.on_message(Message::AwaitReply).is_err());
+    let mut client = ChainSyncClient::default();
+    client.find_intersect(vec![Point::Origin]).unwrap();
+    assert!(client.request_next().is_none(), "one request at a time");
+    assert!(client
+        .on_message(Message::RollForward(
+            WrappedHeader {
+                era: ERA_CONWAY,
+                header: vec![]
+            },
+            TestChain::default().tip()
+        ))
+        .is_err());
+    let mut client = ChainSyncClient::default();
+    client.request_next().unwrap();
+    assert_eq!(client.on_message(Message::AwaitReply), Ok(Event::AwaitingUpdate));
+    assert!(client.on_message(Message::AwaitReply).is_err(), "await twice");
+}
+
+proptest! {
+    /// Our client, following our server through random extensions and switches after an
+    /// intersection from a stale copy, always ends with the server's selected chain.
+    #[test]
+    fn our_client_follows_our_server(ops in proptest::collection::vec(0u8..10, 1..60), stale in 0usize..5) {
+        let mut c = TestChain::default();
+        for _ in 0..6 {
+            c.extend();
+        }
+        // The client knows the chain up to `stale` blocks before the tip.
+        let mut mine: Vec<Point> = c.points()[..c.selected.len() - stale].to_vec();
+        let mut server = ChainSyncServer::new();
+        let mut client = ChainSyncClient::default();
+        let apply = |mine: &mut Vec<Point>, e: Event| match e {
+            Event::RollForward(h, _) => {
+                let hash: [u8; 32] = h.header.try_into().unwrap();
+                mine.push(Point::Specific { slot: 0, hash });
+            }
+            Event::RollBackward(Point::Origin, _) => mine.clear(),
+            Event::RollBackward(Point::Specific { hash, .. }, _) => {
+                let keep = mine.iter().position(|p| matches!(p, Point::Specific { hash: h, .. } if *h == hash)).unwrap() + 1;
+                mine.truncate(keep);
+            }
+            _ => {}
+        };
+        let m = client.find_intersect(intersection_points(&mine)).unwrap();
+        for e in exchange(&mut client, &mut server, &c, m) {
+            prop_assert!(matches!(e, Event::Intersected(..)));
+        }
+        // From here the client's points are hashes only (slots are not needed to follow).
+        mine = mine.iter().map(|p| match p { Point::Specific { hash, .. } => Point::Specific { slot: 0, hash: *hash }, o => *o }).collect();
+        for op in ops {
+            match op {
+                0..=3 => {
+                    c.extend();
+                    for m in server.on_chain_changed(&c) {
+                        let e = client.on_message(m).unwrap();
+                        apply(&mut mine, e);
+                    }
+                }
+                4..=5 if c.selected.len() > 1 => {
+                    let back = (op as usize).min(c.selected.len() - 1);
+                    let mut tip = c.selected[c.selected.len() - 1 - back];
+                    for _ in 0..=back {
+                        tip = c.block(Some(tip));
+                    }
+                    c.select(tip);
+                    for m in server.on_chain_changed(&c) {
+                        let e = client.on_message(m).unwrap();
+                        apply(&mut mine, e);
+                    }
+                }
+                _ => {
+                    if let Some(m) = client.request_next() {
+                        for e in exchange(&mut client, &mut server, &c, m) {
+                            apply(&mut mine, e);
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(m) = client.request_next() {
+            let events = exchange(&mut client, &mut server, &c, m);
+            let at_tip = events.contains(&Event::AwaitingUpdate);
+            for e in events {
+                apply(&mut mine, e);
+            }
+            if at_tip {
+                break;
+            }
+        }
+        let hashes: Vec<[u8; 32]> = mine.iter().map(|p| match p { Point::Specific { hash, .. } => *hash, Point::Origin => unreachable!() }).collect();
+        prop_assert_eq!(hashes, c.selected.clone());
     }
 }
