@@ -250,6 +250,25 @@ impl BlockStore {
             .map_err(|e| self.sql(e))
     }
 
+    /// The immutable block with this hash, if any.
+    pub fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT slot, block_no FROM blocks WHERE hash = ?1 AND immutable = 1",
+                [hash.to_vec()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .map(|o| {
+                o.map(|(slot, n)| Point {
+                    hash: *hash,
+                    slot: slot as u64,
+                    block_number: n as u64,
+                })
+            })
+            .map_err(|e| self.sql(e))
+    }
+
     /// The immutable chain's points from block number `from`, at most `limit`.
     pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
         let mut stmt = self

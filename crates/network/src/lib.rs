@@ -5,7 +5,8 @@
 //! So far: the handshake ([`handshake`]), with the reference's negotiation; chain-sync's
 //! messages ([`chainsync`]), server ([`chainsync_server`]) and client ([`chainsync_client`]); block-fetch's messages and
 //! server ([`blockfetch`]); keep-alive ([`keepalive`]); tx-submission2's messages
-//! ([`txsubmission`]); and the multiplexer's framing and message reassembly ([`mux`]).
+//! ([`txsubmission`]); the multiplexer's framing and message reassembly ([`mux`]); and the
+//! node's chain as the servers read it ([`node_chain`]).
 
 pub mod blockfetch;
 pub mod chainsync;
@@ -14,4 +15,5 @@ pub mod chainsync_server;
 pub mod handshake;
 pub mod keepalive;
 pub mod mux;
+pub mod node_chain;
 pub mod txsubmission;

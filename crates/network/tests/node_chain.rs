@@ -1,0 +1,129 @@
+//! The servers over the node's real chain: a forged chain, part immutable (in the store) and
+//! part volatile, is served header by header by chain-sync to our client and block by block
+//! by block-fetch, with the exact bytes; a fork switch reaches the client as a roll-backward.
+
+#[path = "../../chain/tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::Devnet;
+use slotforge_chain::block::Block;
+use slotforge_chain::selection::ChainSelection;
+use slotforge_chain::store::BlockStore;
+use slotforge_network::blockfetch::{unwrap_block, BlockFetchServer, BlockSource, Message as FetchMsg, Reply};
+use slotforge_network::chainsync::Point;
+use slotforge_network::chainsync_client::{ChainSyncClient, Event};
+use slotforge_network::chainsync_server::{ChainSyncServer, ChainView};
+use slotforge_network::node_chain::NodeChain;
+
+fn add(sel: &mut ChainSelection, store: &mut BlockStore, b: &Block) {
+    let events = sel.add_block(b.clone()).unwrap();
+    store.record(b, &events, sel).unwrap();
+}
+
+/// Requests headers until the server says await; returns the headers received.
+fn sync(client: &mut ChainSyncClient, server: &mut ChainSyncServer, chain: &NodeChain<'_>, got: &mut Vec<Vec<u8>>) {
+    while let Some(m) = client.request_next() {
+        for reply in server.on_message(m, chain).unwrap() {
+            match client.on_message(reply).unwrap() {
+                Event::RollForward(h, _) => got.push(h.header),
+                Event::RollBackward(Point::Origin, _) => got.clear(),
+                Event::RollBackward(Point::Specific { hash, .. }, _) => {
+                    let keep = got
+                        .iter()
+                        .position(|h| slotforge_praos::nonce::blake2b256(&[h]) == hash)
+                        .unwrap()
+                        + 1;
+                    got.truncate(keep);
+                }
+                Event::AwaitingUpdate => return,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_chain_is_served_from_the_store_and_the_volatile_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::new(3, 3, (1, 2), 10_000);
+    let mut store = BlockStore::open(&dir.path().join("chain.db"), &net.cfg).unwrap();
+    let mut sel = ChainSelection::new(net.cfg.clone(), net.genesis_state());
+    let (main, _) = net.extend(&net.genesis_state(), 0, 8);
+    for b in &main {
+        add(&mut sel, &mut store, b);
+    }
+    assert_eq!(
+        sel.anchor().tip.unwrap().block_number,
+        4,
+        "blocks 0–4 are immutable, 5–7 volatile"
+    );
+    let mut client = ChainSyncClient::default();
+    let mut server = ChainSyncServer::new();
+    let mut got = Vec::new();
+    {
+        let chain = NodeChain {
+            selection: &sel,
+            store: &store,
+        };
+        sync(&mut client, &mut server, &chain, &mut got);
+        let want: Vec<Vec<u8>> = main.iter().map(|b| b.header_bytes().to_vec()).collect();
+        assert_eq!(got, want, "every header, exact bytes, in order");
+        // Block-fetch over the whole chain: exact bytes.
+        let first = Point::Specific {
+            slot: main[0].slot(),
+            hash: main[0].hash(),
+        };
+        let last = Point::Specific {
+            slot: main[7].slot(),
+            hash: main[7].hash(),
+        };
+        let mut fetch = BlockFetchServer::default();
+        let Some(Reply::Batch(points)) = fetch.on_message(FetchMsg::RequestRange(first, last), &chain).unwrap() else {
+            panic!("a batch")
+        };
+        assert_eq!(points.len(), 8);
+        for (p, b) in points.iter().zip(&main) {
+            let w = chain.wrapped_block(p).unwrap();
+            let (era, bytes) = unwrap_block(&w).unwrap();
+            assert_eq!((era, bytes), (7, &b.to_cbor()[..]));
+        }
+        assert!(chain.range(&last, &first).is_none());
+    }
+    // A longer fork from block 5 (volatile): the waiting client is rolled back, then follows.
+    let mut at5 = net.genesis_state();
+    for b in &main[..6] {
+        at5 = at5.apply_block(&net.cfg, b).unwrap();
+    }
+    let (fork, _) = net.extend(&at5, 5000, 3);
+    for b in &fork {
+        add(&mut sel, &mut store, b);
+    }
+    let chain = NodeChain {
+        selection: &sel,
+        store: &store,
+    };
+    for reply in server.on_chain_changed(&chain) {
+        match client.on_message(reply).unwrap() {
+            Event::RollBackward(p, _) => {
+                assert_eq!(
+                    p,
+                    Point::Specific {
+                        slot: main[5].slot(),
+                        hash: main[5].hash()
+                    }
+                );
+                got.truncate(6);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    sync(&mut client, &mut server, &chain, &mut got);
+    let want: Vec<Vec<u8>> = main[..6]
+        .iter()
+        .chain(&fork)
+        .map(|b| b.header_bytes().to_vec())
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(chain.tip().block_number, 8);
+}
