@@ -3,7 +3,6 @@
 //! by block-fetch, with the exact bytes; a fork switch reaches the client as a roll-backward.
 
 #[path = "../../chain/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::Devnet;
