@@ -6,7 +6,6 @@ use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::ChainConfig;
 
 #[path = "../../crates/chain/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 /// Two pools, k = 5, f = 1/2, 100-slot epochs: its configuration and genesis state.
