@@ -82,15 +82,11 @@ impl BlockHeader {
         }
     }
 
-    /// The header's exact bytes.
-    pub fn bytes(&self) -> Vec<u8> {
-        self.to_cbor()
-    }
-
-    fn to_cbor(&self) -> Vec<u8> {
+    /// The size of the header's exact bytes.
+    pub fn size(&self) -> usize {
         match self {
-            BlockHeader::Praos(h) => h.to_cbor(),
-            BlockHeader::Bft(h) => h.to_cbor(),
+            BlockHeader::Praos(h) => h.size(),
+            BlockHeader::Bft(h) => h.size(),
         }
     }
 

@@ -299,7 +299,7 @@ impl ChainState {
                 max: cfg.max_major_protocol_version,
             });
         }
-        let size = h.bytes().len() as u64;
+        let size = h.size() as u64;
         if size > cfg.ledger.max_block_header_size {
             return Err(BlockError::HeaderSizeTooLarge {
                 size,

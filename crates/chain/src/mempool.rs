@@ -155,15 +155,6 @@ impl Mempool {
         dropped
     }
 
-    /// Drops the transactions a new block included (before [`revalidate`](Self::revalidate)
-    /// would find them spent) — cheaper bookkeeping, same result.
-    pub fn remove_included(&mut self, ids: &HashSet<TxId>) {
-        self.txs.retain(|t| !ids.contains(&t.id()));
-        self.ids.retain(|i| !ids.contains(i));
-        self.witnessed = self.txs.iter().map(Transaction::witnessed_hash).collect();
-        self.used = self.txs.iter().map(Transaction::size).sum();
-    }
-
     /// A block body of at most `max_bytes` for a block at `slot` on `parent` (the tip, or its
     /// predecessor in a slot battle): pending transactions, best fee per byte first, each valid
     /// in order on that parent at that slot; stops at `deadline`.

@@ -140,6 +140,16 @@ impl ChainSelection {
         self.tip_state().tip
     }
 
+    /// The block before the selected tip, when selection holds it (None when the tip is the
+    /// anchor: its parent is in the immutable store).
+    pub fn tip_parent(&self) -> Option<Point> {
+        match self.chain.len() {
+            0 => None,
+            1 => self.anchor.tip,
+            n => self.chain[n - 2].1.tip,
+        }
+    }
+
     /// The state at the immutable tip.
     pub fn anchor(&self) -> &Arc<ChainState> {
         &self.anchor

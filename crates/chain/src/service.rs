@@ -175,20 +175,9 @@ impl ChainHandle {
 
     /// The selected tip and its parent.
     pub async fn tip(&self) -> Option<(Point, Option<Point>)> {
-        self.query(|v| {
-            let chain = v.selection.selected();
-            let tip = v.selection.tip()?;
-            let parent = if chain.len() >= 2 {
-                chain[chain.len() - 2].1.tip
-            } else if chain.len() == 1 {
-                v.selection.anchor().tip
-            } else {
-                None // the tip is the anchor; its parent is in the immutable store
-            };
-            Some((tip, parent))
-        })
-        .await
-        .flatten()
+        self.query(|v| Some((v.selection.tip()?, v.selection.tip_parent())))
+            .await
+            .flatten()
     }
 }
 
@@ -357,24 +346,14 @@ impl Task {
         }
         let after = self.selection.tip();
         if after != before {
-            self.mempool.remove_included(&included);
             returning.retain(|t| !included.contains(&t.id()));
             // Done after the reply: the block's submitter does not wait for it.
             self.revalidation = Some(returning);
-            let parent = self.parent_of_tip();
+            let parent = self.selection.tip_parent();
             let _ = self.notices.send(ChainNotice::TipChanged { tip: after, parent });
             self.announce();
         }
         Ok(events)
-    }
-
-    fn parent_of_tip(&self) -> Option<Point> {
-        let chain = self.selection.selected();
-        match chain.len() {
-            0 => None,
-            1 => self.selection.anchor().tip,
-            n => chain[n - 2].1.tip,
-        }
     }
 
     fn revalidate(&mut self, returning: Vec<Transaction>) {

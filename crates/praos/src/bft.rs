@@ -158,6 +158,11 @@ impl BftHeader {
         self.bytes.clone()
     }
 
+    /// The size of the header's bytes.
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// blake2b-256 of the header's bytes: the block hash.
     pub fn hash(&self) -> [u8; 32] {
         crate::nonce::blake2b256(&[&self.bytes])
