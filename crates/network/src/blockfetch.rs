@@ -14,7 +14,8 @@
 use minicbor::data::Tag;
 use minicbor::{Decoder, Encoder};
 
-use crate::chainsync::{cbor, get_point, put_point, DecodeError, Point};
+use crate::chainsync::{get_point, put_point, Point};
+use crate::codec::{cbor, finish, open, put_head, DecodeError};
 
 /// The mini-protocol number.
 pub const PROTOCOL: u16 = 3;
@@ -68,39 +69,27 @@ impl Message {
     pub fn to_cbor(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut e = Encoder::new(&mut out);
-        // Encoding into a Vec cannot fail.
-        let tag = |e: &mut Encoder<&mut Vec<u8>>, n: u64, t: u8| {
-            let _ = e.array(n).and_then(|e| e.u8(t));
-        };
         match self {
             Message::RequestRange(from, to) => {
-                tag(&mut e, 3, 0);
+                put_head(&mut e, 3, 0);
                 put_point(&mut e, from);
                 put_point(&mut e, to);
             }
-            Message::ClientDone => tag(&mut e, 1, 1),
-            Message::StartBatch => tag(&mut e, 1, 2),
-            Message::NoBlocks => tag(&mut e, 1, 3),
+            Message::ClientDone => put_head(&mut e, 1, 1),
+            Message::StartBatch => put_head(&mut e, 1, 2),
+            Message::NoBlocks => put_head(&mut e, 1, 3),
             Message::Block(b) => {
-                tag(&mut e, 2, 4);
+                put_head(&mut e, 2, 4);
                 let _ = e.tag(Tag::new(24)).and_then(|e| e.bytes(b));
             }
-            Message::BatchDone => tag(&mut e, 1, 5),
+            Message::BatchDone => put_head(&mut e, 1, 5),
         }
         out
     }
 
     /// Decodes one message of at most `limit` bytes.
     pub fn decode(bytes: &[u8], limit: usize) -> Result<Message, DecodeError> {
-        if bytes.len() > limit {
-            return Err(DecodeError::TooLarge(bytes.len()));
-        }
-        let mut d = Decoder::new(bytes);
-        let n = d
-            .array()
-            .map_err(|e| cbor(&d, e))?
-            .ok_or_else(|| DecodeError::Invalid("indefinite-length message".into()))?;
-        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let (mut d, n, t) = open(bytes, limit)?;
         let msg = match (t, n) {
             (0, 3) => Message::RequestRange(get_point(&mut d)?, get_point(&mut d)?),
             (1, 1) => Message::ClientDone,
@@ -120,9 +109,7 @@ impl Message {
                 )))
             }
         };
-        if d.position() != bytes.len() {
-            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        finish(&d, bytes)?;
         Ok(msg)
     }
 }

@@ -13,8 +13,10 @@
 //! chainSyncMsgDone     = [7]
 //! ```
 
-use minicbor::data::{Tag, Type};
+use minicbor::data::Tag;
 use minicbor::{Decoder, Encoder};
+
+use crate::codec::{cbor, finish, get_list, open, put_head, Enc};
 
 /// The mini-protocol number.
 pub const PROTOCOL: u16 = 2;
@@ -61,29 +63,8 @@ pub enum Message {
     Done,
 }
 
-/// Why chain-sync bytes are not a message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("chain-sync message of {0} bytes, more than the {MAX_MESSAGE_BYTES} allowed")]
-    TooLarge(usize),
-    #[error("malformed chain-sync CBOR at byte {offset}: {message}")]
-    Cbor { offset: usize, message: String },
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0} bytes after the chain-sync message")]
-    TrailingBytes(usize),
-}
+pub use crate::codec::DecodeError;
 
-pub(crate) fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> DecodeError {
-    DecodeError::Cbor {
-        offset: d.position(),
-        message: e.to_string(),
-    }
-}
-
-pub(crate) type Enc<'a> = Encoder<&'a mut Vec<u8>>;
-
-// Encoding into a Vec cannot fail: the encoders' results are ignored for that reason.
 pub(crate) fn put_point(e: &mut Enc<'_>, p: &Point) {
     let _ = match p {
         Point::Origin => e.array(0),
@@ -145,14 +126,11 @@ impl Message {
     pub fn to_cbor(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut e = Encoder::new(&mut out);
-        let tag = |e: &mut Enc<'_>, n: u64, t: u8| {
-            let _ = e.array(n).and_then(|e| e.u8(t));
-        };
         match self {
-            Message::RequestNext => tag(&mut e, 1, 0),
-            Message::AwaitReply => tag(&mut e, 1, 1),
+            Message::RequestNext => put_head(&mut e, 1, 0),
+            Message::AwaitReply => put_head(&mut e, 1, 1),
             Message::RollForward(h, t) => {
-                tag(&mut e, 3, 2);
+                put_head(&mut e, 3, 2);
                 let _ = e
                     .array(2)
                     .and_then(|e| e.u8(h.era))
@@ -161,68 +139,41 @@ impl Message {
                 put_tip(&mut e, t);
             }
             Message::RollBackward(p, t) => {
-                tag(&mut e, 3, 3);
+                put_head(&mut e, 3, 3);
                 put_point(&mut e, p);
                 put_tip(&mut e, t);
             }
             Message::FindIntersect(ps) => {
-                tag(&mut e, 2, 4);
+                put_head(&mut e, 2, 4);
                 let _ = e.array(ps.len() as u64);
                 for p in ps {
                     put_point(&mut e, p);
                 }
             }
             Message::IntersectFound(p, t) => {
-                tag(&mut e, 3, 5);
+                put_head(&mut e, 3, 5);
                 put_point(&mut e, p);
                 put_tip(&mut e, t);
             }
             Message::IntersectNotFound(t) => {
-                tag(&mut e, 2, 6);
+                put_head(&mut e, 2, 6);
                 put_tip(&mut e, t);
             }
-            Message::Done => tag(&mut e, 1, 7),
+            Message::Done => put_head(&mut e, 1, 7),
         }
         out
     }
 
     /// Decodes one message, refusing anything above [`MAX_MESSAGE_BYTES`].
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-        if bytes.len() > MAX_MESSAGE_BYTES {
-            return Err(DecodeError::TooLarge(bytes.len()));
-        }
-        let mut d = Decoder::new(bytes);
-        let n = d
-            .array()
-            .map_err(|e| cbor(&d, e))?
-            .ok_or_else(|| DecodeError::Invalid("indefinite-length message".into()))?;
-        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let (mut d, n, t) = open(bytes, MAX_MESSAGE_BYTES)?;
         let msg = match (t, n) {
             (0, 1) => Message::RequestNext,
             (1, 1) => Message::AwaitReply,
             (2, 3) => Message::RollForward(get_header(&mut d)?, get_tip(&mut d)?),
             (3, 3) => Message::RollBackward(get_point(&mut d)?, get_tip(&mut d)?),
-            (4, 2) => {
-                // The reference writes a non-empty list with indefinite length: read both.
-                let mut ps = Vec::new();
-                match d.datatype().map_err(|e| cbor(&d, e))? {
-                    Type::Array => {
-                        let k = d.array().map_err(|e| cbor(&d, e))?.unwrap_or(0);
-                        for _ in 0..k {
-                            ps.push(get_point(&mut d)?);
-                        }
-                    }
-                    Type::ArrayIndef => {
-                        d.array().map_err(|e| cbor(&d, e))?;
-                        while d.datatype().map_err(|e| cbor(&d, e))? != Type::Break {
-                            ps.push(get_point(&mut d)?);
-                        }
-                        d.skip().map_err(|e| cbor(&d, e))?;
-                    }
-                    other => return Err(DecodeError::Invalid(format!("points are a list, found {other}"))),
-                }
-                Message::FindIntersect(ps)
-            }
+            // The reference writes a non-empty list with indefinite length: both are read.
+            (4, 2) => Message::FindIntersect(get_list(&mut d, get_point)?),
             (5, 3) => Message::IntersectFound(get_point(&mut d)?, get_tip(&mut d)?),
             (6, 2) => Message::IntersectNotFound(get_tip(&mut d)?),
             (7, 1) => Message::Done,
@@ -232,9 +183,7 @@ impl Message {
                 )))
             }
         };
-        if d.position() != bytes.len() {
-            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        finish(&d, bytes)?;
         Ok(msg)
     }
 }

@@ -98,25 +98,8 @@ pub enum Message {
     QueryReply(VersionTable),
 }
 
-/// Why handshake bytes are not a message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("handshake message of {0} bytes, more than the {MAX_MESSAGE_BYTES} allowed")]
-    TooLarge(usize),
-    #[error("malformed handshake CBOR at byte {offset}: {message}")]
-    Cbor { offset: usize, message: String },
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0} bytes after the handshake message")]
-    TrailingBytes(usize),
-}
-
-fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> DecodeError {
-    DecodeError::Cbor {
-        offset: d.position(),
-        message: e.to_string(),
-    }
-}
+pub use crate::codec::DecodeError;
+use crate::codec::{cbor, finish, open};
 
 fn definite_array(d: &mut Decoder<'_>) -> Result<u64, DecodeError> {
     d.array()
@@ -242,12 +225,7 @@ impl Message {
 
     /// Decodes one message, refusing anything above [`MAX_MESSAGE_BYTES`].
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-        if bytes.len() > MAX_MESSAGE_BYTES {
-            return Err(DecodeError::TooLarge(bytes.len()));
-        }
-        let mut d = Decoder::new(bytes);
-        let n = definite_array(&mut d)?;
-        let tag = d.u64().map_err(|e| cbor(&d, e))?;
+        let (mut d, n, tag) = open(bytes, MAX_MESSAGE_BYTES)?;
         let msg = match (tag, n) {
             (0, 2) => Message::Propose(decode_table(&mut d)?),
             (1, 3) => {
@@ -292,9 +270,7 @@ impl Message {
                 )))
             }
         };
-        if d.position() != bytes.len() {
-            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        finish(&d, bytes)?;
         Ok(msg)
     }
 }

@@ -6,9 +6,9 @@
 //! msgDone              = [2]
 //! ```
 
-use minicbor::{Decoder, Encoder};
+use minicbor::Encoder;
 
-use crate::chainsync::{cbor, DecodeError};
+use crate::codec::{cbor, finish, open, DecodeError};
 
 /// The mini-protocol number.
 pub const PROTOCOL: u16 = 8;
@@ -36,25 +36,18 @@ impl Message {
 
     /// Decodes one message (keep-alive messages are a few bytes: anything above 64 is refused).
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-        if bytes.len() > 64 {
-            return Err(DecodeError::TooLarge(bytes.len()));
-        }
-        let mut d = Decoder::new(bytes);
-        let n = d.array().map_err(|e| cbor(&d, e))?;
-        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let (mut d, n, t) = open(bytes, 64)?;
         let m = match (t, n) {
-            (0, Some(2)) => Message::KeepAlive(d.u16().map_err(|e| cbor(&d, e))?),
-            (1, Some(2)) => Message::Response(d.u16().map_err(|e| cbor(&d, e))?),
-            (2, Some(1)) => Message::Done,
+            (0, 2) => Message::KeepAlive(d.u16().map_err(|e| cbor(&d, e))?),
+            (1, 2) => Message::Response(d.u16().map_err(|e| cbor(&d, e))?),
+            (2, 1) => Message::Done,
             _ => {
                 return Err(DecodeError::Invalid(format!(
-                    "unknown keep-alive message tag {t} of {n:?} elements"
+                    "unknown keep-alive message tag {t} of {n} elements"
                 )))
             }
         };
-        if d.position() != bytes.len() {
-            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        finish(&d, bytes)?;
         Ok(m)
     }
 }

@@ -6,12 +6,14 @@
 //! messages ([`chainsync`]), server ([`chainsync_server`]) and client ([`chainsync_client`]); block-fetch's messages and
 //! server ([`blockfetch`]); keep-alive ([`keepalive`]); tx-submission2's messages
 //! ([`txsubmission`]); the multiplexer's framing and message reassembly ([`mux`]); and the
-//! node's chain as the servers read it ([`node_chain`]).
+//! node's chain as the servers read it ([`node_chain`]). [`codec`] holds what every codec shares
+//! (the decode error, message framing under a size limit, lists in either length form).
 
 pub mod blockfetch;
 pub mod chainsync;
 pub mod chainsync_client;
 pub mod chainsync_server;
+pub mod codec;
 pub mod handshake;
 pub mod keepalive;
 pub mod mux;

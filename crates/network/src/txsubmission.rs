@@ -12,10 +12,10 @@
 //! msgDone         = [4]
 //! ```
 
-use minicbor::data::{Tag, Type};
+use minicbor::data::Tag;
 use minicbor::{Decoder, Encoder};
 
-use crate::chainsync::{cbor, DecodeError, Enc};
+use crate::codec::{cbor, finish, get_list, open, put_head, put_list, DecodeError, Enc};
 
 /// The mini-protocol number.
 pub const PROTOCOL: u16 = 4;
@@ -61,60 +61,18 @@ fn get_id(d: &mut Decoder<'_>) -> Result<EraTxId, DecodeError> {
     Ok(EraTxId { era, id })
 }
 
-/// Writes a list as the reference does: `[]` when empty, indefinite otherwise.
-fn put_list<T>(e: &mut Enc<'_>, items: &[T], mut put: impl FnMut(&mut Enc<'_>, &T)) {
-    if items.is_empty() {
-        let _ = e.array(0);
-        return;
-    }
-    let _ = e.begin_array();
-    for i in items {
-        put(e, i);
-    }
-    let _ = e.end();
-}
-
-/// Reads a list in either form.
-fn get_list<'b, T>(
-    d: &mut Decoder<'b>,
-    mut get: impl FnMut(&mut Decoder<'b>) -> Result<T, DecodeError>,
-) -> Result<Vec<T>, DecodeError> {
-    let mut out = Vec::new();
-    match d.datatype().map_err(|e| cbor(d, e))? {
-        Type::Array => {
-            let n = d.array().map_err(|e| cbor(d, e))?.unwrap_or(0);
-            for _ in 0..n {
-                out.push(get(d)?);
-            }
-        }
-        Type::ArrayIndef => {
-            d.array().map_err(|e| cbor(d, e))?;
-            while d.datatype().map_err(|e| cbor(d, e))? != Type::Break {
-                out.push(get(d)?);
-            }
-            d.skip().map_err(|e| cbor(d, e))?;
-        }
-        other => return Err(DecodeError::Invalid(format!("expected a list, found {other}"))),
-    }
-    Ok(out)
-}
-
 impl Message {
     pub fn to_cbor(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut e = Encoder::new(&mut out);
-        // Encoding into a Vec cannot fail.
-        let tag = |e: &mut Enc<'_>, n: u64, t: u8| {
-            let _ = e.array(n).and_then(|e| e.u8(t));
-        };
         match self {
-            Message::Init => tag(&mut e, 1, 6),
+            Message::Init => put_head(&mut e, 1, 6),
             Message::RequestTxIds { blocking, ack, req } => {
-                tag(&mut e, 4, 0);
+                put_head(&mut e, 4, 0);
                 let _ = e.bool(*blocking).and_then(|e| e.u16(*ack)).and_then(|e| e.u16(*req));
             }
             Message::ReplyTxIds(ids) => {
-                tag(&mut e, 2, 1);
+                put_head(&mut e, 2, 1);
                 put_list(&mut e, ids, |e, (id, size)| {
                     let _ = e.array(2);
                     put_id(e, id);
@@ -122,11 +80,11 @@ impl Message {
                 });
             }
             Message::RequestTxs(ids) => {
-                tag(&mut e, 2, 2);
+                put_head(&mut e, 2, 2);
                 put_list(&mut e, ids, put_id);
             }
             Message::ReplyTxs(txs) => {
-                tag(&mut e, 2, 3);
+                put_head(&mut e, 2, 3);
                 put_list(&mut e, txs, |e, t| {
                     let _ = e
                         .array(2)
@@ -135,22 +93,14 @@ impl Message {
                         .and_then(|e| e.bytes(&t.tx));
                 });
             }
-            Message::Done => tag(&mut e, 1, 4),
+            Message::Done => put_head(&mut e, 1, 4),
         }
         out
     }
 
     /// Decodes one message of at most `limit` bytes.
     pub fn decode(bytes: &[u8], limit: usize) -> Result<Message, DecodeError> {
-        if bytes.len() > limit {
-            return Err(DecodeError::TooLarge(bytes.len()));
-        }
-        let mut d = Decoder::new(bytes);
-        let n = d
-            .array()
-            .map_err(|e| cbor(&d, e))?
-            .ok_or_else(|| DecodeError::Invalid("indefinite-length message".into()))?;
-        let t = d.u64().map_err(|e| cbor(&d, e))?;
+        let (mut d, n, t) = open(bytes, limit)?;
         let msg = match (t, n) {
             (6, 1) => Message::Init,
             (0, 4) => Message::RequestTxIds {
@@ -190,9 +140,7 @@ impl Message {
                 )))
             }
         };
-        if d.position() != bytes.len() {
-            return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
-        }
+        finish(&d, bytes)?;
         Ok(msg)
     }
 }

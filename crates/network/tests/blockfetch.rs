@@ -80,7 +80,10 @@ fn malformed_and_oversized_messages_are_refused() {
         Err(DecodeError::TrailingBytes(1))
     );
     let big = Message::Block(vec![0; 70_000]).to_cbor();
-    assert!(matches!(Message::decode(&big, 65_535), Err(DecodeError::TooLarge(_))));
+    assert!(matches!(
+        Message::decode(&big, 65_535),
+        Err(DecodeError::TooLarge { limit: 65_535, .. })
+    ));
     assert!(Message::decode(&big, MAX_BLOCK_MESSAGE_BYTES).is_ok());
 }
 

@@ -106,7 +106,10 @@ fn malformed_messages_are_refused() {
     assert_eq!(Message::decode(&[0x81, 0x00, 0x00]), Err(DecodeError::TrailingBytes(1)));
     assert_eq!(
         Message::decode(&vec![0; MAX_MESSAGE_BYTES + 1]),
-        Err(DecodeError::TooLarge(MAX_MESSAGE_BYTES + 1))
+        Err(DecodeError::TooLarge {
+            size: MAX_MESSAGE_BYTES + 1,
+            limit: MAX_MESSAGE_BYTES
+        })
     );
     // A Byron header, a header without tag 24, a 31-byte hash.
     assert!(

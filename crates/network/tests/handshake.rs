@@ -175,7 +175,10 @@ fn malformed_messages_are_refused_with_a_reason() {
     assert_eq!(Message::decode(&trailing), Err(DecodeError::TrailingBytes(1)));
     assert_eq!(
         Message::decode(&vec![0u8; MAX_MESSAGE_BYTES + 1]),
-        Err(DecodeError::TooLarge(MAX_MESSAGE_BYTES + 1))
+        Err(DecodeError::TooLarge {
+            size: MAX_MESSAGE_BYTES + 1,
+            limit: MAX_MESSAGE_BYTES
+        })
     );
     // {15: …, 14: …}: keys out of order.
     let d = [0x84, 0x18, 0x2a, 0xf4, 0x00, 0xf4];
