@@ -4,7 +4,6 @@
 //! (cardano-ledger `BBODY`: size and hash) and every transaction in order.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
@@ -416,7 +415,7 @@ pub fn tiebreak_vrf(h: &BlockHeader) -> Option<Vec<u8>> {
     }
 }
 
-/// Keeps the serde form of a shared snapshot compact (used by the store's checkpoints).
+/// The chain state as a checkpoint's bytes (JSON), and back.
 pub fn encode_checkpoint(state: &ChainState) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(state)
 }
@@ -424,6 +423,3 @@ pub fn encode_checkpoint(state: &ChainState) -> Result<Vec<u8>, serde_json::Erro
 pub fn decode_checkpoint(bytes: &[u8]) -> Result<ChainState, serde_json::Error> {
     serde_json::from_slice(bytes)
 }
-
-/// Shared, for the selection's per-block states.
-pub type SharedState = Arc<ChainState>;

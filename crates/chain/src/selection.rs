@@ -169,15 +169,6 @@ impl ChainSelection {
         self.blocks.get(hash)
     }
 
-    /// All volatile blocks.
-    pub fn volatile_blocks(&self) -> impl Iterator<Item = &Arc<Block>> {
-        self.blocks.values()
-    }
-
-    pub fn is_invalid(&self, hash: &[u8; 32]) -> bool {
-        self.invalid.contains_key(hash)
-    }
-
     fn point(b: &Block) -> Point {
         Point {
             hash: b.hash(),
