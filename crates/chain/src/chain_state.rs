@@ -270,6 +270,31 @@ impl ChainState {
         Ok(next)
     }
 
+    /// Validates a header alone on this state — the envelope and the header rules, with the
+    /// epoch nonce and stake this state gives its epoch — and returns a state whose nonces,
+    /// opcert counters and tip are the header's, for validating the next header before any
+    /// body arrives (headers-first sync). The ledger part does not see the body: the returned
+    /// state can judge headers up to [`header_horizon`](Self::header_horizon) only.
+    pub fn advance_header(&self, cfg: &ChainConfig, h: &BlockHeader) -> Result<ChainState, BlockError> {
+        self.check_envelope(cfg, h)?;
+        let mut next = self.clone();
+        next.tick(cfg.epoch_of(h.slot()));
+        next.apply_header(cfg, h)?;
+        next.tip = Some(Point {
+            hash: h.hash(),
+            slot: h.slot(),
+            block_number: h.block_number(),
+        });
+        Ok(next)
+    }
+
+    /// The last epoch whose headers a state reached by [`advance_header`](Self::advance_header)
+    /// from this one (a state after a whole block) judges correctly: the next epoch's leader
+    /// stake is the snapshot already taken, but the one after depends on bodies not applied.
+    pub fn header_horizon(&self) -> u64 {
+        self.ledger.epoch + 1
+    }
+
     /// Block number, slot, previous hash, sizes and protocol versions against this state.
     pub fn check_envelope(&self, cfg: &ChainConfig, h: &BlockHeader) -> Result<(), BlockError> {
         let expected = self.tip.map_or(0, |t| t.block_number + 1);

@@ -165,6 +165,16 @@ impl ChainSelection {
         &self.chain
     }
 
+    /// The state after `at` (None: genesis) when selection holds it: the anchor's, or a
+    /// selected block's.
+    pub fn state_after(&self, at: Option<[u8; 32]>) -> Option<&Arc<ChainState>> {
+        if self.anchor.tip.map(|p| p.hash) == at {
+            return Some(&self.anchor);
+        }
+        let i = self.position(at)??;
+        Some(&self.chain[i].1)
+    }
+
     pub fn block(&self, hash: &[u8; 32]) -> Option<&Arc<Block>> {
         self.blocks.get(hash)
     }

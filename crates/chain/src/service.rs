@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::block::{Block, BlockBody};
-use crate::chain_state::{ChainState, EpochLeadership, Point};
+use crate::chain_state::{EpochLeadership, Point};
 use crate::config::ChainConfig;
 use crate::mempool::{Mempool, MempoolError};
 use crate::selection::{AddError, ChainSelection, SelectionEvent};
@@ -255,7 +255,7 @@ impl Task {
                     reply,
                 } => {
                     let deadline = Instant::now() + budget;
-                    let body = match self.state_of(parent) {
+                    let body = match self.selection.state_after(parent).cloned() {
                         Some(state) => self.mempool.select(&self.cfg, &state, slot, max_bytes, deadline),
                         None => BlockBody::empty(),
                     };
@@ -288,20 +288,6 @@ impl Task {
 
     fn mempool_epoch(&self) -> u64 {
         self.mempool.pending_state().epoch
-    }
-
-    /// The state after `parent` on the selected chain (None: genesis).
-    fn state_of(&self, parent: Option<[u8; 32]>) -> Option<Arc<ChainState>> {
-        let anchor = self.selection.anchor();
-        if anchor.tip.map(|p| p.hash) == parent {
-            return Some(anchor.clone());
-        }
-        self.selection
-            .selected()
-            .iter()
-            .rev()
-            .find(|(b, _)| Some(b.hash()) == parent)
-            .map(|(_, s)| s.clone())
     }
 
     fn add_block(&mut self, block: Block) -> Result<Vec<SelectionEvent>, ChainError> {

@@ -4,7 +4,13 @@
 //! answers await-reply and sends the next update when the chain moves; a client whose read
 //! pointer left the chain (a fork switch) is rolled back to where it rejoins it.
 
+use std::collections::VecDeque;
+
 use crate::chainsync::{Message, Point, Tip, WrappedHeader};
+
+/// How many of the points sent to a client the server remembers: more than the deepest
+/// rollback Praos allows (k = 2160 on Cardano's networks).
+pub const REMEMBERED_POINTS: usize = 2_200;
 
 /// What the server reads of the node's selected chain.
 pub trait ChainView {
@@ -44,6 +50,10 @@ pub struct ChainSyncServer {
     read_pointer: Point,
     /// An intersection the client has not been rolled back to yet.
     rollback_to: Option<Point>,
+    /// The client's chain as we sent it, newest last (at most [`REMEMBERED_POINTS`]): after
+    /// a fork switch the client is rolled back to the newest of these still on our chain,
+    /// even when the blocks it had are gone from the node.
+    sent: VecDeque<Point>,
 }
 
 impl Default for ChainSyncServer {
@@ -59,6 +69,7 @@ impl ChainSyncServer {
             state: State::Idle,
             read_pointer: Point::Origin,
             rollback_to: None,
+            sent: VecDeque::new(),
         }
     }
 
@@ -79,6 +90,7 @@ impl ChainSyncServer {
                     Some(p) => {
                         self.read_pointer = *p;
                         self.rollback_to = Some(*p);
+                        self.sent = VecDeque::from([*p]);
                         Message::IntersectFound(*p, tip)
                     }
                     None => Message::IntersectNotFound(tip),
@@ -126,11 +138,22 @@ impl ChainSyncServer {
             }
         }
         if !chain.contains(&self.read_pointer) {
-            self.read_pointer = chain.rejoin(&self.read_pointer);
+            while self.sent.back().is_some_and(|p| !chain.contains(p)) {
+                self.sent.pop_back();
+            }
+            if self.sent.is_empty() {
+                // Deeper than we remember: where the node's own blocks say it rejoins.
+                self.sent.push_back(chain.rejoin(&self.read_pointer));
+            }
+            self.read_pointer = *self.sent.back().expect("not empty");
             return Some(Message::RollBackward(self.read_pointer, tip));
         }
         let (p, header) = chain.next_after(&self.read_pointer)?;
         self.read_pointer = p;
+        if self.sent.len() == REMEMBERED_POINTS {
+            self.sent.pop_front();
+        }
+        self.sent.push_back(p);
         Some(Message::RollForward(header, tip))
     }
 }

@@ -22,6 +22,9 @@ use std::collections::BTreeMap;
 use minicbor::data::Type;
 use minicbor::{Decoder, Encoder};
 
+/// The handshake's mini-protocol number.
+pub const PROTOCOL: u16 = 0;
+
 /// The node-to-node versions this node speaks: 13 (obsolete in the reference, kept for older
 /// peers), 14 and 15 — one version-data layout. Version 16 (Peras) is experimental upstream.
 pub const SUPPORTED_VERSIONS: [u64; 3] = [13, 14, 15];

@@ -132,3 +132,32 @@ impl BlockSource for NodeChain<'_> {
             .collect()
     }
 }
+
+/// The points a chain-sync client offers for an intersection: the selected chain from the
+/// immutable anchor on (see [`intersection_points`](crate::chainsync_client::intersection_points)),
+/// with the anchor itself always among them.
+pub fn intersection_candidates(view: &slotforge_chain::service::ChainView<'_>) -> Vec<Point> {
+    let chain: Vec<Point> = view
+        .selection
+        .anchor()
+        .tip
+        .into_iter()
+        .chain(view.selection.selected().iter().filter_map(|(_, s)| s.tip))
+        .map(point)
+        .collect();
+    let mut points = crate::chainsync_client::intersection_points(&chain);
+    if let Some(a) = chain.first() {
+        if !points.contains(a) {
+            points.insert(points.len() - 1, *a);
+        }
+    }
+    points
+}
+
+/// A chain-sync point as the chain names it (None: the origin).
+pub fn chain_point(p: &Point) -> Option<[u8; 32]> {
+    match p {
+        Point::Origin => None,
+        Point::Specific { hash, .. } => Some(*hash),
+    }
+}

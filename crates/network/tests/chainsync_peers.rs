@@ -47,6 +47,12 @@ impl TestChain {
         self.selected = chain;
     }
 
+    /// Forgets every block off the selected chain, as a node prunes abandoned forks.
+    fn forget_abandoned(&mut self) {
+        let selected = self.selected.clone();
+        self.parent.retain(|h, _| selected.contains(h));
+    }
+
     fn extend(&mut self) -> [u8; 32] {
         let h = self.block(self.selected.last().copied());
         self.selected.push(h);
@@ -219,6 +225,8 @@ fn a_fork_switch_is_served_as_a_roll_backward() {
         tip = c.block(Some(tip));
     }
     c.select(tip);
+    // The node no longer holds the blocks the client had: the server remembers what it sent.
+    c.forget_abandoned();
     let r = s.on_chain_changed(&c);
     assert_eq!(r, vec![Message::RollBackward(c.point(&fork_base), c.tip())]);
     f.apply(&r[0]);

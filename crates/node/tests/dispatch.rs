@@ -21,6 +21,11 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, exe)
 }
 
+/// Held for the whole of each test. Tests run on parallel threads of one process: if one
+/// forks while another still has a handle open on the file it is writing, the child holds that
+/// handle until its exec and executing the file fails with ETXTBSY ("Text file busy").
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A CPU with these is an x86-64-v4 CPU in practice (the binary checks the full list).
 fn avx512_cpu() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
@@ -31,6 +36,7 @@ fn avx512_cpu() -> bool {
 
 #[test]
 fn hands_over_on_avx512_cpus_with_arguments_and_exit_code() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_dir, exe) = setup();
     let out = Command::new(&exe)
         .args(["header", "inspect", "some file"])
@@ -47,6 +53,7 @@ fn hands_over_on_avx512_cpus_with_arguments_and_exit_code() {
 
 #[test]
 fn runs_itself_when_disabled_or_without_a_sibling() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (dir, exe) = setup();
     let out = Command::new(&exe)
         .env("SLOTFORGE_NO_DISPATCH", "1")

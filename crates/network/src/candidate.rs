@@ -1,0 +1,165 @@
+//! Headers first, sans-I/O: one peer's candidate chain as chain-sync reveals it. Each header
+//! is validated — envelope and every header rule, with the epoch nonce and stake of its epoch —
+//! on the state after the header before it, before its body is asked for; the headers that
+//! passed wait here until block-fetch brings their bodies.
+//!
+//! A header-only state judges headers up to one epoch past the last state with bodies applied
+//! ([`ChainState::header_horizon`]): the stake of the epoch after that is snapshotted from
+//! bodies. So past the horizon the caller fetches the waiting bodies, has the chain apply
+//! them, and [`rebase`](CandidateChain::rebase)s on the state the chain computed; where the
+//! chain holds no such state (the candidate is not our selected chain), headers go on to
+//! chain selection unjudged, which validates them in full with their bodies before it could
+//! ever select them.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use slotforge_chain::block::BlockHeader;
+use slotforge_chain::chain_state::{BlockError, ChainState, Point};
+use slotforge_chain::config::ChainConfig;
+
+/// A header that passed, waiting for its body.
+#[derive(Debug, Clone)]
+pub struct PendingHeader {
+    pub point: Point,
+    pub header: BlockHeader,
+    /// Whether the header rules were checked here (see the module's documentation).
+    pub judged: bool,
+}
+
+/// What to do with a header chain-sync delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid: it waits for its body.
+    Accepted,
+    /// The header is past the horizon: fetch and apply the waiting bodies, rebase, and offer
+    /// it again.
+    FetchFirst,
+}
+
+/// A header the peer should not have sent: the reason to disconnect it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CandidateError {
+    #[error("undecodable header: {0}")]
+    Decode(String),
+    #[error("invalid header {hash} at slot {slot}: {error}")]
+    Invalid { hash: String, slot: u64, error: BlockError },
+}
+
+/// One peer's candidate chain after the intersection.
+pub struct CandidateChain {
+    cfg: Arc<ChainConfig>,
+    /// The state after the newest header (header-only after the last rebase), if known.
+    state: Option<Arc<ChainState>>,
+    /// The last epoch `state` judges.
+    horizon: u64,
+    /// Headers accepted and not yet handed on, oldest first, each with the state after it.
+    pending: VecDeque<(PendingHeader, Option<Arc<ChainState>>)>,
+    /// The newest point of the candidate (the intersection, at first).
+    tip: Option<Point>,
+}
+
+impl CandidateChain {
+    /// A candidate that starts at `base`, the chain's state at the intersection (None when the
+    /// chain holds no state there).
+    pub fn new(cfg: Arc<ChainConfig>, at: Option<Point>, base: Option<Arc<ChainState>>) -> Self {
+        let horizon = base.as_ref().map_or(0, |s| s.header_horizon());
+        CandidateChain {
+            cfg,
+            state: base,
+            horizon,
+            pending: VecDeque::new(),
+            tip: at,
+        }
+    }
+
+    /// The newest point of the candidate.
+    pub fn tip(&self) -> Option<Point> {
+        self.tip
+    }
+
+    /// Headers waiting for bodies, oldest first.
+    pub fn pending(&self) -> impl Iterator<Item = &PendingHeader> {
+        self.pending.iter().map(|(h, _)| h)
+    }
+
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Validates a header that chain-sync rolled forward to.
+    pub fn roll_forward(&mut self, header_bytes: &[u8]) -> Result<Verdict, CandidateError> {
+        let header = BlockHeader::decode(header_bytes).map_err(|e| CandidateError::Decode(e.to_string()))?;
+        let point = Point {
+            hash: header.hash(),
+            slot: header.slot(),
+            block_number: header.block_number(),
+        };
+        let next = match &self.state {
+            Some(state) => {
+                if self.cfg.epoch_of(header.slot()) > self.horizon && !self.pending.is_empty() {
+                    return Ok(Verdict::FetchFirst);
+                }
+                let judged = self.cfg.epoch_of(header.slot()) <= self.horizon;
+                if judged {
+                    let after = state
+                        .advance_header(&self.cfg, &header)
+                        .map_err(|error| CandidateError::Invalid {
+                            hash: hex::encode(point.hash),
+                            slot: point.slot,
+                            error,
+                        })?;
+                    Some(Arc::new(after))
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        let judged = next.is_some();
+        self.state = next.clone();
+        self.tip = Some(point);
+        self.pending.push_back((PendingHeader { point, header, judged }, next));
+        Ok(Verdict::Accepted)
+    }
+
+    /// Chain-sync rolled back to the block `to` (None: the origin). Headers after it are
+    /// dropped; if `to` is before every waiting header, the caller rebases on the chain's
+    /// state there — returns whether that is needed.
+    pub fn roll_backward(&mut self, to: Option<[u8; 32]>) -> bool {
+        if self.tip.map(|t| t.hash) == to {
+            return false;
+        }
+        while let Some((h, _)) = self.pending.back() {
+            if Some(h.point.hash) == to {
+                break;
+            }
+            self.pending.pop_back();
+        }
+        match self.pending.back() {
+            Some((h, s)) => {
+                self.tip = Some(h.point);
+                self.state = s.clone();
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Takes up to `n` waiting headers to fetch, oldest first.
+    pub fn take(&mut self, n: usize) -> Vec<PendingHeader> {
+        let n = n.min(self.pending.len());
+        self.pending.drain(..n).map(|(h, _)| h).collect()
+    }
+
+    /// Continues from a state of the chain's own (bodies applied) after the candidate's tip,
+    /// or, with None, unjudged (the chain holds no state there). Nothing may be waiting.
+    pub fn rebase(&mut self, state: Option<Arc<ChainState>>) {
+        debug_assert!(self.pending.is_empty());
+        if let Some(s) = &state {
+            self.horizon = s.header_horizon();
+            self.tip = s.tip;
+        }
+        self.state = state;
+    }
+}

@@ -1,0 +1,139 @@
+//! What the node counts per peer — connected, headers and blocks received, blocks served,
+//! transactions, bytes, disconnections by reason — and its Prometheus text exposition.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::connection::Traffic;
+
+/// One peer's counters (outbound peers by address; inbound ones by remote address).
+#[derive(Debug, Default)]
+pub struct PeerStats {
+    pub connected: AtomicBool,
+    pub connections: AtomicU64,
+    pub headers_received: AtomicU64,
+    pub blocks_received: AtomicU64,
+    pub blocks_served: AtomicU64,
+    pub txs_received: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub errors: AtomicU64,
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl PeerStats {
+    /// Adds a finished connection's traffic.
+    pub fn add_traffic(&self, t: &Traffic) {
+        self.bytes_in
+            .fetch_add(t.bytes_in.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.bytes_out
+            .fetch_add(t.bytes_out.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// Records why a connection ended badly.
+    pub fn failed(&self, reason: String) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+    }
+}
+
+/// Every peer's counters, by direction and address.
+#[derive(Debug, Default)]
+pub struct PeerRegistry {
+    peers: Mutex<BTreeMap<(&'static str, String), Arc<PeerStats>>>,
+}
+
+impl PeerRegistry {
+    /// The counters of `address` in `direction` ("outbound" or "inbound"), created at first use.
+    pub fn peer(&self, direction: &'static str, address: &str) -> Arc<PeerStats> {
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((direction, address.to_string()))
+            .or_default()
+            .clone()
+    }
+
+    /// A copy of the table, for reports.
+    pub fn snapshot(&self) -> Vec<((&'static str, String), Arc<PeerStats>)> {
+        let peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        peers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// The per-peer metrics in Prometheus' text format, and the number of connected peers.
+    pub fn render_prometheus(&self, out: &mut String) {
+        let peers = self.snapshot();
+        let connected = peers
+            .iter()
+            .filter(|(_, s)| s.connected.load(Ordering::Relaxed))
+            .count();
+        let _ = writeln!(out, "# HELP slotforge_peers_connected Peers with an open connection.");
+        let _ = writeln!(out, "# TYPE slotforge_peers_connected gauge");
+        let _ = writeln!(out, "slotforge_peers_connected {connected}");
+        type Field = fn(&PeerStats) -> u64;
+        let series: [(&str, &str, &str, Field); 9] = [
+            ("slotforge_peer_connected", "gauge", "1 while connected.", |s| {
+                s.connected.load(Ordering::Relaxed) as u64
+            }),
+            (
+                "slotforge_peer_connections_total",
+                "counter",
+                "Connections made.",
+                |s| s.connections.load(Ordering::Relaxed),
+            ),
+            (
+                "slotforge_peer_headers_received_total",
+                "counter",
+                "Headers received.",
+                |s| s.headers_received.load(Ordering::Relaxed),
+            ),
+            (
+                "slotforge_peer_blocks_received_total",
+                "counter",
+                "Blocks received.",
+                |s| s.blocks_received.load(Ordering::Relaxed),
+            ),
+            ("slotforge_peer_blocks_served_total", "counter", "Blocks served.", |s| {
+                s.blocks_served.load(Ordering::Relaxed)
+            }),
+            (
+                "slotforge_peer_txs_received_total",
+                "counter",
+                "Transactions received.",
+                |s| s.txs_received.load(Ordering::Relaxed),
+            ),
+            (
+                "slotforge_peer_bytes_in_total",
+                "counter",
+                "Bytes received (finished connections).",
+                |s| s.bytes_in.load(Ordering::Relaxed),
+            ),
+            (
+                "slotforge_peer_bytes_out_total",
+                "counter",
+                "Bytes sent (finished connections).",
+                |s| s.bytes_out.load(Ordering::Relaxed),
+            ),
+            (
+                "slotforge_peer_errors_total",
+                "counter",
+                "Connections ended by an error.",
+                |s| s.errors.load(Ordering::Relaxed),
+            ),
+        ];
+        for (name, kind, help, get) in series {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for ((direction, address), s) in &peers {
+                let _ = writeln!(
+                    out,
+                    "{name}{{direction=\"{direction}\",peer=\"{}\"}} {}",
+                    address.replace(['"', '\\', '\n'], "_"),
+                    get(s)
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The node's peers: a listener that accepts up to a limit of inbound connections, and one
+//! dialer per topology access point that keeps an outbound connection up, retrying with
+//! exponential backoff — and, after a peer misbehaved (an invalid header or block, a protocol
+//! violation, a timeout), only after a longer pause. Every disconnection is logged with its
+//! reason and counted in the peer's [`PeerStats`].
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::connection::ConnectionError;
+use crate::peer_stats::PeerRegistry;
+use crate::session::{self, SessionContext};
+use crate::topology::AccessPoint;
+
+/// How the node connects.
+#[derive(Debug, Clone)]
+pub struct NetworkConfig {
+    /// Where to accept peers (loopback unless asked otherwise).
+    pub listen: SocketAddr,
+    /// The peers to dial.
+    pub peers: Vec<AccessPoint>,
+    pub network_magic: u32,
+    /// Inbound connections at once; more are closed at once.
+    pub max_inbound: usize,
+    /// The first retry delay, doubled after each failure up to `max_backoff`.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a peer that misbehaved is not dialled again.
+    pub misbehaviour_pause: Duration,
+}
+
+impl NetworkConfig {
+    pub fn new(listen: SocketAddr, network_magic: u32) -> Self {
+        NetworkConfig {
+            listen,
+            peers: Vec::new(),
+            network_magic,
+            max_inbound: 64,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            misbehaviour_pause: Duration::from_secs(200),
+        }
+    }
+}
+
+/// How long a dial may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection that lasted this long resets the backoff.
+const STABLE_CONNECTION: Duration = Duration::from_secs(60);
+
+/// Whether a disconnection was the peer's fault (rather than the network's, or a clean end).
+pub fn is_misbehaviour(e: &ConnectionError) -> bool {
+    !matches!(e, ConnectionError::Io(_) | ConnectionError::Closed)
+}
+
+/// The running network: stopped when dropped.
+pub struct Network {
+    pub local_addr: SocketAddr,
+    pub registry: Arc<PeerRegistry>,
+    _tasks: JoinSet<()>,
+}
+
+impl Network {
+    /// Binds the listener and starts the dialers.
+    pub async fn start(cfg: NetworkConfig, ctx: SessionContext) -> std::io::Result<Network> {
+        let listener = TcpListener::bind(cfg.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let registry = Arc::new(PeerRegistry::default());
+        let mut tasks = JoinSet::new();
+        tasks.spawn(accept(listener, cfg.max_inbound, ctx.clone(), registry.clone()));
+        for peer in cfg.peers.clone() {
+            tasks.spawn(dial(peer, cfg.clone(), ctx.clone(), registry.clone()));
+        }
+        tracing::info!(%local_addr, peers = cfg.peers.len(), "node-to-node listening");
+        Ok(Network {
+            local_addr,
+            registry,
+            _tasks: tasks,
+        })
+    }
+}
+
+async fn accept(listener: TcpListener, max_inbound: usize, ctx: SessionContext, registry: Arc<PeerRegistry>) {
+    let slots = Arc::new(Semaphore::new(max_inbound));
+    let mut sessions = JoinSet::new();
+    loop {
+        let (stream, remote) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%remote, max_inbound, "inbound connection refused: the limit is reached");
+            continue;
+        };
+        // Counted by IP: inbound ports are ephemeral, and a table by port would grow forever.
+        let stats = registry.peer("inbound", &remote.ip().to_string());
+        stats.connections.fetch_add(1, Ordering::Relaxed);
+        let ctx = ctx.clone();
+        sessions.spawn(async move {
+            let reason = session::inbound(stream, ctx, stats).await;
+            log_end("inbound", &remote.to_string(), &reason);
+            drop(permit);
+        });
+        while sessions.try_join_next().is_some() {}
+    }
+}
+
+async fn dial(peer: AccessPoint, cfg: NetworkConfig, ctx: SessionContext, registry: Arc<PeerRegistry>) {
+    let name = peer.to_string();
+    let stats = registry.peer("outbound", &name);
+    let mut delay = cfg.initial_backoff;
+    loop {
+        let connected =
+            tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.address.as_str(), peer.port))).await;
+        let stream = match connected {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::debug!(peer = %name, error = %e, retry_in = ?delay, "cannot connect");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(cfg.max_backoff);
+                continue;
+            }
+            Err(_) => {
+                tracing::debug!(peer = %name, retry_in = ?delay, "connecting timed out");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(cfg.max_backoff);
+                continue;
+            }
+        };
+        stats.connections.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        tracing::info!(peer = %name, "connected");
+        let reason = session::outbound(stream, ctx.clone(), stats.clone()).await;
+        log_end("outbound", &name, &reason);
+        if is_misbehaviour(&reason) {
+            tokio::time::sleep(cfg.misbehaviour_pause).await;
+            delay = cfg.initial_backoff;
+            continue;
+        }
+        if started.elapsed() >= STABLE_CONNECTION {
+            delay = cfg.initial_backoff;
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(cfg.max_backoff);
+    }
+}
+
+fn log_end(direction: &str, peer: &str, reason: &ConnectionError) {
+    if is_misbehaviour(reason) {
+        tracing::warn!(direction, peer, %reason, "peer disconnected");
+    } else {
+        tracing::info!(direction, peer, %reason, "connection ended");
+    }
+}

@@ -1,0 +1,248 @@
+//! The responder side of a connection a peer opened to us: chain-sync and block-fetch serve
+//! our selected chain, tx-submission2 pulls the peer's transactions into our mempool, and
+//! keep-alive echoes. Each runs the protocol's state machine over its [`Channel`], with the
+//! state's size and time limits.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use slotforge_chain::service::{ChainHandle, ChainNotice};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::blockfetch::{self, BlockFetchServer, Reply};
+use crate::chainsync::{self, Message as SyncMsg};
+use crate::chainsync_server::{self, ChainSyncServer};
+use crate::connection::{Channel, ConnectionError};
+use crate::keepalive;
+use crate::limits::*;
+use crate::node_chain::NodeChain;
+use crate::peer_stats::PeerStats;
+use crate::txsubmission::{self, EraTxId, Message as TxMsg};
+
+/// How many blocks a batch reads from the chain at a time while streaming.
+const BLOCKS_PER_READ: usize = 16;
+/// How many transaction ids we ask a peer for at a time (the window of unacknowledged ids).
+const TX_WINDOW: u16 = 10;
+
+fn stopped() -> ConnectionError {
+    ConnectionError::Invalid("the chain task has stopped".into())
+}
+
+fn violation(protocol: u16, e: impl std::fmt::Display) -> ConnectionError {
+    ConnectionError::Protocol {
+        protocol,
+        message: e.to_string(),
+    }
+}
+
+/// Serves chain-sync until the client is done.
+pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), ConnectionError> {
+    let mut server = ChainSyncServer::new();
+    let mut notices = chain.subscribe();
+    loop {
+        let msg = ch
+            .recv_decoded("StIdle", SMALL_BYTES, Some(CHAIN_SYNC_IDLE), SyncMsg::decode)
+            .await?;
+        let (back, out) = chain
+            .query(move |v| {
+                let nc = NodeChain {
+                    selection: v.selection,
+                    store: v.store,
+                };
+                let out = server.on_message(msg, &nc);
+                (server, out)
+            })
+            .await
+            .ok_or_else(stopped)?;
+        server = back;
+        for m in out.map_err(|e| violation(chainsync::PROTOCOL, e))? {
+            ch.send(&m.to_cbor()).await?;
+        }
+        match server.state() {
+            chainsync_server::State::Done => return Ok(()),
+            chainsync_server::State::Idle => {}
+            chainsync_server::State::MustReply => loop {
+                match notices.recv().await {
+                    Ok(ChainNotice::TipChanged { .. }) | Err(RecvError::Lagged(_)) => {}
+                    Ok(_) => continue,
+                    Err(RecvError::Closed) => return Err(stopped()),
+                }
+                let (back, out) = chain
+                    .query(move |v| {
+                        let nc = NodeChain {
+                            selection: v.selection,
+                            store: v.store,
+                        };
+                        let out = server.on_chain_changed(&nc);
+                        (server, out)
+                    })
+                    .await
+                    .ok_or_else(stopped)?;
+                server = back;
+                for m in &out {
+                    ch.send(&m.to_cbor()).await?;
+                }
+                if !out.is_empty() {
+                    break;
+                }
+            },
+        }
+    }
+}
+
+/// Serves block-fetch until the client is done.
+pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerStats>) -> Result<(), ConnectionError> {
+    let mut server = BlockFetchServer::default();
+    loop {
+        let msg = ch
+            .recv_decoded("StIdle", SMALL_BYTES, None, |b| {
+                blockfetch::Message::decode(b, SMALL_BYTES)
+            })
+            .await?;
+        let (back, reply) = chain
+            .query(move |v| {
+                let nc = NodeChain {
+                    selection: v.selection,
+                    store: v.store,
+                };
+                let r = server.on_message(msg, &nc);
+                (server, r)
+            })
+            .await
+            .ok_or_else(stopped)?;
+        server = back;
+        let points = match reply.map_err(|e| violation(blockfetch::PROTOCOL, e))? {
+            None => return Ok(()),
+            Some(Reply::NoBlocks) => {
+                ch.send(&blockfetch::Message::NoBlocks.to_cbor()).await?;
+                continue;
+            }
+            Some(Reply::Batch(points)) => points,
+        };
+        ch.send(&blockfetch::Message::StartBatch.to_cbor()).await?;
+        for chunk in points.chunks(BLOCKS_PER_READ) {
+            let chunk = chunk.to_vec();
+            let chunk_len = chunk.len();
+            let blocks = chain
+                .query(move |v| {
+                    let nc = NodeChain {
+                        selection: v.selection,
+                        store: v.store,
+                    };
+                    chunk.iter().map_while(|p| nc.wrapped_block(p)).collect::<Vec<_>>()
+                })
+                .await
+                .ok_or_else(stopped)?;
+            let complete = blocks.len() == chunk_len;
+            for b in blocks {
+                ch.send(&blockfetch::Message::Block(b).to_cbor()).await?;
+                stats.blocks_served.fetch_add(1, Ordering::Relaxed);
+            }
+            // A block the chain no longer holds (a fork switch meanwhile) ends the batch early.
+            if !complete {
+                break;
+            }
+        }
+        ch.send(&blockfetch::Message::BatchDone.to_cbor()).await?;
+    }
+}
+
+/// Pulls the peer's transactions into our mempool until the peer is done.
+pub async fn tx_submission(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerStats>) -> Result<(), ConnectionError> {
+    let p = txsubmission::PROTOCOL;
+    match ch
+        .recv_decoded("StInit", SMALL_BYTES, None, |b| TxMsg::decode(b, SMALL_BYTES))
+        .await?
+    {
+        TxMsg::Init => {}
+        other => return Err(violation(p, format!("{other:?} before MsgInit"))),
+    }
+    let mut unacked: u16 = 0;
+    let mut to_ack: u16 = 0;
+    loop {
+        let outstanding = unacked - to_ack;
+        let blocking = outstanding == 0;
+        let req = TX_WINDOW - outstanding;
+        ch.send(
+            &TxMsg::RequestTxIds {
+                blocking,
+                ack: to_ack,
+                req,
+            }
+            .to_cbor(),
+        )
+        .await?;
+        unacked = outstanding;
+        let timeout = (!blocking).then_some(TX_SUBMISSION_ANSWER);
+        let ids = match ch
+            .recv_decoded("StTxIds", SMALL_BYTES, timeout, |b| TxMsg::decode(b, SMALL_BYTES))
+            .await?
+        {
+            TxMsg::ReplyTxIds(ids) => ids,
+            TxMsg::Done if blocking => return Ok(()),
+            other => return Err(violation(p, format!("{other:?} in StTxIds"))),
+        };
+        if ids.len() > req as usize || (blocking && ids.is_empty()) {
+            return Err(violation(
+                p,
+                format!("{} transaction ids where 1 to {req} were asked", ids.len()),
+            ));
+        }
+        unacked += ids.len() as u16;
+        let wanted: Vec<EraTxId> = {
+            let ids: Vec<EraTxId> = ids.into_iter().map(|(id, _)| id).collect();
+            chain
+                .query(move |v| {
+                    ids.into_iter()
+                        .filter(|i| !<[u8; 32]>::try_from(i.id.as_slice()).is_ok_and(|id| v.mempool.contains(&id)))
+                        .collect()
+                })
+                .await
+                .ok_or_else(stopped)?
+        };
+        to_ack = unacked;
+        if wanted.is_empty() {
+            continue;
+        }
+        let n = wanted.len();
+        ch.send(&TxMsg::RequestTxs(wanted).to_cbor()).await?;
+        let txs = match ch
+            .recv_decoded("StTxs", LARGE_BYTES, Some(TX_SUBMISSION_ANSWER), |b| {
+                TxMsg::decode(b, LARGE_BYTES)
+            })
+            .await?
+        {
+            TxMsg::ReplyTxs(txs) => txs,
+            other => return Err(violation(p, format!("{other:?} in StTxs"))),
+        };
+        if txs.len() > n {
+            return Err(violation(p, format!("{} transactions where {n} were asked", txs.len())));
+        }
+        for t in txs {
+            stats.txs_received.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = chain.submit_tx(t.tx).await {
+                // An invalid or late transaction is the peer's view of the ledger, not misbehaviour.
+                tracing::debug!(error = %e, "a peer's transaction was not admitted");
+            }
+        }
+    }
+}
+
+/// Echoes keep-alive cookies until the client is done.
+pub async fn keep_alive(mut ch: Channel) -> Result<(), ConnectionError> {
+    loop {
+        let msg = ch
+            .recv_decoded(
+                "StClient",
+                SMALL_BYTES,
+                Some(KEEP_ALIVE_CLIENT),
+                keepalive::Message::decode,
+            )
+            .await?;
+        match keepalive::respond(msg) {
+            Ok(Some(reply)) => ch.send(&reply.to_cbor()).await?,
+            Ok(None) => return Ok(()),
+            Err(m) => return Err(violation(keepalive::PROTOCOL, format!("{m:?} from the client"))),
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Headers first, driven directly: a peer's chain across six epochs is judged header by header
+//! — bodies are asked for whenever the next header is past what header-only state can judge —
+//! and a header that breaks a rule is refused with the rule's name before any body.
+
+#[path = "../../chain/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use common::Devnet;
+use slotforge_chain::chain_state::{BlockError, ChainState};
+use slotforge_network::candidate::{CandidateChain, CandidateError, Verdict};
+
+#[test]
+fn headers_are_judged_before_bodies_across_epochs() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 60);
+    let mut full = Arc::new(net.genesis_state());
+    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(full.clone()));
+    let mut applied = 0;
+    let mut fetches = 0;
+    for b in &blocks {
+        let mut verdict = candidate.roll_forward(b.header_bytes()).unwrap();
+        if verdict == Verdict::FetchFirst {
+            // The caller fetches the waiting bodies and has the chain apply them.
+            fetches += 1;
+            for h in candidate.take(usize::MAX) {
+                assert!(h.judged, "header {} was judged", h.point.block_number);
+                let block = &blocks[applied];
+                assert_eq!(block.hash(), h.point.hash);
+                full = Arc::new(full.apply_block(&net.cfg, block).unwrap());
+                applied += 1;
+            }
+            candidate.rebase(Some(full.clone()));
+            verdict = candidate.roll_forward(b.header_bytes()).unwrap();
+        }
+        assert_eq!(verdict, Verdict::Accepted);
+    }
+    assert!(
+        fetches >= 3,
+        "six epochs need bodies at least every other epoch: {fetches}"
+    );
+    assert_eq!(applied + candidate.pending_len(), 60);
+    assert!(candidate.pending().all(|h| h.judged));
+}
+
+#[test]
+fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 3);
+    let genesis = Arc::new(net.genesis_state());
+    let judge = |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), None, Some(genesis.clone())).roll_forward(bytes);
+
+    // The KES signature altered.
+    let mut h = blocks[0].header_bytes().to_vec();
+    let n = h.len();
+    h[n - 5] ^= 1;
+    let e = judge(&h).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            CandidateError::Invalid {
+                error: BlockError::Header(_),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("KES signature"), "{e}");
+
+    // Block 1's header on genesis: the envelope's block number.
+    let e = judge(blocks[1].header_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CandidateError::Invalid {
+                error: BlockError::UnexpectedBlockNo { expected: 0, found: 1 },
+                ..
+            }
+        ),
+        "{e}"
+    );
+
+    // Bytes that are no header.
+    assert!(matches!(judge(&[0x80]), Err(CandidateError::Decode(_))));
+
+    // Rolling forward and back.
+    let s: ChainState = net.genesis_state();
+    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(s)));
+    for b in &blocks {
+        assert_eq!(candidate.roll_forward(b.header_bytes()).unwrap(), Verdict::Accepted);
+    }
+    // A roll-backward to block 0 drops the two after it; block 1 is accepted again.
+    assert!(!candidate.roll_backward(Some(blocks[0].hash())));
+    assert_eq!(candidate.pending_len(), 1);
+    assert_eq!(
+        candidate.roll_forward(blocks[1].header_bytes()).unwrap(),
+        Verdict::Accepted
+    );
+    // Back past everything waiting: the caller must rebase.
+    assert!(candidate.roll_backward(None));
+    assert_eq!(candidate.pending_len(), 0);
+}

@@ -1,0 +1,383 @@
+//! Nodes on real loopback sockets: a node syncs another's chain from genesis across epochs
+//! (headers validated first, bodies fetched in ranges), follows it across a fork, pulls its
+//! peer's transactions; hostile peers — garbage, a wrong magic, oversized and out-of-state
+//! messages, a stalled handshake, an invalid header, a body that is not its header's — are
+//! each disconnected with a reason while the node keeps its chain and serves others.
+
+#[path = "../../chain/tests/common/mod.rs"]
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::Devnet;
+use slotforge_chain::block::{Block, BlockBody};
+use slotforge_chain::chain_state::{ChainState, Point};
+use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
+use slotforge_network::blockfetch::{self, wrap_block, BLOCK_ERA_CONWAY};
+use slotforge_network::chainsync::{self, Message as SyncMsg, Tip, WrappedHeader, ERA_CONWAY};
+use slotforge_network::connection::{Channel, Connection};
+use slotforge_network::handshake::{self, version_table, Message as HsMsg, VersionData};
+use slotforge_network::mux::{self, Direction};
+use slotforge_network::peer_stats::PeerStats;
+use slotforge_network::peers::{Network, NetworkConfig};
+use slotforge_network::session::SessionContext;
+use slotforge_network::topology::AccessPoint;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const MAGIC: u32 = 42;
+
+struct Node {
+    chain: ChainHandle,
+    network: Network,
+    _dir: tempfile::TempDir,
+}
+
+async fn node(net: &Devnet, peers: Vec<std::net::SocketAddr>) -> Node {
+    // RUST_LOG=slotforge_network=debug shows each disconnection's reason.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let chain = service::start(
+        &dir.path().join("chain.db"),
+        (*net.cfg).clone(),
+        ServiceConfig::default(),
+        net.cfg.slot_start_ms(0),
+    )
+    .unwrap();
+    let mut cfg = NetworkConfig::new("127.0.0.1:0".parse().unwrap(), MAGIC);
+    cfg.peers = peers
+        .iter()
+        .map(|a| AccessPoint {
+            address: a.ip().to_string(),
+            port: a.port(),
+        })
+        .collect();
+    cfg.initial_backoff = Duration::from_millis(50);
+    cfg.max_backoff = Duration::from_millis(400);
+    cfg.misbehaviour_pause = Duration::from_secs(600);
+    let ctx = SessionContext {
+        chain: chain.clone(),
+        network_magic: MAGIC,
+    };
+    let network = Network::start(cfg, ctx).await.unwrap();
+    Node {
+        chain,
+        network,
+        _dir: dir,
+    }
+}
+
+/// Every block hash of the node's selected chain, oldest first.
+async fn chain_hashes(chain: &ChainHandle) -> Vec<[u8; 32]> {
+    chain
+        .query(|v| {
+            let anchor = v.selection.anchor().tip.map_or(0, |p| p.block_number + 1);
+            let mut out: Vec<[u8; 32]> = v
+                .store
+                .immutable_points(0, anchor)
+                .unwrap()
+                .iter()
+                .map(|p| p.hash)
+                .collect();
+            out.extend(v.selection.volatile_chain().map(|b| b.hash()));
+            out
+        })
+        .await
+        .unwrap()
+}
+
+async fn tip(chain: &ChainHandle) -> Option<Point> {
+    chain.tip().await.map(|(t, _)| t)
+}
+
+async fn eventually(what: &str, secs: u64, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn states(net: &Devnet, blocks: &[Block]) -> Vec<ChainState> {
+    let mut s = net.genesis_state();
+    blocks
+        .iter()
+        .map(|b| {
+            s = s.apply_block(&net.cfg, b).unwrap();
+            s.clone()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_syncs_from_genesis_across_epochs_follows_a_fork_and_pulls_transactions() {
+    // 20-slot epochs, f = 1/2: 60 blocks span six epochs, so headers-first crosses its
+    // horizon (the next epoch's stake needs bodies) several times.
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (main, _) = net.extend(&net.genesis_state(), 0, 60);
+    assert!(net.cfg.epoch_of(main[59].slot()) >= 5);
+    let a = node(&net, vec![]).await;
+    for b in &main {
+        a.chain.add_block(b.clone()).await.unwrap();
+    }
+    let b = node(&net, vec![a.network.local_addr]).await;
+    eventually("B to reach A's tip", 60, async || {
+        tip(&b.chain).await == tip(&a.chain).await
+    })
+    .await;
+    assert_eq!(
+        chain_hashes(&b.chain).await,
+        main.iter().map(|b| b.hash()).collect::<Vec<_>>()
+    );
+    let stats = b.network.registry.peer("outbound", &a.network.local_addr.to_string());
+    assert_eq!(stats.blocks_received.load(Ordering::Relaxed), 60);
+    assert!(stats.headers_received.load(Ordering::Relaxed) >= 60);
+
+    // A fork from block 57: four blocks after block 59's slot, longer than A's chain.
+    let s57 = states(&net, &main[..58]).pop().unwrap();
+    let (fork, _) = net.extend(&s57, main[59].slot(), 4);
+    for f in &fork {
+        a.chain.add_block(f.clone()).await.unwrap();
+    }
+    let want: Vec<[u8; 32]> = main[..58].iter().chain(&fork).map(|b| b.hash()).collect();
+    assert_eq!(chain_hashes(&a.chain).await, want, "A switched");
+    eventually("B to follow A's switch", 30, async || {
+        chain_hashes(&b.chain).await == want
+    })
+    .await;
+
+    // B offers its mempool to A, which pulls (B opened the connection: B is the initiator).
+    let tx = net.pools[2].spend_all_tx();
+    let id = b.chain.submit_tx(tx.to_cbor()).await.unwrap();
+    eventually("A to pull B's transaction", 30, async || {
+        a.chain.query(move |v| v.mempool.contains(&id)).await.unwrap()
+    })
+    .await;
+    let inbound = a.network.registry.peer("inbound", "127.0.0.1");
+    assert_eq!(inbound.txs_received.load(Ordering::Relaxed), 1);
+    let mut text = String::new();
+    b.network.registry.render_prometheus(&mut text);
+    assert!(
+        text.contains("slotforge_peer_blocks_received_total{direction=\"outbound\""),
+        "{text}"
+    );
+}
+
+async fn raw(addr: std::net::SocketAddr) -> TcpStream {
+    TcpStream::connect(addr).await.unwrap()
+}
+
+async fn segment(s: &mut TcpStream, protocol: u16, msg: &[u8]) {
+    for seg in mux::segment(protocol, Direction::Initiator, 0, msg).unwrap() {
+        s.write_all(&seg).await.unwrap();
+    }
+}
+
+/// Reads until the node closes the connection; fails if it stays open for `secs`.
+async fn closed_within(s: &mut TcpStream, secs: u64, what: &str) {
+    let mut buf = [0u8; 4096];
+    let r = tokio::time::timeout(Duration::from_secs(secs), async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok(), "the node kept the connection open ({what})");
+}
+
+fn propose(magic: u32) -> Vec<u8> {
+    HsMsg::Propose(version_table(VersionData::node(magic))).to_cbor()
+}
+
+async fn handshaken(addr: std::net::SocketAddr) -> TcpStream {
+    let mut s = raw(addr).await;
+    segment(&mut s, handshake::PROTOCOL, &propose(MAGIC)).await;
+    let mut h = [0u8; 8];
+    s.read_exact(&mut h).await.unwrap();
+    let len = u16::from_be_bytes([h[6], h[7]]) as usize;
+    let mut body = vec![0; len];
+    s.read_exact(&mut body).await.unwrap();
+    assert!(matches!(HsMsg::decode(&body).unwrap(), HsMsg::Accept(15, _)));
+    s
+}
+
+/// Waits until `stats` has counted `n` errors; returns the last reason.
+async fn errors(stats: &PeerStats, n: u64) -> String {
+    eventually("the disconnection to be recorded", 15, async || {
+        stats.errors.load(Ordering::Relaxed) >= n
+    })
+    .await;
+    stats.last_error.lock().unwrap().clone().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_inbound_peers_are_disconnected_with_a_reason_and_the_node_keeps_serving() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (main, _) = net.extend(&net.genesis_state(), 0, 12);
+    let a = node(&net, vec![]).await;
+    for b in &main {
+        a.chain.add_block(b.clone()).await.unwrap();
+    }
+    let addr = a.network.local_addr;
+    let stats = a.network.registry.peer("inbound", "127.0.0.1");
+    let mut n = 0;
+    let mut expect = async |s: &mut TcpStream, secs, reason: &str| {
+        closed_within(s, secs, reason).await;
+        n += 1;
+        let got = errors(&stats, n).await;
+        assert!(got.contains(reason), "{got:?} should say {reason:?}");
+    };
+
+    // Garbage: an HTTP request is read as a segment for mini-protocol 0x2f20 & 0x7fff.
+    let mut s = raw(addr).await;
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    expect(&mut s, 5, "mini-protocol 12064").await;
+
+    // A wrong magic: refused, then closed.
+    let mut s = raw(addr).await;
+    segment(&mut s, handshake::PROTOCOL, &propose(MAGIC + 1)).await;
+    expect(&mut s, 5, "network magic").await;
+
+    // An oversized handshake message (more than 5,760 bytes).
+    let mut s = raw(addr).await;
+    // [0, <a byte string of 65,536 bytes…>]: more than the limit pending, never a message.
+    let mut big = vec![0x82, 0x00, 0x5a, 0x00, 0x01, 0x00, 0x00];
+    big.resize(6000, 0);
+    segment(&mut s, handshake::PROTOCOL, &big).await;
+    expect(&mut s, 5, "5760").await;
+
+    // A server's message from the client: out of protocol state.
+    let mut s = handshaken(addr).await;
+    segment(&mut s, chainsync::PROTOCOL, &SyncMsg::AwaitReply.to_cbor()).await;
+    expect(&mut s, 5, "protocol violation").await;
+
+    // Undecodable bytes in a valid segment.
+    let mut s = handshaken(addr).await;
+    segment(&mut s, blockfetch::PROTOCOL, &[0x82, 0x09, 0x00]).await;
+    expect(&mut s, 5, "block-fetch").await;
+
+    // A segment on the responder's direction bit: we are the responder here.
+    let mut s = handshaken(addr).await;
+    for seg in mux::segment(
+        chainsync::PROTOCOL,
+        Direction::Responder,
+        0,
+        &SyncMsg::RequestNext.to_cbor(),
+    )
+    .unwrap()
+    {
+        s.write_all(&seg).await.unwrap();
+    }
+    expect(&mut s, 5, "Responder").await;
+
+    // A stalled handshake: the header of a segment and nothing more.
+    let mut s = raw(addr).await;
+    s.write_all(&[0, 0, 0, 0, 0, 0, 0, 50]).await.unwrap();
+    expect(&mut s, 15, "no message within").await;
+
+    // Through all that, the node lost nothing and serves a well-behaved peer.
+    assert_eq!(tip(&a.chain).await.unwrap().hash, main[11].hash());
+    let c = node(&net, vec![addr]).await;
+    eventually("a good peer to sync", 30, async || {
+        tip(&c.chain).await == tip(&a.chain).await
+    })
+    .await;
+}
+
+/// A scripted server: accepts one connection, agrees the handshake, answers chain-sync's
+/// intersection at the origin and then rolls forward `header`; serves `block` to block-fetch.
+async fn scripted_server(header: Vec<u8>, tip_point: Point, block: Vec<u8>) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (_conn, mut ch) = Connection::start(
+            stream,
+            Direction::Responder,
+            &[handshake::PROTOCOL, chainsync::PROTOCOL, blockfetch::PROTOCOL, 4, 8],
+        );
+        let mut hs = ch.remove(&handshake::PROTOCOL).unwrap();
+        let _ = hs.recv("hs", 5760, None).await;
+        hs.send(&HsMsg::Accept(15, VersionData::node(MAGIC)).to_cbor())
+            .await
+            .unwrap();
+        let tip = Tip {
+            point: chainsync::Point::Specific {
+                slot: tip_point.slot,
+                hash: tip_point.hash,
+            },
+            block_number: tip_point.block_number,
+        };
+        let mut sync: Channel = ch.remove(&chainsync::PROTOCOL).unwrap();
+        let mut fetch: Channel = ch.remove(&blockfetch::PROTOCOL).unwrap();
+        let _ = sync.recv("i", 65535, None).await;
+        sync.send(&SyncMsg::IntersectFound(chainsync::Point::Origin, tip).to_cbor())
+            .await
+            .unwrap();
+        let _ = sync.recv("n", 65535, None).await;
+        sync.send(&SyncMsg::RollBackward(chainsync::Point::Origin, tip).to_cbor())
+            .await
+            .unwrap();
+        let _ = sync.recv("n", 65535, None).await;
+        let h = WrappedHeader {
+            era: ERA_CONWAY,
+            header,
+        };
+        sync.send(&SyncMsg::RollForward(h, tip).to_cbor()).await.unwrap();
+        if fetch.recv("f", 65535, Some(Duration::from_secs(10))).await.is_ok() {
+            fetch.send(&blockfetch::Message::StartBatch.to_cbor()).await.unwrap();
+            fetch.send(&blockfetch::Message::Block(block).to_cbor()).await.unwrap();
+            fetch.send(&blockfetch::Message::BatchDone.to_cbor()).await.unwrap();
+        }
+        // Hold the connection until the node drops it.
+        let _ = sync.recv("n", 65535, None).await;
+    });
+    addr
+}
+
+fn point(b: &Block) -> Point {
+    Point {
+        hash: b.hash(),
+        slot: b.slot(),
+        block_number: b.block_number(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_header_is_refused_before_its_body_and_a_foreign_body_after() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (main, _) = net.extend(&net.genesis_state(), 0, 1);
+    let good = &main[0];
+    let wrapped = |b: &Block| wrap_block(BLOCK_ERA_CONWAY, &b.to_cbor());
+
+    // The header's KES signature altered: the header rules fail; no body is asked for.
+    let mut bad_header = good.header_bytes().to_vec();
+    let n = bad_header.len();
+    bad_header[n - 5] ^= 1;
+    let server = scripted_server(bad_header, point(good), wrapped(good)).await;
+    let b = node(&net, vec![server]).await;
+    let stats = b.network.registry.peer("outbound", &server.to_string());
+    let reason = errors(&stats, 1).await;
+    assert!(reason.contains("invalid header"), "{reason}");
+    assert_eq!(stats.blocks_received.load(Ordering::Relaxed), 0, "no body was fetched");
+    assert_eq!(tip(&b.chain).await, None);
+
+    // A valid header whose block arrives with another body.
+    let foreign = Block::assemble(good.header_bytes(), BlockBody::new(vec![net.pools[0].spend_all_tx()])).unwrap();
+    let server = scripted_server(good.header_bytes().to_vec(), point(good), wrapped(&foreign)).await;
+    let c = node(&net, vec![server]).await;
+    let stats = c.network.registry.peer("outbound", &server.to_string());
+    let reason = errors(&stats, 1).await;
+    assert!(reason.contains("does not match its header"), "{reason}");
+    assert_eq!(tip(&c.chain).await, None, "nothing adopted");
+    // The real block is still welcome: the hash was not marked invalid.
+    c.chain.add_block(good.clone()).await.unwrap();
+    assert_eq!(tip(&c.chain).await, Some(point(good)));
+}
