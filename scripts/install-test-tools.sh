@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust, into a tools folder outside the clone (reused by
 # later runs): Node.js (Debian's package, when missing) and the npm libraries the interop
-# tests drive (EMURGO's cardano-serialization-lib, blakejs).
+# tests drive (EMURGO's cardano-serialization-lib, blakejs), and oura (built with cargo install).
 #   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
 set -euo pipefail
 tools="${1:-${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}}"
@@ -25,4 +25,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing npm packages into $tools/npm: ${missing[*]}" >&2
     npm install --prefix "$tools/npm" --no-audit --no-fund --silent "${missing[@]}"
+fi
+
+# oura (TxPipe's chain follower), which the network interop test runs against a node. A long
+# first build (~800 crates); later runs find it in $tools/cargo/bin.
+oura_version="2.2.1"
+if [ "$("$tools/cargo/bin/oura" --version 2>/dev/null | awk '{print $2}')" != "$oura_version" ]; then
+    echo "installing oura $oura_version into $tools/cargo (cargo install --locked; takes a while once)" >&2
+    cargo install --locked --quiet --root "$tools/cargo" oura --version "$oura_version"
 fi

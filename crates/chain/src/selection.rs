@@ -175,6 +175,25 @@ impl ChainSelection {
         Some(&self.chain[i].1)
     }
 
+    /// The state after `at` (None: genesis), selected or not: a fork's blocks are applied
+    /// again from where it leaves the selected chain. None when a block on the way is not held
+    /// (or no longer valid there).
+    pub fn state_of(&self, at: Option<[u8; 32]>) -> Option<Arc<ChainState>> {
+        let mut fork = Vec::new();
+        let mut cur = at;
+        let base = loop {
+            if let Some(s) = self.state_after(cur) {
+                break s.clone();
+            }
+            let b = self.blocks.get(&cur?)?;
+            fork.push(b.clone());
+            cur = b.prev_hash();
+        };
+        fork.iter()
+            .rev()
+            .try_fold(base, |s, b| s.apply_block(&self.cfg, b).ok().map(Arc::new))
+    }
+
     pub fn block(&self, hash: &[u8; 32]) -> Option<&Arc<Block>> {
         self.blocks.get(hash)
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::block::{Block, BlockBody};
 use crate::chain_state::{EpochLeadership, Point};
@@ -98,9 +98,25 @@ pub struct ChainHandle {
     tx: mpsc::UnboundedSender<Command>,
     notices: broadcast::Sender<ChainNotice>,
     config: Arc<ChainConfig>,
+    stopped: watch::Receiver<()>,
+}
+
+/// Resolves when the chain task has stopped and closed its store (every handle was dropped):
+/// what a caller waits for before opening the store again.
+pub struct ChainStopped(watch::Receiver<()>);
+
+impl ChainStopped {
+    pub async fn wait(mut self) {
+        while self.0.changed().await.is_ok() {}
+    }
 }
 
 impl ChainHandle {
+    /// A signal for the task's end that does not keep the task running.
+    pub fn stopped(&self) -> ChainStopped {
+        ChainStopped(self.stopped.clone())
+    }
+
     pub fn config(&self) -> &Arc<ChainConfig> {
         &self.config
     }
@@ -190,6 +206,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
     let mempool = Mempool::new(&cfg, selection.tip_state(), slot, service.mempool_capacity_bytes);
     let (tx, rx) = mpsc::unbounded_channel();
     let (notices, _) = broadcast::channel(1024);
+    let (stopped_tx, stopped) = watch::channel(());
     let mut task = Task {
         cfg: cfg.clone(),
         selection,
@@ -202,7 +219,11 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
     };
     std::thread::Builder::new()
         .name("chain".into())
-        .spawn(move || task.run(rx))
+        .spawn(move || {
+            task.run(rx);
+            drop(task);
+            drop(stopped_tx);
+        })
         .map_err(|e| StoreError::Corrupt {
             path: path_string(path),
             message: format!("cannot start the chain thread: {e}"),
@@ -211,6 +232,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         tx,
         notices,
         config: cfg,
+        stopped,
     })
 }
 

@@ -87,6 +87,12 @@ fn a_longer_fork_within_k_is_taken_and_one_beyond_k_refused() {
         }));
     }
 
+    // The state after an orphaned block is rebuilt from where its fork left the chain.
+    let main_end = main.iter().fold(g.clone(), |s, b| s.apply_block(&net.cfg, b).unwrap());
+    assert_eq!(*sel.state_of(Some(main[5].hash())).unwrap(), main_end);
+    assert_eq!(sel.state_of(Some(f[3].hash())).as_ref(), Some(sel.tip_state()));
+    assert!(sel.state_of(Some([7; 32])).is_none());
+
     // A fresh selection on the 6-block chain; a fork after block 0 would roll back 5 > k
     // blocks. Blocks 0 and 1 are immutable (k = 4 on top), so the fork is refused however long.
     let mut sel = ChainSelection::new(net.cfg.clone(), g.clone());

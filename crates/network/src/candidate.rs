@@ -6,10 +6,11 @@
 //! A header-only state judges headers up to one epoch past the last state with bodies applied
 //! ([`ChainState::header_horizon`]): the stake of the epoch after that is snapshotted from
 //! bodies. So past the horizon the caller fetches the waiting bodies, has the chain apply
-//! them, and [`rebase`](CandidateChain::rebase)s on the state the chain computed; where the
-//! chain holds no such state (the candidate is not our selected chain), headers go on to
-//! chain selection unjudged, which validates them in full with their bodies before it could
-//! ever select them.
+//! them, and [`rebase`](CandidateChain::rebase)s on the state the chain computed (for a fork
+//! it did not select too: [`ChainSelection::state_of`]). A header no state can judge is never
+//! accepted.
+//!
+//! [`ChainSelection::state_of`]: slotforge_chain::selection::ChainSelection::state_of
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -23,8 +24,6 @@ use slotforge_chain::config::ChainConfig;
 pub struct PendingHeader {
     pub point: Point,
     pub header: BlockHeader,
-    /// Whether the header rules were checked here (see the module's documentation).
-    pub judged: bool,
 }
 
 /// What to do with a header chain-sync delivered.
@@ -42,8 +41,17 @@ pub enum Verdict {
 pub enum CandidateError {
     #[error("undecodable header: {0}")]
     Decode(String),
+    #[error(
+        "header {0} cannot be judged: the chain holds no state for its predecessor (a fork it \
+         dropped, or deeper than it may roll back)"
+    )]
+    Unjudgeable(String),
     #[error("invalid header {hash} at slot {slot}: {error}")]
-    Invalid { hash: String, slot: u64, error: BlockError },
+    Invalid {
+        hash: String,
+        slot: u64,
+        error: Box<BlockError>,
+    },
 }
 
 /// One peer's candidate chain after the intersection.
@@ -51,10 +59,12 @@ pub struct CandidateChain {
     cfg: Arc<ChainConfig>,
     /// The state after the newest header (header-only after the last rebase), if known.
     state: Option<Arc<ChainState>>,
-    /// The last epoch `state` judges.
+    /// The last epoch `state` judges, when it is header-only.
     horizon: u64,
+    /// Whether `state` is the chain's own, bodies applied (it judges every later epoch).
+    full: bool,
     /// Headers accepted and not yet handed on, oldest first, each with the state after it.
-    pending: VecDeque<(PendingHeader, Option<Arc<ChainState>>)>,
+    pending: VecDeque<(PendingHeader, Arc<ChainState>)>,
     /// The newest point of the candidate (the intersection, at first).
     tip: Option<Point>,
 }
@@ -66,6 +76,7 @@ impl CandidateChain {
         let horizon = base.as_ref().map_or(0, |s| s.header_horizon());
         CandidateChain {
             cfg,
+            full: base.is_some(),
             state: base,
             horizon,
             pending: VecDeque::new(),
@@ -95,31 +106,30 @@ impl CandidateChain {
             slot: header.slot(),
             block_number: header.block_number(),
         };
-        let next = match &self.state {
-            Some(state) => {
-                if self.cfg.epoch_of(header.slot()) > self.horizon && !self.pending.is_empty() {
-                    return Ok(Verdict::FetchFirst);
-                }
-                let judged = self.cfg.epoch_of(header.slot()) <= self.horizon;
-                if judged {
-                    let after = state
-                        .advance_header(&self.cfg, &header)
-                        .map_err(|error| CandidateError::Invalid {
-                            hash: hex::encode(point.hash),
-                            slot: point.slot,
-                            error,
-                        })?;
-                    Some(Arc::new(after))
-                } else {
-                    None
-                }
-            }
-            None => None,
+        let Some(state) = &self.state else {
+            return Err(CandidateError::Unjudgeable(hex::encode(point.hash)));
         };
-        let judged = next.is_some();
-        self.state = next.clone();
+        if !self.full && self.cfg.epoch_of(header.slot()) > self.horizon {
+            if self.pending.is_empty() {
+                return Err(CandidateError::Unjudgeable(hex::encode(point.hash)));
+            }
+            return Ok(Verdict::FetchFirst);
+        }
+        let after = state
+            .advance_header(&self.cfg, &header)
+            .map_err(|error| CandidateError::Invalid {
+                hash: hex::encode(point.hash),
+                slot: point.slot,
+                error: Box::new(error),
+            })?;
+        if self.full {
+            self.horizon = after.header_horizon();
+            self.full = false;
+        }
+        let after = Arc::new(after);
+        self.state = Some(after.clone());
         self.tip = Some(point);
-        self.pending.push_back((PendingHeader { point, header, judged }, next));
+        self.pending.push_back((PendingHeader { point, header }, after));
         Ok(Verdict::Accepted)
     }
 
@@ -139,7 +149,7 @@ impl CandidateChain {
         match self.pending.back() {
             Some((h, s)) => {
                 self.tip = Some(h.point);
-                self.state = s.clone();
+                self.state = Some(s.clone());
                 false
             }
             None => true,
@@ -152,14 +162,15 @@ impl CandidateChain {
         self.pending.drain(..n).map(|(h, _)| h).collect()
     }
 
-    /// Continues from a state of the chain's own (bodies applied) after the candidate's tip,
-    /// or, with None, unjudged (the chain holds no state there). Nothing may be waiting.
+    /// Continues from a state of the chain's own (bodies applied) after the candidate's tip;
+    /// with None (the chain holds no state there) the next header is refused as unjudgeable.
+    /// Nothing may be waiting.
     pub fn rebase(&mut self, state: Option<Arc<ChainState>>) {
         debug_assert!(self.pending.is_empty());
         if let Some(s) = &state {
-            self.horizon = s.header_horizon();
             self.tip = s.tip;
         }
+        self.full = state.is_some();
         self.state = state;
     }
 }

@@ -148,6 +148,8 @@ impl Channel {
 pub struct Connection {
     reader: JoinHandle<ConnectionError>,
     writer: JoinHandle<ConnectionError>,
+    /// Why the multiplexer stopped, once known (a finished task cannot be awaited twice).
+    reason: Option<ConnectionError>,
     pub traffic: Arc<Traffic>,
 }
 
@@ -190,6 +192,7 @@ impl Connection {
             Connection {
                 reader,
                 writer,
+                reason: None,
                 traffic,
             },
             channels,
@@ -197,14 +200,20 @@ impl Connection {
     }
 
     /// Waits until the socket fails or the peer breaks the multiplexer's rules: the reason.
+    /// Called again, it answers the same at once.
     pub async fn failed(&mut self) -> ConnectionError {
+        if let Some(r) = &self.reason {
+            return r.clone();
+        }
         // The reader first: when both have stopped, what the peer sent is the better reason.
         let done = tokio::select! {
             biased;
             r = &mut self.reader => r,
             w = &mut self.writer => w,
         };
-        done.unwrap_or_else(|e| ConnectionError::Io(format!("multiplexer task: {e}")))
+        let reason = done.unwrap_or_else(|e| ConnectionError::Io(format!("multiplexer task: {e}")));
+        self.reason = Some(reason.clone());
+        reason
     }
 }
 

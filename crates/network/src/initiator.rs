@@ -55,7 +55,7 @@ pub async fn sync(
 ) -> Result<(), ConnectionError> {
     let cfg = chain.config().clone();
     let mut client = ChainSyncClient::default();
-    let points = chain.query(|v| intersection_candidates(v)).await.ok_or_else(stopped)?;
+    let points = chain.query(intersection_candidates).await.ok_or_else(stopped)?;
     let m = client.find_intersect(points).expect("a new client is idle");
     sync_ch.send(&m.to_cbor()).await?;
     let answer = sync_ch
@@ -74,7 +74,7 @@ pub async fn sync(
         other => return Err(violation(chainsync::PROTOCOL, format!("{other:?} in StIntersect"))),
     };
     let base = chain
-        .query(move |v| v.selection.state_after(chain_point(&at)).cloned())
+        .query(move |v| v.selection.state_of(chain_point(&at)))
         .await
         .ok_or_else(stopped)?;
     let at_point = base.as_ref().and_then(|s| s.tip);
@@ -131,7 +131,7 @@ pub async fn sync(
                 tracing::debug!(to = ?to.map(hex::encode), "roll-backward");
                 if candidate.roll_backward(to) {
                     let state = chain
-                        .query(move |v| v.selection.state_after(to).cloned())
+                        .query(move |v| v.selection.state_of(to))
                         .await
                         .ok_or_else(stopped)?;
                     candidate.rebase(state);
@@ -184,7 +184,7 @@ impl Fetcher<'_> {
         if let Some(end) = last {
             let state = self
                 .chain
-                .query(move |v| v.selection.state_after(Some(end.hash)).cloned())
+                .query(move |v| v.selection.state_of(Some(end.hash)))
                 .await
                 .ok_or_else(stopped)?;
             if state.is_some() && candidate.pending_len() == 0 && candidate.tip() == Some(end) {

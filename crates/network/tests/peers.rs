@@ -6,112 +6,23 @@
 
 #[path = "../../chain/tests/common/mod.rs"]
 mod common;
+mod loopback;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::Devnet;
+use loopback::{chain_hashes, eventually, node, states, tip, MAGIC};
 use slotforge_chain::block::{Block, BlockBody};
-use slotforge_chain::chain_state::{ChainState, Point};
-use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
+use slotforge_chain::chain_state::Point;
 use slotforge_network::blockfetch::{self, wrap_block, BLOCK_ERA_CONWAY};
 use slotforge_network::chainsync::{self, Message as SyncMsg, Tip, WrappedHeader, ERA_CONWAY};
 use slotforge_network::connection::{Channel, Connection};
 use slotforge_network::handshake::{self, version_table, Message as HsMsg, VersionData};
 use slotforge_network::mux::{self, Direction};
 use slotforge_network::peer_stats::PeerStats;
-use slotforge_network::peers::{Network, NetworkConfig};
-use slotforge_network::session::SessionContext;
-use slotforge_network::topology::AccessPoint;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-const MAGIC: u32 = 42;
-
-struct Node {
-    chain: ChainHandle,
-    network: Network,
-    _dir: tempfile::TempDir,
-}
-
-async fn node(net: &Devnet, peers: Vec<std::net::SocketAddr>) -> Node {
-    // RUST_LOG=slotforge_network=debug shows each disconnection's reason.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
-        ServiceConfig::default(),
-        net.cfg.slot_start_ms(0),
-    )
-    .unwrap();
-    let mut cfg = NetworkConfig::new("127.0.0.1:0".parse().unwrap(), MAGIC);
-    cfg.peers = peers
-        .iter()
-        .map(|a| AccessPoint {
-            address: a.ip().to_string(),
-            port: a.port(),
-        })
-        .collect();
-    cfg.initial_backoff = Duration::from_millis(50);
-    cfg.max_backoff = Duration::from_millis(400);
-    cfg.misbehaviour_pause = Duration::from_secs(600);
-    let ctx = SessionContext {
-        chain: chain.clone(),
-        network_magic: MAGIC,
-    };
-    let network = Network::start(cfg, ctx).await.unwrap();
-    Node {
-        chain,
-        network,
-        _dir: dir,
-    }
-}
-
-/// Every block hash of the node's selected chain, oldest first.
-async fn chain_hashes(chain: &ChainHandle) -> Vec<[u8; 32]> {
-    chain
-        .query(|v| {
-            let anchor = v.selection.anchor().tip.map_or(0, |p| p.block_number + 1);
-            let mut out: Vec<[u8; 32]> = v
-                .store
-                .immutable_points(0, anchor)
-                .unwrap()
-                .iter()
-                .map(|p| p.hash)
-                .collect();
-            out.extend(v.selection.volatile_chain().map(|b| b.hash()));
-            out
-        })
-        .await
-        .unwrap()
-}
-
-async fn tip(chain: &ChainHandle) -> Option<Point> {
-    chain.tip().await.map(|(t, _)| t)
-}
-
-async fn eventually(what: &str, secs: u64, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn states(net: &Devnet, blocks: &[Block]) -> Vec<ChainState> {
-    let mut s = net.genesis_state();
-    blocks
-        .iter()
-        .map(|b| {
-            s = s.apply_block(&net.cfg, b).unwrap();
-            s.clone()
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_syncs_from_genesis_across_epochs_follows_a_fork_and_pulls_transactions() {

@@ -154,15 +154,16 @@ pub async fn run<C: Clock>(chain: ChainHandle, leadership: LeadershipHandle, clo
     // The chain announced the current epoch when it started: ask again now that we listen.
     chain.tick(clock.now_ms());
     chain.reannounce();
-    let ticker = {
+    // Stopped with this future, however it ends (aborted included): it holds a chain handle.
+    let _ticker = {
         let (chain, clock) = (chain.clone(), clock.clone());
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             loop {
                 let now = clock.now_ms();
                 chain.tick(now);
                 clock.sleep_until_ms(cfg.slot_start_ms(cfg.slot_at_ms(now) + 1)).await;
             }
-        })
+        }))
     };
     loop {
         match notices.recv().await {
@@ -181,5 +182,12 @@ pub async fn run<C: Clock>(chain: ChainHandle, leadership: LeadershipHandle, clo
             Err(RecvError::Closed) => break,
         }
     }
-    ticker.abort();
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

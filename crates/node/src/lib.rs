@@ -1,4 +1,5 @@
-//! The node's glue: what connects the chain task, the leadership module and (later) the
-//! network and REST server in one `slotforge node` process.
+//! The node's glue: what connects the chain task, the leadership module and the network in
+//! one `slotforge node` process.
 
 pub mod chain_bridge;
+pub mod node_runtime;

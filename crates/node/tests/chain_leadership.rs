@@ -3,109 +3,44 @@
 //! chain then replays from its stored blocks to the same tip, nonces and stake distribution,
 //! and every slot's fate in the slot log is the chain's.
 
+mod devnet;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use slotforge::chain_bridge::{self, ChainBridge};
-use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
 use slotforge_chain::ledger::TxIn;
 use slotforge_chain::service::{self, ServiceConfig};
 use slotforge_chain::store::BlockStore;
-use slotforge_chain::txbuilder::{base_address, key_hash, TxBuilder};
-use slotforge_crypto::ed25519::SigningKey;
-use slotforge_crypto::kes::KesSecretKey;
-use slotforge_crypto::opcert::OperationalCertificate;
-use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_chain::txbuilder::TxBuilder;
 use slotforge_enclave::sign_guard::SignGuard;
-use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
+use slotforge_enclave::signer::Signer;
 use slotforge_leadership::process::{self, LeadershipConfig};
 use slotforge_leadership::seams::{Clock, InProcessEnclave, TokioClock};
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
-use slotforge_praos::nonce::blake2b256;
+
+use devnet::{add_pool, chain_config, Owner, Params};
 
 const POOLS: u8 = 3;
 const SLOT_MS: u64 = 200;
 const EPOCH: u64 = 30;
-const FUNDS: u64 = 1_000_000_000_000;
-
-struct Owner {
-    payment: SigningKey,
-    stake: SigningKey,
-}
-
-impl Owner {
-    fn address(&self) -> Vec<u8> {
-        base_address(0, &key_hash(&self.payment), &key_hash(&self.stake))
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
     let dir = tempfile::tempdir().unwrap();
     let signer = Signer::new(SignGuard::create(&dir.path().join("guard.db")).unwrap());
-    let mut pools = Vec::new();
-    let mut owners = Vec::new();
-    for i in 0..POOLS {
-        let kes = KesSecretKey::from_seed(&mut [i + 1; 32]);
-        let cold = SigningKey::from_bytes(&[i + 100; 32]);
-        let opcert = OperationalCertificate::issue(&cold, kes.public_key(), 0, 0);
-        let name = format!("pool-{i}");
-        signer.add_leader(
-            &name,
-            PraosLeader {
-                vrf: VrfSecretKey::from_seed(&[i + 50; 32]),
-                kes,
-                kes_store: None,
-                opcert,
-                slots_per_kes_period: 129_600,
-                max_kes_evolutions: 62,
-            },
-        );
-        let Ok(Identity::Praos(p)) = signer.identity(&name) else {
-            panic!("praos")
-        };
-        let owner = Owner {
-            payment: SigningKey::from_bytes(&[i + 150; 32]),
-            stake: SigningKey::from_bytes(&[i + 200; 32]),
-        };
-        pools.push(DevnetPool {
-            id: p.pool_id,
-            vrf_key_hash: blake2b256(&[&p.vrf_vkey]),
-            owner_stake: key_hash(&owner.stake),
-        });
-        owners.push(owner);
-    }
+    let pools = (0..POOLS).map(|i| add_pool(&signer, i)).collect();
+    let owners: Vec<Owner> = (0..POOLS).map(Owner::new).collect();
     let clock = TokioClock::system();
     let start_ms = (clock.now_ms() / 1000 + 2) * 1000;
-    let spec = DevnetSpec {
-        system_start: chrono::DateTime::from_timestamp_millis(start_ms).unwrap(),
-        network_magic: 42,
-        slot_length: Decimal::new(SLOT_MS, 1000),
+    let params = Params {
+        start_ms,
+        slot_ms: SLOT_MS,
         epoch_length: EPOCH,
         security_param: 5,
-        active_slots_coeff: Decimal::new(1, 2),
-        slots_per_kes_period: 129_600,
-        max_kes_evolutions: 62,
-        pools,
-        funds: owners
-            .iter()
-            .map(|o| DevnetFunds {
-                address: o.address(),
-                lovelace: FUNDS,
-            })
-            .collect(),
-        gen_delegs: Vec::new(),
     };
-    let shelley = spec.shelley_genesis();
-    Genesis::write(&shelley, &AlonzoGenesis::default(), dir.path()).unwrap();
-    let genesis = Genesis::load(
-        &dir.path().join("shelley-genesis.json"),
-        Some(&dir.path().join("alonzo-genesis.json")),
-    )
-    .unwrap();
-    let cfg = ChainConfig::new(genesis, None).unwrap();
+    let cfg = chain_config(dir.path(), &params, pools);
     let store_path = dir.path().join("chain.db");
     let chain = service::start(&store_path, cfg.clone(), ServiceConfig::default(), clock.now_ms()).unwrap();
     let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());

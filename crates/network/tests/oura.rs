@@ -1,0 +1,239 @@
+//! Interop with software no one here wrote: oura 2.2.1 (TxPipe's chain follower, built on
+//! pallas) connects to a slotforge node over node-to-node, intersects at origin, follows the
+//! chain to its tip and across a fork switch, and parses every block (its `ParseCbor` filter);
+//! the chain it ends with — applies minus resets — is the node's, block for block, and its
+//! parse of each block agrees with ours. oura is installed by scripts/install-test-tools.sh
+//! into `$SLOTFORGE_TOOLS/cargo/bin`.
+
+#[path = "../../chain/tests/common/mod.rs"]
+mod common;
+mod loopback;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::Devnet;
+use loopback::{chain_hashes, eventually, node, MAGIC};
+use serde_json::Value;
+use slotforge_chain::block::Block;
+
+fn oura_binary() -> PathBuf {
+    let tools = std::env::var_os("SLOTFORGE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/slotforge-tools"));
+    let oura = tools.join("cargo/bin/oura");
+    assert!(
+        oura.is_file(),
+        "oura is not installed at {}: run scripts/test.sh, which installs it",
+        oura.display()
+    );
+    oura
+}
+
+/// oura's daemon configuration for a custom chain whose node is at `port`.
+fn config(port: u16) -> String {
+    let zero = "0".repeat(64);
+    format!(
+        r#"[source]
+type = "N2N"
+peers = ["127.0.0.1:{port}"]
+
+[intersect]
+type = "Origin"
+
+[[filters]]
+type = "ParseCbor"
+
+[chain]
+type = "custom"
+magic = {MAGIC}
+network_id = 0
+byron_epoch_length = 432000
+byron_slot_length = 20
+byron_known_slot = 0
+byron_known_hash = "{zero}"
+byron_known_time = 0
+shelley_epoch_length = 432000
+shelley_slot_length = 1
+shelley_known_slot = 0
+shelley_known_hash = "{zero}"
+shelley_known_time = 0
+
+[sink]
+type = "Stdout"
+"#
+    )
+}
+
+/// oura running, its stdout collected line by line; killed when dropped.
+struct Oura {
+    child: Child,
+    lines: Arc<Mutex<Vec<Value>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Oura {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Oura {
+    fn start(port: u16) -> Oura {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("daemon.toml");
+        std::fs::write(&cfg, config(port)).unwrap();
+        let mut child = Command::new(oura_binary())
+            .args(["daemon", "--config"])
+            .arg(&cfg)
+            .current_dir(dir.path())
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("oura starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                // Anything that is not an event (there should be nothing) is kept as a string.
+                let v = serde_json::from_str(&line).unwrap_or(Value::String(line));
+                sink.lock().unwrap().push(v);
+            }
+        });
+        Oura {
+            child,
+            lines,
+            _dir: dir,
+        }
+    }
+
+    fn events(&self) -> Vec<Value> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+fn hash_of(point: &Value) -> Option<[u8; 32]> {
+    hex::decode(point.get("hash")?.as_str()?).ok()?.try_into().ok()
+}
+
+/// The chain oura's events describe: each apply appends its block, each reset truncates to
+/// its point (the origin: everything).
+fn followed(events: &[Value]) -> Vec<[u8; 32]> {
+    let mut chain: Vec<[u8; 32]> = Vec::new();
+    for e in events {
+        match e["event"].as_str() {
+            Some("apply") => chain.push(hash_of(&e["point"]).expect("an apply names its block")),
+            Some("reset") => match hash_of(&e["point"]) {
+                None => chain.clear(),
+                Some(h) => {
+                    let keep = chain.iter().position(|x| *x == h).expect("a reset to a block oura has") + 1;
+                    chain.truncate(keep);
+                }
+            },
+            other => panic!("an unexpected line from oura ({other:?}): {e}"),
+        }
+    }
+    chain
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oura_follows_a_node_across_a_fork_and_parses_every_block() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    // Twenty blocks across epochs, the sixth carrying a transaction.
+    let (mut main, s) = net.extend(&net.genesis_state(), 0, 5);
+    let mut slot = main[4].slot();
+    let s = loop {
+        slot += 1;
+        if let Some(&i) = net.leaders(&s, slot).first() {
+            let b = net.forge(&s, i, slot, vec![net.pools[0].spend_all_tx()]);
+            let after = s.apply_block(&net.cfg, &b).unwrap();
+            main.push(b);
+            break after;
+        }
+    };
+    let (rest, _) = net.extend(&s, slot, 14);
+    main.extend(rest);
+    let a = node(&net, vec![]).await;
+    for b in &main {
+        a.chain.add_block(b.clone()).await.unwrap();
+    }
+    let oura = Oura::start(a.network.local_addr.port());
+    let want: Vec<[u8; 32]> = main.iter().map(|b| b.hash()).collect();
+    eventually("oura to reach the tip", 120, async || followed(&oura.events()) == want).await;
+
+    // A longer fork from block 16 replaces the last three blocks.
+    let s16 = loopback::states(&net, &main[..17]).pop().unwrap();
+    let (fork, _) = net.extend(&s16, main[19].slot(), 5);
+    for f in &fork {
+        a.chain.add_block(f.clone()).await.unwrap();
+    }
+    let want: Vec<[u8; 32]> = main[..17].iter().chain(&fork).map(|b| b.hash()).collect();
+    assert_eq!(chain_hashes(&a.chain).await, want, "the node switched");
+    eventually("oura to follow the switch", 60, async || {
+        followed(&oura.events()) == want
+    })
+    .await;
+    let events = oura.events();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "reset" && hash_of(&e["point"]) == Some(main[16].hash())),
+        "oura was rolled back to the fork's base"
+    );
+
+    // Each applied block as oura parsed it (u5c JSON: bytes in base64, integers as strings)
+    // agrees with the block we forged.
+    let ours: HashMap<[u8; 32], &Block> = main.iter().chain(&fork).map(|b| (b.hash(), b)).collect();
+    let mut applied = 0;
+    let mut txs_seen = 0;
+    for e in events.iter().filter(|e| e["event"] == "apply") {
+        let hash = hash_of(&e["point"]).unwrap();
+        let b = ours[&hash];
+        assert_eq!(e["point"]["slot"].as_u64(), Some(b.slot()), "{e}");
+        let header = &e["record"]["header"];
+        assert_eq!(bytes(&header["hash"]), hash.to_vec(), "{e}");
+        assert_eq!(int(&header["slot"]), b.slot(), "{e}");
+        assert_eq!(int(&header["height"]), b.block_number(), "{e}");
+        let txs = e["record"]["body"]["tx"].as_array().cloned().unwrap_or_default();
+        assert_eq!(txs.len(), b.body().transactions().len(), "{e}");
+        for (theirs, t) in txs.iter().zip(b.body().transactions()) {
+            let body = t.decoded_body().unwrap();
+            assert_eq!(bytes(&theirs["hash"]), t.id().to_vec(), "{e}");
+            assert_eq!(int(&theirs["fee"]["int"]), body.fee, "{e}");
+            assert_eq!(
+                theirs["inputs"].as_array().map(Vec::len),
+                Some(body.inputs.len()),
+                "{e}"
+            );
+            assert_eq!(
+                theirs["outputs"].as_array().map(Vec::len),
+                Some(body.outputs.len()),
+                "{e}"
+            );
+            txs_seen += 1;
+        }
+        applied += 1;
+    }
+    assert!(applied >= want.len());
+    assert!(txs_seen >= 1, "the transaction's block was parsed");
+}
+
+/// A u5c JSON byte string (base64).
+fn bytes(v: &Value) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap_or_default())
+        .unwrap()
+}
+
+/// A u5c JSON integer: a decimal string, absent when zero.
+fn int(v: &Value) -> u64 {
+    v.as_str().map_or(0, |s| s.parse().unwrap())
+}

@@ -1,0 +1,129 @@
+//! A slotforge node assembled: the chain task on its store, the node-to-node network, and —
+//! for a block producer — the leadership module with its slot log and enclave, bridged to the
+//! chain. What `slotforge node` runs, and what the multi-node tests start several of.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use slotforge_chain::config::ChainConfig;
+use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
+use slotforge_leadership::process::{self, LeadershipConfig, LeadershipHandle};
+use slotforge_leadership::seams::{Clock, EnclaveClient};
+use slotforge_leadership::slot_log::SlotLog;
+use slotforge_network::peers::{Network, NetworkConfig};
+use slotforge_network::session::SessionContext;
+use tokio::task::JoinHandle;
+
+use crate::chain_bridge::{self, ChainBridge};
+
+/// Where a node keeps its state and how it connects.
+pub struct NodeSpec {
+    pub chain: ChainConfig,
+    /// The block store (SQLite), created when missing.
+    pub store: PathBuf,
+    pub service: ServiceConfig,
+    pub network: NetworkConfig,
+}
+
+/// A block producer's part: its enclave and slot log.
+pub struct ProducerSpec<E> {
+    pub enclave: E,
+    /// The slot log (SQLite), created when missing.
+    pub slot_log: PathBuf,
+    pub leadership: LeadershipConfig,
+}
+
+/// Leadership running on the node's chain.
+pub struct Producer {
+    pub handle: LeadershipHandle,
+    pub slot_log: Arc<SlotLog>,
+    task: JoinHandle<()>,
+    forwarder: JoinHandle<()>,
+}
+
+/// A running node; [`RunningNode::stop`] ends it in order.
+pub struct RunningNode {
+    pub chain: ChainHandle,
+    pub network: Network,
+    pub producer: Option<Producer>,
+}
+
+impl RunningNode {
+    /// Opens the store, starts the network and, given a producer, leadership.
+    pub async fn start<E: EnclaveClient, C: Clock>(
+        spec: NodeSpec,
+        producer: Option<ProducerSpec<E>>,
+        clock: C,
+    ) -> anyhow::Result<RunningNode> {
+        let network_magic = spec.chain.genesis.shelley.network_magic;
+        let store = spec.store.clone();
+        let now = clock.now_ms();
+        let chain = tokio::task::spawn_blocking(move || service::start(&store, spec.chain, spec.service, now))
+            .await?
+            .with_context(|| format!("opening the block store {}", spec.store.display()))?;
+        let producer = match producer {
+            None => None,
+            Some(p) => Some(start_producer(&chain, p, clock).await?),
+        };
+        let listen = spec.network.listen;
+        let network = Network::start(
+            spec.network,
+            SessionContext {
+                chain: chain.clone(),
+                network_magic,
+            },
+        )
+        .await
+        .with_context(|| format!("listening for peers on {listen}"))?;
+        Ok(RunningNode {
+            chain,
+            network,
+            producer,
+        })
+    }
+
+    /// Stops forging, then the network, then the chain; returns once the store is closed.
+    pub async fn stop(self) {
+        if let Some(p) = self.producer {
+            p.handle.stop();
+            let _ = p.task.await;
+            p.forwarder.abort();
+            let _ = p.forwarder.await;
+        }
+        let stopped = self.chain.stopped();
+        drop(self.network);
+        drop(self.chain);
+        stopped.wait().await;
+    }
+}
+
+async fn start_producer<E: EnclaveClient, C: Clock>(
+    chain: &ChainHandle,
+    p: ProducerSpec<E>,
+    clock: C,
+) -> anyhow::Result<Producer> {
+    let path = p.slot_log.clone();
+    let slot_log = Arc::new(
+        tokio::task::spawn_blocking(move || SlotLog::open(&path))
+            .await?
+            .with_context(|| format!("opening the slot log {}", p.slot_log.display()))?,
+    );
+    let bridge = ChainBridge::new(chain.clone(), clock.clone());
+    let (handle, task) = process::start(
+        p.enclave,
+        bridge.clone(),
+        bridge,
+        clock.clone(),
+        slot_log.clone(),
+        p.leadership,
+    )
+    .context("starting leadership")?;
+    let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), handle.clone(), clock));
+    Ok(Producer {
+        handle,
+        slot_log,
+        task,
+        forwarder,
+    })
+}
