@@ -58,6 +58,21 @@ pub enum ConnectionError {
     Invalid(String),
 }
 
+impl ConnectionError {
+    /// The node's chain task is gone (the node is stopping).
+    pub fn chain_stopped() -> Self {
+        ConnectionError::Invalid("the chain task has stopped".into())
+    }
+
+    /// The peer broke mini-protocol `protocol`'s rules.
+    pub fn violation(protocol: u16, e: impl std::fmt::Display) -> Self {
+        ConnectionError::Protocol {
+            protocol,
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<std::io::Error> for ConnectionError {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
@@ -150,7 +165,6 @@ pub struct Connection {
     writer: JoinHandle<ConnectionError>,
     /// Why the multiplexer stopped, once known (a finished task cannot be awaited twice).
     reason: Option<ConnectionError>,
-    pub traffic: Arc<Traffic>,
 }
 
 impl Drop for Connection {
@@ -163,10 +177,15 @@ impl Drop for Connection {
 impl Connection {
     /// Starts the multiplexer on `stream` for `protocols`, on the side `ours` (initiator on a
     /// connection we opened, responder on one we accepted); returns one channel per protocol.
-    pub fn start(stream: TcpStream, ours: Direction, protocols: &[u16]) -> (Connection, HashMap<u16, Channel>) {
+    /// Bytes moved are added to `traffic` as they move.
+    pub fn start(
+        stream: TcpStream,
+        ours: Direction,
+        protocols: &[u16],
+        traffic: Arc<Traffic>,
+    ) -> (Connection, HashMap<u16, Channel>) {
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();
-        let traffic = Arc::new(Traffic::default());
         let (out_tx, out_rx) = mpsc::channel(INGRESS_SEGMENTS);
         let started = Instant::now();
         let mut routes = HashMap::new();
@@ -193,7 +212,6 @@ impl Connection {
                 reader,
                 writer,
                 reason: None,
-                traffic,
             },
             channels,
         )

@@ -28,17 +28,6 @@ const FETCH_BATCH: usize = 100;
 /// How often a blocking tx-submission request looks at the mempool again.
 const MEMPOOL_POLL: Duration = Duration::from_millis(200);
 
-fn stopped() -> ConnectionError {
-    ConnectionError::Invalid("the chain task has stopped".into())
-}
-
-fn violation(protocol: u16, e: impl std::fmt::Display) -> ConnectionError {
-    ConnectionError::Protocol {
-        protocol,
-        message: e.to_string(),
-    }
-}
-
 fn network_point(p: Option<ChainPoint>) -> Point {
     p.map_or(Point::Origin, |p| Point::Specific {
         slot: p.slot,
@@ -55,7 +44,10 @@ pub async fn sync(
 ) -> Result<(), ConnectionError> {
     let cfg = chain.config().clone();
     let mut client = ChainSyncClient::default();
-    let points = chain.query(intersection_candidates).await.ok_or_else(stopped)?;
+    let points = chain
+        .query(intersection_candidates)
+        .await
+        .ok_or_else(ConnectionError::chain_stopped)?;
     let m = client.find_intersect(points).expect("a new client is idle");
     sync_ch.send(&m.to_cbor()).await?;
     let answer = sync_ch
@@ -63,7 +55,7 @@ pub async fn sync(
         .await?;
     let at = match client
         .on_message(answer)
-        .map_err(|e| violation(chainsync::PROTOCOL, e))?
+        .map_err(|e| ConnectionError::violation(chainsync::PROTOCOL, e))?
     {
         Event::Intersected(p, _) => p,
         Event::NoIntersection(tip) => {
@@ -71,12 +63,17 @@ pub async fn sync(
                 "the peer's chain (tip {tip:?}) shares no block with ours after our immutable tip"
             )))
         }
-        other => return Err(violation(chainsync::PROTOCOL, format!("{other:?} in StIntersect"))),
+        other => {
+            return Err(ConnectionError::violation(
+                chainsync::PROTOCOL,
+                format!("{other:?} in StIntersect"),
+            ))
+        }
     };
     let base = chain
         .query(move |v| v.selection.state_of(chain_point(&at)))
         .await
-        .ok_or_else(stopped)?;
+        .ok_or_else(ConnectionError::chain_stopped)?;
     let at_point = base.as_ref().and_then(|s| s.tip);
     let mut candidate = CandidateChain::new(cfg.clone(), at_point, base);
     let mut fetcher = Fetcher {
@@ -99,7 +96,10 @@ pub async fn sync(
             .recv_decoded(state, SMALL_BYTES, Some(timeout), SyncMsg::decode)
             .await?;
         must_reply = false;
-        match client.on_message(msg).map_err(|e| violation(chainsync::PROTOCOL, e))? {
+        match client
+            .on_message(msg)
+            .map_err(|e| ConnectionError::violation(chainsync::PROTOCOL, e))?
+        {
             Event::RollForward(h, tip) => {
                 if h.era != ERA_CONWAY && h.era != ERA_BABBAGE {
                     return Err(ConnectionError::Invalid(format!(
@@ -133,7 +133,7 @@ pub async fn sync(
                     let state = chain
                         .query(move |v| v.selection.state_of(to))
                         .await
-                        .ok_or_else(stopped)?;
+                        .ok_or_else(ConnectionError::chain_stopped)?;
                     candidate.rebase(state);
                 }
             }
@@ -142,7 +142,7 @@ pub async fn sync(
                 must_reply = true;
             }
             other => {
-                return Err(violation(
+                return Err(ConnectionError::violation(
                     chainsync::PROTOCOL,
                     format!("{other:?} after the intersection"),
                 ))
@@ -186,7 +186,7 @@ impl Fetcher<'_> {
                 .chain
                 .query(move |v| v.selection.state_of(Some(end.hash)))
                 .await
-                .ok_or_else(stopped)?;
+                .ok_or_else(ConnectionError::chain_stopped)?;
             if state.is_some() && candidate.pending_len() == 0 && candidate.tip() == Some(end) {
                 candidate.rebase(state);
             }
@@ -208,7 +208,7 @@ impl Fetcher<'_> {
         {
             blockfetch::Message::StartBatch => {}
             blockfetch::Message::NoBlocks => return Ok(false),
-            other => return Err(violation(p, format!("{other:?} in StBusy"))),
+            other => return Err(ConnectionError::violation(p, format!("{other:?} in StBusy"))),
         }
         for expected in headers {
             let wrapped = match self
@@ -223,11 +223,11 @@ impl Fetcher<'_> {
             {
                 blockfetch::Message::Block(b) => b,
                 blockfetch::Message::BatchDone => {
-                    return Err(violation(p, "the batch ended before the range did"));
+                    return Err(ConnectionError::violation(p, "the batch ended before the range did"));
                 }
-                other => return Err(violation(p, format!("{other:?} in StStreaming"))),
+                other => return Err(ConnectionError::violation(p, format!("{other:?} in StStreaming"))),
             };
-            let (era, bytes) = unwrap_block(&wrapped).map_err(|e| violation(p, e))?;
+            let (era, bytes) = unwrap_block(&wrapped).map_err(|e| ConnectionError::violation(p, e))?;
             if era != BLOCK_ERA_CONWAY && era != BLOCK_ERA_BABBAGE {
                 return Err(ConnectionError::Invalid(format!("a block of era {era}")));
             }
@@ -254,7 +254,10 @@ impl Fetcher<'_> {
             .await?
         {
             blockfetch::Message::BatchDone => Ok(true),
-            other => Err(violation(p, format!("{other:?} after the range's last block"))),
+            other => Err(ConnectionError::violation(
+                p,
+                format!("{other:?} after the range's last block"),
+            )),
         }
     }
 
@@ -306,14 +309,17 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle) -> Result<(), Co
         match msg {
             TxMsg::RequestTxIds { blocking, ack, req } => {
                 if ack as usize > unacked.len() {
-                    return Err(violation(
+                    return Err(ConnectionError::violation(
                         p,
                         format!("{ack} acknowledged, {} outstanding", unacked.len()),
                     ));
                 }
                 unacked.drain(..ack as usize);
                 if req == 0 || unacked.len() + req as usize > u16::MAX as usize {
-                    return Err(violation(p, format!("a request for {req} transaction ids")));
+                    return Err(ConnectionError::violation(
+                        p,
+                        format!("a request for {req} transaction ids"),
+                    ));
                 }
                 let ids = loop {
                     let seen = announced.clone();
@@ -330,7 +336,7 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle) -> Result<(), Co
                             (fresh, present)
                         })
                         .await
-                        .ok_or_else(stopped)?;
+                        .ok_or_else(ConnectionError::chain_stopped)?;
                     announced.retain(|id| present.contains(id) || unacked.contains(id));
                     if !fresh.is_empty() || !blocking {
                         break fresh;
@@ -358,7 +364,10 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle) -> Result<(), Co
             TxMsg::RequestTxs(ids) => {
                 let wanted: Vec<[u8; 32]> = ids.iter().filter_map(|i| i.id.as_slice().try_into().ok()).collect();
                 if wanted.iter().any(|id| !unacked.contains(id)) {
-                    return Err(violation(p, "a request for a transaction that was not announced"));
+                    return Err(ConnectionError::violation(
+                        p,
+                        "a request for a transaction that was not announced",
+                    ));
                 }
                 let txs = chain
                     .query(move |v| {
@@ -373,10 +382,10 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle) -> Result<(), Co
                             .collect::<Vec<_>>()
                     })
                     .await
-                    .ok_or_else(stopped)?;
+                    .ok_or_else(ConnectionError::chain_stopped)?;
                 ch.send(&TxMsg::ReplyTxs(txs).to_cbor()).await?;
             }
-            other => return Err(violation(p, format!("{other:?} from the server"))),
+            other => return Err(ConnectionError::violation(p, format!("{other:?} from the server"))),
         }
     }
 }
@@ -399,7 +408,7 @@ pub async fn keep_alive(mut ch: Channel) -> Result<(), ConnectionError> {
         {
             keepalive::Message::Response(c) if c == cookie => {}
             other => {
-                return Err(violation(
+                return Err(ConnectionError::violation(
                     keepalive::PROTOCOL,
                     format!("{other:?} where the echo of cookie {cookie} was expected"),
                 ))

@@ -18,6 +18,16 @@ pub struct NodeChain<'a> {
     pub store: &'a BlockStore,
 }
 
+impl<'a> NodeChain<'a> {
+    /// The chain task's view, as the servers read it.
+    pub fn of(view: &'a slotforge_chain::service::ChainView<'_>) -> Self {
+        NodeChain {
+            selection: view.selection,
+            store: view.store,
+        }
+    }
+}
+
 fn point(p: ChainPoint) -> Point {
     Point::Specific {
         slot: p.slot,

@@ -1,9 +1,9 @@
-//! What the node counts per peer — connected, headers and blocks received, blocks served,
+//! What the node counts per peer — connections open, headers and blocks received, blocks served,
 //! transactions, bytes, disconnections by reason — and its Prometheus text exposition.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::connection::Traffic;
@@ -11,31 +11,39 @@ use crate::connection::Traffic;
 /// One peer's counters (outbound peers by address; inbound ones by remote address).
 #[derive(Debug, Default)]
 pub struct PeerStats {
-    pub connected: AtomicBool,
+    /// Connections open (past the handshake) now.
+    pub open: AtomicU64,
     pub connections: AtomicU64,
     pub headers_received: AtomicU64,
     pub blocks_received: AtomicU64,
     pub blocks_served: AtomicU64,
     pub txs_received: AtomicU64,
-    pub bytes_in: AtomicU64,
-    pub bytes_out: AtomicU64,
+    /// Bytes in and out, counted as they move.
+    pub traffic: Arc<Traffic>,
     pub errors: AtomicU64,
     pub last_error: Mutex<Option<String>>,
 }
 
 impl PeerStats {
-    /// Adds a finished connection's traffic.
-    pub fn add_traffic(&self, t: &Traffic) {
-        self.bytes_in
-            .fetch_add(t.bytes_in.load(Ordering::Relaxed), Ordering::Relaxed);
-        self.bytes_out
-            .fetch_add(t.bytes_out.load(Ordering::Relaxed), Ordering::Relaxed);
+    /// Counts a connection open until the returned guard is dropped.
+    pub fn opened(self: &Arc<Self>) -> OpenConnection {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(self.clone())
     }
 
     /// Records why a connection ended badly.
     pub fn failed(&self, reason: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+    }
+}
+
+/// An open connection, counted in its peer's [`PeerStats::open`] while it lives.
+pub struct OpenConnection(Arc<PeerStats>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -65,18 +73,18 @@ impl PeerRegistry {
     /// The per-peer metrics in Prometheus' text format, and the number of connected peers.
     pub fn render_prometheus(&self, out: &mut String) {
         let peers = self.snapshot();
-        let connected = peers
-            .iter()
-            .filter(|(_, s)| s.connected.load(Ordering::Relaxed))
-            .count();
+        let connected = peers.iter().filter(|(_, s)| s.open.load(Ordering::Relaxed) > 0).count();
         let _ = writeln!(out, "# HELP slotforge_peers_connected Peers with an open connection.");
         let _ = writeln!(out, "# TYPE slotforge_peers_connected gauge");
         let _ = writeln!(out, "slotforge_peers_connected {connected}");
         type Field = fn(&PeerStats) -> u64;
         let series: [(&str, &str, &str, Field); 9] = [
-            ("slotforge_peer_connected", "gauge", "1 while connected.", |s| {
-                s.connected.load(Ordering::Relaxed) as u64
-            }),
+            (
+                "slotforge_peer_connections_open",
+                "gauge",
+                "Connections open now.",
+                |s| s.open.load(Ordering::Relaxed),
+            ),
             (
                 "slotforge_peer_connections_total",
                 "counter",
@@ -104,18 +112,12 @@ impl PeerRegistry {
                 "Transactions received.",
                 |s| s.txs_received.load(Ordering::Relaxed),
             ),
-            (
-                "slotforge_peer_bytes_in_total",
-                "counter",
-                "Bytes received (finished connections).",
-                |s| s.bytes_in.load(Ordering::Relaxed),
-            ),
-            (
-                "slotforge_peer_bytes_out_total",
-                "counter",
-                "Bytes sent (finished connections).",
-                |s| s.bytes_out.load(Ordering::Relaxed),
-            ),
+            ("slotforge_peer_bytes_in_total", "counter", "Bytes received.", |s| {
+                s.traffic.bytes_in.load(Ordering::Relaxed)
+            }),
+            ("slotforge_peer_bytes_out_total", "counter", "Bytes sent.", |s| {
+                s.traffic.bytes_out.load(Ordering::Relaxed)
+            }),
             (
                 "slotforge_peer_errors_total",
                 "counter",

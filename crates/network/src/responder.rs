@@ -24,15 +24,15 @@ const BLOCKS_PER_READ: usize = 16;
 /// How many transaction ids we ask a peer for at a time (the window of unacknowledged ids).
 const TX_WINDOW: u16 = 10;
 
-fn stopped() -> ConnectionError {
-    ConnectionError::Invalid("the chain task has stopped".into())
-}
-
-fn violation(protocol: u16, e: impl std::fmt::Display) -> ConnectionError {
-    ConnectionError::Protocol {
-        protocol,
-        message: e.to_string(),
-    }
+/// Runs `f` on the node's chain as the servers read it.
+async fn read_chain<T: Send + 'static>(
+    chain: &ChainHandle,
+    f: impl FnOnce(&NodeChain<'_>) -> T + Send + 'static,
+) -> Result<T, ConnectionError> {
+    chain
+        .query(move |v| f(&NodeChain::of(v)))
+        .await
+        .ok_or_else(ConnectionError::chain_stopped)
 }
 
 /// Serves chain-sync until the client is done.
@@ -43,19 +43,13 @@ pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), Conne
         let msg = ch
             .recv_decoded("StIdle", SMALL_BYTES, Some(CHAIN_SYNC_IDLE), SyncMsg::decode)
             .await?;
-        let (back, out) = chain
-            .query(move |v| {
-                let nc = NodeChain {
-                    selection: v.selection,
-                    store: v.store,
-                };
-                let out = server.on_message(msg, &nc);
-                (server, out)
-            })
-            .await
-            .ok_or_else(stopped)?;
+        let (back, out) = read_chain(&chain, move |nc| {
+            let out = server.on_message(msg, nc);
+            (server, out)
+        })
+        .await?;
         server = back;
-        for m in out.map_err(|e| violation(chainsync::PROTOCOL, e))? {
+        for m in out.map_err(|e| ConnectionError::violation(chainsync::PROTOCOL, e))? {
             ch.send(&m.to_cbor()).await?;
         }
         match server.state() {
@@ -65,19 +59,13 @@ pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), Conne
                 match notices.recv().await {
                     Ok(ChainNotice::TipChanged { .. }) | Err(RecvError::Lagged(_)) => {}
                     Ok(_) => continue,
-                    Err(RecvError::Closed) => return Err(stopped()),
+                    Err(RecvError::Closed) => return Err(ConnectionError::chain_stopped()),
                 }
-                let (back, out) = chain
-                    .query(move |v| {
-                        let nc = NodeChain {
-                            selection: v.selection,
-                            store: v.store,
-                        };
-                        let out = server.on_chain_changed(&nc);
-                        (server, out)
-                    })
-                    .await
-                    .ok_or_else(stopped)?;
+                let (back, out) = read_chain(&chain, move |nc| {
+                    let out = server.on_chain_changed(nc);
+                    (server, out)
+                })
+                .await?;
                 server = back;
                 for m in &out {
                     ch.send(&m.to_cbor()).await?;
@@ -99,19 +87,13 @@ pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerSta
                 blockfetch::Message::decode(b, SMALL_BYTES)
             })
             .await?;
-        let (back, reply) = chain
-            .query(move |v| {
-                let nc = NodeChain {
-                    selection: v.selection,
-                    store: v.store,
-                };
-                let r = server.on_message(msg, &nc);
-                (server, r)
-            })
-            .await
-            .ok_or_else(stopped)?;
+        let (back, reply) = read_chain(&chain, move |nc| {
+            let r = server.on_message(msg, nc);
+            (server, r)
+        })
+        .await?;
         server = back;
-        let points = match reply.map_err(|e| violation(blockfetch::PROTOCOL, e))? {
+        let points = match reply.map_err(|e| ConnectionError::violation(blockfetch::PROTOCOL, e))? {
             None => return Ok(()),
             Some(Reply::NoBlocks) => {
                 ch.send(&blockfetch::Message::NoBlocks.to_cbor()).await?;
@@ -123,16 +105,10 @@ pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerSta
         for chunk in points.chunks(BLOCKS_PER_READ) {
             let chunk = chunk.to_vec();
             let chunk_len = chunk.len();
-            let blocks = chain
-                .query(move |v| {
-                    let nc = NodeChain {
-                        selection: v.selection,
-                        store: v.store,
-                    };
-                    chunk.iter().map_while(|p| nc.wrapped_block(p)).collect::<Vec<_>>()
-                })
-                .await
-                .ok_or_else(stopped)?;
+            let blocks = read_chain(&chain, move |nc| {
+                chunk.iter().map_while(|p| nc.wrapped_block(p)).collect::<Vec<_>>()
+            })
+            .await?;
             let complete = blocks.len() == chunk_len;
             for b in blocks {
                 ch.send(&blockfetch::Message::Block(b).to_cbor()).await?;
@@ -155,7 +131,7 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerS
         .await?
     {
         TxMsg::Init => {}
-        other => return Err(violation(p, format!("{other:?} before MsgInit"))),
+        other => return Err(ConnectionError::violation(p, format!("{other:?} before MsgInit"))),
     }
     let mut unacked: u16 = 0;
     let mut to_ack: u16 = 0;
@@ -180,10 +156,10 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerS
         {
             TxMsg::ReplyTxIds(ids) => ids,
             TxMsg::Done if blocking => return Ok(()),
-            other => return Err(violation(p, format!("{other:?} in StTxIds"))),
+            other => return Err(ConnectionError::violation(p, format!("{other:?} in StTxIds"))),
         };
         if ids.len() > req as usize || (blocking && ids.is_empty()) {
-            return Err(violation(
+            return Err(ConnectionError::violation(
                 p,
                 format!("{} transaction ids where 1 to {req} were asked", ids.len()),
             ));
@@ -198,7 +174,7 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerS
                         .collect()
                 })
                 .await
-                .ok_or_else(stopped)?
+                .ok_or_else(ConnectionError::chain_stopped)?
         };
         to_ack = unacked;
         if wanted.is_empty() {
@@ -213,10 +189,13 @@ pub async fn tx_submission(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerS
             .await?
         {
             TxMsg::ReplyTxs(txs) => txs,
-            other => return Err(violation(p, format!("{other:?} in StTxs"))),
+            other => return Err(ConnectionError::violation(p, format!("{other:?} in StTxs"))),
         };
         if txs.len() > n {
-            return Err(violation(p, format!("{} transactions where {n} were asked", txs.len())));
+            return Err(ConnectionError::violation(
+                p,
+                format!("{} transactions where {n} were asked", txs.len()),
+            ));
         }
         for t in txs {
             stats.txs_received.fetch_add(1, Ordering::Relaxed);
@@ -242,7 +221,12 @@ pub async fn keep_alive(mut ch: Channel) -> Result<(), ConnectionError> {
         match keepalive::respond(msg) {
             Ok(Some(reply)) => ch.send(&reply.to_cbor()).await?,
             Ok(None) => return Ok(()),
-            Err(m) => return Err(violation(keepalive::PROTOCOL, format!("{m:?} from the client"))),
+            Err(m) => {
+                return Err(ConnectionError::violation(
+                    keepalive::PROTOCOL,
+                    format!("{m:?} from the client"),
+                ))
+            }
         }
     }
 }

@@ -6,7 +6,6 @@
 //! and accepts their connections has both directions with each.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use slotforge_chain::service::ChainHandle;
@@ -54,7 +53,7 @@ async fn recv_handshake(ch: &mut Channel) -> Result<HsMsg, ConnectionError> {
 
 /// Runs a connection we opened until it fails; returns why.
 pub async fn outbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStats>) -> ConnectionError {
-    let (mut conn, mut channels) = Connection::start(stream, Direction::Initiator, &PROTOCOLS);
+    let (mut conn, mut channels) = Connection::start(stream, Direction::Initiator, &PROTOCOLS, stats.traffic.clone());
     let result = async {
         let mut hs = take(&mut channels, handshake::PROTOCOL);
         let ours = version_table(VersionData {
@@ -67,7 +66,7 @@ pub async fn outbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerSta
             Ok(Outcome::Queried(_)) => return Err(ConnectionError::Handshake("the peer answered a query".into())),
             Err(e) => return Err(ConnectionError::Handshake(e.to_string())),
         }
-        stats.connected.store(true, Ordering::Relaxed);
+        let _open = stats.opened();
         let mut tasks = JoinSet::new();
         tasks.spawn(initiator::sync(
             take(&mut channels, chainsync::PROTOCOL),
@@ -88,7 +87,7 @@ pub async fn outbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerSta
 
 /// Runs a connection a peer opened until it fails; returns why.
 pub async fn inbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStats>) -> ConnectionError {
-    let (mut conn, mut channels) = Connection::start(stream, Direction::Responder, &PROTOCOLS);
+    let (mut conn, mut channels) = Connection::start(stream, Direction::Responder, &PROTOCOLS, stats.traffic.clone());
     let result = async {
         let mut hs = take(&mut channels, handshake::PROTOCOL);
         let ours = version_table(VersionData::node(ctx.network_magic));
@@ -107,7 +106,7 @@ pub async fn inbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStat
             HsMsg::QueryReply(_) => return Err(ConnectionError::Handshake("a version query, answered".into())),
             other => return Err(ConnectionError::Handshake(format!("refused: {other:?}"))),
         }
-        stats.connected.store(true, Ordering::Relaxed);
+        let _open = stats.opened();
         let mut tasks = JoinSet::new();
         tasks.spawn(responder::chain_sync(
             take(&mut channels, chainsync::PROTOCOL),
@@ -154,8 +153,6 @@ async fn finish(conn: &mut Connection, stats: &PeerStats, result: Result<(), Con
         },
         other => other,
     };
-    stats.connected.store(false, Ordering::Relaxed);
-    stats.add_traffic(&conn.traffic);
     match result {
         Ok(()) => ConnectionError::Closed,
         Err(e) => {

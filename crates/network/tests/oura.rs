@@ -8,116 +8,15 @@
 #[path = "../../chain/tests/common/mod.rs"]
 mod common;
 mod loopback;
+mod oura_daemon;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use common::Devnet;
-use loopback::{chain_hashes, eventually, node, MAGIC};
+use loopback::{chain_hashes, eventually, node};
+use oura_daemon::Oura;
 use serde_json::Value;
 use slotforge_chain::block::Block;
-
-fn oura_binary() -> PathBuf {
-    let tools = std::env::var_os("SLOTFORGE_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/slotforge-tools"));
-    let oura = tools.join("cargo/bin/oura");
-    assert!(
-        oura.is_file(),
-        "oura is not installed at {}: run scripts/test.sh, which installs it",
-        oura.display()
-    );
-    oura
-}
-
-/// oura's daemon configuration for a custom chain whose node is at `port`.
-fn config(port: u16) -> String {
-    let zero = "0".repeat(64);
-    format!(
-        r#"[source]
-type = "N2N"
-peers = ["127.0.0.1:{port}"]
-
-[intersect]
-type = "Origin"
-
-[[filters]]
-type = "ParseCbor"
-
-[chain]
-type = "custom"
-magic = {MAGIC}
-network_id = 0
-byron_epoch_length = 432000
-byron_slot_length = 20
-byron_known_slot = 0
-byron_known_hash = "{zero}"
-byron_known_time = 0
-shelley_epoch_length = 432000
-shelley_slot_length = 1
-shelley_known_slot = 0
-shelley_known_hash = "{zero}"
-shelley_known_time = 0
-
-[sink]
-type = "Stdout"
-"#
-    )
-}
-
-/// oura running, its stdout collected line by line; killed when dropped.
-struct Oura {
-    child: Child,
-    lines: Arc<Mutex<Vec<Value>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Oura {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Oura {
-    fn start(port: u16) -> Oura {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("daemon.toml");
-        std::fs::write(&cfg, config(port)).unwrap();
-        let mut child = Command::new(oura_binary())
-            .args(["daemon", "--config"])
-            .arg(&cfg)
-            .current_dir(dir.path())
-            .env("RUST_LOG", "off")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("oura starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().unwrap();
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                // Anything that is not an event (there should be nothing) is kept as a string.
-                let v = serde_json::from_str(&line).unwrap_or(Value::String(line));
-                sink.lock().unwrap().push(v);
-            }
-        });
-        Oura {
-            child,
-            lines,
-            _dir: dir,
-        }
-    }
-
-    fn events(&self) -> Vec<Value> {
-        self.lines.lock().unwrap().clone()
-    }
-}
 
 fn hash_of(point: &Value) -> Option<[u8; 32]> {
     hex::decode(point.get("hash")?.as_str()?).ok()?.try_into().ok()
@@ -164,7 +63,7 @@ async fn oura_follows_a_node_across_a_fork_and_parses_every_block() {
     for b in &main {
         a.chain.add_block(b.clone()).await.unwrap();
     }
-    let oura = Oura::start(a.network.local_addr.port());
+    let oura = Oura::start(a.network.local_addr.port(), true);
     let want: Vec<[u8; 32]> = main.iter().map(|b| b.hash()).collect();
     eventually("oura to reach the tip", 120, async || followed(&oura.events()) == want).await;
 

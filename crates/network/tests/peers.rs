@@ -47,6 +47,9 @@ async fn a_node_syncs_from_genesis_across_epochs_follows_a_fork_and_pulls_transa
     let stats = b.network.registry.peer("outbound", &a.network.local_addr.to_string());
     assert_eq!(stats.blocks_received.load(Ordering::Relaxed), 60);
     assert!(stats.headers_received.load(Ordering::Relaxed) >= 60);
+    // Counted live, while the connection is open.
+    assert_eq!(stats.open.load(Ordering::Relaxed), 1);
+    assert!(stats.traffic.bytes_in.load(Ordering::Relaxed) > 60 * 1000);
 
     // A fork from block 57: four blocks after block 59's slot, longer than A's chain.
     let s57 = states(&net, &main[..58]).pop().unwrap();
@@ -133,10 +136,16 @@ async fn hostile_inbound_peers_are_disconnected_with_a_reason_and_the_node_keeps
     let net = Devnet::new(3, 3, (1, 2), 20);
     let (main, _) = net.extend(&net.genesis_state(), 0, 12);
     let a = node(&net, vec![]).await;
-    for b in &main {
+    for b in &main[..8] {
         a.chain.add_block(b.clone()).await.unwrap();
     }
     let addr = a.network.local_addr;
+    // A good peer follows A throughout.
+    let c = node(&net, vec![addr]).await;
+    eventually("the good peer to sync", 30, async || {
+        tip(&c.chain).await == tip(&a.chain).await
+    })
+    .await;
     let stats = a.network.registry.peer("inbound", "127.0.0.1");
     let mut n = 0;
     let mut expect = async |s: &mut TcpStream, secs, reason: &str| {
@@ -193,13 +202,19 @@ async fn hostile_inbound_peers_are_disconnected_with_a_reason_and_the_node_keeps
     s.write_all(&[0, 0, 0, 0, 0, 0, 0, 50]).await.unwrap();
     expect(&mut s, 15, "no message within").await;
 
-    // Through all that, the node lost nothing and serves a well-behaved peer.
-    assert_eq!(tip(&a.chain).await.unwrap().hash, main[11].hash());
-    let c = node(&net, vec![addr]).await;
-    eventually("a good peer to sync", 30, async || {
-        tip(&c.chain).await == tip(&a.chain).await
+    // Through all that, the node lost nothing, and its good peer, on the connection it had
+    // from the start, follows what the node adopts next.
+    assert_eq!(tip(&a.chain).await.unwrap().hash, main[7].hash());
+    for b in &main[8..] {
+        a.chain.add_block(b.clone()).await.unwrap();
+    }
+    eventually("the good peer to follow", 30, async || {
+        tip(&c.chain).await.map(|p| p.hash) == Some(main[11].hash())
     })
     .await;
+    let good = c.network.registry.peer("outbound", &addr.to_string());
+    assert_eq!(good.connections.load(Ordering::Relaxed), 1, "never reconnected");
+    assert_eq!(good.errors.load(Ordering::Relaxed), 0);
 }
 
 /// A scripted server: accepts one connection, agrees the handshake, answers chain-sync's
@@ -213,6 +228,7 @@ async fn scripted_server(header: Vec<u8>, tip_point: Point, block: Vec<u8>) -> s
             stream,
             Direction::Responder,
             &[handshake::PROTOCOL, chainsync::PROTOCOL, blockfetch::PROTOCOL, 4, 8],
+            Default::default(),
         );
         let mut hs = ch.remove(&handshake::PROTOCOL).unwrap();
         let _ = hs.recv("hs", 5760, None).await;

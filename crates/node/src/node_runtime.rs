@@ -2,6 +2,7 @@
 //! for a block producer — the leadership module with its slot log and enclave, bridged to the
 //! chain. What `slotforge node` runs, and what the multi-node tests start several of.
 
+use std::fmt::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -83,6 +84,60 @@ impl RunningNode {
         })
     }
 
+    /// The node's metrics in Prometheus' text format: the chain (tip, immutable tip, epoch,
+    /// mempool), every peer, and leadership's when the node forges.
+    pub async fn metrics(&self) -> String {
+        let chain = self
+            .chain
+            .query(|v| {
+                let tip = v.selection.tip_state();
+                ChainFigures {
+                    block_number: tip.tip.map_or(0, |t| t.block_number),
+                    slot: tip.tip.map_or(0, |t| t.slot),
+                    epoch: tip.ledger.epoch,
+                    immutable_block_number: v.selection.anchor().tip.map_or(0, |t| t.block_number),
+                    blocks: tip.tip.map_or(0, |t| t.block_number + 1),
+                    mempool_txs: v.mempool.len() as u64,
+                    mempool_bytes: v.mempool.size_bytes(),
+                }
+            })
+            .await
+            .unwrap_or_default();
+        let mut out = String::new();
+        for (name, help, value) in [
+            (
+                "slotforge_chain_block_number",
+                "The selected tip's block number.",
+                chain.block_number,
+            ),
+            ("slotforge_chain_slot", "The selected tip's slot.", chain.slot),
+            ("slotforge_chain_epoch", "The selected tip's epoch.", chain.epoch),
+            (
+                "slotforge_chain_immutable_block_number",
+                "The immutable tip's block number (k blocks back).",
+                chain.immutable_block_number,
+            ),
+            ("slotforge_chain_blocks", "Blocks on the selected chain.", chain.blocks),
+            (
+                "slotforge_mempool_txs",
+                "Transactions in the mempool.",
+                chain.mempool_txs,
+            ),
+            (
+                "slotforge_mempool_bytes",
+                "The mempool's transactions' size in bytes.",
+                chain.mempool_bytes,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+        self.network.registry.render_prometheus(&mut out);
+        if let Some(p) = &self.producer {
+            out.push_str(&p.handle.metrics.render());
+        }
+        out
+    }
+
     /// Stops forging, then the network, then the chain; returns once the store is closed.
     pub async fn stop(self) {
         if let Some(p) = self.producer {
@@ -96,6 +151,17 @@ impl RunningNode {
         drop(self.chain);
         stopped.wait().await;
     }
+}
+
+#[derive(Default)]
+struct ChainFigures {
+    block_number: u64,
+    slot: u64,
+    epoch: u64,
+    immutable_block_number: u64,
+    blocks: u64,
+    mempool_txs: u64,
+    mempool_bytes: u64,
 }
 
 async fn start_producer<E: EnclaveClient, C: Clock>(

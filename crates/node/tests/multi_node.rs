@@ -170,12 +170,26 @@ async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
     );
     nodes[1] = Some(restarted);
 
-    // Forging ends after three epochs; what is in flight settles.
+    // Forging ends after three epochs, node 0 last: chains of equal length on different tips
+    // are a legitimate Praos state (no tiebreak decides between them), which only the next
+    // block ends; node 0's blocks after the others stopped are that block.
     sleep_until(&clock, start_ms + epoch_ms * 3).await;
-    for n in nodes.iter().flatten() {
+    let nodes: Vec<RunningNode> = nodes.into_iter().flatten().collect();
+    for n in &nodes[1..] {
         n.producer.as_ref().unwrap().handle.stop();
     }
-    let nodes: Vec<RunningNode> = nodes.into_iter().flatten().collect();
+    let last_word = clock.now_ms();
+    let mut forged_after = 0;
+    while forged_after < 2 {
+        tokio::time::sleep(Duration::from_millis(SLOT_MS)).await;
+        forged_after = chain_blocks(&nodes[0].chain)
+            .await
+            .iter()
+            .filter(|b| cfg.slot_start_ms(b.slot()) > last_word)
+            .count();
+        assert!(clock.now_ms() < last_word + epoch_ms, "node 0 forges on alone");
+    }
+    nodes[0].producer.as_ref().unwrap().handle.stop();
     let settled = async {
         loop {
             let mut tips = Vec::new();
@@ -194,6 +208,24 @@ async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
     let chain = chain_blocks(&nodes[0].chain).await;
     for n in &nodes[1..] {
         assert!(chain_blocks(&n.chain).await == chain, "one chain, block for block");
+    }
+    // Each node's metrics say so, and that it has both its peers (each dialled and dialling).
+    let tip = chain.last().unwrap();
+    for n in &nodes {
+        let text = n.metrics().await;
+        assert!(
+            text.contains(&format!("\nslotforge_chain_block_number {}\n", tip.block_number())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("\nslotforge_chain_slot {}\n", tip.slot())),
+            "{text}"
+        );
+        assert!(
+            text.contains("slotforge_peer_connections_open{direction=\"outbound\""),
+            "{text}"
+        );
+        assert!(text.contains("slotforge_leadership"), "{text}");
     }
     let on_chain: std::collections::HashSet<[u8; 32]> = chain.iter().map(|b| b.hash()).collect();
     let epoch = cfg.epoch_of(chain.last().unwrap().slot());
