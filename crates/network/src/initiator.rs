@@ -200,10 +200,11 @@ impl Fetcher<'_> {
         let (first, last) = (headers[0].point, headers[headers.len() - 1].point);
         let request = blockfetch::Message::RequestRange(network_point(Some(first)), network_point(Some(last)));
         self.ch.send(&request.to_cbor()).await?;
-        let decode = |limit| move |b: &[u8]| blockfetch::Message::decode(b, limit);
         match self
             .ch
-            .recv_decoded("StBusy", SMALL_BYTES, Some(BLOCK_FETCH_ANSWER), decode(SMALL_BYTES))
+            .recv_decoded("StBusy", SMALL_BYTES, Some(BLOCK_FETCH_ANSWER), |b| {
+                blockfetch::Message::decode(b, SMALL_BYTES)
+            })
             .await?
         {
             blockfetch::Message::StartBatch => {}
@@ -211,16 +212,7 @@ impl Fetcher<'_> {
             other => return Err(ConnectionError::violation(p, format!("{other:?} in StBusy"))),
         }
         for expected in headers {
-            let wrapped = match self
-                .ch
-                .recv_decoded(
-                    "StStreaming",
-                    LARGE_BYTES,
-                    Some(BLOCK_FETCH_ANSWER),
-                    decode(LARGE_BYTES),
-                )
-                .await?
-            {
+            let wrapped = match self.streamed().await? {
                 blockfetch::Message::Block(b) => b,
                 blockfetch::Message::BatchDone => {
                     return Err(ConnectionError::violation(p, "the batch ended before the range did"));
@@ -243,22 +235,22 @@ impl Fetcher<'_> {
             self.stats.blocks_received.fetch_add(1, Ordering::Relaxed);
             self.add(block).await?;
         }
-        match self
-            .ch
-            .recv_decoded(
-                "StStreaming",
-                LARGE_BYTES,
-                Some(BLOCK_FETCH_ANSWER),
-                decode(LARGE_BYTES),
-            )
-            .await?
-        {
+        match self.streamed().await? {
             blockfetch::Message::BatchDone => Ok(true),
             other => Err(ConnectionError::violation(
                 p,
                 format!("{other:?} after the range's last block"),
             )),
         }
+    }
+
+    /// The next message of a batch (a block or the batch's end).
+    async fn streamed(&mut self) -> Result<blockfetch::Message, ConnectionError> {
+        self.ch
+            .recv_decoded("StStreaming", LARGE_BYTES, Some(BLOCK_FETCH_ANSWER), |b| {
+                blockfetch::Message::decode(b, LARGE_BYTES)
+            })
+            .await
     }
 
     async fn add(&self, block: Block) -> Result<(), ConnectionError> {

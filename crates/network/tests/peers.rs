@@ -12,13 +12,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::Devnet;
-use loopback::{chain_hashes, eventually, node, states, tip, MAGIC};
+use loopback::{chain_hashes, eventually, node, node_with, states, tip, MAGIC};
 use slotforge_chain::block::{Block, BlockBody};
 use slotforge_chain::chain_state::Point;
 use slotforge_network::blockfetch::{self, wrap_block, BLOCK_ERA_CONWAY};
 use slotforge_network::chainsync::{self, Message as SyncMsg, Tip, WrappedHeader, ERA_CONWAY};
 use slotforge_network::connection::{Channel, Connection};
 use slotforge_network::handshake::{self, version_table, Message as HsMsg, VersionData};
+use slotforge_network::keepalive;
 use slotforge_network::mux::{self, Direction};
 use slotforge_network::peer_stats::PeerStats;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -307,4 +308,103 @@ async fn an_invalid_header_is_refused_before_its_body_and_a_foreign_body_after()
     // The real block is still welcome: the hash was not marked invalid.
     c.chain.add_block(good.clone()).await.unwrap();
     assert_eq!(tip(&c.chain).await, Some(point(good)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbound_connections_beyond_the_limit_are_closed_at_once() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let a = node_with(&net, vec![], |c| c.max_inbound = 2).await;
+    let addr = a.network.local_addr;
+    let mut first = handshaken(addr).await;
+    let _second = handshaken(addr).await;
+    // The third gets no answer: it is closed before its proposal is read.
+    let mut third = raw(addr).await;
+    segment(&mut third, handshake::PROTOCOL, &propose(MAGIC)).await;
+    closed_within(&mut third, 5, "the third connection").await;
+    // The first two are served all along; when one ends, a new one is taken.
+    segment(
+        &mut first,
+        keepalive::PROTOCOL,
+        &keepalive::Message::KeepAlive(7).to_cbor(),
+    )
+    .await;
+    let mut h = [0u8; 8];
+    first.read_exact(&mut h).await.unwrap();
+    drop(first);
+    eventually("a slot to free", 5, async || {
+        a.network
+            .registry
+            .peer("inbound", "127.0.0.1")
+            .open
+            .load(Ordering::Relaxed)
+            == 1
+    })
+    .await;
+    let _fourth = handshaken(addr).await;
+}
+
+/// A listener that records when each connection arrives and runs `each` on it.
+async fn counting_server<F, Fut>(
+    each: F,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let arrivals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = arrivals.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.lock().unwrap().push(std::time::Instant::now());
+            tokio::spawn(each(stream));
+        }
+    });
+    (addr, arrivals)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialling_backs_off_exponentially_and_pauses_after_misbehaviour() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    // A peer that closes every connection at once: the network's fault, retried with a
+    // delay that doubles from 100 ms up to 400 ms.
+    let (closing, arrivals) = counting_server(|s| async move { drop(s) }).await;
+    let _b = node_with(&net, vec![closing], |c| {
+        c.initial_backoff = Duration::from_millis(100);
+        c.max_backoff = Duration::from_millis(400);
+    })
+    .await;
+    eventually("six attempts", 10, async || arrivals.lock().unwrap().len() >= 6).await;
+    let t = arrivals.lock().unwrap().clone();
+    let gaps: Vec<u128> = t.windows(2).map(|w| (w[1] - w[0]).as_millis()).collect();
+    for (i, want) in [100, 200, 400, 400, 400].iter().enumerate() {
+        assert!(
+            gaps[i] >= *want && gaps[i] < want + 300,
+            "gap {i} is {} ms, the backoff says {want} ms: {gaps:?}",
+            gaps[i]
+        );
+    }
+
+    // A peer that breaks the protocol (a segment for a mini-protocol we do not run): not
+    // dialled again before the misbehaviour pause (1.5 s here), then dialled again.
+    let (rude, arrivals) = counting_server(|mut s| async move {
+        let _ = s
+            .write_all(&mux::segment(0x1234, Direction::Responder, 0, &[0x80]).unwrap()[0])
+            .await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let _c = node_with(&net, vec![rude], |c| {
+        c.initial_backoff = Duration::from_millis(100);
+        c.misbehaviour_pause = Duration::from_millis(1500);
+    })
+    .await;
+    eventually("a second attempt", 10, async || arrivals.lock().unwrap().len() >= 2).await;
+    let t = arrivals.lock().unwrap().clone();
+    let gap = (t[1] - t[0]).as_millis();
+    assert!((1500..2500).contains(&gap), "the second attempt came after {gap} ms");
 }

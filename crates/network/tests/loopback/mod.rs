@@ -21,6 +21,15 @@ pub struct Node {
 }
 
 pub async fn node(net: &Devnet, peers: Vec<std::net::SocketAddr>) -> Node {
+    node_with(net, peers, |_| {}).await
+}
+
+/// As [`node`], with the network configuration adjusted by `adjust`.
+pub async fn node_with(
+    net: &Devnet,
+    peers: Vec<std::net::SocketAddr>,
+    adjust: impl FnOnce(&mut NetworkConfig),
+) -> Node {
     // RUST_LOG=slotforge_network=debug shows each disconnection's reason.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -45,6 +54,7 @@ pub async fn node(net: &Devnet, peers: Vec<std::net::SocketAddr>) -> Node {
     cfg.initial_backoff = Duration::from_millis(50);
     cfg.max_backoff = Duration::from_millis(400);
     cfg.misbehaviour_pause = Duration::from_secs(600);
+    adjust(&mut cfg);
     let ctx = SessionContext {
         chain: chain.clone(),
         network_magic: MAGIC,
