@@ -743,7 +743,7 @@ where
                 "rejected",
             ),
             BlockOutcome::Immutable => {
-                if e.status == SlotStatus::Forged {
+                if matches!(e.status, SlotStatus::Forged | SlotStatus::Orphaned) {
                     s.transition(e.id, SlotStatus::Adopted, TransitionInfo::default());
                 }
                 (SlotStatus::Immutable, TransitionInfo::default(), "immutable")

@@ -424,7 +424,7 @@ impl SlotLog {
         let time_column = match to {
             SlotStatus::Woke => Some("woke_at_ms"),
             SlotStatus::Forged => Some("forged_at_ms"),
-            s if s.is_terminal() || s == SlotStatus::Adopted => Some("finished_at_ms"),
+            s if s.is_terminal() || matches!(s, SlotStatus::Adopted | SlotStatus::Orphaned) => Some("finished_at_ms"),
             _ => None,
         };
         tx.execute(

@@ -9,7 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A slot's status. `Immutable`, `Orphaned`, `Rejected`, `Missed` and `Superseded` are terminal.
+/// A slot's status. `Immutable`, `Rejected`, `Missed` and `Superseded` are terminal; an
+/// `Orphaned` block is adopted again if the chain switches back to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotStatus {
@@ -68,11 +69,7 @@ impl SlotStatus {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            SlotStatus::Immutable
-                | SlotStatus::Orphaned
-                | SlotStatus::Rejected
-                | SlotStatus::Missed
-                | SlotStatus::Superseded
+            SlotStatus::Immutable | SlotStatus::Rejected | SlotStatus::Missed | SlotStatus::Superseded
         )
     }
 
@@ -86,6 +83,7 @@ impl SlotStatus {
                 | (Woke, Forged)
                 | (Forged, Adopted | Orphaned | Rejected)
                 | (Adopted, Immutable | Orphaned)
+                | (Orphaned, Adopted)
         )
     }
 }

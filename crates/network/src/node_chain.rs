@@ -67,9 +67,14 @@ impl NodeChain<'_> {
         Some((p, Block::decode(&bytes).ok()?))
     }
 
-    /// A block's bytes, wrapped for block-fetch (`[7, block]`).
+    /// A block's bytes, wrapped for block-fetch (`[7, block]`): any block the node holds, on
+    /// the selected chain or on a volatile fork (a client may still be fetching a fork the
+    /// node has just left).
     pub fn wrapped_block(&self, p: &Point) -> Option<Vec<u8>> {
         let Point::Specific { hash, .. } = p else { return None };
+        if let Some(b) = self.selection.block(hash) {
+            return Some(wrap_block(BLOCK_ERA_CONWAY, &b.to_cbor()));
+        }
         let c = self.locate(hash)?;
         let (_, block) = self.at_number(c.block_number)?;
         Some(wrap_block(BLOCK_ERA_CONWAY, &block.to_cbor()))
@@ -129,17 +134,37 @@ impl ChainView for NodeChain<'_> {
 }
 
 impl BlockSource for NodeChain<'_> {
+    /// The blocks from `from` to `to`, `to` descending from `from`: through volatile blocks
+    /// (selected or not) by their parents, then along the immutable chain.
     fn range(&self, from: &Point, to: &Point) -> Option<Vec<Point>> {
         let (Point::Specific { hash: a, .. }, Point::Specific { hash: b, .. }) = (from, to) else {
             return None;
         };
-        let (a, b) = (self.locate(a)?, self.locate(b)?);
+        let mut newest_first = Vec::new();
+        let mut cur = *b;
+        while let Some(block) = self.selection.block(&cur) {
+            newest_first.push(point(ChainPoint {
+                hash: cur,
+                slot: block.slot(),
+                block_number: block.block_number(),
+            }));
+            if cur == *a {
+                newest_first.reverse();
+                return Some(newest_first);
+            }
+            cur = block.prev_hash()?;
+        }
+        // The rest is on the immutable chain.
+        let (a, b) = (self.locate(a)?, self.locate(&cur)?);
         if a.block_number > b.block_number {
             return None;
         }
-        (a.block_number..=b.block_number)
+        let mut out: Vec<Point> = (a.block_number..=b.block_number)
             .map(|n| self.at_number(n).map(|(c, _)| point(c)))
-            .collect()
+            .collect::<Option<_>>()?;
+        newest_first.reverse();
+        out.extend(newest_first);
+        Some(out)
     }
 }
 

@@ -125,4 +125,23 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
         .collect();
     assert_eq!(got, want);
     assert_eq!(chain.tip().block_number, 8);
+
+    // The abandoned blocks 6–7 are still served to a client fetching them (it saw them before
+    // the switch), from an immutable block through the fork.
+    let p = |b: &Block| Point::Specific {
+        slot: b.slot(),
+        hash: b.hash(),
+    };
+    let range = chain
+        .range(&p(&main[4]), &p(&main[7]))
+        .expect("a range through the old fork");
+    assert_eq!(range, main[4..8].iter().map(p).collect::<Vec<_>>());
+    for (q, b) in range.iter().zip(&main[4..]) {
+        assert_eq!(
+            unwrap_block(&chain.wrapped_block(q).unwrap()).unwrap().1,
+            &b.to_cbor()[..]
+        );
+    }
+    // Not a range: the fork's tip does not descend from the abandoned block 6.
+    assert!(chain.range(&p(&main[6]), &p(&fork[2])).is_none());
 }

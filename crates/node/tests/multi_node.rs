@@ -109,6 +109,11 @@ fn pool(dir: &Path, i: u8) -> (Pool, slotforge_chain::genesis::DevnetPool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
+    // RUST_LOG=slotforge_network=info shows every connection's end and its reason.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (pools, entries): (Vec<Pool>, Vec<_>) = (0..NODES as u8).map(|i| pool(dir.path(), i)).unzip();
     let clock = TokioClock::system();
