@@ -168,11 +168,10 @@ impl ChainSelection {
     /// The state after `at` (None: genesis) when selection holds it: the anchor's, or a
     /// selected block's.
     pub fn state_after(&self, at: Option<[u8; 32]>) -> Option<&Arc<ChainState>> {
-        if self.anchor.tip.map(|p| p.hash) == at {
-            return Some(&self.anchor);
-        }
-        let i = self.position(at)??;
-        Some(&self.chain[i].1)
+        Some(match self.position(at)? {
+            None => &self.anchor,
+            Some(i) => &self.chain[i].1,
+        })
     }
 
     /// The state after `at` (None: genesis), selected or not: a fork's blocks are applied

@@ -61,10 +61,7 @@ fn a_longer_fork_within_k_is_taken_and_one_beyond_k_refused() {
         sel.add_block(b.clone()).unwrap();
     }
     // The state after main[2] (block number 2), rebuilt by replay.
-    let mut at2 = g.clone();
-    for b in &main[..3] {
-        at2 = at2.apply_block(&net.cfg, b).unwrap();
-    }
+    let at2 = net.replay(&main[..3]);
     // Fork after block 2: rolls back 3 blocks (3, 4, 5) ≤ k = 4; 4 new blocks make it longer.
     let f = fork(&net, &at2, 4);
     let mut events = Vec::new();
@@ -88,8 +85,7 @@ fn a_longer_fork_within_k_is_taken_and_one_beyond_k_refused() {
     }
 
     // The state after an orphaned block is rebuilt from where its fork left the chain.
-    let main_end = main.iter().fold(g.clone(), |s, b| s.apply_block(&net.cfg, b).unwrap());
-    assert_eq!(*sel.state_of(Some(main[5].hash())).unwrap(), main_end);
+    assert_eq!(*sel.state_of(Some(main[5].hash())).unwrap(), net.replay(&main));
     assert_eq!(sel.state_of(Some(f[3].hash())).as_ref(), Some(sel.tip_state()));
     assert!(sel.state_of(Some([7; 32])).is_none());
 
@@ -128,10 +124,7 @@ fn rollback_restores_the_state_exactly() {
         sel.add_block(b.clone()).unwrap();
     }
     // The chain is main[0..2] + fork; its state at block 1 is the one a replay gives.
-    let mut replay = g.clone();
-    for b in &main[..2] {
-        replay = replay.apply_block(&net.cfg, b).unwrap();
-    }
+    let mut replay = net.replay(&main[..2]);
     assert_eq!(*sel.selected()[1].1, replay);
     for b in &f {
         replay = replay.apply_block(&net.cfg, b).unwrap();
@@ -228,10 +221,7 @@ proptest! {
         let g = net.genesis_state();
         let main = busy_chain(&net, &g, 0, main_len);
         let keep = keep_seed % (main_len + 1);
-        let mut base = g.clone();
-        for b in &main[..keep] {
-            base = base.apply_block(&net.cfg, b).unwrap();
-        }
+        let base = net.replay(&main[..keep]);
         let fork = busy_chain(&net, &base, base.tip.map_or(0, |t| t.slot) + 1000, fork_len);
         let mut sel = ChainSelection::new(net.cfg.clone(), g.clone());
         for b in &main {

@@ -59,7 +59,7 @@ pub struct CandidateChain {
     cfg: Arc<ChainConfig>,
     /// The state after the newest header (header-only after the last rebase), if known.
     state: Option<Arc<ChainState>>,
-    /// The last epoch `state` judges, when it is header-only.
+    /// The last epoch `state` judges, when it is header-only (set when it becomes so).
     horizon: u64,
     /// Whether `state` is the chain's own, bodies applied (it judges every later epoch).
     full: bool,
@@ -72,15 +72,14 @@ pub struct CandidateChain {
 impl CandidateChain {
     /// A candidate that starts at `base`, the chain's state at the intersection (None when the
     /// chain holds no state there).
-    pub fn new(cfg: Arc<ChainConfig>, at: Option<Point>, base: Option<Arc<ChainState>>) -> Self {
-        let horizon = base.as_ref().map_or(0, |s| s.header_horizon());
+    pub fn new(cfg: Arc<ChainConfig>, base: Option<Arc<ChainState>>) -> Self {
         CandidateChain {
             cfg,
             full: base.is_some(),
+            tip: base.as_ref().and_then(|s| s.tip),
             state: base,
-            horizon,
+            horizon: 0,
             pending: VecDeque::new(),
-            tip: at,
         }
     }
 

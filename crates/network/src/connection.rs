@@ -101,10 +101,6 @@ pub struct Channel {
 }
 
 impl Channel {
-    pub fn protocol(&self) -> u16 {
-        self.protocol
-    }
-
     /// Queues a message for the peer (it waits while the writer is behind).
     pub async fn send(&self, message: &[u8]) -> Result<(), ConnectionError> {
         let now = self.started.elapsed().as_micros() as u32;

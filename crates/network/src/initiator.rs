@@ -8,18 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use slotforge_chain::block::Block;
-use slotforge_chain::chain_state::Point as ChainPoint;
+use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::selection::{AddError, SelectionEvent};
 use slotforge_chain::service::{ChainError, ChainHandle};
 
 use crate::blockfetch::{self, unwrap_block, BLOCK_ERA_BABBAGE, BLOCK_ERA_CONWAY};
 use crate::candidate::{CandidateChain, PendingHeader, Verdict};
-use crate::chainsync::{self, Message as SyncMsg, Point, ERA_BABBAGE, ERA_CONWAY};
+use crate::chainsync::{self, Message as SyncMsg, ERA_BABBAGE, ERA_CONWAY};
 use crate::chainsync_client::{ChainSyncClient, Event};
 use crate::connection::{Channel, ConnectionError};
 use crate::keepalive;
 use crate::limits::*;
-use crate::node_chain::{chain_point, intersection_candidates};
+use crate::node_chain::{chain_point, intersection_candidates, network_point};
 use crate::peer_stats::PeerStats;
 use crate::txsubmission::{self, EraTx, EraTxId, Message as TxMsg};
 
@@ -28,11 +28,12 @@ const FETCH_BATCH: usize = 100;
 /// How often a blocking tx-submission request looks at the mempool again.
 const MEMPOOL_POLL: Duration = Duration::from_millis(200);
 
-fn network_point(p: Option<ChainPoint>) -> Point {
-    p.map_or(Point::Origin, |p| Point::Specific {
-        slot: p.slot,
-        hash: p.hash,
-    })
+/// The chain's state after `at` (None: genesis), selected or not; None when it holds none.
+async fn state_of(chain: &ChainHandle, at: Option<[u8; 32]>) -> Result<Option<Arc<ChainState>>, ConnectionError> {
+    chain
+        .query(move |v| v.selection.state_of(at))
+        .await
+        .ok_or_else(ConnectionError::chain_stopped)
 }
 
 /// Follows the peer's chain, headers first, until the connection fails.
@@ -70,12 +71,8 @@ pub async fn sync(
             ))
         }
     };
-    let base = chain
-        .query(move |v| v.selection.state_of(chain_point(&at)))
-        .await
-        .ok_or_else(ConnectionError::chain_stopped)?;
-    let at_point = base.as_ref().and_then(|s| s.tip);
-    let mut candidate = CandidateChain::new(cfg.clone(), at_point, base);
+    let base = state_of(&chain, chain_point(&at)).await?;
+    let mut candidate = CandidateChain::new(cfg.clone(), base);
     let mut fetcher = Fetcher {
         ch: &mut fetch_ch,
         chain: &chain,
@@ -118,23 +115,16 @@ pub async fn sync(
                         .map_err(|e| ConnectionError::Invalid(e.to_string()))?;
                 }
                 debug_assert_eq!(verdict, Verdict::Accepted);
-                let at_tip = Some(tip.point) == candidate.tip().map(|p| network_point(Some(p)));
+                let at_tip = Some(tip.point) == candidate.tip().map(network_point);
                 if candidate.pending_len() >= FETCH_BATCH || at_tip {
                     fetcher.fetch(&mut candidate).await?;
                 }
             }
             Event::RollBackward(p, _) => {
-                let to = match p {
-                    Point::Origin => None,
-                    Point::Specific { hash, .. } => Some(hash),
-                };
+                let to = chain_point(&p);
                 tracing::debug!(to = ?to.map(hex::encode), "roll-backward");
                 if candidate.roll_backward(to) {
-                    let state = chain
-                        .query(move |v| v.selection.state_of(to))
-                        .await
-                        .ok_or_else(ConnectionError::chain_stopped)?;
-                    candidate.rebase(state);
+                    candidate.rebase(state_of(&chain, to).await?);
                 }
             }
             Event::AwaitingUpdate => {
@@ -182,11 +172,7 @@ impl Fetcher<'_> {
             last = Some(end);
         }
         if let Some(end) = last {
-            let state = self
-                .chain
-                .query(move |v| v.selection.state_of(Some(end.hash)))
-                .await
-                .ok_or_else(ConnectionError::chain_stopped)?;
+            let state = state_of(self.chain, Some(end.hash)).await?;
             if state.is_some() && candidate.pending_len() == 0 && candidate.tip() == Some(end) {
                 candidate.rebase(state);
             }
@@ -198,7 +184,7 @@ impl Fetcher<'_> {
     async fn fetch_range(&mut self, headers: &[PendingHeader]) -> Result<bool, ConnectionError> {
         let p = blockfetch::PROTOCOL;
         let (first, last) = (headers[0].point, headers[headers.len() - 1].point);
-        let request = blockfetch::Message::RequestRange(network_point(Some(first)), network_point(Some(last)));
+        let request = blockfetch::Message::RequestRange(network_point(first), network_point(last));
         self.ch.send(&request.to_cbor()).await?;
         match self
             .ch

@@ -28,7 +28,8 @@ impl<'a> NodeChain<'a> {
     }
 }
 
-fn point(p: ChainPoint) -> Point {
+/// A chain point as chain-sync names it.
+pub fn network_point(p: ChainPoint) -> Point {
     Point::Specific {
         slot: p.slot,
         hash: p.hash,
@@ -85,7 +86,7 @@ impl ChainView for NodeChain<'_> {
     fn tip(&self) -> Tip {
         match self.selection.tip() {
             Some(t) => Tip {
-                point: point(t),
+                point: network_point(t),
                 block_number: t.block_number,
             },
             None => Tip {
@@ -109,7 +110,7 @@ impl ChainView for NodeChain<'_> {
         };
         let (c, block) = self.at_number(n)?;
         Some((
-            point(c),
+            network_point(c),
             WrappedHeader {
                 era: ERA_CONWAY,
                 header: block.header_bytes().to_vec(),
@@ -124,12 +125,12 @@ impl ChainView for NodeChain<'_> {
         let mut cur = Some(*hash);
         while let Some(h) = cur {
             if let Some(c) = self.locate(&h) {
-                return point(c);
+                return network_point(c);
             }
             cur = self.selection.block(&h).and_then(|b| b.prev_hash());
         }
         // Off every block we keep: back to the immutable tip, which every fork we serve shares.
-        self.selection.anchor().tip.map_or(Point::Origin, point)
+        self.selection.anchor().tip.map_or(Point::Origin, network_point)
     }
 }
 
@@ -143,7 +144,7 @@ impl BlockSource for NodeChain<'_> {
         let mut newest_first = Vec::new();
         let mut cur = *b;
         while let Some(block) = self.selection.block(&cur) {
-            newest_first.push(point(ChainPoint {
+            newest_first.push(network_point(ChainPoint {
                 hash: cur,
                 slot: block.slot(),
                 block_number: block.block_number(),
@@ -160,7 +161,7 @@ impl BlockSource for NodeChain<'_> {
             return None;
         }
         let mut out: Vec<Point> = (a.block_number..=b.block_number)
-            .map(|n| self.at_number(n).map(|(c, _)| point(c)))
+            .map(|n| self.at_number(n).map(|(c, _)| network_point(c)))
             .collect::<Option<_>>()?;
         newest_first.reverse();
         out.extend(newest_first);
@@ -178,7 +179,7 @@ pub fn intersection_candidates(view: &slotforge_chain::service::ChainView<'_>) -
         .tip
         .into_iter()
         .chain(view.selection.selected().iter().filter_map(|(_, s)| s.tip))
-        .map(point)
+        .map(network_point)
         .collect();
     let mut points = crate::chainsync_client::intersection_points(&chain);
     if let Some(a) = chain.first() {

@@ -120,18 +120,18 @@ async fn dial(peer: AccessPoint, cfg: NetworkConfig, ctx: SessionContext, regist
     let stats = registry.peer("outbound", &name);
     let mut delay = cfg.initial_backoff;
     loop {
-        let connected =
-            tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.address.as_str(), peer.port))).await;
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.address.as_str(), peer.port)))
+            .await
+            .unwrap_or_else(|_| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "connecting timed out",
+                ))
+            });
         let stream = match connected {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
+            Ok(s) => s,
+            Err(e) => {
                 tracing::debug!(peer = %name, error = %e, retry_in = ?delay, "cannot connect");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(cfg.max_backoff);
-                continue;
-            }
-            Err(_) => {
-                tracing::debug!(peer = %name, retry_in = ?delay, "connecting timed out");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(cfg.max_backoff);
                 continue;

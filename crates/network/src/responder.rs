@@ -114,7 +114,8 @@ pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerSta
                 ch.send(&blockfetch::Message::Block(b).to_cbor()).await?;
                 stats.blocks_served.fetch_add(1, Ordering::Relaxed);
             }
-            // A block the chain no longer holds (a fork switch meanwhile) ends the batch early.
+            // A block the node no longer holds (pruned meanwhile: its fork fell more than k
+            // behind) ends the batch early.
             if !complete {
                 break;
             }

@@ -16,7 +16,7 @@ fn headers_are_judged_before_bodies_across_epochs() {
     let net = Devnet::new(3, 3, (1, 2), 20);
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 60);
     let mut full = Arc::new(net.genesis_state());
-    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(full.clone()));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(full.clone()));
     let mut applied = 0;
     let mut fetches = 0;
     for b in &blocks {
@@ -52,12 +52,12 @@ fn a_full_state_judges_across_empty_epochs_and_no_header_goes_unjudged() {
         }
         slot += 1;
     };
-    let full = Arc::new(states(&net, &blocks));
-    let mut candidate = CandidateChain::new(net.cfg.clone(), full.tip, Some(full.clone()));
+    let full = Arc::new(net.replay(&blocks));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(full.clone()));
     assert_eq!(candidate.roll_forward(next.header_bytes()).unwrap(), Verdict::Accepted);
 
     // Header-only past the horizon with nothing waiting to fetch: refused, never waved through.
-    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(net.genesis_state())));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(net.genesis_state())));
     for b in &blocks {
         candidate.roll_forward(b.header_bytes()).unwrap();
     }
@@ -74,18 +74,12 @@ fn a_full_state_judges_across_empty_epochs_and_no_header_goes_unjudged() {
     ));
 }
 
-fn states(net: &Devnet, blocks: &[slotforge_chain::block::Block]) -> ChainState {
-    blocks
-        .iter()
-        .fold(net.genesis_state(), |s, b| s.apply_block(&net.cfg, b).unwrap())
-}
-
 #[test]
 fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
     let net = Devnet::new(3, 3, (1, 2), 20);
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 3);
     let genesis = Arc::new(net.genesis_state());
-    let judge = |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), None, Some(genesis.clone())).roll_forward(bytes);
+    let judge = |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), Some(genesis.clone())).roll_forward(bytes);
 
     // The KES signature altered.
     let mut h = blocks[0].header_bytes().to_vec();
@@ -117,7 +111,7 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
 
     // Rolling forward and back.
     let s: ChainState = net.genesis_state();
-    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(s)));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(s)));
     for b in &blocks {
         assert_eq!(candidate.roll_forward(b.header_bytes()).unwrap(), Verdict::Accepted);
     }

@@ -90,10 +90,7 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
         assert!(chain.range(&last, &first).is_none());
     }
     // A longer fork from block 5 (volatile): the waiting client is rolled back, then follows.
-    let mut at5 = net.genesis_state();
-    for b in &main[..6] {
-        at5 = at5.apply_block(&net.cfg, b).unwrap();
-    }
+    let at5 = net.replay(&main[..6]);
     let (fork, _) = net.extend(&at5, 5000, 3);
     for b in &fork {
         add(&mut sel, &mut store, b);

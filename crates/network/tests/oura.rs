@@ -68,7 +68,7 @@ async fn oura_follows_a_node_across_a_fork_and_parses_every_block() {
     eventually("oura to reach the tip", 120, async || followed(&oura.events()) == want).await;
 
     // A longer fork from block 16 replaces the last three blocks.
-    let s16 = loopback::states(&net, &main[..17]).pop().unwrap();
+    let s16 = net.replay(&main[..17]);
     let (fork, _) = net.extend(&s16, main[19].slot(), 5);
     for f in &fork {
         a.chain.add_block(f.clone()).await.unwrap();

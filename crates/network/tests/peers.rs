@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::Devnet;
-use loopback::{chain_hashes, eventually, node, node_with, states, tip, MAGIC};
+use loopback::{chain_hashes, eventually, node, node_with, tip, MAGIC};
 use slotforge_chain::block::{Block, BlockBody};
 use slotforge_chain::chain_state::Point;
 use slotforge_network::blockfetch::{self, wrap_block, BLOCK_ERA_CONWAY};
@@ -53,7 +53,7 @@ async fn a_node_syncs_from_genesis_across_epochs_follows_a_fork_and_pulls_transa
     assert!(stats.traffic.bytes_in.load(Ordering::Relaxed) > 60 * 1000);
 
     // A fork from block 57: four blocks after block 59's slot, longer than A's chain.
-    let s57 = states(&net, &main[..58]).pop().unwrap();
+    let s57 = net.replay(&main[..58]);
     let (fork, _) = net.extend(&s57, main[59].slot(), 4);
     for f in &fork {
         a.chain.add_block(f.clone()).await.unwrap();

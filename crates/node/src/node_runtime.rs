@@ -35,10 +35,9 @@ pub struct ProducerSpec<E> {
     pub leadership: LeadershipConfig,
 }
 
-/// Leadership running on the node's chain.
+/// Leadership running on the node's chain (its slot log is `handle.log`).
 pub struct Producer {
     pub handle: LeadershipHandle,
-    pub slot_log: Arc<SlotLog>,
     task: JoinHandle<()>,
     forwarder: JoinHandle<()>,
 }
@@ -176,19 +175,11 @@ async fn start_producer<E: EnclaveClient, C: Clock>(
             .with_context(|| format!("opening the slot log {}", p.slot_log.display()))?,
     );
     let bridge = ChainBridge::new(chain.clone(), clock.clone());
-    let (handle, task) = process::start(
-        p.enclave,
-        bridge.clone(),
-        bridge,
-        clock.clone(),
-        slot_log.clone(),
-        p.leadership,
-    )
-    .context("starting leadership")?;
+    let (handle, task) = process::start(p.enclave, bridge.clone(), bridge, clock.clone(), slot_log, p.leadership)
+        .context("starting leadership")?;
     let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), handle.clone(), clock));
     Ok(Producer {
         handle,
-        slot_log,
         task,
         forwarder,
     })

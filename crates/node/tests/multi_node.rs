@@ -244,7 +244,8 @@ async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
             .producer
             .as_ref()
             .unwrap()
-            .slot_log
+            .handle
+            .log
             .query(&Query {
                 limit: 10_000,
                 ..Default::default()

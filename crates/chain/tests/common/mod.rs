@@ -155,6 +155,13 @@ impl Devnet {
         ChainState::genesis(&self.cfg).unwrap()
     }
 
+    /// The state after `blocks`, applied from genesis.
+    pub fn replay(&self, blocks: &[Block]) -> ChainState {
+        blocks
+            .iter()
+            .fold(self.genesis_state(), |s, b| s.apply_block(&self.cfg, b).unwrap())
+    }
+
     /// Whether pool `i` leads `slot` on `state`.
     pub fn leads(&self, state: &ChainState, i: usize, slot: u64) -> bool {
         let epoch = self.cfg.epoch_of(slot);

@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use crate::common::Devnet;
-use slotforge_chain::block::Block;
-use slotforge_chain::chain_state::{ChainState, Point};
+use slotforge_chain::chain_state::Point;
 use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
 use slotforge_network::peers::{Network, NetworkConfig};
 use slotforge_network::session::SessionContext;
@@ -96,15 +95,4 @@ pub async fn eventually(what: &str, secs: u64, mut check: impl AsyncFnMut() -> b
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-pub fn states(net: &Devnet, blocks: &[Block]) -> Vec<ChainState> {
-    let mut s = net.genesis_state();
-    blocks
-        .iter()
-        .map(|b| {
-            s = s.apply_block(&net.cfg, b).unwrap();
-            s.clone()
-        })
-        .collect()
 }
