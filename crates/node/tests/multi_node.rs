@@ -192,7 +192,9 @@ async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
             .iter()
             .filter(|b| cfg.slot_start_ms(b.slot()) > last_word)
             .count();
-        assert!(clock.now_ms() < last_word + epoch_ms, "node 0 forges on alone");
+        // Two epochs: pool 0 (a third of the stake, f = 1/2) leads about 1 slot in 5, so fewer
+        // than two leader slots in 60 is a one-in-a-million run; in 30 it was one in a hundred.
+        assert!(clock.now_ms() < last_word + 2 * epoch_ms, "node 0 forges on alone");
     }
     nodes[0].producer.as_ref().unwrap().handle.stop();
     let settled = async {
