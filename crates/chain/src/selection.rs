@@ -193,6 +193,11 @@ impl ChainSelection {
             .try_fold(base, |s, b| s.apply_block(&self.cfg, b).ok().map(Arc::new))
     }
 
+    /// Every volatile block held, selected or not (abandoned forks included), in no order.
+    pub fn volatile_blocks(&self) -> impl Iterator<Item = &Arc<Block>> {
+        self.blocks.values()
+    }
+
     pub fn block(&self, hash: &[u8; 32]) -> Option<&Arc<Block>> {
         self.blocks.get(hash)
     }

@@ -271,9 +271,20 @@ impl BlockStore {
 
     /// The immutable chain's points from block number `from`, at most `limit`.
     pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.points_where("block_no", from, limit)
+    }
+
+    /// The immutable chain's points from slot `from`, at most `limit`.
+    pub fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.points_where("slot", from, limit)
+    }
+
+    fn points_where(&self, column: &str, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT hash, slot, block_no FROM blocks WHERE immutable = 1 AND block_no >= ?1 ORDER BY block_no LIMIT ?2")
+            .prepare(&format!(
+                "SELECT hash, slot, block_no FROM blocks WHERE immutable = 1 AND {column} >= ?1 ORDER BY block_no LIMIT ?2"
+            ))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![from as i64, limit as i64], |r| {

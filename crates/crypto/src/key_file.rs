@@ -26,10 +26,16 @@ pub enum KeyKind {
     GenesisDelegateSigning,
     GenesisDelegateVerification,
     OperationalCertificate,
+    /// The cold key's next opcert issue number and verification key.
+    OpCertCounter,
+    PaymentSigning,
+    PaymentVerification,
+    StakeSigning,
+    StakeVerification,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 9] = [
+    pub const ALL: [KeyKind; 14] = [
         KeyKind::VrfSigning,
         KeyKind::VrfVerification,
         KeyKind::KesSigning,
@@ -39,6 +45,11 @@ impl KeyKind {
         KeyKind::GenesisDelegateSigning,
         KeyKind::GenesisDelegateVerification,
         KeyKind::OperationalCertificate,
+        KeyKind::OpCertCounter,
+        KeyKind::PaymentSigning,
+        KeyKind::PaymentVerification,
+        KeyKind::StakeSigning,
+        KeyKind::StakeVerification,
     ];
 
     /// The envelope's `type` string.
@@ -53,6 +64,11 @@ impl KeyKind {
             KeyKind::GenesisDelegateSigning => "GenesisDelegateSigningKey_ed25519",
             KeyKind::GenesisDelegateVerification => "GenesisDelegateVerificationKey_ed25519",
             KeyKind::OperationalCertificate => "NodeOperationalCertificate",
+            KeyKind::OpCertCounter => "NodeOperationalCertificateIssueCounter",
+            KeyKind::PaymentSigning => "PaymentSigningKeyShelley_ed25519",
+            KeyKind::PaymentVerification => "PaymentVerificationKeyShelley_ed25519",
+            KeyKind::StakeSigning => "StakeSigningKeyShelley_ed25519",
+            KeyKind::StakeVerification => "StakeVerificationKeyShelley_ed25519",
         }
     }
 
@@ -68,13 +84,23 @@ impl KeyKind {
             KeyKind::GenesisDelegateSigning => "Genesis delegate operator key",
             KeyKind::GenesisDelegateVerification => "Genesis delegate operator key",
             KeyKind::OperationalCertificate => "",
+            KeyKind::OpCertCounter => "Next certificate issue number",
+            KeyKind::PaymentSigning => "Payment Signing Key",
+            KeyKind::PaymentVerification => "Payment Verification Key",
+            KeyKind::StakeSigning => "Stake Signing Key",
+            KeyKind::StakeVerification => "Stake Verification Key",
         }
     }
 
     pub fn is_secret(self) -> bool {
         matches!(
             self,
-            KeyKind::VrfSigning | KeyKind::KesSigning | KeyKind::ColdSigning | KeyKind::GenesisDelegateSigning
+            KeyKind::VrfSigning
+                | KeyKind::KesSigning
+                | KeyKind::ColdSigning
+                | KeyKind::GenesisDelegateSigning
+                | KeyKind::PaymentSigning
+                | KeyKind::StakeSigning
         )
     }
 
@@ -226,9 +252,14 @@ pub fn read_key_file<T>(
 
 /// Renders a text envelope as cardano-cli does.
 pub fn render_envelope(kind: KeyKind, cbor: &[u8]) -> Zeroizing<String> {
+    render_envelope_described(kind, kind.description(), cbor)
+}
+
+/// Renders a text envelope with a description of its own (an issue counter's names its number).
+pub fn render_envelope_described(kind: KeyKind, description: &str, cbor: &[u8]) -> Zeroizing<String> {
     let env = serde_json::json!({
         "type": kind.type_name(),
-        "description": kind.description(),
+        "description": description,
         "cborHex": hex::encode(cbor),
     });
     Zeroizing::new(serde_json::to_string_pretty(&env).unwrap_or_default() + "\n")
@@ -285,6 +316,36 @@ pub fn parse_ed25519_verification_key(cbor: &[u8]) -> Result<ed25519::VerifyingK
     let arr: [u8; 32] = b.try_into().map_err(|_| KeyFileProblem::Invalid("length".into()))?;
     ed25519::VerifyingKey::from_bytes(&arr)
         .map_err(|e| KeyFileProblem::Invalid(format!("not a valid Ed25519 public key: {e}")))
+}
+
+/// An issue counter's CBOR, `[next issue number, cold verification key]`, as cardano-cli writes it.
+pub fn encode_opcert_counter(next: u64, cold_vkey: &[u8; 32]) -> Vec<u8> {
+    let mut e = minicbor::Encoder::new(Vec::new());
+    let _ = e.array(2).and_then(|e| e.u64(next)).and_then(|e| e.bytes(cold_vkey));
+    e.into_writer()
+}
+
+/// An issue counter's next number and cold verification key.
+pub fn parse_opcert_counter(cbor: &[u8]) -> Result<(u64, [u8; 32]), KeyFileProblem> {
+    let bad = |e: minicbor::decode::Error| KeyFileProblem::Cbor(e.to_string());
+    let mut d = Decoder::new(cbor);
+    if d.array().map_err(bad)? != Some(2) {
+        return Err(KeyFileProblem::Cbor("an issue counter is a 2-element array".into()));
+    }
+    let next = d.u64().map_err(bad)?;
+    let key: [u8; 32] = d
+        .bytes()
+        .map_err(bad)?
+        .try_into()
+        .map_err(|_| KeyFileProblem::WrongLength {
+            kind: "cold verification key",
+            expected: 32,
+            got: 0,
+        })?;
+    if d.position() != cbor.len() {
+        return Err(KeyFileProblem::Cbor("trailing bytes after the issue counter".into()));
+    }
+    Ok((next, key))
 }
 
 pub fn parse_opcert(cbor: &[u8]) -> Result<OperationalCertificate, KeyFileProblem> {

@@ -129,6 +129,7 @@ pub async fn sync(
             }
             Event::AwaitingUpdate => {
                 fetcher.fetch(&mut candidate).await?;
+                stats.reached_tip.store(true, Ordering::Relaxed);
                 must_reply = true;
             }
             other => {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::connection::Traffic;
@@ -22,6 +22,8 @@ pub struct PeerStats {
     pub traffic: Arc<Traffic>,
     pub errors: AtomicU64,
     pub last_error: Mutex<Option<String>>,
+    /// Our chain-sync with this peer has reached its tip at least once (it said "await").
+    pub reached_tip: AtomicBool,
 }
 
 impl PeerStats {
@@ -62,6 +64,21 @@ impl PeerRegistry {
             .entry((direction, address.to_string()))
             .or_default()
             .clone()
+    }
+
+    /// Waits until chain-sync with some outbound peer has reached that peer's tip: the node
+    /// has caught up with what its peers have (the condition for forging).
+    pub async fn caught_up(&self) {
+        loop {
+            if self
+                .snapshot()
+                .iter()
+                .any(|((direction, _), s)| *direction == "outbound" && s.reached_tip.load(Ordering::Relaxed))
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// A copy of the table, for reports.

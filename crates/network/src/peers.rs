@@ -63,7 +63,9 @@ pub fn is_misbehaviour(e: &ConnectionError) -> bool {
 pub struct Network {
     pub local_addr: SocketAddr,
     pub registry: Arc<PeerRegistry>,
-    _tasks: JoinSet<()>,
+    cfg: NetworkConfig,
+    ctx: SessionContext,
+    tasks: JoinSet<()>,
 }
 
 impl Network {
@@ -81,8 +83,23 @@ impl Network {
         Ok(Network {
             local_addr,
             registry,
-            _tasks: tasks,
+            cfg,
+            ctx,
+            tasks,
         })
+    }
+
+    /// Starts dialling `peer` unless it is dialled already (a topology reload); returns
+    /// whether it is new.
+    pub fn add_peer(&mut self, peer: AccessPoint) -> bool {
+        if self.cfg.peers.contains(&peer) {
+            return false;
+        }
+        tracing::info!(peer = %format!("{}:{}", peer.address, peer.port), "peer added");
+        self.cfg.peers.push(peer.clone());
+        self.tasks
+            .spawn(dial(peer, self.cfg.clone(), self.ctx.clone(), self.registry.clone()));
+        true
     }
 }
 

@@ -1,8 +1,16 @@
 //! `slotforge`: block production for Ouroboros chains.
 
+mod bech32_ids;
+mod devnet;
 mod dispatch;
+mod epoch_archive;
 mod header_cmd;
+mod http_client;
+mod keys_cmd;
 mod leaderlog;
+mod node_api;
+mod node_cmd;
+mod node_config;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +35,26 @@ enum Command {
     /// Decode and check Cardano block headers.
     #[command(subcommand)]
     Header(header_cmd::HeaderCommand),
+    /// Run a node: chain, network, REST and dashboard, and leadership with an enclave.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCommand),
+    /// Make cardano-cli-compatible key files and operational certificates.
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
+    /// A network of block producers on this machine (real processes, loopback).
+    #[command(subcommand)]
+    Devnet(devnet::DevnetCommand),
+}
+
+/// Runs a command that reports errors as `error: …` with exit code 1.
+fn plain(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn init_logging() {
@@ -77,6 +105,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Node(cmd) => plain(node_cmd::run(cmd)),
+        Command::Keys(cmd) => plain(keys_cmd::run(cmd)),
+        Command::Devnet(cmd) => plain(devnet::run(cmd)),
         Command::Header(cmd) => {
             let result = match &cmd {
                 header_cmd::HeaderCommand::Inspect(a) => header_cmd::inspect(a),

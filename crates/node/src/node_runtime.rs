@@ -83,53 +83,21 @@ impl RunningNode {
         })
     }
 
+    /// Starts forging on the running node (for a node that first catches up with its peers).
+    pub async fn add_producer<E: EnclaveClient, C: Clock>(
+        &mut self,
+        p: ProducerSpec<E>,
+        clock: C,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(self.producer.is_none(), "the node already forges");
+        self.producer = Some(start_producer(&self.chain, p, clock).await?);
+        Ok(())
+    }
+
     /// The node's metrics in Prometheus' text format: the chain (tip, immutable tip, epoch,
     /// mempool), every peer, and leadership's when the node forges.
     pub async fn metrics(&self) -> String {
-        let chain = self
-            .chain
-            .query(|v| {
-                let tip = v.selection.tip_state();
-                ChainFigures {
-                    block_number: tip.tip.map_or(0, |t| t.block_number),
-                    slot: tip.tip.map_or(0, |t| t.slot),
-                    epoch: tip.ledger.epoch,
-                    immutable_block_number: v.selection.anchor().tip.map_or(0, |t| t.block_number),
-                    blocks: tip.tip.map_or(0, |t| t.block_number + 1),
-                    mempool_txs: v.mempool.len() as u64,
-                    mempool_bytes: v.mempool.size_bytes(),
-                }
-            })
-            .await
-            .unwrap_or_default();
-        let mut out = String::new();
-        for (name, help, value) in [
-            (
-                "slotforge_chain_block_number",
-                "The selected tip's block number.",
-                chain.block_number,
-            ),
-            ("slotforge_chain_slot", "The selected tip's slot.", chain.slot),
-            ("slotforge_chain_epoch", "The selected tip's epoch.", chain.epoch),
-            (
-                "slotforge_chain_immutable_block_number",
-                "The immutable tip's block number (k blocks back).",
-                chain.immutable_block_number,
-            ),
-            ("slotforge_chain_blocks", "Blocks on the selected chain.", chain.blocks),
-            (
-                "slotforge_mempool_txs",
-                "Transactions in the mempool.",
-                chain.mempool_txs,
-            ),
-            (
-                "slotforge_mempool_bytes",
-                "The mempool's transactions' size in bytes.",
-                chain.mempool_bytes,
-            ),
-        ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
-        }
+        let mut out = chain_metrics(&self.chain).await;
         self.network.registry.render_prometheus(&mut out);
         if let Some(p) = &self.producer {
             out.push_str(&p.handle.metrics.render());
@@ -150,6 +118,54 @@ impl RunningNode {
         drop(self.chain);
         stopped.wait().await;
     }
+}
+
+/// The chain's metrics (tip, immutable tip, epoch, mempool) in Prometheus' text format.
+pub async fn chain_metrics(chain: &ChainHandle) -> String {
+    let chain = chain
+        .query(|v| {
+            let tip = v.selection.tip_state();
+            ChainFigures {
+                block_number: tip.tip.map_or(0, |t| t.block_number),
+                slot: tip.tip.map_or(0, |t| t.slot),
+                epoch: tip.ledger.epoch,
+                immutable_block_number: v.selection.anchor().tip.map_or(0, |t| t.block_number),
+                blocks: tip.tip.map_or(0, |t| t.block_number + 1),
+                mempool_txs: v.mempool.len() as u64,
+                mempool_bytes: v.mempool.size_bytes(),
+            }
+        })
+        .await
+        .unwrap_or_default();
+    let mut out = String::new();
+    for (name, help, value) in [
+        (
+            "slotforge_chain_block_number",
+            "The selected tip's block number.",
+            chain.block_number,
+        ),
+        ("slotforge_chain_slot", "The selected tip's slot.", chain.slot),
+        ("slotforge_chain_epoch", "The selected tip's epoch.", chain.epoch),
+        (
+            "slotforge_chain_immutable_block_number",
+            "The immutable tip's block number (k blocks back).",
+            chain.immutable_block_number,
+        ),
+        ("slotforge_chain_blocks", "Blocks on the selected chain.", chain.blocks),
+        (
+            "slotforge_mempool_txs",
+            "Transactions in the mempool.",
+            chain.mempool_txs,
+        ),
+        (
+            "slotforge_mempool_bytes",
+            "The mempool's transactions' size in bytes.",
+            chain.mempool_bytes,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    }
+    out
 }
 
 #[derive(Default)]

@@ -1,0 +1,393 @@
+//! `node.toml`: where a node keeps its state, its genesis, whom it talks to, where it serves
+//! REST, and — for a block producer — how it reaches its enclave. Relative paths are resolved
+//! against the configuration file's directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use slotforge_leadership::process::LeadershipConfig;
+
+/// Why a configuration cannot be used; every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeConfigError {
+    #[error("cannot read the node configuration {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{} already exists; remove it or choose another path", .0.display())]
+    Exists(PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    name: Option<String>,
+    data_dir: PathBuf,
+    genesis: RawGenesis,
+    network: RawNetwork,
+    rest: RawRest,
+    #[serde(default)]
+    enclave: Option<RawEnclave>,
+    #[serde(default)]
+    leadership: RawLeadership,
+    #[serde(default)]
+    devnet: Option<RawDevnet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGenesis {
+    shelley: PathBuf,
+    #[serde(default)]
+    alonzo: Option<PathBuf>,
+    /// BFT: the genesis delegates' verification key files, in genDelegs order.
+    #[serde(default)]
+    bft_delegate_vkeys: Option<Vec<PathBuf>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    listen: SocketAddr,
+    #[serde(default)]
+    peers: Vec<String>,
+    #[serde(default)]
+    topology: Option<PathBuf>,
+    #[serde(default)]
+    allow_non_loopback: bool,
+    #[serde(default)]
+    max_backoff_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRest {
+    listen: SocketAddr,
+    #[serde(default)]
+    allow_non_loopback: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnclave {
+    #[serde(default)]
+    unix_socket: Option<PathBuf>,
+    #[serde(default)]
+    tcp: Option<String>,
+    #[serde(default)]
+    ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    client_cert: Option<PathBuf>,
+    #[serde(default)]
+    client_key: Option<PathBuf>,
+    #[serde(default)]
+    server_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeadership {
+    #[serde(default)]
+    forge_without_peers: bool,
+    #[serde(default)]
+    lead_time_ms: Option<i64>,
+    #[serde(default)]
+    max_late_ms: Option<i64>,
+    #[serde(default)]
+    retention_epochs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevnet {
+    /// The devnet's `devnet.json`, which the overview page lists the nodes from.
+    file: PathBuf,
+}
+
+/// How the node reaches its enclave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnclaveEndpoint {
+    Unix(PathBuf),
+    Tls {
+        address: String,
+        ca_cert: PathBuf,
+        client_cert: PathBuf,
+        client_key: PathBuf,
+        server_name: Option<String>,
+    },
+}
+
+impl std::fmt::Display for EnclaveEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnclaveEndpoint::Unix(p) => write!(f, "unix:{}", p.display()),
+            EnclaveEndpoint::Tls { address, .. } => write!(f, "https://{address} (mutual TLS)"),
+        }
+    }
+}
+
+/// A validated node configuration with absolute paths.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub path: PathBuf,
+    /// A name for logs and the dashboard (default: the configuration file's stem).
+    pub name: String,
+    pub data_dir: PathBuf,
+    pub shelley_genesis: PathBuf,
+    pub alonzo_genesis: Option<PathBuf>,
+    pub bft_delegate_vkeys: Option<Vec<PathBuf>>,
+    pub listen: SocketAddr,
+    /// Peers as `host:port`, from `peers` and the topology file.
+    pub peers: Vec<String>,
+    pub topology: Option<PathBuf>,
+    pub max_backoff: Option<Duration>,
+    pub rest_listen: SocketAddr,
+    /// None: a relay (no forging).
+    pub enclave: Option<EnclaveEndpoint>,
+    /// Forge without waiting to catch up with a peer: the only producer at genesis.
+    pub forge_without_peers: bool,
+    pub leadership: LeadershipConfig,
+    /// The `devnet.json` of the devnet this node belongs to.
+    pub devnet: Option<PathBuf>,
+}
+
+impl NodeConfig {
+    pub fn chain_db(&self) -> PathBuf {
+        self.data_dir.join("chain.db")
+    }
+
+    pub fn slot_log(&self) -> PathBuf {
+        self.data_dir.join("slots.db")
+    }
+
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Self, NodeConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NodeConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Validates `text`, read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, NodeConfigError> {
+        let invalid = |message: String| NodeConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let base = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        for (what, addr, allowed) in [
+            ("[network] listen", raw.network.listen, raw.network.allow_non_loopback),
+            ("[rest] listen", raw.rest.listen, raw.rest.allow_non_loopback),
+        ] {
+            if !addr.ip().is_loopback() && !allowed {
+                return Err(invalid(format!(
+                    "{what} = {addr} is not a loopback address; set allow_non_loopback = true in that section to serve beyond this machine"
+                )));
+            }
+        }
+        for p in &raw.network.peers {
+            parse_host_port(p).map_err(|e| invalid(format!("[network] peers: {e}")))?;
+        }
+        let enclave = raw
+            .enclave
+            .map(|e| match (e.unix_socket, e.tcp) {
+                (Some(s), None) => Ok(EnclaveEndpoint::Unix(resolve(&s))),
+                (None, Some(address)) => {
+                    parse_host_port(&address).map_err(|e| invalid(format!("[enclave] tcp: {e}")))?;
+                    let need = |f: Option<PathBuf>, name: &str| {
+                        f.map(|p| resolve(&p))
+                            .ok_or_else(|| invalid(format!("[enclave] tcp needs {name} (mutual TLS)")))
+                    };
+                    Ok(EnclaveEndpoint::Tls {
+                        address,
+                        ca_cert: need(e.ca_cert, "ca_cert")?,
+                        client_cert: need(e.client_cert, "client_cert")?,
+                        client_key: need(e.client_key, "client_key")?,
+                        server_name: e.server_name,
+                    })
+                }
+                (Some(_), Some(_)) => Err(invalid("[enclave]: set unix_socket or tcp, not both".into())),
+                (None, None) => Err(invalid(
+                    "[enclave]: set unix_socket or tcp (or remove the section to run a relay)".into(),
+                )),
+            })
+            .transpose()?;
+        let mut leadership = LeadershipConfig {
+            retention_epochs: Some(raw.leadership.retention_epochs.unwrap_or(10)),
+            ..LeadershipConfig::default()
+        };
+        if let Some(ms) = raw.leadership.lead_time_ms {
+            if !(0..=10_000).contains(&ms) {
+                return Err(invalid(format!("[leadership] lead_time_ms = {ms}: must be 0 to 10000")));
+            }
+            leadership.lead_time_ms = ms;
+        }
+        if let Some(ms) = raw.leadership.max_late_ms {
+            if !(0..=60_000).contains(&ms) {
+                return Err(invalid(format!("[leadership] max_late_ms = {ms}: must be 0 to 60000")));
+            }
+            leadership.max_late_ms = ms;
+        }
+        let name = raw.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "node".into())
+        });
+        Ok(NodeConfig {
+            path: path.to_path_buf(),
+            name,
+            data_dir: resolve(&raw.data_dir),
+            shelley_genesis: resolve(&raw.genesis.shelley),
+            alonzo_genesis: raw.genesis.alonzo.as_deref().map(resolve),
+            bft_delegate_vkeys: raw
+                .genesis
+                .bft_delegate_vkeys
+                .map(|v| v.iter().map(|p| resolve(p)).collect()),
+            listen: raw.network.listen,
+            peers: raw.network.peers,
+            topology: raw.network.topology.as_deref().map(resolve),
+            max_backoff: raw.network.max_backoff_ms.map(Duration::from_millis),
+            rest_listen: raw.rest.listen,
+            enclave,
+            forge_without_peers: raw.leadership.forge_without_peers,
+            leadership,
+            devnet: raw.devnet.map(|d| resolve(&d.file)),
+        })
+    }
+}
+
+/// Splits `host:port`.
+pub fn parse_host_port(s: &str) -> Result<(String, u16), String> {
+    let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("{s:?} is not host:port"))?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("{s:?}: {port:?} is not a port number"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("{s:?} has no host"));
+    }
+    Ok((host.to_string(), port))
+}
+
+/// A commented configuration to start from (`slotforge node init`).
+pub fn template(shelley_genesis: &str) -> String {
+    format!(
+        r#"# slotforge node configuration. Relative paths are resolved against this file's folder.
+
+# A name for logs and the dashboard (default: this file's name).
+# name = "pool-1"
+
+# The block store (chain.db) and the slot log (slots.db) live here.
+data_dir = "node-data"
+
+[genesis]
+# cardano-node's genesis files (cardano-cli's or `slotforge devnet`'s).
+shelley = "{shelley_genesis}"
+# alonzo = "alonzo-genesis.json"
+# A BFT chain: the genesis delegates' verification keys, in genDelegs order.
+# bft_delegate_vkeys = ["delegate-0.vkey", "delegate-1.vkey"]
+
+[network]
+# Node-to-node (Ouroboros mini-protocols). Loopback unless allow_non_loopback = true.
+listen = "127.0.0.1:3001"
+# Peers to connect to, as host:port, and/or a cardano-node topology.json.
+peers = []
+# topology = "topology.json"
+# allow_non_loopback = false
+
+[rest]
+# The REST API, the dashboard (/) and the metrics (/metrics).
+listen = "127.0.0.1:8090"
+# allow_non_loopback = false
+
+# A block producer names its enclave; without this section the node is a relay.
+# [enclave]
+# unix_socket = "enclave.sock"
+# or mutual TLS (certificates from `slotforge-enclave tls init`):
+# tcp = "127.0.0.1:7100"
+# ca_cert = "tls/ca.pem"
+# client_cert = "tls/client.pem"
+# client_key = "tls/client.key"
+# server_name = "localhost"
+
+[leadership]
+# Forge before any peer has been caught up with: only for the sole producer at genesis.
+forge_without_peers = false
+# How long before a slot to wake, and how late a block may still be forged (ms).
+# lead_time_ms = 100
+# max_late_ms = 500
+# Epochs of slot log kept.
+# retention_epochs = 10
+"#
+    )
+}
+
+/// Writes the template to `path`, refusing to overwrite.
+pub fn write_template(path: &Path, shelley_genesis: &str) -> Result<(), NodeConfigError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => NodeConfigError::Exists(path.to_path_buf()),
+            _ => NodeConfigError::Write {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+    f.write_all(template(shelley_genesis).as_bytes())
+        .map_err(|source| NodeConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_is_a_valid_relay_configuration() {
+        let c = NodeConfig::parse(&template("genesis/shelley.json"), Path::new("/x/node.toml")).unwrap();
+        assert_eq!(c.enclave, None);
+        assert_eq!(c.shelley_genesis, Path::new("/x/genesis/shelley.json"));
+        assert_eq!(c.data_dir, Path::new("/x/node-data"));
+        assert_eq!(c.name, "node");
+        assert!(!c.forge_without_peers);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let base = template("g.json");
+        let cases = [
+            (base.replace("127.0.0.1:3001", "0.0.0.0:3001"), "allow_non_loopback"),
+            (base.replace("peers = []", "peers = [\"nohost\"]"), "not host:port"),
+            (base.replace("data_dir", "data_dri"), "unknown field"),
+            (format!("{base}\n[enclave]\n"), "set unix_socket or tcp"),
+            (format!("{base}\n[enclave]\ntcp = \"127.0.0.1:1\"\n"), "needs ca_cert"),
+            (
+                base.replace("# lead_time_ms = 100", "lead_time_ms = -1"),
+                "lead_time_ms",
+            ),
+        ];
+        for (text, needle) in cases {
+            let e = NodeConfig::parse(&text, Path::new("node.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(needle), "{e:?} should mention {needle:?}");
+            assert!(e.contains("node.toml"), "{e:?} should name the file");
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The whole system as a user runs it: `slotforge devnet up` starts three pools (one
+//! `slotforge-enclave` and one `slotforge node` each, real processes on loopback), and the test
+//! drives it only through the CLI and the REST APIs for more than three epochs: a payment
+//! submitted over REST lands; a pool is added with a real registration transaction and forges
+//! from the epoch the stake snapshots allow; an enclave is killed (its pool misses slots with
+//! "enclave unreachable", then forges again) and a node is killed (it restarts and catches
+//! up). Then: every pool forged, every node holds the same chain below the immutable tip, slot
+//! battles happened and were resolved alike, and every pool's schedule equals a recomputation
+//! from `/api/v1/epochs/{e}` with its VRF key.
+
+mod live_devnet;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use live_devnet::{eventually, get, http, slotforge, LiveDevnet};
+use serde_json::Value;
+use slotforge_crypto::key_file::{self, KeyKind};
+use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
+use slotforge_praos::nonce::Nonce;
+
+const EPOCH: u64 = 60;
+
+/// Every leader slot in a node's log: (slot, status, reason, block hash).
+fn schedule(rest: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{rest}/api/v1/leadership/schedule?limit=1000&cursor={c}"),
+            None => format!("{rest}/api/v1/leadership/schedule?limit=1000"),
+        };
+        let page = get(&url);
+        out.extend(page["entries"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+/// The node's blocks from slot 0: (slot, hash, issuer, selected, immutable).
+fn blocks(rest: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = get(&format!("{rest}/api/v1/blocks?from_slot={from}&limit=1000"));
+        let list = page["blocks"].as_array().unwrap().clone();
+        let n = list.len();
+        for b in list {
+            if !out.iter().any(|o| o["hash"] == b["hash"]) {
+                out.push(b);
+            }
+        }
+        if n < 1000 {
+            return out;
+        }
+        from = out.last().unwrap()["slot"].as_u64().unwrap();
+    }
+}
+
+fn selected_chain(rest: &str) -> Vec<Value> {
+    blocks(rest).into_iter().filter(|b| b["selected"] == true).collect()
+}
+
+/// The slots a pool leads in an epoch, recomputed from the node's published parameters and
+/// the pool's VRF key.
+fn recompute(epoch_params: &Value, pool_id_hex: &str, vrf_skey: &str) -> BTreeSet<u64> {
+    let vrf = key_file::read_key_file(
+        std::path::Path::new(vrf_skey),
+        KeyKind::VrfSigning,
+        key_file::parse_vrf_signing_key,
+    )
+    .unwrap();
+    let nonce = match epoch_params["nonce"].as_str() {
+        Some(h) => Nonce::from_hex(h).unwrap(),
+        None => Nonce::Neutral,
+    };
+    let (num, den) = epoch_params["active_slot_coeff"]
+        .as_str()
+        .unwrap()
+        .split_once('/')
+        .unwrap();
+    let f = ActiveSlotCoeff::new(num.parse().unwrap(), den.parse().unwrap()).unwrap();
+    let total = epoch_params["total_stake"].as_u64().unwrap();
+    let Some(stake) = epoch_params["stake"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["pool_id_hex"] == pool_id_hex)
+        .map(|s| s["stake"].as_u64().unwrap())
+    else {
+        return BTreeSet::new();
+    };
+    let threshold = LeaderThreshold::new(stake, total, f).unwrap();
+    let first = epoch_params["first_slot"].as_u64().unwrap();
+    let len = epoch_params["length"].as_u64().unwrap();
+    (first..first + len)
+        .filter(|&slot| {
+            let out = vrf.output(&VrfVariant::CPraos.leader_input(slot, &nonce));
+            threshold.is_leader_exact(&VrfVariant::CPraos.leader_value(&out))
+        })
+        .collect()
+}
+
+fn pool_hex(bech32_id: &str) -> String {
+    let (_, bytes) = bech32::decode(bech32_id).unwrap();
+    hex::encode(bytes)
+}
+
+#[test]
+fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool_and_payments() {
+    let mut devnet = LiveDevnet::up(&[
+        "--pools",
+        "3",
+        "--slot-length",
+        "0.2",
+        "--epoch-length",
+        &EPOCH.to_string(),
+        "--k",
+        "5",
+        "--f",
+        "1/2",
+    ]);
+    let rest0 = devnet.rest(0);
+
+    // A payment to a fresh address, made with `slotforge keys`, submitted over REST.
+    let keys = tempfile::tempdir().unwrap();
+    let k = |n: &str| keys.path().join(n).to_str().unwrap().to_string();
+    let (ok, _, err) = slotforge(&[
+        "keys",
+        "payment",
+        "--signing-key-file",
+        &k("p.skey"),
+        "--verification-key-file",
+        &k("p.vkey"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, address, err) = slotforge(&[
+        "keys",
+        "address",
+        "--payment-vkey",
+        &k("p.vkey"),
+        "--testnet-magic",
+        "42",
+    ]);
+    assert!(ok, "{err}");
+    let address = address.trim().to_string();
+    assert!(address.starts_with("addr_test1"), "{address}");
+    devnet.wait_for_epoch(0, 10);
+    let (ok, tx_id, err) = devnet.cmd("faucet", &[&address, "7000000"]);
+    assert!(ok, "faucet: {err}\n{}", devnet.logs_tail());
+    let tx_id = tx_id.trim().to_string();
+    // Malformed transactions get a 400 with the ledger's typed error, and nothing changes.
+    let (status, body) = http(
+        "POST",
+        &format!("{rest0}/api/submit/tx"),
+        Some("application/cbor"),
+        b"\x84\x00",
+    )
+    .unwrap();
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let refusal: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(refusal["kind"], "DecoderFailure", "{refusal}");
+    let (status, _) = http("POST", &format!("{rest0}/api/submit/tx"), Some("text/plain"), b"00").unwrap();
+    assert_eq!(status, 415);
+
+    // A fourth pool, registered by a real transaction.
+    let (ok, out, err) = devnet.cmd("add-pool", &[]);
+    assert!(ok, "add-pool: {err}\n{}", devnet.logs_tail());
+    let from_epoch: u64 = out
+        .split("elects leaders from epoch ")
+        .nth(1)
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("add-pool's output names the epoch: {out}"));
+    let registered: u64 = out
+        .split("registered in epoch ")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(from_epoch, registered + 2, "{out}");
+    devnet.reload();
+
+    // The payment is in a block: its output is in every node's UTxO.
+    for i in 0..3 {
+        let rest = devnet.rest(i);
+        eventually(Duration::from_secs(30), "the payment's output in /api/v1/utxos", || {
+            let u = get(&format!("{rest}/api/v1/utxos?address={address}"));
+            u["utxos"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["tx_id"] == tx_id.as_str() && o["lovelace"] == 7_000_000)
+                .cloned()
+        });
+    }
+
+    // Epoch 1: the second pool's enclave dies for 20 slots; then the third pool's node.
+    devnet.wait_for_epoch(1, 5);
+    let (ok, _, err) = devnet.cmd("kill", &["enclave-2"]);
+    assert!(ok, "{err}");
+    let killed_at = devnet.current_slot();
+    std::thread::sleep(Duration::from_millis(20 * devnet.slot_ms()));
+    let (ok, _, err) = devnet.cmd("start", &["enclave-2"]);
+    assert!(ok, "{err}");
+    let restarted_at = devnet.current_slot();
+    devnet.wait_for_epoch(1, 35);
+    let (ok, _, err) = devnet.cmd("kill", &["pool-3"]);
+    assert!(ok, "{err}");
+    std::thread::sleep(Duration::from_millis(15 * devnet.slot_ms()));
+    let (ok, _, err) = devnet.cmd("start", &["pool-3"]);
+    assert!(ok, "{err}");
+    // It catches up: its tip reaches the others'.
+    let rest2 = devnet.rest(2);
+    eventually(Duration::from_secs(30), "the restarted node catches up", || {
+        let a = get(&format!("{}/api/v1/tip", devnet.rest(0)));
+        let b = get(&format!("{rest2}/api/v1/tip"));
+        (b["block_number"].as_u64() >= a["block_number"].as_u64().map(|n| n.saturating_sub(1))
+            && get(&format!("{rest2}/api/v1/node"))["sync"]["state"] == "caught_up")
+            .then_some(())
+    });
+
+    // Run until the new pool's first electing epoch is over.
+    devnet.wait_for_epoch(from_epoch + 1, 5);
+    let last_epoch = from_epoch; // the last epoch every node saw whole
+    let n = devnet.nodes().len();
+    assert_eq!(n, 4);
+
+    // Every node holds the same chain below its immutable tip.
+    let chains: Vec<Vec<Value>> = (0..n).map(|i| selected_chain(&devnet.rest(i))).collect();
+    let immutable_len = chains
+        .iter()
+        .map(|c| c.iter().filter(|b| b["immutable"] == true).count())
+        .min()
+        .unwrap();
+    assert!(
+        immutable_len > 20,
+        "an immutable chain of {immutable_len} blocks\n{}",
+        devnet.logs_tail()
+    );
+    for (i, c) in chains.iter().enumerate().skip(1) {
+        let a: Vec<&Value> = chains[0][..immutable_len].iter().map(|b| &b["hash"]).collect();
+        let b: Vec<&Value> = c[..immutable_len].iter().map(|b| &b["hash"]).collect();
+        assert_eq!(a, b, "node {i} disagrees with node 0 below the immutable tip");
+    }
+
+    // Every pool forged onto the chain; the new one only from its electing epoch.
+    let by_issuer: BTreeMap<String, Vec<u64>> = chains[0].iter().fold(BTreeMap::new(), |mut m, b| {
+        m.entry(b["issuer"].as_str().unwrap().to_string())
+            .or_default()
+            .push(b["epoch"].as_u64().unwrap());
+        m
+    });
+    for node in devnet.nodes() {
+        let id = node["leader_id"].as_str().unwrap();
+        let epochs = by_issuer
+            .get(id)
+            .unwrap_or_else(|| panic!("{} forged no block on the chain", node["name"]));
+        if node["name"] == "pool-4" {
+            assert!(
+                epochs.iter().all(|&e| e >= from_epoch),
+                "pool-4 forged before epoch {from_epoch}: {epochs:?}"
+            );
+        }
+    }
+
+    // Schedules: each equals a recomputation from the published epoch parameters.
+    let schedules: Vec<Vec<Value>> = (0..n).map(|i| schedule(&devnet.rest(i))).collect();
+    for (i, node) in devnet.nodes().iter().enumerate() {
+        let rest = devnet.rest(i);
+        let pool = pool_hex(node["leader_id"].as_str().unwrap());
+        let vrf_skey = node["keys"]["vrf_skey"].as_str().unwrap();
+        let first_epoch = schedules[i]
+            .iter()
+            .map(|e| e["epoch"].as_u64().unwrap())
+            .min()
+            .unwrap_or(0);
+        for epoch in first_epoch..=last_epoch {
+            let params = get(&format!("{rest}/api/v1/epochs/{epoch}"));
+            let expected = recompute(&params, &pool, vrf_skey);
+            let logged: BTreeSet<u64> = schedules[i]
+                .iter()
+                .filter(|e| e["epoch"] == epoch && e["status"] != "superseded")
+                .map(|e| e["slot"].as_u64().unwrap())
+                .collect();
+            assert_eq!(
+                logged, expected,
+                "{} epoch {epoch}: the node's schedule vs the recomputation",
+                node["name"]
+            );
+        }
+    }
+    // The new pool was elected only from its epoch on.
+    let pool4_epochs: BTreeSet<u64> = schedules[3].iter().map(|e| e["epoch"].as_u64().unwrap()).collect();
+    assert!(pool4_epochs.iter().all(|&e| e >= from_epoch), "{pool4_epochs:?}");
+    assert!(schedules[3]
+        .iter()
+        .any(|e| e["status"] == "adopted" || e["status"] == "immutable"));
+
+    // Slot battles: slots two pools forged; the chain holds one block there, the same on every
+    // node, and the loser's log says orphaned.
+    let forged = |e: &Value| ["forged", "adopted", "immutable", "orphaned"].contains(&e["status"].as_str().unwrap());
+    let mut forgers: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, s) in schedules.iter().enumerate() {
+        for e in s.iter().filter(|e| forged(e)) {
+            forgers.entry(e["slot"].as_u64().unwrap()).or_default().push(i);
+        }
+    }
+    let battles: Vec<u64> = forgers.iter().filter(|(_, v)| v.len() > 1).map(|(s, _)| *s).collect();
+    assert!(!battles.is_empty(), "no slot battle in {} leader slots", forgers.len());
+    let immutable_slot = chains[0][immutable_len - 1]["slot"].as_u64().unwrap();
+    let mut resolved = 0;
+    for slot in battles.iter().filter(|&&s| s <= immutable_slot) {
+        let winners: BTreeSet<Option<String>> = chains
+            .iter()
+            .map(|c| c.iter().find(|b| b["slot"] == *slot).map(|b| b["hash"].to_string()))
+            .collect();
+        assert_eq!(winners.len(), 1, "slot {slot}: nodes chose differently: {winners:?}");
+        resolved += 1;
+    }
+    assert!(
+        resolved > 0,
+        "no battle below the immutable tip ({battles:?}, immutable slot {immutable_slot})"
+    );
+    assert!(
+        schedules.iter().flatten().any(|e| e["status"] == "orphaned"),
+        "a lost battle leaves an orphaned block"
+    );
+
+    // The killed enclave: missed slots while it was down, with the reason; forging after.
+    let pool2 = &schedules[1];
+    let missed: Vec<&Value> = pool2
+        .iter()
+        .filter(|e| {
+            e["status"] == "missed"
+                && e["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("enclave unreachable"))
+        })
+        .collect();
+    let in_window = pool2
+        .iter()
+        .filter(|e| (killed_at + 1..restarted_at).contains(&e["slot"].as_u64().unwrap()))
+        .count();
+    assert!(
+        missed.len() >= in_window.min(1),
+        "pool-2's slots while its enclave was down ({killed_at}..{restarted_at}) are missed as enclave unreachable"
+    );
+    for e in &missed {
+        let s = e["slot"].as_u64().unwrap();
+        assert!(
+            (killed_at..=restarted_at + 2).contains(&s),
+            "slot {s} missed outside the outage"
+        );
+    }
+    assert!(
+        pool2.iter().any(|e| e["slot"].as_u64().unwrap() > restarted_at + 2
+            && (e["status"] == "adopted" || e["status"] == "immutable")),
+        "pool-2 forges again after its enclave restarted"
+    );
+
+    // The dashboard and the OpenAPI document are served.
+    let (status, page) = http("GET", &format!("{rest0}/"), None, &[]).unwrap();
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&page).contains("dashboard.js"));
+
+    // Down: every process ends.
+    let pids: Vec<u64> = devnet
+        .nodes()
+        .iter()
+        .flat_map(|n| [n["node"]["pid"].as_u64(), n["enclave"]["pid"].as_u64()])
+        .flatten()
+        .collect();
+    let started = Instant::now();
+    let (ok, _, err) = devnet.cmd("down", &[]);
+    assert!(ok, "{err}");
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists() || {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                stat.contains(") Z")
+            },
+            "pid {pid} still runs after devnet down"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    for node in devnet.nodes() {
+        let log = std::fs::read_to_string(node["node"]["log"].as_str().unwrap()).unwrap();
+        assert!(!log.contains("panicked"), "{} panicked:\n{log}", node["name"]);
+        assert!(log.contains("SIGTERM, stopping"), "{} stopped on SIGTERM", node["name"]);
+    }
+}
