@@ -1,57 +1,59 @@
 #!/usr/bin/env bash
-# The main job: builds slotforge and prints a real leader schedule for the bundled example
-# pool key, first for mainnet epoch 211 (Shelley, TPraos with d = 9/10, the epoch nonce and
-# stake figures of a real pool), then as JSON for a full 432,000-slot Babbage epoch, timed;
-# then starts the enclave and has it sign blocks and stream a schedule; then the leadership
-# module forges on its own and on the real chain (slot-to-block and slot-to-adoption latency).
+# The main job: builds slotforge, starts a 3-pool devnet (one slotforge-enclave and one
+# slotforge node per pool, real processes on loopback), runs it for two epochs while paying
+# from the faucet to fresh addresses over REST, then prints what became of every leader slot
+# of every pool and the dashboard's URL, and stops the devnet.
+#   scripts/demo.sh [--keep]    --keep leaves the devnet running (stop: slotforge devnet down --dir DIR)
+# DEVNET_DIR (default target/demo-devnet) is where it lives; it is made afresh each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build-release.sh
-bin=target/release/slotforge
-key=examples/pool/vrf.skey
-chmod 600 "$key" 2>/dev/null || true
-nonce=3fac34ac3d7d1ac6c976ba68b1509b1ee3aafdbf6de96e10789e488e13e16bd7
-stake=(--pool-stake 75284250207839 --active-stake 10177811974823000)
+keep=""
+case "${1:-}" in
+    --keep) keep=1 ;;
+    "") ;;
+    *) echo "usage: scripts/demo.sh [--keep]" >&2; exit 2 ;;
+esac
+echo "== building slotforge and slotforge-enclave (release)"
+cargo build --release --locked -p slotforge -p slotforge-enclave 2>&1 | grep -E "^(error|warning: unused)" || true
+bin=$PWD/target/release/slotforge
+dir="${DEVNET_DIR:-$PWD/target/demo-devnet}"
+if [ -f "$dir/devnet.json" ]; then "$bin" devnet down --dir "$dir" >/dev/null 2>&1 || true; fi
+rm -rf "$dir"
 
-echo "== slotforge leaderlog: mainnet epoch 211 (tpraos, d = 9/10), table"
-"$bin" leaderlog --vrf-skey "$key" --network mainnet --epoch 211 --epoch-nonce "$nonce" "${stake[@]}" --d 9/10 --format table
+echo "== starting a 3-pool devnet in $dir (0.2 s slots, 150-slot epochs, k 10, f 1/5)"
+"$bin" devnet up --detach --dir "$dir" --pools 3 --slot-length 0.2 --epoch-length 150 --k 10 --f 1/5
+[ -n "$keep" ] || trap '"$bin" devnet down --dir "$dir" >/dev/null' EXIT
+rest=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nodes'][0]['rest'])" "$dir/devnet.json")
+echo "== dashboard: $rest/devnet (each node's own at its REST URL, /)"
 
-echo
-echo "== slotforge leaderlog: a full mainnet Babbage epoch (432,000 slots), JSON, first lines"
-# Runs the epoch and prints how long it took; $1 names the run.
-timed_epoch() {
-    local start end ms
-    start=$(date +%s%N)
-    "$bin" leaderlog --vrf-skey "$key" --network mainnet --epoch 400 --epoch-nonce "$nonce" "${stake[@]}" > "target/leaderlog-epoch400-$1.json"
-    end=$(date +%s%N)
-    ms=$(( (end - start) / 1000000 ))
-    printf '== %s: the epoch took %d.%03d s on %s cores\n' "$1" $((ms / 1000)) $((ms % 1000)) "$(nproc)"
-}
-timed_epoch as-shipped
-head -n 20 target/leaderlog-epoch400-as-shipped.json
-echo "  … (full output in target/leaderlog-epoch400-as-shipped.json)"
-echo "== $(grep -c '"slotInEpoch"' target/leaderlog-epoch400-as-shipped.json) slots assigned"
-if [ -x target/release/x86-64-v4/slotforge ]; then
-    # The same epoch with the portable code only (no hand-over to the x86-64-v4 build).
-    SLOTFORGE_NO_DISPATCH=1 timed_epoch portable-only
-    cmp -s target/leaderlog-epoch400-as-shipped.json target/leaderlog-epoch400-portable-only.json &&
-        echo "== both builds printed the same schedule"
+epoch() { curl -s "$rest/api/v1/node" | python3 -c "import json,sys; print(json.load(sys.stdin)['sync']['current_epoch'])"; }
+wallets="$dir/demo-wallets"
+mkdir -p "$wallets"
+i=0
+echo "== running two epochs (60 s); a payment from the faucet every 5 s"
+while [ "$(epoch)" -lt 2 ]; do
+    i=$((i + 1))
+    "$bin" keys payment --signing-key-file "$wallets/$i.skey" --verification-key-file "$wallets/$i.vkey"
+    addr=$("$bin" keys address --payment-vkey "$wallets/$i.vkey" --testnet-magic 42)
+    tx=$("$bin" devnet faucet --dir "$dir" "$addr" $((i * 1000000)))
+    echo "   paid $i ADA to $addr (transaction $tx)"
+    "$bin" devnet status --dir "$dir" | tail -n +2 | sed 's/  rest .*//; s/^/   /'
+    sleep 5
+done
+
+echo "== the payments, as the chain holds them"
+for f in $(ls "$wallets"/*.vkey | sort -V); do
+    addr=$("$bin" keys address --payment-vkey "$f" --testnet-magic 42)
+    curl -s "$rest/api/v1/utxos?address=$addr" | python3 -c "
+import json, sys
+u = json.load(sys.stdin)['utxos']
+print('   %s: %s' % (sys.argv[1][:40] + '…', ', '.join('%d lovelace in %s#%d' % (o['lovelace'], o['tx_id'][:16], o['index']) for o in u) or 'not in a block yet'))" "$addr"
+done
+
+echo "== what became of every leader slot"
+"$bin" devnet report --dir "$dir"
+if [ -n "$keep" ]; then
+    echo "== the devnet keeps running: $rest/devnet — stop it with: $bin devnet down --dir $dir"
+else
+    echo "== stopping the devnet (scripts/demo.sh --keep leaves it running)"
 fi
-
-echo
-echo "== slotforge-enclave: a real enclave process (mutual TLS and a Unix socket) signs 300 blocks"
-echo "== durably, then streams a 43,200-slot schedule (docs/PERFORMANCE.md has the full-size run)"
-SIGNS=300 EPOCH_SLOTS=43200 scripts/bench-enclave.sh 2>&1 | grep -E "^(machine|SignBlock|Schedule)"
-
-echo
-echo "== slotforge-leadership: the leadership module forges 60 consecutive leader slots (150 ms each)"
-echo "== on the real clock, 10,000 fragments in the pool, the enclave's signer durable on disk"
-cargo build --release --locked -p slotforge-leadership --examples 2>&1 | grep -E "^error" || true
-SLOTS=60 target/release/examples/forge_latency
-
-echo
-echo "== slotforge-chain: the leadership module forges on the real chain — block bodies from a"
-echo "== mempool kept at 10,000 pending payments, headers signed by the durable enclave signer,"
-echo "== every block fully validated, selected and stored — 40 slots of 150 ms"
-cargo build --release --locked -p slotforge --examples 2>&1 | grep -E "^error" || true
-SLOTS=40 target/release/examples/slot_to_adoption 2>/dev/null

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust, into a tools folder outside the clone (reused by
 # later runs): Node.js (Debian's package, when missing) and the npm libraries the interop
-# tests drive (EMURGO's cardano-serialization-lib, blakejs), and oura (built with cargo install).
+# tests drive (EMURGO's cardano-serialization-lib, blakejs), oura (built with cargo install), and
+# Chromium with chromedriver (Debian's packages, when missing) for the dashboard's browser test.
 #   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
 set -euo pipefail
 tools="${1:-${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}}"
 mkdir -p "$tools/npm"
 
+if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+apt_updated=""
+apt_install() {
+    [ -n "$apt_updated" ] || { $sudo apt-get update -qq; apt_updated=1; }
+    $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "installing Node.js (Debian packages nodejs, npm)" >&2
-    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq nodejs npm >/dev/null
+    apt_install nodejs npm
+fi
+
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
+    echo "installing Chromium and chromedriver (Debian packages chromium, chromium-driver)" >&2
+    apt_install chromium chromium-driver
 fi
 
 npm_packages=("@emurgo/cardano-serialization-lib-nodejs@15.0.3" "blakejs@1.2.1")

@@ -17,15 +17,22 @@ fuzz_target!(|data: &[u8]| {
                 let _ = k.sign(b"m");
             }),
             KeyKind::KesVerification => key_file::parse_kes_verification_key(&cbor).map(|_| ()),
-            KeyKind::ColdSigning | KeyKind::GenesisDelegateSigning => {
+            KeyKind::ColdSigning
+            | KeyKind::GenesisDelegateSigning
+            | KeyKind::PaymentSigning
+            | KeyKind::StakeSigning => {
                 key_file::parse_ed25519_signing_key(&cbor).map(|_| ())
             }
-            KeyKind::ColdVerification | KeyKind::GenesisDelegateVerification => {
+            KeyKind::ColdVerification
+            | KeyKind::GenesisDelegateVerification
+            | KeyKind::PaymentVerification
+            | KeyKind::StakeVerification => {
                 key_file::parse_ed25519_verification_key(&cbor).map(|_| ())
             }
             KeyKind::OperationalCertificate => key_file::parse_opcert(&cbor).map(|c| {
                 let _ = c.verify();
             }),
+            KeyKind::OpCertCounter => key_file::parse_opcert_counter(&cbor).map(|_| ()),
         };
     }
     // The raw CBOR byte-string decoder on its own.

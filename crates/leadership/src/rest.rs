@@ -269,3 +269,86 @@ async fn metrics(State(s): State<RestState>) -> impl IntoResponse {
         s.handle.metrics.render(),
     )
 }
+
+/// Checks a JSON answer against an OpenAPI document's schema — the subset of JSON Schema
+/// slotforge's documents use ($ref, allOf, oneOf, enum, nullable, required, additionalProperties,
+/// items, types) — naming the first place that differs.
+pub fn openapi_conforms(doc: &Value, schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return openapi_conforms(doc, &doc["components"]["schemas"][name], value, path);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        if value.is_null() && schema["nullable"] == true {
+            return Ok(());
+        }
+        for s in all {
+            openapi_conforms(doc, s, value, path)?;
+        }
+        return Ok(());
+    }
+    if value.is_null() {
+        return if schema["nullable"] == true {
+            Ok(())
+        } else {
+            Err(format!("{path}: null"))
+        };
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let matching = options
+            .iter()
+            .filter(|o| openapi_conforms(doc, o, value, path).is_ok())
+            .count();
+        return if matching == 1 {
+            Ok(())
+        } else {
+            Err(format!("{path}: matches {matching} of oneOf"))
+        };
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            return Err(format!("{path}: {value} not in enum"));
+        }
+    }
+    let ok = match schema["type"].as_str() {
+        Some("object") => {
+            let obj = value.as_object().ok_or(format!("{path}: not an object"))?;
+            let props = schema["properties"].as_object().cloned().unwrap_or_default();
+            for r in schema["required"].as_array().into_iter().flatten() {
+                if !obj.contains_key(r.as_str().unwrap()) {
+                    return Err(format!("{path}: missing {r}"));
+                }
+            }
+            for (k, v) in obj {
+                match props.get(k) {
+                    Some(s) => openapi_conforms(doc, s, v, &format!("{path}.{k}"))?,
+                    None if schema["additionalProperties"] == false => {
+                        return Err(format!("{path}: undocumented field {k}"))
+                    }
+                    None => {}
+                }
+            }
+            true
+        }
+        Some("array") => {
+            for (i, v) in value
+                .as_array()
+                .ok_or(format!("{path}: not an array"))?
+                .iter()
+                .enumerate()
+            {
+                openapi_conforms(doc, &schema["items"], v, &format!("{path}[{i}]"))?;
+            }
+            true
+        }
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{path}: {value} is not a {}", schema["type"]))
+    }
+}

@@ -11,7 +11,7 @@ use common::*;
 use serde_json::Value;
 use slotforge_leadership::params::DigestedParams;
 use slotforge_leadership::process::{self, LeadershipConfig, LeadershipHandle};
-use slotforge_leadership::rest;
+use slotforge_leadership::rest::{self, openapi_conforms};
 use slotforge_leadership::seams::TokioClock;
 use slotforge_leadership::slot_log::{SlotLog, TransitionInfo};
 use slotforge_leadership::status::SlotStatus;
@@ -347,75 +347,6 @@ async fn events_stream_every_status_change() {
     );
 }
 
-/// Checks `value` against the subset of JSON Schema the document uses.
-fn conforms(doc: &Value, schema: &Value, value: &Value, path: &str) -> Result<(), String> {
-    if let Some(r) = schema["$ref"].as_str() {
-        let name = r.rsplit('/').next().unwrap();
-        return conforms(doc, &doc["components"]["schemas"][name], value, path);
-    }
-    if value.is_null() {
-        return if schema["nullable"] == true {
-            Ok(())
-        } else {
-            Err(format!("{path}: null"))
-        };
-    }
-    if let Some(options) = schema["oneOf"].as_array() {
-        let matching = options.iter().filter(|o| conforms(doc, o, value, path).is_ok()).count();
-        return if matching == 1 {
-            Ok(())
-        } else {
-            Err(format!("{path}: matches {matching} of oneOf"))
-        };
-    }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            return Err(format!("{path}: {value} not in enum"));
-        }
-    }
-    let ok = match schema["type"].as_str() {
-        Some("object") => {
-            let obj = value.as_object().ok_or(format!("{path}: not an object"))?;
-            let props = schema["properties"].as_object().cloned().unwrap_or_default();
-            for r in schema["required"].as_array().into_iter().flatten() {
-                if !obj.contains_key(r.as_str().unwrap()) {
-                    return Err(format!("{path}: missing {r}"));
-                }
-            }
-            for (k, v) in obj {
-                match props.get(k) {
-                    Some(s) => conforms(doc, s, v, &format!("{path}.{k}"))?,
-                    None if schema["additionalProperties"] == false => {
-                        return Err(format!("{path}: undocumented field {k}"))
-                    }
-                    None => {}
-                }
-            }
-            true
-        }
-        Some("array") => {
-            for (i, v) in value
-                .as_array()
-                .ok_or(format!("{path}: not an array"))?
-                .iter()
-                .enumerate()
-            {
-                conforms(doc, &schema["items"], v, &format!("{path}[{i}]"))?;
-            }
-            true
-        }
-        Some("string") => value.is_string(),
-        Some("integer") => value.is_i64() || value.is_u64(),
-        Some("number") => value.is_number(),
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{path}: {value} is not a {}", schema["type"]))
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_openapi_document_matches_the_routes_and_their_answers() {
     let f = fixture().await;
@@ -432,13 +363,13 @@ async fn the_openapi_document_matches_the_routes_and_their_answers() {
         assert_eq!(status, StatusCode::OK, "{path}");
         let content = &item["get"]["responses"]["200"]["content"];
         if let Some(schema) = content.get("application/json").map(|c| &c["schema"]) {
-            conforms(&doc, schema, &body, path).unwrap_or_else(|e| panic!("{e}"));
+            openapi_conforms(&doc, schema, &body, path).unwrap_or_else(|e| panic!("{e}"));
         }
         // Every documented 400 answers with the documented error shape.
         if item["get"]["responses"].get("400").is_some() {
             let (status, body) = get(&f.router, &format!("{path}?not_a_parameter=1")).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-            conforms(&doc, &doc["components"]["schemas"]["Error"], &body, path).unwrap();
+            openapi_conforms(&doc, &doc["components"]["schemas"]["Error"], &body, path).unwrap();
         }
         // Every documented parameter is accepted.
         for p in item["get"]["parameters"].as_array().into_iter().flatten() {

@@ -158,40 +158,41 @@ fn hex_point(p: Option<Point>) -> Value {
 }
 
 /// Rejects parameters the endpoint does not know, so a typo is not silently ignored.
-fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), Response> {
+fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), String> {
     match params.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(bad_request(format!(
+        Some(k) => Err(format!(
             "unknown parameter {k:?}; this endpoint takes {}",
             if known.is_empty() {
                 "none".to_string()
             } else {
                 known.join(", ")
             }
-        ))),
+        )),
         None => Ok(()),
     }
 }
 
-fn number(params: &HashMap<String, String>, name: &str, default: u64, max: u64) -> Result<u64, Response> {
+fn number(params: &HashMap<String, String>, name: &str, default: u64, max: u64) -> Result<u64, String> {
     match params.get(name) {
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n <= max => Ok(n),
-            _ => Err(bad_request(format!(
-                "{name}={v:?}: expected a whole number from 0 to {max}"
-            ))),
+            _ => Err(format!("{name}={v:?}: expected a whole number from 0 to {max}")),
         },
     }
 }
 
-fn hash32(s: &str) -> Result<[u8; 32], Response> {
+fn hash32(s: &str) -> Result<[u8; 32], String> {
     hex::decode(s)
         .ok()
         .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| bad_request(format!("{s:?} is not a block hash (64 hex digits)")))
+        .ok_or_else(|| format!("{s:?} is not a block hash (64 hex digits)"))
 }
 
-async fn node(State(api): State<NodeApi>) -> Response {
+async fn node(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
+    if let Err(e) = only(&params, &[]) {
+        return bad_request(e);
+    }
     let cfg = api.chain.config().clone();
     let now = (api.now_ms)();
     let current_slot = cfg.slot_at_ms(now.max(cfg.genesis.system_start_ms));
@@ -253,8 +254,8 @@ async fn tip_json(chain: &ChainHandle) -> Option<Value> {
 }
 
 async fn tip(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = only(&params, &[]) {
-        return r;
+    if let Err(e) = only(&params, &[]) {
+        return bad_request(e);
     }
     match tip_json(&api.chain).await {
         Some(t) => Json(t).into_response(),
@@ -284,7 +285,7 @@ fn block_summary(b: &Block, cfg: &slotforge_chain::config::ChainConfig, selected
 async fn block(State(api): State<NodeApi>, Path(hash): Path<String>) -> Response {
     let h = match hash32(&hash) {
         Ok(h) => h,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let cfg = api.chain.config().clone();
     let found = api
@@ -325,15 +326,15 @@ async fn block(State(api): State<NodeApi>, Path(hash): Path<String>) -> Response
 /// Blocks from a slot on, ascending: the immutable chain, the selected volatile chain, and the
 /// volatile blocks of abandoned forks (`"selected": false`).
 async fn blocks(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = only(&params, &["from_slot", "limit"]) {
-        return r;
+    if let Err(e) = only(&params, &["from_slot", "limit"]) {
+        return bad_request(e);
     }
     let (from, limit) = match (
         number(&params, "from_slot", 0, u64::MAX),
         number(&params, "limit", 100, 1000),
     ) {
         (Ok(f), Ok(l)) => (f, l),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(e), _) | (_, Err(e)) => return bad_request(e),
     };
     let cfg = api.chain.config().clone();
     let found = api
@@ -428,8 +429,8 @@ async fn epoch(State(api): State<NodeApi>, Path(e): Path<String>) -> Response {
 /// The outputs at an address on the selected chain (with `include_mempool=true`: after the
 /// pending transactions, as a wallet chaining payments needs them).
 async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = only(&params, &["address", "include_mempool"]) {
-        return r;
+    if let Err(e) = only(&params, &["address", "include_mempool"]) {
+        return bad_request(e);
     }
     let pending = match params.get("include_mempool").map(String::as_str) {
         None | Some("false") => false,

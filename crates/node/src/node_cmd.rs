@@ -214,7 +214,7 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
         service: ServiceConfig::default(),
         network,
     };
-    let mut node = RunningNode::start(spec, None::<ProducerSpec<GrpcEnclave>>, clock.clone()).await?;
+    let mut node = RunningNode::start(spec, None::<ProducerSpec<GrpcEnclave>>, clock).await?;
     let archive = Arc::new(EpochArchive::open(cfg.data_dir.join("epochs.json")));
     let archive_task = tokio::spawn(archive.clone().follow(node.chain.clone()));
     let caught_up = Arc::new(AtomicBool::new(false));
@@ -230,10 +230,7 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
         leadership: leadership_routes.clone(),
         leadership_metrics: leadership_metrics.clone(),
         devnet: cfg.devnet.clone(),
-        now_ms: {
-            let clock = clock.clone();
-            Arc::new(move || clock.now_ms())
-        },
+        now_ms: { Arc::new(move || clock.now_ms()) },
     };
     let (stop_rest, rest_stopped) = tokio::sync::watch::channel(false);
     let mut rest_stopped_rx = rest_stopped.clone();
@@ -287,11 +284,11 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
                             slot_log: cfg.slot_log(),
                             leadership: cfg.leadership.clone(),
                         },
-                        clock.clone(),
+                        clock,
                     )
                     .await?;
                     if let Some(p) = &node.producer {
-                        let _ = leadership_routes.set(slotforge_leadership::rest::router(p.handle.clone(), clock.clone()));
+                        let _ = leadership_routes.set(slotforge_leadership::rest::router(p.handle.clone(), clock));
                         let _ = leadership_metrics.set(p.handle.metrics.clone());
                     }
                 }

@@ -50,8 +50,11 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// A stake signing key file and the key's hash.
+type StakeKey = (PathBuf, [u8; 28]);
+
 /// A funded key pair: payment (and stake) keys in `dir`, and its address.
-fn funded_keys(dir: &Path, with_stake: bool) -> anyhow::Result<(Funded, Option<(PathBuf, [u8; 28])>)> {
+fn funded_keys(dir: &Path, with_stake: bool) -> anyhow::Result<(Funded, Option<StakeKey>)> {
     let (skey, vkey) = (dir.join("payment.skey"), dir.join("payment.vkey"));
     let pay = keys_cmd::ed25519_pair(&skey, &vkey, (KeyKind::PaymentSigning, KeyKind::PaymentVerification))?;
     let pay_hash = blake2b224(pay.verifying_key().as_bytes());

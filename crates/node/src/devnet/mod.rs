@@ -180,7 +180,7 @@ async fn wait_for_rest(node: &DevnetNode, within: Duration) -> anyhow::Result<()
         if http_client::get_ok(&format!("{}/api/v1/node", node.rest)).await.is_ok() {
             return Ok(());
         }
-        if !node.node.pid.is_some_and(processes::alive) {
+        if !node.node.pid.is_some_and(processes::running) {
             bail!(
                 "{} exited at start; see {}:\n{}",
                 node.name,
@@ -221,8 +221,9 @@ async fn up(a: UpArgs) -> anyhow::Result<()> {
             bft: a.consensus == ConsensusArg::Bft,
             start_in_s: 3 + a.pools as u64 / 4,
         };
-        eprintln!("creating a {}-pool devnet in {}", a.pools, dir.display());
-        generate::create(dir, &shape)?
+        let d = generate::create(dir, &shape)?;
+        eprintln!("created a {}-pool devnet in {}", a.pools, d.dir.display());
+        d
     };
     let started = start_all(&mut devnet).await;
     devnet.save()?;

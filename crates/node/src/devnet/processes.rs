@@ -80,8 +80,8 @@ pub fn spawn(p: &Process, kind: ProcessKind) -> anyhow::Result<u32> {
     Ok(pid)
 }
 
-/// Whether `pid` is a live slotforge process (not a recycled pid or a zombie).
-pub fn alive(pid: u32) -> bool {
+/// Whether the process `pid` exists and has not exited (a zombie has).
+pub fn running(pid: u32) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
@@ -89,12 +89,16 @@ pub fn alive(pid: u32) -> bool {
     let state = stat
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.split_whitespace().next());
-    if matches!(state, Some("Z") | Some("X") | None) {
-        return false;
-    }
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|c| String::from_utf8_lossy(&c).contains("slotforge"))
-        .unwrap_or(false)
+    !matches!(state, Some("Z") | Some("X") | None)
+}
+
+/// Whether `pid` is a running slotforge process (not a recycled pid). Not for a process just
+/// spawned: while it executes, its command line can read as empty ([`running`] is right then).
+pub fn alive(pid: u32) -> bool {
+    running(pid)
+        && std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains("slotforge"))
+            .unwrap_or(false)
 }
 
 /// Sends `signal` to `pid` if it is a live slotforge process.
@@ -124,7 +128,7 @@ pub fn stop(pid: u32, grace: Duration) -> bool {
 pub fn wait_for_socket(path: &Path, pid: u32, log: &Path, within: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + within;
     while !path.exists() {
-        if !alive(pid) {
+        if !running(pid) {
             bail!("the enclave exited at start; see {}:\n{}", log.display(), tail(log, 20));
         }
         if Instant::now() > deadline {

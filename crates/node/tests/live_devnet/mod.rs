@@ -168,10 +168,7 @@ pub fn http(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) ->
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(i) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(std::str::from_utf8(&b[..i]).unwrap().trim(), 16).unwrap_or(0);
         if n == 0 {
             break;
@@ -180,6 +177,42 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[i + 4 + n..];
     }
     out
+}
+
+/// The first event (or comment) of a server-sent event stream at `url`.
+pub fn first_event(url: &str) -> String {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "{url}: the stream ended");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            continue;
+        };
+        assert!(
+            head.to_ascii_lowercase().contains("content-type: text/event-stream"),
+            "{url}: {head}"
+        );
+        // Skip the chunk-size line of chunked encoding, then wait for a complete event.
+        let events: String = body
+            .lines()
+            .filter(|l| !l.chars().all(|c| c.is_ascii_hexdigit()) || l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Some((event, _)) = events.trim_start().split_once("\n\n") {
+            return event.to_string();
+        }
+    }
 }
 
 /// GET `url` as JSON; panics unless 200.

@@ -1,0 +1,227 @@
+//! The dashboard in a real browser: headless Chromium, driven over WebDriver (chromedriver,
+//! fantoccini), shows a live devnet of real processes. The test asserts on the rendered page —
+//! the tip moving, slot statuses coloured in the timeline, counts, peers, the stake table, a
+//! missed slot's reason after an enclave is killed, a node shown down on the overview page
+//! after it is killed — and saves screenshots in `target/tmp/screenshots/`.
+//!
+//! Chromium and chromedriver are Debian's packages (`scripts/install-test-tools.sh` installs
+//! them); `$CHROMEDRIVER` and `$CHROMIUM` override the paths.
+
+mod live_devnet;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use live_devnet::LiveDevnet;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver() -> (Driver, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin}: {e} (scripts/install-test-tools.sh installs chromium-driver)"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Driver(child), port)
+}
+
+async fn browser(port: u16) -> Client {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1300"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.attr(name).await.ok()?
+}
+
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css)).await.map_or(0, |v| v.len())
+}
+
+/// Polls `check` on the page until it holds.
+async fn until<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "the page never showed: {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+fn number(s: &str) -> Option<u64> {
+    s.trim().replace(',', "").parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
+    let devnet = LiveDevnet::up(&[
+        "--pools",
+        "3",
+        "--slot-length",
+        "0.2",
+        "--epoch-length",
+        "60",
+        "--k",
+        "5",
+        "--f",
+        "1/2",
+    ]);
+    let (_driver, port) = start_driver();
+    let c = browser(port).await;
+
+    // One node's dashboard.
+    c.goto(&format!("{}/", devnet.rest(0))).await.unwrap();
+    until("the node caught up", Duration::from_secs(40), || async {
+        attr(&c, "#sync-state", "data-state").await.as_deref() == Some("caught_up")
+    })
+    .await;
+    until("a tip", Duration::from_secs(40), || async {
+        number(&text(&c, "#tip-block-number").await).is_some()
+    })
+    .await;
+    let first = number(&text(&c, "#tip-block-number").await).unwrap();
+    until("the tip moving", Duration::from_secs(30), || async {
+        number(&text(&c, "#tip-block-number").await).is_some_and(|n| n >= first + 3)
+    })
+    .await;
+    until("adopted slots in the timeline", Duration::from_secs(30), || async {
+        count(
+            &c,
+            "#timeline .slot-cell.status-adopted, #timeline .slot-cell.status-immutable",
+        )
+        .await
+            > 0
+    })
+    .await;
+    let adopted: u64 = number(&text(&c, "[data-status-count=adopted]").await).unwrap_or(0)
+        + number(&text(&c, "[data-status-count=immutable]").await).unwrap_or(0);
+    assert!(adopted > 0, "the status counts show adopted blocks");
+    assert_eq!(text(&c, "#node-name").await.trim(), "pool-1");
+    assert_eq!(
+        count(&c, "#stake-table tr.stake-row").await,
+        3,
+        "three pools in the stake table"
+    );
+    assert!(attr(&c, "#epoch-nonce", "data-nonce")
+        .await
+        .is_some_and(|n| n.len() == 64));
+    until("two connected peers", Duration::from_secs(10), || async {
+        count(
+            &c,
+            "#peers-table tr.peer-row[data-direction=outbound]:not(.disconnected)",
+        )
+        .await
+            == 2
+    })
+    .await;
+    assert!(count(&c, "#recent-blocks .block-row").await > 0);
+    let progress = text(&c, "#epoch-progress-text").await;
+    assert!(progress.starts_with("epoch "), "{progress:?}");
+    screenshot(&c, "node").await;
+
+    // A dead enclave: its pool's missed slots appear with the reason.
+    let (ok, _, err) = devnet.cmd("kill", &["enclave-2"]);
+    assert!(ok, "{err}");
+    c.goto(&format!("{}/", devnet.rest(1))).await.unwrap();
+    until(
+        "a slot missed because the enclave is unreachable",
+        Duration::from_secs(60),
+        || async {
+            let rows = c
+                .find_all(Locator::Css("#missed-slots tr.missed-row td.reason"))
+                .await
+                .unwrap_or_default();
+            for r in rows {
+                if r.text().await.unwrap_or_default().contains("enclave unreachable") {
+                    return true;
+                }
+            }
+            false
+        },
+    )
+    .await;
+    assert!(
+        count(&c, "#timeline .slot-cell.status-missed").await > 0,
+        "missed slots are drawn in the timeline"
+    );
+    screenshot(&c, "node-enclave-down").await;
+    let (ok, _, err) = devnet.cmd("start", &["enclave-2"]);
+    assert!(ok, "{err}");
+
+    // The overview: every node side by side; a killed node is shown down.
+    c.goto(&format!("{}/devnet", devnet.rest(0))).await.unwrap();
+    until("three nodes up", Duration::from_secs(20), || async {
+        count(&c, "section.node-card").await == 3
+            && attr(&c, "#devnet-summary", "data-up").await.as_deref() == Some("3")
+    })
+    .await;
+    until("the nodes' tips", Duration::from_secs(20), || async {
+        let tips = c.find_all(Locator::Css(".node-tip-block")).await.unwrap_or_default();
+        let mut n = 0;
+        for t in tips {
+            n += usize::from(number(&t.text().await.unwrap_or_default()).is_some());
+        }
+        n == 3
+    })
+    .await;
+    screenshot(&c, "devnet").await;
+    let (ok, _, err) = devnet.cmd("kill", &["pool-3"]);
+    assert!(ok, "{err}");
+    until("pool-3 shown down", Duration::from_secs(20), || async {
+        let class = attr(&c, "#node-pool-3", "class").await.unwrap_or_default();
+        class.split_whitespace().any(|c| c == "down")
+            && attr(&c, "#devnet-summary", "data-up").await.as_deref() == Some("2")
+    })
+    .await;
+    screenshot(&c, "devnet-node-down").await;
+    c.close().await.unwrap();
+}
