@@ -184,18 +184,19 @@ fn reload_peers(path: &Path, node: &mut RunningNode) {
     }
 }
 
-fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+/// Creates `dir` (and its parents) readable by its owner only.
+pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| format!("creating the data directory {}", dir.display()))
+        .with_context(|| format!("creating {}", dir.display()))
 }
 
 async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let chain_cfg = chain_config(&cfg)?;
-    create_data_dir(&cfg.data_dir)?;
+    create_private_dir(&cfg.data_dir).context("the data directory")?;
     let clock = TokioClock::system();
     let rest = bind(cfg.rest_listen, "REST").await?;
     check_port_free(cfg.listen)?;

@@ -15,6 +15,7 @@ use super::layout::{Devnet, DevnetNode, Funded, GenesisFiles, PoolKeys, Process}
 use super::processes::{enclave_binary, free_port, run_to_end};
 use crate::bech32_ids::{address_bech32, pool_bech32};
 use crate::keys_cmd;
+use crate::node_cmd::create_private_dir;
 
 /// Lovelace each pool's owner holds at genesis (their stake is the pool's).
 pub const OWNER_FUNDS: u64 = 1_000_000_000_000;
@@ -35,15 +36,6 @@ pub struct DevnetShape {
     pub bft: bool,
     /// Seconds from now to the system start (time for the processes to start).
     pub start_in_s: u64,
-}
-
-fn mkdir(p: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(p)
-        .with_context(|| format!("creating {}", p.display()))
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -116,8 +108,8 @@ pub fn new_node(dir: &Path, n: usize, bft: bool) -> anyhow::Result<NewNode> {
     let home = dir.join(&name);
     let keys_dir = home.join("keys");
     let enclave_dir = home.join("enclave");
-    mkdir(&keys_dir)?;
-    mkdir(&enclave_dir)?;
+    create_private_dir(&keys_dir)?;
+    create_private_dir(&enclave_dir)?;
     let (owner, stake) = funded_keys(&keys_dir, true)?;
     let (owner_stake_key, owner_stake_hash) = stake.expect("asked for a stake key");
     let (keys, leader_id, pool, bft_delegate) = if bft {
@@ -294,10 +286,10 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     if shape.pools == 0 || shape.pools > 100 {
         bail!("--pools {}: a devnet has 1 to 100 pools", shape.pools);
     }
-    mkdir(dir)?;
+    create_private_dir(dir)?;
     let dir = std::path::absolute(dir)?;
     let faucet_dir = dir.join("faucet");
-    mkdir(&faucet_dir)?;
+    create_private_dir(&faucet_dir)?;
     let (faucet, _) = funded_keys(&faucet_dir, false)?;
     let mut nodes = Vec::new();
     for n in 1..=shape.pools {
@@ -335,7 +327,7 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
             .collect(),
     };
     let genesis_dir = dir.join("genesis");
-    mkdir(&genesis_dir)?;
+    create_private_dir(&genesis_dir)?;
     Genesis::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), &genesis_dir)?;
     let devnet = Devnet {
         dir: dir.clone(),
