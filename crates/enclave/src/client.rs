@@ -28,7 +28,7 @@ pub enum ClientError {
         code: Code,
     },
     /// Any other gRPC failure: the enclave went away, a deadline passed, TLS failed…
-    #[error("enclave call failed: {0}")]
+    #[error("enclave call failed ({:?}): {}", .0.code(), .0.message())]
     Status(Status),
     #[error("the enclave sent something this client cannot read: {0}")]
     Protocol(String),

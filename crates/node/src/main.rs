@@ -60,12 +60,17 @@ fn plain(result: anyhow::Result<()>) -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLOTFORGE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .without_time()
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    // A node's log is read later: it carries times; a command's messages do not need them.
+    if std::env::args().nth(1).as_deref() == Some("node") {
+        builder.init();
+    } else {
+        builder.without_time().init();
+    }
 }
 
 fn print_json(value: &impl serde::Serialize) {

@@ -289,6 +289,19 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
         .unwrap();
     assert_eq!(from_epoch, registered + 2, "{out}");
     devnet.reload();
+    // The running nodes reread their topology on SIGHUP and dial the new node.
+    let new_peer = devnet.nodes()[3]["node_to_node"].as_str().unwrap().to_string();
+    for i in 0..3 {
+        let rest = devnet.rest(i);
+        eventually(Duration::from_secs(20), "the running nodes dial the new pool's node", || {
+            get(&format!("{rest}/api/v1/node"))["peers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["direction"] == "outbound" && p["address"] == new_peer.as_str() && p["connected"] == true)
+                .then_some(())
+        });
+    }
 
     // The payment is in a block: its output is in every node's UTxO.
     for i in 0..3 {
@@ -304,16 +317,16 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
         });
     }
 
-    // Epoch 1: the second pool's enclave dies for 20 slots; then the third pool's node.
+    // Epoch 1: the second pool's enclave dies for 30 slots; then the third pool's node.
     devnet.wait_for_epoch(1, 5);
     let (ok, _, err) = devnet.cmd("kill", &["enclave-2"]);
     assert!(ok, "{err}");
     let killed_at = devnet.current_slot();
-    std::thread::sleep(Duration::from_millis(20 * devnet.slot_ms()));
+    std::thread::sleep(Duration::from_millis(30 * devnet.slot_ms()));
     let (ok, _, err) = devnet.cmd("start", &["enclave-2"]);
     assert!(ok, "{err}");
     let restarted_at = devnet.current_slot();
-    devnet.wait_for_epoch(1, 35);
+    devnet.wait_for_epoch(1, 40);
     let (ok, _, err) = devnet.cmd("kill", &["pool-3"]);
     assert!(ok, "{err}");
     std::thread::sleep(Duration::from_millis(15 * devnet.slot_ms()));

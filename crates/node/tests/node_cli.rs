@@ -381,3 +381,138 @@ fn a_bft_devnet_in_the_foreground_forges_round_robin_and_stops_on_ctrl_c() {
         "devnet.json records the stop"
     );
 }
+
+/// A free loopback address.
+fn free_addr() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string()
+}
+
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_relay_follows_a_producer_that_reaches_its_enclave_over_mutual_tls() {
+    let mut devnet = LiveDevnet::up(&[
+        "--pools",
+        "1",
+        "--slot-length",
+        "0.1",
+        "--epoch-length",
+        "100",
+        "--f",
+        "1/2",
+    ]);
+    let (ok, _, err) = devnet.cmd("down", &[]);
+    assert!(ok, "{err}");
+    // The pool's enclave also listens on mutual TLS, and its node reaches it there.
+    let node = devnet.nodes()[0].clone();
+    let enclave_cfg = Path::new(node["enclave"]["config"].as_str().unwrap()).to_path_buf();
+    let tls = enclave_cfg.with_file_name("tls");
+    let out = std::process::Command::new(Path::new(live_devnet::BIN).with_file_name("slotforge-enclave"))
+        .args([
+            "tls",
+            "init",
+            "--out",
+            tls.to_str().unwrap(),
+            "--client-name",
+            "relay-test-node",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let enclave_addr = free_addr();
+    let t = |f: &str| tls.join(f).to_str().unwrap().to_string();
+    let mut text = std::fs::read_to_string(&enclave_cfg).unwrap();
+    text += &format!(
+        "\n[tcp]\nlisten = \"{enclave_addr}\"\nca_cert = {:?}\nserver_cert = {:?}\nserver_key = {:?}\n",
+        t("ca.pem"),
+        t("server.pem"),
+        t("server.key")
+    );
+    write(&enclave_cfg, &text);
+    let node_cfg = Path::new(node["node"]["config"].as_str().unwrap()).to_path_buf();
+    let socket_line = format!("unix_socket = {:?}", node["enclave_socket"].as_str().unwrap());
+    let text = std::fs::read_to_string(&node_cfg).unwrap();
+    assert!(text.contains(&socket_line), "{text}");
+    write(
+        &node_cfg,
+        &text.replace(
+            &socket_line,
+            &format!(
+                "tcp = \"{enclave_addr}\"\nca_cert = {:?}\nclient_cert = {:?}\nclient_key = {:?}\nserver_name = \"localhost\"",
+                t("ca.pem"),
+                t("client.pem"),
+                t("client.key")
+            ),
+        ),
+    );
+    let (ok, _, err) = devnet.cmd("up", &["--detach"]);
+    assert!(ok, "{err}\n{}", devnet.logs_tail());
+    devnet.reload();
+    let producer = devnet.rest(0);
+    let height = |rest: &str| get(&format!("{rest}/api/v1/tip"))["block_number"].as_u64().unwrap_or(0);
+    let start = height(&producer);
+    eventually(
+        Duration::from_secs(30),
+        "the producer forges through the TLS enclave",
+        || (height(&producer) >= start + 3).then_some(()),
+    );
+    let enclave_log = std::fs::read_to_string(node["enclave"]["log"].as_str().unwrap()).unwrap();
+    assert!(
+        enclave_log
+            .lines()
+            .any(|l| l.contains("SignBlock") && l.contains("CN=relay-test-node")),
+        "the enclave signed for the TLS client:\n{enclave_log}"
+    );
+
+    // A relay: no [enclave]; it follows the producer and says it does not forge.
+    let relay_dir = tempfile::tempdir().unwrap();
+    let relay_cfg = relay_dir.path().join("relay.toml");
+    let relay_rest = free_addr();
+    write(
+        &relay_cfg,
+        &format!(
+            "data_dir = \"data\"\n[genesis]\nshelley = {:?}\nalonzo = {:?}\n[network]\nlisten = \"{}\"\npeers = [\"{}\"]\n[rest]\nlisten = \"{relay_rest}\"\n",
+            devnet.desc["genesis"]["shelley"].as_str().unwrap(),
+            devnet.desc["genesis"]["alonzo"].as_str().unwrap(),
+            free_addr(),
+            node["node_to_node"].as_str().unwrap(),
+        ),
+    );
+    let _relay = Running(
+        std::process::Command::new(live_devnet::BIN)
+            .args(["node", "run", "--config", relay_cfg.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let relay = format!("http://{relay_rest}");
+    eventually(Duration::from_secs(30), "the relay holds the producer's chain", || {
+        let r = live_devnet::http("GET", &format!("{relay}/api/v1/tip"), None, &[]).ok()?;
+        let tip: serde_json::Value = serde_json::from_slice(&r.1).ok()?;
+        let theirs = get(&format!("{producer}/api/v1/tip"));
+        (tip["block_number"].as_u64()? >= start + 3
+            && tip["block_number"].as_u64()? + 1 >= theirs["block_number"].as_u64()?)
+        .then_some(())
+    });
+    let info = get(&format!("{relay}/api/v1/node"));
+    assert_eq!(
+        (info["producer"].as_bool(), info["sync"]["state"].as_str()),
+        (Some(false), Some("caught_up"))
+    );
+    let (status, body) = http("GET", &format!("{relay}/api/v1/leadership/next"), None, &[]).unwrap();
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("relay"));
+}
