@@ -293,14 +293,20 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
     let new_peer = devnet.nodes()[3]["node_to_node"].as_str().unwrap().to_string();
     for i in 0..3 {
         let rest = devnet.rest(i);
-        eventually(Duration::from_secs(20), "the running nodes dial the new pool's node", || {
-            get(&format!("{rest}/api/v1/node"))["peers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["direction"] == "outbound" && p["address"] == new_peer.as_str() && p["connected"] == true)
-                .then_some(())
-        });
+        eventually(
+            Duration::from_secs(20),
+            "the running nodes dial the new pool's node",
+            || {
+                get(&format!("{rest}/api/v1/node"))["peers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| {
+                        p["direction"] == "outbound" && p["address"] == new_peer.as_str() && p["connected"] == true
+                    })
+                    .then_some(())
+            },
+        );
     }
 
     // The payment is in a block: its output is in every node's UTxO.
