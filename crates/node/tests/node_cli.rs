@@ -10,6 +10,18 @@ use std::time::Duration;
 
 use live_devnet::{eventually, get, http, slotforge, LiveDevnet};
 
+/// A one-pool devnet, its pool forging alone from genesis.
+const LONE_POOL: &[&str] = &[
+    "--pools",
+    "1",
+    "--slot-length",
+    "0.1",
+    "--epoch-length",
+    "100",
+    "--f",
+    "1/2",
+];
+
 fn fails_with(args: &[&str], needles: &[&str]) {
     let (ok, out, err) = slotforge(args);
     assert!(!ok, "{args:?} should fail:\n{out}");
@@ -189,16 +201,7 @@ fn key_commands_make_cardano_cli_files_and_explain_bad_ones() {
 #[test]
 fn a_producer_waits_for_its_peers_before_forging_unless_it_forges_alone() {
     // One pool forges alone at genesis (its configuration says so).
-    let devnet = LiveDevnet::up(&[
-        "--pools",
-        "1",
-        "--slot-length",
-        "0.1",
-        "--epoch-length",
-        "100",
-        "--f",
-        "1/2",
-    ]);
+    let devnet = LiveDevnet::up(LONE_POOL);
     let rest = devnet.rest(0);
     eventually(Duration::from_secs(30), "the lone pool forges", || {
         get(&format!("{rest}/api/v1/tip"))["block_number"]
@@ -403,16 +406,7 @@ impl Drop for Running {
 
 #[test]
 fn a_relay_follows_a_producer_that_reaches_its_enclave_over_mutual_tls() {
-    let mut devnet = LiveDevnet::up(&[
-        "--pools",
-        "1",
-        "--slot-length",
-        "0.1",
-        "--epoch-length",
-        "100",
-        "--f",
-        "1/2",
-    ]);
+    let mut devnet = LiveDevnet::up(LONE_POOL);
     let (ok, _, err) = devnet.cmd("down", &[]);
     assert!(ok, "{err}");
     // The pool's enclave also listens on mutual TLS, and its node reaches it there.

@@ -116,17 +116,12 @@ impl Devnet {
             .with_context(|| format!("writing {}", path.display()))
     }
 
-    /// Every process by name: nodes as `pool-N`, enclaves as `enclave-N`.
-    pub fn process_mut(&mut self, name: &str) -> Option<(&mut Process, ProcessKind)> {
-        self.nodes.iter_mut().find_map(|n| {
-            if n.node.name == name {
-                Some((&mut n.node, ProcessKind::Node))
-            } else if n.enclave.name == name {
-                Some((&mut n.enclave, ProcessKind::Enclave))
-            } else {
-                None
-            }
-        })
+    /// A process by name: a node (`pool-N`) or an enclave (`enclave-N`).
+    pub fn process(&self, name: &str) -> Option<&Process> {
+        self.nodes
+            .iter()
+            .flat_map(|n| [&n.node, &n.enclave])
+            .find(|p| p.name == name)
     }
 
     pub fn names(&self) -> Vec<String> {

@@ -372,10 +372,8 @@ fn unknown(devnet: &Devnet, name: &str) -> anyhow::Error {
 }
 
 fn kill(dir: &Path, name: &str) -> anyhow::Result<()> {
-    let mut devnet = Devnet::load(dir)?;
-    let (p, _) = devnet
-        .process_mut(name)
-        .ok_or_else(|| unknown(&Devnet::load(dir).expect("loaded above"), name))?;
+    let devnet = Devnet::load(dir)?;
+    let p = devnet.process(name).ok_or_else(|| unknown(&devnet, name))?;
     match p.pid {
         Some(pid) if processes::signal(pid, libc::SIGKILL) => {
             while processes::alive(pid) {
@@ -390,12 +388,11 @@ fn kill(dir: &Path, name: &str) -> anyhow::Result<()> {
 
 async fn start_one(dir: &Path, name: &str) -> anyhow::Result<()> {
     let mut devnet = Devnet::load(dir)?;
-    let names = devnet.names();
     let i = devnet
         .nodes
         .iter()
         .position(|n| n.node.name == name || n.enclave.name == name)
-        .ok_or_else(|| anyhow::anyhow!("no process {name:?} in this devnet; it has {}", names.join(", ")))?;
+        .ok_or_else(|| unknown(&devnet, name))?;
     let node = &mut devnet.nodes[i];
     let is_enclave = node.enclave.name == name;
     let running = if is_enclave { node.enclave.pid } else { node.node.pid }.is_some_and(processes::alive);
