@@ -2,7 +2,8 @@
 # Installs what the tests need besides Rust, into a tools folder outside the clone (reused by
 # later runs): Node.js (Debian's package, when missing) and the npm libraries the interop
 # tests drive (EMURGO's cardano-serialization-lib, blakejs), oura (built with cargo install), and
-# Chromium with chromedriver (Debian's packages, when missing) for the dashboard's browser test.
+# Chromium with chromedriver (Debian's packages, when missing) for the dashboard's browser test,
+# and PostgreSQL's server (Debian's package, when missing) for the shared sign-guard tests.
 #   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
 set -euo pipefail
 tools="${1:-${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}}"
@@ -23,6 +24,13 @@ fi
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
     echo "installing Chromium and chromedriver (Debian packages chromium, chromium-driver)" >&2
     apt_install chromium chromium-driver
+fi
+
+# PostgreSQL's server (Debian's package), for the highly available sign-guard tests; each test
+# runs its own throwaway cluster in a temporary directory.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "installing PostgreSQL (Debian package postgresql)" >&2
+    apt_install postgresql
 fi
 
 npm_packages=("@emurgo/cardano-serialization-lib-nodejs@15.0.3" "blakejs@1.2.1")

@@ -5,6 +5,9 @@
 //! 2. `Schedule` streaming throughput for a full 432,000-slot epoch over mutual TLS, against
 //!    the in-process evaluation `slotforge leaderlog` runs (parallel output-only scan), in the
 //!    same run.
+//! 3. The PostgreSQL sign guard (a throwaway local server): SignBlock latency over mutual TLS,
+//!    and 64 clients racing for each slot over 2 enclaves, beside the SQLite guard's race
+//!    throughput (`RACE_SLOTS` slots, default 200).
 //!
 //! Run with `scripts/bench-enclave.sh` (it builds the binary first). `SIGNS` sets the number
 //! of signatures per transport (default 2000), `EPOCH_SLOTS` the epoch length of part 2
@@ -12,17 +15,20 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use slotforge_crypto::key_file::{self, KeyKind};
 use slotforge_enclave::client::EnclaveClient;
-use slotforge_enclave::signer::EpochParams;
+use slotforge_enclave::signer::{EpochParams, PraosIdentity, ScheduledSlot};
 use slotforge_enclave::wire::{Consensus, ScheduleParams};
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::Nonce;
+
+#[path = "../tests/common/pg.rs"]
+mod pg;
 
 const SLOTS_PER_KES_PERIOD: u64 = 129_600;
 /// The sample opcert starts at KES period 7.
@@ -68,26 +74,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn sign_latencies(c: &mut EnclaveClient, slots: &[slotforge_enclave::signer::ScheduledSlot]) -> Vec<Duration> {
+async fn sign_latencies(c: &mut EnclaveClient, slots: &[ScheduledSlot]) -> Vec<Duration> {
     let id = c.identity("pool").await.unwrap();
     let p = id.praos().unwrap().clone();
     let mut out = Vec::with_capacity(slots.len());
     for s in slots {
-        let body = praos_header_body(
-            &BlockContent {
-                block_number: s.slot,
-                slot: s.slot,
-                prev_hash: Some([1; 32]),
-                block_body_size: 65_536,
-                block_body_hash: [2; 32],
-                protocol_version: (10, 0),
-            },
-            p.vrf_vkey,
-            s.output.as_ref().unwrap(),
-            s.proof.as_ref().unwrap(),
-            &p.opcert,
-        )
-        .to_cbor();
+        let body = body(&p, s, 1);
         let started = Instant::now();
         let signed = c.sign_block("pool", body).await.unwrap();
         out.push(started.elapsed());
@@ -108,41 +100,35 @@ fn report(name: &str, sorted: &[Duration]) {
     );
 }
 
-#[tokio::main]
-async fn main() {
-    let env = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    let signs = env("SIGNS", 2000) as usize;
-    let epoch_slots = env("EPOCH_SLOTS", 432_000);
-    let bin = enclave_binary();
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build --release -p slotforge-enclave`",
-        bin.display()
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let d = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+/// An enclave in `dir` (TLS files, config, the sample pool imported, serving), with the
+/// PostgreSQL guard at `guard_url` or the default SQLite one; returns it and its TLS address.
+fn start_enclave(bin: &Path, dir: &Path, guard_url: Option<&str>) -> (Child, String) {
+    let d = |p: &str| dir.join(p).to_str().unwrap().to_string();
     check(
-        Command::new(&bin)
+        Command::new(bin)
             .args(["tls", "init", "--out", &d("tls")])
             .output()
             .unwrap(),
     );
+    let guard = guard_url.map_or(String::new(), |url| {
+        format!("[guard]\nbackend = \"postgres\"\nurl = \"{url}\"\n")
+    });
     std::fs::write(
-        dir.path().join("enclave.toml"),
+        dir.join("enclave.toml"),
         format!(
             "data_dir = \"data\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\n\
-             [tcp]\nlisten = \"127.0.0.1:0\"\nca_cert = \"tls/ca.pem\"\nserver_cert = \"tls/server.pem\"\nserver_key = \"tls/server.key\"\n"
+             [tcp]\nlisten = \"127.0.0.1:0\"\nca_cert = \"tls/ca.pem\"\nserver_cert = \"tls/server.pem\"\nserver_key = \"tls/server.key\"\n{guard}"
         ),
     )
     .unwrap();
     for f in ["vrf.skey", "kes.skey", "node.cert"] {
-        std::fs::copy(forging(f), dir.path().join(f)).unwrap();
+        std::fs::copy(forging(f), dir.join(f)).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path().join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     let cfg = d("enclave.toml");
     check(
-        Command::new(&bin)
+        Command::new(bin)
             .args([
                 "keys",
                 "import",
@@ -157,7 +143,7 @@ async fn main() {
             .output()
             .unwrap(),
     );
-    let mut child = Command::new(&bin)
+    let mut child = Command::new(bin)
         .args(["serve", "-c", &cfg, "--new-history"])
         .env("SLOTFORGE_LOG", "warn")
         .stderr(Stdio::piped())
@@ -178,14 +164,82 @@ async fn main() {
         .next()
         .unwrap()
         .to_string();
+    (child, addr)
+}
+
+async fn tls_client(dir: &Path, addr: &str) -> EnclaveClient {
     let tls = slotforge_enclave::tls::client_config(
-        &dir.path().join("tls/ca.pem"),
-        &dir.path().join("tls/client.pem"),
-        &dir.path().join("tls/client.key"),
+        &dir.join("tls/ca.pem"),
+        &dir.join("tls/client.pem"),
+        &dir.join("tls/client.key"),
         "localhost",
     )
     .unwrap();
-    let mut over_tls = EnclaveClient::connect_tls(&addr, tls).await.unwrap();
+    EnclaveClient::connect_tls(addr, tls).await.unwrap()
+}
+
+/// `clients` concurrent clients spread over `enclaves` race for each of `slots` with different
+/// bodies, as nodes sharing enclaves would: (requests answered per second, slots signed).
+async fn race_throughput(enclaves: &[EnclaveClient], clients: usize, slots: &[ScheduledSlot]) -> (f64, usize) {
+    let id = enclaves[0].clone().identity("pool").await.unwrap();
+    let p = id.praos().unwrap().clone();
+    let started = Instant::now();
+    let mut signed = 0;
+    for s in slots {
+        let mut calls = Vec::with_capacity(clients);
+        for i in 0..clients {
+            let mut c = enclaves[i % enclaves.len()].clone();
+            let body = body(&p, s, i as u8);
+            calls.push(tokio::spawn(async move { c.sign_block("pool", body).await }));
+        }
+        for call in calls {
+            signed += usize::from(call.await.unwrap().is_ok());
+        }
+    }
+    ((slots.len() * clients) as f64 / started.elapsed().as_secs_f64(), signed)
+}
+
+fn body(p: &PraosIdentity, s: &ScheduledSlot, tag: u8) -> Vec<u8> {
+    praos_header_body(
+        &BlockContent {
+            block_number: s.slot,
+            slot: s.slot,
+            prev_hash: Some([tag; 32]),
+            block_body_size: 65_536,
+            block_body_hash: [2; 32],
+            protocol_version: (10, 0),
+        },
+        p.vrf_vkey,
+        s.output.as_ref().unwrap(),
+        s.proof.as_ref().unwrap(),
+        &p.opcert,
+    )
+    .to_cbor()
+}
+
+async fn won_slots(c: &mut EnclaveClient, params: &ScheduleParams) -> Vec<ScheduledSlot> {
+    let mut won = Vec::new();
+    let mut stream = c.schedule("pool", params, 0..0).await.unwrap();
+    while let Some(s) = stream.next().await {
+        won.push(s.unwrap());
+    }
+    won
+}
+
+#[tokio::main]
+async fn main() {
+    let env = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let signs = env("SIGNS", 2000) as usize;
+    let epoch_slots = env("EPOCH_SLOTS", 432_000);
+    let bin = enclave_binary();
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --release -p slotforge-enclave`",
+        bin.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start_enclave(&bin, dir.path(), None);
+    let mut over_tls = tls_client(dir.path(), &addr).await;
     let mut over_unix = EnclaveClient::connect_unix(&dir.path().join("enclave.sock"))
         .await
         .unwrap();
@@ -197,11 +251,7 @@ async fn main() {
 
     // 1. SignBlock latency: every won slot at f = 1/2, σ = 1 is a fresh, durable signature.
     let many = params(4 * signs as u64 + 100, (1, 2), (1, 1));
-    let mut won = Vec::new();
-    let mut stream = over_tls.schedule("pool", &many, 0..0).await.unwrap();
-    while let Some(s) = stream.next().await {
-        won.push(s.unwrap());
-    }
+    let won = won_slots(&mut over_tls, &many).await;
     assert!(won.len() >= 2 * signs, "{} won slots", won.len());
     let tls_latencies = sign_latencies(&mut over_tls, &won[..signs]).await;
     let unix_latencies = sign_latencies(&mut over_unix, &won[signs..2 * signs]).await;
@@ -249,6 +299,47 @@ async fn main() {
         streamed[1].1,
         s / p
     );
+
+    // 3. The shared PostgreSQL guard (a throwaway server on loopback, fsync on): SignBlock
+    //    latency over mutual TLS, and the race throughput of 64 clients over 2 enclaves,
+    //    beside the SQLite guard's (1 enclave) in the same run.
+    let races = env("RACE_SLOTS", 200) as usize;
+    let race = params(4 * (signs + races) as u64 + 100, (1, 2), (1, 1));
+    let sqlite_won = won_slots(&mut over_tls, &race).await;
+    let (sqlite_rate, sqlite_signed) =
+        race_throughput(&[over_tls.clone()], 64, &sqlite_won[2 * signs..2 * signs + races]).await;
     let _ = child.kill();
     let _ = child.wait();
+    let pg = pg::PgServer::start();
+    let url = pg.create_database("bench");
+    let (dirs, mut children, mut clients) = (
+        [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()],
+        Vec::new(),
+        Vec::new(),
+    );
+    for (i, d) in dirs.iter().enumerate() {
+        let (child, addr) = start_enclave(&bin, d.path(), Some(&url));
+        children.push(child);
+        let mut c = tls_client(d.path(), &addr).await;
+        let w = won_slots(&mut c, &race).await;
+        assert_eq!(w.len(), sqlite_won.len(), "enclave {i} schedules alike");
+        clients.push(c);
+    }
+    let pg_latencies = sign_latencies(&mut clients[0], &sqlite_won[..signs]).await;
+    report("mutual TLS, PostgreSQL guard", &pg_latencies);
+    let (pg_rate, pg_signed) = race_throughput(&clients, 64, &sqlite_won[2 * signs..2 * signs + races]).await;
+    println!(
+        "race, 64 clients, {races} slots: SQLite guard (1 enclave) {sqlite_rate:.0} requests/s, {sqlite_signed} signed; \
+         PostgreSQL guard (2 enclaves) {pg_rate:.0} requests/s, {pg_signed} signed; ratio {:.2}",
+        pg_rate / sqlite_rate
+    );
+    assert_eq!(
+        (sqlite_signed, pg_signed),
+        (races, races),
+        "exactly one body signed per slot"
+    );
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
 }

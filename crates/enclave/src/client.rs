@@ -48,6 +48,8 @@ impl ClientError {
         match self {
             ClientError::Connect { .. } => true,
             ClientError::Status(s) => matches!(s.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled),
+            // The enclave is up but cannot reach its sign guard's database.
+            ClientError::Refused { code, .. } => *code == Code::Unavailable,
             _ => false,
         }
     }
@@ -90,31 +92,35 @@ impl ScheduleStream {
 }
 
 impl EnclaveClient {
+    fn endpoint(endpoint: Endpoint) -> Endpoint {
+        endpoint.connect_timeout(Duration::from_secs(5)).tcp_nodelay(true)
+    }
+
     async fn connect(endpoint: Endpoint, name: String) -> Result<Self, ClientError> {
-        let channel = endpoint
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
+        let channel = Self::endpoint(endpoint)
             .connect()
             .await
             .map_err(|source| ClientError::Connect { endpoint: name, source })?;
-        Ok(EnclaveClient {
-            inner: proto::enclave_client::EnclaveClient::new(channel),
-        })
+        Ok(Self::on(channel))
     }
 
-    /// Connects over the enclave's Unix socket.
-    pub async fn connect_unix(path: &Path) -> Result<Self, ClientError> {
+    fn on(channel: Channel) -> Self {
+        EnclaveClient {
+            inner: proto::enclave_client::EnclaveClient::new(channel),
+        }
+    }
+
+    fn unix_endpoint(path: &Path) -> Result<(Endpoint, String), ClientError> {
         let path = std::path::absolute(path).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let uri = format!("unix:{}", path.display());
         let endpoint = Endpoint::from_shared(uri.clone()).map_err(|source| ClientError::Connect {
             endpoint: uri.clone(),
             source,
         })?;
-        Self::connect(endpoint, uri).await
+        Ok((endpoint, uri))
     }
 
-    /// Connects over TCP with mutual TLS; `address` is `host:port`.
-    pub async fn connect_tls(address: &str, tls: ClientTlsConfig) -> Result<Self, ClientError> {
+    fn tls_endpoint(address: &str, tls: ClientTlsConfig) -> Result<(Endpoint, String), ClientError> {
         let uri = format!("https://{address}");
         let err = |source| ClientError::Connect {
             endpoint: uri.clone(),
@@ -124,7 +130,32 @@ impl EnclaveClient {
             .map_err(err)?
             .tls_config(tls)
             .map_err(err)?;
-        Self::connect(endpoint, uri.clone()).await
+        Ok((endpoint, uri))
+    }
+
+    /// Connects over the enclave's Unix socket.
+    pub async fn connect_unix(path: &Path) -> Result<Self, ClientError> {
+        let (endpoint, uri) = Self::unix_endpoint(path)?;
+        Self::connect(endpoint, uri).await
+    }
+
+    /// Connects over TCP with mutual TLS; `address` is `host:port`.
+    pub async fn connect_tls(address: &str, tls: ClientTlsConfig) -> Result<Self, ClientError> {
+        let (endpoint, uri) = Self::tls_endpoint(address, tls)?;
+        Self::connect(endpoint, uri).await
+    }
+
+    /// A client of an enclave that may not be up yet: it connects at its first call (and
+    /// again after the enclave went away).
+    pub fn lazy_unix(path: &Path) -> Result<Self, ClientError> {
+        let (endpoint, _) = Self::unix_endpoint(path)?;
+        Ok(Self::on(Self::endpoint(endpoint).connect_lazy()))
+    }
+
+    /// [`lazy_unix`](Self::lazy_unix) over TCP with mutual TLS.
+    pub fn lazy_tls(address: &str, tls: ClientTlsConfig) -> Result<Self, ClientError> {
+        let (endpoint, _) = Self::tls_endpoint(address, tls)?;
+        Ok(Self::on(Self::endpoint(endpoint).connect_lazy()))
     }
 
     pub async fn list_leaders(&mut self) -> Result<Vec<String>, ClientError> {

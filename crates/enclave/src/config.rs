@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::sign_guard::PostgresGuardConfig;
+
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -38,6 +40,29 @@ struct RawConfig {
     tcp: Option<RawTcp>,
     #[serde(default)]
     metrics: Option<RawMetrics>,
+    #[serde(default)]
+    guard: Option<RawGuard>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuard {
+    #[serde(default = "default_backend")]
+    backend: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pool_size: Option<usize>,
+    #[serde(default)]
+    connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    statement_timeout_ms: Option<u64>,
+}
+
+fn default_backend() -> String {
+    "sqlite".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +102,15 @@ pub struct TcpConfig {
     pub server_key: PathBuf,
 }
 
+/// Where the sign guard keeps the signing history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardBackend {
+    /// `data_dir/guard.db`, for this enclave alone.
+    Sqlite,
+    /// A PostgreSQL database that several enclaves share.
+    Postgres(PostgresGuardConfig),
+}
+
 /// A validated configuration with absolute paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -91,6 +125,7 @@ pub struct Config {
     pub tcp: Option<TcpConfig>,
     /// Where Prometheus metrics are served; None (the default) serves none.
     pub metrics: Option<SocketAddr>,
+    pub guard: GuardBackend,
 }
 
 impl Config {
@@ -154,7 +189,12 @@ impl Config {
                 )));
             }
         }
+        let guard = match raw.guard {
+            None => GuardBackend::Sqlite,
+            Some(g) => guard_backend(g, path, &resolve).map_err(invalid)?,
+        };
         Ok(Config {
+            guard,
             path: path.to_path_buf(),
             data_dir: resolve(&raw.data_dir),
             network: raw.network,
@@ -192,6 +232,65 @@ impl Config {
     }
 }
 
+fn guard_backend(g: RawGuard, path: &Path, resolve: &dyn Fn(&Path) -> PathBuf) -> Result<GuardBackend, String> {
+    match g.backend.as_str() {
+        "sqlite" => {
+            if g.url.is_some() || g.ca_cert.is_some() || g.pool_size.is_some() {
+                return Err("[guard] url, ca_cert and pool_size are for backend = \"postgres\"".into());
+            }
+            Ok(GuardBackend::Sqlite)
+        }
+        "postgres" => {
+            let url = g
+                .url
+                .ok_or("[guard] backend = \"postgres\" needs url (postgresql://user@host:5432/dbname)")?;
+            let parsed: postgres::Config = url
+                .parse()
+                .map_err(|e| format!("[guard] url does not parse as a PostgreSQL connection string: {e}"))?;
+            if parsed.get_password().is_some() {
+                check_not_shared(path)?;
+            }
+            let mut pg = PostgresGuardConfig::new(url);
+            pg.ca_cert = g.ca_cert.as_deref().map(resolve);
+            if let Some(n) = g.pool_size {
+                if !(1..=64).contains(&n) {
+                    return Err(format!("[guard] pool_size is {n}; use 1 to 64"));
+                }
+                pg.pool_size = n;
+            }
+            for (value, field, name) in [
+                (g.connect_timeout_ms, &mut pg.connect_timeout, "connect_timeout_ms"),
+                (
+                    g.statement_timeout_ms,
+                    &mut pg.statement_timeout,
+                    "statement_timeout_ms",
+                ),
+            ] {
+                match value {
+                    Some(0) => return Err(format!("[guard] {name} must be positive")),
+                    Some(ms) => *field = std::time::Duration::from_millis(ms),
+                    None => {}
+                }
+            }
+            Ok(GuardBackend::Postgres(pg))
+        }
+        other => Err(format!("[guard] backend = {other:?}; use \"sqlite\" or \"postgres\"")),
+    }
+}
+
+/// A configuration holding a database password must not be readable by group or others.
+fn check_not_shared(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.permissions().mode() & 0o077 != 0 => Err(format!(
+            "[guard] url holds a password but the file is readable by others (mode {:o}); run `chmod 600 {}`",
+            m.permissions().mode() & 0o777,
+            path.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The commented configuration `slotforge-enclave init` writes.
 pub fn template(data_dir: &str) -> String {
     format!(
@@ -222,6 +321,18 @@ unix_socket = "enclave.sock"
 # server_cert = "tls/server.pem"
 # server_key = "tls/server.key"
 # allow_non_loopback = false   # set to true to listen on a non-loopback address
+
+# The sign guard keeps the signing history that stops a slot from being signed twice. By
+# default it is data_dir/guard.db (SQLite), for this enclave alone. Several enclaves serving
+# the same leaders (high availability) share one PostgreSQL database instead; each still keeps
+# its own copy of the keys. The URL may carry a password only if this file is mode 0600.
+# [guard]
+# backend = "postgres"
+# url = "postgresql://slotforge@db.example:5432/slotforge"
+# ca_cert = "tls/postgres-ca.pem"   # require TLS and verify the server against this CA
+# pool_size = 4                     # connections; requests for different leaders run in parallel
+# connect_timeout_ms = 5000
+# statement_timeout_ms = 10000      # also the longest wait for another enclave's lock
 
 # Prometheus metrics (text format at /metrics). Off unless set; loopback only unless
 # allow_non_loopback = true.
@@ -279,5 +390,19 @@ mod tests {
         let ok = format!("{tcp}allow_non_loopback = true\n");
         assert!(Config::parse(&ok, p).is_ok());
         assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\n[metrics]\nlisten = \"10.0.0.1:9\"").contains("loopback"));
+        let pg = "data_dir = \"d\"\nunix_socket = \"s\"\n[guard]\nbackend = \"postgres\"\n";
+        assert!(err(pg).contains("needs url"));
+        assert!(err(&format!("{pg}url = \"postgresql://h:notaport/db\"\n")).contains("does not parse"));
+        assert!(err(&format!("{pg}url = \"postgresql://h/db\"\npool_size = 0\n")).contains("pool_size"));
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\n[guard]\nbackend = \"mysql\"\n").contains("mysql"));
+        let ok = Config::parse(
+            &format!("{pg}url = \"postgresql://u@h:5433/db\"\nca_cert = \"ca.pem\"\n"),
+            p,
+        )
+        .unwrap();
+        let GuardBackend::Postgres(g) = ok.guard else {
+            panic!("postgres expected")
+        };
+        assert_eq!((g.ca_cert.as_deref(), g.pool_size), (Some(Path::new("/x/ca.pem")), 4));
     }
 }

@@ -30,6 +30,7 @@ pub struct Metrics {
     kes_period: Family<LeaderLabels, Gauge>,
     slots_until_expiry: Family<LeaderLabels, Gauge>,
     leaders: Gauge,
+    guard_available: Gauge,
 }
 
 impl Default for Metrics {
@@ -68,6 +69,13 @@ impl Metrics {
         );
         let leaders = Gauge::default();
         registry.register("leaders", "Leaders the enclave holds", leaders.clone());
+        let guard_available = Gauge::default();
+        registry.register(
+            "guard_available",
+            "1 when the sign guard's database answers, 0 when every SignBlock is refused with guard_unavailable",
+            guard_available.clone(),
+        );
+        guard_available.set(1);
         Metrics {
             registry,
             signatures,
@@ -75,7 +83,13 @@ impl Metrics {
             kes_period,
             slots_until_expiry,
             leaders,
+            guard_available,
         }
+    }
+
+    /// Records whether the sign guard's database answered last.
+    pub fn set_guard_available(&self, available: bool) {
+        self.guard_available.set(i64::from(available));
     }
 
     /// Counts one SignBlock answer.

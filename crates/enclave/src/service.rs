@@ -10,7 +10,8 @@ use tonic::{Request, Response, Status};
 
 use crate::audit::{AuditEntry, AuditLog};
 use crate::metrics::Metrics;
-use crate::signer::Signer;
+use crate::sign_guard::GuardError;
+use crate::signer::{SignError, Signer};
 use crate::wire::{proto, refusal_status, ScheduleParams};
 
 /// Streamed slots buffered ahead of a slow client.
@@ -158,6 +159,11 @@ impl proto::enclave_server::Enclave for EnclaveService {
         };
         self.metrics.record_sign(outcome, started.elapsed().as_secs_f64());
         match &result {
+            Err(SignError::Guard(GuardError::Unavailable(_))) => self.metrics.set_guard_available(false),
+            Ok(_) => self.metrics.set_guard_available(true),
+            Err(_) => {}
+        }
+        match &result {
             Ok(s) => tracing::info!(leader = %r.leader, slot = s.slot, client = %who, outcome, "SignBlock"),
             Err(e) => tracing::warn!(leader = %r.leader, client = %who, outcome, error = %e, "SignBlock refused"),
         }
@@ -180,10 +186,18 @@ impl proto::enclave_server::Enclave for EnclaveService {
     }
 
     async fn health(&self, _: Request<proto::HealthRequest>) -> Result<Response<proto::HealthResponse>, Status> {
+        let signer = self.signer.clone();
+        let guard = tokio::task::spawn_blocking(move || signer.guard().health())
+            .await
+            .map_err(join_error)?;
+        self.metrics.set_guard_available(guard.available);
         Ok(Response::new(proto::HealthResponse {
             version: env!("CARGO_PKG_VERSION").to_string(),
             leaders: self.signer.leader_ids().len() as u32,
             uptime_seconds: self.started.elapsed().as_secs(),
+            guard_backend: guard.backend.to_string(),
+            guard_available: guard.available,
+            guard_error: guard.error.unwrap_or_default(),
         }))
     }
 }

@@ -22,7 +22,7 @@ use slotforge_praos::nonce::blake2b256;
 use slotforge_praos::schedule::EpochLeadership;
 
 use crate::kes_store::{KesKeyStore, KesStoreError};
-use crate::sign_guard::{GuardError, GuardOutcome, Refusal, SignGuard, Signed};
+use crate::sign_guard::{GuardError, GuardOutcome, GuardRequest, KesUse, Refusal, SignGuard, Signed};
 
 /// How many epochs of parameters are remembered per leader (the newest ones).
 const REMEMBERED_EPOCHS: usize = 8;
@@ -212,6 +212,8 @@ impl SignError {
             SignError::KesKeyPastPeriod { .. } => "kes_key_past_period",
             SignError::Refused(Refusal::DoubleSign { .. }) => "double_sign",
             SignError::Refused(Refusal::Regression { .. }) => "regression",
+            SignError::Refused(Refusal::KesPeriodPassed { .. }) => "kes_key_past_period",
+            SignError::Guard(GuardError::Unavailable(_)) => "guard_unavailable",
             SignError::Guard(GuardError::SlotOutOfRange(_)) => "slot_out_of_range",
             SignError::Guard(_) => "guard_failure",
             SignError::KesStore(_) => "kes_store_failure",
@@ -224,6 +226,21 @@ impl SignError {
 struct KesState {
     key: KesSecretKey,
     store: Option<KesKeyStore>,
+}
+
+impl KesState {
+    /// Evolves the key to `period`, persisting it before it is used (and the old key's bytes
+    /// are overwritten).
+    fn evolve_to(&mut self, period: u32) -> Result<(), SignError> {
+        let mut evolved = KesSecretKey::from_bytes(&self.key.to_bytes(), self.key.period())
+            .map_err(|e| SignError::Forge(e.to_string()))?;
+        evolved.evolve_to(period).map_err(|e| SignError::Forge(e.to_string()))?;
+        if let Some(store) = &self.store {
+            store.save(&evolved)?;
+        }
+        self.key = evolved;
+        Ok(())
+    }
 }
 
 struct PraosEntry {
@@ -296,6 +313,24 @@ impl Signer {
         if old.is_some_and(|o| o.guard_id() != entry.guard_id()) {
             lock(&self.epochs).remove(id);
         }
+    }
+
+    /// Evolves a pool's local KES key up to the highest period any enclave sharing the guard
+    /// has signed in with it, so this host erases those older periods' secrets too. Returns
+    /// the periods (from, to) when the key moved.
+    pub fn catch_up_kes(&self, id: &str) -> Result<Option<(u32, u32)>, SignError> {
+        let entry = self.entry(id)?;
+        let Entry::Praos(l) = &*entry else { return Ok(None) };
+        let Some(recorded) = self.guard.kes_period(&entry.guard_id(), &l.opcert.hot_vkey.0)? else {
+            return Ok(None);
+        };
+        let mut kes = lock(&l.kes);
+        let current = kes.key.period();
+        if recorded <= current {
+            return Ok(None);
+        }
+        kes.evolve_to(recorded)?;
+        Ok(Some((current, recorded)))
     }
 
     /// Removes a leader and forgets its epochs. Its signing history stays in the guard.
@@ -550,33 +585,33 @@ impl Signer {
         }
         let relative = relative as u32;
         let mut kes = lock(&l.kes);
+        let leader = entry.guard_id();
+        let request = GuardRequest {
+            leader: &leader,
+            slot,
+            body_hash,
+            kes: Some(KesUse {
+                kes_vkey: oc.hot_vkey.0,
+                period: relative,
+            }),
+        };
         // A body already signed is replayed by the guard even if the key has moved on since.
-        let outcome = self
-            .guard
-            .sign(&entry.guard_id(), slot, body_hash, || -> Result<Vec<u8>, SignError> {
-                let current = kes.key.period();
-                if relative < current {
-                    return Err(SignError::KesKeyPastPeriod {
-                        slot,
-                        current,
-                        needed: relative,
-                    });
-                }
-                if relative > current {
-                    let mut evolved = KesSecretKey::from_bytes(&kes.key.to_bytes(), current)
-                        .map_err(|e| SignError::Forge(e.to_string()))?;
-                    evolved
-                        .evolve_to(relative)
-                        .map_err(|e| SignError::Forge(e.to_string()))?;
-                    if let Some(store) = &kes.store {
-                        store.save(&evolved)?;
-                    }
-                    kes.key = evolved;
-                }
-                let header = forge::sign_body(body.clone(), &mut kes.key, l.slots_per_kes_period)
-                    .map_err(|e| SignError::Forge(e.to_string()))?;
-                Ok(header.to_cbor())
-            })?;
+        let outcome = self.guard.sign_request(&request, || -> Result<Vec<u8>, SignError> {
+            let current = kes.key.period();
+            if relative < current {
+                return Err(SignError::KesKeyPastPeriod {
+                    slot,
+                    current,
+                    needed: relative,
+                });
+            }
+            if relative > current {
+                kes.evolve_to(relative)?;
+            }
+            let header = forge::sign_body(body.clone(), &mut kes.key, l.slots_per_kes_period)
+                .map_err(|e| SignError::Forge(e.to_string()))?;
+            Ok(header.to_cbor())
+        })?;
         guard_result(outcome)
     }
 

@@ -302,6 +302,7 @@ pub fn code_of(reason: &str) -> Code {
         "malformed_body" | "bad_parameters" | "wrong_consensus" | "slot_out_of_range" => Code::InvalidArgument,
         "double_sign" | "regression" => Code::Aborted,
         "guard_failure" | "kes_store_failure" | "forge_failure" | "audit_failure" => Code::Internal,
+        "guard_unavailable" => Code::Unavailable,
         _ => Code::FailedPrecondition,
     }
 }
@@ -324,6 +325,8 @@ impl From<&SignError> for Status {
             SignError::KesPeriodBeforeOpCert { slot, .. }
             | SignError::KesExpired { slot, .. }
             | SignError::KesKeyPastPeriod { slot, .. } => Some(*slot),
+            SignError::Refused(r) => Some(r.slot()),
+            SignError::Guard(crate::sign_guard::GuardError::SlotOutOfRange(s)) => Some(*s),
             _ => None,
         };
         refusal_status(e.kind(), e.to_string(), slot)

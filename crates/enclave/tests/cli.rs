@@ -232,3 +232,38 @@ fn usage_errors_exit_2_and_bad_configs_name_the_problem() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("missing.toml"));
 }
+
+#[test]
+fn a_postgres_guard_config_is_checked_and_an_unreachable_server_stops_the_start() {
+    let e = TestEnclave::new(Setup {
+        tcp: false,
+        ..Setup::default()
+    });
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = std::fs::read_to_string(&e.config).unwrap()
+        + &format!("[guard]\nbackend = \"postgres\"\nurl = \"postgresql://u:secret@127.0.0.1:{port}/db\"\n");
+    std::fs::write(&e.config, text).unwrap();
+    // A password in a file others can read is refused.
+    set_mode(&e.config, 0o644);
+    let out = e.cli(&["serve", "--new-history"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    // No server there: the enclave says so and does not start; the password is not printed.
+    set_mode(&e.config, 0o600);
+    let out = e.cli(&["serve", "--new-history"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot reach its database") && err.contains(&format!("127.0.0.1:{port}/db")),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+    // history move wants a SQLite file to move from.
+    let out = e.cli(&["history", "move", "--from", e.path("nothing.db").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no sign guard database"), "{}", stderr(&out));
+}

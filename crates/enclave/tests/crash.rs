@@ -15,26 +15,6 @@ use common::*;
 use slotforge_enclave::client::EnclaveClient;
 use slotforge_enclave::signer::{Identity, ScheduledSlot};
 
-/// xorshift64*: reproducible from the printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 /// Re-sends the parameters of the epochs around `slot` (a one-slot range each, so nothing
 /// is recomputed), as a node does after the enclave restarts.
 async fn remember_epochs(c: &mut EnclaveClient, slot: u64) {
@@ -48,13 +28,7 @@ async fn remember_epochs(c: &mut EnclaveClient, slot: u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
     let kills = env_u64("SLOTFORGE_CRASH_KILLS").unwrap_or(200);
-    let seed = env_u64("SLOTFORGE_CRASH_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
-            | 1
-    });
+    let seed = seed("SLOTFORGE_CRASH_SEED");
     eprintln!("crash test: {kills} kills, SLOTFORGE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
 
@@ -65,6 +39,7 @@ async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
         metrics: false,
         import_pool: true,
         slots_per_kes_period: 1000,
+        guard_url: None,
     });
     e.start(true);
     let mut c = e.unix_client().await;

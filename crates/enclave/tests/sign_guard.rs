@@ -199,3 +199,45 @@ fn interchange_roundtrip_and_conflicts() {
     bad_slot.data[0].signed_slots[0].slot = "ten".into();
     assert!(c.import(&bad_slot).is_err());
 }
+
+/// A guard database written by an older build (schema 1, before KES periods were recorded)
+/// is migrated at open and keeps its history.
+#[test]
+fn an_older_schema_is_migrated_and_keeps_its_history() {
+    use slotforge_enclave::sign_guard::sqlite::{SqliteGuard, SCHEMA_VERSION};
+    use slotforge_enclave::sign_guard::{GuardRequest, KesUse};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    SqliteGuard::create_at_version(&path, 1).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO signed (leader, slot, body_hash, signed) VALUES ('p', 5, ?1, x'aa')",
+            [&hash(1)[..]],
+        )
+        .unwrap();
+    let g = SignGuard::open(&path).unwrap();
+    let version: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION.to_string());
+    assert!(matches!(
+        sign(&g, "p", 5, 2),
+        GuardOutcome::Refused(Refusal::DoubleSign { slot: 5, .. })
+    ));
+    let req = GuardRequest {
+        leader: "p",
+        slot: 6,
+        body_hash: hash(3),
+        kes: Some(KesUse {
+            kes_vkey: [1; 32],
+            period: 2,
+        }),
+    };
+    assert!(matches!(
+        g.sign_request(&req, || Ok::<_, String>(vec![3])).unwrap(),
+        GuardOutcome::Signed(_)
+    ));
+    assert_eq!(g.kes_period("p", &[1; 32]).unwrap(), Some(2));
+}

@@ -1,6 +1,10 @@
 //! Runs tests/data/sign_guard_cases.json: every step's outcome must be the expected one.
 
-use slotforge_enclave::sign_guard::{GuardError, GuardOutcome, Interchange, Refusal, SignGuard, Signed};
+mod common;
+
+use slotforge_enclave::sign_guard::{
+    GuardError, GuardOutcome, Interchange, PostgresGuardConfig, Refusal, SignGuard, Signed,
+};
 use slotforge_praos::nonce::blake2b256;
 
 fn body_hash(tag: &str) -> [u8; 32] {
@@ -33,6 +37,7 @@ fn sign_outcome(g: &SignGuard, step: &serde_json::Value) -> String {
         }
         Ok(GuardOutcome::Refused(Refusal::DoubleSign { .. })) => "refused:double_sign".into(),
         Ok(GuardOutcome::Refused(Refusal::Regression { .. })) => "refused:regression".into(),
+        Ok(GuardOutcome::Refused(r)) => format!("refused: {r}"),
         Ok(GuardOutcome::SignerFailed(e)) => format!("signer failed: {e}"),
         Err(GuardError::SlotOutOfRange(_)) => "error:slot_out_of_range".into(),
         Err(e) => format!("error: {e}"),
@@ -51,28 +56,28 @@ fn import_outcome(g: &SignGuard, interchange: &serde_json::Value) -> String {
     }
 }
 
-#[test]
-fn sign_guard_cases() {
+/// Runs every case; `open(name, create)` opens the guard database `name`, creating it (empty)
+/// first when `create` is set.
+fn run_cases(backend: &str, mut open: impl FnMut(&str, bool) -> SignGuard) {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sign_guard_cases.json")).unwrap();
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cases = file["cases"].as_array().unwrap();
     let mut steps_run = 0;
-    for case in cases {
+    for (c, case) in cases.iter().enumerate() {
         let name = case["name"].as_str().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let mut path = dir.path().join("guard.db");
-        let mut g = SignGuard::create(&path).unwrap();
+        let mut db = format!("case{c}");
+        let mut g = open(&db, true);
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
             if step.get("reopen").is_some() {
                 drop(g);
-                g = SignGuard::open(&path).unwrap();
+                g = open(&db, false);
                 continue;
             }
             if step.get("export_import_into_fresh").is_some() {
                 let history = g.export().unwrap();
-                path = dir.path().join(format!("moved-{i}.db"));
-                g = SignGuard::create(&path).unwrap();
+                db = format!("case{c}moved{i}");
+                g = open(&db, true);
                 g.import(&history).unwrap();
                 continue;
             }
@@ -81,10 +86,40 @@ fn sign_guard_cases() {
             } else {
                 import_outcome(&g, &step["import"])
             };
-            assert_eq!(got, step["expect"].as_str().unwrap(), "case {name:?}, step {i}");
+            assert_eq!(
+                got,
+                step["expect"].as_str().unwrap(),
+                "{backend}: case {name:?}, step {i}"
+            );
             steps_run += 1;
         }
     }
-    println!("sign guard cases: {} cases, {steps_run} checked steps", cases.len());
+    println!(
+        "sign guard cases on {backend}: {} cases, {steps_run} checked steps",
+        cases.len()
+    );
     assert!(steps_run > 30);
+}
+
+#[test]
+fn sign_guard_cases_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    run_cases("sqlite", |name, create| {
+        let path = dir.path().join(format!("{name}.db"));
+        if create {
+            SignGuard::create(&path).unwrap()
+        } else {
+            SignGuard::open(&path).unwrap()
+        }
+    });
+}
+
+/// The same cases on a real PostgreSQL server: one database per case.
+#[test]
+fn sign_guard_cases_postgres() {
+    let pg = common::pg::PgServer::start();
+    run_cases("postgres", |name, create| {
+        let url = if create { pg.create_database(name) } else { pg.url(name) };
+        SignGuard::open_postgres(&PostgresGuardConfig::new(url), create).unwrap()
+    });
 }

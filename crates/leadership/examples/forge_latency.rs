@@ -160,7 +160,7 @@ async fn main() {
         let client = slotforge_enclave::client::EnclaveClient::connect_unix(std::path::Path::new(&socket))
             .await
             .unwrap();
-        let enclave = GrpcEnclave(client);
+        let enclave = GrpcEnclave::new(client);
         let leader = enclave.leaders().await.unwrap().remove(0);
         let identity = enclave.identity(&leader).await.unwrap();
         let l = run(enclave, identity, (first_slot, slots, slot_ms), dir.path()).await;

@@ -57,7 +57,7 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
     let chain = SimChain::default();
     let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
     let (handle, _task) = process::start(
-        GrpcEnclave(client),
+        GrpcEnclave::new(client),
         chain.clone(),
         SimPool::new(100),
         clock,

@@ -76,9 +76,9 @@ struct RawRest {
 #[serde(deny_unknown_fields)]
 struct RawEnclave {
     #[serde(default)]
-    unix_socket: Option<PathBuf>,
+    unix_socket: OneOrMany<PathBuf>,
     #[serde(default)]
-    tcp: Option<String>,
+    tcp: OneOrMany<String>,
     #[serde(default)]
     ca_cert: Option<PathBuf>,
     #[serde(default)]
@@ -87,6 +87,29 @@ struct RawEnclave {
     client_key: Option<PathBuf>,
     #[serde(default)]
     server_name: Option<String>,
+}
+
+/// A key that takes one value or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,7 +171,9 @@ pub struct NodeConfig {
     pub max_backoff: Option<Duration>,
     pub rest_listen: SocketAddr,
     /// None: a relay (no forging).
-    pub enclave: Option<EnclaveEndpoint>,
+    /// The enclaves to sign with, in order of preference (several share one sign guard and
+    /// serve as each other's failover); None runs a relay.
+    pub enclave: Option<Vec<EnclaveEndpoint>>,
     /// Forge without waiting to catch up with a peer: the only producer at genesis.
     pub forge_without_peers: bool,
     pub leadership: LeadershipConfig,
@@ -201,26 +226,42 @@ impl NodeConfig {
         }
         let enclave = raw
             .enclave
-            .map(|e| match (e.unix_socket, e.tcp) {
-                (Some(s), None) => Ok(EnclaveEndpoint::Unix(resolve(&s))),
-                (None, Some(address)) => {
-                    parse_host_port(&address).map_err(|e| invalid(format!("[enclave] tcp: {e}")))?;
-                    let need = |f: Option<PathBuf>, name: &str| {
-                        f.map(|p| resolve(&p))
+            .map(|e| {
+                let mut endpoints: Vec<EnclaveEndpoint> = e
+                    .unix_socket
+                    .into_vec()
+                    .iter()
+                    .map(|s| EnclaveEndpoint::Unix(resolve(s)))
+                    .collect();
+                let tcp = e.tcp.into_vec();
+                if !tcp.is_empty() {
+                    let need = |f: &Option<PathBuf>, name: &str| {
+                        f.as_deref()
+                            .map(&resolve)
                             .ok_or_else(|| invalid(format!("[enclave] tcp needs {name} (mutual TLS)")))
                     };
-                    Ok(EnclaveEndpoint::Tls {
-                        address,
-                        ca_cert: need(e.ca_cert, "ca_cert")?,
-                        client_cert: need(e.client_cert, "client_cert")?,
-                        client_key: need(e.client_key, "client_key")?,
-                        server_name: e.server_name,
-                    })
+                    let (ca_cert, client_cert, client_key) = (
+                        need(&e.ca_cert, "ca_cert")?,
+                        need(&e.client_cert, "client_cert")?,
+                        need(&e.client_key, "client_key")?,
+                    );
+                    for address in tcp {
+                        parse_host_port(&address).map_err(|e| invalid(format!("[enclave] tcp: {e}")))?;
+                        endpoints.push(EnclaveEndpoint::Tls {
+                            address,
+                            ca_cert: ca_cert.clone(),
+                            client_cert: client_cert.clone(),
+                            client_key: client_key.clone(),
+                            server_name: e.server_name.clone(),
+                        });
+                    }
                 }
-                (Some(_), Some(_)) => Err(invalid("[enclave]: set unix_socket or tcp, not both".into())),
-                (None, None) => Err(invalid(
-                    "[enclave]: set unix_socket or tcp (or remove the section to run a relay)".into(),
-                )),
+                if endpoints.is_empty() {
+                    return Err(invalid(
+                        "[enclave]: set unix_socket or tcp (or remove the section to run a relay)".into(),
+                    ));
+                }
+                Ok(endpoints)
             })
             .transpose()?;
         let mut leadership = LeadershipConfig {
@@ -312,6 +353,9 @@ listen = "127.0.0.1:8090"
 # allow_non_loopback = false
 
 # A block producer names its enclave; without this section the node is a relay.
+# Several enclaves that share one PostgreSQL sign guard can be listed (unix_socket = [..],
+# tcp = [..]; sockets first, then addresses): a request an enclave cannot serve goes,
+# unchanged, to the next one.
 # [enclave]
 # unix_socket = "enclave.sock"
 # or mutual TLS (certificates from `slotforge-enclave tls init`):
@@ -366,6 +410,33 @@ mod tests {
         assert_eq!(c.data_dir, Path::new("/x/node-data"));
         assert_eq!(c.name, "node");
         assert!(!c.forge_without_peers);
+    }
+
+    #[test]
+    fn several_enclaves_are_listed_sockets_first() {
+        let text = format!(
+            "{}\n[enclave]\nunix_socket = [\"a.sock\", \"/run/b.sock\"]\ntcp = [\"10.0.0.2:7300\"]\nca_cert = \"ca.pem\"\nclient_cert = \"c.pem\"\nclient_key = \"c.key\"\n",
+            template("g.json")
+        );
+        let c = NodeConfig::parse(&text, Path::new("/x/node.toml")).unwrap();
+        let names: Vec<String> = c.enclave.unwrap().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "unix:/x/a.sock",
+                "unix:/run/b.sock",
+                "https://10.0.0.2:7300 (mutual TLS)"
+            ]
+        );
+        let one = format!("{}\n[enclave]\nunix_socket = \"a.sock\"\n", template("g.json"));
+        assert_eq!(
+            NodeConfig::parse(&one, Path::new("/x/node.toml"))
+                .unwrap()
+                .enclave
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

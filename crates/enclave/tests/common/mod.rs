@@ -2,6 +2,8 @@
 //! certificates and the forging sample pool imported through the CLI.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -72,6 +74,8 @@ pub struct Setup {
     pub metrics: bool,
     pub import_pool: bool,
     pub slots_per_kes_period: u64,
+    /// A PostgreSQL sign guard's URL; None keeps the default SQLite guard.
+    pub guard_url: Option<String>,
 }
 
 impl Default for Setup {
@@ -81,6 +85,7 @@ impl Default for Setup {
             metrics: false,
             import_pool: true,
             slots_per_kes_period: SLOTS_PER_KES_PERIOD,
+            guard_url: None,
         }
     }
 }
@@ -115,6 +120,9 @@ impl TestEnclave {
         }
         if setup.metrics {
             text += "[metrics]\nlisten = \"127.0.0.1:0\"\n";
+        }
+        if let Some(url) = &setup.guard_url {
+            text += &format!("[guard]\nbackend = \"postgres\"\nurl = \"{url}\"\n");
         }
         std::fs::write(&config, text).unwrap();
         let e = TestEnclave {
@@ -197,14 +205,19 @@ impl TestEnclave {
             }
         });
         self.child = Some(child);
+        let mut said = Vec::new();
         loop {
             let line = match rx.recv_timeout(Duration::from_secs(20)) {
                 Ok(l) => l,
                 Err(_) => {
                     let status = self.child.as_mut().unwrap().try_wait().unwrap();
-                    panic!("the enclave did not become ready (exit: {status:?})");
+                    panic!(
+                        "the enclave did not become ready (exit: {status:?}): {}",
+                        said.join("\n")
+                    );
                 }
             };
+            said.push(line.clone());
             if let Some(rest) = line.strip_prefix("slotforge-enclave: ready") {
                 self.tls_addr = field(rest, "https://");
                 self.metrics_addr = field(rest, "http://");
@@ -300,4 +313,48 @@ pub async fn schedule_all(
         out.push(s.unwrap());
     }
     out
+}
+
+/// A plain HTTP/1.1 GET, returning the whole response.
+pub async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+/// xorshift64*: reproducible from the printed seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+pub fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// The seed in environment variable `name`, or one from the clock (printed by the caller so a
+/// run can be replayed).
+pub fn seed(name: &str) -> u64 {
+    env_u64(name).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            | 1
+    })
 }

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use slotforge_enclave::config::GuardBackend;
 use slotforge_enclave::config::{self, Config};
 use slotforge_enclave::leader_store::{LeaderKind, LeaderStore, PraosImport};
-use slotforge_enclave::sign_guard::{Interchange, SignGuard};
+use slotforge_enclave::sign_guard::Interchange;
 use slotforge_enclave::signer::{Identity, Signer};
 
 #[derive(Debug, Parser)]
@@ -127,6 +128,18 @@ enum HistoryCommand {
         #[arg(long = "in", value_name = "FILE")]
         input: PathBuf,
         /// Create the guard database if this enclave has none yet.
+        #[arg(long)]
+        new_history: bool,
+    },
+    /// Move a SQLite guard's history into the configured PostgreSQL guard (all or nothing);
+    /// the SQLite file is then renamed so that no enclave signs from it again.
+    Move {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The SQLite guard database to move (an enclave's data_dir/guard.db).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Create the PostgreSQL schema if the database has none yet.
         #[arg(long)]
         new_history: bool,
     },
@@ -267,6 +280,50 @@ fn history(cmd: HistoryCommand) -> Result<()> {
                 summary.added, summary.already_known
             );
         }
+        HistoryCommand::Move {
+            config,
+            from,
+            new_history,
+        } => {
+            let config = load(&config)?;
+            if config.guard == GuardBackend::Sqlite {
+                bail!(
+                    "{} names a SQLite guard; `history move` moves a SQLite history into a [guard] backend = \"postgres\"",
+                    config.path.display()
+                );
+            }
+            let pid_file = from.with_file_name("enclave.pid");
+            if let Some(pid) = serve::pid_holding(&pid_file) {
+                bail!(
+                    "an enclave (pid {pid}) is serving from {}; stop it first so nothing is signed there during or after the move",
+                    from.display()
+                );
+            }
+            let source = serve::open_sqlite_guard(&from, false)?;
+            let history = source.export()?;
+            let target = serve::open_guard(&config, new_history)?;
+            let summary = target
+                .import(&history)
+                .with_context(|| format!("moving {} (nothing was moved)", from.display()))?;
+            drop(source);
+            let mut moved = from.clone().into_os_string();
+            moved.push(".moved-to-postgres");
+            std::fs::rename(&from, &moved).with_context(|| {
+                format!(
+                    "the history is in PostgreSQL, but {} could not be renamed; remove it so no enclave signs from it",
+                    from.display()
+                )
+            })?;
+            println!(
+                "moved {} signed slots ({} already known) and {} KES periods into {}; {} is now {}",
+                summary.added,
+                summary.already_known,
+                history.kes_periods.len(),
+                target.health().location,
+                from.display(),
+                std::path::Path::new(&moved).display()
+            );
+        }
     }
     Ok(())
 }
@@ -279,17 +336,19 @@ fn status(config: &ConfigArg) -> Result<()> {
         Some(pid) => println!("serving:   yes (pid {pid})"),
         None => println!("serving:   no"),
     }
-    let guard = match SignGuard::open(&config.guard_path()) {
+    let guard = match serve::open_guard(&config, false) {
         Ok(g) => g,
         Err(e) => {
-            println!("guard:     {e}");
+            println!("guard:     {e:#}");
             return Ok(());
         }
     };
+    let health = guard.health();
     let history = guard.export()?;
     println!(
-        "guard:     {} ({} leaders with history)",
-        config.guard_path().display(),
+        "guard:     {} {} ({} leaders with history)",
+        health.backend,
+        health.location,
         history.data.len()
     );
     let signer = Signer::new(guard);

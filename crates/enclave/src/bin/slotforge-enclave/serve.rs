@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use slotforge_enclave::audit::AuditLog;
-use slotforge_enclave::config::Config;
+use slotforge_enclave::config::{Config, GuardBackend};
 use slotforge_enclave::leader_store::LeaderStore;
 use slotforge_enclave::metrics::Metrics;
 use slotforge_enclave::service::EnclaveService;
@@ -57,9 +57,13 @@ pub fn lock_instance(config: &Config) -> Result<InstanceLock> {
 
 /// The pid of the enclave serving `config`'s data directory, if one is running.
 pub fn running_pid(config: &Config) -> Option<i32> {
+    pid_holding(&config.pid_path())
+}
+
+/// The pid of the enclave holding the lock of the pid file `path`, if one is running.
+pub fn pid_holding(path: &Path) -> Option<i32> {
     use std::os::unix::io::AsRawFd;
-    let path = config.pid_path();
-    let file = fs::File::open(&path).ok()?;
+    let file = fs::File::open(path).ok()?;
     // SAFETY: as above. Taking the lock succeeds only when no enclave holds it.
     let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
     if free {
@@ -67,16 +71,35 @@ pub fn running_pid(config: &Config) -> Option<i32> {
         unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
         return None;
     }
-    fs::read_to_string(&path).ok()?.trim().parse().ok()
+    fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// Opens the guard: a missing database is an error unless a new history is asked for.
+/// Opens the configured guard: a missing history is an error unless a new one is asked for.
 pub fn open_guard(config: &Config, new_history: bool) -> Result<SignGuard> {
-    let path = config.guard_path();
-    match SignGuard::open(&path) {
+    let pg = match &config.guard {
+        GuardBackend::Sqlite => return open_sqlite_guard(&config.guard_path(), new_history),
+        GuardBackend::Postgres(pg) => pg,
+    };
+    match SignGuard::open_postgres(pg, new_history) {
+        Ok(g) => Ok(g),
+        Err(e @ GuardError::NoSchema(_)) => Err(e).context(
+            "if these leaders have never signed, start once with --new-history; if they have, \
+             `history move` or `history import` their history first: starting from an empty \
+             history could sign a slot twice",
+        ),
+        Err(e) => Err(e).context(format!(
+            "the sign guard database named in {} cannot be used; the enclave will not sign without it",
+            config.path.display()
+        )),
+    }
+}
+
+/// Opens a SQLite guard file: a missing file is an error unless a new history is asked for.
+pub fn open_sqlite_guard(path: &Path, new_history: bool) -> Result<SignGuard> {
+    match SignGuard::open(path) {
         Ok(g) => Ok(g),
         Err(GuardError::Missing(_)) if new_history => {
-            SignGuard::create(&path).with_context(|| format!("creating the sign guard {}", path.display()))
+            SignGuard::create(path).with_context(|| format!("creating the sign guard {}", path.display()))
         }
         Err(GuardError::Missing(_)) => bail!(
             "there is no sign guard database at {}.\n\
@@ -122,6 +145,17 @@ fn sync_leaders(store: &LeaderStore, signer: &Signer, known: &mut HashMap<String
                 signer.add_leader(&name, keys);
                 known.insert(name.clone(), manifest.import_id);
                 tracing::info!(leader = %name, kind = ?manifest.kind, "leader loaded");
+                match signer.catch_up_kes(&name) {
+                    Ok(Some((from, to))) => tracing::info!(
+                        leader = %name, from, to,
+                        "KES key evolved to the period another enclave already signed in"
+                    ),
+                    Ok(None) => {}
+                    // It evolves when it next signs; the guard refuses older periods meanwhile.
+                    Err(e) => {
+                        tracing::warn!(leader = %name, error = %e, "KES key not compared with the shared history")
+                    }
+                }
             }
             Err(e) if strict => return Err(e).with_context(|| format!("loading leader {name:?}")),
             Err(e) => tracing::error!(leader = %name, error = %e, "leader not loaded; the previous keys (if any) stay"),
@@ -165,6 +199,10 @@ async fn serve_metrics(
         axum::routing::get(move || {
             let (signer, metrics, config) = (signer.clone(), metrics.clone(), config.clone());
             async move {
+                let probed = signer.clone();
+                if let Ok(health) = tokio::task::spawn_blocking(move || probed.guard().health()).await {
+                    metrics.set_guard_available(health.available);
+                }
                 (
                     [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
                     metrics.render(&signer, current_slot(&config)),
@@ -183,15 +221,22 @@ async fn serve_metrics(
 pub async fn run(config: Config, new_history: bool) -> Result<()> {
     ensure_data_dir(&config)?;
     let _lock = lock_instance(&config)?;
-    let guard = open_guard(&config, new_history)?;
-    let signer = Arc::new(Signer::new(guard));
     let store = LeaderStore::new(
         config.leaders_dir(),
         config.slots_per_kes_period,
         config.max_kes_evolutions,
     );
-    let mut known = HashMap::new();
-    sync_leaders(&store, &signer, &mut known, true)?;
+    // Opening the guard and loading the leaders block (files, the database): off the runtime.
+    let (signer, mut known) = {
+        let (config, store) = (config.clone(), store.clone());
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let signer = Arc::new(Signer::new(open_guard(&config, new_history)?));
+            let mut known = HashMap::new();
+            sync_leaders(&store, &signer, &mut known, true)?;
+            Ok((signer, known))
+        })
+        .await??
+    };
     let audit = Arc::new(
         AuditLog::open(&config.audit_path()).with_context(|| format!("opening {}", config.audit_path().display()))?,
     );
