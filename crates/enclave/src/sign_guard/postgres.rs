@@ -2,7 +2,7 @@
 //! the same leaders and none can sign a slot another already signed differently.
 //!
 //! Each request is one transaction: `pg_advisory_xact_lock` on the leader, read what is
-//! recorded, decide ([`super::decide`]), sign, insert, commit. The lock is a transaction-scoped
+//! recorded, decide (`super::decide`), sign, insert, commit. The lock is a transaction-scoped
 //! advisory lock rather than a row lock because a request that is refused or replayed then
 //! writes nothing (no row lock, no transaction id, no WAL flush at commit), and because the
 //! lock goes away with the transaction even when the enclave holding it dies mid-request (its
