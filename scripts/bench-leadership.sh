@@ -11,7 +11,7 @@ vectors="${SLOTFORGE_VECTORS:-../shared/vectors}"
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 bin=target/release/slotforge-enclave
-printf 'data_dir = "data"\nunix_socket = "enclave.sock"\n' > "$dir/enclave.toml"
+printf 'data_dir = "data"\nnetwork = "mainnet"\nunix_socket = "enclave.sock"\n' > "$dir/enclave.toml"
 for f in vrf.skey kes.skey node.cert; do install -m 600 "$vectors/forging/$f" "$dir/$f"; done
 "$bin" keys import -c "$dir/enclave.toml" --name pool --vrf-skey "$dir/vrf.skey" --kes-skey "$dir/kes.skey" \
     --opcert "$dir/node.cert" > /dev/null 2>&1

@@ -116,7 +116,7 @@ fn start_enclave(bin: &Path, dir: &Path, guard_url: Option<&str>) -> (Child, Str
     std::fs::write(
         dir.join("enclave.toml"),
         format!(
-            "data_dir = \"data\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\n\
+            "data_dir = \"data\"\nnetwork = \"mainnet\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\n\
              [tcp]\nlisten = \"127.0.0.1:0\"\nca_cert = \"tls/ca.pem\"\nserver_cert = \"tls/server.pem\"\nserver_key = \"tls/server.key\"\n{guard}"
         ),
     )

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::authorization::Authorization;
+use crate::clock::DEFAULT_FUTURE_TOLERANCE_MS;
 use crate::sign_guard::PostgresGuardConfig;
 
 /// Why a configuration cannot be used.
@@ -30,6 +32,10 @@ struct RawConfig {
     data_dir: PathBuf,
     #[serde(default)]
     network: Option<String>,
+    #[serde(default)]
+    shelley_genesis: Option<PathBuf>,
+    #[serde(default)]
+    future_slot_tolerance_ms: Option<u64>,
     #[serde(default = "default_slots_per_kes_period")]
     slots_per_kes_period: u64,
     #[serde(default = "default_max_kes_evolutions")]
@@ -42,6 +48,15 @@ struct RawConfig {
     metrics: Option<RawMetrics>,
     #[serde(default)]
     guard: Option<RawGuard>,
+    #[serde(default)]
+    client: Vec<RawClient>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    subject: String,
+    leaders: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,14 +126,43 @@ pub enum GuardBackend {
     Postgres(PostgresGuardConfig),
 }
 
+/// Where the enclave learns the network's slot timing, for its own clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeSource {
+    /// A public network preset: mainnet, preprod or preview.
+    Network(String),
+    /// A Shelley genesis file (systemStart, slotLength, epochLength): a chain whose slot 0 is
+    /// its first Shelley slot, such as a devnet. Read when the enclave starts.
+    ShelleyGenesis(PathBuf),
+}
+
+impl TimeSource {
+    /// The era history the enclave's clock reads.
+    pub fn era_history(&self) -> Result<slotforge_praos::time::EraHistory, String> {
+        use slotforge_praos::time::{NetworkPreset, ShelleyGenesis};
+        match self {
+            TimeSource::Network(n) => NetworkPreset::by_name(n).map(|p| p.history).map_err(|e| e.to_string()),
+            TimeSource::ShelleyGenesis(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                ShelleyGenesis::from_json(&text)
+                    .and_then(|g| g.era_history())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+        }
+    }
+}
+
 /// A validated configuration with absolute paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub path: PathBuf,
     pub data_dir: PathBuf,
-    /// A public network preset (mainnet, preprod, preview), for the "slots until the opcert
-    /// expires" metric; None leaves that metric out.
-    pub network: Option<String>,
+    /// The network's slot timing: the enclave signs no slot that has not come on its clock.
+    pub time: TimeSource,
+    /// How far ahead of the enclave's clock a slot may start and still be signed.
+    pub future_slot_tolerance_ms: u64,
+    /// Which client may use which leader.
+    pub authorization: Authorization,
     pub slots_per_kes_period: u64,
     pub max_kes_evolutions: u64,
     pub unix_socket: Option<PathBuf>,
@@ -164,10 +208,29 @@ impl Config {
                 raw.max_kes_evolutions
             )));
         }
-        if let Some(n) = &raw.network {
-            slotforge_praos::time::NetworkPreset::by_name(n)
-                .map_err(|_| invalid(format!("network {n:?} is not one of mainnet, preprod, preview")))?;
+        let time = match (&raw.network, &raw.shelley_genesis) {
+            (Some(n), None) => {
+                slotforge_praos::time::NetworkPreset::by_name(n)
+                    .map_err(|_| invalid(format!("network {n:?} is not one of mainnet, preprod, preview")))?;
+                TimeSource::Network(n.clone())
+            }
+            (None, Some(g)) => TimeSource::ShelleyGenesis(resolve(g)),
+            (Some(_), Some(_)) => return Err(invalid("set network or shelley_genesis, not both".into())),
+            (None, None) => {
+                return Err(invalid(
+                    "the enclave needs the network's slot timing to keep its own clock: set network = \"mainnet\" \
+                     (or preprod, preview), or shelley_genesis = \"path/to/shelley-genesis.json\""
+                        .into(),
+                ))
+            }
+        };
+        let future_slot_tolerance_ms = raw.future_slot_tolerance_ms.unwrap_or(DEFAULT_FUTURE_TOLERANCE_MS);
+        if future_slot_tolerance_ms > 600_000 {
+            return Err(invalid(format!(
+                "future_slot_tolerance_ms is {future_slot_tolerance_ms}; at most 600000 (10 minutes) is allowed"
+            )));
         }
+        let authorization = authorization(raw.client).map_err(invalid)?;
         if raw.unix_socket.is_none() && raw.tcp.is_none() {
             return Err(invalid(
                 "no listener: set unix_socket, or a [tcp] section with mutual TLS".into(),
@@ -197,7 +260,9 @@ impl Config {
             guard,
             path: path.to_path_buf(),
             data_dir: resolve(&raw.data_dir),
-            network: raw.network,
+            time,
+            future_slot_tolerance_ms,
+            authorization,
             slots_per_kes_period: raw.slots_per_kes_period,
             max_kes_evolutions: raw.max_kes_evolutions,
             unix_socket: raw.unix_socket.as_deref().map(resolve),
@@ -278,6 +343,34 @@ fn guard_backend(g: RawGuard, path: &Path, resolve: &dyn Fn(&Path) -> PathBuf) -
     }
 }
 
+/// The `[[client]]` rules; none configured lets every admitted client use every leader.
+fn authorization(clients: Vec<RawClient>) -> Result<Authorization, String> {
+    if clients.is_empty() {
+        return Ok(Authorization::allow_all());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &clients {
+        if c.subject.trim().is_empty() {
+            return Err(
+                "[[client]] subject is empty: use the certificate subject the audit log shows (\"CN=…\"), or \"unix\""
+                    .into(),
+            );
+        }
+        if !seen.insert(c.subject.as_str()) {
+            return Err(format!("[[client]] subject {:?} is listed twice", c.subject));
+        }
+        if c.leaders.is_empty() {
+            return Err(format!(
+                "[[client]] {:?} has no leaders: list leader names, or \"*\" for all",
+                c.subject
+            ));
+        }
+    }
+    Ok(Authorization::rules(
+        clients.into_iter().map(|c| (c.subject, c.leaders)),
+    ))
+}
+
 /// A configuration holding a database password must not be readable by group or others.
 fn check_not_shared(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
@@ -305,9 +398,13 @@ data_dir = "{data_dir}"
 slots_per_kes_period = 129600
 max_kes_evolutions = 62
 
-# A public network (mainnet, preprod, preview) lets the enclave report how many slots are
-# left before each operational certificate expires. Leave it out on other chains.
-# network = "mainnet"
+# The network's slot timing, so the enclave keeps its own clock: it never signs a slot that
+# starts more than future_slot_tolerance_ms after its clock says now, and never evolves a KES
+# key past the period of its current slot. A public network (mainnet, preprod, preview), or a
+# Shelley genesis file for another chain (read at start). Keep this host's clock on NTP.
+network = "mainnet"
+# shelley_genesis = "shelley-genesis.json"
+# future_slot_tolerance_ms = 5000
 
 # A Unix socket for a node on the same host. It is created with mode 0600.
 unix_socket = "enclave.sock"
@@ -333,6 +430,17 @@ unix_socket = "enclave.sock"
 # pool_size = 4                     # connections; requests for different leaders run in parallel
 # connect_timeout_ms = 5000
 # statement_timeout_ms = 10000      # also the longest wait for another enclave's lock
+
+# Which client may use which leader. Without any [[client]] section every client the
+# listeners admit (the Unix socket's, and any certificate from ca_cert) may use every leader.
+# With them, a client is named by its certificate subject as the audit log shows it, or
+# "unix"; anything else is refused (not_authorized) and audited. Read at start.
+# [[client]]
+# subject = "CN=slotforge-node"
+# leaders = ["pool-a"]              # or ["*"] for all
+# [[client]]
+# subject = "unix"
+# leaders = ["*"]
 
 # Prometheus metrics (text format at /metrics). Off unless set; loopback only unless
 # allow_non_loopback = true.
@@ -374,12 +482,43 @@ mod tests {
         assert_eq!(c.unix_socket.as_deref(), Some(Path::new("/etc/slotforge/enclave.sock")));
         assert_eq!((c.slots_per_kes_period, c.max_kes_evolutions), (129_600, 62));
         assert!(c.tcp.is_none() && c.metrics.is_none());
+        assert_eq!(c.time, TimeSource::Network("mainnet".into()));
+        assert_eq!(c.future_slot_tolerance_ms, DEFAULT_FUTURE_TOLERANCE_MS);
+        assert!(!c.authorization.is_restricted());
     }
 
     #[test]
     fn bad_configs_are_explained() {
         let p = Path::new("/x/e.toml");
-        let err = |t: &str| Config::parse(t, p).unwrap_err().to_string();
+        let err = |t: &str| {
+            // Every case but the one about the clock names a network.
+            let t = if t.contains("network") || t.contains("genesis") || t.starts_with("data_dir = 1") {
+                t.to_string()
+            } else {
+                format!("network = \"preview\"\n{t}")
+            };
+            Config::parse(&t, p).unwrap_err().to_string()
+        };
+        assert!(
+            err("data_dir = \"d\"\nunix_socket = \"s\"\nshelley_genesis = \"g.json\"\nnetwork = \"mainnet\"")
+                .contains("not both")
+        );
+        let no_clock = Config::parse("data_dir = \"d\"\nunix_socket = \"s\"", p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            no_clock.contains("own clock") && no_clock.contains("shelley_genesis"),
+            "{no_clock}"
+        );
+        assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\nfuture_slot_tolerance_ms = 600001").contains("at most"));
+        let client = |c: &str| format!("data_dir = \"d\"\nunix_socket = \"s\"\n{c}");
+        assert!(err(&client("[[client]]\nsubject = \"\"\nleaders = [\"*\"]")).contains("subject is empty"));
+        assert!(err(&client("[[client]]\nsubject = \"unix\"\nleaders = []")).contains("no leaders"));
+        let twice = "[[client]]\nsubject = \"unix\"\nleaders = [\"a\"]\n";
+        assert!(err(&client(&format!("{twice}{twice}"))).contains("twice"));
+        let ok = Config::parse(&format!("shelley_genesis = \"g.json\"\n{}", client(twice)), p).unwrap();
+        assert_eq!(ok.time, TimeSource::ShelleyGenesis("/x/g.json".into()));
+        assert!(ok.authorization.allows("unix", "a") && !ok.authorization.allows("unix", "b"));
         assert!(err("data_dir = 1").contains("/x/e.toml"));
         assert!(err("data_dir = \"d\"").contains("no listener"));
         assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\nbogus = 1").contains("unknown field"));
@@ -388,7 +527,7 @@ mod tests {
         let tcp = "data_dir = \"d\"\n[tcp]\nlisten = \"0.0.0.0:1\"\nca_cert = \"a\"\nserver_cert = \"b\"\nserver_key = \"c\"\n";
         assert!(err(tcp).contains("allow_non_loopback"));
         let ok = format!("{tcp}allow_non_loopback = true\n");
-        assert!(Config::parse(&ok, p).is_ok());
+        assert!(Config::parse(&format!("network = \"preview\"\n{ok}"), p).is_ok());
         assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\n[metrics]\nlisten = \"10.0.0.1:9\"").contains("loopback"));
         let pg = "data_dir = \"d\"\nunix_socket = \"s\"\n[guard]\nbackend = \"postgres\"\n";
         assert!(err(pg).contains("needs url"));
@@ -396,7 +535,7 @@ mod tests {
         assert!(err(&format!("{pg}url = \"postgresql://h/db\"\npool_size = 0\n")).contains("pool_size"));
         assert!(err("data_dir = \"d\"\nunix_socket = \"s\"\n[guard]\nbackend = \"mysql\"\n").contains("mysql"));
         let ok = Config::parse(
-            &format!("{pg}url = \"postgresql://u@h:5433/db\"\nca_cert = \"ca.pem\"\n"),
+            &format!("network = \"preview\"\n{pg}url = \"postgresql://u@h:5433/db\"\nca_cert = \"ca.pem\"\n"),
             p,
         )
         .unwrap();

@@ -6,12 +6,21 @@
 //! (through a handle opened before the rename). A crash at any point leaves either the old or
 //! the new key, never neither, never a torn file.
 //!
+//! The store holds its directory open and works relative to that handle, so when `keys import
+//! --replace` swaps a leader's directory for a new one, a running enclave that still signs with
+//! the old key keeps writing into the old directory and can never overwrite the new key.
+//!
 //! File format: `SFKES001` ‖ period (u32 big-endian) ‖ 608 key bytes ‖ blake2b-256 of the
 //! preceding bytes.
 
-use std::fs::{self, File, OpenOptions};
+use std::ffi::OsStr;
+use std::ffi::{CStr, CString};
+use std::fs::{self, File};
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::io::{AsRawFd, FromRawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use slotforge_crypto::kes::{KesSecretKey, SIGNING_KEY_LEN};
 use slotforge_praos::nonce::blake2b256;
@@ -35,6 +44,10 @@ pub enum KesStoreError {
 #[derive(Debug, Clone)]
 pub struct KesKeyStore {
     path: PathBuf,
+    /// The directory the key lives in, held open.
+    dir: Arc<File>,
+    name: CString,
+    temp_name: CString,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KesStoreError + '_ {
@@ -44,9 +57,48 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KesStoreError + '_ {
     }
 }
 
+/// Opens `name` in the directory `dir` (an `openat`), with close-on-exec.
+fn open_at(dir: &File, name: &CStr, flags: libc::c_int, mode: libc::mode_t) -> std::io::Result<File> {
+    // SAFETY: `dir` is an open directory and `name` is NUL-terminated; on success the returned
+    // descriptor is new and owned by nothing else, so the File may own it.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
 impl KesKeyStore {
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        KesKeyStore { path: path.into() }
+    /// The store of the key file `path`; its directory must exist and stays open.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, KesStoreError> {
+        let path = path.into();
+        let dir_path = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let format = |reason: &str| KesStoreError::Format {
+            path: path.clone(),
+            reason: reason.into(),
+        };
+        let file_name = path.file_name().ok_or_else(|| format("no file name"))?;
+        let name = CString::new(file_name.as_bytes()).map_err(|_| format("a NUL in the name"))?;
+        let mut temp = file_name.as_bytes().to_vec();
+        temp.extend_from_slice(b".tmp");
+        let temp_name = CString::new(temp).map_err(|_| format("a NUL in the name"))?;
+        let dir = File::open(dir_path).map_err(io(dir_path))?;
+        Ok(KesKeyStore {
+            path,
+            dir: Arc::new(dir),
+            name,
+            temp_name,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -54,15 +106,13 @@ impl KesKeyStore {
     }
 
     fn temp_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".tmp");
-        self.path.with_file_name(name)
+        self.path.with_file_name(OsStr::from_bytes(self.temp_name.as_bytes()))
     }
 
     /// Loads the key, refusing files that others can read and files that fail their checksum.
     pub fn load(&self) -> Result<KesSecretKey, KesStoreError> {
         let path = &self.path;
-        let mut file = File::open(path).map_err(io(path))?;
+        let mut file = open_at(&self.dir, &self.name, libc::O_RDONLY, 0).map_err(io(path))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -107,15 +157,13 @@ impl KesKeyStore {
         content.extend_from_slice(&checksum);
 
         let tmp = self.temp_path();
-        let mut opts = OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(io(&tmp))?;
-        #[cfg(unix)]
+        let mut f = open_at(
+            &self.dir,
+            &self.temp_name,
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+            0o600,
+        )
+        .map_err(io(&tmp))?;
         {
             use std::os::unix::fs::PermissionsExt;
             f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(io(&tmp))?;
@@ -125,14 +173,13 @@ impl KesKeyStore {
         drop(f);
 
         // Keep a handle on the old key so its bytes can be overwritten once the new one is safe.
-        let old = OpenOptions::new().write(true).open(&self.path).ok();
-        fs::rename(&tmp, &self.path).map_err(io(&self.path))?;
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+        let old = open_at(&self.dir, &self.name, libc::O_WRONLY, 0).ok();
+        let dir = self.dir.as_raw_fd();
+        // SAFETY: both names are NUL-terminated and relative to the directory held open.
+        if unsafe { libc::renameat(dir, self.temp_name.as_ptr(), dir, self.name.as_ptr()) } != 0 {
+            return Err(io(&self.path)(std::io::Error::last_os_error()));
+        }
+        self.dir.sync_all().map_err(io(&self.path))?;
         if let Some(mut old) = old {
             let len = old.metadata().map(|m| m.len() as usize).unwrap_or(FILE_LEN);
             // Best effort: the new key is already durable; a failure here leaves old bytes on

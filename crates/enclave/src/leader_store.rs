@@ -4,7 +4,9 @@
 //! A pool's directory holds `vrf.skey` and `node.cert` (cardano-cli envelopes), `cold.vkey`
 //! when given, and `kes.key` (the evolving KES key, see [`crate::kes_store`]); a BFT leader's
 //! holds `bft.skey`. `leader.json` names the kind and the import; an import is written to a
-//! temporary directory and renamed into place, so a leader is either wholly there or absent.
+//! temporary directory and renamed into place, so a leader is either wholly there or absent. A
+//! replacement swaps the two directories in one atomic step and only then erases the old keys,
+//! so no crash leaves a leader without keys.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -77,14 +79,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LeaderStoreError + '_ {
     }
 }
 
-fn check_name(name: &str) -> Result<(), LeaderStoreError> {
-    let ok = !name.is_empty()
+/// 1 to 64 letters, digits, '-', '_' or '.', not starting with '.': safe as a file name.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn check_name(name: &str) -> Result<(), LeaderStoreError> {
+    if is_plain_name(name) {
         Ok(())
     } else {
         Err(LeaderStoreError::BadName(name.to_string()))
@@ -141,6 +147,31 @@ fn scrub(path: &Path) {
     }
 }
 
+/// Swaps two directories atomically (`renameat2` with `RENAME_EXCHANGE`).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "a NUL in a path"))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are NUL-terminated; the call touches no memory of ours.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 fn sync_dir(dir: &Path) -> Result<(), LeaderStoreError> {
     fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
@@ -193,7 +224,7 @@ impl LeaderStore {
             if let Some(cold) = files.cold_vkey {
                 copy_key(cold, &tmp.join("cold.vkey"), KeyKind::ColdVerification)?;
             }
-            KesKeyStore::new(tmp.join("kes.key")).save(&leader.kes)?;
+            KesKeyStore::open(tmp.join("kes.key"))?.save(&leader.kes)?;
             Ok(())
         })
     }
@@ -255,9 +286,17 @@ impl LeaderStore {
             return Err(e);
         }
         if target.exists() {
-            self.scrub_dir(&target)?;
+            // One atomic step puts the new keys in place; the old ones (with the evolved KES
+            // key) are overwritten only after that is durable. A failure leaves them in place.
+            if let Err(e) = exchange(&tmp, &target) {
+                let _ = self.scrub_dir(&tmp);
+                return Err(io(&target)(e));
+            }
+            sync_dir(&self.dir)?;
+            self.scrub_dir(&tmp)?;
+        } else {
+            fs::rename(&tmp, &target).map_err(io(&target))?;
         }
-        fs::rename(&tmp, &target).map_err(io(&target))?;
         sync_dir(&self.dir)
     }
 
@@ -323,7 +362,7 @@ impl LeaderStore {
                     KeyKind::OperationalCertificate,
                     key_file::parse_opcert,
                 )?;
-                let store = KesKeyStore::new(dir.join("kes.key"));
+                let store = KesKeyStore::open(dir.join("kes.key"))?;
                 let kes = store.load()?;
                 if kes.public_key() != opcert.hot_vkey {
                     return Err(LeaderKeysError::KesKeyNotCertified {

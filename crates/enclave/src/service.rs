@@ -9,6 +9,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use crate::audit::{AuditEntry, AuditLog};
+use crate::authorization::{Authorization, UNIX_CLIENT};
 use crate::metrics::Metrics;
 use crate::sign_guard::GuardError;
 use crate::signer::{SignError, Signer};
@@ -22,6 +23,7 @@ pub struct EnclaveService {
     signer: Arc<Signer>,
     audit: Option<Arc<AuditLog>>,
     metrics: Arc<Metrics>,
+    authorization: Authorization,
     started: Instant,
 }
 
@@ -31,8 +33,37 @@ impl EnclaveService {
             signer,
             audit,
             metrics,
+            authorization: Authorization::allow_all(),
             started: Instant::now(),
         }
+    }
+
+    /// Serves each client only the leaders `authorization` gives it.
+    pub fn with_authorization(mut self, authorization: Authorization) -> Self {
+        self.authorization = authorization;
+        self
+    }
+
+    /// Refuses (and audits) a client that may not use `leader`.
+    fn authorize(&self, client: &str, request: &'static str, leader: &str) -> Result<(), Status> {
+        if self.authorization.allows(client, leader) {
+            return Ok(());
+        }
+        tracing::warn!(%client, %leader, request, "not authorized");
+        self.audit(AuditEntry {
+            time_ms: AuditLog::now_ms(),
+            client,
+            request,
+            leader,
+            slot: None,
+            body_hash: None,
+            outcome: "not_authorized",
+        })?;
+        Err(refusal_status(
+            "not_authorized",
+            format!("client {client:?} may not use leader {leader:?} (see [[client]] in the enclave's configuration)"),
+            None,
+        ))
     }
 
     /// The generated tonic server around this service.
@@ -60,7 +91,7 @@ fn client<T>(req: &Request<T>) -> String {
             .first()
             .and_then(|c| crate::tls::subject(c))
             .unwrap_or_else(|| "tls:unparsable-certificate".into()),
-        None => "unix".into(),
+        None => UNIX_CLIENT.into(),
     }
 }
 
@@ -72,11 +103,12 @@ fn join_error(e: tokio::task::JoinError) -> Status {
 impl proto::enclave_server::Enclave for EnclaveService {
     async fn list_leaders(
         &self,
-        _: Request<proto::ListLeadersRequest>,
+        req: Request<proto::ListLeadersRequest>,
     ) -> Result<Response<proto::ListLeadersResponse>, Status> {
-        Ok(Response::new(proto::ListLeadersResponse {
-            leaders: self.signer.leader_ids(),
-        }))
+        let who = client(&req);
+        let mut leaders = self.signer.leader_ids();
+        leaders.retain(|l| self.authorization.allows(&who, l));
+        Ok(Response::new(proto::ListLeadersResponse { leaders }))
     }
 
     async fn identity(
@@ -84,6 +116,7 @@ impl proto::enclave_server::Enclave for EnclaveService {
         req: Request<proto::IdentityRequest>,
     ) -> Result<Response<proto::IdentityResponse>, Status> {
         let leader = &req.get_ref().leader;
+        self.authorize(&client(&req), "Identity", leader)?;
         let id = self.signer.identity(leader).map_err(|e| Status::from(&e))?;
         Ok(Response::new((leader.as_str(), &id).into()))
     }
@@ -93,6 +126,7 @@ impl proto::enclave_server::Enclave for EnclaveService {
     async fn schedule(&self, req: Request<proto::ScheduleRequest>) -> Result<Response<Self::ScheduleStream>, Status> {
         let who = client(&req);
         let r = req.into_inner();
+        self.authorize(&who, "Schedule", &r.leader)?;
         let outcome = ScheduleParams::from_request(&r).and_then(|(p, range)| Ok((p.to_epoch_params()?, range)));
         let (params, range) = match outcome {
             Ok(v) => v,
@@ -141,6 +175,7 @@ impl proto::enclave_server::Enclave for EnclaveService {
         let started = Instant::now();
         let who = client(&req);
         let r = req.into_inner();
+        self.authorize(&who, "SignBlock", &r.leader)?;
         let signer = self.signer.clone();
         let (leader, body) = (r.leader.clone(), r.header_body);
         let (result, body) = tokio::task::spawn_blocking(move || (signer.sign_block(&leader, &body), body))

@@ -21,6 +21,7 @@ use slotforge_praos::leader::bft_leader_index;
 use slotforge_praos::nonce::blake2b256;
 use slotforge_praos::schedule::EpochLeadership;
 
+use crate::clock::SlotClock;
 use crate::kes_store::{KesKeyStore, KesStoreError};
 use crate::sign_guard::{GuardError, GuardOutcome, GuardRequest, KesUse, Refusal, SignGuard, Signed};
 
@@ -164,8 +165,23 @@ pub enum SignError {
     UnknownLeader(String),
     #[error("the header body does not decode: {0}")]
     MalformedBody(HeaderDecodeError),
-    #[error("the body is for another pool or key set: {0}")]
-    ForeignBody(&'static str),
+    #[error("the body for slot {slot} is for another pool or key set: {what}")]
+    ForeignBody { slot: u64, what: &'static str },
+    #[error(
+        "slot {slot} starts {ahead_ms} ms after the enclave's clock (its current slot is {current_slot}); \
+         no slot more than {tolerance_ms} ms ahead is signed: check both hosts' clocks"
+    )]
+    SlotInFuture {
+        slot: u64,
+        current_slot: u64,
+        ahead_ms: u64,
+        tolerance_ms: u64,
+    },
+    #[error(
+        "slot {slot} is in KES period {needed}, after the period {current} of the enclave's current slot: \
+         the KES key is never evolved ahead of the clock"
+    )]
+    KesPeriodInFuture { slot: u64, needed: u64, current: u64 },
     #[error("the parameters are for another consensus than the leader's ({0})")]
     WrongConsensus(&'static str),
     #[error("no leadership parameters are known for the epoch of slot {0}; request its schedule first")]
@@ -202,7 +218,8 @@ impl SignError {
         match self {
             SignError::UnknownLeader(_) => "unknown_leader",
             SignError::MalformedBody(_) => "malformed_body",
-            SignError::ForeignBody(_) => "foreign_body",
+            SignError::ForeignBody { .. } => "foreign_body",
+            SignError::SlotInFuture { .. } | SignError::KesPeriodInFuture { .. } => "slot_in_future",
             SignError::WrongConsensus(_) => "wrong_consensus",
             SignError::UnknownEpoch(_) => "unknown_epoch",
             SignError::NotLeader(_) => "not_leader",
@@ -271,6 +288,8 @@ impl Entry {
 /// The enclave's state: its leaders, what it remembers of each epoch, and its guard.
 pub struct Signer {
     guard: SignGuard,
+    /// The enclave's own clock; None (tests and simulations) signs any slot.
+    clock: Option<SlotClock>,
     leaders: Mutex<HashMap<String, Arc<Entry>>>,
     /// leader → epoch → the parameters its schedule was computed under.
     epochs: Mutex<HashMap<String, BTreeMap<u64, EpochParams>>>,
@@ -284,13 +303,39 @@ impl Signer {
     pub fn new(guard: SignGuard) -> Self {
         Signer {
             guard,
+            clock: None,
             leaders: Mutex::new(HashMap::new()),
             epochs: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Refuses every slot that starts more than the clock's tolerance after its now, and
+    /// every KES period after the one of its current slot.
+    pub fn with_clock(mut self, clock: SlotClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     pub fn guard(&self) -> &SignGuard {
         &self.guard
+    }
+
+    fn check_not_early(&self, slot: u64) -> Result<(), SignError> {
+        let Some(clock) = &self.clock else { return Ok(()) };
+        match clock.too_early(slot) {
+            None => Ok(()),
+            Some(early) => Err(SignError::SlotInFuture {
+                slot,
+                current_slot: early.current_slot,
+                ahead_ms: early.ahead_ms,
+                tolerance_ms: clock.tolerance_ms(),
+            }),
+        }
+    }
+
+    /// The KES period (absolute) of the enclave's current slot; None without a clock.
+    fn current_kes_period(&self, slots_per_kes_period: u64) -> Option<u64> {
+        Some(self.clock.as_ref()?.current_slot() / slots_per_kes_period.max(1))
     }
 
     /// Adds (or replaces) a leader; it can be scheduled and sign at once. Replacing a leader's
@@ -323,6 +368,11 @@ impl Signer {
         let Entry::Praos(l) = &*entry else { return Ok(None) };
         let Some(recorded) = self.guard.kes_period(&entry.guard_id(), &l.opcert.hot_vkey.0)? else {
             return Ok(None);
+        };
+        // Never past the period of this enclave's own current slot.
+        let recorded = match self.current_kes_period(l.slots_per_kes_period) {
+            Some(now) => recorded.min(now.saturating_sub(l.opcert.kes_period).min(u32::MAX as u64) as u32),
+            None => recorded,
         };
         let mut kes = lock(&l.kes);
         let current = kes.key.period();
@@ -528,20 +578,22 @@ impl Signer {
             return Err(SignError::WrongConsensus("a BFT leader signs BFT bodies"));
         };
         let oc = &l.opcert;
+        let slot = body.slot;
+        let foreign = |what| SignError::ForeignBody { slot, what };
         if body.issuer_vkey != oc.cold_vkey {
-            return Err(SignError::ForeignBody("issuer key"));
+            return Err(foreign("issuer key"));
         }
         if body.vrf_vkey != l.vrf.public_key().0 {
-            return Err(SignError::ForeignBody("VRF key"));
+            return Err(foreign("VRF key"));
         }
         if body.opcert.hot_vkey != oc.hot_vkey.0
             || body.opcert.sequence_number != oc.sequence_number
             || body.opcert.kes_period != oc.kes_period
             || body.opcert.sigma != oc.sigma
         {
-            return Err(SignError::ForeignBody("operational certificate"));
+            return Err(foreign("operational certificate"));
         }
-        let slot = body.slot;
+        self.check_not_early(slot)?;
         let Some(EpochParams::Praos(params)) = self.remembered(id, slot) else {
             return Err(SignError::UnknownEpoch(slot));
         };
@@ -573,6 +625,15 @@ impl Signer {
                 slot_period,
                 opcert_period,
             });
+        }
+        if let Some(current) = self.current_kes_period(l.slots_per_kes_period) {
+            if slot_period > current {
+                return Err(SignError::KesPeriodInFuture {
+                    slot,
+                    needed: slot_period,
+                    current,
+                });
+            }
         }
         let limit = l.max_kes_evolutions.min(MAX_PERIODS as u64);
         let relative = slot_period - opcert_period;
@@ -629,10 +690,14 @@ impl Signer {
         let Entry::Bft(b) = &*entry else {
             return Err(SignError::WrongConsensus("a pool signs Praos bodies"));
         };
-        if body.issuer_vkey != b.key.verifying_key().to_bytes() {
-            return Err(SignError::ForeignBody("issuer key"));
-        }
         let slot = body.slot;
+        if body.issuer_vkey != b.key.verifying_key().to_bytes() {
+            return Err(SignError::ForeignBody {
+                slot,
+                what: "issuer key",
+            });
+        }
+        self.check_not_early(slot)?;
         let Some(EpochParams::Bft(epoch)) = self.remembered(id, slot) else {
             return Err(SignError::UnknownEpoch(slot));
         };

@@ -1,5 +1,6 @@
-//! Mutual TLS: a quick-start certificate set (`slotforge-enclave tls init`) and the rustls
-//! configurations of the server and its clients.
+//! Mutual TLS: a quick-start certificate set (`slotforge-enclave tls init`), more client
+//! certificates from its CA (`tls client`), and the rustls configurations of the server and its
+//! clients.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ pub enum TlsError {
     Permissions(PathBuf),
     #[error("{}: no PEM certificate in the file", .0.display())]
     NotPem(PathBuf),
+    #[error("client name {0:?} is not allowed: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'")]
+    BadName(String),
 }
 
 /// The files `tls init` writes, relative to its output directory.
@@ -77,14 +80,7 @@ pub fn init(out: &Path, server_names: &[String], client_name: &str) -> Result<Ve
     let ca_cert = ca_params.self_signed(&ca_key)?;
     let issuer = Issuer::new(ca_params, &ca_key);
 
-    let leaf = |names: Vec<String>, cn: &str, eku: ExtendedKeyUsagePurpose| -> Result<(String, String), TlsError> {
-        let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(names)?;
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![eku];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        Ok((params.signed_by(&key, &issuer)?.pem(), key.serialize_pem()))
-    };
+    let leaf = |names, cn: &str, eku| leaf(&issuer, names, cn, eku);
     let (server_pem, server_key) = leaf(
         server_names.to_vec(),
         "slotforge-enclave",
@@ -106,6 +102,44 @@ pub fn init(out: &Path, server_names: &[String], client_name: &str) -> Result<Ve
         written.push(path);
     }
     Ok(written)
+}
+
+/// A certificate for `names` with common name `cn`, signed by `issuer`, and its key (PEM).
+fn leaf<S: rcgen::SigningKey>(
+    issuer: &Issuer<'_, S>,
+    names: Vec<String>,
+    cn: &str,
+    eku: ExtendedKeyUsagePurpose,
+) -> Result<(String, String), TlsError> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(names)?;
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.extended_key_usages = vec![eku];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    Ok((params.signed_by(&key, issuer)?.pem(), key.serialize_pem()))
+}
+
+/// Issues another client certificate, with common name `name`, from the CA that `tls init`
+/// wrote into `dir` (ca.pem, ca.key); writes `dir/NAME.pem` and `dir/NAME.key`. Its subject,
+/// `CN=NAME`, is what `[[client]]` rules and the audit log name it by.
+pub fn issue_client(dir: &Path, name: &str) -> Result<Vec<PathBuf>, TlsError> {
+    if !crate::leader_store::is_plain_name(name) || ["ca", "server"].contains(&name) {
+        return Err(TlsError::BadName(name.into()));
+    }
+    let ca_key = zeroize::Zeroizing::new(read_private_key(&dir.join("ca.key"))?);
+    let ca_key = KeyPair::from_pem(&String::from_utf8_lossy(&ca_key))?;
+    let ca_pem = read(&dir.join("ca.pem"))?;
+    let issuer = Issuer::from_ca_cert_pem(&String::from_utf8_lossy(&ca_pem), ca_key)?;
+    let (pem, key) = leaf(&issuer, Vec::new(), name, ExtendedKeyUsagePurpose::ClientAuth)?;
+    let (pem_path, key_path) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")));
+    for p in [&pem_path, &key_path] {
+        if p.exists() {
+            return Err(TlsError::Exists(p.clone()));
+        }
+    }
+    write_new(&pem_path, &pem, false)?;
+    write_new(&key_path, &key, true)?;
+    Ok(vec![pem_path, key_path])
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {

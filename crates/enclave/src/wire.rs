@@ -20,6 +20,54 @@ pub mod proto {
     tonic::include_proto!("slotforge.enclave.v1");
 }
 
+/// The protobuf codec of the enclave's service: prost's, except that a message that does not
+/// decode is answered INVALID_ARGUMENT with a `malformed_request` refusal (prost's codec says
+/// INTERNAL, which the .proto keeps for the enclave's own faults).
+#[derive(Debug, Clone, Default)]
+pub struct RefusalCodec<T, U>(tonic_prost::ProstCodec<T, U>);
+
+/// [`RefusalCodec`]'s decoder.
+#[derive(Debug, Clone, Default)]
+pub struct RefusalDecoder<U>(tonic_prost::ProstDecoder<U>);
+
+impl<T, U> tonic::codec::Codec for RefusalCodec<T, U>
+where
+    T: Message + Send + 'static,
+    U: Message + Default + Send + 'static,
+{
+    type Encode = T;
+    type Decode = U;
+    type Encoder = tonic_prost::ProstEncoder<T>;
+    type Decoder = RefusalDecoder<U>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        self.0.encoder()
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RefusalDecoder(self.0.decoder())
+    }
+}
+
+impl<U: Message + Default> tonic::codec::Decoder for RefusalDecoder<U> {
+    type Item = U;
+    type Error = Status;
+
+    fn decode(&mut self, buf: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<U>, Status> {
+        self.0.decode(buf).map_err(|e| {
+            refusal_status(
+                "malformed_request",
+                format!("the message does not decode as protobuf: {}", e.message()),
+                None,
+            )
+        })
+    }
+
+    fn buffer_settings(&self) -> tonic::codec::BufferSettings {
+        self.0.buffer_settings()
+    }
+}
+
 /// The longest epoch a schedule request may name (the `leaderlog` limit).
 pub const MAX_EPOCH_SLOTS: u64 = 100_000_000;
 /// The most BFT leaders an epoch may list.
@@ -299,8 +347,11 @@ pub fn identity(r: &proto::IdentityResponse) -> Result<Identity, ParamsError> {
 pub fn code_of(reason: &str) -> Code {
     match reason {
         "unknown_leader" => Code::NotFound,
-        "malformed_body" | "bad_parameters" | "wrong_consensus" | "slot_out_of_range" => Code::InvalidArgument,
+        "malformed_body" | "malformed_request" | "bad_parameters" | "wrong_consensus" | "slot_out_of_range" => {
+            Code::InvalidArgument
+        }
         "double_sign" | "regression" => Code::Aborted,
+        "not_authorized" => Code::PermissionDenied,
         "guard_failure" | "kes_store_failure" | "forge_failure" | "audit_failure" => Code::Internal,
         "guard_unavailable" => Code::Unavailable,
         _ => Code::FailedPrecondition,
@@ -324,7 +375,10 @@ impl From<&SignError> for Status {
             SignError::UnknownEpoch(s) | SignError::NotLeader(s) | SignError::VrfMismatch(s) => Some(*s),
             SignError::KesPeriodBeforeOpCert { slot, .. }
             | SignError::KesExpired { slot, .. }
-            | SignError::KesKeyPastPeriod { slot, .. } => Some(*slot),
+            | SignError::KesKeyPastPeriod { slot, .. }
+            | SignError::ForeignBody { slot, .. }
+            | SignError::SlotInFuture { slot, .. }
+            | SignError::KesPeriodInFuture { slot, .. } => Some(*slot),
             SignError::Refused(r) => Some(r.slot()),
             SignError::Guard(crate::sign_guard::GuardError::SlotOutOfRange(s)) => Some(*s),
             _ => None,

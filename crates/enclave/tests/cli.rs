@@ -113,14 +113,63 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
     assert!(!replay.fresh);
     assert_eq!(replay.header, signed.header);
 
-    // A conflicting import aborts whole.
-    let mut history = b.history();
-    history.data[0].signed_slots[0].body_hash = "00".repeat(32);
-    let conflicting = b.path("conflict.json");
-    std::fs::write(&conflicting, serde_json::to_string(&history).unwrap()).unwrap();
-    let out = b.cli(&["history", "import", "--in", conflicting.to_str().unwrap()]);
+    // While b serves, an import is refused: the enclave reads the history only at start.
+    let history = b.history();
+    let dir = b.dir.path().to_path_buf();
+    let write = |name: &str, h: &slotforge_enclave::sign_guard::Interchange| {
+        let p = dir.join(name);
+        std::fs::write(&p, serde_json::to_string(h).unwrap()).unwrap();
+        p
+    };
+    let genuine = write("genuine.json", &history);
+    let args = |path: &std::path::Path| ["history", "import", "--in", path.to_str().unwrap()].map(String::from);
+    let out = b.cli(&args(&genuine).each_ref().map(String::as_str));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nothing was imported"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is serving"), "{}", stderr(&out));
+    b.kill();
+    let import = |path: &std::path::Path| b.cli(&args(path).each_ref().map(String::as_str));
+    let out = import(&genuine);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(1 already known)"));
+
+    // Every record must be a header the leader signed for that slot, or nothing is imported.
+    let record = &history.data[0].signed_slots[0];
+    let other_slot = (record.slot.parse::<u64>().unwrap() + 1).to_string();
+    let mut forged_signature = record.signed.clone();
+    let last = forged_signature.pop().unwrap();
+    forged_signature.push(if last == '0' { '1' } else { '0' });
+    type Tamper<'a> = Box<dyn Fn(&mut slotforge_enclave::sign_guard::Interchange) + 'a>;
+    let cases: [(&str, Tamper); 5] = [
+        (
+            "does not hash to body_hash",
+            Box::new(|h| h.data[0].signed_slots[0].body_hash = "00".repeat(32)),
+        ),
+        (
+            "is for slot",
+            Box::new(|h| h.data[0].signed_slots[0].slot = other_slot.clone()),
+        ),
+        (
+            "KES signature",
+            Box::new(|h| h.data[0].signed_slots[0].signed = forged_signature.clone()),
+        ),
+        (
+            "not a Praos header",
+            Box::new(|h| h.data[0].signed_slots[0].signed = "8200".into()),
+        ),
+        ("another pool", Box::new(|h| h.data[0].leader = "ab".repeat(28))),
+    ];
+    for (expected, tamper) in cases {
+        let mut h = history.clone();
+        tamper(&mut h);
+        let out = import(&write("tampered.json", &h));
+        assert_eq!(out.status.code(), Some(1), "{expected}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(expected) && err.contains("nothing imported"),
+            "{expected}: {err}"
+        );
+    }
+    assert_eq!(b.history(), history, "a refused import changed nothing");
 }
 
 #[test]
@@ -224,10 +273,24 @@ fn usage_errors_exit_2_and_bad_configs_name_the_problem() {
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("e.toml");
-    std::fs::write(&cfg, "data_dir = \"d\"\nunix_socket = \"s\"\n[tcp]\nlisten = \"0.0.0.0:7300\"\nca_cert = \"a\"\nserver_cert = \"b\"\nserver_key = \"c\"\n").unwrap();
+    std::fs::write(&cfg, "data_dir = \"d\"\nnetwork = \"mainnet\"\nunix_socket = \"s\"\n[tcp]\nlisten = \"0.0.0.0:7300\"\nca_cert = \"a\"\nserver_cert = \"b\"\nserver_key = \"c\"\n").unwrap();
     let out = run(&["serve", "-c", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("allow_non_loopback"), "{}", stderr(&out));
+    // No network timing: the enclave would have no clock of its own.
+    std::fs::write(&cfg, "data_dir = \"d\"\nunix_socket = \"s\"\n").unwrap();
+    let out = run(&["serve", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("own clock"), "{}", stderr(&out));
+    // A genesis that is not there is named when the enclave starts.
+    std::fs::write(
+        &cfg,
+        "data_dir = \"d\"\nshelley_genesis = \"nowhere.json\"\nunix_socket = \"s\"\n",
+    )
+    .unwrap();
+    let out = run(&["serve", "-c", cfg.to_str().unwrap(), "--new-history"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nowhere.json"), "{}", stderr(&out));
     let out = run(&["status", "-c", dir.path().join("missing.toml").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("missing.toml"));

@@ -39,7 +39,7 @@ async fn sigkill_at_random_moments_never_yields_two_signatures_for_one_slot() {
         metrics: false,
         import_pool: true,
         slots_per_kes_period: 1000,
-        guard_url: None,
+        ..Setup::default()
     });
     e.start(true);
     let mut c = e.unix_client().await;

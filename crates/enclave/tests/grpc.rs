@@ -323,10 +323,9 @@ async fn bad_input_is_refused_clearly_records_nothing_and_the_enclave_keeps_serv
         let err = raw_call(&e.socket(), method, vec![0xff, 0xff, 0xff, 0x0f, 0x01])
             .await
             .unwrap_err();
-        assert!(
-            matches!(err.code(), Code::Internal | Code::InvalidArgument),
-            "{method}: {err:?}"
-        );
+        assert_eq!(err.code(), Code::InvalidArgument, "{method}: {err:?}");
+        let refusal = slotforge_enclave::wire::refusal(&err).expect("a refusal in the details");
+        assert_eq!(refusal.reason, "malformed_request", "{method}");
     }
     // Not CBOR, truncated CBOR, a BFT body for a pool.
     for body in [
@@ -340,21 +339,17 @@ async fn bad_input_is_refused_clearly_records_nothing_and_the_enclave_keeps_serv
             Code::InvalidArgument,
         );
     }
-    // Absurd slots: beyond any remembered epoch, at u64::MAX.
-    let mut absurd = body_for(&id, s, 1);
-    absurd.slot = u64::MAX;
-    refused(
-        c.sign_block("pool", absurd.to_cbor()).await,
-        "unknown_epoch",
-        Code::FailedPrecondition,
-    );
-    let mut far = body_for(&id, s, 1);
-    far.slot = 1 << 62;
-    refused(
-        c.sign_block("pool", far.to_cbor()).await,
-        "unknown_epoch",
-        Code::FailedPrecondition,
-    );
+    // Slots far beyond the enclave's own clock, up to u64::MAX: refused, naming the slot.
+    for slot in [u64::MAX, 1 << 62, 1 << 40] {
+        let mut far = body_for(&id, s, 1);
+        far.slot = slot;
+        let r = c.sign_block("pool", far.to_cbor()).await;
+        assert!(
+            matches!(&r, Err(ClientError::Refused { slot: Some(x), .. }) if *x == slot),
+            "{r:?}"
+        );
+        refused(r, "slot_in_future", Code::FailedPrecondition);
+    }
     // A slot the pool does not lead, in a known epoch.
     let lost = (3000..4000).find(|x| !won.iter().any(|w| w.slot == *x)).unwrap();
     let mut not_won = body_for(&id, s, 1);
@@ -367,11 +362,12 @@ async fn bad_input_is_refused_clearly_records_nothing_and_the_enclave_keeps_serv
     // Another pool's body; a VRF result that is not the enclave's.
     let mut foreign = body_for(&id, s, 1);
     foreign.issuer_vkey = [9; 32];
-    refused(
-        c.sign_block("pool", foreign.to_cbor()).await,
-        "foreign_body",
-        Code::FailedPrecondition,
+    let r = c.sign_block("pool", foreign.to_cbor()).await;
+    assert!(
+        matches!(&r, Err(ClientError::Refused { slot: Some(x), .. }) if *x == s.slot),
+        "{r:?}"
     );
+    refused(r, "foreign_body", Code::FailedPrecondition);
     let mut forged = body_for(&id, s, 1);
     if let slotforge_praos::header::HeaderVrf::Praos(cert) = &mut forged.vrf {
         cert.output[0] ^= 1;
@@ -496,4 +492,127 @@ async fn keys_import_and_remove_reach_a_running_enclave_without_a_restart() {
     // A clean stop on SIGTERM removes the socket.
     assert!(e.terminate().success());
     assert!(!e.socket().exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_ahead_of_the_enclaves_own_clock_is_refused_and_moves_neither_key_nor_guard() {
+    // A chain of 1-second slots whose slot 2,500 is now: epoch 2 (slots 2,000..2,999) is in
+    // progress, epoch 5 is an hour away. KES periods are 100 slots.
+    let mut e = TestEnclave::new(Setup {
+        tcp: false,
+        chain_started_s_ago: Some(2_500),
+        ..Setup::default()
+    });
+    e.start(true);
+    let mut c = e.unix_client().await;
+    let id = c.identity("pool").await.unwrap();
+    let kes_period = async |c: &mut EnclaveClient| c.identity("pool").await.unwrap().praos().unwrap().kes_period;
+    let start_period = kes_period(&mut c).await;
+    // A compromised node asks for a won slot of a future epoch (schedules may look ahead).
+    let future = schedule_all(&mut c, "pool", &praos_epoch(5), 0..0).await;
+    let r = c.sign_block("pool", body_for(&id, &future[0], 1).to_cbor()).await;
+    assert!(
+        matches!(&r, Err(ClientError::Refused { slot: Some(s), message, .. })
+            if *s == future[0].slot && message.contains("ms after the enclave's clock")),
+        "{r:?}"
+    );
+    refused(r, "slot_in_future", Code::FailedPrecondition);
+    assert_eq!(kes_period(&mut c).await, start_period, "the KES key did not evolve");
+    assert!(e.history().data.is_empty(), "the guard recorded nothing");
+    // The pool goes on signing the slots that come: no regression, no lost KES periods.
+    let won = schedule_all(&mut c, "pool", &praos_epoch(2), 0..0).await;
+    let now = won.iter().rev().find(|s| s.slot <= 2_400).unwrap();
+    let signed = c.sign_block("pool", body_for(&id, now, 1).to_cbor()).await.unwrap();
+    validates(&id, &signed.header, 2000);
+    // The sample opcert starts at KES period 7.
+    assert_eq!(u64::from(kes_period(&mut c).await), now.slot / SLOTS_PER_KES_PERIOD - 7);
+    let later = won.iter().find(|s| s.slot >= 2_700).unwrap();
+    refused(
+        c.sign_block("pool", body_for(&id, later, 1).to_cbor()).await,
+        "slot_in_future",
+        Code::FailedPrecondition,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_client_uses_only_the_leaders_its_rules_give_it_and_refusals_are_audited() {
+    let mut e = TestEnclave::new(Setup {
+        extra_config: "[[client]]\nsubject = \"CN=slotforge-node\"\nleaders = [\"pool\"]\n\
+                       [[client]]\nsubject = \"CN=node-b\"\nleaders = [\"*\"]\n"
+            .into(),
+        ..Setup::default()
+    });
+    e.import_sample_pool("pool-b");
+    let out = run(&[
+        "tls",
+        "client",
+        "--dir",
+        e.path("tls").to_str().unwrap(),
+        "--name",
+        "node-b",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    e.start(true);
+    let addr = e.tls_addr.clone().unwrap();
+    let mut a = e.tls_client().await;
+    let tls_b = slotforge_enclave::tls::client_config(
+        &e.path("tls/ca.pem"),
+        &e.path("tls/node-b.pem"),
+        &e.path("tls/node-b.key"),
+        "localhost",
+    )
+    .unwrap();
+    let mut b = EnclaveClient::connect_tls(&addr, tls_b).await.unwrap();
+    let mut unix = e.unix_client().await;
+
+    assert_eq!(a.list_leaders().await.unwrap(), vec!["pool"]);
+    assert_eq!(b.list_leaders().await.unwrap(), vec!["pool", "pool-b"]);
+    assert!(
+        unix.list_leaders().await.unwrap().is_empty(),
+        "the socket is not listed"
+    );
+
+    let id = a.identity("pool").await.unwrap();
+    assert_eq!(b.identity("pool-b").await.unwrap(), id, "the same sample keys");
+    refused(a.identity("pool-b").await, "not_authorized", Code::PermissionDenied);
+    refused(unix.identity("pool").await, "not_authorized", Code::PermissionDenied);
+    match a.schedule("pool-b", &praos_epoch(2), 0..0).await {
+        Err(e) => assert_eq!(e.reason(), Some("not_authorized")),
+        Ok(mut s) => refused(s.next().await.unwrap(), "not_authorized", Code::PermissionDenied),
+    }
+    let won = schedule_all(&mut b, "pool-b", &praos_epoch(2), 0..0).await;
+    let body = body_for(&id, &won[0], 1).to_cbor();
+    refused(
+        a.sign_block("pool-b", body.clone()).await,
+        "not_authorized",
+        Code::PermissionDenied,
+    );
+    refused(
+        unix.sign_block("pool-b", body.clone()).await,
+        "not_authorized",
+        Code::PermissionDenied,
+    );
+    b.sign_block("pool-b", body).await.unwrap();
+
+    let audit = std::fs::read_to_string(e.path("data/audit.jsonl")).unwrap();
+    let refusals: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["outcome"] == "not_authorized")
+        .collect();
+    let seen = |client: &str, request: &str| {
+        refusals
+            .iter()
+            .any(|v| v["client"] == client && v["request"] == request)
+    };
+    for (client, request) in [
+        ("CN=slotforge-node", "Identity"),
+        ("CN=slotforge-node", "Schedule"),
+        ("CN=slotforge-node", "SignBlock"),
+        ("unix", "Identity"),
+        ("unix", "SignBlock"),
+    ] {
+        assert!(seen(client, request), "{client} {request} not audited: {audit}");
+    }
+    assert_eq!(refusals.len(), 5, "{audit}");
 }

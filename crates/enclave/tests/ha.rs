@@ -31,6 +31,7 @@ fn enclave_on(url: &str, metrics: bool) -> TestEnclave {
         import_pool: true,
         slots_per_kes_period: 1000,
         guard_url: Some(url.to_string()),
+        ..Setup::default()
     })
 }
 

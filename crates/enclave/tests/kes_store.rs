@@ -10,7 +10,7 @@ fn key() -> KesSecretKey {
 #[test]
 fn save_load_and_evolve() {
     let dir = tempfile::tempdir().unwrap();
-    let store = KesKeyStore::new(dir.path().join("kes.key"));
+    let store = KesKeyStore::open(dir.path().join("kes.key")).unwrap();
     let mut k = key();
     store.save(&k).unwrap();
     let loaded = store.load().unwrap();
@@ -41,7 +41,7 @@ fn save_load_and_evolve() {
 #[test]
 fn the_previous_key_bytes_are_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    let store = KesKeyStore::new(dir.path().join("kes.key"));
+    let store = KesKeyStore::open(dir.path().join("kes.key")).unwrap();
     let mut k = key();
     store.save(&k).unwrap();
     // A second name for the old file's inode shows what remains of it after the next save.
@@ -60,7 +60,7 @@ fn the_previous_key_bytes_are_overwritten() {
 #[test]
 fn damaged_foreign_or_exposed_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = KesKeyStore::new(dir.path().join("kes.key"));
+    let store = KesKeyStore::open(dir.path().join("kes.key")).unwrap();
     assert!(matches!(store.load(), Err(KesStoreError::Io { .. })));
     store.save(&key()).unwrap();
     let mut bytes = std::fs::read(store.path()).unwrap();
@@ -84,4 +84,28 @@ fn damaged_foreign_or_exposed_files_are_refused() {
         assert!(matches!(err, KesStoreError::Permissions { mode: 0o644, .. }), "{err}");
         assert!(err.to_string().contains("chmod 600"));
     }
+}
+
+#[test]
+fn a_store_keeps_writing_into_its_own_directory_after_the_directory_is_replaced() {
+    // What `keys import --replace` does to a running enclave's leader directory: the old
+    // directory moves away and a new one with another key takes its name.
+    let root = tempfile::tempdir().unwrap();
+    let (live, old) = (root.path().join("pool"), root.path().join(".pool.old"));
+    std::fs::create_dir(&live).unwrap();
+    let running = KesKeyStore::open(live.join("kes.key")).unwrap();
+    let mut k = key();
+    running.save(&k).unwrap();
+    std::fs::rename(&live, &old).unwrap();
+    std::fs::create_dir(&live).unwrap();
+    let new_key = KesSecretKey::from_seed(&mut [9u8; 32]);
+    KesKeyStore::open(live.join("kes.key")).unwrap().save(&new_key).unwrap();
+    // The running enclave evolves its old key: it lands beside the old key, not over the new.
+    k.evolve_to(3).unwrap();
+    running.save(&k).unwrap();
+    let fresh = KesKeyStore::open(live.join("kes.key")).unwrap().load().unwrap();
+    assert_eq!(fresh.public_key(), new_key.public_key());
+    assert_eq!(fresh.period(), 0);
+    let moved = KesKeyStore::open(old.join("kes.key")).unwrap().load().unwrap();
+    assert_eq!((moved.public_key(), moved.period()), (k.public_key(), 3));
 }

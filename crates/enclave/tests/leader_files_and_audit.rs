@@ -84,3 +84,53 @@ fn audit_lines_append_and_survive_reopening() {
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
+
+#[test]
+fn replacing_a_leaders_keys_never_leaves_it_without_keys() {
+    use slotforge_enclave::leader_store::{LeaderStore, PraosImport};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["vrf.skey", "kes.skey", "node.cert"] {
+        std::fs::copy(forging(f), dir.path().join(f)).unwrap();
+        common::set_mode(&dir.path().join(f), 0o600);
+    }
+    let p = |f: &str| dir.path().join(f);
+    let (vrf, kes, cert) = (p("vrf.skey"), p("kes.skey"), p("node.cert"));
+    let files = PraosImport {
+        vrf_skey: &vrf,
+        kes_skey: &kes,
+        opcert: &cert,
+        cold_vkey: None,
+    };
+    let store = LeaderStore::new(dir.path().join("leaders"), 129_600, 62);
+    store.import_praos("pool", &files, false).unwrap();
+    let first = store.list().unwrap()[0].1.import_id.clone();
+    let key = dir.path().join("leaders/pool/kes.key");
+    let (stop, gaps, looks) = (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                looks.fetch_add(1, Ordering::Relaxed);
+                if !key.exists() {
+                    gaps.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        for _ in 0..30 {
+            store.import_praos("pool", &files, true).unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(looks.load(Ordering::Relaxed) > 100);
+    assert_eq!(
+        gaps.load(Ordering::Relaxed),
+        0,
+        "the leader had no KES key for a moment"
+    );
+    let listed = store.list().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_ne!(listed[0].1.import_id, first, "the keys were replaced");
+    store.load("pool").unwrap();
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("leaders")).unwrap().collect();
+    assert_eq!(left.len(), 1, "no old directory is left behind");
+}

@@ -7,6 +7,7 @@ use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_enclave::clock::{SlotClock, WallClock};
 use slotforge_enclave::kes_store::KesKeyStore;
 use slotforge_enclave::sign_guard::{Refusal, SignGuard};
 use slotforge_enclave::signer::{EpochParams, PraosLeader, SignError, Signer};
@@ -41,6 +42,11 @@ fn epoch(epoch: u64, first_slot: u64) -> EpochLeadership {
 }
 
 fn fixture(opcert_period: u64, kes_start_period: u32) -> Fixture {
+    fixture_on(opcert_period, kes_start_period, None)
+}
+
+/// A fixture whose signer keeps `clock` (None: signs any slot, as in simulations).
+fn fixture_on(opcert_period: u64, kes_start_period: u32, clock: Option<SlotClock>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let guard = SignGuard::create(&dir.path().join("guard.db")).unwrap();
     let vrf = VrfSecretKey::from_seed(&[11; 32]);
@@ -48,10 +54,13 @@ fn fixture(opcert_period: u64, kes_start_period: u32) -> Fixture {
     kes.evolve_to(kes_start_period).unwrap();
     let cold = SigningKey::from_bytes(&[13; 32]);
     let opcert = OperationalCertificate::issue(&cold, kes.public_key(), 0, opcert_period);
-    let store = KesKeyStore::new(dir.path().join("kes.key"));
+    let store = KesKeyStore::open(dir.path().join("kes.key")).unwrap();
     store.save(&kes).unwrap();
     let vrf_pk = vrf.public_key().0;
-    let signer = Signer::new(guard);
+    let signer = match clock {
+        Some(c) => Signer::new(guard).with_clock(c),
+        None => Signer::new(guard),
+    };
     signer.add_leader(
         "pool",
         PraosLeader {
@@ -118,6 +127,56 @@ fn validates(f: &Fixture, header: &slotforge_praos::header::Header) {
     validate(header, &params, &issuer).unwrap();
 }
 
+/// A wall clock the test moves.
+struct TestWall(std::sync::atomic::AtomicI64);
+
+impl WallClock for TestWall {
+    fn now_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[test]
+fn nothing_is_signed_ahead_of_the_enclaves_clock_nor_a_kes_key_evolved_ahead_of_it() {
+    // Slot n starts at n seconds; a generous 100 s tolerance so a slot of the next KES period
+    // can be within it.
+    let wall = Arc::new(TestWall(250_500.into()));
+    let history = slotforge_praos::time::EraHistory::single(0, 1000, 1000).unwrap();
+    let f = fixture_on(0, 0, Some(SlotClock::new(history, 100_000, wall.clone())));
+    let won = won_slots(&f, epoch(0, 0), 0..1000);
+    let guard_id = f.signer.guard_id("pool").unwrap();
+    // Now is slot 250, KES period 2.
+    let far = *won.iter().find(|s| **s >= 400).unwrap();
+    let r = f.signer.sign_praos("pool", body_for(&f, far, 1));
+    assert!(
+        matches!(r, Err(SignError::SlotInFuture { slot, current_slot: 250, .. }) if slot == far),
+        "{r:?}"
+    );
+    let next_period = *won.iter().find(|s| (300..350).contains(*s)).unwrap();
+    let r = f.signer.sign_praos("pool", body_for(&f, next_period, 1));
+    assert!(
+        matches!(
+            r,
+            Err(SignError::KesPeriodInFuture {
+                needed: 3,
+                current: 2,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert_eq!(f.store.load().unwrap().period(), 0, "the key did not move");
+    assert_eq!(f.signer.guard().highest_slot(&guard_id).unwrap(), None);
+    // The slot in progress signs, and the key reaches the clock's period only.
+    let current = *won.iter().rev().find(|s| **s <= 250).unwrap();
+    f.signer.sign_praos("pool", body_for(&f, current, 1)).unwrap();
+    assert_eq!(f.store.load().unwrap().period(), 2);
+    // Once the clock is in period 3, so can the key be.
+    wall.0.store(305_000, std::sync::atomic::Ordering::Relaxed);
+    f.signer.sign_praos("pool", body_for(&f, next_period, 1)).unwrap();
+    assert_eq!(f.store.load().unwrap().period(), 3);
+}
+
 #[test]
 fn schedule_then_sign_with_every_check() {
     let f = fixture(0, 0);
@@ -178,7 +237,7 @@ fn schedule_then_sign_with_every_check() {
     foreign.issuer_vkey[0] ^= 1;
     assert!(matches!(
         f.signer.sign_praos("pool", foreign),
-        Err(SignError::ForeignBody(_))
+        Err(SignError::ForeignBody { .. })
     ));
     let next = won.iter().map(|w| w.slot).find(|s| *s > s1).unwrap();
     let mut forged = body_for(&f, next, 1);
@@ -371,7 +430,7 @@ fn bft_leaders_sign_their_round_robin_slots_under_the_guard() {
     foreign.issuer_vkey = leaders[0];
     assert!(matches!(
         signer.sign_block("bft-b", &foreign.to_cbor()),
-        Err(SignError::ForeignBody(_))
+        Err(SignError::ForeignBody { .. })
     ));
     assert!(matches!(
         signer.sign_block("bft-b", &[0x82, 0x00]),

@@ -43,7 +43,7 @@ fn vrf() -> VrfSecretKey {
 /// A signer over the case's guard database and KES key file; `remember` re-sends every
 /// epoch's parameters (with an empty slot range) as a node does after a restart.
 fn signer(dir: &Path, guard: SignGuard, keys: &Keys, remember: bool) -> Signer {
-    let store = KesKeyStore::new(dir.join("kes.key"));
+    let store = KesKeyStore::open(dir.join("kes.key")).unwrap();
     let s = Signer::new(guard);
     s.add_leader(
         "pool",
@@ -108,7 +108,10 @@ fn signer_cases() {
             opcert: OperationalCertificate::issue(&cold, kes.public_key(), 0, case["opcert_period"].as_u64().unwrap()),
             max_kes_evolutions: case["max_kes_evolutions"].as_u64().unwrap(),
         };
-        KesKeyStore::new(dir.path().join("kes.key")).save(&kes).unwrap();
+        KesKeyStore::open(dir.path().join("kes.key"))
+            .unwrap()
+            .save(&kes)
+            .unwrap();
         let mut guard_path = dir.path().join("guard.db");
         let mut s = signer(dir.path(), SignGuard::create(&guard_path).unwrap(), &keys, true);
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {

@@ -175,9 +175,7 @@ async fn main() {
         PraosLeader {
             vrf: VrfSecretKey::from_seed(&[3; 32]),
             kes,
-            kes_store: Some(slotforge_enclave::kes_store::KesKeyStore::new(
-                dir.path().join("kes.key"),
-            )),
+            kes_store: Some(slotforge_enclave::kes_store::KesKeyStore::open(dir.path().join("kes.key")).unwrap()),
             opcert,
             slots_per_kes_period: 129_600,
             max_kes_evolutions: 62,

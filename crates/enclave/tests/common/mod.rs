@@ -76,6 +76,11 @@ pub struct Setup {
     pub slots_per_kes_period: u64,
     /// A PostgreSQL sign guard's URL; None keeps the default SQLite guard.
     pub guard_url: Option<String>,
+    /// The enclave's clock: None is mainnet's (every test slot is long past); Some(s) is a
+    /// chain of 1-second slots that started `s` seconds ago, so slot `s` is now.
+    pub chain_started_s_ago: Option<u64>,
+    /// Configuration appended at the end (`[[client]]` rules).
+    pub extra_config: String,
 }
 
 impl Default for Setup {
@@ -86,6 +91,8 @@ impl Default for Setup {
             import_pool: true,
             slots_per_kes_period: SLOTS_PER_KES_PERIOD,
             guard_url: None,
+            chain_started_s_ago: None,
+            extra_config: String::new(),
         }
     }
 }
@@ -113,6 +120,21 @@ impl TestEnclave {
             "data_dir = \"data\"\nunix_socket = \"enclave.sock\"\nslots_per_kes_period = {}\nmax_kes_evolutions = 62\n",
             setup.slots_per_kes_period
         );
+        match setup.chain_started_s_ago {
+            None => text += "network = \"mainnet\"\n",
+            Some(s) => {
+                let start = chrono::Utc::now() - chrono::Duration::seconds(s as i64);
+                let genesis = serde_json::json!({
+                    "systemStart": start.to_rfc3339(),
+                    "slotLength": 1,
+                    "epochLength": 1000,
+                    "activeSlotsCoeff": 0.5,
+                    "securityParam": 10,
+                });
+                std::fs::write(dir.path().join("genesis.json"), genesis.to_string()).unwrap();
+                text += "shelley_genesis = \"genesis.json\"\n";
+            }
+        }
         if setup.tcp {
             let out = run(&["tls", "init", "--out", dir.path().join("tls").to_str().unwrap()]);
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -124,6 +146,7 @@ impl TestEnclave {
         if let Some(url) = &setup.guard_url {
             text += &format!("[guard]\nbackend = \"postgres\"\nurl = \"{url}\"\n");
         }
+        text += &setup.extra_config;
         std::fs::write(&config, text).unwrap();
         let e = TestEnclave {
             dir,

@@ -147,7 +147,7 @@ pub fn new_node(dir: &Path, n: usize, bft: bool) -> anyhow::Result<NewNode> {
     write(
         &enclave_config,
         &format!(
-            "# The enclave of {name} in a slotforge devnet.\ndata_dir = \"data\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\nmax_kes_evolutions = {MAX_KES_EVOLUTIONS}\nunix_socket = \"enclave.sock\"\n"
+            "# The enclave of {name} in a slotforge devnet.\ndata_dir = \"data\"\n# Its own clock: the devnet's slot timing.\nshelley_genesis = \"../../genesis/shelley-genesis.json\"\nslots_per_kes_period = {SLOTS_PER_KES_PERIOD}\nmax_kes_evolutions = {MAX_KES_EVOLUTIONS}\nunix_socket = \"enclave.sock\"\n"
         ),
     )?;
     let mut import = Command::new(enclave_binary());

@@ -159,6 +159,17 @@ enum TlsCommand {
         #[arg(long, value_name = "NAME", default_value = "slotforge-node")]
         client_name: String,
     },
+    /// Issue another client certificate from the CA `tls init` made (one per node, so
+    /// `[[client]]` rules can tell them apart).
+    Client {
+        /// The directory `tls init` wrote (holding ca.pem and ca.key); NAME.pem and NAME.key
+        /// are written there.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The certificate's common name: the client is `CN=NAME` in rules and the audit log.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
 }
 
 fn init_logging() {
@@ -268,9 +279,17 @@ fn history(cmd: HistoryCommand) -> Result<()> {
         } => {
             let config = load(&config)?;
             serve::ensure_data_dir(&config)?;
+            if let Some(pid) = serve::running_pid(&config) {
+                bail!(
+                    "an enclave (pid {pid}) is serving {}; stop it first, then import (it reads the history only at start)",
+                    config.data_dir.display()
+                );
+            }
             let text = std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
             let interchange: Interchange = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a slotforge history export", input.display()))?;
+            slotforge_enclave::history_check::verify_records(&interchange, config.slots_per_kes_period)
+                .with_context(|| format!("{} holds a record that is not a signed header", input.display()))?;
             let guard = serve::open_guard(&config, new_history)?;
             let summary = guard
                 .import(&interchange)
@@ -419,6 +438,12 @@ fn run(cli: Cli) -> Result<()> {
             for path in slotforge_enclave::tls::init(&out, &server_names, &client_name)? {
                 println!("wrote {}", path.display());
             }
+        }
+        Command::Tls(TlsCommand::Client { dir, name }) => {
+            for path in slotforge_enclave::tls::issue_client(&dir, &name)? {
+                println!("wrote {}", path.display());
+            }
+            println!("its subject in [[client]] rules and the audit log: CN={name}");
         }
     }
     Ok(())

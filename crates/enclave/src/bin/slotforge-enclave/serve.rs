@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use slotforge_enclave::audit::AuditLog;
+use slotforge_enclave::clock::SlotClock;
 use slotforge_enclave::config::{Config, GuardBackend};
 use slotforge_enclave::leader_store::LeaderStore;
 use slotforge_enclave::metrics::Metrics;
@@ -164,40 +165,57 @@ fn sync_leaders(store: &LeaderStore, signer: &Signer, known: &mut HashMap<String
     Ok(())
 }
 
-/// Binds the Unix socket with mode 0600 from the start (umask), replacing a stale socket.
+/// Binds the Unix socket with mode 0600 before anyone can reach it, replacing a stale socket:
+/// it is bound inside a new private (0700) directory, restricted, then renamed into place.
+/// (A umask would change the mode of files every thread creates meanwhile.)
 fn bind_unix(path: &Path) -> Result<UnixListener> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
     if let Ok(meta) = fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
             bail!("{} exists and is not a socket; refusing to replace it", path.display());
         }
         fs::remove_file(path).with_context(|| format!("removing the stale socket {}", path.display()))?;
     }
-    // SAFETY: umask only changes this process's file-creation mask; it is restored at once.
-    let old = unsafe { libc::umask(0o177) };
-    let bound = UnixListener::bind(path);
-    unsafe { libc::umask(old) };
-    let listener = bound.with_context(|| format!("binding {}", path.display()))?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
-    Ok(listener)
+    let staging = path.with_file_name(format!(".{}.bind", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
+    }
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&staging)
+        .with_context(|| format!("creating {}", staging.display()))?;
+    let bound = staging.join("s");
+    let result = (|| -> Result<UnixListener> {
+        let listener = UnixListener::bind(&bound).with_context(|| format!("binding {}", path.display()))?;
+        fs::set_permissions(&bound, fs::Permissions::from_mode(0o600))?;
+        fs::rename(&bound, path).with_context(|| format!("moving the socket to {}", path.display()))?;
+        Ok(listener)
+    })();
+    let _ = fs::remove_dir_all(&staging);
+    result
 }
 
-fn current_slot(config: &Config) -> Option<u64> {
-    let preset = slotforge_praos::time::NetworkPreset::by_name(config.network.as_deref()?).ok()?;
-    preset.history.slot_at(chrono::Utc::now()).ok()
+/// The enclave's own clock, from the configured network timing.
+pub fn slot_clock(config: &Config) -> Result<SlotClock> {
+    let history = config
+        .time
+        .era_history()
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("reading the network's slot timing named in {}", config.path.display()))?;
+    Ok(SlotClock::system(history, config.future_slot_tolerance_ms))
 }
 
 async fn serve_metrics(
     listener: TcpListener,
     signer: Arc<Signer>,
     metrics: Arc<Metrics>,
-    config: Config,
+    clock: SlotClock,
     mut stop: watch::Receiver<bool>,
 ) {
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let (signer, metrics, config) = (signer.clone(), metrics.clone(), config.clone());
+            let (signer, metrics, clock) = (signer.clone(), metrics.clone(), clock.clone());
             async move {
                 let probed = signer.clone();
                 if let Ok(health) = tokio::task::spawn_blocking(move || probed.guard().health()).await {
@@ -205,7 +223,7 @@ async fn serve_metrics(
                 }
                 (
                     [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-                    metrics.render(&signer, current_slot(&config)),
+                    metrics.render(&signer, Some(clock.current_slot())),
                 )
             }
         }),
@@ -226,11 +244,12 @@ pub async fn run(config: Config, new_history: bool) -> Result<()> {
         config.slots_per_kes_period,
         config.max_kes_evolutions,
     );
+    let clock = slot_clock(&config)?;
     // Opening the guard and loading the leaders block (files, the database): off the runtime.
     let (signer, mut known) = {
-        let (config, store) = (config.clone(), store.clone());
+        let (config, store, clock) = (config.clone(), store.clone(), clock.clone());
         tokio::task::spawn_blocking(move || -> Result<_> {
-            let signer = Arc::new(Signer::new(open_guard(&config, new_history)?));
+            let signer = Arc::new(Signer::new(open_guard(&config, new_history)?).with_clock(clock));
             let mut known = HashMap::new();
             sync_leaders(&store, &signer, &mut known, true)?;
             Ok((signer, known))
@@ -244,7 +263,11 @@ pub async fn run(config: Config, new_history: bool) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
 
-    let service = || EnclaveService::new(signer.clone(), Some(audit.clone()), metrics.clone()).into_server();
+    let service = || {
+        EnclaveService::new(signer.clone(), Some(audit.clone()), metrics.clone())
+            .with_authorization(config.authorization.clone())
+            .into_server()
+    };
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
@@ -289,7 +312,7 @@ pub async fn run(config: Config, new_history: bool) -> Result<()> {
             listener,
             signer.clone(),
             metrics.clone(),
-            config.clone(),
+            clock.clone(),
             stop_rx.clone(),
         );
         tasks.spawn(async move {
