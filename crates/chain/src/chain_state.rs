@@ -373,6 +373,7 @@ impl ChainState {
                     max_kes_evolutions: g.max_kes_evolutions,
                     decentralisation: (0, 1),
                     epoch_first_slot: cfg.first_slot(self.ledger.epoch),
+                    gen_delegs: Default::default(),
                 };
                 let issuer = IssuerState {
                     last_sequence_number: self.opcert_counters.get(&pool).copied(),

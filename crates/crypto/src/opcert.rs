@@ -3,7 +3,7 @@
 
 use minicbor::{Decoder, Encoder};
 
-use crate::ed25519::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use crate::ed25519::{Ed25519Error, Signer, SigningKey};
 use crate::kes::KesPublicKey;
 
 /// Why an operational certificate is malformed or invalid.
@@ -71,10 +71,13 @@ impl OperationalCertificate {
 
     /// Checks the cold key's signature.
     pub fn verify(&self) -> Result<(), OpCertError> {
-        let cold = VerifyingKey::from_bytes(&self.cold_vkey).map_err(|_| OpCertError::ColdKey)?;
         let msg = Self::signable_bytes(&self.hot_vkey, self.sequence_number, self.kes_period);
-        cold.verify(&msg, &Signature::from_bytes(&self.sigma))
-            .map_err(|_| OpCertError::Signature)
+        crate::ed25519::verify(&self.cold_vkey, &msg, &self.sigma).map_err(|e| match e {
+            Ed25519Error::NonCanonicalKey | Ed25519Error::SmallOrderKey | Ed25519Error::InvalidKey => {
+                OpCertError::ColdKey
+            }
+            _ => OpCertError::Signature,
+        })
     }
 
     /// Decodes cardano-cli's `[[hot_vkey, n, period, sigma], cold_vkey]`, rejecting anything

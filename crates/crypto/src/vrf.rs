@@ -12,6 +12,7 @@ use curve25519_dalek::traits::VartimeMultiscalarMul;
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::ed25519::is_canonical_point;
 use crate::field::Fe;
 
 /// Suite string of ECVRF-ED25519-SHA512-Elligator2.
@@ -37,14 +38,18 @@ pub enum VrfError {
         expected: usize,
         got: usize,
     },
-    #[error("VRF public key is not a canonical encoding of a curve point")]
+    #[error("VRF public key is not a curve point")]
     InvalidPublicKey,
+    #[error("VRF public key is not a canonical point encoding (y is not below p)")]
+    NonCanonicalPublicKey,
     #[error("VRF public key has small order")]
     SmallOrderPublicKey,
     #[error("VRF secret key's public half does not match its seed")]
     KeyMismatch,
     #[error("VRF proof's Gamma is not a curve point")]
     InvalidGamma,
+    #[error("VRF proof's Gamma is not a canonical point encoding (y is not below p)")]
+    NonCanonicalGamma,
     #[error("VRF proof's s is not a canonical scalar")]
     NonCanonicalScalar,
     #[error("VRF proof does not verify")]
@@ -101,10 +106,14 @@ impl VrfProof {
         &self.0
     }
 
-    /// Decodes Gamma, c and s. Like libsodium, Gamma may be any encoding of a curve point;
-    /// s must be reduced.
+    /// Decodes Gamma, c and s as libsodium's `vrf_verify` and `proof_to_hash` do: Gamma a
+    /// canonical encoding of a curve point (any order), s reduced.
     fn decode(&self) -> Result<(EdwardsPoint, Scalar, Scalar), VrfError> {
-        let gamma = compressed(&self.0[..32]).decompress().ok_or(VrfError::InvalidGamma)?;
+        let gamma_bytes = compressed(&self.0[..32]);
+        if !is_canonical_point(gamma_bytes.as_bytes()) {
+            return Err(VrfError::NonCanonicalGamma);
+        }
+        let gamma = gamma_bytes.decompress().ok_or(VrfError::InvalidGamma)?;
         let mut c = [0u8; 32];
         c[..16].copy_from_slice(&self.0[32..48]);
         let mut s = [0u8; 32];
@@ -156,18 +165,16 @@ impl VrfPublicKey {
     }
 
     /// The point, if the key is a canonical encoding of a point that is not of small order
-    /// (libsodium's checks in `crypto_vrf_ietfdraft03_verify`).
+    /// (libsodium's checks in `crypto_vrf_ietfdraft03_verify`, in its order).
     fn point(&self) -> Result<EdwardsPoint, VrfError> {
-        let p = CompressedEdwardsY(self.0)
-            .decompress()
-            .ok_or(VrfError::InvalidPublicKey)?;
-        if p.is_small_order() {
+        let p = CompressedEdwardsY(self.0).decompress();
+        if p.is_some_and(|p| p.is_small_order()) {
             return Err(VrfError::SmallOrderPublicKey);
         }
-        if p.compress().0 != self.0 {
-            return Err(VrfError::InvalidPublicKey);
+        if !is_canonical_point(&self.0) {
+            return Err(VrfError::NonCanonicalPublicKey);
         }
-        Ok(p)
+        p.ok_or(VrfError::InvalidPublicKey)
     }
 
     /// Verifies `proof` for `alpha` and returns the VRF output.
@@ -180,7 +187,8 @@ impl VrfPublicKey {
         // U = s·B − c·Y, V = s·H − c·Gamma
         let u = EdwardsPoint::vartime_double_scalar_mul_basepoint(&-c, &y, &s);
         let v = EdwardsPoint::vartime_multiscalar_mul([s, -c], [h, gamma]);
-        let c_prime = challenge(&h.compress(), &gamma, &u, &v);
+        // libsodium hashes Gamma as the proof carries it, not re-encoded.
+        let c_prime = challenge(&h.compress(), &proof.0[..32], &u, &v);
         if c_prime == proof.0[32..48] {
             Ok(gamma_to_output(&gamma.mul_by_cofactor().compress()))
         } else {
@@ -190,11 +198,12 @@ impl VrfPublicKey {
 }
 
 /// The first 16 bytes of SHA512(suite ‖ 0x02 ‖ H ‖ Gamma ‖ U ‖ V).
-fn challenge(h: &CompressedEdwardsY, gamma: &EdwardsPoint, u: &EdwardsPoint, v: &EdwardsPoint) -> [u8; 16] {
+fn challenge(h: &CompressedEdwardsY, gamma: &[u8], u: &EdwardsPoint, v: &EdwardsPoint) -> [u8; 16] {
     let mut hasher = Sha512::new();
     hasher.update([SUITE, 0x02]);
     hasher.update(h.as_bytes());
-    for p in EdwardsPoint::compress_batch(&[*gamma, *u, *v]) {
+    hasher.update(gamma);
+    for p in EdwardsPoint::compress_batch(&[*u, *v]) {
         hasher.update(p.as_bytes());
     }
     let digest = hasher.finalize();
@@ -269,19 +278,19 @@ impl VrfSecretKey {
     pub fn prove(&self, alpha: &[u8]) -> VrfProof {
         let h = hash_to_curve(&self.public.0, &[alpha]).pop().unwrap_or_default();
         let h_enc = h.compress();
-        let gamma = self.scalar * h;
+        let gamma = (self.scalar * h).compress();
         let mut nonce_input = Zeroizing::new([0u8; 64]);
         nonce_input[..32].copy_from_slice(&self.nonce_key);
         nonce_input[32..].copy_from_slice(h_enc.as_bytes());
         let wide: Zeroizing<[u8; 64]> = Zeroizing::new(Sha512::digest(&nonce_input[..]).into());
         let mut k = Scalar::from_bytes_mod_order_wide(&wide);
-        let c = challenge(&h_enc, &gamma, &EdwardsPoint::mul_base(&k), &(k * h));
+        let c = challenge(&h_enc, gamma.as_bytes(), &EdwardsPoint::mul_base(&k), &(k * h));
         let mut c32 = [0u8; 32];
         c32[..16].copy_from_slice(&c);
         let s = k + Scalar::from_bytes_mod_order(c32) * self.scalar;
         k.zeroize();
         let mut pi = [0u8; PROOF_LEN];
-        pi[..32].copy_from_slice(gamma.compress().as_bytes());
+        pi[..32].copy_from_slice(gamma.as_bytes());
         pi[32..48].copy_from_slice(&c);
         pi[48..].copy_from_slice(s.as_bytes());
         VrfProof(pi)

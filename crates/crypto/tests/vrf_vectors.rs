@@ -3,6 +3,7 @@
 mod common;
 
 use common::vectors_dir;
+use curve25519_dalek::edwards::CompressedEdwardsY;
 use slotforge_crypto::vrf::{VrfError, VrfProof, VrfPublicKey, VrfSecretKey};
 
 struct Vector {
@@ -130,29 +131,53 @@ fn rejections() {
         let bad_pk = VrfPublicKey::from_bytes(&bad_pk).unwrap();
         assert_eq!(bad_pk.verify(&v.alpha, &proof), Err(VrfError::SmallOrderPublicKey));
     }
-    // a non-canonical encoding of the real key (y + p) is refused, not reduced
-    let mut y = [0u8; 32];
-    y.copy_from_slice(&v.pk);
-    let sign = y[31] & 0x80;
-    y[31] &= 0x7f;
+    // Non-canonical encodings (y + p, for a point whose y is below 19) are refused as
+    // libsodium's `ge25519_is_canonical` refuses them, for the key and for Gamma, though
+    // curve25519-dalek decodes them to the same point.
     let p = hex::decode("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").unwrap();
-    let mut carry = 0u16;
-    for i in 0..32 {
-        let sum = y[i] as u16 + p[i] as u16 + carry;
-        y[i] = sum as u8;
-        carry = sum >> 8;
-    }
-    // y + p only fits in 255 bits when y < 19; use a key that small instead when it does not.
-    if carry == 0 && y[31] & 0x80 == 0 {
-        y[31] |= sign;
-        let non_canonical = VrfPublicKey::from_bytes(&y).unwrap();
-        assert!(non_canonical.verify(&v.alpha, &proof).is_err());
-    }
+    let small_y = (3u8..19)
+        .find_map(|y| {
+            let mut b = [0u8; 32];
+            b[0] = y;
+            CompressedEdwardsY(b)
+                .decompress()
+                .filter(|pt| !pt.is_small_order())
+                .map(|_| b)
+        })
+        .expect("a point of full order with y below 19");
+    let mut alias = [0u8; 32];
+    alias.copy_from_slice(&p);
+    alias[0] += small_y[0];
+    assert_eq!(
+        CompressedEdwardsY(alias).decompress(),
+        CompressedEdwardsY(small_y).decompress()
+    );
+    let key = |b: [u8; 32]| VrfPublicKey::from_bytes(&b).unwrap();
+    assert_eq!(
+        key(alias).verify(&v.alpha, &proof),
+        Err(VrfError::NonCanonicalPublicKey)
+    );
+    assert_eq!(key(small_y).verify(&v.alpha, &proof), Err(VrfError::VerificationFailed));
+    let with_gamma = |g: [u8; 32]| {
+        let mut q = proof;
+        q.0[..32].copy_from_slice(&g);
+        q
+    };
+    assert_eq!(
+        pk.verify(&v.alpha, &with_gamma(alias)),
+        Err(VrfError::NonCanonicalGamma)
+    );
+    assert_eq!(with_gamma(alias).to_output(), Err(VrfError::NonCanonicalGamma));
+    assert_eq!(
+        pk.verify(&v.alpha, &with_gamma(small_y)),
+        Err(VrfError::VerificationFailed)
+    );
+    assert!(with_gamma(small_y).to_output().is_ok());
     // y = 1 + p ... the non-canonical identity, small order and non-canonical
-    let mut nc_identity = p.clone();
+    let mut nc_identity = p;
     nc_identity[0] += 1;
     let nc_identity = VrfPublicKey::from_bytes(&nc_identity).unwrap();
-    assert!(nc_identity.verify(&v.alpha, &proof).is_err());
+    assert_eq!(nc_identity.verify(&v.alpha, &proof), Err(VrfError::SmallOrderPublicKey));
     // lengths
     assert!(matches!(
         VrfProof::from_bytes(&[0; 79]),

@@ -27,6 +27,7 @@ fn validates(identity: &Identity, header: &[u8], epoch_first_slot: u64) {
         max_kes_evolutions: 62,
         decentralisation: (0, 1),
         epoch_first_slot,
+        gen_delegs: Default::default(),
     };
     let issuer = IssuerState {
         last_sequence_number: Some(0),

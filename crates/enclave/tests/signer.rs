@@ -115,6 +115,7 @@ fn validates(f: &Fixture, header: &slotforge_praos::header::Header) {
         max_kes_evolutions: 62,
         decentralisation: (0, 1),
         epoch_first_slot: 0,
+        gen_delegs: Default::default(),
     };
     let issuer = IssuerState {
         last_sequence_number: Some(0),

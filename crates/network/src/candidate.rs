@@ -26,6 +26,10 @@ pub struct PendingHeader {
     pub header: BlockHeader,
 }
 
+/// How far ahead of our clock a header's slot may start and still be waited for
+/// (ouroboros-consensus' `defaultClockSkew`); a header further ahead ends the connection.
+pub const MAX_CLOCK_SKEW_MS: i64 = 2_000;
+
 /// What to do with a header chain-sync delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -34,6 +38,9 @@ pub enum Verdict {
     /// The header is past the horizon: fetch and apply the waiting bodies, rebase, and offer
     /// it again.
     FetchFirst,
+    /// The header's slot starts within the clock skew after now: wait until then (Unix ms)
+    /// and offer it again, as the reference's chain-sync client does.
+    NotYet { slot_start_ms: i64 },
 }
 
 /// A header the peer should not have sent: the reason to disconnect it.
@@ -46,6 +53,11 @@ pub enum CandidateError {
          dropped, or deeper than it may roll back)"
     )]
     Unjudgeable(String),
+    #[error(
+        "header {hash} is for slot {slot}, which starts {ahead_ms} ms after our clock's now \
+         (more than the {MAX_CLOCK_SKEW_MS} ms of clock skew allowed)"
+    )]
+    FarFuture { hash: String, slot: u64, ahead_ms: i64 },
     #[error("invalid header {hash} at slot {slot}: {error}")]
     Invalid {
         hash: String,
@@ -97,14 +109,28 @@ impl CandidateChain {
         self.pending.len()
     }
 
-    /// Validates a header that chain-sync rolled forward to.
-    pub fn roll_forward(&mut self, header_bytes: &[u8]) -> Result<Verdict, CandidateError> {
+    /// Validates a header that chain-sync rolled forward to, `now_ms` (Unix ms) being when it
+    /// arrived. Before any rule, its slot must have started: up to [`MAX_CLOCK_SKEW_MS`] early
+    /// it is to be offered again then, further ahead it is refused.
+    pub fn roll_forward(&mut self, header_bytes: &[u8], now_ms: i64) -> Result<Verdict, CandidateError> {
         let header = BlockHeader::decode(header_bytes).map_err(|e| CandidateError::Decode(e.to_string()))?;
         let point = Point {
             hash: header.hash(),
             slot: header.slot(),
             block_number: header.block_number(),
         };
+        let slot_start_ms = self.cfg.slot_start_ms(point.slot);
+        let ahead_ms = slot_start_ms.saturating_sub(now_ms);
+        if ahead_ms > MAX_CLOCK_SKEW_MS {
+            return Err(CandidateError::FarFuture {
+                hash: hex::encode(point.hash),
+                slot: point.slot,
+                ahead_ms,
+            });
+        }
+        if ahead_ms > 0 {
+            return Ok(Verdict::NotYet { slot_start_ms });
+        }
         let Some(state) = &self.state else {
             return Err(CandidateError::Unjudgeable(hex::encode(point.hash)));
         };

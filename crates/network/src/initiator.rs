@@ -29,6 +29,13 @@ const FETCH_BATCH: usize = 100;
 const MEMPOOL_POLL: Duration = Duration::from_millis(200);
 
 /// The chain's state after `at` (None: genesis), selected or not; None when it holds none.
+/// The system clock in Unix milliseconds: when a header arrived.
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 async fn state_of(chain: &ChainHandle, at: Option<[u8; 32]>) -> Result<Option<Arc<ChainState>>, ConnectionError> {
     chain
         .query(move |v| v.selection.state_of(at))
@@ -105,14 +112,21 @@ pub async fn sync(
                     )));
                 }
                 stats.headers_received.fetch_add(1, Ordering::Relaxed);
-                let mut verdict = candidate
-                    .roll_forward(&h.header)
-                    .map_err(|e| ConnectionError::Invalid(e.to_string()))?;
+                let judge = |candidate: &mut CandidateChain| {
+                    candidate
+                        .roll_forward(&h.header, unix_now_ms())
+                        .map_err(|e| ConnectionError::Invalid(e.to_string()))
+                };
+                let mut verdict = judge(&mut candidate)?;
+                if let Verdict::NotYet { slot_start_ms } = verdict {
+                    // A little early (the peer's clock runs ahead): judged once its slot starts.
+                    let wait = slot_start_ms.saturating_sub(unix_now_ms()).max(0) as u64;
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    verdict = judge(&mut candidate)?;
+                }
                 if verdict == Verdict::FetchFirst {
                     fetcher.fetch(&mut candidate).await?;
-                    verdict = candidate
-                        .roll_forward(&h.header)
-                        .map_err(|e| ConnectionError::Invalid(e.to_string()))?;
+                    verdict = judge(&mut candidate)?;
                 }
                 debug_assert_eq!(verdict, Verdict::Accepted);
                 let at_tip = Some(tip.point) == candidate.tip().map(network_point);

@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use common::Devnet;
 use slotforge_chain::chain_state::{BlockError, ChainState};
-use slotforge_network::candidate::{CandidateChain, CandidateError, Verdict};
+use slotforge_network::candidate::{CandidateChain, CandidateError, Verdict, MAX_CLOCK_SKEW_MS};
+
+/// A clock reading after every slot of these tests.
+const AFTER_ALL: i64 = i64::MAX / 2;
 
 #[test]
 fn headers_are_judged_before_bodies_across_epochs() {
@@ -20,7 +23,7 @@ fn headers_are_judged_before_bodies_across_epochs() {
     let mut applied = 0;
     let mut fetches = 0;
     for b in &blocks {
-        let mut verdict = candidate.roll_forward(b.header_bytes()).unwrap();
+        let mut verdict = candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap();
         if verdict == Verdict::FetchFirst {
             // The caller fetches the waiting bodies and has the chain apply them.
             fetches += 1;
@@ -31,7 +34,7 @@ fn headers_are_judged_before_bodies_across_epochs() {
                 applied += 1;
             }
             candidate.rebase(Some(full.clone()));
-            verdict = candidate.roll_forward(b.header_bytes()).unwrap();
+            verdict = candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap();
         }
         assert_eq!(verdict, Verdict::Accepted);
     }
@@ -54,22 +57,25 @@ fn a_full_state_judges_across_empty_epochs_and_no_header_goes_unjudged() {
     };
     let full = Arc::new(net.replay(&blocks));
     let mut candidate = CandidateChain::new(net.cfg.clone(), Some(full.clone()));
-    assert_eq!(candidate.roll_forward(next.header_bytes()).unwrap(), Verdict::Accepted);
+    assert_eq!(
+        candidate.roll_forward(next.header_bytes(), AFTER_ALL).unwrap(),
+        Verdict::Accepted
+    );
 
     // Header-only past the horizon with nothing waiting to fetch: refused, never waved through.
     let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(net.genesis_state())));
     for b in &blocks {
-        candidate.roll_forward(b.header_bytes()).unwrap();
+        candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap();
     }
     candidate.take(usize::MAX);
     assert!(matches!(
-        candidate.roll_forward(next.header_bytes()),
+        candidate.roll_forward(next.header_bytes(), AFTER_ALL),
         Err(CandidateError::Unjudgeable(_))
     ));
     // No state at all (the chain held none to rebase on): refused too.
     candidate.rebase(None);
     assert!(matches!(
-        candidate.roll_forward(blocks[0].header_bytes()),
+        candidate.roll_forward(blocks[0].header_bytes(), AFTER_ALL),
         Err(CandidateError::Unjudgeable(_))
     ));
 }
@@ -79,7 +85,8 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
     let net = Devnet::new(3, 3, (1, 2), 20);
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 3);
     let genesis = Arc::new(net.genesis_state());
-    let judge = |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), Some(genesis.clone())).roll_forward(bytes);
+    let judge =
+        |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), Some(genesis.clone())).roll_forward(bytes, AFTER_ALL);
 
     // The KES signature altered.
     let mut h = blocks[0].header_bytes().to_vec();
@@ -113,16 +120,56 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
     let s: ChainState = net.genesis_state();
     let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(s)));
     for b in &blocks {
-        assert_eq!(candidate.roll_forward(b.header_bytes()).unwrap(), Verdict::Accepted);
+        assert_eq!(
+            candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap(),
+            Verdict::Accepted
+        );
     }
     // A roll-backward to block 0 drops the two after it; block 1 is accepted again.
     assert!(!candidate.roll_backward(Some(blocks[0].hash())));
     assert_eq!(candidate.pending_len(), 1);
     assert_eq!(
-        candidate.roll_forward(blocks[1].header_bytes()).unwrap(),
+        candidate.roll_forward(blocks[1].header_bytes(), AFTER_ALL).unwrap(),
         Verdict::Accepted
     );
     // Back past everything waiting: the caller must rebase.
     assert!(candidate.roll_backward(None));
     assert_eq!(candidate.pending_len(), 0);
+}
+
+#[test]
+fn a_header_from_the_future_waits_within_the_clock_skew_and_is_refused_beyond_it() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 1);
+    let header = blocks[0].header_bytes();
+    let start = net.cfg.slot_start_ms(blocks[0].slot());
+    let fresh = || CandidateChain::new(net.cfg.clone(), Some(Arc::new(net.genesis_state())));
+    // Further ahead than the skew: refused before any other rule, naming how far ahead.
+    let mut candidate = fresh();
+    let e = candidate
+        .roll_forward(header, start - MAX_CLOCK_SKEW_MS - 1)
+        .unwrap_err();
+    assert!(
+        matches!(e, CandidateError::FarFuture { ahead_ms, slot, .. } if ahead_ms == MAX_CLOCK_SKEW_MS + 1 && slot == blocks[0].slot()),
+        "{e}"
+    );
+    assert_eq!(candidate.pending_len(), 0);
+    // Within it: not judged yet; once the slot has started, accepted.
+    for early in [MAX_CLOCK_SKEW_MS, 1] {
+        assert_eq!(
+            candidate.roll_forward(header, start - early).unwrap(),
+            Verdict::NotYet { slot_start_ms: start }
+        );
+        assert_eq!(candidate.pending_len(), 0);
+    }
+    assert_eq!(candidate.roll_forward(header, start).unwrap(), Verdict::Accepted);
+    // An invalid header far in the future is refused for being in the future (the
+    // reference checks the time first).
+    let mut bad = header.to_vec();
+    let n = bad.len();
+    bad[n - 5] ^= 1;
+    assert!(matches!(
+        fresh().roll_forward(&bad, start - 10 * MAX_CLOCK_SKEW_MS),
+        Err(CandidateError::FarFuture { .. })
+    ));
 }

@@ -1,15 +1,16 @@
 //! `slotforge header inspect|verify`: decode a Cardano block header and check it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use slotforge_praos::header::{Header, HeaderVrf, VrfCert};
-use slotforge_praos::leader::{ActiveSlotCoeff, VrfVariant};
+use slotforge_praos::leader::{is_overlay_slot, ActiveSlotCoeff, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::ratio::parse_ratio;
-use slotforge_praos::validation::{self, HeaderError, IssuerState, PoolLookup, ValidationParams};
+use slotforge_praos::validation::{self, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 use crate::leaderlog::Consensus;
 
@@ -65,10 +66,15 @@ pub struct VerifyArgs {
     /// TPraos: the first slot of the header's epoch (overlay slots count from it).
     #[arg(long, default_value_t = 0)]
     pub epoch_first_slot: u64,
-    /// The pool's registered VRF key hash (default: accept the header's VRF key).
+    /// TPraos: the Shelley genesis file, whose genDelegs name the genesis delegates of overlay
+    /// slots (needed when the header's slot is one).
+    #[arg(long, value_name = "FILE")]
+    pub shelley_genesis: Option<PathBuf>,
+    /// The pool's registered VRF key hash (without it, that check is reported as not run).
     #[arg(long, value_name = "HEX")]
     pub vrf_key_hash: Option<String>,
-    /// The last opcert sequence number seen for the pool (default: none yet).
+    /// The last opcert sequence number seen for the pool (without it, the counter check is
+    /// reported as not run).
     #[arg(long)]
     pub last_sequence_number: Option<u64>,
     #[command(flatten)]
@@ -153,6 +159,31 @@ pub fn inspect(args: &InspectArgs) -> Result<Value> {
     }))
 }
 
+/// The genesis delegations of a Shelley genesis file (`genDelegs`).
+fn read_gen_delegs(path: &Path) -> Result<BTreeMap<[u8; 28], GenesisDelegate>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let genesis: Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not a JSON Shelley genesis", path.display()))?;
+    let delegs = genesis["genDelegs"]
+        .as_object()
+        .ok_or_else(|| anyhow!("{}: no genDelegs object", path.display()))?;
+    fn hex_array<const N: usize>(text: Option<&str>, what: &str, path: &Path) -> Result<[u8; N]> {
+        text.and_then(|t| hex::decode(t).ok())
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or_else(|| anyhow!("{}: genDelegs {what} is not {} hex digits", path.display(), 2 * N))
+    }
+    delegs
+        .iter()
+        .map(|(key, d)| {
+            let delegate = GenesisDelegate {
+                delegate: hex_array(d["delegate"].as_str(), "delegate", path)?,
+                vrf_key_hash: hex_array(d["vrf"].as_str(), "vrf", path)?,
+            };
+            Ok((hex_array(Some(key), "key", path)?, delegate))
+        })
+        .collect()
+}
+
 /// `verify`: Ok(json) with `valid` true or false; Err for bad usage.
 pub fn verify(args: &VerifyArgs) -> Result<Value> {
     let (h, _) = read_header(&args.file)?;
@@ -171,13 +202,47 @@ pub fn verify(args: &VerifyArgs) -> Result<Value> {
         (None, HeaderVrf::Praos(_)) => VrfVariant::Praos,
         (None, HeaderVrf::TPraos { .. }) => VrfVariant::TPraos,
     };
+    // A check whose ledger context was not given is not run, and the output says so: the
+    // header's own VRF key stands in for the registered one, its own counter for the last seen.
+    let mut not_run = serde_json::Map::new();
     let vrf_key_hash = match &args.vrf_key_hash {
         Some(hex_text) => hex::decode(hex_text.trim())
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| anyhow!("--vrf-key-hash must be 64 hex digits"))?,
-        None => blake2b256(&[&h.body().vrf_vkey]),
+        None => {
+            not_run.insert(
+                "vrfKeyRegistered".into(),
+                "no --vrf-key-hash given: the header's VRF key was not compared with the pool's registered one".into(),
+            );
+            blake2b256(&[&h.body().vrf_vkey])
+        }
     };
+    let last_sequence_number = match args.last_sequence_number {
+        Some(n) => n,
+        None => {
+            not_run.insert(
+                "opcertCounter".into(),
+                "no --last-sequence-number given: the certificate's sequence number was not compared with the last one seen".into(),
+            );
+            h.body().opcert.sequence_number
+        }
+    };
+    let gen_delegs = match &args.shelley_genesis {
+        Some(path) => read_gen_delegs(path)?,
+        None => Default::default(),
+    };
+    let slot = h.body().slot;
+    if variant == VrfVariant::TPraos
+        && gen_delegs.is_empty()
+        && slot >= args.epoch_first_slot
+        && is_overlay_slot(slot - args.epoch_first_slot, d.0, d.1)
+    {
+        bail!(
+            "slot {slot} is an overlay slot (d = {}): give --shelley-genesis so its genesis delegate can be checked",
+            args.d
+        );
+    }
     let params = ValidationParams {
         variant,
         epoch_nonce: nonce,
@@ -186,9 +251,10 @@ pub fn verify(args: &VerifyArgs) -> Result<Value> {
         max_kes_evolutions: args.kes.max_kes_evolutions,
         decentralisation: d,
         epoch_first_slot: args.epoch_first_slot,
+        gen_delegs,
     };
     let issuer = IssuerState {
-        last_sequence_number: args.last_sequence_number,
+        last_sequence_number: Some(last_sequence_number),
         pool: PoolLookup::Registered {
             vrf_key_hash,
             stake: args.pool_stake,
@@ -196,7 +262,7 @@ pub fn verify(args: &VerifyArgs) -> Result<Value> {
         },
     };
     Ok(match validation::validate(&h, &params, &issuer) {
-        Ok(v) => json!({ "valid": true, "poolId": hex::encode(v.pool_id), "overlay": v.overlay }),
-        Err(e) => json!({ "valid": false, "error": e.kind(), "detail": e.to_string() }),
+        Ok(v) => json!({ "valid": true, "poolId": hex::encode(v.pool_id), "overlay": v.overlay, "notRun": not_run }),
+        Err(e) => json!({ "valid": false, "error": e.kind(), "detail": e.to_string(), "notRun": not_run }),
     })
 }

@@ -51,6 +51,7 @@ fn header(c: &mut Criterion) {
         max_kes_evolutions: 62,
         decentralisation: (9, 10),
         epoch_first_slot: 5_788_800,
+        gen_delegs: Default::default(),
     };
     let issuer = IssuerState {
         last_sequence_number: Some(h.body().opcert.sequence_number),

@@ -12,7 +12,7 @@
 //! Decoding is as strict as for Praos headers, and a header keeps its exact bytes.
 
 use minicbor::{Decoder, Encoder};
-use slotforge_crypto::ed25519::{Signature, Signer, SigningKey, Verifier, VerifyingKey, SIGNATURE_LENGTH};
+use slotforge_crypto::ed25519::{Ed25519Error, Signer, SigningKey, SIGNATURE_LENGTH};
 
 use crate::header::{array_of, at_end, fixed, prev_hash, uint, HeaderDecodeError};
 use crate::leader::bft_leader_index;
@@ -191,9 +191,14 @@ impl BftHeader {
                 BftHeaderError::UnknownIssuer
             });
         }
-        let key = VerifyingKey::from_bytes(&self.body.issuer_vkey).map_err(|_| BftHeaderError::BadIssuerKey)?;
-        key.verify(self.body_bytes(), &Signature::from_bytes(&self.signature))
-            .map_err(|_| BftHeaderError::BadSignature)
+        slotforge_crypto::ed25519::verify(&self.body.issuer_vkey, self.body_bytes(), &self.signature).map_err(|e| {
+            match e {
+                Ed25519Error::NonCanonicalKey | Ed25519Error::SmallOrderKey | Ed25519Error::InvalidKey => {
+                    BftHeaderError::BadIssuerKey
+                }
+                _ => BftHeaderError::BadSignature,
+            }
+        })
     }
 }
 

@@ -241,6 +241,37 @@ pub fn is_overlay_slot(slot_in_epoch: u64, d_num: u64, d_den: u64) -> bool {
     step(slot_in_epoch) < step(slot_in_epoch + 1)
 }
 
+/// A TPraos overlay slot: reserved for a genesis delegate, or to stay empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlaySlot {
+    /// The genesis key at this index, in byte order of the keys' hashes, issues the block.
+    Active(usize),
+    /// No block may be issued.
+    NonActive,
+}
+
+/// TPraos: cardano-ledger's `lookupInOverlaySchedule` — None for a slot open to stake pools;
+/// otherwise, with position = ⌈s·d⌉ and 1/f rounded down, the slot is active when position is
+/// a multiple of 1/f, for the genesis key (position / (1/f)) mod `genesis_keys`.
+pub fn overlay_slot(
+    slot_in_epoch: u64,
+    d: (u64, u64),
+    f: &ActiveSlotCoeff,
+    genesis_keys: usize,
+) -> Option<OverlaySlot> {
+    if !is_overlay_slot(slot_in_epoch, d.0, d.1) {
+        return None;
+    }
+    let position = (slot_in_epoch as u128 * d.0 as u128).div_ceil(d.1 as u128);
+    let asc_inv = (f.den / f.num) as u128; // f ≤ 1, so at least 1
+    if !position.is_multiple_of(asc_inv) || genesis_keys == 0 {
+        return Some(OverlaySlot::NonActive);
+    }
+    Some(OverlaySlot::Active(
+        ((position / asc_inv) % genesis_keys as u128) as usize,
+    ))
+}
+
 /// BFT round-robin: the index of the leader of a slot among `n` leaders.
 pub fn bft_leader_index(slot_in_epoch: u64, n: usize) -> Option<usize> {
     if n == 0 {
@@ -254,6 +285,25 @@ pub fn bft_leader_index(slot_in_epoch: u64, n: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn overlay_slots_go_round_robin_over_the_genesis_keys_every_one_over_f_positions() {
+        let f = ActiveSlotCoeff::new(1, 20).unwrap();
+        // d = 1: every slot is an overlay slot, every 20th active, the keys in turn.
+        assert_eq!(overlay_slot(0, (1, 1), &f, 7), Some(OverlaySlot::Active(0)));
+        assert_eq!(overlay_slot(1, (1, 1), &f, 7), Some(OverlaySlot::NonActive));
+        assert_eq!(overlay_slot(20, (1, 1), &f, 7), Some(OverlaySlot::Active(1)));
+        assert_eq!(overlay_slot(140, (1, 1), &f, 7), Some(OverlaySlot::Active(0)));
+        // d = 1/2: slots 0, 2, 4, … are overlay slots at positions 0, 1, 2, …
+        assert_eq!(overlay_slot(1, (1, 2), &f, 7), None);
+        assert_eq!(overlay_slot(2, (1, 2), &f, 7), Some(OverlaySlot::NonActive));
+        assert_eq!(overlay_slot(40, (1, 2), &f, 7), Some(OverlaySlot::Active(1)));
+        assert_eq!(overlay_slot(5, (0, 1), &f, 7), None);
+        // f = 3/10: 1/f rounds down to 3.
+        let f = ActiveSlotCoeff::new(3, 10).unwrap();
+        assert_eq!(overlay_slot(3, (1, 1), &f, 2), Some(OverlaySlot::Active(1)));
+        assert_eq!(overlay_slot(4, (1, 1), &f, 2), Some(OverlaySlot::NonActive));
+    }
 
     fn threshold(pool: u64, total: u64) -> LeaderThreshold {
         LeaderThreshold::new(pool, total, ActiveSlotCoeff::new(1, 20).unwrap()).unwrap()

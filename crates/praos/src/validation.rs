@@ -1,15 +1,27 @@
-//! Header validation: every rule of the reference implementation, each failure its own kind.
+//! Header validation: every rule of the reference implementation, each failure its own kind,
+//! in the reference's order (the first failure is the one reported):
 //!
-//! Order (as the reference validator reports the first failure): the issuer's pool and its
-//! VRF (pool known, VRF key registered, VRF proofs, leader stake), then the operational
-//! certificate and KES (KES period window, cold-key signature, KES signature, sequence number).
+//! - Praos (Babbage, Conway; ouroboros-consensus `updateChainDepState`): the operational
+//!   certificate and KES first — KES period window, cold-key signature, KES signature, counter
+//!   (a pool in the stake distribution without one starts at 0; at most one above the last) —
+//!   then the VRF: pool known, VRF key registered, proof, leader value.
+//! - TPraos (Shelley to Alonzo; cardano-ledger `OVERLAY` then `OCERT`): the VRF first — in an
+//!   overlay slot the genesis delegate the schedule names (cold key, VRF key, both proofs; a
+//!   non-active overlay slot admits no block), otherwise the pool as in Praos with both proofs —
+//!   then the certificate as above, whose counter starts at 0 for a pool or a genesis delegate
+//!   and has no upper bound.
+//!
+//! The envelope (block number, slot and previous hash against the parent, sizes, protocol
+//! version) is the chain's: `slotforge_chain::chain_state::ChainState::check_envelope`.
+
+use std::collections::BTreeMap;
 
 use slotforge_crypto::kes::{KesPublicKey, MAX_PERIODS};
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfPublicKey};
 
 use crate::header::{Header, HeaderVrf, VrfCert};
-use crate::leader::{is_overlay_slot, ActiveSlotCoeff, LeaderThreshold, VrfVariant};
+use crate::leader::{overlay_slot, ActiveSlotCoeff, LeaderThreshold, OverlaySlot, VrfVariant};
 use crate::nonce::{blake2b224, blake2b256, Nonce};
 
 /// The epoch's consensus parameters a header is validated against.
@@ -23,6 +35,16 @@ pub struct ValidationParams {
     /// TPraos only: d, and the epoch's first slot (overlay slots are counted from it).
     pub decentralisation: (u64, u64),
     pub epoch_first_slot: u64,
+    /// TPraos only: the genesis delegations (Shelley genesis `genDelegs`), by genesis key
+    /// hash; overlay slots go round-robin over the keys in this (byte) order.
+    pub gen_delegs: BTreeMap<[u8; 28], GenesisDelegate>,
+}
+
+/// A genesis key's delegate: the cold key hash that issues its overlay slots and its VRF key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenesisDelegate {
+    pub delegate: [u8; 28],
+    pub vrf_key_hash: [u8; 32],
 }
 
 /// What the ledger says about the issuing pool in the header's epoch.
@@ -72,6 +94,12 @@ pub enum HeaderError {
     VrfProof { which: &'static str, error: VrfProofError },
     #[error("the leader VRF value is not below the threshold for the pool's stake")]
     InsufficientStake,
+    #[error("slot {0} is an overlay slot in which no block may be issued")]
+    NotActiveSlot(u64),
+    #[error("overlay slot's issuer {} is not the genesis delegate {} the schedule names", hex::encode(.issuer), hex::encode(.delegate))]
+    WrongGenesisColdKey { issuer: [u8; 28], delegate: [u8; 28] },
+    #[error("the header's VRF key hashes to {}, the genesis delegate's is {}", hex::encode(.declared), hex::encode(.registered))]
+    WrongGenesisVrfKey { registered: [u8; 32], declared: [u8; 32] },
     #[error("the slot's KES period {slot_period} is before the opcert's start period {opcert_period}")]
     KesPeriodBeforeOpCert { slot_period: u64, opcert_period: u64 },
     #[error("the slot's KES period {slot_period} is at or past the opcert's start {opcert_period} + {max_evolutions} evolutions")]
@@ -103,6 +131,9 @@ impl HeaderError {
             HeaderError::VrfKeyMismatch { .. } => "VrfKeyMismatch",
             HeaderError::VrfProof { .. } => "VrfProof",
             HeaderError::InsufficientStake => "InsufficientStake",
+            HeaderError::NotActiveSlot(_) => "NotActiveSlot",
+            HeaderError::WrongGenesisColdKey { .. } => "WrongGenesisColdKey",
+            HeaderError::WrongGenesisVrfKey { .. } => "WrongGenesisVrfKey",
             HeaderError::KesPeriodBeforeOpCert { .. } => "KesPeriodBeforeOpCert",
             HeaderError::KesPeriodAfterOpCert { .. } => "KesPeriodAfterOpCert",
             HeaderError::OpCertSignature => "OpCertSignature",
@@ -123,7 +154,7 @@ pub struct Validated {
     pub leader_output: VrfOutput,
     /// The block's contribution to the evolving nonce.
     pub nonce_value: [u8; 32],
-    /// Whether the slot was a TPraos overlay slot (no stake test).
+    /// Whether the slot was a TPraos overlay slot (a genesis delegate's; no stake test).
     pub overlay: bool,
 }
 
@@ -154,17 +185,43 @@ fn verify_cert(
     Ok(out)
 }
 
-/// Checks the issuer's right to lead the slot: pool, VRF key, VRF proofs, stake.
-fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
+/// Checks the issuer's right to lead the slot: who may issue it (a pool, or the genesis
+/// delegate of an overlay slot), its VRF key, the VRF proofs, and a pool's stake.
+pub fn check_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
     let b = &header.body();
     let pool_id = pool_id(&b.issuer_vkey);
-    let overlay = p.variant == VrfVariant::TPraos
-        && b.slot >= p.epoch_first_slot
-        && is_overlay_slot(b.slot - p.epoch_first_slot, p.decentralisation.0, p.decentralisation.1);
-    let stake = if overlay {
-        None // a genesis delegate's slot: the stake distribution does not decide it
-    } else {
-        match &issuer.pool {
+    let overlay = match p.variant {
+        VrfVariant::TPraos if b.slot >= p.epoch_first_slot => overlay_slot(
+            b.slot - p.epoch_first_slot,
+            p.decentralisation,
+            &p.active_slot_coeff,
+            p.gen_delegs.len(),
+        ),
+        _ => None,
+    };
+    let declared = blake2b256(&[&b.vrf_vkey]);
+    let stake = match overlay {
+        Some(OverlaySlot::NonActive) => return Err(HeaderError::NotActiveSlot(b.slot)),
+        Some(OverlaySlot::Active(i)) => {
+            // `overlay_slot` picks an index below the number of keys.
+            let Some(d) = p.gen_delegs.values().nth(i) else {
+                return Err(HeaderError::Params("no genesis delegate for an overlay slot"));
+            };
+            if d.delegate != pool_id {
+                return Err(HeaderError::WrongGenesisColdKey {
+                    issuer: pool_id,
+                    delegate: d.delegate,
+                });
+            }
+            if declared != d.vrf_key_hash {
+                return Err(HeaderError::WrongGenesisVrfKey {
+                    registered: d.vrf_key_hash,
+                    declared,
+                });
+            }
+            None // the stake distribution does not decide a genesis delegate's slot
+        }
+        None => match &issuer.pool {
             PoolLookup::Unavailable => return Err(HeaderError::StakeDistributionUnavailable),
             PoolLookup::NotInDistribution => return Err(HeaderError::UnknownPool(pool_id)),
             PoolLookup::Registered {
@@ -172,7 +229,6 @@ fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerSta
                 stake,
                 total_stake,
             } => {
-                let declared = blake2b256(&[&b.vrf_vkey]);
                 if declared != *vrf_key_hash {
                     return Err(HeaderError::VrfKeyMismatch {
                         registered: *vrf_key_hash,
@@ -181,7 +237,7 @@ fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerSta
                 }
                 Some((*stake, *total_stake))
             }
-        }
+        },
     };
     let (leader_output, nonce_value) = match (&b.vrf, p.variant) {
         (HeaderVrf::Praos(cert), VrfVariant::Praos | VrfVariant::CPraos) => {
@@ -225,7 +281,7 @@ fn validate_leadership(header: &Header, p: &ValidationParams, issuer: &IssuerSta
         pool_id,
         leader_output,
         nonce_value,
-        overlay,
+        overlay: overlay.is_some(),
     })
 }
 
@@ -296,24 +352,36 @@ fn validate_opcert_and_kes(
     let relative_period = check_kes_period(header, p.slots_per_kes_period, p.max_kes_evolutions)?;
     check_opcert_signature(header)?;
     check_kes_signature(header, relative_period)?;
+    // Without a counter, a pool of the stake distribution (TPraos: or a genesis delegate)
+    // starts at 0; anyone else has none.
+    let tpraos = p.variant == VrfVariant::TPraos;
     let last = match (issuer.last_sequence_number, &issuer.pool) {
         (Some(m), _) => m,
         (None, PoolLookup::Registered { .. }) => 0,
-        (None, _) => return Err(HeaderError::NoOpCertCounter(pool_id)),
+        (None, _) if tpraos && p.gen_delegs.values().any(|d| d.delegate == pool_id) => 0,
+        (None, PoolLookup::Unavailable) => return Err(HeaderError::StakeDistributionUnavailable),
+        (None, PoolLookup::NotInDistribution) => return Err(HeaderError::NoOpCertCounter(pool_id)),
     };
     let n = header.body().opcert.sequence_number;
     if n < last {
         return Err(HeaderError::SequenceNumberTooSmall { last, found: n });
     }
-    if n > last.saturating_add(1) {
+    // Praos bounds the step; TPraos's OCERT rule does not.
+    if !tpraos && n > last.saturating_add(1) {
         return Err(HeaderError::SequenceNumberTooFarAhead { last, found: n });
     }
     Ok(())
 }
 
-/// Validates a header against its epoch's parameters and its issuer's state.
+/// Validates a header against its epoch's parameters and its issuer's state, reporting the
+/// first failing rule in the reference's order for the variant.
 pub fn validate(header: &Header, params: &ValidationParams, issuer: &IssuerState) -> Result<Validated, HeaderError> {
-    let v = validate_leadership(header, params, issuer)?;
-    validate_opcert_and_kes(header, params, issuer, v.pool_id)?;
-    Ok(v)
+    if params.variant == VrfVariant::TPraos {
+        let v = check_leadership(header, params, issuer)?;
+        validate_opcert_and_kes(header, params, issuer, v.pool_id)?;
+        Ok(v)
+    } else {
+        validate_opcert_and_kes(header, params, issuer, pool_id(&header.body().issuer_vkey))?;
+        check_leadership(header, params, issuer)
+    }
 }

@@ -1,6 +1,7 @@
 //! Headers: real mainnet headers through the full validator, and forged headers whose every
 //! single-field mutation fails with the right error.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -13,7 +14,7 @@ use slotforge_praos::header::{Header, HeaderDecodeError, HeaderVrf};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::time::NetworkPreset;
-use slotforge_praos::validation::{validate, HeaderError, IssuerState, PoolLookup, ValidationParams};
+use slotforge_praos::validation::{validate, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 fn vectors() -> PathBuf {
     std::env::var_os("SLOTFORGE_VECTORS")
@@ -40,6 +41,11 @@ fn mainnet_headers_validate() {
         let header = Header::decode(&bytes).unwrap();
         assert_eq!(header.to_cbor(), bytes, "byte-for-byte");
         assert_eq!(
+            header.body().to_cbor(),
+            header.body_bytes(),
+            "the decoded body re-encodes exactly"
+        );
+        assert_eq!(
             hex::encode(header.hash()),
             h["block_hash"].as_str().unwrap(),
             "block hash"
@@ -56,6 +62,7 @@ fn mainnet_headers_validate() {
             max_kes_evolutions: 62,
             decentralisation: ratio(h["decentralisation"].as_str().unwrap()),
             epoch_first_slot: first,
+            gen_delegs: mainnet_gen_delegs(),
         };
         let registered = blake2b256(&[&header.body().vrf_vkey]);
         let seq = header.body().opcert.sequence_number;
@@ -74,7 +81,30 @@ fn mainnet_headers_validate() {
         let v =
             validate(&header, &params, &issuer(stake)).unwrap_or_else(|e| panic!("block {}: {e}", h["block_number"]));
         if h["block_number"] == 4490511 {
+            // d = 1: a genesis delegate's block, in the slot the overlay schedule gives it.
             assert!(v.overlay);
+            let issuer_hash = slotforge_praos::validation::pool_id(&header.body().issuer_vkey);
+            let (key, _) = params
+                .gen_delegs
+                .iter()
+                .find(|(_, d)| d.delegate == issuer_hash)
+                .unwrap();
+            let key = *key;
+            let altered = |edit: &dyn Fn(&mut GenesisDelegate)| {
+                let mut p = params.clone();
+                edit(p.gen_delegs.get_mut(&key).unwrap());
+                validate(&header, &p, &issuer(stake)).err().map(|e| e.kind())
+            };
+            assert_eq!(altered(&|d| d.vrf_key_hash[0] ^= 1), Some("WrongGenesisVrfKey"));
+            assert_eq!(altered(&|d| d.delegate[0] ^= 1), Some("WrongGenesisColdKey"));
+            // The same key under another genesis key hash: the schedule names someone else.
+            let mut moved = params.clone();
+            let d = moved.gen_delegs.remove(&key).unwrap();
+            moved.gen_delegs.insert([0xff; 28], d);
+            assert_eq!(
+                validate(&header, &moved, &issuer(stake)).err().map(|e| e.kind()),
+                Some("WrongGenesisColdKey")
+            );
         } else {
             assert!(!v.overlay);
             assert_eq!(
@@ -83,6 +113,26 @@ fn mainnet_headers_validate() {
             );
         }
     }
+}
+
+/// Mainnet's Shelley genesis delegations (tests/data/mainnet-gen-delegs.json).
+fn mainnet_gen_delegs() -> BTreeMap<[u8; 28], GenesisDelegate> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mainnet-gen-delegs.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let h = |s: &serde_json::Value| hex::decode(s.as_str().unwrap()).unwrap();
+    v["genDelegs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, d)| {
+            let key: [u8; 28] = hex::decode(k).unwrap().try_into().unwrap();
+            let delegate = GenesisDelegate {
+                delegate: h(&d["delegate"]).try_into().unwrap(),
+                vrf_key_hash: h(&d["vrf"]).try_into().unwrap(),
+            };
+            (key, delegate)
+        })
+        .collect()
 }
 
 #[test]
@@ -163,6 +213,7 @@ fn params(variant: VrfVariant) -> ValidationParams {
         max_kes_evolutions: 62,
         decentralisation: (0, 1),
         epoch_first_slot: 0,
+        gen_delegs: Default::default(),
     }
 }
 
@@ -208,8 +259,16 @@ fn forge(p: &Pool, variant: VrfVariant, slot: u64) -> Header {
     .unwrap()
 }
 
+/// The header re-signed by its KES key after `edit`: only the edited rule can fail.
+fn signed_as(p: &Pool, h: &Header, edit: impl FnOnce(&mut slotforge_praos::header::HeaderBody)) -> Header {
+    let mut body = h.body().clone();
+    edit(&mut body);
+    let mut kes = KesSecretKey::from_bytes(&p.kes_bytes, 0).unwrap();
+    sign_body(body, &mut kes, SLOTS_PER_KES).unwrap()
+}
+
 /// Re-decodes a header whose body was edited, keeping the original signature.
-fn resigned_as(h: &Header, edit: impl FnOnce(&mut slotforge_praos::header::HeaderBody)) -> Header {
+fn edited_as(h: &Header, edit: impl FnOnce(&mut slotforge_praos::header::HeaderBody)) -> Header {
     let mut body = h.body().clone();
     edit(&mut body);
     let mut cbor = vec![0x82];
@@ -234,23 +293,29 @@ proptest! {
         prop_assert_eq!(Header::decode(&h.to_cbor()).unwrap(), h.clone());
 
         let kind = |hh: &Header, iss: &IssuerState| validate(hh, &ps, iss).err().map(|e| e.kind());
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.slot += 1), &iss), Some("VrfProof"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.block_number += 1), &iss), Some("KesSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.block_body_hash[0] ^= 1), &iss), Some("KesSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.prev_hash = None), &iss), Some("KesSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.protocol_version.1 += 1), &iss), Some("KesSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.vrf_vkey[0] ^= 1), &iss), Some("VrfKeyMismatch"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.issuer_vkey[0] ^= 1), &iss), Some("OpCertSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.opcert.sigma[5] ^= 1), &iss), Some("OpCertSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.opcert.sequence_number += 1), &iss), Some("OpCertSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.opcert.hot_vkey[0] ^= 1), &iss), Some("OpCertSignature"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.opcert.kes_period = slot / SLOTS_PER_KES + 1), &iss), Some("KesPeriodBeforeOpCert"));
-        prop_assert_eq!(kind(&resigned_as(&h, |b| b.opcert.kes_period = 0), &iss), Some("OpCertSignature"));
+        // A body edited under the old signature breaks two rules: TPraos checks the VRF first,
+        // Praos the KES signature. Re-signed, only the edited rule fails.
+        let vrf_or_kes = |vrf: &'static str| Some(if tpraos { vrf } else { "KesSignature" });
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.slot += 1), &iss), vrf_or_kes("VrfProof"));
+        prop_assert_eq!(kind(&signed_as(&p, &h, |b| b.slot += 1), &iss), Some("VrfProof"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.block_number += 1), &iss), Some("KesSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.block_body_hash[0] ^= 1), &iss), Some("KesSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.prev_hash = None), &iss), Some("KesSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.protocol_version.1 += 1), &iss), Some("KesSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.vrf_vkey[0] ^= 1), &iss), vrf_or_kes("VrfKeyMismatch"));
+        prop_assert_eq!(kind(&signed_as(&p, &h, |b| b.vrf_vkey[0] ^= 1), &iss), Some("VrfKeyMismatch"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.issuer_vkey[0] ^= 1), &iss), Some("OpCertSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.opcert.sigma[5] ^= 1), &iss), Some("OpCertSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.opcert.sequence_number += 1), &iss), Some("OpCertSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.opcert.hot_vkey[0] ^= 1), &iss), Some("OpCertSignature"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.opcert.kes_period = slot / SLOTS_PER_KES + 1), &iss), Some("KesPeriodBeforeOpCert"));
+        prop_assert_eq!(kind(&edited_as(&h, |b| b.opcert.kes_period = 0), &iss), Some("OpCertSignature"));
         let vrf_edit = |b: &mut slotforge_praos::header::HeaderBody| match &mut b.vrf {
             HeaderVrf::Praos(c) => c.output[0] ^= 1,
             HeaderVrf::TPraos { leader, .. } => leader.proof[40] ^= 1,
         };
-        prop_assert_eq!(kind(&resigned_as(&h, vrf_edit), &iss), Some("VrfProof"));
+        prop_assert_eq!(kind(&edited_as(&h, vrf_edit), &iss), vrf_or_kes("VrfProof"));
+        prop_assert_eq!(kind(&signed_as(&p, &h, vrf_edit), &iss), Some("VrfProof"));
         let mut bytes = h.to_cbor();
         let n = bytes.len();
         bytes[n - 100] ^= 1;
@@ -259,13 +324,49 @@ proptest! {
         let with = |last: u64| IssuerState { last_sequence_number: Some(last), ..iss.clone() };
         prop_assert!(validate(&h, &ps, &with(2)).is_ok(), "one above the last seen is fine");
         prop_assert_eq!(kind(&h, &with(4)), Some("SequenceNumberTooSmall"));
-        prop_assert_eq!(kind(&h, &with(1)), Some("SequenceNumberTooFarAhead"));
+        // Praos bounds the counter's step; TPraos's OCERT rule does not.
+        prop_assert_eq!(kind(&h, &with(1)), if tpraos { None } else { Some("SequenceNumberTooFarAhead") });
         prop_assert_eq!(kind(&h, &IssuerState { pool: PoolLookup::NotInDistribution, ..iss.clone() }), Some("UnknownPool"));
+        // No counter yet: a registered pool starts at 0 (3 is more than one above it for
+        // Praos); an unknown issuer has none, which Praos finds before the VRF rules.
+        let fresh = IssuerState { last_sequence_number: None, ..iss.clone() };
+        prop_assert_eq!(kind(&h, &fresh), if tpraos { None } else { Some("SequenceNumberTooFarAhead") });
+        let stranger = IssuerState { last_sequence_number: None, pool: PoolLookup::NotInDistribution };
+        prop_assert_eq!(kind(&h, &stranger), Some(if tpraos { "UnknownPool" } else { "NoOpCertCounter" }));
         prop_assert_eq!(kind(&h, &IssuerState { pool: PoolLookup::Unavailable, ..iss.clone() }), Some("StakeDistributionUnavailable"));
         let short = ValidationParams { max_kes_evolutions: slot / SLOTS_PER_KES - 2, ..params(variant) };
         prop_assert_eq!(validate(&h, &short, &iss).err().map(|e| e.kind()), Some("KesPeriodAfterOpCert"));
         let tiny = IssuerState { pool: PoolLookup::Registered { vrf_key_hash: blake2b256(&[p.vrf.public_key().as_bytes()]), stake: 1, total_stake: u64::MAX }, ..iss.clone() };
         prop_assert_eq!(kind(&h, &tiny), Some("InsufficientStake"));
+
+        if tpraos {
+            // d = 1, f = 1/2: every slot is an overlay slot, the even ones active, each for the
+            // genesis key (slot / 2) mod 2. The pool is one key's delegate, with no counter
+            // and no stake.
+            let me = GenesisDelegate {
+                delegate: slotforge_praos::validation::pool_id(&h.body().issuer_vkey),
+                vrf_key_hash: blake2b256(&[p.vrf.public_key().as_bytes()]),
+            };
+            let other = GenesisDelegate { delegate: [0xee; 28], vrf_key_hash: [0xee; 32] };
+            let mine = (slot / 2 % 2) as u8;
+            let overlay = ValidationParams {
+                decentralisation: (1, 1),
+                gen_delegs: [([mine; 28], me), ([1 - mine; 28], other)].into_iter().collect(),
+                ..params(variant)
+            };
+            let delegate = IssuerState { last_sequence_number: None, pool: PoolLookup::NotInDistribution };
+            let outcome = validate(&h, &overlay, &delegate);
+            if slot % 2 == 1 {
+                prop_assert_eq!(outcome, Err(HeaderError::NotActiveSlot(slot)));
+            } else {
+                prop_assert!(outcome.unwrap().overlay);
+                let swapped = ValidationParams {
+                    gen_delegs: overlay.gen_delegs.iter().map(|(k, d)| ([1 - k[0]; 28], d.clone())).collect(),
+                    ..overlay.clone()
+                };
+                prop_assert_eq!(validate(&h, &swapped, &delegate).err().map(|e| e.kind()), Some("WrongGenesisColdKey"));
+            }
+        }
     }
 }
 

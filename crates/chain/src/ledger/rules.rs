@@ -9,7 +9,6 @@ use std::sync::Arc;
 use pallas_addresses::{Address, Network, ShelleyDelegationPart, ShelleyPaymentPart, StakePayload};
 use pallas_codec::minicbor;
 use pallas_primitives::conway::{TransactionBody, TransactionOutput, Value};
-use slotforge_crypto::ed25519::{Signature, Verifier, VerifyingKey};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
 
 use super::certs::{self, CertEffects};
@@ -259,8 +258,7 @@ fn check_witnesses(
             .as_slice()
             .try_into()
             .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        let key = VerifyingKey::from_bytes(&vkey).map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        key.verify(&id, &Signature::from_bytes(&sig))
+        slotforge_crypto::ed25519::verify(&vkey, &id, &sig)
             .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
         signed.insert(blake2b224(&vkey));
     }

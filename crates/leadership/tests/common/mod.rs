@@ -89,6 +89,10 @@ pub fn epoch_params(signer: &Signer, e: u64, len: u64, stake: u64, variant_seed:
 /// (leader, slot) → every distinct body hash the enclave was asked to sign.
 pub type AskedBodies = HashMap<(String, u64), Vec<[u8; 32]>>;
 
+/// Schedule computations that ran to the end: leader, the parameters (as `Debug` text) and the
+/// slots computed.
+pub type ComputedRanges = Vec<(String, String, Range<u64>)>;
+
 /// The enclave's signer, called on the runtime's own thread (so virtual time cannot move while
 /// it computes), with an outage switch and a record of every body it was asked to sign.
 #[derive(Clone)]
@@ -96,6 +100,7 @@ pub struct SimEnclave {
     pub signer: Arc<Signer>,
     pub down: Arc<AtomicBool>,
     pub asked: Arc<Mutex<AskedBodies>>,
+    pub computed: Arc<Mutex<ComputedRanges>>,
 }
 
 impl SimEnclave {
@@ -104,6 +109,7 @@ impl SimEnclave {
             signer,
             down: Arc::new(AtomicBool::new(false)),
             asked: Arc::default(),
+            computed: Arc::default(),
         }
     }
 
@@ -147,12 +153,16 @@ impl EnclaveClient for SimEnclave {
         let p = params
             .to_epoch_params()
             .map_err(|e| EnclaveError::Other(e.to_string()))?;
-        let won = self.signer.schedule(leader, p, slots).map_err(refused)?;
+        let won = self.signer.schedule(leader, p, slots.clone()).map_err(refused)?;
         for s in won {
             if sink.send(s).await.is_err() {
-                break;
+                return Ok(());
             }
         }
+        self.computed
+            .lock()
+            .unwrap()
+            .push((leader.to_string(), format!("{params:?}"), slots));
         Ok(())
     }
 
