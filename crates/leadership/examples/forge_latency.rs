@@ -19,7 +19,7 @@ use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFr
 use slotforge_leadership::process::{self, LeadershipConfig};
 use slotforge_leadership::seams::{
     BlockBody, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, ForgedBlock, FragmentPool, GrpcEnclave,
-    InProcessEnclave, Tip, TokioClock,
+    InProcessEnclave, SystemClock, Tip,
 };
 use slotforge_leadership::slot_log::SlotLog;
 use slotforge_praos::leader::VrfVariant;
@@ -28,7 +28,6 @@ use slotforge_praos::nonce::blake2b256;
 /// A chain that adopts every block and records when it arrived.
 #[derive(Clone)]
 struct Chain {
-    clock: TokioClock,
     tip: Arc<Mutex<Option<Tip>>>,
     latencies: Arc<Mutex<Vec<Duration>>>,
     slot_start: Arc<dyn Fn(u64) -> i64 + Send + Sync>,
@@ -40,8 +39,12 @@ impl Blockchain for Chain {
     }
 
     async fn submit(&self, block: ForgedBlock) -> Result<(), String> {
-        let started = self.clock.instant_of((self.slot_start)(block.slot));
-        self.latencies.lock().unwrap().push(started.elapsed());
+        // The slot's start on the wall clock, which the leadership process also follows.
+        let started = std::time::UNIX_EPOCH + Duration::from_millis((self.slot_start)(block.slot) as u64);
+        self.latencies
+            .lock()
+            .unwrap()
+            .push(std::time::SystemTime::now().duration_since(started).unwrap_or_default());
         let mut tip = self.tip.lock().unwrap();
         *tip = Some(Tip {
             block: BlockRef {
@@ -92,7 +95,7 @@ async fn run<E: EnclaveClient>(
     dir: &std::path::Path,
 ) -> Vec<Duration> {
     let Identity::Praos(p) = identity else { unreachable!() };
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     let start = (clock.now_ms() / 1000 + 2) * 1000;
     let params = EpochLeadershipParams {
         epoch: 0,
@@ -113,7 +116,6 @@ async fn run<E: EnclaveClient>(
     };
     let p2 = params.clone();
     let chain = Chain {
-        clock,
         tip: Arc::default(),
         latencies: Arc::default(),
         slot_start: Arc::new(move |s| p2.slot_start_ms(s)),

@@ -229,6 +229,11 @@ where
         }
     }
 
+    /// Whether entry `id` is still `woke`: nothing else (a fork, a restart) took it since.
+    fn still_woke(&self, id: i64) -> bool {
+        self.log.get(id).is_ok_and(|e| e.status == SlotStatus::Woke)
+    }
+
     fn miss(&self, e: &SlotEntry, class: &str, reason: String) {
         tracing::warn!(leader = %e.leader, slot = e.slot, %reason, "leader slot missed");
         self.metrics.missed(&e.leader, class);
@@ -268,6 +273,9 @@ where
             Err(reason) => return self.miss(&e, "no_vrf_result", reason),
         };
         self.clock.sleep_until_ms(e.scheduled_at_ms).await;
+        if !self.still_woke(id) {
+            return; // superseded or settled while the body was made: nothing is signed
+        }
         let mut signed = self.enclave.sign(&e.leader, body.clone()).await;
         if let (Err(EnclaveError::Refused { reason, .. }), Some(request)) = (&signed, &request) {
             if reason == "unknown_epoch" {
@@ -296,6 +304,17 @@ where
             }
             Err(other) => return self.miss(&e, "enclave_error", other.to_string()),
         };
+        let late = self.clock.now_ms() - e.scheduled_at_ms;
+        if late > self.config.max_late_ms {
+            return self.miss(
+                &e,
+                "late",
+                format!(
+                    "signed {late} ms after the slot began (limit {} ms); not submitted",
+                    self.config.max_late_ms
+                ),
+            );
+        }
         let hash = blake2b256(&[&signed.header]);
         let block = ForgedBlock {
             leader: e.leader.clone(),
@@ -307,8 +326,8 @@ where
             body: block_body,
         };
         // Recorded before the hand-over: the chain may report the block's fate before
-        // `submit` returns.
-        self.transition(
+        // `submit` returns. An entry that is no longer `woke` is not submitted.
+        let forged = self.transition(
             id,
             SlotStatus::Forged,
             TransitionInfo {
@@ -317,6 +336,9 @@ where
                 ..Default::default()
             },
         );
+        if forged.is_none() {
+            return;
+        }
         self.metrics.block(&e.leader, "forged");
         let submitted = self.chain.submit(block).await;
         self.metrics

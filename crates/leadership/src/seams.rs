@@ -308,36 +308,72 @@ pub trait Clock: Clone + Send + Sync + 'static {
     fn sleep_until_ms(&self, t_ms: i64) -> impl Future<Output = ()> + Send;
 }
 
-/// Wall-clock time read through tokio's monotonic clock, anchored once: in a runtime with
-/// paused time (`tokio::time::pause`) it is virtual time that advances only when every task
-/// waits, which is how the simulations run.
+/// The system's wall clock, read at every call: slots follow it when it is stepped (NTP) or
+/// the machine resumes from a suspension, where a monotonic clock anchored at start would
+/// drift from the network's time until a restart. A wait sleeps on tokio's timer (no spinning)
+/// in steps of at most [`SystemClock::RECHECK_MS`], reading the clock again after each.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    now: fn() -> i64,
+}
+
+impl SystemClock {
+    /// The longest a wait sleeps before it reads the wall clock again.
+    pub const RECHECK_MS: i64 = 1_000;
+
+    pub fn new() -> Self {
+        SystemClock { now: unix_now_ms }
+    }
+
+    /// A clock that reads `now` (Unix ms) instead of the system's: for tests that step it.
+    pub fn reading(now: fn() -> i64) -> Self {
+        SystemClock { now }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        (self.now)()
+    }
+
+    async fn sleep_until_ms(&self, t_ms: i64) {
+        loop {
+            let left = t_ms - self.now_ms();
+            if left <= 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(left.min(Self::RECHECK_MS) as u64)).await;
+        }
+    }
+}
+
+/// Virtual wall-clock time on tokio's clock, anchored once: in a runtime with paused time
+/// (`tokio::time::pause`) it advances only when every task waits, which is how the
+/// simulations run. A node runs on [`SystemClock`].
 #[derive(Debug, Clone, Copy)]
 pub struct TokioClock {
     anchor_ms: i64,
     anchor: tokio::time::Instant,
-    /// Finish each wait by yielding until the exact instant: tokio's timer fires on whole
-    /// milliseconds, up to 1 ms late. Only for real time (with paused time it would spin).
-    precise: bool,
 }
 
 impl TokioClock {
-    /// Anchored at the system time now, with precise waits: the clock a node runs on.
-    pub fn system() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        TokioClock {
-            precise: true,
-            ..Self::starting_at(now)
-        }
-    }
-
-    /// Anchored so that now is `unix_ms`; waits end on tokio's timer (virtual time works).
+    /// Anchored so that now is `unix_ms`; waits end on tokio's timer.
     pub fn starting_at(unix_ms: i64) -> Self {
         TokioClock {
             anchor_ms: unix_ms,
             anchor: tokio::time::Instant::now(),
-            precise: false,
         }
     }
 }
@@ -362,16 +398,31 @@ impl Clock for TokioClock {
     }
 
     async fn sleep_until_ms(&self, t_ms: i64) {
-        let target = self.instant_of(t_ms);
-        if !self.precise {
-            return tokio::time::sleep_until(target).await;
-        }
-        let coarse = target
-            .checked_sub(std::time::Duration::from_millis(2))
-            .unwrap_or(target);
-        tokio::time::sleep_until(coarse).await;
-        while tokio::time::Instant::now() < target {
-            tokio::task::yield_now().await;
-        }
+        tokio::time::sleep_until(self.instant_of(t_ms)).await
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    static WALL: AtomicI64 = AtomicI64::new(0);
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_wait_follows_the_wall_clock_when_it_is_stepped() {
+        let clock = SystemClock::reading(|| WALL.load(Ordering::SeqCst));
+        WALL.store(0, Ordering::SeqCst);
+        let started = tokio::time::Instant::now();
+        let wait = tokio::spawn(async move { clock.sleep_until_ms(60_000).await });
+        // 2 s of (virtual) time pass, then NTP steps the wall clock 58 s forward.
+        tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
+        assert!(!wait.is_finished());
+        WALL.store(60_000, Ordering::SeqCst);
+        wait.await.unwrap();
+        // The wait ended within one re-check of the step, not 58 s later.
+        let waited = started.elapsed().as_millis() as i64;
+        assert!(waited <= 2_000 + SystemClock::RECHECK_MS, "waited {waited} ms");
+        assert_eq!(clock.now_ms(), 60_000);
     }
 }

@@ -259,37 +259,45 @@ impl SlotLog {
     /// entries are kept under a retired digest, so the same parameters coming back (a fork
     /// undone) are scheduled afresh.
     pub fn supersede(&self, leader: &str, epoch: u64, digest: &str, now_ms: i64) -> Result<Vec<SlotEntry>, LogError> {
-        let ids: Vec<i64> = {
-            let conn = self.lock();
-            let mut st = conn.prepare(
-                "SELECT id FROM slots WHERE leader = ?1 AND epoch = ?2 AND digest = ?3 AND status = 'scheduled'",
-            )?;
-            let rows = st.query_map(params![leader, sql_u64(epoch), digest], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let info = TransitionInfo {
-            reason: Some("the epoch's parameters changed (fork)".into()),
-            ..Default::default()
-        };
-        let changed = ids
-            .into_iter()
-            .map(|id| self.transition(id, SlotStatus::Superseded, &info, now_ms))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let reason = "the epoch's parameters changed (fork)";
         let retired = format!("{digest}~{now_ms}");
-        for table in ["slots", "schedules"] {
+        // One transaction: an entry a forge task woke meanwhile is not `scheduled` and stays
+        // as it is; one still `scheduled` cannot be woken halfway through.
+        let ids: Vec<i64> = {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let ids: Vec<i64> = {
+                let mut st = tx.prepare(
+                    "SELECT id FROM slots WHERE leader = ?1 AND epoch = ?2 AND digest = ?3 AND status = 'scheduled'",
+                )?;
+                let rows = st.query_map(params![leader, sql_u64(epoch), digest], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for id in &ids {
+                tx.execute(
+                    "UPDATE slots SET status = 'superseded', reason = ?2, finished_at_ms = ?3 WHERE id = ?1",
+                    params![id, reason, now_ms],
+                )?;
+                tx.execute(
+                    "INSERT INTO transitions (slot_id, from_status, to_status, at_ms, reason)
+                     VALUES (?1, 'scheduled', 'superseded', ?2, ?3)",
+                    params![id, now_ms, reason],
+                )?;
+            }
+            for table in ["slots", "schedules"] {
+                tx.execute(
+                    &format!("UPDATE {table} SET digest = ?4 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3"),
+                    params![leader, sql_u64(epoch), digest, retired],
+                )?;
+            }
             tx.execute(
-                &format!("UPDATE {table} SET digest = ?4 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3"),
-                params![leader, sql_u64(epoch), digest, retired],
+                "UPDATE schedules SET superseded = 1 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3",
+                params![leader, sql_u64(epoch), retired],
             )?;
-        }
-        tx.execute(
-            "UPDATE schedules SET superseded = 1 WHERE leader = ?1 AND epoch = ?2 AND digest = ?3",
-            params![leader, sql_u64(epoch), retired],
-        )?;
-        tx.commit()?;
-        Ok(changed)
+            tx.commit()?;
+            ids
+        };
+        ids.into_iter().map(|id| self.get(id)).collect()
     }
 
     /// Adds a won slot of a schedule being streamed, and moves the schedule's resume point

@@ -24,13 +24,21 @@ struct Node {
 }
 
 fn node(start_ms: i64, pools: usize) -> Node {
+    node_with(start_ms, pools, 0)
+}
+
+fn node_with(start_ms: i64, pools: usize, sign_delay_ms: u64) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let signer = signer(dir.path(), pools);
     let clock = TokioClock::starting_at(start_ms);
     let chain = SimChain::default();
     let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+    let enclave = SimEnclave::new(signer.clone());
+    enclave
+        .sign_delay_ms
+        .store(sign_delay_ms, std::sync::atomic::Ordering::SeqCst);
     let (handle, _task) = process::start(
-        SimEnclave::new(signer.clone()),
+        enclave,
         chain.clone(),
         SimPool::new(10),
         clock,
@@ -155,6 +163,41 @@ async fn late_start(slot_in_epoch: u64, start_offset_ms: i64) {
         .filter(|s| *s >= slot)
         .collect();
     assert_eq!(all.iter().map(|e| e.slot).collect::<Vec<_>>(), remaining);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_signature_that_comes_too_late_for_its_slot_is_a_late_miss_and_no_block() {
+    let limit = LeadershipConfig::default().max_late_ms as u64;
+    for (delay, submitted) in [(limit / 2, true), (limit + 100, false)] {
+        let probe = tempfile::tempdir().unwrap();
+        let p = params_winning(&signer(probe.path(), 1), 37);
+        let slot = LEN + 37;
+        let n = node_with(GENESIS_MS + (slot * SLOT_MS) as i64 - 5_000, 1, delay);
+        n.handle.chain_event(ChainEvent::Leadership(p));
+        settle(&n, 8_000).await;
+        let e = entries(&n).into_iter().find(|e| e.slot == slot).unwrap();
+        let blocks = n
+            .chain
+            .0
+            .lock()
+            .unwrap()
+            .submitted
+            .iter()
+            .filter(|b| b.slot == slot)
+            .count();
+        if submitted {
+            assert_eq!(blocks, 1, "{} {:?}", e.status, e.reason);
+            assert_ne!(e.status, SlotStatus::Missed);
+        } else {
+            assert_eq!(blocks, 0, "a late block was handed to the chain");
+            assert_eq!(e.status, SlotStatus::Missed);
+            assert!(
+                e.reason.as_deref().unwrap_or("").contains("not submitted"),
+                "{:?}",
+                e.reason
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]

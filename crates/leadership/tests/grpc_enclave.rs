@@ -12,7 +12,7 @@ use slotforge_enclave::metrics::Metrics;
 use slotforge_enclave::service::EnclaveService;
 use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
 use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{ChainEvent, Clock, GrpcEnclave, TokioClock};
+use slotforge_leadership::seams::{ChainEvent, Clock, GrpcEnclave, SystemClock};
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
 use slotforge_praos::leader::VrfVariant;
@@ -34,7 +34,7 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
     let client = slotforge_enclave::client::EnclaveClient::connect_unix(&socket)
         .await
         .unwrap();
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     let pool_id = hex::encode(signer.identity("pool-0").unwrap().praos().unwrap().pool_id);
     let start = clock.now_ms() + 1500;
     let params = EpochLeadershipParams {

@@ -282,6 +282,16 @@ async fn simulate(seed: u64) {
             e.reason
         );
     }
+    // No block was handed to the chain for a slot the log calls superseded.
+    for b in w.chain.0.lock().unwrap().submitted.iter() {
+        let hash = hex::encode(b.hash);
+        let e = entries.iter().find(|e| e.block_hash.as_deref() == Some(hash.as_str()));
+        assert!(
+            e.is_some_and(|e| e.status != SlotStatus::Superseded),
+            "seed {seed}: block {hash} at slot {} has no live entry",
+            b.slot
+        );
+    }
     // Superseded entries, and only they, come from parameters a fork replaced: each was won
     // under a set announced for its epoch that is not the final one.
     let superseded = entries.iter().filter(|e| e.status == SlotStatus::Superseded).count();

@@ -25,15 +25,14 @@ use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
 use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{Blockchain, Clock, EnclaveClient, ForgedBlock, InProcessEnclave, Tip, TokioClock};
+use slotforge_leadership::seams::{Blockchain, Clock, EnclaveClient, ForgedBlock, InProcessEnclave, SystemClock, Tip};
 use slotforge_leadership::slot_log::SlotLog;
 use slotforge_praos::nonce::blake2b256;
 
 /// The chain bridge, timing each block from its slot's start to its adoption.
 #[derive(Clone)]
 struct Timed {
-    inner: ChainBridge<TokioClock>,
-    clock: TokioClock,
+    inner: ChainBridge<SystemClock>,
     slot_start: Arc<dyn Fn(u64) -> i64 + Send + Sync>,
     latencies: Arc<Mutex<Vec<Duration>>>,
     txs: Arc<Mutex<usize>>,
@@ -45,10 +44,14 @@ impl Blockchain for Timed {
     }
 
     async fn submit(&self, block: ForgedBlock) -> Result<(), String> {
-        let started = self.clock.instant_of((self.slot_start)(block.slot));
+        // The slot's start on the wall clock, which the leadership process also follows.
+        let started = std::time::UNIX_EPOCH + Duration::from_millis((self.slot_start)(block.slot) as u64);
         let n = block.body.tx_ids.len();
         self.inner.submit(block).await?;
-        self.latencies.lock().unwrap().push(started.elapsed());
+        self.latencies
+            .lock()
+            .unwrap()
+            .push(std::time::SystemTime::now().duration_since(started).unwrap_or_default());
         *self.txs.lock().unwrap() += n;
         Ok(())
     }
@@ -67,7 +70,7 @@ async fn run<E: EnclaveClient>(
         panic!("a Praos pool")
     };
     let dir = tempfile::tempdir().unwrap();
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     // Enough payments to keep `pending` pending through every slot.
     let total = if pending == 0 {
         0
@@ -153,7 +156,6 @@ async fn run<E: EnclaveClient>(
     let cfg2 = cfg.clone();
     let timed = Timed {
         inner: bridge.clone(),
-        clock,
         slot_start: Arc::new(move |s| cfg2.slot_start_ms(s)),
         latencies: Arc::default(),
         txs: Arc::default(),

@@ -13,7 +13,7 @@ use slotforge_chain::genesis::Genesis;
 use slotforge_chain::service::ServiceConfig;
 use slotforge_crypto::key_file::{self, KeyKind};
 use slotforge_enclave::client::EnclaveClient;
-use slotforge_leadership::seams::{Clock, GrpcEnclave, TokioClock};
+use slotforge_leadership::seams::{Clock, GrpcEnclave, SystemClock};
 use slotforge_network::peers::NetworkConfig;
 use slotforge_network::topology::{self, AccessPoint};
 
@@ -232,7 +232,7 @@ pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let chain_cfg = chain_config(&cfg)?;
     create_private_dir(&cfg.data_dir).context("the data directory")?;
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     let rest = bind(cfg.rest_listen, "REST").await?;
     check_port_free(cfg.listen)?;
     let enclave = match &cfg.enclave {

@@ -16,7 +16,7 @@ use slotforge_chain::txbuilder::TxBuilder;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::Signer;
 use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{Clock, InProcessEnclave, TokioClock};
+use slotforge_leadership::seams::{Clock, InProcessEnclave, SystemClock};
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
 
@@ -32,7 +32,7 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
     let signer = Signer::new(SignGuard::create(&dir.path().join("guard.db")).unwrap());
     let pools = (0..POOLS).map(|i| add_pool(&signer, i)).collect();
     let owners: Vec<Owner> = (0..POOLS).map(Owner::new).collect();
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     let start_ms = (clock.now_ms() / 1000 + 2) * 1000;
     let params = Params {
         start_ms,

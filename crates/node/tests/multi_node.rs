@@ -18,7 +18,7 @@ use slotforge_chain::service::{ChainHandle, ServiceConfig};
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::Signer;
 use slotforge_leadership::process::LeadershipConfig;
-use slotforge_leadership::seams::{Clock, InProcessEnclave, TokioClock};
+use slotforge_leadership::seams::{Clock, InProcessEnclave, SystemClock};
 use slotforge_leadership::slot_log::Query;
 use slotforge_leadership::status::SlotStatus;
 use slotforge_network::peers::NetworkConfig;
@@ -67,7 +67,7 @@ async fn start(i: usize, pool: &Pool, cfg: &slotforge_chain::config::ChainConfig
         slot_log: pool.dir.path().join("slots.db"),
         leadership: LeadershipConfig::default(),
     };
-    RunningNode::start(spec, Some(producer), TokioClock::system())
+    RunningNode::start(spec, Some(producer), SystemClock::new())
         .await
         .unwrap()
 }
@@ -90,7 +90,7 @@ async fn chain_blocks(chain: &ChainHandle) -> Vec<Arc<Block>> {
         .unwrap()
 }
 
-async fn sleep_until(clock: &TokioClock, ms: i64) {
+async fn sleep_until(clock: &SystemClock, ms: i64) {
     clock.sleep_until_ms(ms).await;
 }
 
@@ -116,7 +116,7 @@ async fn three_forging_nodes_converge_with_a_late_joiner_and_a_restart() {
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (pools, entries): (Vec<Pool>, Vec<_>) = (0..NODES as u8).map(|i| pool(dir.path(), i)).unzip();
-    let clock = TokioClock::system();
+    let clock = SystemClock::new();
     let start_ms = (clock.now_ms() / 1000 + 2) * 1000;
     let epoch_ms = (EPOCH * SLOT_MS) as i64;
     let params = Params {

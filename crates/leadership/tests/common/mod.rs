@@ -101,6 +101,8 @@ pub struct SimEnclave {
     pub down: Arc<AtomicBool>,
     pub asked: Arc<Mutex<AskedBodies>>,
     pub computed: Arc<Mutex<ComputedRanges>>,
+    /// How long each signature takes (ms).
+    pub sign_delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SimEnclave {
@@ -110,6 +112,7 @@ impl SimEnclave {
             down: Arc::new(AtomicBool::new(false)),
             asked: Arc::default(),
             computed: Arc::default(),
+            sign_delay_ms: Arc::default(),
         }
     }
 
@@ -168,6 +171,10 @@ impl EnclaveClient for SimEnclave {
 
     async fn sign(&self, leader: &str, body: Vec<u8>) -> Result<SignedHeader, EnclaveError> {
         self.check()?;
+        let delay = self.sign_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
         let (slot, hash) = slotforge_enclave::signer::body_slot_and_hash(&body).expect("a decodable body");
         let mut asked = self.asked.lock().unwrap();
         let seen = asked.entry((leader.to_string(), slot)).or_default();
