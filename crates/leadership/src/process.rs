@@ -36,7 +36,8 @@ pub struct LeadershipConfig {
     pub max_block_body_bytes: u64,
     /// The protocol version written in headers.
     pub protocol_version: (u64, u64),
-    /// Epochs of slot log kept behind the newest scheduled epoch; None keeps everything.
+    /// Epochs of slot log kept behind the newest scheduled epoch (default 10); None keeps
+    /// everything.
     pub retention_epochs: Option<u64>,
     /// Wait before asking the enclave again after a failed schedule request.
     pub retry_ms: i64,
@@ -49,7 +50,7 @@ impl Default for LeadershipConfig {
             max_late_ms: 500,
             max_block_body_bytes: 90_112,
             protocol_version: (10, 0),
-            retention_epochs: None,
+            retention_epochs: Some(10),
             retry_ms: 1000,
         }
     }
@@ -316,10 +317,11 @@ where
             );
         }
         let hash = blake2b256(&[&signed.header]);
+        let block_number = parent.map_or(0, |p| p.block_number + 1);
         let block = ForgedBlock {
             leader: e.leader.clone(),
             slot: e.slot,
-            block_number: parent.map_or(0, |p| p.block_number + 1),
+            block_number,
             parent: parent.map(|p| p.hash),
             header: signed.header,
             hash,
@@ -333,6 +335,8 @@ where
             TransitionInfo {
                 block_hash: Some(hash),
                 parent_hash: parent.map(|p| p.hash),
+                // The chain's length with this block on it (the chain confirms it on adoption).
+                chain_length: Some(block_number + 1),
                 ..Default::default()
             },
         );

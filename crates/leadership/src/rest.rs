@@ -109,6 +109,13 @@ fn rfc3339(ms: Option<i64>) -> Value {
     })
 }
 
+/// The most entries `/api/v0/leaders/logs` returns: the newest, by slot (v0 has no paging;
+/// `/api/v1/leadership/schedule` pages through everything).
+pub const V0_MAX_ENTRIES: usize = 5_000;
+
+/// The parent jormungandr names for a chain's first block: the all-zero hash.
+const GENESIS_PARENT: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 /// jormungandr's `LeadershipLog` JSON for one entry.
 fn v0_entry(e: &SlotEntry) -> Value {
     let status = match e.status {
@@ -116,7 +123,7 @@ fn v0_entry(e: &SlotEntry) -> Value {
         SlotStatus::Forged | SlotStatus::Adopted | SlotStatus::Immutable => json!({
             "Block": {
                 "block": e.block_hash,
-                "parent": e.parent_hash,
+                "parent": e.parent_hash.as_deref().unwrap_or(GENESIS_PARENT),
                 "chain_length": e.chain_length,
             }
         }),
@@ -144,23 +151,10 @@ async fn v0_logs(State(s): State<RestState>, Query(params): Params) -> Response 
     if let Err(e) = only(&params, &[]) {
         return e.into_response();
     }
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let q = LogQuery {
-            after,
-            limit: MAX_LIMIT,
-            ..Default::default()
-        };
-        let page = match s.handle.log.query(&q) {
-            Ok(p) => p,
-            Err(e) => return internal(e),
-        };
-        let Some(last) = page.last() else { break };
-        after = Some((last.slot, last.id));
-        out.extend(page.iter().map(v0_entry));
+    match s.handle.log.newest(V0_MAX_ENTRIES) {
+        Ok(entries) => Json(entries.iter().map(v0_entry).collect::<Vec<_>>()).into_response(),
+        Err(e) => internal(e),
     }
-    Json(out).into_response()
 }
 
 #[derive(Serialize)]

@@ -310,24 +310,28 @@ pub trait Clock: Clone + Send + Sync + 'static {
 
 /// The system's wall clock, read at every call: slots follow it when it is stepped (NTP) or
 /// the machine resumes from a suspension, where a monotonic clock anchored at start would
-/// drift from the network's time until a restart. A wait sleeps on tokio's timer (no spinning)
-/// in steps of at most [`SystemClock::RECHECK_MS`], reading the clock again after each.
+/// drift from the network's time until a restart. A wait never spins: it sleeps on tokio's
+/// timer in steps of at most [`SystemClock::RECHECK_MS`], reading the clock again after each,
+/// and spends its last [`SystemClock::FINE_US`] in a thread sleep on tokio's blocking pool,
+/// because tokio's timer fires on whole milliseconds, up to 1 ms late.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
-    now: fn() -> i64,
+    now_us: fn() -> i64,
 }
 
 impl SystemClock {
     /// The longest a wait sleeps before it reads the wall clock again.
     pub const RECHECK_MS: i64 = 1_000;
+    /// The end of a wait that is slept precisely, off the async runtime.
+    pub const FINE_US: i64 = 2_000;
 
     pub fn new() -> Self {
-        SystemClock { now: unix_now_ms }
+        SystemClock { now_us: unix_now_us }
     }
 
-    /// A clock that reads `now` (Unix ms) instead of the system's: for tests that step it.
-    pub fn reading(now: fn() -> i64) -> Self {
-        SystemClock { now }
+    /// A clock that reads `now_us` (Unix µs) instead of the system's: for tests that step it.
+    pub fn reading(now_us: fn() -> i64) -> Self {
+        SystemClock { now_us }
     }
 }
 
@@ -337,24 +341,37 @@ impl Default for SystemClock {
     }
 }
 
-fn unix_now_ms() -> i64 {
+fn unix_now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+        .map_or(0, |d| d.as_micros() as i64)
 }
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        (self.now)()
+        (self.now_us)().div_euclid(1000)
     }
 
     async fn sleep_until_ms(&self, t_ms: i64) {
+        let target_us = t_ms.saturating_mul(1000);
         loop {
-            let left = t_ms - self.now_ms();
+            let left = target_us - (self.now_us)();
             if left <= 0 {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(left.min(Self::RECHECK_MS) as u64)).await;
+            if left > Self::FINE_US {
+                let coarse = (left - Self::FINE_US).min(Self::RECHECK_MS * 1000);
+                tokio::time::sleep(std::time::Duration::from_micros(coarse as u64)).await;
+            } else {
+                let fine = std::time::Duration::from_micros(left as u64);
+                // A blocking-pool thread sleeps to the microsecond; none left: sleep here.
+                if tokio::task::spawn_blocking(move || std::thread::sleep(fine))
+                    .await
+                    .is_err()
+                {
+                    tokio::time::sleep(fine).await;
+                }
+            }
         }
     }
 }
@@ -411,7 +428,7 @@ mod clock_tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_wait_follows_the_wall_clock_when_it_is_stepped() {
-        let clock = SystemClock::reading(|| WALL.load(Ordering::SeqCst));
+        let clock = SystemClock::reading(|| WALL.load(Ordering::SeqCst) * 1000);
         WALL.store(0, Ordering::SeqCst);
         let started = tokio::time::Instant::now();
         let wait = tokio::spawn(async move { clock.sleep_until_ms(60_000).await });

@@ -511,6 +511,13 @@ impl SlotLog {
         )
     }
 
+    /// The newest `limit` entries (by slot), oldest first.
+    pub fn newest(&self, limit: usize) -> Result<Vec<SlotEntry>, LogError> {
+        let mut entries = self.select("ORDER BY s.slot DESC, s.id DESC LIMIT ?1", params![limit as i64])?;
+        entries.reverse();
+        Ok(entries)
+    }
+
     /// Per epoch and leader: assigned, ideal and outcomes, newest epoch first.
     pub fn epochs(&self, leader: Option<&str>) -> Result<Vec<EpochSummary>, LogError> {
         let conn = self.lock();

@@ -11,7 +11,7 @@ use common::*;
 use serde_json::Value;
 use slotforge_leadership::params::DigestedParams;
 use slotforge_leadership::process::{self, LeadershipConfig, LeadershipHandle};
-use slotforge_leadership::rest::{self, openapi_conforms};
+use slotforge_leadership::rest::{self, openapi_conforms, V0_MAX_ENTRIES};
 use slotforge_leadership::seams::TokioClock;
 use slotforge_leadership::slot_log::{SlotLog, TransitionInfo};
 use slotforge_leadership::status::SlotStatus;
@@ -115,11 +115,13 @@ async fn fixture() -> Fixture {
         TransitionInfo::default(),
         p1.slot_start_ms(130) - 100,
     );
+    // As the forge task records it: the first block after genesis (no parent), chain length 1.
     go(
         ids[3],
         SlotStatus::Forged,
         TransitionInfo {
             block_hash: Some([0x11; 32]),
+            chain_length: Some(1),
             ..Default::default()
         },
         p1.slot_start_ms(130) + 1,
@@ -203,6 +205,17 @@ async fn v0_logs_have_jormungandrs_shape_field_by_field() {
     assert_eq!(block["chain_length"], 4872);
     assert_eq!(block["parent"], hex::encode([0xcd; 32]));
     assert!(is_rfc3339_utc(&by_date("1.3")["finished_at_time"]));
+    // Every Block has its three fields, none null (jormungandr's `LeadershipLogStatus::Block`
+    // has no optional field): a first block names the all-zero hash as its parent.
+    let blocks: Vec<&Value> = logs.iter().filter_map(|l| l["status"].get("Block")).collect();
+    assert_eq!(blocks.len(), 2);
+    for b in &blocks {
+        assert!(
+            b["block"].is_string() && b["parent"].is_string() && b["chain_length"].is_u64(),
+            "{b}"
+        );
+    }
+    assert_eq!(by_date("1.30")["status"]["Block"]["parent"], "00".repeat(32));
     // Scheduled: "Pending", no wake or finish time yet (as jormungandr prints it).
     assert_eq!(by_date("1.60")["status"], "Pending");
     assert!(by_date("1.60")["wake_at_time"].is_null());
@@ -218,6 +231,30 @@ async fn v0_logs_have_jormungandrs_shape_field_by_field() {
     let (status, body) = get(&f.router, "/api/v0/leaders/logs?x=1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("unknown parameter"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn v0_logs_are_bounded_to_the_newest_entries() {
+    let f = fixture().await;
+    let keys = tempfile::tempdir().unwrap();
+    let signer = signer(keys.path(), 1);
+    let p3 = DigestedParams::new(epoch_params(&signer, 3, 10_000, 4, 0));
+    let first = p3.slots().start;
+    let log = &f.handle.log;
+    log.begin_schedule("pool-0", &p3, 1.0, first, 0).unwrap();
+    for slot in first..first + V0_MAX_ENTRIES as u64 {
+        log.add_slot("pool-0", &p3, slot, None, None, 0).unwrap().unwrap();
+    }
+    let (status, body) = get(&f.router, "/api/v0/leaders/logs").await;
+    assert_eq!(status, StatusCode::OK);
+    let logs = body.as_array().unwrap();
+    // The six older entries are left out; the newest V0_MAX_ENTRIES come oldest first.
+    assert_eq!(logs.len(), V0_MAX_ENTRIES);
+    assert_eq!(logs[0]["scheduled_at_date"], "3.0");
+    assert_eq!(
+        logs[V0_MAX_ENTRIES - 1]["scheduled_at_date"],
+        format!("3.{}", V0_MAX_ENTRIES - 1)
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -49,7 +49,11 @@ impl World {
             SimPool::new(40),
             self.clock,
             log,
-            LeadershipConfig::default(),
+            // Every epoch's outcome is checked at the end: keep them all.
+            LeadershipConfig {
+                retention_epochs: None,
+                ..LeadershipConfig::default()
+            },
         )
         .unwrap();
         self.chain.0.lock().unwrap().handle = Some(handle.clone());

@@ -18,6 +18,23 @@ pub fn pool_bech32(id: &[u8; 28]) -> String {
     encode("pool", id)
 }
 
+/// A pool id given as bech32 (`pool1…`) or as 56 hex digits.
+pub fn parse_pool_id(text: &str) -> Result<[u8; 28], String> {
+    let bytes = match bech32::decode(text) {
+        Ok((hrp, bytes)) if hrp.as_str() == "pool" => bytes,
+        Ok((hrp, _)) => {
+            return Err(format!(
+                "{text:?} is a bech32 {:?}, not a pool id (pool1…)",
+                hrp.as_str()
+            ))
+        }
+        Err(_) => {
+            hex::decode(text).map_err(|_| format!("{text:?} is neither a bech32 pool id (pool1…) nor 56 hex digits"))?
+        }
+    };
+    <[u8; 28]>::try_from(bytes).map_err(|b| format!("{text:?} is {} bytes; a pool id is 28", b.len()))
+}
+
 /// An address in bech32, with the prefix its header byte calls for (CIP-5).
 pub fn address_bech32(address: &[u8]) -> String {
     let Some(header) = address.first() else {

@@ -17,6 +17,9 @@ use slotforge_praos::time::{Era, EraHistory, NetworkPreset, ShelleyGenesis};
 
 use slotforge_praos::ratio::parse_ratio;
 
+use crate::bech32_ids;
+use crate::ledger_input::{self, LedgerSet};
+
 /// How much of the epoch one parallel task scans.
 const CHUNK_SLOTS: u64 = 4096;
 /// The longest epoch `leaderlog` accepts (mainnet's is 432,000 slots).
@@ -63,14 +66,32 @@ pub struct LeaderlogArgs {
     #[arg(long, value_name = "FILE")]
     pub vrf_skey: PathBuf,
     /// The pool's active stake in the epoch's stake snapshot, in lovelace.
-    #[arg(long, value_name = "LOVELACE")]
-    pub pool_stake: u64,
+    #[arg(
+        long,
+        value_name = "LOVELACE",
+        requires = "active_stake",
+        conflicts_with = "stake_snapshot"
+    )]
+    pub pool_stake: Option<u64>,
     /// The total active stake of the epoch, in lovelace.
-    #[arg(long, value_name = "LOVELACE")]
-    pub active_stake: u64,
+    #[arg(long, value_name = "LOVELACE", requires = "pool_stake")]
+    pub active_stake: Option<u64>,
     /// The epoch nonce: 64 hex digits (or "neutral").
-    #[arg(long, value_name = "HEX")]
-    pub epoch_nonce: String,
+    #[arg(long, value_name = "HEX", conflicts_with = "protocol_state")]
+    pub epoch_nonce: Option<String>,
+    /// `cardano-cli query stake-snapshot --stake-pool-id POOL` output (JSON): the stake figures
+    /// of the snapshot --ledger-set names, for the pool --pool-id names.
+    #[arg(long, value_name = "FILE", requires = "pool_id")]
+    pub stake_snapshot: Option<PathBuf>,
+    /// `cardano-cli query protocol-state` output (JSON): the nonce of the epoch --ledger-set
+    /// names (and, without --epoch, that epoch, from its lastSlot).
+    #[arg(long, value_name = "FILE")]
+    pub protocol_state: Option<PathBuf>,
+    /// Which epoch the cardano-cli files describe: the current one (the `set` snapshot, the
+    /// epoch nonce) or the next (the `mark` snapshot, the candidate nonce ⭒ the last epoch
+    /// block nonce; final once the current epoch's stability window has begun).
+    #[arg(long, value_enum, default_value = "current")]
+    pub ledger_set: LedgerSet,
     /// A public network whose era history and parameters to use.
     #[arg(long, value_enum, conflicts_with_all = ["shelley_genesis", "system_start"])]
     pub network: Option<Network>,
@@ -104,7 +125,8 @@ pub struct LeaderlogArgs {
     /// Time zone of the printed slot times (IANA name, like Europe/Berlin).
     #[arg(long, default_value = "UTC")]
     pub tz: String,
-    /// The pool id to print (hex or bech32); informational.
+    /// The pool id, bech32 (pool1…) or hex: picks the pool from --stake-snapshot, and is
+    /// printed (as hex).
     #[arg(long)]
     pub pool_id: Option<String>,
     /// Output format.
@@ -155,32 +177,63 @@ pub struct Plan {
     pub history: EraHistory,
     pub f: ActiveSlotCoeff,
     pub tz: chrono_tz::Tz,
+    /// The pool id, hex.
+    pub pool_id: Option<String>,
+    pub pool_stake: u64,
+    pub active_stake: u64,
 }
 
-fn validate_pool_id(id: &str) -> Result<()> {
-    let hex_ok = id.len() == 56 && id.chars().all(|c| c.is_ascii_hexdigit());
-    let bech_ok =
-        id.starts_with("pool1") && id.len() > 10 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if hex_ok || bech_ok {
-        Ok(())
-    } else {
-        bail!("--pool-id {id:?} is neither 56 hex digits nor a bech32 pool id (pool1…)")
-    }
+fn read(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 impl LeaderlogArgs {
+    /// The pool's stake and the total: given, or from the stake snapshot.
+    fn stake(&self, pool_id: Option<&str>) -> Result<(u64, u64)> {
+        match (self.pool_stake, self.active_stake, &self.stake_snapshot, pool_id) {
+            (Some(pool), Some(total), None, _) => Ok((pool, total)),
+            (None, None, Some(path), Some(id)) => {
+                let s = ledger_input::stake_snapshot(&read(path)?, id, self.ledger_set)
+                    .with_context(|| path.display().to_string())?;
+                Ok((s.pool, s.total))
+            }
+            _ => bail!("give the stake: --pool-stake and --active-stake, or --stake-snapshot FILE with --pool-id"),
+        }
+    }
+
     /// Resolves and validates every argument; nothing is computed yet.
     pub fn plan(&self) -> Result<Plan> {
-        if let Some(id) = &self.pool_id {
-            validate_pool_id(id)?;
-        }
+        let pool_id = match &self.pool_id {
+            Some(id) => Some(hex::encode(
+                bech32_ids::parse_pool_id(id).map_err(|e| anyhow!("--pool-id: {e}"))?,
+            )),
+            None => None,
+        };
+        let (pool_stake, active_stake) = self.stake(pool_id.as_deref())?;
+        let protocol_state = match &self.protocol_state {
+            Some(path) => Some(ledger_input::protocol_state(&read(path)?).with_context(|| path.display().to_string())?),
+            None => None,
+        };
+        // The epoch the protocol state describes (its last block's, or the next), when --epoch
+        // is not given.
+        let next = u64::from(self.ledger_set == LedgerSet::Next);
+        let epoch_of_state = |history: &EraHistory| {
+            protocol_state
+                .as_ref()
+                .and_then(|s| s.last_slot)
+                .map(|slot| history.slot_to_epoch(slot).0 + next)
+        };
         let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
             anyhow!(
                 "--tz {:?} is not an IANA time zone name (like UTC or Europe/Berlin)",
                 self.tz
             )
         })?;
-        let nonce = Nonce::from_hex(&self.epoch_nonce).context("--epoch-nonce")?;
+        let nonce = match (&self.epoch_nonce, &protocol_state) {
+            (Some(hex), None) => Nonce::from_hex(hex).context("--epoch-nonce")?,
+            (None, Some(state)) => state.nonce(self.ledger_set),
+            _ => bail!("give the nonce: --epoch-nonce HEX, or --protocol-state FILE"),
+        };
 
         let (history, epoch, default_variant, default_f) = if let Some(net) = self.network {
             let preset = NetworkPreset::by_name(match net {
@@ -188,7 +241,10 @@ impl LeaderlogArgs {
                 Network::Preprod => "preprod",
                 Network::Preview => "preview",
             })?;
-            let epoch = self.epoch.ok_or_else(|| anyhow!("--network needs --epoch"))?;
+            let epoch = self
+                .epoch
+                .or_else(|| epoch_of_state(&preset.history))
+                .ok_or_else(|| anyhow!("--network needs --epoch"))?;
             let variant = match preset.era_of_epoch(epoch) {
                 Era::Byron => bail!(
                     "epoch {epoch} of {} is in the Byron era, which has no stake-based leader election",
@@ -202,15 +258,14 @@ impl LeaderlogArgs {
         } else if let Some(path) = &self.shelley_genesis {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             let genesis = ShelleyGenesis::from_json(&text).with_context(|| path.display().to_string())?;
-            let epoch = self.epoch.ok_or_else(|| anyhow!("--shelley-genesis needs --epoch"))?;
             let f = parse_ratio(&genesis.active_slots_coeff.to_string())
                 .map_err(|e| anyhow!("{}: activeSlotsCoeff: {e}", path.display()))?;
-            (
-                genesis.era_history().with_context(|| path.display().to_string())?,
-                epoch,
-                VrfVariant::Praos,
-                f,
-            )
+            let history = genesis.era_history().with_context(|| path.display().to_string())?;
+            let epoch = self
+                .epoch
+                .or_else(|| epoch_of_state(&history))
+                .ok_or_else(|| anyhow!("--shelley-genesis needs --epoch"))?;
+            (history, epoch, VrfVariant::Praos, f)
         } else if let Some(start) = &self.system_start {
             let start = DateTime::parse_from_rfc3339(start)
                 .map_err(|e| anyhow!("--system-start {start:?}: {e} (expected RFC 3339, like 2024-01-01T00:00:00Z)"))?;
@@ -257,7 +312,7 @@ impl LeaderlogArgs {
             }
             (None, _) => (0, 1),
         };
-        let threshold = LeaderThreshold::new(self.pool_stake, self.active_stake, f.clone())?;
+        let threshold = LeaderThreshold::new(pool_stake, active_stake, f.clone())?;
         let (first_slot, epoch_length) = history.epoch_bounds(epoch)?;
         if epoch_length > MAX_EPOCH_SLOTS {
             bail!("an epoch of {epoch_length} slots is more than leaderlog scans (at most {MAX_EPOCH_SLOTS})");
@@ -275,6 +330,9 @@ impl LeaderlogArgs {
             history,
             f,
             tz,
+            pool_id,
+            pool_stake,
+            active_stake,
         })
     }
 }
@@ -340,10 +398,10 @@ pub fn run(args: &LeaderlogArgs) -> Result<LeaderLog> {
         } else {
             0.0
         },
-        pool_id: args.pool_id.clone(),
+        pool_id: plan.pool_id.clone(),
         sigma: l.threshold.sigma(),
-        active_stake: args.pool_stake,
-        total_active_stake: args.active_stake,
+        active_stake: plan.pool_stake,
+        total_active_stake: plan.active_stake,
         d: l.decentralisation_value(),
         f: plan.f.value(),
         assigned_slots,

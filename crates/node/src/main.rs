@@ -8,6 +8,7 @@ mod header_cmd;
 mod http_client;
 mod keys_cmd;
 mod leaderlog;
+mod ledger_input;
 mod node_api;
 mod node_cmd;
 mod node_config;

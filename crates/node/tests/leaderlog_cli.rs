@@ -284,3 +284,99 @@ fn mainnet_tpraos_epoch_211_skips_overlay_slots() {
 fn slotforge_overlay(s: u64) -> bool {
     (s * 9).div_ceil(10) < ((s + 1) * 9).div_ceil(10)
 }
+
+/// `custom_args` without the stake and nonce flags.
+fn args_without_stake_and_nonce(key: &str) -> Vec<String> {
+    let mut a = custom_args(key);
+    for flag in ["--epoch-nonce", "--pool-stake", "--active-stake"] {
+        let i = a.iter().position(|x| x == flag).unwrap();
+        a.drain(i..i + 2);
+    }
+    a
+}
+
+fn slots_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["assignedSlots"].clone()
+}
+
+#[test]
+fn cardano_cli_snapshot_and_protocol_state_replace_hand_copied_figures() {
+    const POOL_HEX: &str = "0f292fcaa02b8b2f9b3c8f9fd8e0bb21abedb692a6d5058df3ef2735";
+    const POOL_BECH32: &str = "pool1pu5jlj4q9w9jlxeu370a3c9myx47md5j5m2str0naunn2q3lkdy";
+    let dir = tempfile::tempdir().unwrap();
+    // As cardano-cli 10 prints them: the set snapshot has σ = 1/10 (custom_args' figures),
+    // the mark snapshot σ = 3/10; the next nonce is candidate ⭒ last epoch block nonce.
+    let snapshot = dir.path().join("snapshot.json");
+    std::fs::write(
+        &snapshot,
+        format!(
+            r#"{{"pools": {{"{POOL_HEX}": {{"stakeGo": 7, "stakeMark": 3, "stakeSet": 1}}}},
+                "total": {{"stakeGo": 70, "stakeMark": 10, "stakeSet": 10}}}}"#
+        ),
+    )
+    .unwrap();
+    let (candidate, lab) = ("aa".repeat(32), "bb".repeat(32));
+    let state = dir.path().join("state.json");
+    std::fs::write(
+        &state,
+        format!(
+            r#"{{"candidateNonce": "{candidate}", "epochNonce": "{NONCE}", "evolvingNonce": "{candidate}",
+                "labNonce": "{lab}", "lastEpochBlockNonce": "{lab}", "lastSlot": 4321, "oCertCounters": {{}}}}"#
+        ),
+    )
+    .unwrap();
+    let files = |set: &str, pool: &str| {
+        let mut a = args_without_stake_and_nonce(&key());
+        a.extend(
+            [
+                "--stake-snapshot",
+                snapshot.to_str().unwrap(),
+                "--protocol-state",
+                state.to_str().unwrap(),
+            ]
+            .map(String::from),
+        );
+        a.extend(["--pool-id", pool, "--ledger-set", set].map(String::from));
+        slotforge().args(a).output().unwrap()
+    };
+    // current = the set snapshot and the epoch nonce: the hand-given run's schedule.
+    let by_hand = slotforge().args(custom_args(&key())).output().unwrap();
+    let out = files("current", POOL_BECH32);
+    assert_eq!(slots_of(&out), slots_of(&by_hand));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["poolId"], POOL_HEX);
+    assert_eq!(
+        (v["activeStake"].as_u64(), v["totalActiveStake"].as_u64()),
+        (Some(1), Some(10))
+    );
+    assert_eq!(slots_of(&files("current", POOL_HEX)), slots_of(&by_hand));
+    // next = the mark snapshot and blake2b-256(candidate ‖ last epoch block nonce).
+    let next_nonce = hex::encode(slotforge_praos::nonce::blake2b256(&[&[0xaa; 32], &[0xbb; 32]]));
+    let mut next_by_hand = args_without_stake_and_nonce(&key());
+    next_by_hand.extend(
+        [
+            "--epoch-nonce",
+            &next_nonce,
+            "--pool-stake",
+            "3",
+            "--active-stake",
+            "10",
+        ]
+        .map(String::from),
+    );
+    let next = slots_of(&files("next", POOL_BECH32));
+    assert_eq!(next, slots_of(&slotforge().args(next_by_hand).output().unwrap()));
+    assert_ne!(next, slots_of(&by_hand));
+    // Errors name the problem.
+    let other_pool = files("current", &"11".repeat(28));
+    assert_eq!(other_pool.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&other_pool.stdout).contains("not in the snapshot"));
+    let not_a_pool = files("current", "pool1notbech32");
+    assert!(String::from_utf8_lossy(&not_a_pool.stdout).contains("--pool-id"));
+    let mut no_nonce = args_without_stake_and_nonce(&key());
+    no_nonce.extend(["--pool-stake", "1", "--active-stake", "10"].map(String::from));
+    let out = slotforge().args(no_nonce).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--protocol-state"));
+}
