@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p slotforge-enclave --bins
-cargo build --release --locked -p slotforge-leadership --examples
+cargo build --release --locked -p slotforge-leadership --features in-process --examples
 target/release/examples/forge_latency
 vectors="${SLOTFORGE_VECTORS:-../shared/vectors}"
 dir=$(mktemp -d)

@@ -46,7 +46,7 @@ SIGNS=300 EPOCH_SLOTS=43200 scripts/bench-enclave.sh 2>&1 | grep -E "^(machine|S
 echo
 echo "== slotforge-leadership: the leadership module forges 60 consecutive leader slots (150 ms each)"
 echo "== on the real clock, 10,000 fragments in the pool, the enclave's signer durable on disk"
-cargo build --release --locked -p slotforge-leadership --examples 2>&1 | grep -E "^error" || true
+cargo build --release --locked -p slotforge-leadership --features in-process --examples 2>&1 | grep -E "^error" || true
 SLOTS=60 target/release/examples/forge_latency
 
 echo

@@ -7,13 +7,13 @@
 //! - [`leader_store`]: the imported leaders' key files.
 //! - [`audit`]: the append-only audit log.
 //! - [`history_check`]: the signature checks of a history export before it is imported.
-//! - [`wire`], [`service`], [`client`]: the gRPC API (`proto/`), its server and a typed client.
+//! - [`service`]: the gRPC server of the API in `slotforge-enclave-api` ([`wire`], [`client`],
+//!   re-exported here).
 //! - [`authorization`]: which client may use which leader.
 //! - [`config`], [`tls`], [`metrics`]: what the `slotforge-enclave` binary is built from.
 
 pub mod audit;
 pub mod authorization;
-pub mod client;
 pub mod clock;
 pub mod config;
 pub mod history_check;
@@ -24,4 +24,5 @@ pub mod service;
 pub mod sign_guard;
 pub mod signer;
 pub mod tls;
-pub mod wire;
+
+pub use slotforge_enclave_api::{client, wire};

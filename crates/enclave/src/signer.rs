@@ -13,13 +13,12 @@ use rayon::prelude::*;
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::{KesSecretKey, MAX_PERIODS};
 use slotforge_crypto::opcert::OperationalCertificate;
-use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfSecretKey};
+use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_praos::bft::{BftHeader, BftHeaderBody};
 use slotforge_praos::forge;
 use slotforge_praos::header::{Header, HeaderBody, HeaderDecodeError};
 use slotforge_praos::leader::bft_leader_index;
 use slotforge_praos::nonce::blake2b256;
-use slotforge_praos::schedule::EpochLeadership;
 
 use crate::clock::SlotClock;
 use crate::kes_store::{KesKeyStore, KesStoreError};
@@ -68,95 +67,7 @@ impl From<BftLeader> for LeaderKeys {
     }
 }
 
-/// One BFT epoch: round-robin over `leaders` from `first_slot`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BftEpoch {
-    pub epoch: u64,
-    pub first_slot: u64,
-    pub epoch_length: u64,
-    /// The leaders' Ed25519 verification keys in round-robin order.
-    pub leaders: Vec<[u8; 32]>,
-}
-
-impl BftEpoch {
-    pub fn slots(&self) -> Range<u64> {
-        self.first_slot..self.first_slot.saturating_add(self.epoch_length)
-    }
-}
-
-/// An epoch's leadership parameters, as the blockchain announces them.
-#[derive(Debug, Clone)]
-pub enum EpochParams {
-    Praos(EpochLeadership),
-    Bft(BftEpoch),
-}
-
-impl EpochParams {
-    pub fn epoch(&self) -> u64 {
-        match self {
-            EpochParams::Praos(p) => p.epoch,
-            EpochParams::Bft(b) => b.epoch,
-        }
-    }
-
-    pub fn slots(&self) -> Range<u64> {
-        match self {
-            EpochParams::Praos(p) => p.slots(),
-            EpochParams::Bft(b) => b.slots(),
-        }
-    }
-}
-
-/// What the enclave tells about a leader: public material only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
-    Praos(Box<PraosIdentity>),
-    Bft { vkey: [u8; 32] },
-}
-
-/// A Praos pool's public identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PraosIdentity {
-    pub pool_id: [u8; 28],
-    pub vrf_vkey: [u8; 32],
-    pub cold_vkey: [u8; 32],
-    pub opcert: OperationalCertificate,
-    /// The period the KES key is at, relative to the opcert's start.
-    pub kes_period: u32,
-    /// Periods the key can still sign for: min(64, max evolutions) − period.
-    pub periods_left: u32,
-    pub slots_per_kes_period: u64,
-}
-
-impl Identity {
-    /// The Praos identity, if this is a pool.
-    pub fn praos(&self) -> Option<&PraosIdentity> {
-        match self {
-            Identity::Praos(p) => Some(p),
-            Identity::Bft { .. } => None,
-        }
-    }
-}
-
-/// A won slot with its VRF proof (empty output and proof for BFT slots).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduledSlot {
-    pub slot: u64,
-    pub output: Option<VrfOutput>,
-    pub proof: Option<VrfProof>,
-}
-
-/// A signed header as it leaves the enclave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedHeader {
-    /// The header's CBOR (Praos or BFT shape, after the leader's kind).
-    pub header: Vec<u8>,
-    /// False when this is the stored header of an earlier identical request (a retry).
-    pub fresh: bool,
-    pub slot: u64,
-    /// blake2b-256 of the canonical body encoding: what the guard recorded.
-    pub body_hash: [u8; 32],
-}
+pub use slotforge_enclave_api::types::{BftEpoch, EpochParams, Identity, PraosIdentity, ScheduledSlot, SignedHeader};
 
 /// Why the enclave did not sign or schedule; each is a distinct kind the node can act on.
 #[derive(Debug, thiserror::Error)]
@@ -787,5 +698,24 @@ impl PraosLeader {
             slots_per_kes_period,
             max_kes_evolutions,
         })
+    }
+}
+
+impl From<&SignError> for tonic::Status {
+    /// The refusal a client receives: the reason, and the slot concerned when there is one.
+    fn from(e: &SignError) -> Self {
+        let slot = match e {
+            SignError::UnknownEpoch(s) | SignError::NotLeader(s) | SignError::VrfMismatch(s) => Some(*s),
+            SignError::KesPeriodBeforeOpCert { slot, .. }
+            | SignError::KesExpired { slot, .. }
+            | SignError::KesKeyPastPeriod { slot, .. }
+            | SignError::ForeignBody { slot, .. }
+            | SignError::SlotInFuture { slot, .. }
+            | SignError::KesPeriodInFuture { slot, .. } => Some(*slot),
+            SignError::Refused(r) => Some(r.slot()),
+            SignError::Guard(crate::sign_guard::GuardError::SlotOutOfRange(s)) => Some(*s),
+            _ => None,
+        };
+        crate::wire::refusal_status(e.kind(), e.to_string(), slot)
     }
 }

@@ -8,21 +8,21 @@ use std::path::{Path, PathBuf};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
-use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+
+pub use slotforge_enclave_api::tls::{client_config, read_pem, read_private_key, TlsFileError};
 
 /// Why certificates could not be made or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    File(#[from] TlsFileError),
     #[error("{} already exists; choose an empty directory", .0.display())]
     Exists(PathBuf),
     #[error("making certificates: {0}")]
     Generate(#[from] rcgen::Error),
-    #[error("{} holds a private key but is accessible by group or others; run `chmod 600 {}`", .0.display(), .0.display())]
-    Permissions(PathBuf),
-    #[error("{}: no PEM certificate in the file", .0.display())]
-    NotPem(PathBuf),
     #[error("client name {0:?} is not allowed: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'")]
     BadName(String),
 }
@@ -143,21 +143,7 @@ pub fn issue_client(dir: &Path, name: &str) -> Result<Vec<PathBuf>, TlsError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    let bytes = fs::read(path).map_err(|source| TlsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        return Err(TlsError::NotPem(path.to_path_buf()));
-    }
-    Ok(bytes)
-}
-
-fn read_private_key(path: &Path) -> Result<Vec<u8>, TlsError> {
-    if slotforge_crypto::key_file::secret_permissions_warning(path).is_some() {
-        return Err(TlsError::Permissions(path.to_path_buf()));
-    }
-    read(path)
+    Ok(read_pem(path)?)
 }
 
 /// The server side: present `cert`/`key`, and serve only clients whose certificate chains to
@@ -166,14 +152,6 @@ pub fn server_config(ca: &Path, cert: &Path, key: &Path) -> Result<ServerTlsConf
     Ok(ServerTlsConfig::new()
         .identity(Identity::from_pem(read(cert)?, read_private_key(key)?))
         .client_ca_root(Certificate::from_pem(read(ca)?)))
-}
-
-/// The client side: trust `ca` for the server named `domain`, and present `cert`/`key`.
-pub fn client_config(ca: &Path, cert: &Path, key: &Path, domain: &str) -> Result<ClientTlsConfig, TlsError> {
-    Ok(ClientTlsConfig::new()
-        .domain_name(domain)
-        .ca_certificate(Certificate::from_pem(read(ca)?))
-        .identity(Identity::from_pem(read(cert)?, read_private_key(key)?)))
 }
 
 /// The subject of a DER certificate, as the audit log names a client ("CN=…").

@@ -15,6 +15,8 @@
 //! - [`rest`]: the REST routes (jormungandr's v0 shape and v1), server-sent events.
 //! - [`metrics`]: Prometheus metrics.
 
+#[cfg(feature = "in-process")]
+mod in_process;
 pub mod metrics;
 pub mod params;
 pub mod process;

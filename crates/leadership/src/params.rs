@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use slotforge_enclave::signer::Identity;
-use slotforge_enclave::wire::{Consensus, ScheduleParams};
+use slotforge_enclave_api::types::Identity;
+use slotforge_enclave_api::wire::{Consensus, ScheduleParams};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::{blake2b256, Nonce};
 

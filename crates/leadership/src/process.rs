@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use slotforge_enclave::signer::{Identity, ScheduledSlot};
-use slotforge_enclave::wire::ScheduleParams;
+use slotforge_enclave_api::types::{Identity, ScheduledSlot};
+use slotforge_enclave_api::wire::ScheduleParams;
 use slotforge_praos::bft::BftHeaderBody;
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::nonce::blake2b256;

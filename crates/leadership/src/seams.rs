@@ -6,8 +6,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use slotforge_enclave::signer::{Identity, ScheduledSlot, SignedHeader, Signer};
-use slotforge_enclave::wire::ScheduleParams;
+use slotforge_enclave_api::types::{Identity, ScheduledSlot, SignedHeader};
+use slotforge_enclave_api::wire::ScheduleParams;
 use tokio::sync::mpsc;
 
 use crate::params::EpochLeadershipParams;
@@ -42,53 +42,8 @@ pub trait EnclaveClient: Clone + Send + Sync + 'static {
     fn sign(&self, leader: &str, body: Vec<u8>) -> impl Future<Output = Result<SignedHeader, EnclaveError>> + Send;
 }
 
-/// The enclave's signer in this process (tests, simulations, single-host devnets).
-#[derive(Clone)]
-pub struct InProcessEnclave(pub Arc<Signer>);
-
-fn refused(e: slotforge_enclave::signer::SignError) -> EnclaveError {
-    EnclaveError::Refused {
-        reason: e.kind().to_string(),
-        message: e.to_string(),
-    }
-}
-
-impl EnclaveClient for InProcessEnclave {
-    async fn leaders(&self) -> Result<Vec<String>, EnclaveError> {
-        Ok(self.0.leader_ids())
-    }
-
-    async fn identity(&self, leader: &str) -> Result<Identity, EnclaveError> {
-        self.0.identity(leader).map_err(refused)
-    }
-
-    async fn schedule(
-        &self,
-        leader: &str,
-        params: &ScheduleParams,
-        slots: Range<u64>,
-        sink: mpsc::Sender<ScheduledSlot>,
-    ) -> Result<(), EnclaveError> {
-        let epoch = params
-            .to_epoch_params()
-            .map_err(|e| EnclaveError::Other(e.to_string()))?;
-        let (signer, leader) = (self.0.clone(), leader.to_string());
-        tokio::task::spawn_blocking(move || {
-            signer.schedule_each(&leader, epoch, slots, |s| sink.blocking_send(s).is_ok())
-        })
-        .await
-        .map_err(|e| EnclaveError::Other(e.to_string()))?
-        .map_err(refused)
-    }
-
-    async fn sign(&self, leader: &str, body: Vec<u8>) -> Result<SignedHeader, EnclaveError> {
-        let (signer, leader) = (self.0.clone(), leader.to_string());
-        tokio::task::spawn_blocking(move || signer.sign_block(&leader, &body))
-            .await
-            .map_err(|e| EnclaveError::Other(e.to_string()))?
-            .map_err(refused)
-    }
-}
+#[cfg(feature = "in-process")]
+pub use crate::in_process::InProcessEnclave;
 
 /// The enclave over gRPC (its Unix socket or mutual TLS), optionally several enclaves that
 /// share one sign guard: a call that finds its enclave unreachable (or unable to reach its
@@ -99,12 +54,12 @@ impl EnclaveClient for InProcessEnclave {
 /// leadership process then sends it the epoch's parameters and asks again.
 #[derive(Clone)]
 pub struct GrpcEnclave {
-    endpoints: Arc<[(String, slotforge_enclave::client::EnclaveClient)]>,
+    endpoints: Arc<[(String, slotforge_enclave_api::client::EnclaveClient)]>,
     current: Arc<AtomicUsize>,
 }
 
-fn from_client(e: slotforge_enclave::client::ClientError) -> EnclaveError {
-    use slotforge_enclave::client::ClientError;
+fn from_client(e: slotforge_enclave_api::client::ClientError) -> EnclaveError {
+    use slotforge_enclave_api::client::ClientError;
     if e.is_unavailable() {
         return EnclaveError::Unavailable(e.to_string());
     }
@@ -116,7 +71,7 @@ fn from_client(e: slotforge_enclave::client::ClientError) -> EnclaveError {
 
 impl GrpcEnclave {
     /// One enclave.
-    pub fn new(client: slotforge_enclave::client::EnclaveClient) -> Self {
+    pub fn new(client: slotforge_enclave_api::client::EnclaveClient) -> Self {
         Self::with_failover(vec![("enclave".into(), client)])
     }
 
@@ -124,7 +79,7 @@ impl GrpcEnclave {
     ///
     /// # Panics
     /// If `endpoints` is empty.
-    pub fn with_failover(endpoints: Vec<(String, slotforge_enclave::client::EnclaveClient)>) -> Self {
+    pub fn with_failover(endpoints: Vec<(String, slotforge_enclave_api::client::EnclaveClient)>) -> Self {
         assert!(!endpoints.is_empty(), "GrpcEnclave needs at least one enclave");
         GrpcEnclave {
             endpoints: endpoints.into(),
@@ -135,8 +90,8 @@ impl GrpcEnclave {
     /// Runs `op` on the current enclave, then on each other one while they are unreachable.
     async fn call<T, F, Fut>(&self, op: F) -> Result<T, EnclaveError>
     where
-        F: Fn(slotforge_enclave::client::EnclaveClient) -> Fut,
-        Fut: Future<Output = Result<T, slotforge_enclave::client::ClientError>>,
+        F: Fn(slotforge_enclave_api::client::EnclaveClient) -> Fut,
+        Fut: Future<Output = Result<T, slotforge_enclave_api::client::ClientError>>,
     {
         let n = self.endpoints.len();
         let first = self.current.load(Ordering::Relaxed) % n;

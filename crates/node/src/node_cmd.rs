@@ -12,7 +12,7 @@ use slotforge_chain::config::ChainConfig;
 use slotforge_chain::genesis::Genesis;
 use slotforge_chain::service::ServiceConfig;
 use slotforge_crypto::key_file::{self, KeyKind};
-use slotforge_enclave::client::EnclaveClient;
+use slotforge_enclave_api::client::EnclaveClient;
 use slotforge_leadership::seams::{Clock, GrpcEnclave, SystemClock};
 use slotforge_network::peers::NetworkConfig;
 use slotforge_network::topology::{self, AccessPoint};
@@ -148,7 +148,7 @@ fn tls_config(endpoint: &EnclaveEndpoint) -> anyhow::Result<tonic::transport::Cl
     let host = server_name
         .clone()
         .unwrap_or_else(|| address.rsplit_once(':').map_or(address.clone(), |(h, _)| h.to_string()));
-    slotforge_enclave::tls::client_config(ca_cert, client_cert, client_key, &host)
+    slotforge_enclave_api::tls::client_config(ca_cert, client_cert, client_key, &host)
         .context("loading the enclave client's TLS files")
 }
 

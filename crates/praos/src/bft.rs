@@ -1,6 +1,6 @@
 //! BFT block headers: the Praos header shape without VRF fields, KES or operational
 //! certificate, signed by the leader's Ed25519 key. The format is specified in
-//! `crates/enclave/proto/BFT_HEADER.md`.
+//! `crates/enclave-api/proto/BFT_HEADER.md`.
 //!
 //! ```text
 //! bft_header      = [bft_header_body, signature: bytes .size 64]

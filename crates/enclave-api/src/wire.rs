@@ -12,7 +12,7 @@ use slotforge_praos::nonce::Nonce;
 use slotforge_praos::schedule::EpochLeadership;
 use tonic::{Code, Status};
 
-use crate::signer::{BftEpoch, EpochParams, Identity, PraosIdentity, ScheduledSlot, SignError};
+use crate::types::{BftEpoch, EpochParams, Identity, PraosIdentity, ScheduledSlot};
 
 /// The generated protobuf messages and gRPC service/client.
 #[allow(clippy::all, missing_docs)]
@@ -367,24 +367,6 @@ pub fn refusal_status(reason: &str, message: String, slot: Option<u64>) -> Statu
     }
     .encode_to_vec();
     Status::with_details(code_of(reason), message, details.into())
-}
-
-impl From<&SignError> for Status {
-    fn from(e: &SignError) -> Self {
-        let slot = match e {
-            SignError::UnknownEpoch(s) | SignError::NotLeader(s) | SignError::VrfMismatch(s) => Some(*s),
-            SignError::KesPeriodBeforeOpCert { slot, .. }
-            | SignError::KesExpired { slot, .. }
-            | SignError::KesKeyPastPeriod { slot, .. }
-            | SignError::ForeignBody { slot, .. }
-            | SignError::SlotInFuture { slot, .. }
-            | SignError::KesPeriodInFuture { slot, .. } => Some(*slot),
-            SignError::Refused(r) => Some(r.slot()),
-            SignError::Guard(crate::sign_guard::GuardError::SlotOutOfRange(s)) => Some(*s),
-            _ => None,
-        };
-        refusal_status(e.kind(), e.to_string(), slot)
-    }
 }
 
 impl From<ParamsError> for Status {

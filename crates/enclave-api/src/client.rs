@@ -8,7 +8,7 @@ use std::time::Duration;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Status};
 
-use crate::signer::{Identity, ScheduledSlot, SignedHeader};
+use crate::types::{Identity, ScheduledSlot, SignedHeader};
 use crate::wire::{self, proto, ScheduleParams};
 
 /// Why a call did not succeed.
