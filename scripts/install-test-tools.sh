@@ -3,7 +3,9 @@
 # later runs): Node.js (Debian's package, when missing) and the npm libraries the interop
 # tests drive (EMURGO's cardano-serialization-lib, blakejs), oura (built with cargo install), and
 # Chromium with chromedriver (Debian's packages, when missing) for the dashboard's browser test,
-# and PostgreSQL's server (Debian's package, when missing) for the shared sign-guard tests.
+# PostgreSQL's server (Debian's package, when missing) for the shared sign-guard tests, and
+# Python's grpcio (PyPI, in a virtual environment) for the enclave's gRPC client test, and
+# strace (Debian's package, when missing) for the enclave's durability test.
 #   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
 set -euo pipefail
 tools="${1:-${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}}"
@@ -44,6 +46,25 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing npm packages into $tools/npm: ${missing[*]}" >&2
     npm install --prefix "$tools/npm" --no-audit --no-fund --silent "${missing[@]}"
+fi
+
+# strace (Debian's package, when missing), which the enclave's durability test runs it under.
+if ! command -v strace >/dev/null; then
+    echo "installing strace (Debian package strace)" >&2
+    apt_install strace
+fi
+
+# Python's grpcio (PyPI), a gRPC client no one here wrote, for the enclave's Unix-socket test:
+# a virtual environment in $tools/py. Debian's python3 needs python3-venv for it.
+grpcio_version="1.76.0"
+if [ "$("$tools/py/bin/python" -c 'import grpc, grpc_tools; print(grpc.__version__)' 2>/dev/null)" != "$grpcio_version" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+        echo "installing Python's venv (Debian packages python3, python3-venv)" >&2
+        apt_install python3 python3-venv
+    fi
+    echo "installing grpcio $grpcio_version into $tools/py (pip)" >&2
+    python3 -m venv "$tools/py"
+    "$tools/py/bin/pip" install --quiet --disable-pip-version-check "grpcio==$grpcio_version" "grpcio-tools==$grpcio_version"
 fi
 
 # oura (TxPipe's chain follower), which the network interop test runs against a node. A long

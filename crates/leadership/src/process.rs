@@ -230,6 +230,16 @@ where
         }
     }
 
+    /// Runs `f` on tokio's blocking pool: a forge task's slot-log work (SQLite) never runs on
+    /// the async runtime. None if the blocking task could not run (the runtime is stopping).
+    async fn off_runtime<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Self) -> T + Send + 'static,
+    ) -> Option<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me)).await.ok()
+    }
+
     /// Whether entry `id` is still `woke`: nothing else (a fork, a restart) took it since.
     fn still_woke(&self, id: i64) -> bool {
         self.log.get(id).is_ok_and(|e| e.status == SlotStatus::Woke)
@@ -248,22 +258,29 @@ where
         );
     }
 
+    /// [`miss`](Self::miss) on tokio's blocking pool, for forge tasks.
+    async fn miss_off_runtime(self: &Arc<Self>, e: &SlotEntry, class: &str, reason: String) {
+        let (e, class) = (e.clone(), class.to_string());
+        self.off_runtime(move |me| me.miss(&e, &class, reason)).await;
+    }
+
     /// Forges one leader slot: wake, parent, block body, header, sign at the slot, submit.
     /// `request` is the epoch's schedule request, re-sent if the enclave has forgotten the
     /// epoch (it restarted) before the same body is asked for again.
     async fn forge(self: Arc<Self>, id: i64, identity: Identity, request: Option<ScheduleParams>) {
-        let Some(e) = self.transition(id, SlotStatus::Woke, TransitionInfo::default()) else {
+        let woke = self.off_runtime(move |me| me.transition(id, SlotStatus::Woke, TransitionInfo::default()));
+        let Some(e) = woke.await.flatten() else {
             return; // superseded or already handled
         };
         let now = self.clock.now_ms();
         let late = now - e.scheduled_at_ms;
         if late > self.config.max_late_ms {
-            return self.miss(&e, "late", format!("late by {late} ms"));
+            return self.miss_off_runtime(&e, "late", format!("late by {late} ms")).await;
         }
         let tip = self.chain.tip().await;
         let parent = match choose_parent(tip.as_ref(), e.slot) {
             Ok(p) => p,
-            Err(reason) => return self.miss(&e, "tip_ahead", reason),
+            Err(reason) => return self.miss_off_runtime(&e, "tip_ahead", reason).await,
         };
         let block_body = self
             .pool
@@ -271,10 +288,10 @@ where
             .await;
         let body = match self.body(&e, &identity, parent, &block_body) {
             Ok(b) => b,
-            Err(reason) => return self.miss(&e, "no_vrf_result", reason),
+            Err(reason) => return self.miss_off_runtime(&e, "no_vrf_result", reason).await,
         };
         self.clock.sleep_until_ms(e.scheduled_at_ms).await;
-        if !self.still_woke(id) {
+        if !self.off_runtime(move |me| me.still_woke(id)).await.unwrap_or(false) {
             return; // superseded or settled while the body was made: nothing is signed
         }
         let mut signed = self.enclave.sign(&e.leader, body.clone()).await;
@@ -295,26 +312,34 @@ where
         let signed = match signed {
             Ok(s) => s,
             Err(EnclaveError::Unavailable(m)) => {
-                return self.miss(&e, "enclave_unreachable", format!("enclave unreachable: {m}"))
+                return self
+                    .miss_off_runtime(&e, "enclave_unreachable", format!("enclave unreachable: {m}"))
+                    .await
             }
             Err(EnclaveError::Refused { reason, message }) if reason == "kes_expired" => {
-                return self.miss(&e, "kes_expired", format!("KES expired: {message}"))
+                return self
+                    .miss_off_runtime(&e, "kes_expired", format!("KES expired: {message}"))
+                    .await
             }
             Err(EnclaveError::Refused { reason, message }) => {
-                return self.miss(&e, &reason, format!("the enclave refused ({reason}): {message}"))
+                return self
+                    .miss_off_runtime(&e, &reason, format!("the enclave refused ({reason}): {message}"))
+                    .await
             }
-            Err(other) => return self.miss(&e, "enclave_error", other.to_string()),
+            Err(other) => return self.miss_off_runtime(&e, "enclave_error", other.to_string()).await,
         };
         let late = self.clock.now_ms() - e.scheduled_at_ms;
         if late > self.config.max_late_ms {
-            return self.miss(
-                &e,
-                "late",
-                format!(
-                    "signed {late} ms after the slot began (limit {} ms); not submitted",
-                    self.config.max_late_ms
-                ),
-            );
+            return self
+                .miss_off_runtime(
+                    &e,
+                    "late",
+                    format!(
+                        "signed {late} ms after the slot began (limit {} ms); not submitted",
+                        self.config.max_late_ms
+                    ),
+                )
+                .await;
         }
         let hash = blake2b256(&[&signed.header]);
         let block_number = parent.map_or(0, |p| p.block_number + 1);
@@ -329,18 +354,15 @@ where
         };
         // Recorded before the hand-over: the chain may report the block's fate before
         // `submit` returns. An entry that is no longer `woke` is not submitted.
-        let forged = self.transition(
-            id,
-            SlotStatus::Forged,
-            TransitionInfo {
-                block_hash: Some(hash),
-                parent_hash: parent.map(|p| p.hash),
-                // The chain's length with this block on it (the chain confirms it on adoption).
-                chain_length: Some(block_number + 1),
-                ..Default::default()
-            },
-        );
-        if forged.is_none() {
+        let forged = TransitionInfo {
+            block_hash: Some(hash),
+            parent_hash: parent.map(|p| p.hash),
+            // The chain's length with this block on it (the chain confirms it on adoption).
+            chain_length: Some(block_number + 1),
+            ..Default::default()
+        };
+        let forged = self.off_runtime(move |me| me.transition(id, SlotStatus::Forged, forged));
+        if forged.await.flatten().is_none() {
             return;
         }
         self.metrics.block(&e.leader, "forged");
@@ -349,14 +371,12 @@ where
             .slot_to_block((self.clock.now_ms() - e.scheduled_at_ms).max(0) as f64 / 1000.0);
         if let Err(reason) = submitted {
             self.metrics.block(&e.leader, "rejected");
-            self.transition(
-                id,
-                SlotStatus::Rejected,
-                TransitionInfo {
-                    reason: Some(reason),
-                    ..Default::default()
-                },
-            );
+            let rejected = TransitionInfo {
+                reason: Some(reason),
+                ..Default::default()
+            };
+            self.off_runtime(move |me| me.transition(id, SlotStatus::Rejected, rejected))
+                .await;
         }
     }
 

@@ -20,7 +20,7 @@ use tokio_stream::StreamExt;
 
 use crate::process::LeadershipHandle;
 use crate::seams::Clock;
-use crate::slot_log::{Query as LogQuery, SlotEntry};
+use crate::slot_log::{LogError, Query as LogQuery, SlotEntry, SlotLog};
 use crate::status::SlotStatus;
 
 /// The OpenAPI document of these routes (checked in, and tested against them).
@@ -147,13 +147,26 @@ fn v0_entry(e: &SlotEntry) -> Value {
     })
 }
 
+/// Runs a slot-log read on tokio's blocking pool: SQLite work never runs on the async runtime.
+async fn read_log<T: Send + 'static>(
+    s: &RestState,
+    read: impl FnOnce(&SlotLog) -> Result<T, LogError> + Send + 'static,
+) -> Result<T, Response> {
+    let log = s.handle.log.clone();
+    match tokio::task::spawn_blocking(move || read(&log)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(internal(e)),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 async fn v0_logs(State(s): State<RestState>, Query(params): Params) -> Response {
     if let Err(e) = only(&params, &[]) {
         return e.into_response();
     }
-    match s.handle.log.newest(V0_MAX_ENTRIES) {
+    match read_log(&s, |log| log.newest(V0_MAX_ENTRIES)).await {
         Ok(entries) => Json(entries.iter().map(v0_entry).collect::<Vec<_>>()).into_response(),
-        Err(e) => internal(e),
+        Err(r) => r,
     }
 }
 
@@ -194,14 +207,15 @@ async fn schedule(State(s): State<RestState>, Query(params): Params) -> Response
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };
-    match s.handle.log.query(&query) {
+    let limit = query.limit;
+    match read_log(&s, move |log| log.query(&query)).await {
         Ok(entries) => {
-            let next_cursor = (entries.len() == query.limit)
+            let next_cursor = (entries.len() == limit)
                 .then(|| entries.last().map(|e| format!("{}-{}", e.slot, e.id)))
                 .flatten();
             Json(SchedulePage { entries, next_cursor }).into_response()
         }
-        Err(e) => internal(e),
+        Err(r) => r,
     }
 }
 
@@ -212,9 +226,9 @@ async fn next(State(s): State<RestState>, Query(params): Params) -> Response {
         Err(e) => return e.into_response(),
     };
     let now = (s.now_ms)();
-    let pending = match s.handle.log.pending() {
+    let pending = match read_log(&s, |log| log.pending()).await {
         Ok(p) => p,
-        Err(e) => return internal(e),
+        Err(r) => return r,
     };
     let slots: Vec<Value> = pending
         .iter()
@@ -239,9 +253,10 @@ async fn epochs(State(s): State<RestState>, Query(params): Params) -> Response {
     if let Err(e) = only(&params, &["leader"]) {
         return e.into_response();
     }
-    match s.handle.log.epochs(params.get("leader").map(String::as_str)) {
+    let leader = params.get("leader").cloned();
+    match read_log(&s, move |log| log.epochs(leader.as_deref())).await {
         Ok(epochs) => Json(json!({ "epochs": epochs })).into_response(),
-        Err(e) => internal(e),
+        Err(r) => r,
     }
 }
 

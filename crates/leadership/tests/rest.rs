@@ -46,6 +46,10 @@ async fn fixture() -> Fixture {
         );
     }
     log.add_slot("pool-0", &p2, 205, None, None, t0).unwrap().unwrap();
+    // Both schedules are complete: the process started below has nothing to compute, so the
+    // log holds exactly these entries.
+    log.complete_schedule("pool-0", &p1).unwrap();
+    log.complete_schedule("pool-0", &p2).unwrap();
     let go = |id: i64, to: SlotStatus, info: TransitionInfo, at: i64| log.transition(id, to, &info, at).unwrap();
     // 103: forged, adopted, immutable. 110: missed. 120: forged, orphaned. 130: woke, forged.
     go(

@@ -207,7 +207,19 @@ impl TestEnclave {
 
     /// Starts `serve` and waits for its ready line.
     pub fn start(&mut self, new_history: bool) {
-        let mut cmd = Command::new(BIN);
+        self.start_under(new_history, &[]);
+    }
+
+    /// Starts `serve` as the child of `wrapper` (like `strace … -o FILE`), which runs it.
+    pub fn start_under(&mut self, new_history: bool, wrapper: &[&str]) {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
         cmd.args(["serve", "-c", self.config.to_str().unwrap()]);
         if new_history {
             cmd.arg("--new-history");
