@@ -23,6 +23,16 @@ pub enum Ed25519Error {
     Mismatch,
 }
 
+impl Ed25519Error {
+    /// Whether the public key itself is unusable, rather than the signature made with it.
+    pub fn is_key_error(self) -> bool {
+        matches!(
+            self,
+            Ed25519Error::NonCanonicalKey | Ed25519Error::SmallOrderKey | Ed25519Error::InvalidKey
+        )
+    }
+}
+
 /// Whether `bytes` encode a y coordinate below p (the sign bit aside), libsodium's
 /// `ge25519_is_canonical`: y + p would decode to the same point, and is refused.
 pub fn is_canonical_point(bytes: &[u8; 32]) -> bool {

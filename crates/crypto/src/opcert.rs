@@ -3,7 +3,7 @@
 
 use minicbor::{Decoder, Encoder};
 
-use crate::ed25519::{Ed25519Error, Signer, SigningKey};
+use crate::ed25519::{Signer, SigningKey};
 use crate::kes::KesPublicKey;
 
 /// Why an operational certificate is malformed or invalid.
@@ -72,11 +72,12 @@ impl OperationalCertificate {
     /// Checks the cold key's signature.
     pub fn verify(&self) -> Result<(), OpCertError> {
         let msg = Self::signable_bytes(&self.hot_vkey, self.sequence_number, self.kes_period);
-        crate::ed25519::verify(&self.cold_vkey, &msg, &self.sigma).map_err(|e| match e {
-            Ed25519Error::NonCanonicalKey | Ed25519Error::SmallOrderKey | Ed25519Error::InvalidKey => {
+        crate::ed25519::verify(&self.cold_vkey, &msg, &self.sigma).map_err(|e| {
+            if e.is_key_error() {
                 OpCertError::ColdKey
+            } else {
+                OpCertError::Signature
             }
-            _ => OpCertError::Signature,
         })
     }
 

@@ -151,6 +151,54 @@ pub struct Query {
     pub limit: usize,
 }
 
+/// Moves entry `id` to `to` within `tx`, if the status machine allows it, stamping the time
+/// that goes with the new status and recording the transition.
+fn apply_transition(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    to: SlotStatus,
+    info: &TransitionInfo,
+    now_ms: i64,
+) -> Result<(), LogError> {
+    let from: String = tx
+        .query_row("SELECT status FROM slots WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(LogError::Missing(id))?;
+    let from = SlotStatus::parse(&from).unwrap_or(SlotStatus::Missed);
+    if !from.can_become(to) {
+        return Err(LogError::Transition { id, from, to });
+    }
+    let time_column = match to {
+        SlotStatus::Woke => Some("woke_at_ms"),
+        SlotStatus::Forged => Some("forged_at_ms"),
+        s if s.is_terminal() || matches!(s, SlotStatus::Adopted | SlotStatus::Orphaned) => Some("finished_at_ms"),
+        _ => None,
+    };
+    tx.execute(
+        "UPDATE slots SET status = ?2, reason = COALESCE(?3, reason), block_hash = COALESCE(?4, block_hash),
+             parent_hash = COALESCE(?5, parent_hash), chain_length = COALESCE(?6, chain_length) WHERE id = ?1",
+        params![
+            id,
+            to.as_str(),
+            info.reason,
+            info.block_hash.map(hex::encode),
+            info.parent_hash.map(hex::encode),
+            info.chain_length.map(sql_u64)
+        ],
+    )?;
+    if let Some(col) = time_column {
+        tx.execute(
+            &format!("UPDATE slots SET {col} = ?2 WHERE id = ?1"),
+            params![id, now_ms],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO transitions (slot_id, from_status, to_status, at_ms, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, from.as_str(), to.as_str(), now_ms, info.reason],
+    )?;
+    Ok(())
+}
+
 /// The open slot log.
 pub struct SlotLog {
     conn: Mutex<Connection>,
@@ -273,16 +321,12 @@ impl SlotLog {
                 let rows = st.query_map(params![leader, sql_u64(epoch), digest], |r| r.get(0))?;
                 rows.collect::<Result<_, _>>()?
             };
+            let info = TransitionInfo {
+                reason: Some(reason.into()),
+                ..Default::default()
+            };
             for id in &ids {
-                tx.execute(
-                    "UPDATE slots SET status = 'superseded', reason = ?2, finished_at_ms = ?3 WHERE id = ?1",
-                    params![id, reason, now_ms],
-                )?;
-                tx.execute(
-                    "INSERT INTO transitions (slot_id, from_status, to_status, at_ms, reason)
-                     VALUES (?1, 'scheduled', 'superseded', ?2, ?3)",
-                    params![id, now_ms, reason],
-                )?;
+                apply_transition(&tx, *id, SlotStatus::Superseded, &info, now_ms)?;
             }
             for table in ["slots", "schedules"] {
                 tx.execute(
@@ -421,42 +465,7 @@ impl SlotLog {
     ) -> Result<SlotEntry, LogError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let from: String = tx
-            .query_row("SELECT status FROM slots WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or(LogError::Missing(id))?;
-        let from = SlotStatus::parse(&from).unwrap_or(SlotStatus::Missed);
-        if !from.can_become(to) {
-            return Err(LogError::Transition { id, from, to });
-        }
-        let time_column = match to {
-            SlotStatus::Woke => Some("woke_at_ms"),
-            SlotStatus::Forged => Some("forged_at_ms"),
-            s if s.is_terminal() || matches!(s, SlotStatus::Adopted | SlotStatus::Orphaned) => Some("finished_at_ms"),
-            _ => None,
-        };
-        tx.execute(
-            "UPDATE slots SET status = ?2, reason = COALESCE(?3, reason), block_hash = COALESCE(?4, block_hash),
-                 parent_hash = COALESCE(?5, parent_hash), chain_length = COALESCE(?6, chain_length) WHERE id = ?1",
-            params![
-                id,
-                to.as_str(),
-                info.reason,
-                info.block_hash.map(hex::encode),
-                info.parent_hash.map(hex::encode),
-                info.chain_length.map(sql_u64)
-            ],
-        )?;
-        if let Some(col) = time_column {
-            tx.execute(
-                &format!("UPDATE slots SET {col} = ?2 WHERE id = ?1"),
-                params![id, now_ms],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO transitions (slot_id, from_status, to_status, at_ms, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, from.as_str(), to.as_str(), now_ms, info.reason],
-        )?;
+        apply_transition(&tx, id, to, info, now_ms)?;
         tx.commit()?;
         drop(conn);
         self.get(id)

@@ -10,6 +10,7 @@ use slotforge_praos::header::{Header, HeaderVrf, VrfCert};
 use slotforge_praos::leader::{is_overlay_slot, ActiveSlotCoeff, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::ratio::parse_ratio;
+use slotforge_praos::time::ShelleyGenesis;
 use slotforge_praos::validation::{self, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 use crate::leaderlog::Consensus;
@@ -162,26 +163,9 @@ pub fn inspect(args: &InspectArgs) -> Result<Value> {
 /// The genesis delegations of a Shelley genesis file (`genDelegs`).
 fn read_gen_delegs(path: &Path) -> Result<BTreeMap<[u8; 28], GenesisDelegate>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let genesis: Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not a JSON Shelley genesis", path.display()))?;
-    let delegs = genesis["genDelegs"]
-        .as_object()
-        .ok_or_else(|| anyhow!("{}: no genDelegs object", path.display()))?;
-    fn hex_array<const N: usize>(text: Option<&str>, what: &str, path: &Path) -> Result<[u8; N]> {
-        text.and_then(|t| hex::decode(t).ok())
-            .and_then(|b| <[u8; N]>::try_from(b).ok())
-            .ok_or_else(|| anyhow!("{}: genDelegs {what} is not {} hex digits", path.display(), 2 * N))
-    }
-    delegs
-        .iter()
-        .map(|(key, d)| {
-            let delegate = GenesisDelegate {
-                delegate: hex_array(d["delegate"].as_str(), "delegate", path)?,
-                vrf_key_hash: hex_array(d["vrf"].as_str(), "vrf", path)?,
-            };
-            Ok((hex_array(Some(key), "key", path)?, delegate))
-        })
-        .collect()
+    ShelleyGenesis::from_json(&text)
+        .and_then(|g| g.genesis_delegates())
+        .with_context(|| path.display().to_string())
 }
 
 /// `verify`: Ok(json) with `valid` true or false; Err for bad usage.

@@ -217,7 +217,7 @@ fn verify_reports_checks_it_could_not_run_instead_of_failing_them() {
 
 #[test]
 fn an_overlay_slot_is_checked_against_the_genesis_delegates() {
-    let genesis = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../praos/tests/data/mainnet-gen-delegs.json");
+    let genesis = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../praos/tests/data/mainnet-shelley-genesis.json");
     let run = |extra: &[&str]| {
         slotforge()
             .args(["header", "verify", &mainnet("header-4490511.cbor.hex")])

@@ -12,7 +12,7 @@
 //! Decoding is as strict as for Praos headers, and a header keeps its exact bytes.
 
 use minicbor::{Decoder, Encoder};
-use slotforge_crypto::ed25519::{Ed25519Error, Signer, SigningKey, SIGNATURE_LENGTH};
+use slotforge_crypto::ed25519::{Signer, SigningKey, SIGNATURE_LENGTH};
 
 use crate::header::{array_of, at_end, fixed, prev_hash, uint, HeaderDecodeError};
 use crate::leader::bft_leader_index;
@@ -192,11 +192,10 @@ impl BftHeader {
             });
         }
         slotforge_crypto::ed25519::verify(&self.body.issuer_vkey, self.body_bytes(), &self.signature).map_err(|e| {
-            match e {
-                Ed25519Error::NonCanonicalKey | Ed25519Error::SmallOrderKey | Ed25519Error::InvalidKey => {
-                    BftHeaderError::BadIssuerKey
-                }
-                _ => BftHeaderError::BadSignature,
+            if e.is_key_error() {
+                BftHeaderError::BadIssuerKey
+            } else {
+                BftHeaderError::BadSignature
             }
         })
     }

@@ -159,7 +159,8 @@ impl NetworkPreset {
     }
 }
 
-/// The parameters a Shelley genesis file gives (the subset slot timing needs).
+/// The parameters a Shelley genesis file gives (the subset slot timing and header validation
+/// need).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShelleyGenesis {
@@ -168,6 +169,17 @@ pub struct ShelleyGenesis {
     pub epoch_length: u64,
     pub active_slots_coeff: f64,
     pub security_param: u64,
+    /// Genesis key hash → its delegate, hex as the file gives them (decoded by
+    /// [`ShelleyGenesis::genesis_delegates`](crate::validation)).
+    #[serde(default)]
+    pub gen_delegs: std::collections::BTreeMap<String, GenDelegEntry>,
+}
+
+/// One `genDelegs` entry of a Shelley genesis file, hex.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GenDelegEntry {
+    pub delegate: String,
+    pub vrf: String,
 }
 
 impl ShelleyGenesis {

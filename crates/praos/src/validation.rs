@@ -23,6 +23,7 @@ use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfPublicKey};
 use crate::header::{Header, HeaderVrf, VrfCert};
 use crate::leader::{overlay_slot, ActiveSlotCoeff, LeaderThreshold, OverlaySlot, VrfVariant};
 use crate::nonce::{blake2b224, blake2b256, Nonce};
+use crate::time::{ShelleyGenesis, TimeError};
 
 /// The epoch's consensus parameters a header is validated against.
 #[derive(Debug, Clone)]
@@ -45,6 +46,28 @@ pub struct ValidationParams {
 pub struct GenesisDelegate {
     pub delegate: [u8; 28],
     pub vrf_key_hash: [u8; 32],
+}
+
+impl ShelleyGenesis {
+    /// The genesis delegations (`genDelegs`) by genesis key hash, decoded.
+    pub fn genesis_delegates(&self) -> Result<BTreeMap<[u8; 28], GenesisDelegate>, TimeError> {
+        fn hash<const N: usize>(text: &str, what: &str) -> Result<[u8; N], TimeError> {
+            hex::decode(text)
+                .ok()
+                .and_then(|b| <[u8; N]>::try_from(b).ok())
+                .ok_or_else(|| TimeError::Genesis(format!("genDelegs {what} {text:?} is not {} hex digits", 2 * N)))
+        }
+        self.gen_delegs
+            .iter()
+            .map(|(key, d)| {
+                let delegate = GenesisDelegate {
+                    delegate: hash(&d.delegate, "delegate")?,
+                    vrf_key_hash: hash(&d.vrf, "vrf")?,
+                };
+                Ok((hash(key, "key")?, delegate))
+            })
+            .collect()
+    }
 }
 
 /// What the ledger says about the issuing pool in the header's epoch.

@@ -13,7 +13,7 @@ use slotforge_praos::forge::{forge_header, sign_body, BlockContent};
 use slotforge_praos::header::{Header, HeaderDecodeError, HeaderVrf};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
-use slotforge_praos::time::NetworkPreset;
+use slotforge_praos::time::{NetworkPreset, ShelleyGenesis};
 use slotforge_praos::validation::{validate, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 fn vectors() -> PathBuf {
@@ -115,24 +115,13 @@ fn mainnet_headers_validate() {
     }
 }
 
-/// Mainnet's Shelley genesis delegations (tests/data/mainnet-gen-delegs.json).
+/// Mainnet's Shelley genesis delegations (tests/data/mainnet-shelley-genesis.json).
 fn mainnet_gen_delegs() -> BTreeMap<[u8; 28], GenesisDelegate> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mainnet-gen-delegs.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let h = |s: &serde_json::Value| hex::decode(s.as_str().unwrap()).unwrap();
-    v["genDelegs"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, d)| {
-            let key: [u8; 28] = hex::decode(k).unwrap().try_into().unwrap();
-            let delegate = GenesisDelegate {
-                delegate: h(&d["delegate"]).try_into().unwrap(),
-                vrf_key_hash: h(&d["vrf"]).try_into().unwrap(),
-            };
-            (key, delegate)
-        })
-        .collect()
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mainnet-shelley-genesis.json");
+    let genesis = ShelleyGenesis::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let delegates = genesis.genesis_delegates().unwrap();
+    assert_eq!(delegates.len(), 7);
+    delegates
 }
 
 #[test]
