@@ -126,8 +126,9 @@ async fn run<E: EnclaveClient>(
             .collect(),
     ));
     let log = Arc::new(SlotLog::open(&dir.join("slots.db")).unwrap());
-    let (handle, _task) =
-        process::start(enclave, chain.clone(), pool, clock, log, LeadershipConfig::default()).unwrap();
+    let (handle, _task) = process::start(enclave, chain.clone(), pool, clock, log, LeadershipConfig::default())
+        .await
+        .unwrap();
     handle.chain_event(ChainEvent::Leadership(params.clone()));
     clock
         .sleep_until_ms(params.slot_start_ms(first_slot + slots) + 1000)

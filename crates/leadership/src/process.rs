@@ -13,7 +13,7 @@ use slotforge_enclave_api::wire::ScheduleParams;
 use slotforge_praos::bft::BftHeaderBody;
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::nonce::blake2b256;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
@@ -96,8 +96,9 @@ impl LeadershipHandle {
         let _ = self.tx.send(Input::LeadersChanged);
     }
 
-    /// Stops the process and every forging in progress, as a crash would (nothing is
-    /// finished up); await the task returned by [`start`] to know it has stopped.
+    /// Stops the process. Every forging in progress stops as a crash would (nothing is
+    /// finished up); the schedule slots the enclave had already delivered are recorded, so a
+    /// restart resumes after them. Await the task returned by [`start`] to know it has stopped.
     pub fn stop(&self) {
         let _ = self.tx.send(Input::Stop);
     }
@@ -113,6 +114,9 @@ struct Shared<E, B, F, C> {
     events: broadcast::Sender<SlotEntry>,
     metrics: Arc<Metrics>,
     config: LeadershipConfig,
+    /// Held (shared) by every slot-log call on the blocking pool, so that a stop can wait
+    /// for the calls of aborted forge tasks: those run to their end regardless.
+    in_flight: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// The running state, owned by the process task.
@@ -122,8 +126,10 @@ struct Process<E, B, F, C> {
     leaders: BTreeMap<String, Identity>,
     /// The newest parameters announced for each epoch.
     epochs: BTreeMap<u64, Arc<DigestedParams>>,
-    /// (leader, epoch) → the digest being streamed and its task.
-    computing: HashMap<(String, u64), (String, JoinHandle<()>)>,
+    /// (leader, epoch) → the schedule being streamed.
+    computing: HashMap<(String, u64), Computation>,
+    /// Set at stop: the schedule computations end their streams.
+    stopping: watch::Sender<bool>,
     /// (wake time, entry id) of every scheduled entry.
     timers: BTreeSet<(i64, i64)>,
     forging: tokio::task::JoinSet<()>,
@@ -132,17 +138,26 @@ struct Process<E, B, F, C> {
     leaders_loaded: bool,
 }
 
+/// A schedule being streamed from the enclave.
+struct Computation {
+    /// The digest of the parameters it is computed under.
+    digest: String,
+    task: JoinHandle<()>,
+}
+
 /// Why the process could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Log(#[from] LogError),
+    #[error("the async runtime is shutting down")]
+    RuntimeStopping,
 }
 
 /// Starts the leadership process: recovers the slot log (entries whose slot passed while the
 /// node was down become `missed`, schedules cut short are resumed), asks the enclave for its
 /// leaders, and runs until [`LeadershipHandle::stop`].
-pub fn start<E, B, F, C>(
+pub async fn start<E, B, F, C>(
     enclave: E,
     chain: B,
     pool: F,
@@ -168,6 +183,7 @@ where
         events: events.clone(),
         metrics: metrics.clone(),
         config,
+        in_flight: Arc::default(),
     });
     let mut process = Process {
         shared,
@@ -175,12 +191,13 @@ where
         leaders: BTreeMap::new(),
         epochs: BTreeMap::new(),
         computing: HashMap::new(),
+        stopping: watch::channel(false).0,
         timers: BTreeSet::new(),
         forging: tokio::task::JoinSet::new(),
         retry_pending: false,
         leaders_loaded: false,
     };
-    process.recover()?;
+    process.recover().await?;
     let handle = LeadershipHandle {
         tx: tx.clone(),
         log,
@@ -230,14 +247,20 @@ where
         }
     }
 
-    /// Runs `f` on tokio's blocking pool: a forge task's slot-log work (SQLite) never runs on
-    /// the async runtime. None if the blocking task could not run (the runtime is stopping).
+    /// Runs `f` on tokio's blocking pool: slot-log work (SQLite) never runs on the async
+    /// runtime. None if the blocking task could not run (the runtime is stopping).
     async fn off_runtime<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Self) -> T + Send + 'static,
     ) -> Option<T> {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || f(&me)).await.ok()
+        let (me, in_flight) = (self.clone(), self.in_flight.clone().read_owned().await);
+        tokio::task::spawn_blocking(move || {
+            let result = f(&me);
+            drop(in_flight);
+            result
+        })
+        .await
+        .ok()
     }
 
     /// Whether entry `id` is still `woke`: nothing else (a fork, a restart) took it since.
@@ -256,6 +279,41 @@ where
                 ..Default::default()
             },
         );
+    }
+
+    /// Records what became of one of our blocks.
+    fn outcome(&self, hash: [u8; 32], outcome: BlockOutcome) {
+        let Ok(Some(e)) = self.log.by_block(&hash) else {
+            return;
+        };
+        let (to, info, name) = match outcome {
+            BlockOutcome::Adopted { chain_length } => (
+                SlotStatus::Adopted,
+                TransitionInfo {
+                    chain_length: Some(chain_length),
+                    ..Default::default()
+                },
+                "adopted",
+            ),
+            BlockOutcome::Orphaned => (SlotStatus::Orphaned, TransitionInfo::default(), "orphaned"),
+            BlockOutcome::Rejected { reason } => (
+                SlotStatus::Rejected,
+                TransitionInfo {
+                    reason: Some(reason),
+                    ..Default::default()
+                },
+                "rejected",
+            ),
+            BlockOutcome::Immutable => {
+                if matches!(e.status, SlotStatus::Forged | SlotStatus::Orphaned) {
+                    self.transition(e.id, SlotStatus::Adopted, TransitionInfo::default());
+                }
+                (SlotStatus::Immutable, TransitionInfo::default(), "immutable")
+            }
+        };
+        if self.transition(e.id, to, info).is_some() {
+            self.metrics.block(&e.leader, name);
+        }
     }
 
     /// [`miss`](Self::miss) on tokio's blocking pool, for forge tasks.
@@ -442,23 +500,36 @@ where
         self.shared.clock.now_ms()
     }
 
+    /// Runs `f` with the slot log on tokio's blocking pool: the process task never runs SQLite
+    /// on the async runtime. None if the blocking task could not run (the runtime is stopping).
+    async fn with_log<T: Send + 'static>(&self, f: impl FnOnce(&SlotLog) -> T + Send + 'static) -> Option<T> {
+        self.shared.off_runtime(move |me| f(&me.log)).await
+    }
+
     /// After a restart: entries caught mid-forge or whose slot passed become missed; the rest
     /// are armed again; the parameters of live schedules are known again.
-    fn recover(&mut self) -> Result<(), LogError> {
-        for (_, params) in self.shared.log.live_params()? {
+    async fn recover(&mut self) -> Result<(), StartError> {
+        let (now, max_late) = (self.now(), self.shared.config.max_late_ms);
+        let recovered = self.shared.off_runtime(move |me| -> Result<_, LogError> {
+            let params = me.log.live_params()?;
+            let mut armed = Vec::new();
+            for e in me.log.pending()? {
+                if e.status == SlotStatus::Woke {
+                    me.miss(&e, "restart", "the node restarted while forging this slot".into());
+                } else if now - e.scheduled_at_ms > max_late {
+                    me.miss(&e, "not_running", "the node was not running at the slot".into());
+                } else {
+                    armed.push(e);
+                }
+            }
+            Ok((params, armed))
+        });
+        let (params, armed) = recovered.await.ok_or(StartError::RuntimeStopping)??;
+        for (_, params) in params {
             self.epochs.insert(params.epoch, Arc::new(DigestedParams::new(params)));
         }
-        let now = self.now();
-        for e in self.shared.log.pending()? {
-            if e.status == SlotStatus::Woke {
-                self.shared
-                    .miss(&e, "restart", "the node restarted while forging this slot".into());
-            } else if now - e.scheduled_at_ms > self.shared.config.max_late_ms {
-                self.shared
-                    .miss(&e, "not_running", "the node was not running at the slot".into());
-            } else {
-                self.arm(&e);
-            }
+        for e in &armed {
+            self.arm(e);
         }
         Ok(())
     }
@@ -488,24 +559,45 @@ where
                 _ = wake => {
                     if let Some((t, id)) = next {
                         self.timers.remove(&(t, id));
-                        self.fire(id);
+                        self.fire(id).await;
                     }
                 }
             }
         }
-        for (_, (_, task)) in self.computing.drain() {
-            task.abort();
-        }
         self.forging.abort_all();
         while self.forging.join_next().await.is_some() {}
+        // Slot-log calls the aborted tasks had started still run: wait for the last.
+        drop(self.shared.in_flight.write().await);
+        self.keep_delivered_schedules(&mut rx).await;
+    }
+
+    /// At stop: cancels the schedule computations and records every slot the enclave had
+    /// already delivered, so that a restart resumes after them instead of asking again.
+    async fn keep_delivered_schedules(&mut self, rx: &mut mpsc::UnboundedReceiver<Input>) {
+        let _ = self.stopping.send(true);
+        for c in self.computing.values_mut() {
+            let _ = (&mut c.task).await;
+        }
+        while let Ok(input) = rx.try_recv() {
+            match input {
+                Input::Scheduled { leader, params, slot } => self.scheduled(&leader, &params, slot).await,
+                Input::ScheduleDone { leader, params, result } if result.is_ok() => {
+                    self.schedule_done(leader, params, result).await
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Spawns the forging of entry `id`.
-    fn fire(&mut self, id: i64) {
-        let Ok(e) = self.shared.log.get(id) else { return };
+    async fn fire(&mut self, id: i64) {
+        let Some(Ok(e)) = self.with_log(move |log| log.get(id)).await else {
+            return;
+        };
         let Some(identity) = self.leaders.get(&e.leader).cloned() else {
             self.shared
-                .miss(&e, "leader_unknown", "the enclave does not hold this leader".into());
+                .off_runtime(move |me| me.miss(&e, "leader_unknown", "the enclave does not hold this leader".into()))
+                .await;
             return;
         };
         let request = self
@@ -522,22 +614,24 @@ where
 
     async fn handle(&mut self, input: Input) {
         match input {
-            Input::Chain(ChainEvent::Leadership(params)) => self.announce(params),
+            Input::Chain(ChainEvent::Leadership(params)) => self.announce(params).await,
             Input::Chain(ChainEvent::TipChanged(_)) => {}
-            Input::Chain(ChainEvent::BlockOutcome { hash, outcome }) => self.outcome(hash, outcome),
+            Input::Chain(ChainEvent::BlockOutcome { hash, outcome }) => {
+                self.shared.off_runtime(move |me| me.outcome(hash, outcome)).await;
+            }
             Input::LeadersChanged => self.reload_leaders().await,
-            Input::Scheduled { leader, params, slot } => self.scheduled(&leader, &params, slot),
-            Input::ScheduleDone { leader, params, result } => self.schedule_done(leader, params, result),
+            Input::Scheduled { leader, params, slot } => self.scheduled(&leader, &params, slot).await,
+            Input::ScheduleDone { leader, params, result } => self.schedule_done(leader, params, result).await,
             Input::RetrySchedules => {
                 self.retry_pending = false;
-                self.request_all();
+                self.request_all().await;
             }
             Input::Stop => {}
             Input::Forged => {
                 while self.forging.try_join_next().is_some() {}
                 // Leadership reaching the end of its schedule is a trigger of its own.
                 if self.timers.is_empty() {
-                    self.request_all();
+                    self.request_all().await;
                 }
             }
         }
@@ -556,7 +650,8 @@ where
         let removed: Vec<String> = self.leaders.keys().filter(|l| !names.contains(l)).cloned().collect();
         for leader in removed {
             self.leaders.remove(&leader);
-            self.unschedule(&leader, "the leader was removed from the enclave");
+            self.unschedule(&leader, "the leader was removed from the enclave")
+                .await;
         }
         for name in names {
             if self.leaders.contains_key(&name) {
@@ -572,7 +667,7 @@ where
                 }
             }
         }
-        self.request_all();
+        self.request_all().await;
     }
 
     fn retry_later(&mut self, input: Input) {
@@ -584,43 +679,46 @@ where
     }
 
     /// Cancels a leader's computations and supersedes its pending entries.
-    fn unschedule(&mut self, leader: &str, reason: &str) {
+    async fn unschedule(&mut self, leader: &str, reason: &str) {
         let keys: Vec<(String, u64)> = self.computing.keys().filter(|(l, _)| l == leader).cloned().collect();
         for k in keys {
-            if let Some((_, task)) = self.computing.remove(&k) {
-                task.abort();
+            if let Some(c) = self.computing.remove(&k) {
+                c.task.abort();
             }
         }
-        let Ok(pending) = self.shared.log.pending() else { return };
-        for e in pending
-            .into_iter()
-            .filter(|e| e.leader == leader && e.status == SlotStatus::Scheduled)
-        {
-            self.timers.retain(|(_, id)| *id != e.id);
-            self.shared.transition(
-                e.id,
-                SlotStatus::Superseded,
-                TransitionInfo {
-                    reason: Some(reason.into()),
-                    ..Default::default()
-                },
-            );
+        let (leader, reason) = (leader.to_string(), reason.to_string());
+        let superseded = self.shared.off_runtime(move |me| {
+            let pending = me.log.pending().unwrap_or_default();
+            let scheduled = pending
+                .into_iter()
+                .filter(|e| e.leader == leader && e.status == SlotStatus::Scheduled);
+            let info = TransitionInfo {
+                reason: Some(reason),
+                ..Default::default()
+            };
+            scheduled
+                .filter_map(|e| me.transition(e.id, SlotStatus::Superseded, info.clone()))
+                .map(|e| e.id)
+                .collect::<Vec<i64>>()
+        });
+        for id in superseded.await.unwrap_or_default() {
+            self.timers.retain(|(_, t)| *t != id);
         }
     }
 
     /// New parameters for an epoch: remember them and schedule every leader.
-    fn announce(&mut self, params: EpochLeadershipParams) {
+    async fn announce(&mut self, params: EpochLeadershipParams) {
         let epoch = params.epoch;
         self.epochs.insert(epoch, Arc::new(DigestedParams::new(params)));
         let leaders: Vec<String> = self.leaders.keys().cloned().collect();
         for leader in leaders {
-            self.request(&leader, epoch);
+            self.request(&leader, epoch).await;
         }
-        self.prune();
+        self.prune().await;
     }
 
     /// Requests every known epoch that has not ended, for every leader (duplicates cost nothing).
-    fn request_all(&mut self) {
+    async fn request_all(&mut self) {
         let now = self.now();
         let epochs: Vec<u64> = self
             .epochs
@@ -631,45 +729,48 @@ where
         let leaders: Vec<String> = self.leaders.keys().cloned().collect();
         for epoch in epochs {
             for leader in &leaders {
-                self.request(leader, epoch);
+                self.request(leader, epoch).await;
             }
         }
     }
 
     /// The schedule trigger: idempotent by (epoch, digest of the parameters).
-    fn request(&mut self, leader: &str, epoch: u64) {
+    async fn request(&mut self, leader: &str, epoch: u64) {
         let Some(params) = self.epochs.get(&epoch).cloned() else {
             return;
         };
-        let Some(identity) = self.leaders.get(leader) else {
+        let Some(identity) = self.leaders.get(leader).cloned() else {
             return;
         };
         let digest = params.digest.clone();
         let key = (leader.to_string(), epoch);
-        if self.computing.get(&key).is_some_and(|(d, _)| *d == digest) {
+        if self.computing.get(&key).is_some_and(|c| c.digest == digest) {
             return; // the same request is being computed
         }
-        let log = &self.shared.log;
-        let live = match log.live_digests(leader, epoch) {
-            Ok(l) => l,
-            Err(e) => return tracing::error!(error = %e, "slot log read failed"),
+        let name = leader.to_string();
+        let live = match self.with_log(move |log| log.live_digests(&name, epoch)).await {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => return tracing::error!(error = %e, "slot log read failed"),
+            None => return,
         };
         // Other parameters for this epoch (a fork changed them): cancel and supersede.
-        for old in live.iter().filter(|d| **d != digest) {
-            if let Some((_, task)) = self.computing.remove(&key) {
-                task.abort();
+        for old in live.into_iter().filter(|d| *d != digest) {
+            if let Some(c) = self.computing.remove(&key) {
+                c.task.abort();
             }
-            match log.supersede(leader, epoch, old, self.now()) {
-                Ok(changed) => {
+            let (name, now) = (leader.to_string(), self.now());
+            match self.with_log(move |log| log.supersede(&name, epoch, &old, now)).await {
+                Some(Ok(changed)) => {
                     for e in changed {
                         self.timers.retain(|(_, id)| *id != e.id);
                         self.shared.publish(e);
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "slot log write failed"),
+                Some(Err(e)) => tracing::error!(error = %e, "slot log write failed"),
+                None => return,
             }
         }
-        let share = match params.share(identity) {
+        let share = match params.share(&identity) {
             Ok(Some(s)) => s,
             Ok(None) => return, // the leader takes no part in this epoch
             Err(e) => return tracing::error!(error = %e, leader, "unusable leadership parameters"),
@@ -678,22 +779,33 @@ where
         let end = params.slots().end;
         // A node started mid-epoch schedules from the slot in progress on.
         let from = params.slot_at_ms(now).unwrap_or(end).max(params.first_slot);
-        let (next, complete) = match log.begin_schedule(leader, &params, share.ideal_slots, from, now) {
-            Ok(v) => v,
-            Err(e) => return tracing::error!(error = %e, "slot log write failed"),
-        };
-        if complete || next >= end {
-            if !complete {
-                let _ = log.complete_schedule(leader, &params);
+        let (name, p, ideal) = (leader.to_string(), params.clone(), share.ideal_slots);
+        let begun = self.with_log(move |log| {
+            let (next, complete) = log.begin_schedule(&name, &p, ideal, from, now)?;
+            if !complete && next >= end {
+                log.complete_schedule(&name, &p)?;
             }
-            return;
-        }
+            Ok::<_, LogError>((next, complete))
+        });
+        let next = match begun.await {
+            Some(Ok((next, complete))) if !complete && next < end => next,
+            Some(Ok(_)) | None => return,
+            Some(Err(e)) => return tracing::error!(error = %e, "slot log write failed"),
+        };
         self.shared.metrics.schedule_started();
         let (shared, tx, leader_name) = (self.shared.clone(), self.tx.clone(), leader.to_string());
+        let mut stopping = self.stopping.subscribe();
         let task = tokio::spawn(async move {
             let started = std::time::Instant::now();
             let (sink, mut found) = mpsc::channel(256);
-            let stream = shared.enclave.schedule(&leader_name, &share.request, next..end, sink);
+            // At stop the stream is dropped (and with it `sink`); what it had delivered is
+            // still forwarded, so the process can record it.
+            let stream = async {
+                tokio::select! {
+                    result = shared.enclave.schedule(&leader_name, &share.request, next..end, sink) => Some(result),
+                    _ = stopping.wait_for(|s| *s) => None,
+                }
+            };
             let forward = async {
                 while let Some(slot) = found.recv().await {
                     let _ = tx.send(Input::Scheduled {
@@ -704,46 +816,50 @@ where
                 }
             };
             let (result, ()) = tokio::join!(stream, forward);
-            let _ = tx.send(Input::ScheduleDone {
-                leader: leader_name.clone(),
-                params: params.clone(),
-                result: result.map(|()| started.elapsed().as_secs_f64()),
-            });
+            if let Some(result) = result {
+                let _ = tx.send(Input::ScheduleDone {
+                    leader: leader_name.clone(),
+                    params: params.clone(),
+                    result: result.map(|()| started.elapsed().as_secs_f64()),
+                });
+            }
         });
-        self.computing.insert(key, (digest, task));
+        self.computing.insert(key, Computation { digest, task });
     }
 
     fn is_current(&self, leader: &str, params: &DigestedParams) -> bool {
         self.computing
             .get(&(leader.to_string(), params.epoch))
-            .is_some_and(|(d, _)| *d == params.digest)
+            .is_some_and(|c| c.digest == params.digest)
     }
 
-    fn scheduled(&mut self, leader: &str, params: &DigestedParams, slot: ScheduledSlot) {
+    async fn scheduled(&mut self, leader: &str, params: &Arc<DigestedParams>, slot: ScheduledSlot) {
         if !self.is_current(leader, params) {
             return; // from a computation cancelled since
         }
-        let now = self.now();
-        let added = self.shared.log.add_slot(
-            leader,
-            params,
-            slot.slot,
-            slot.output.as_ref().map(|o| &o.0[..]),
-            slot.proof.as_ref().map(|p| &p.0[..]),
-            now,
-        );
-        match added {
-            Ok(Some(e)) => {
+        let (now, name, p) = (self.now(), leader.to_string(), params.clone());
+        let added = self.with_log(move |log| {
+            log.add_slot(
+                &name,
+                &p,
+                slot.slot,
+                slot.output.as_ref().map(|o| &o.0[..]),
+                slot.proof.as_ref().map(|p| &p.0[..]),
+                now,
+            )
+        });
+        match added.await {
+            Some(Ok(Some(e))) => {
                 self.shared.metrics.slot_assigned(leader);
                 self.shared.publish(e.clone());
                 self.arm(&e);
             }
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "slot log write failed"),
+            Some(Ok(None)) | None => {}
+            Some(Err(e)) => tracing::error!(error = %e, "slot log write failed"),
         }
     }
 
-    fn schedule_done(&mut self, leader: String, params: Arc<DigestedParams>, result: Result<f64, EnclaveError>) {
+    async fn schedule_done(&mut self, leader: String, params: Arc<DigestedParams>, result: Result<f64, EnclaveError>) {
         if !self.is_current(&leader, &params) {
             return;
         }
@@ -751,7 +867,8 @@ where
         match result {
             Ok(seconds) => {
                 self.shared.metrics.schedule_finished(seconds);
-                if let Err(e) = self.shared.log.complete_schedule(&leader, &params) {
+                let name = leader.clone();
+                if let Some(Err(e)) = self.with_log(move |log| log.complete_schedule(&name, &params)).await {
                     tracing::error!(error = %e, "slot log write failed");
                 }
             }
@@ -765,46 +882,12 @@ where
         }
     }
 
-    fn outcome(&mut self, hash: [u8; 32], outcome: BlockOutcome) {
-        let Ok(Some(e)) = self.shared.log.by_block(&hash) else {
-            return;
-        };
-        let s = &self.shared;
-        let (to, info, name) = match outcome {
-            BlockOutcome::Adopted { chain_length } => (
-                SlotStatus::Adopted,
-                TransitionInfo {
-                    chain_length: Some(chain_length),
-                    ..Default::default()
-                },
-                "adopted",
-            ),
-            BlockOutcome::Orphaned => (SlotStatus::Orphaned, TransitionInfo::default(), "orphaned"),
-            BlockOutcome::Rejected { reason } => (
-                SlotStatus::Rejected,
-                TransitionInfo {
-                    reason: Some(reason),
-                    ..Default::default()
-                },
-                "rejected",
-            ),
-            BlockOutcome::Immutable => {
-                if matches!(e.status, SlotStatus::Forged | SlotStatus::Orphaned) {
-                    s.transition(e.id, SlotStatus::Adopted, TransitionInfo::default());
-                }
-                (SlotStatus::Immutable, TransitionInfo::default(), "immutable")
-            }
-        };
-        if s.transition(e.id, to, info).is_some() {
-            s.metrics.block(&e.leader, name);
-        }
-    }
-
-    fn prune(&self) {
+    async fn prune(&self) {
         let (Some(keep), Some(newest)) = (self.shared.config.retention_epochs, self.epochs.keys().last()) else {
             return;
         };
-        if let Err(e) = self.shared.log.prune(newest.saturating_sub(keep)) {
+        let oldest_kept = newest.saturating_sub(keep);
+        if let Some(Err(e)) = self.with_log(move |log| log.prune(oldest_kept)).await {
             tracing::error!(error = %e, "slot log pruning failed");
         }
     }

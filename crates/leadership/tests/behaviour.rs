@@ -23,11 +23,11 @@ struct Node {
     chain: SimChain,
 }
 
-fn node(start_ms: i64, pools: usize) -> Node {
-    node_with(start_ms, pools, 0)
+async fn node(start_ms: i64, pools: usize) -> Node {
+    node_with(start_ms, pools, 0).await
 }
 
-fn node_with(start_ms: i64, pools: usize, sign_delay_ms: u64) -> Node {
+async fn node_with(start_ms: i64, pools: usize, sign_delay_ms: u64) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let signer = signer(dir.path(), pools);
     let clock = TokioClock::starting_at(start_ms);
@@ -45,6 +45,7 @@ fn node_with(start_ms: i64, pools: usize, sign_delay_ms: u64) -> Node {
         log,
         LeadershipConfig::default(),
     )
+    .await
     .unwrap();
     chain.0.lock().unwrap().handle = Some(handle.clone());
     Node {
@@ -83,7 +84,7 @@ async fn settle(n: &Node, ms: i64) {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn duplicate_triggers_compute_once_and_a_fork_supersedes() {
-    let n = node(GENESIS_MS - 60_000, 2);
+    let n = node(GENESIS_MS - 60_000, 2).await;
     let p1 = epoch_params(&n.signer, 1, LEN, 4, 0);
     for _ in 0..5 {
         n.handle.chain_event(ChainEvent::Leadership(p1.clone()));
@@ -136,7 +137,7 @@ async fn late_start(slot_in_epoch: u64, start_offset_ms: i64) {
     let p = params_winning(&probe_signer, slot_in_epoch);
     let slot = LEN + slot_in_epoch;
     let slot_ms = GENESIS_MS + (slot * SLOT_MS) as i64;
-    let n = node(slot_ms + start_offset_ms, 1);
+    let n = node(slot_ms + start_offset_ms, 1).await;
     n.handle.chain_event(ChainEvent::Leadership(p.clone()));
     settle(&n, 3000).await;
     let all = entries(&n);
@@ -172,7 +173,7 @@ async fn a_signature_that_comes_too_late_for_its_slot_is_a_late_miss_and_no_bloc
         let probe = tempfile::tempdir().unwrap();
         let p = params_winning(&signer(probe.path(), 1), 37);
         let slot = LEN + 37;
-        let n = node_with(GENESIS_MS + (slot * SLOT_MS) as i64 - 5_000, 1, delay);
+        let n = node_with(GENESIS_MS + (slot * SLOT_MS) as i64 - 5_000, 1, delay).await;
         n.handle.chain_event(ChainEvent::Leadership(p));
         settle(&n, 8_000).await;
         let e = entries(&n).into_iter().find(|e| e.slot == slot).unwrap();
@@ -214,7 +215,7 @@ async fn a_node_started_at_slot_zero_forges_slot_zero() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn leaders_added_and_removed_at_runtime_are_scheduled_at_once_without_disturbing_others() {
-    let n = node(GENESIS_MS + (LEN * SLOT_MS) as i64 + 10_500, 1);
+    let n = node(GENESIS_MS + (LEN * SLOT_MS) as i64 + 10_500, 1).await;
     // Parameters naming both pools' stake (pool-1 is not in the enclave yet).
     add_pool(&n.signer, 1);
     let p = epoch_params(&n.signer, 1, LEN, 4, 0);
@@ -284,7 +285,7 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
     let dir = tempfile::tempdir().unwrap();
     let signer = signer(dir.path(), 1);
     let p = epoch_params(&signer, 1, LEN, 4, 0);
-    let start = || {
+    let start = async || {
         let chain = SimChain::default();
         let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
         let (h, task) = process::start(
@@ -295,18 +296,19 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
             log,
             LeadershipConfig::default(),
         )
+        .await
         .unwrap();
         chain.0.lock().unwrap().handle = Some(h.clone());
         (h, task)
     };
-    let (h, task) = start();
+    let (h, task) = start().await;
     h.chain_event(ChainEvent::Leadership(p.clone()));
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(h.metrics.schedule_computations(), 1);
     h.stop();
     task.await.unwrap();
     // The same parameters again after a restart: the stored schedule is complete.
-    let (h, _task) = start();
+    let (h, _task) = start().await;
     h.chain_event(ChainEvent::Leadership(p.clone()));
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(h.metrics.schedule_computations(), 0, "nothing recomputed");
@@ -319,11 +321,124 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_stop_records_the_slots_the_enclave_already_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer(dir.path(), 1);
+    let p = epoch_params(&signer, 1, LEN, 4, 0);
+    let enclave = SimEnclave::new(signer.clone());
+    let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+    let (h, task) = process::start(
+        enclave.clone(),
+        SimChain::default(),
+        SimPool::new(10),
+        TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 - 5_000),
+        log.clone(),
+        LeadershipConfig::default(),
+    )
+    .await
+    .unwrap();
+    // The stop arrives right after the enclave has handed over every won slot, before the
+    // process has read any of them.
+    let stopper = h.clone();
+    *enclave.after_delivery.lock().unwrap() = Some(Box::new(move || stopper.stop()));
+    h.chain_event(ChainEvent::Leadership(p.clone()));
+    task.await.unwrap();
+    let expected = won(&signer, "pool-0", &p);
+    assert!(!expected.is_empty());
+    let recorded: Vec<u64> = log.pending().unwrap().iter().map(|e| e.slot).collect();
+    assert_eq!(recorded, expected, "every delivered slot is in the log");
+    let open = log.open_schedules().unwrap();
+    assert_eq!(open.len(), 1, "the stream did not end: the schedule stays open");
+    assert_eq!(
+        open[0].next_slot,
+        expected.last().unwrap() + 1,
+        "a restart resumes after them"
+    );
+}
+
+/// Virtual time whose readings on tokio's blocking pool take 300 ms of real time once `slow`
+/// is set: a forge task's slot-log write is then still running when the test acts.
+#[derive(Clone)]
+struct SlowOffRuntime {
+    inner: TokioClock,
+    slow: Arc<std::sync::atomic::AtomicBool>,
+    /// The thread of the test's (current-thread) runtime; any other is the blocking pool.
+    runtime_thread: std::thread::ThreadId,
+}
+
+impl Clock for SlowOffRuntime {
+    fn now_ms(&self) -> i64 {
+        let blocking_pool = std::thread::current().id() != self.runtime_thread;
+        if blocking_pool && self.slow.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        self.inner.now_ms()
+    }
+
+    fn sleep_until_ms(&self, t_ms: i64) -> impl std::future::Future<Output = ()> + Send {
+        self.inner.sleep_until_ms(t_ms)
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn after_a_stop_returns_nothing_writes_to_the_slot_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let signer = signer(dir.path(), 1);
+    let p = epoch_params(&signer, 1, LEN, 4, 0);
+    let enclave = SimEnclave::new(signer.clone());
+    let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+    let slow = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clock = SlowOffRuntime {
+        inner: TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 - 5_000),
+        slow: slow.clone(),
+        runtime_thread: std::thread::current().id(),
+    };
+    let (h, task) = process::start(
+        enclave.clone(),
+        SimChain::default(),
+        SimPool::new(10),
+        clock,
+        log.clone(),
+        LeadershipConfig::default(),
+    )
+    .await
+    .unwrap();
+    // Stop right after the first signature, while the forge task records it (slowly).
+    let stopper = h.clone();
+    *enclave.after_sign.lock().unwrap() = Some(Box::new(move || {
+        slow.store(true, std::sync::atomic::Ordering::SeqCst);
+        stopper.stop();
+    }));
+    h.chain_event(ChainEvent::Leadership(p.clone()));
+    task.await.unwrap();
+    let first = won(&signer, "pool-0", &p)[0];
+    let all = Query {
+        limit: usize::MAX >> 1,
+        ..Default::default()
+    };
+    let status = |log: &SlotLog| {
+        log.query(&all)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.slot == first)
+            .map(|e| e.status)
+    };
+    let at_stop = status(&log);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert_eq!(status(&log), at_stop, "the slot log changed after the stop returned");
+    assert_eq!(
+        at_stop,
+        Some(SlotStatus::Forged),
+        "the write under way finished before the stop returned"
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_bft_leader_forges_its_round_robin_slots() {
     use slotforge_enclave::signer::BftLeader;
     use slotforge_leadership::params::{EpochConsensus, TimeFrame};
     use slotforge_praos::bft::BftHeader;
-    let n = node(GENESIS_MS - 5_000, 0);
+    let n = node(GENESIS_MS - 5_000, 0).await;
     let keys: Vec<_> = (1..=3u8)
         .map(|i| slotforge_crypto::ed25519::SigningKey::from_bytes(&[i; 32]))
         .collect();
@@ -359,7 +474,7 @@ async fn a_bft_leader_forges_its_round_robin_slots() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn an_enclave_that_forgot_the_epoch_is_sent_it_again_and_signs_the_same_body() {
-    let n = node(GENESIS_MS - 5_000, 1);
+    let n = node(GENESIS_MS - 5_000, 1).await;
     let p = epoch_params(&n.signer, 0, LEN, 4, 0);
     n.handle.chain_event(ChainEvent::Leadership(p.clone()));
     settle(&n, 100).await;

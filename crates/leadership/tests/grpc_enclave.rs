@@ -64,6 +64,7 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
         log.clone(),
         LeadershipConfig::default(),
     )
+    .await
     .unwrap();
     chain.0.lock().unwrap().handle = Some(handle.clone());
     handle.chain_event(ChainEvent::Leadership(params.clone()));

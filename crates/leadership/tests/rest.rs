@@ -140,6 +140,7 @@ async fn fixture() -> Fixture {
         log,
         LeadershipConfig::default(),
     )
+    .await
     .unwrap();
     let router = rest::router(handle.clone(), clock);
     Fixture {

@@ -41,7 +41,7 @@ struct World {
 }
 
 impl World {
-    fn start(&mut self) {
+    async fn start(&mut self) {
         let log = Arc::new(SlotLog::open(&self.dir.path().join("slots.db")).unwrap());
         let (handle, task) = process::start(
             self.enclave.clone(),
@@ -55,6 +55,7 @@ impl World {
                 ..LeadershipConfig::default()
             },
         )
+        .await
         .unwrap();
         self.chain.0.lock().unwrap().handle = Some(handle.clone());
         for p in self.announced.iter().flatten() {
@@ -128,7 +129,7 @@ async fn simulate(seed: u64) {
     };
     let params = |e: u64, fork: u8| epoch_params(&signer, e, LEN, 3, fork);
     w.announce(params(0, 0));
-    w.start();
+    w.start().await;
     let (mut restarts, mut forks, mut outages) = (0, 0, 0);
     for s in 0..EPOCHS * LEN {
         let t = World::slot_ms(s);
@@ -152,7 +153,7 @@ async fn simulate(seed: u64) {
             let down = rng.below(2000) as i64;
             w.troubled.push((t + 500, t + 500 + down));
             clock.sleep_until_ms(t + 500 + down).await;
-            w.start();
+            w.start().await;
             restarts += 1;
         }
         if rng.chance(3) && !w.enclave.down.load(Ordering::SeqCst) {

@@ -169,6 +169,7 @@ async fn run<E: EnclaveClient>(
         log.clone(),
         LeadershipConfig::default(),
     )
+    .await
     .unwrap();
     let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), handle.clone(), clock));
     // Top the mempool up to 10,000 after every block.

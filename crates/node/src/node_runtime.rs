@@ -192,6 +192,7 @@ async fn start_producer<E: EnclaveClient, C: Clock>(
     );
     let bridge = ChainBridge::new(chain.clone(), clock.clone());
     let (handle, task) = process::start(p.enclave, bridge.clone(), bridge, clock.clone(), slot_log, p.leadership)
+        .await
         .context("starting leadership")?;
     let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), handle.clone(), clock));
     Ok(Producer {

@@ -53,6 +53,7 @@ async fn leadership_forges_on_the_real_chain_which_replays_to_the_same_state() {
         log.clone(),
         LeadershipConfig::default(),
     )
+    .await
     .unwrap();
     let forwarder = tokio::spawn(chain_bridge::run(chain.clone(), leadership.clone(), clock));
 

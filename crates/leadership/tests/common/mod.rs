@@ -89,6 +89,9 @@ pub fn epoch_params(signer: &Signer, e: u64, len: u64, stake: u64, variant_seed:
 /// (leader, slot) → every distinct body hash the enclave was asked to sign.
 pub type AskedBodies = HashMap<(String, u64), Vec<[u8; 32]>>;
 
+/// Something a test runs from inside the enclave.
+pub type Hook = Box<dyn FnOnce() + Send>;
+
 /// Schedule computations that ran to the end: leader, the parameters (as `Debug` text) and the
 /// slots computed.
 pub type ComputedRanges = Vec<(String, String, Range<u64>)>;
@@ -103,6 +106,11 @@ pub struct SimEnclave {
     pub computed: Arc<Mutex<ComputedRanges>>,
     /// How long each signature takes (ms).
     pub sign_delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Run once a schedule's slots are all delivered; the stream then stays open (it never
+    /// ends), as a stream cut by a stop would.
+    pub after_delivery: Arc<Mutex<Option<Hook>>>,
+    /// Run once, right after a signature is made.
+    pub after_sign: Arc<Mutex<Option<Hook>>>,
 }
 
 impl SimEnclave {
@@ -113,6 +121,8 @@ impl SimEnclave {
             asked: Arc::default(),
             computed: Arc::default(),
             sign_delay_ms: Arc::default(),
+            after_delivery: Arc::default(),
+            after_sign: Arc::default(),
         }
     }
 
@@ -162,6 +172,11 @@ impl EnclaveClient for SimEnclave {
                 return Ok(());
             }
         }
+        let hook = self.after_delivery.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook();
+            return std::future::pending().await;
+        }
         self.computed
             .lock()
             .unwrap()
@@ -182,7 +197,12 @@ impl EnclaveClient for SimEnclave {
             seen.push(hash);
         }
         drop(asked);
-        self.signer.sign_block(leader, &body).map_err(refused)
+        let signed = self.signer.sign_block(leader, &body).map_err(refused);
+        let hook = self.after_sign.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        signed
     }
 }
 
