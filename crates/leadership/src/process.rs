@@ -688,17 +688,22 @@ where
         }
         let (leader, reason) = (leader.to_string(), reason.to_string());
         let superseded = self.shared.off_runtime(move |me| {
-            let pending = me.log.pending().unwrap_or_default();
-            let scheduled = pending
-                .into_iter()
-                .filter(|e| e.leader == leader && e.status == SlotStatus::Scheduled);
+            let pending = me.log.pending().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "slot log read failed");
+                Vec::new()
+            });
             let info = TransitionInfo {
                 reason: Some(reason),
                 ..Default::default()
             };
+            let scheduled = pending
+                .into_iter()
+                .filter(|e| e.leader == leader && e.status == SlotStatus::Scheduled);
             scheduled
-                .filter_map(|e| me.transition(e.id, SlotStatus::Superseded, info.clone()))
-                .map(|e| e.id)
+                .map(|e| {
+                    me.transition(e.id, SlotStatus::Superseded, info.clone());
+                    e.id
+                })
                 .collect::<Vec<i64>>()
         });
         for id in superseded.await.unwrap_or_default() {
