@@ -320,34 +320,64 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
     assert_eq!(slots, expected);
 }
 
+/// One pool's process on `clock`, five seconds before epoch 1, with the enclave and slot log
+/// returned for the test to steer and read.
+struct OnePool {
+    _dir: tempfile::TempDir,
+    signer: Arc<Signer>,
+    params: EpochLeadershipParams,
+    enclave: SimEnclave,
+    log: Arc<SlotLog>,
+}
+
+impl OnePool {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = signer(dir.path(), 1);
+        let params = epoch_params(&signer, 1, LEN, 4, 0);
+        let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+        OnePool {
+            enclave: SimEnclave::new(signer.clone()),
+            _dir: dir,
+            signer,
+            params,
+            log,
+        }
+    }
+
+    fn clock() -> TokioClock {
+        TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 - 5_000)
+    }
+
+    async fn start(&self, clock: impl Clock) -> (LeadershipHandle, tokio::task::JoinHandle<()>) {
+        process::start(
+            self.enclave.clone(),
+            SimChain::default(),
+            SimPool::new(10),
+            clock,
+            self.log.clone(),
+            LeadershipConfig::default(),
+        )
+        .await
+        .unwrap()
+    }
+}
+
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_stop_records_the_slots_the_enclave_already_delivered() {
-    let dir = tempfile::tempdir().unwrap();
-    let signer = signer(dir.path(), 1);
-    let p = epoch_params(&signer, 1, LEN, 4, 0);
-    let enclave = SimEnclave::new(signer.clone());
-    let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
-    let (h, task) = process::start(
-        enclave.clone(),
-        SimChain::default(),
-        SimPool::new(10),
-        TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 - 5_000),
-        log.clone(),
-        LeadershipConfig::default(),
-    )
-    .await
-    .unwrap();
+    let pool = OnePool::new();
+    let (h, task) = pool.start(OnePool::clock()).await;
     // The stop arrives right after the enclave has handed over every won slot, before the
     // process has read any of them.
     let stopper = h.clone();
-    *enclave.after_delivery.lock().unwrap() = Some(Box::new(move || stopper.stop()));
-    h.chain_event(ChainEvent::Leadership(p.clone()));
+    *pool.enclave.after_delivery.lock().unwrap() = Some(Box::new(move || stopper.stop()));
+    h.chain_event(ChainEvent::Leadership(pool.params.clone()));
     task.await.unwrap();
-    let expected = won(&signer, "pool-0", &p);
+    let expected = won(&pool.signer, "pool-0", &pool.params);
     assert!(!expected.is_empty());
-    let recorded: Vec<u64> = log.pending().unwrap().iter().map(|e| e.slot).collect();
+    let recorded: Vec<u64> = pool.log.pending().unwrap().iter().map(|e| e.slot).collect();
     assert_eq!(recorded, expected, "every delivered slot is in the log");
-    let open = log.open_schedules().unwrap();
+    let open = pool.log.open_schedules().unwrap();
     assert_eq!(open.len(), 1, "the stream did not end: the schedule stays open");
     assert_eq!(
         open[0].next_slot,
@@ -382,36 +412,23 @@ impl Clock for SlowOffRuntime {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn after_a_stop_returns_nothing_writes_to_the_slot_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let signer = signer(dir.path(), 1);
-    let p = epoch_params(&signer, 1, LEN, 4, 0);
-    let enclave = SimEnclave::new(signer.clone());
-    let log = Arc::new(SlotLog::open(&dir.path().join("slots.db")).unwrap());
+    let pool = OnePool::new();
     let slow = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let clock = SlowOffRuntime {
-        inner: TokioClock::starting_at(GENESIS_MS + (LEN * SLOT_MS) as i64 - 5_000),
+        inner: OnePool::clock(),
         slow: slow.clone(),
         runtime_thread: std::thread::current().id(),
     };
-    let (h, task) = process::start(
-        enclave.clone(),
-        SimChain::default(),
-        SimPool::new(10),
-        clock,
-        log.clone(),
-        LeadershipConfig::default(),
-    )
-    .await
-    .unwrap();
+    let (h, task) = pool.start(clock).await;
     // Stop right after the first signature, while the forge task records it (slowly).
     let stopper = h.clone();
-    *enclave.after_sign.lock().unwrap() = Some(Box::new(move || {
+    *pool.enclave.after_sign.lock().unwrap() = Some(Box::new(move || {
         slow.store(true, std::sync::atomic::Ordering::SeqCst);
         stopper.stop();
     }));
-    h.chain_event(ChainEvent::Leadership(p.clone()));
+    h.chain_event(ChainEvent::Leadership(pool.params.clone()));
     task.await.unwrap();
-    let first = won(&signer, "pool-0", &p)[0];
+    let first = won(&pool.signer, "pool-0", &pool.params)[0];
     let all = Query {
         limit: usize::MAX >> 1,
         ..Default::default()
@@ -423,9 +440,13 @@ async fn after_a_stop_returns_nothing_writes_to_the_slot_log() {
             .find(|e| e.slot == first)
             .map(|e| e.status)
     };
-    let at_stop = status(&log);
+    let at_stop = status(&pool.log);
     std::thread::sleep(std::time::Duration::from_millis(600));
-    assert_eq!(status(&log), at_stop, "the slot log changed after the stop returned");
+    assert_eq!(
+        status(&pool.log),
+        at_stop,
+        "the slot log changed after the stop returned"
+    );
     assert_eq!(
         at_stop,
         Some(SlotStatus::Forged),
