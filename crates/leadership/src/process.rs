@@ -316,7 +316,7 @@ where
         }
     }
 
-    /// [`miss`](Self::miss) on tokio's blocking pool, for forge tasks.
+    /// [`miss`](Self::miss) on tokio's blocking pool.
     async fn miss_off_runtime(self: &Arc<Self>, e: &SlotEntry, class: &str, reason: String) {
         let (e, class) = (e.clone(), class.to_string());
         self.off_runtime(move |me| me.miss(&e, &class, reason)).await;
@@ -596,7 +596,7 @@ where
         };
         let Some(identity) = self.leaders.get(&e.leader).cloned() else {
             self.shared
-                .off_runtime(move |me| me.miss(&e, "leader_unknown", "the enclave does not hold this leader".into()))
+                .miss_off_runtime(&e, "leader_unknown", "the enclave does not hold this leader".into())
                 .await;
             return;
         };
