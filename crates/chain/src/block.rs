@@ -112,6 +112,10 @@ pub enum BlockDecodeError {
     WitnessCount(usize, usize),
     #[error("auxiliary data for transaction {index}, but the block has {count} transactions")]
     AuxiliaryIndex { index: u64, count: usize },
+    #[error("auxiliary data for transaction {0} appears twice")]
+    DuplicateAuxiliaryIndex(u64),
+    #[error("invalid-transaction index {0} appears twice")]
+    DuplicateInvalidIndex(u64),
     #[error("invalid-transaction index {index}, but the block has {count} transactions")]
     InvalidIndex { index: u64, count: usize },
     #[error("transaction {index}: {error}")]
@@ -222,6 +226,9 @@ impl BlockBody {
                 .ok()
                 .filter(|i| *i < n)
                 .ok_or(BlockDecodeError::AuxiliaryIndex { index, count: n })?;
+            if aux[slot].is_some() {
+                return Err(BlockDecodeError::DuplicateAuxiliaryIndex(index));
+            }
             aux[slot] = Some(skip(d)?);
         }
         parts[2] = parts[1].end..d.position();
@@ -233,6 +240,9 @@ impl BlockBody {
                 .ok()
                 .filter(|i| *i < n)
                 .ok_or(BlockDecodeError::InvalidIndex { index, count: n })?;
+            if invalid_set[slot] {
+                return Err(BlockDecodeError::DuplicateInvalidIndex(index));
+            }
             invalid_set[slot] = true;
         }
         parts[3] = parts[2].end..d.position();

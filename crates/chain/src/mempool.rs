@@ -33,8 +33,8 @@ pub struct Mempool {
     capacity_bytes: u64,
     txs: Vec<Transaction>,
     ids: HashSet<TxId>,
-    /// [`Transaction::witnessed_hash`] of every pending transaction (all fully checked).
-    witnessed: HashSet<[u8; 32]>,
+    /// [`Transaction::bytes_hash`] of every pending transaction (all fully checked).
+    checked: HashSet<[u8; 32]>,
     used: u64,
     /// The tip's state, ticked to the slot transactions are checked at, with every pending
     /// transaction applied.
@@ -49,7 +49,7 @@ impl Mempool {
             capacity_bytes,
             txs: Vec::new(),
             ids: HashSet::new(),
-            witnessed: HashSet::new(),
+            checked: HashSet::new(),
             used: 0,
             state: tip.ticked(cfg.epoch_of(slot)).ledger,
             slot,
@@ -80,7 +80,7 @@ impl Mempool {
         }
         self.used += needed;
         self.ids.insert(id);
-        self.witnessed.insert(tx.witnessed_hash());
+        self.checked.insert(tx.bytes_hash());
         self.txs.push(tx);
         Ok(id)
     }
@@ -102,10 +102,11 @@ impl Mempool {
         self.ids.contains(id)
     }
 
-    /// Whether this exact transaction (body and witnesses) was fully checked here: a block
-    /// carrying it need not verify its signatures again.
+    /// Whether this exact transaction, byte for byte (body, witnesses, validity flag and
+    /// auxiliary data), was fully checked here: a block carrying it need not verify its
+    /// signatures and auxiliary data hash again.
     pub fn has_checked(&self, tx: &Transaction) -> bool {
-        self.witnessed.contains(&tx.witnessed_hash())
+        self.checked.contains(&tx.bytes_hash())
     }
 
     /// The pending transactions, in arrival order.
@@ -137,7 +138,7 @@ impl Mempool {
         self.slot = slot;
         let old = std::mem::take(&mut self.txs);
         self.ids.clear();
-        self.witnessed.clear();
+        self.checked.clear();
         self.used = 0;
         self.state = tip.ticked(cfg.epoch_of(slot)).ledger;
         let mut dropped = Vec::new();

@@ -535,6 +535,92 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
             }
         )
     });
+    // Conway's CERTS drains withdrawals before the certificates: withdrawing the balance and
+    // deregistering in one transaction is valid.
+    let mut both = TxBuilder::new()
+        .input(from)
+        .output(f.pool(0).address(), coin)
+        .cert(Cert::Deregister {
+            stake: key_hash(&f.pool(0).owner),
+            refund: 2_000_000,
+        });
+    both.withdrawals = vec![(slotforge_chain::ledger::reward_address(0, &owner), 500_000_000)];
+    let both = both.bal(&f, &[&f.pool(0).payment, &f.pool(0).owner]);
+    f.apply(40, &both).unwrap();
+    assert!(!f.state.accounts.contains_key(&owner));
+    assert_eq!(f.state.total_lovelace(), total);
+}
+
+#[test]
+fn pool_registration_checks_the_reward_network_and_the_metadata_hash_first() {
+    let mut f = Fixture::new();
+    let cold = other_key(31);
+    let pay = f.pool(0).payment.clone();
+    let mut wrong = registration(&f, &cold, 1);
+    wrong.reward_account[0] = 0xe1;
+    let tx = f.payment().cert(Cert::RegisterPool(wrong)).bal(&f, &[&pay, &cold]);
+    // The network is checked before the cost (1 is below the minimum too).
+    f.expect(tx, |e| {
+        *e == LedgerError::WrongNetworkPool {
+            expected: 0,
+            found: 1,
+            pool: key_hash(&cold),
+        }
+    });
+    // A 33-byte metadata hash (the builder writes none: the body is edited and signed by
+    // one key; POOL runs before the witnesses are checked).
+    let b = f.payment().cert(Cert::RegisterPool(registration(&f, &cold, 1)));
+    let tx = edited(&b, &cold, |body| {
+        let mut certs = body.certificates.take().unwrap().to_vec();
+        if let pallas_primitives::conway::Certificate::PoolRegistration { pool_metadata, .. } = &mut certs[0] {
+            *pool_metadata = Some(pallas_primitives::PoolMetadata {
+                url: "https://p.example".into(),
+                hash: vec![0; 33].into(),
+            });
+        }
+        body.certificates = pallas_codec::utils::NonEmptySet::from_vec(certs);
+    });
+    f.expect(tx, |e| {
+        *e == LedgerError::PoolMetadataHashTooBig {
+            pool: key_hash(&cold),
+            size: 33,
+        }
+    });
+}
+
+#[test]
+fn a_pool_with_a_delegator_stays_in_the_distribution_at_zero_stake() {
+    let mut f = Fixture::new();
+    let cold = other_key(32);
+    let pay = f.pool(0).payment.clone();
+    let staker = other_key(33);
+    let reg = f
+        .payment()
+        .cert(Cert::RegisterPool(registration(&f, &cold, 170_000_000)))
+        .cert(Cert::Register {
+            stake: key_hash(&staker),
+            deposit: 2_000_000,
+        })
+        .cert(Cert::Delegate {
+            stake: key_hash(&staker),
+            pool: key_hash(&cold),
+        })
+        .bal(&f, &[&pay, &cold, &staker]);
+    f.apply(10, &reg).unwrap();
+    let d = f.state.stake_distribution();
+    // The delegator holds nothing: the pool is there with zero stake.
+    assert_eq!(d.pools[&key_hash(&cold)].stake, 0);
+    // A pool no one delegates to is not.
+    let lonely = other_key(34);
+    let from = TxIn { tx: reg.id(), index: 0 };
+    let coin = f.state.utxo[&from].coin;
+    let tx = TxBuilder::new()
+        .input(from)
+        .output(f.pool(0).address(), coin)
+        .cert(Cert::RegisterPool(registration(&f, &lonely, 170_000_000)))
+        .bal(&f, &[&pay, &lonely]);
+    f.apply(11, &tx).unwrap();
+    assert!(!f.state.stake_distribution().pools.contains_key(&key_hash(&lonely)));
 }
 
 #[test]

@@ -58,6 +58,12 @@ pub enum CandidateError {
          (more than the {MAX_CLOCK_SKEW_MS} ms of clock skew allowed)"
     )]
     FarFuture { hash: String, slot: u64, ahead_ms: i64 },
+    #[error(
+        "roll-backward to {}, which is not among the last k = {k} points the peer announced \
+         (never announced, or deeper than k)",
+        .to.map_or("the origin".to_string(), hex::encode)
+    )]
+    BadRollback { to: Option<[u8; 32]>, k: u64 },
     #[error("invalid header {hash} at slot {slot}: {error}")]
     Invalid {
         hash: String,
@@ -79,14 +85,18 @@ pub struct CandidateChain {
     pending: VecDeque<(PendingHeader, Arc<ChainState>)>,
     /// The newest point of the candidate (the intersection, at first).
     tip: Option<Point>,
+    /// The points the peer announced (the intersection, then every header it rolled forward
+    /// to), newest last, at most k + 1: the points it may roll back to.
+    announced: VecDeque<Option<[u8; 32]>>,
 }
 
 impl CandidateChain {
-    /// A candidate that starts at `base`, the chain's state at the intersection (None when the
-    /// chain holds no state there).
-    pub fn new(cfg: Arc<ChainConfig>, base: Option<Arc<ChainState>>) -> Self {
+    /// A candidate that starts at the `intersection` (None: the origin), `base` being the
+    /// chain's state there (None when the chain holds none).
+    pub fn new(cfg: Arc<ChainConfig>, intersection: Option<[u8; 32]>, base: Option<Arc<ChainState>>) -> Self {
         CandidateChain {
             cfg,
+            announced: VecDeque::from([intersection]),
             full: base.is_some(),
             tip: base.as_ref().and_then(|s| s.tip),
             state: base,
@@ -155,15 +165,27 @@ impl CandidateChain {
         self.state = Some(after.clone());
         self.tip = Some(point);
         self.pending.push_back((PendingHeader { point, header }, after));
+        self.announced.push_back(Some(point.hash));
+        if self.announced.len() as u64 > self.cfg.security_param() + 1 {
+            self.announced.pop_front();
+        }
         Ok(Verdict::Accepted)
     }
 
-    /// Chain-sync rolled back to the block `to` (None: the origin). Headers after it are
-    /// dropped; if `to` is before every waiting header, the caller rebases on the chain's
-    /// state there — returns whether that is needed.
-    pub fn roll_backward(&mut self, to: Option<[u8; 32]>) -> bool {
+    /// Chain-sync rolled back to the block `to` (None: the origin), which must be one of the
+    /// last k + 1 points the peer announced. Headers after it are dropped; if `to` is before
+    /// every waiting header, the caller rebases on the chain's state there — returns whether
+    /// that is needed.
+    pub fn roll_backward(&mut self, to: Option<[u8; 32]>) -> Result<bool, CandidateError> {
+        let Some(at) = self.announced.iter().rposition(|p| *p == to) else {
+            return Err(CandidateError::BadRollback {
+                to,
+                k: self.cfg.security_param(),
+            });
+        };
+        self.announced.truncate(at + 1);
         if self.tip.map(|t| t.hash) == to {
-            return false;
+            return Ok(false);
         }
         while let Some((h, _)) = self.pending.back() {
             if Some(h.point.hash) == to {
@@ -175,9 +197,9 @@ impl CandidateChain {
             Some((h, s)) => {
                 self.tip = Some(h.point);
                 self.state = Some(s.clone());
-                false
+                Ok(false)
             }
-            None => true,
+            None => Ok(true),
         }
     }
 

@@ -79,7 +79,7 @@ pub async fn sync(
         }
     };
     let base = state_of(&chain, chain_point(&at)).await?;
-    let mut candidate = CandidateChain::new(cfg.clone(), base);
+    let mut candidate = CandidateChain::new(cfg.clone(), chain_point(&at), base);
     let mut fetcher = Fetcher {
         ch: &mut fetch_ch,
         chain: &chain,
@@ -137,7 +137,11 @@ pub async fn sync(
             Event::RollBackward(p, _) => {
                 let to = chain_point(&p);
                 tracing::debug!(to = ?to.map(hex::encode), "roll-backward");
-                if candidate.roll_backward(to) {
+                // A point the peer never announced, or deeper than k: a protocol violation.
+                let rebase = candidate
+                    .roll_backward(to)
+                    .map_err(|e| ConnectionError::violation(chainsync::PROTOCOL, e))?;
+                if rebase {
                     candidate.rebase(state_of(&chain, to).await?);
                 }
             }

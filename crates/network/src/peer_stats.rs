@@ -49,6 +49,10 @@ impl Drop for OpenConnection {
     }
 }
 
+/// The most inbound addresses whose counters are kept (above the most inbound connections a
+/// node serves at once, so every open connection keeps its counters).
+pub const MAX_INBOUND_ENTRIES: usize = 1024;
+
 /// Every peer's counters, by direction and address.
 #[derive(Debug, Default)]
 pub struct PeerRegistry {
@@ -57,13 +61,29 @@ pub struct PeerRegistry {
 
 impl PeerRegistry {
     /// The counters of `address` in `direction` ("outbound" or "inbound"), created at first use.
+    /// At most [`MAX_INBOUND_ENTRIES`] inbound addresses are kept: past that, those with no
+    /// connection open are forgotten first.
     pub fn peer(&self, direction: &'static str, address: &str) -> Arc<PeerStats> {
-        self.peers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((direction, address.to_string()))
-            .or_default()
-            .clone()
+        let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (direction, address.to_string());
+        if direction == "inbound" && !peers.contains_key(&key) {
+            let inbound = peers.keys().filter(|(d, _)| *d == "inbound").count();
+            if inbound >= MAX_INBOUND_ENTRIES {
+                // Unused: no session holds the counters (the registry's is the only reference).
+                peers.retain(|(d, _), s| *d != "inbound" || Arc::strong_count(s) > 1);
+            }
+        }
+        peers.entry(key).or_default().clone()
+    }
+
+    /// How many peers' counters are kept.
+    pub fn len(&self) -> usize {
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no peer's counters are kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Waits until chain-sync with some outbound peer has reached that peer's tip: the node

@@ -4,7 +4,7 @@
 //! violation, a timeout), only after a longer pause. Every disconnection is logged with its
 //! reason and counted in the peer's [`PeerStats`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +28,8 @@ pub struct NetworkConfig {
     pub network_magic: u32,
     /// Inbound connections at once; more are closed at once.
     pub max_inbound: usize,
+    /// Inbound connections at once from one IP address; more from it are closed at once.
+    pub max_inbound_per_address: usize,
     /// The first retry delay, doubled after each failure up to `max_backoff`.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
@@ -42,6 +44,7 @@ impl NetworkConfig {
             peers: Vec::new(),
             network_magic,
             max_inbound: 64,
+            max_inbound_per_address: 8,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             misbehaviour_pause: Duration::from_secs(200),
@@ -75,7 +78,11 @@ impl Network {
         let local_addr = listener.local_addr()?;
         let registry = Arc::new(PeerRegistry::default());
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(listener, cfg.max_inbound, ctx.clone(), registry.clone()));
+        let limits = InboundLimits {
+            total: cfg.max_inbound,
+            per_address: cfg.max_inbound_per_address,
+        };
+        tasks.spawn(accept(listener, limits, ctx.clone(), registry.clone()));
         for peer in cfg.peers.clone() {
             tasks.spawn(dial(peer, cfg.clone(), ctx.clone(), registry.clone()));
         }
@@ -103,8 +110,51 @@ impl Network {
     }
 }
 
-async fn accept(listener: TcpListener, max_inbound: usize, ctx: SessionContext, registry: Arc<PeerRegistry>) {
-    let slots = Arc::new(Semaphore::new(max_inbound));
+/// How many inbound connections are served at once.
+#[derive(Debug, Clone, Copy)]
+struct InboundLimits {
+    total: usize,
+    per_address: usize,
+}
+
+/// Inbound connections open per remote IP address; an entry leaves with its last connection.
+#[derive(Default)]
+struct OpenByAddress(std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>);
+
+/// One inbound connection counted in [`OpenByAddress`] while it lives.
+struct AddressSlot {
+    open: Arc<OpenByAddress>,
+    ip: IpAddr,
+}
+
+impl OpenByAddress {
+    /// Takes a slot for `ip` unless it already holds `max`.
+    fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressSlot> {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = m.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot { open: self.clone(), ip })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut m = self.open.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
+async fn accept(listener: TcpListener, limits: InboundLimits, ctx: SessionContext, registry: Arc<PeerRegistry>) {
+    let slots = Arc::new(Semaphore::new(limits.total));
+    let by_address = Arc::new(OpenByAddress::default());
     let mut sessions = JoinSet::new();
     loop {
         let (stream, remote) = match listener.accept().await {
@@ -116,7 +166,15 @@ async fn accept(listener: TcpListener, max_inbound: usize, ctx: SessionContext, 
             }
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%remote, max_inbound, "inbound connection refused: the limit is reached");
+            tracing::warn!(%remote, max_inbound = limits.total, "inbound connection refused: the limit is reached");
+            continue;
+        };
+        let Some(address_slot) = by_address.take(remote.ip(), limits.per_address) else {
+            tracing::warn!(
+                %remote,
+                max_inbound_per_address = limits.per_address,
+                "inbound connection refused: the limit for its address is reached"
+            );
             continue;
         };
         // Counted by IP: inbound ports are ephemeral, and a table by port would grow forever.
@@ -126,7 +184,7 @@ async fn accept(listener: TcpListener, max_inbound: usize, ctx: SessionContext, 
         sessions.spawn(async move {
             let reason = session::inbound(stream, ctx, stats).await;
             log_end("inbound", &remote.to_string(), &reason);
-            drop(permit);
+            drop((permit, address_slot));
         });
         while sessions.try_join_next().is_some() {}
     }

@@ -19,7 +19,7 @@ fn headers_are_judged_before_bodies_across_epochs() {
     let net = Devnet::new(3, 3, (1, 2), 20);
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 60);
     let mut full = Arc::new(net.genesis_state());
-    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(full.clone()));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), full.tip.map(|p| p.hash), Some(full.clone()));
     let mut applied = 0;
     let mut fetches = 0;
     for b in &blocks {
@@ -56,14 +56,14 @@ fn a_full_state_judges_across_empty_epochs_and_no_header_goes_unjudged() {
         slot += 1;
     };
     let full = Arc::new(net.replay(&blocks));
-    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(full.clone()));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), full.tip.map(|p| p.hash), Some(full.clone()));
     assert_eq!(
         candidate.roll_forward(next.header_bytes(), AFTER_ALL).unwrap(),
         Verdict::Accepted
     );
 
     // Header-only past the horizon with nothing waiting to fetch: refused, never waved through.
-    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(net.genesis_state())));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(net.genesis_state())));
     for b in &blocks {
         candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap();
     }
@@ -86,7 +86,7 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 3);
     let genesis = Arc::new(net.genesis_state());
     let judge =
-        |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), Some(genesis.clone())).roll_forward(bytes, AFTER_ALL);
+        |bytes: &[u8]| CandidateChain::new(net.cfg.clone(), None, Some(genesis.clone())).roll_forward(bytes, AFTER_ALL);
 
     // The KES signature altered.
     let mut h = blocks[0].header_bytes().to_vec();
@@ -118,7 +118,7 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
 
     // Rolling forward and back.
     let s: ChainState = net.genesis_state();
-    let mut candidate = CandidateChain::new(net.cfg.clone(), Some(Arc::new(s)));
+    let mut candidate = CandidateChain::new(net.cfg.clone(), s.tip.map(|p| p.hash), Some(Arc::new(s)));
     for b in &blocks {
         assert_eq!(
             candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap(),
@@ -126,15 +126,41 @@ fn a_header_that_breaks_a_rule_is_refused_with_the_rule() {
         );
     }
     // A roll-backward to block 0 drops the two after it; block 1 is accepted again.
-    assert!(!candidate.roll_backward(Some(blocks[0].hash())));
+    assert!(!candidate.roll_backward(Some(blocks[0].hash())).unwrap());
     assert_eq!(candidate.pending_len(), 1);
     assert_eq!(
         candidate.roll_forward(blocks[1].header_bytes(), AFTER_ALL).unwrap(),
         Verdict::Accepted
     );
     // Back past everything waiting: the caller must rebase.
-    assert!(candidate.roll_backward(None));
+    assert!(candidate.roll_backward(None).unwrap());
     assert_eq!(candidate.pending_len(), 0);
+}
+
+#[test]
+fn a_roll_backward_to_a_point_never_announced_or_deeper_than_k_is_refused() {
+    // k = 3: the peer may roll back over at most three of the headers it announced.
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 6);
+    let (other, _) = net.extend(&net.genesis_state(), 40, 1);
+    let fresh = || CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(net.genesis_state())));
+    let mut candidate = fresh();
+    // The first message after the intersection rolls back to it: allowed.
+    assert!(!candidate.roll_backward(None).unwrap());
+    for b in &blocks {
+        candidate.roll_forward(b.header_bytes(), AFTER_ALL).unwrap();
+    }
+    // A block the peer never announced.
+    let e = candidate.roll_backward(Some(other[0].hash())).unwrap_err();
+    assert!(matches!(e, CandidateError::BadRollback { k: 3, .. }), "{e}");
+    // Four headers back (block 1, with blocks 2..5 after it) is deeper than k; the origin too.
+    assert!(candidate.roll_backward(Some(blocks[1].hash())).is_err());
+    assert!(candidate.roll_backward(None).is_err());
+    assert_eq!(candidate.pending_len(), 6, "a refused rollback drops nothing");
+    // Three back is allowed; after it, the dropped headers may not be rolled back to.
+    assert!(!candidate.roll_backward(Some(blocks[2].hash())).unwrap());
+    assert!(candidate.roll_backward(Some(blocks[4].hash())).is_err());
+    assert!(!candidate.roll_backward(Some(blocks[2].hash())).unwrap());
 }
 
 #[test]
@@ -143,7 +169,7 @@ fn a_header_from_the_future_waits_within_the_clock_skew_and_is_refused_beyond_it
     let (blocks, _) = net.extend(&net.genesis_state(), 0, 1);
     let header = blocks[0].header_bytes();
     let start = net.cfg.slot_start_ms(blocks[0].slot());
-    let fresh = || CandidateChain::new(net.cfg.clone(), Some(Arc::new(net.genesis_state())));
+    let fresh = || CandidateChain::new(net.cfg.clone(), None, Some(Arc::new(net.genesis_state())));
     // Further ahead than the skew: refused before any other rule, naming how far ahead.
     let mut candidate = fresh();
     let e = candidate

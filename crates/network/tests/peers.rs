@@ -343,6 +343,43 @@ async fn inbound_connections_beyond_the_limit_are_closed_at_once() {
     let _fourth = handshaken(addr).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_inbound_slot() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let a = node_with(&net, vec![], |c| c.max_inbound_per_address = 2).await;
+    let addr = a.network.local_addr;
+    let _first = handshaken(addr).await;
+    let _second = handshaken(addr).await;
+    // A third from 127.0.0.1 is closed before its proposal is read...
+    let mut third = raw(addr).await;
+    segment(&mut third, handshake::PROTOCOL, &propose(MAGIC)).await;
+    closed_within(&mut third, 5, "the third connection from one address").await;
+    // ...while another address (127.0.0.2, loopback too) is served.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = socket.connect(addr).await.unwrap();
+    segment(&mut other, handshake::PROTOCOL, &propose(MAGIC)).await;
+    let mut h = [0u8; 8];
+    other.read_exact(&mut h).await.unwrap();
+    assert_eq!(
+        a.network.registry.peer("inbound", "127.0.0.2").connections.load(Ordering::Relaxed),
+        1
+    );
+}
+
+#[test]
+fn the_inbound_registry_forgets_closed_addresses_past_its_bound() {
+    use slotforge_network::peer_stats::{PeerRegistry, MAX_INBOUND_ENTRIES};
+    let r = PeerRegistry::default();
+    let held = r.peer("inbound", "10.0.0.1");
+    for i in 0..3 * MAX_INBOUND_ENTRIES {
+        r.peer("inbound", &format!("192.0.2.{i}"));
+    }
+    assert!(r.len() <= MAX_INBOUND_ENTRIES + 1, "{} entries", r.len());
+    // The counters a connection still holds are kept.
+    assert!(std::sync::Arc::ptr_eq(&held, &r.peer("inbound", "10.0.0.1")));
+}
+
 /// A listener that records when each connection arrives and runs `each` on it.
 async fn counting_server<F, Fut>(
     each: F,

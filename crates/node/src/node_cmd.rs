@@ -244,6 +244,12 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     if let Some(b) = cfg.max_backoff {
         network.max_backoff = b;
     }
+    if let Some(n) = cfg.max_inbound {
+        network.max_inbound = n;
+    }
+    if let Some(n) = cfg.max_inbound_per_address {
+        network.max_inbound_per_address = n;
+    }
     let spec = NodeSpec {
         chain: chain_cfg,
         store: cfg.chain_db(),

@@ -62,6 +62,10 @@ struct RawNetwork {
     allow_non_loopback: bool,
     #[serde(default)]
     max_backoff_ms: Option<u64>,
+    #[serde(default)]
+    max_inbound: Option<usize>,
+    #[serde(default)]
+    max_inbound_per_address: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +173,10 @@ pub struct NodeConfig {
     pub peers: Vec<String>,
     pub topology: Option<PathBuf>,
     pub max_backoff: Option<Duration>,
+    /// Inbound node-to-node connections served at once (None: the network's default).
+    pub max_inbound: Option<usize>,
+    /// Inbound node-to-node connections served at once from one IP address.
+    pub max_inbound_per_address: Option<usize>,
     pub rest_listen: SocketAddr,
     /// None: a relay (no forging).
     /// The enclaves to sign with, in order of preference (several share one sign guard and
@@ -299,6 +307,8 @@ impl NodeConfig {
             peers: raw.network.peers,
             topology: raw.network.topology.as_deref().map(resolve),
             max_backoff: raw.network.max_backoff_ms.map(Duration::from_millis),
+            max_inbound: raw.network.max_inbound,
+            max_inbound_per_address: raw.network.max_inbound_per_address,
             rest_listen: raw.rest.listen,
             enclave,
             forge_without_peers: raw.leadership.forge_without_peers,
@@ -346,6 +356,9 @@ listen = "127.0.0.1:3001"
 peers = []
 # topology = "topology.json"
 # allow_non_loopback = false
+# Inbound connections served at once, in all and from one IP address.
+# max_inbound = 64
+# max_inbound_per_address = 8
 
 [rest]
 # The REST API, the dashboard (/) and the metrics (/metrics).

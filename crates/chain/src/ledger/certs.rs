@@ -143,8 +143,27 @@ pub(super) fn apply(
                 margin,
                 reward_account,
                 pool_owners,
+                pool_metadata,
                 ..
             } => {
+                // Shelley POOL at protocol version 10, in its order: the reward account's
+                // network, the metadata hash's size, the cost.
+                let found = reward_account.first().map_or(0, |h| h & 0x0f);
+                if found != p.network_id {
+                    return Err(LedgerError::WrongNetworkPool {
+                        expected: p.network_id,
+                        found,
+                        pool: **operator,
+                    });
+                }
+                if let Some(m) = pool_metadata.as_ref() {
+                    if m.hash.len() > 32 {
+                        return Err(LedgerError::PoolMetadataHashTooBig {
+                            pool: **operator,
+                            size: m.hash.len(),
+                        });
+                    }
+                }
                 if *cost < p.min_pool_cost {
                     return Err(LedgerError::PoolCostTooLow {
                         cost: *cost,

@@ -211,6 +211,10 @@ pub enum LedgerError {
     NonZeroRewardBalance { credential: Credential, balance: u64 },
     #[error("DelegateeNotRegisteredDELEG: pool {} is not registered", hex::encode(.0))]
     PoolNotRegistered(PoolId),
+    #[error("WrongNetworkPOOL: pool {}'s reward account is for network {found}, the chain is {expected}", hex::encode(.pool))]
+    WrongNetworkPool { expected: u8, found: u8, pool: PoolId },
+    #[error("PoolMedataHashTooBig: pool {}'s metadata hash is {size} bytes, at most 32 are allowed", hex::encode(.pool))]
+    PoolMetadataHashTooBig { pool: PoolId, size: usize },
     #[error("StakePoolCostTooLowPOOL: cost {cost}, the minimum is {min}")]
     PoolCostTooLow { cost: u64, min: u64 },
     #[error("StakePoolRetirementWrongEpochPOOL: retirement at epoch {epoch}, allowed ({current}, {max}]")]

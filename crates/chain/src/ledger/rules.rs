@@ -35,7 +35,8 @@ pub(super) fn apply(
     if body.inputs.is_empty() {
         return Err(LedgerError::InputSetEmpty);
     }
-    let inputs: Vec<TxIn> = body
+    // A set, as the reference's `Set TxIn` (decoding already refuses a repeated input).
+    let inputs: BTreeSet<TxIn> = body
         .inputs
         .iter()
         .map(|i| TxIn {
@@ -61,7 +62,7 @@ pub(super) fn apply(
     if !missing.is_empty() {
         return Err(LedgerError::BadInputs(missing));
     }
-    // Certificates and withdrawals: their deposits, refunds and required witnesses.
+    // Withdrawals and certificates: their deposits, refunds and required witnesses.
     let mut required: BTreeSet<[u8; 28]> = BTreeSet::new();
     for i in &inputs {
         let out = &state.utxo[i];
@@ -73,7 +74,8 @@ pub(super) fn apply(
             None => return Err(LedgerError::Unsupported("spending from a Byron address")),
         }
     }
-    let effects: CertEffects = certs::apply(state, p, &body, &mut required)?;
+    // Conway CERTS drains the withdrawals first (its base case runs before the first
+    // certificate), so a transaction may withdraw a balance and deregister the account.
     let mut withdrawn = 0u64;
     for (account, amount) in body.withdrawals.iter().flat_map(|w| w.iter()) {
         let cred = reward_credential(account, p.network_id)?;
@@ -96,6 +98,7 @@ pub(super) fn apply(
         }
         withdrawn = withdrawn.saturating_add(*amount);
     }
+    let effects: CertEffects = certs::apply(state, p, &body, &mut required)?;
     for s in body.required_signers.iter().flat_map(|s| s.iter()) {
         required.insert(**s);
     }

@@ -34,7 +34,8 @@ pub struct StakeSnapshot {
 
 impl LedgerState {
     /// The stake distribution now: UTxO held at base addresses plus reward balances, by
-    /// registered credential, summed per registered pool the credential delegates to.
+    /// registered credential, summed per registered pool the credential delegates to; every
+    /// pool with at least one delegator appears.
     pub fn stake_distribution(&self) -> StakeSnapshot {
         let mut by_cred: BTreeMap<Credential, u64> = BTreeMap::new();
         for out in self.utxo.values() {
@@ -55,7 +56,8 @@ impl LedgerState {
             e.stake = e.stake.saturating_add(stake);
             snap.total = snap.total.saturating_add(stake);
         }
-        snap.pools.retain(|_, p| p.stake > 0);
+        // A pool with a registered delegator is in the distribution even at zero stake, as
+        // cardano-ledger's `calculatePoolDistr` keeps it; a pool no one delegates to is not.
         snap
     }
 

@@ -237,6 +237,7 @@ pub fn write_node_config(devnet: &Devnet, node: &DevnetNode, forge_alone: bool) 
         String::new()
     };
     let rest = node.rest.trim_start_matches("http://");
+    let per_address = devnet.nodes.len() + 8;
     let text = format!(
         r#"# {name} in the slotforge devnet {dir}.
 name = "{name}"
@@ -250,6 +251,8 @@ alonzo = {alonzo:?}
 listen = "{n2n}"
 topology = "topology.json"
 max_backoff_ms = 2000
+# Every other node dials from this machine's address, with room for local tools.
+max_inbound_per_address = {per_address}
 
 [rest]
 listen = "{rest}"

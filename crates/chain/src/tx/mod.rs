@@ -1,8 +1,12 @@
 //! Conway transactions kept as their exact parts (body, witness set, validity flag, auxiliary
 //! data), decoded with pallas-primitives when the ledger needs the fields.
 //!
+//! Decoding applies Conway's rules ([`conway_decoding`]) on top of pallas' decoders.
+//!
 //! A transaction's id is blake2b-256 of its body's exact bytes; its size (for fees and limits)
 //! is that of `[body, witnesses, auxiliary_data / null]`, without the validity flag.
+
+mod conway_decoding;
 
 use pallas_codec::minicbor;
 use pallas_primitives::alonzo::AuxiliaryData;
@@ -50,9 +54,12 @@ impl Transaction {
             is_valid,
             auxiliary_data,
         };
+        conway_decoding::body(&tx.body).map_err(TxDecodeError::Body)?;
         tx.decoded_body()?;
+        conway_decoding::witnesses(&tx.witnesses).map_err(TxDecodeError::Witnesses)?;
         tx.decoded_witnesses()?;
         if let Some(a) = &tx.auxiliary_data {
+            conway_decoding::auxiliary_data(a).map_err(TxDecodeError::AuxiliaryData)?;
             exact::<AuxiliaryData>(a).map_err(TxDecodeError::AuxiliaryData)?;
         }
         Ok(tx)
@@ -114,9 +121,12 @@ impl Transaction {
         (1 + self.body.len() + self.witnesses.len() + self.auxiliary_data.as_ref().map_or(1, Vec::len)) as u64
     }
 
-    /// blake2b-256 of the body and witness set together: what a witness check was made on.
-    pub fn witnessed_hash(&self) -> [u8; 32] {
-        blake2b256(&[&self.body, &self.witnesses])
+    /// blake2b-256 of the whole transaction's exact bytes (body, witnesses, validity flag and
+    /// auxiliary data): the only identity under which earlier checks of it may be reused.
+    pub fn bytes_hash(&self) -> [u8; 32] {
+        let flag = [if self.is_valid { 0xf5 } else { 0xf4 }];
+        let aux: &[u8] = self.auxiliary_data.as_deref().unwrap_or(&[0xf6]);
+        blake2b256(&[&[0x84], &self.body, &self.witnesses, &flag, aux])
     }
 
     pub fn body_bytes(&self) -> &[u8] {
