@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures running devnets (release build): for each pool count in POOLS (default "3 10 30"),
-# starts a devnet (0.2 s slots, 150-slot epochs, k 10, f 1/5), lets it run for SECONDS (default
+# starts a devnet (0.2 s slots, 200-slot epochs, k 5, f 1/4), lets it run for SECONDS (default
 # 90) after the system start, then reports
 #   - slot-to-block inside the running nodes: slot start → block signed by the out-of-process
 #     enclave (Unix socket) and handed to the chain, from every forged entry of every node's
@@ -17,7 +17,7 @@ run_s="${SECONDS_RUN:-90}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 for pools in $pools_list; do
     dir=$(mktemp -d)
-    "$bin" devnet up --detach --dir "$dir" --pools "$pools" --slot-length 0.2 --epoch-length 150 --k 10 --f 1/5 >/dev/null
+    "$bin" devnet up --detach --dir "$dir" --pools "$pools" --slot-length 0.2 --epoch-length 200 --k 5 --f 1/4 >/dev/null
     python3 - "$dir" "$run_s" "$pools" <<'PY'
 import json, os, sys, time, urllib.request, statistics
 d, run_s, pools = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

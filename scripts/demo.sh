@@ -20,8 +20,8 @@ dir="${DEVNET_DIR:-$PWD/target/demo-devnet}"
 if [ -f "$dir/devnet.json" ]; then "$bin" devnet down --dir "$dir" >/dev/null 2>&1 || true; fi
 rm -rf "$dir"
 
-echo "== starting a 3-pool devnet in $dir (0.2 s slots, 150-slot epochs, k 10, f 1/5)"
-"$bin" devnet up --detach --dir "$dir" --pools 3 --slot-length 0.2 --epoch-length 150 --k 10 --f 1/5
+echo "== starting a 3-pool devnet in $dir (0.2 s slots, 200-slot epochs, k 5, f 1/4)"
+"$bin" devnet up --detach --dir "$dir" --pools 3 --slot-length 0.2 --epoch-length 200 --k 5 --f 1/4
 [ -n "$keep" ] || trap '"$bin" devnet down --dir "$dir" >/dev/null' EXIT
 rest=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nodes'][0]['rest'])" "$dir/devnet.json")
 echo "== dashboard: $rest/devnet (each node's own at its REST URL, /)"
@@ -30,7 +30,7 @@ epoch() { curl -s "$rest/api/v1/node" | python3 -c "import json,sys; print(json.
 wallets="$dir/demo-wallets"
 mkdir -p "$wallets"
 i=0
-echo "== running two epochs (60 s); a payment from the faucet every 5 s"
+echo "== running two epochs (80 s); a payment from the faucet every 5 s"
 while [ "$(epoch)" -lt 2 ]; do
     i=$((i + 1))
     "$bin" keys payment --signing-key-file "$wallets/$i.skey" --verification-key-file "$wallets/$i.vkey"

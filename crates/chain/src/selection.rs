@@ -103,6 +103,7 @@ pub enum AddError {
 }
 
 /// The selected chain, the volatile blocks around it, and the immutable anchor.
+#[derive(Clone)]
 pub struct ChainSelection {
     cfg: Arc<ChainConfig>,
     /// The state at the immutable tip (genesis at first).

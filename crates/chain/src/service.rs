@@ -316,11 +316,23 @@ impl Task {
         let started = Instant::now();
         let before = self.selection.tip();
         let mempool = &self.mempool;
+        // What is selected in memory is always what the store holds: a block that cannot be
+        // stored (a full disk, an I/O error) is not adopted either.
+        let stored = self.selection.clone();
         let events = self
             .selection
             .add_block_with(block.clone(), &|t| mempool.has_checked(t))?;
         let selected = started.elapsed();
-        self.store.record(&block, &events, &self.selection)?;
+        if let Err(e) = self.store.record(&block, &events, &self.selection) {
+            self.selection = stored;
+            tracing::error!(
+                block = %hex::encode(block.hash()),
+                slot = block.slot(),
+                error = %e,
+                "the block could not be stored, so it is not adopted; it is taken again once the store is writable"
+            );
+            return Err(e.into());
+        }
         tracing::debug!(
             slot = block.slot(),
             txs = block.body().transactions().len(),

@@ -204,11 +204,22 @@ impl BlockStore {
                         .map_err(sql)?;
                 }
                 SelectionEvent::Immutable { point } => {
-                    tx.execute(
-                        "UPDATE blocks SET immutable = 1, selected = 1 WHERE hash = ?1",
-                        [point.hash.to_vec()],
-                    )
-                    .map_err(sql)?;
+                    let rows = tx
+                        .execute(
+                            "UPDATE blocks SET immutable = 1, selected = 1 WHERE hash = ?1",
+                            [point.hash.to_vec()],
+                        )
+                        .map_err(sql)?;
+                    if rows != 1 {
+                        return Err(StoreError::Corrupt {
+                            path: path.clone(),
+                            message: format!(
+                                "block {} (number {}) became immutable but the store has no row for it",
+                                hex::encode(point.hash),
+                                point.block_number
+                            ),
+                        });
+                    }
                     settled = Some(*point);
                 }
                 SelectionEvent::RolledBack { .. } => {}

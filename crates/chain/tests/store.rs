@@ -204,3 +204,78 @@ fn sigkill_while_adding_blocks_leaves_a_consistent_store() {
     }
     assert!(best > 20, "the writer made progress: {best} blocks");
 }
+
+/// A tmpfs of `size` mounted on a fresh folder, unmounted when dropped.
+struct SmallVolume {
+    dir: tempfile::TempDir,
+}
+
+impl SmallVolume {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("running mount");
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs (it runs as root, as CI does): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallVolume { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the volume is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).and_then(|()| f.sync_all()).is_ok() {}
+        path
+    }
+}
+
+impl Drop for SmallVolume {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_that_cannot_be_stored_is_not_adopted_and_the_chain_recovers() {
+    use slotforge_chain::service::{self, ChainError, ServiceConfig};
+    let net = Devnet::new(2, 10, (1, 2), 100);
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 4);
+    let volume = SmallVolume::mount("2m");
+    let db = volume.path().join("chain.db");
+    let now = net.cfg.slot_start_ms(blocks[3].slot() + 1);
+    let chain = service::start(&db, (*net.cfg).clone(), ServiceConfig::default(), now).unwrap();
+    for b in &blocks[..2] {
+        chain.add_block(b.clone()).await.unwrap();
+    }
+    let filler = volume.fill();
+    // The disk is full: the block is refused with the store's error and not adopted.
+    let err = chain.add_block(blocks[2].clone()).await.unwrap_err();
+    assert!(matches!(err, ChainError::Store(_)), "{err}");
+    assert!(err.to_string().contains("full"), "{err}");
+    let tip = chain.tip().await.unwrap().0;
+    assert_eq!(tip.hash, blocks[1].hash(), "the tip is still the last stored block");
+    // Writable again: the same block is taken, and the next one after it.
+    std::fs::remove_file(filler).unwrap();
+    chain.add_block(blocks[2].clone()).await.unwrap();
+    chain.add_block(blocks[3].clone()).await.unwrap();
+    assert_eq!(chain.tip().await.unwrap().0.hash, blocks[3].hash());
+    let stopped = chain.stopped();
+    drop(chain);
+    stopped.wait().await;
+    // What is on disk is the chain the node had.
+    let store = BlockStore::open(&db, &net.cfg).unwrap();
+    let sel = store.load(net.cfg.clone()).unwrap();
+    assert_eq!(sel.tip().map(|p| p.hash), Some(blocks[3].hash()));
+}

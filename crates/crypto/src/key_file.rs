@@ -256,13 +256,26 @@ pub fn render_envelope(kind: KeyKind, cbor: &[u8]) -> Zeroizing<String> {
 }
 
 /// Renders a text envelope with a description of its own (an issue counter's names its number).
+/// The key's hex and the text are built in zeroized buffers sized once, so no copy of the
+/// secret is left behind (no JSON value, no reallocation).
 pub fn render_envelope_described(kind: KeyKind, description: &str, cbor: &[u8]) -> Zeroizing<String> {
-    let env = serde_json::json!({
-        "type": kind.type_name(),
-        "description": description,
-        "cborHex": hex::encode(cbor),
-    });
-    Zeroizing::new(serde_json::to_string_pretty(&env).unwrap_or_default() + "\n")
+    let hex = Zeroizing::new(hex::encode(cbor));
+    let type_json = serde_json::to_string(kind.type_name()).unwrap_or_default();
+    let description_json = serde_json::to_string(description).unwrap_or_default();
+    let parts = [
+        "{\n  \"type\": ",
+        &type_json,
+        ",\n  \"description\": ",
+        &description_json,
+        ",\n  \"cborHex\": \"",
+        &hex,
+        "\"\n}\n",
+    ];
+    let mut out = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// Writes a text envelope; secret keys are created with mode 0600 and never overwrite.
@@ -350,4 +363,29 @@ pub fn parse_opcert_counter(cbor: &[u8]) -> Result<(u64, [u8; 32]), KeyFileProbl
 
 pub fn parse_opcert(cbor: &[u8]) -> Result<OperationalCertificate, KeyFileProblem> {
     OperationalCertificate::from_cbor(cbor).map_err(|e| KeyFileProblem::Cbor(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_render_as_cardano_cli_writes_them_in_one_buffer() {
+        for (kind, description, cbor) in [
+            (KeyKind::VrfSigning, "VRF Signing Key", vec![0x58, 0x40, 7, 8]),
+            (KeyKind::VrfSigning, "a \"quoted\" \\ description", vec![]),
+        ] {
+            let text = render_envelope_described(kind, description, &cbor);
+            let want = serde_json::to_string_pretty(&serde_json::json!({
+                "type": kind.type_name(),
+                "description": description,
+                "cborHex": hex::encode(&cbor),
+            }))
+            .unwrap()
+                + "\n";
+            assert_eq!(*text, want);
+            // Sized once: nothing was reallocated, so no unzeroized copy was freed.
+            assert_eq!(text.capacity(), text.len());
+        }
+    }
 }

@@ -138,8 +138,31 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
     let mut forged_signature = record.signed.clone();
     let last = forged_signature.pop().unwrap();
     forged_signature.push(if last == '0' { '1' } else { '0' });
+    // A KES-period record needs a header of the file signed with that key in that period or
+    // later, and may not lie beyond the enclave clock's period: either would stop the pool.
+    let signed_bytes = hex::decode(&record.signed).unwrap();
+    let header = slotforge_praos::header::Header::decode(&signed_bytes).unwrap();
+    let kes_record = |kes_vkey: [u8; 32], period: u32| slotforge_enclave::sign_guard::KesPeriodRecord {
+        leader: history.data[0].leader.clone(),
+        kes_vkey: hex::encode(kes_vkey),
+        period: period.to_string(),
+    };
+    let header_period = (header.body().slot / common::SLOTS_PER_KES_PERIOD) as u32;
+    let supported = kes_record(header.body().opcert.hot_vkey, header_period);
+    let mut with_record = history.clone();
+    with_record.kes_periods = vec![supported.clone()];
+    let out = import(&write("kes.json", &with_record));
+    assert!(out.status.success(), "a supported KES record: {}", stderr(&out));
     type Tamper<'a> = Box<dyn Fn(&mut slotforge_enclave::sign_guard::Interchange) + 'a>;
-    let cases: [(&str, Tamper); 5] = [
+    let cases: [(&str, Tamper); 7] = [
+        (
+            "supported by no header",
+            Box::new(|h| h.kes_periods = vec![kes_record([0x11; 32], 0)]),
+        ),
+        (
+            "beyond the current KES period",
+            Box::new(|h| h.kes_periods = vec![kes_record(header.body().opcert.hot_vkey, u32::MAX)]),
+        ),
         (
             "does not hash to body_hash",
             Box::new(|h| h.data[0].signed_slots[0].body_hash = "00".repeat(32)),
@@ -169,7 +192,9 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
             "{expected}: {err}"
         );
     }
-    assert_eq!(b.history(), history, "a refused import changed nothing");
+    let mut expected = history.clone();
+    expected.kes_periods = vec![supported];
+    assert_eq!(b.history(), expected, "a refused import changed nothing");
 }
 
 #[test]

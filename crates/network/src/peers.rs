@@ -55,7 +55,7 @@ impl NetworkConfig {
 /// How long a dial may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection that lasted this long resets the backoff.
-const STABLE_CONNECTION: Duration = Duration::from_secs(60);
+pub const STABLE_CONNECTION: Duration = Duration::from_secs(60);
 
 /// Whether a disconnection was the peer's fault (rather than the network's, or a clean end).
 pub fn is_misbehaviour(e: &ConnectionError) -> bool {
@@ -190,10 +190,55 @@ async fn accept(listener: TcpListener, limits: InboundLimits, ctx: SessionContex
     }
 }
 
+/// When to dial a peer again, sans-I/O: after a failed dial or a connection that ended, a
+/// delay that doubles from `initial_backoff` up to `max_backoff`; after misbehaviour, the
+/// `misbehaviour_pause`; a stable connection (or a pause) starts the doubling over.
+#[derive(Debug, Clone)]
+pub struct DialBackoff {
+    initial: Duration,
+    max: Duration,
+    pause: Duration,
+    next: Duration,
+}
+
+impl DialBackoff {
+    pub fn new(cfg: &NetworkConfig) -> Self {
+        DialBackoff {
+            initial: cfg.initial_backoff,
+            max: cfg.max_backoff,
+            pause: cfg.misbehaviour_pause,
+            next: cfg.initial_backoff,
+        }
+    }
+
+    fn double(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (d * 2).min(self.max);
+        d
+    }
+
+    /// The dial failed: how long to wait before the next.
+    pub fn dial_failed(&mut self) -> Duration {
+        self.double()
+    }
+
+    /// A connection ended after `lasted`, the peer having `misbehaved` or not: how long to wait.
+    pub fn connection_ended(&mut self, misbehaved: bool, lasted: Duration) -> Duration {
+        if misbehaved {
+            self.next = self.initial;
+            return self.pause;
+        }
+        if lasted >= STABLE_CONNECTION {
+            self.next = self.initial;
+        }
+        self.double()
+    }
+}
+
 async fn dial(peer: AccessPoint, cfg: NetworkConfig, ctx: SessionContext, registry: Arc<PeerRegistry>) {
     let name = peer.to_string();
     let stats = registry.peer("outbound", &name);
-    let mut delay = cfg.initial_backoff;
+    let mut backoff = DialBackoff::new(&cfg);
     loop {
         let connected = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((peer.address.as_str(), peer.port)))
             .await
@@ -206,9 +251,9 @@ async fn dial(peer: AccessPoint, cfg: NetworkConfig, ctx: SessionContext, regist
         let stream = match connected {
             Ok(s) => s,
             Err(e) => {
+                let delay = backoff.dial_failed();
                 tracing::debug!(peer = %name, error = %e, retry_in = ?delay, "cannot connect");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(cfg.max_backoff);
                 continue;
             }
         };
@@ -217,16 +262,7 @@ async fn dial(peer: AccessPoint, cfg: NetworkConfig, ctx: SessionContext, regist
         tracing::info!(peer = %name, "connected");
         let reason = session::outbound(stream, ctx.clone(), stats.clone()).await;
         log_end("outbound", &name, &reason);
-        if is_misbehaviour(&reason) {
-            tokio::time::sleep(cfg.misbehaviour_pause).await;
-            delay = cfg.initial_backoff;
-            continue;
-        }
-        if started.elapsed() >= STABLE_CONNECTION {
-            delay = cfg.initial_backoff;
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(cfg.max_backoff);
+        tokio::time::sleep(backoff.connection_ended(is_misbehaviour(&reason), started.elapsed())).await;
     }
 }
 

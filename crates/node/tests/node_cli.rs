@@ -228,8 +228,14 @@ fn a_producer_waits_for_its_peers_before_forging_unless_it_forges_alone() {
     let (ok, _, err) = devnet.cmd("up", &["--detach"]);
     assert!(ok, "{err}");
     let tip_before = get(&format!("{rest}/api/v1/tip"))["block_number"].clone();
-    std::thread::sleep(Duration::from_secs(3));
-    let node = get(&format!("{rest}/api/v1/node"));
+    // Not a fixed sleep: wait until the node's own clock has passed 40 slots, of which the
+    // pool (all the stake, f = 1/2) leads about half (none with probability 2^-40).
+    let slot = |n: &serde_json::Value| n["sync"]["current_slot"].as_u64();
+    let from = slot(&get(&format!("{rest}/api/v1/node"))).unwrap();
+    let node = eventually(Duration::from_secs(60), "40 slots on the node's clock", || {
+        let n = get(&format!("{rest}/api/v1/node"));
+        (slot(&n)? >= from + 40).then_some(n)
+    });
     assert_eq!(node["sync"]["state"], "syncing", "{node}");
     let (status, _) = http("GET", &format!("{rest}/api/v1/leadership/next"), None, &[]).unwrap();
     assert_eq!(status, 503, "leadership waits for a peer");
@@ -293,6 +299,16 @@ fn devnet_commands_explain_mistakes() {
     assert!(!ok && err.contains("0.02 to 60 s"), "{err}");
     let (ok, _, err) = slotforge(&["devnet", "up", "--dir", d, "--f", "3/2"]);
     assert!(!ok && err.contains("(0, 1]"), "{err}");
+    // The old default shape: the randomness window 4k/f (200 slots) is longer than the epoch.
+    fails_with(
+        &["devnet", "up", "--dir", d, "--epoch-length", "150", "--k", "10", "--f", "1/5"],
+        &["4k/f is 200 slots", "--epoch-length 500"],
+    );
+    fails_with(
+        &["devnet", "up", "--dir", d, "--epoch-length", "80"],
+        &["4k/f is 80 slots", "--epoch-length 200"],
+    );
+    assert!(!dir.path().join("net").exists(), "nothing was created");
 }
 
 #[test]

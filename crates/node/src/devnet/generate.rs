@@ -278,6 +278,37 @@ file = {devnet_file:?}
 }
 
 /// Makes a whole devnet in `dir` (which must not hold one); nothing is started.
+/// Slots of `n`·k/f, rounded up.
+fn k_over_f(shape: &DevnetShape, n: u64) -> u64 {
+    (u128::from(n) * u128::from(shape.k) * u128::from(shape.f.den)).div_ceil(u128::from(shape.f.num.max(1))) as u64
+}
+
+/// Refuses a Praos shape whose randomness stabilisation window (Conway's 4k/f) does not fit in
+/// the epoch, and says what happens when the epoch is shorter than Cardano's 10k/f.
+fn check_praos_shape(shape: &DevnetShape) -> anyhow::Result<()> {
+    let window = k_over_f(shape, 4);
+    let cardano = k_over_f(shape, 10);
+    let (k, f, epoch) = (shape.k, format!("{}/{}", shape.f.num, shape.f.den), shape.epoch_length);
+    if window >= epoch {
+        bail!(
+            "--epoch-length {epoch}: with k = {k} and f = {f} the randomness stabilisation window 4k/f is \
+             {window} slots, not shorter than the epoch, so each epoch's nonce would be fixed by blocks \
+             that can still be rolled back when the epoch starts, and pools' schedules would be \
+             superseded; use --epoch-length {cardano} or more (10k/f, as Cardano's networks do), or \
+             a larger --f or a smaller --k"
+        );
+    }
+    if epoch < cardano {
+        eprintln!(
+            "note: {epoch}-slot epochs are shorter than 10k/f = {cardano} slots (Cardano's shape): \
+             the next epoch's nonce is fixed {} slots before the epoch ends, so a fork deeper than \
+             that can still change it, and the schedules computed from it are then superseded",
+            epoch - window
+        );
+    }
+    Ok(())
+}
+
 pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     if Devnet::path(dir).exists() {
         bail!(
@@ -288,6 +319,9 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     }
     if shape.pools == 0 || shape.pools > 100 {
         bail!("--pools {}: a devnet has 1 to 100 pools", shape.pools);
+    }
+    if !shape.bft {
+        check_praos_shape(shape)?;
     }
     create_private_dir(dir)?;
     let dir = std::path::absolute(dir)?;

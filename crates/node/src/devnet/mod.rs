@@ -83,13 +83,15 @@ pub struct UpArgs {
     /// Seconds per slot.
     #[arg(long, default_value = "0.2", value_parser = parse_slot_length)]
     pub slot_length: u64,
-    #[arg(long, default_value_t = 150)]
+    /// Slots per epoch; a Praos devnet needs more than 4k/f (the defaults give 10k/f, the
+    /// shape of Cardano's networks).
+    #[arg(long, default_value_t = 200)]
     pub epoch_length: u64,
     /// The security parameter k (blocks).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 5)]
     pub k: u64,
-    /// The active slot coefficient, as a fraction (1/5) or a decimal (0.2).
-    #[arg(long, default_value = "1/5", value_parser = parse_fraction)]
+    /// The active slot coefficient, as a fraction (1/4) or a decimal (0.25).
+    #[arg(long, default_value = "1/4", value_parser = parse_fraction)]
     pub f: Decimal,
     #[arg(long, value_enum, default_value_t = ConsensusArg::Praos)]
     pub consensus: ConsensusArg,

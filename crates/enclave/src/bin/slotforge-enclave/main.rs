@@ -288,7 +288,8 @@ fn history(cmd: HistoryCommand) -> Result<()> {
             let text = std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
             let interchange: Interchange = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a slotforge history export", input.display()))?;
-            slotforge_enclave::history_check::verify_records(&interchange, config.slots_per_kes_period)
+            let now = serve::slot_clock(&config)?.current_slot();
+            slotforge_enclave::history_check::verify_records(&interchange, config.slots_per_kes_period, now)
                 .with_context(|| format!("{} holds a record that is not a signed header", input.display()))?;
             let guard = serve::open_guard(&config, new_history)?;
             let summary = guard
