@@ -349,6 +349,16 @@ impl Block {
     }
 }
 
+/// The header's bytes within a block's bytes (`[header, …]`), found without decoding the rest:
+/// what chain-sync serves of a stored block. None when the bytes are not a block's array.
+pub fn header_bytes_of(block: &[u8]) -> Option<&[u8]> {
+    let mut d = Decoder::new(block);
+    d.array().ok()?;
+    let start = d.position();
+    d.skip().ok()?;
+    block.get(start..d.position())
+}
+
 fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> BlockDecodeError {
     BlockDecodeError::Cbor {
         offset: d.position(),

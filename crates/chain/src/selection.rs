@@ -102,6 +102,21 @@ pub enum AddError {
     BodyMismatch { hash: String, detail: String },
 }
 
+/// The volatile part of the chain as the servers read it, away from the chain task: the
+/// anchor, the selected blocks after it and every volatile block held. Shared, not copied:
+/// chain selection makes one after each change, when first asked.
+#[derive(Debug, Default)]
+pub struct VolatileChain {
+    /// The immutable tip (None: genesis).
+    pub anchor: Option<Point>,
+    /// The selected chain after the anchor, oldest first.
+    pub selected: Vec<Arc<Block>>,
+    /// Where each selected block is in `selected`.
+    pub position: HashMap<[u8; 32], usize>,
+    /// Every volatile block held, selected or not.
+    pub blocks: HashMap<[u8; 32], Arc<Block>>,
+}
+
 /// The selected chain, the volatile blocks around it, and the immutable anchor.
 #[derive(Clone)]
 pub struct ChainSelection {
@@ -114,6 +129,8 @@ pub struct ChainSelection {
     blocks: HashMap<[u8; 32], Arc<Block>>,
     /// Blocks found invalid, with the rule (kept so they are not validated twice).
     invalid: HashMap<[u8; 32], String>,
+    /// The servers' view since the last change, made when first asked.
+    served: std::sync::OnceLock<Arc<VolatileChain>>,
 }
 
 impl ChainSelection {
@@ -125,7 +142,23 @@ impl ChainSelection {
             chain: Vec::new(),
             blocks: HashMap::new(),
             invalid: HashMap::new(),
+            served: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The volatile chain as the servers read it (shared until the next change).
+    pub fn volatile(&self) -> Arc<VolatileChain> {
+        self.served
+            .get_or_init(|| {
+                let selected: Vec<Arc<Block>> = self.chain.iter().map(|(b, _)| b.clone()).collect();
+                Arc::new(VolatileChain {
+                    anchor: self.anchor.tip,
+                    position: selected.iter().enumerate().map(|(i, b)| (b.hash(), i)).collect(),
+                    selected,
+                    blocks: self.blocks.clone(),
+                })
+            })
+            .clone()
     }
 
     pub fn config(&self) -> &Arc<ChainConfig> {
@@ -237,6 +270,7 @@ impl ChainSelection {
         block: Block,
         witnessed: &dyn Fn(&crate::tx::Transaction) -> bool,
     ) -> Result<Vec<SelectionEvent>, AddError> {
+        self.served = std::sync::OnceLock::new();
         let hash = block.hash();
         let hex = hex::encode(hash);
         if let Some(reason) = self.invalid.get(&hash) {

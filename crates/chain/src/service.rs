@@ -17,7 +17,7 @@ use crate::chain_state::{EpochLeadership, Point};
 use crate::config::ChainConfig;
 use crate::mempool::{Mempool, MempoolError};
 use crate::selection::{AddError, ChainSelection, SelectionEvent};
-use crate::store::{BlockStore, StoreError};
+use crate::store::{BlockReader, BlockStore, StoreError};
 use crate::tx::{Transaction, TxId};
 
 /// What the chain tells its listeners.
@@ -99,6 +99,7 @@ pub struct ChainHandle {
     notices: broadcast::Sender<ChainNotice>,
     config: Arc<ChainConfig>,
     stopped: watch::Receiver<()>,
+    store_path: Arc<Path>,
 }
 
 /// Resolves when the chain task has stopped and closed its store (every handle was dropped):
@@ -119,6 +120,12 @@ impl ChainHandle {
 
     pub fn config(&self) -> &Arc<ChainConfig> {
         &self.config
+    }
+
+    /// A read-only connection to the block store, for reading the immutable chain off the
+    /// chain task (a blocking call: open and use it on a blocking thread).
+    pub fn block_reader(&self) -> Result<BlockReader, StoreError> {
+        BlockReader::open(&self.store_path)
     }
 
     /// Listens to the chain's notices from now on.
@@ -233,6 +240,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         notices,
         config: cfg,
         stopped,
+        store_path: Arc::from(path),
     })
 }
 

@@ -96,17 +96,11 @@ impl BlockStore {
     }
 
     fn sql(&self, error: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            error,
-        }
+        sql(&self.path, error)
     }
 
     fn corrupt(&self, message: String) -> StoreError {
-        StoreError::Corrupt {
-            path: self.path.clone(),
-            message,
-        }
+        corrupt(&self.path, message)
     }
 
     /// Rebuilds chain selection: the checkpoint, the immutable blocks after it, then the
@@ -253,67 +247,29 @@ impl BlockStore {
 
     /// A stored block's bytes.
     pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.conn
-            .query_row("SELECT bytes FROM blocks WHERE hash = ?1", [hash.to_vec()], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.sql(e))
+        self.reads().block_bytes(hash)
     }
 
     /// The immutable block with this hash, if any.
     pub fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT slot, block_no FROM blocks WHERE hash = ?1 AND immutable = 1",
-                [hash.to_vec()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()
-            .map(|o| {
-                o.map(|(slot, n)| Point {
-                    hash: *hash,
-                    slot: slot as u64,
-                    block_number: n as u64,
-                })
-            })
-            .map_err(|e| self.sql(e))
+        self.reads().immutable_point(hash)
     }
 
     /// The immutable chain's points from block number `from`, at most `limit`.
     pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.points_where("block_no", from, limit)
+        self.reads().points_where("block_no", from, limit)
     }
 
     /// The immutable chain's points from slot `from`, at most `limit`.
     pub fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.points_where("slot", from, limit)
+        self.reads().points_where("slot", from, limit)
     }
 
-    fn points_where(&self, column: &str, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT hash, slot, block_no FROM blocks WHERE immutable = 1 AND {column} >= ?1 ORDER BY block_no LIMIT ?2"
-            ))
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map(params![from as i64, limit as i64], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-            })
-            .map_err(|e| self.sql(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (h, slot, n) = row.map_err(|e| self.sql(e))?;
-            out.push(Point {
-                hash: h
-                    .try_into()
-                    .map_err(|_| self.corrupt("a block hash is not 32 bytes".into()))?,
-                slot: slot as u64,
-                block_number: n as u64,
-            });
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.conn,
+            path: &self.path,
         }
-        Ok(out)
     }
 
     /// The block number of the stored checkpoint, if any.
@@ -340,4 +296,124 @@ fn checkpoint_of(conn: &Connection) -> Result<Option<u64>, rusqlite::Error> {
         })
         .optional()?
         .map(|n| n as u64))
+}
+
+/// The reads the store and its readers share.
+struct Reads<'a> {
+    conn: &'a Connection,
+    path: &'a str,
+}
+
+fn sql(path: &str, error: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_string(),
+        error,
+    }
+}
+
+fn corrupt(path: &str, message: String) -> StoreError {
+    StoreError::Corrupt {
+        path: path.to_string(),
+        message,
+    }
+}
+
+impl Reads<'_> {
+    /// A stored block's bytes.
+    fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT bytes FROM blocks WHERE hash = ?1", [hash.to_vec()], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| sql(self.path, e))
+    }
+
+    /// The immutable block with this hash, if any.
+    fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT slot, block_no FROM blocks WHERE hash = ?1 AND immutable = 1",
+                [hash.to_vec()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .map(|o| {
+                o.map(|(slot, n)| Point {
+                    hash: *hash,
+                    slot: slot as u64,
+                    block_number: n as u64,
+                })
+            })
+            .map_err(|e| sql(self.path, e))
+    }
+
+    fn points_where(&self, column: &str, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT hash, slot, block_no FROM blocks WHERE immutable = 1 AND {column} >= ?1 ORDER BY block_no LIMIT ?2"
+            ))
+            .map_err(|e| sql(self.path, e))?;
+        let rows = stmt
+            .query_map(params![from as i64, limit as i64], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(|e| sql(self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (h, slot, n) = row.map_err(|e| sql(self.path, e))?;
+            out.push(Point {
+                hash: h
+                    .try_into()
+                    .map_err(|_| corrupt(self.path, "a block hash is not 32 bytes".into()))?,
+                slot: slot as u64,
+                block_number: n as u64,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A read-only connection to a block store, for the servers (block-fetch, chain-sync): it reads
+/// the immutable chain on the caller's thread, never the chain task's, while the task writes
+/// (SQLite's WAL lets readers and the writer go on together).
+pub struct BlockReader {
+    conn: Connection,
+    path: String,
+}
+
+impl BlockReader {
+    /// Opens `path`, a store the chain task has created.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let p = path.display().to_string();
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql(&p, e))?;
+        Ok(BlockReader { conn, path: p })
+    }
+
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+
+    /// A stored block's bytes.
+    pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads().block_bytes(hash)
+    }
+
+    /// The immutable block with this hash, if any.
+    pub fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
+        self.reads().immutable_point(hash)
+    }
+
+    /// The immutable chain's points from block number `from`, at most `limit`.
+    pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.reads().points_where("block_no", from, limit)
+    }
 }

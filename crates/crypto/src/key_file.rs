@@ -371,19 +371,22 @@ mod tests {
 
     #[test]
     fn envelopes_render_as_cardano_cli_writes_them_in_one_buffer() {
+        // A text envelope as cardano-cli writes one (field order and layout).
         for (kind, description, cbor) in [
             (KeyKind::VrfSigning, "VRF Signing Key", vec![0x58, 0x40, 7, 8]),
             (KeyKind::VrfSigning, "a \"quoted\" \\ description", vec![]),
         ] {
             let text = render_envelope_described(kind, description, &cbor);
-            let want = serde_json::to_string_pretty(&serde_json::json!({
-                "type": kind.type_name(),
-                "description": description,
-                "cborHex": hex::encode(&cbor),
-            }))
-            .unwrap()
-                + "\n";
+            // cardano-cli's layout: type, description, cborHex, two-space indent.
+            let want = format!(
+                "{{\n  \"type\": {},\n  \"description\": {},\n  \"cborHex\": \"{}\"\n}}\n",
+                serde_json::to_string(kind.type_name()).unwrap(),
+                serde_json::to_string(description).unwrap(),
+                hex::encode(&cbor)
+            );
             assert_eq!(*text, want);
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back["description"], description);
             // Sized once: nothing was reallocated, so no unzeroized copy was freed.
             assert_eq!(text.capacity(), text.len());
         }

@@ -1,31 +1,30 @@
 //! The node's chain as the servers read it: chain-sync's [`ChainView`] and block-fetch's
-//! [`BlockSource`] over the chain task's selection (the volatile part) and block store (the
-//! immutable part). Run inside `ChainHandle::query`, which gives both. A store read that fails
-//! is served as "not there" (the client is told no blocks, or waits), never as a wrong answer.
+//! [`BlockSource`] over a snapshot of the volatile part ([`VolatileChain`], shared by chain
+//! selection) and the immutable part read from the block store on a connection of the
+//! server's own ([`BlockReader`]). Both run on a blocking thread, never the chain task's, and
+//! no block is decoded to be served: stored blocks go out as their bytes, and a header is cut
+//! from them. A store read that fails is served as "not there" (the client is told no blocks,
+//! or waits), never as a wrong answer.
 
-use slotforge_chain::block::Block;
+use std::sync::Arc;
+
+use slotforge_chain::block::{header_bytes_of, Block};
 use slotforge_chain::chain_state::Point as ChainPoint;
-use slotforge_chain::selection::ChainSelection;
-use slotforge_chain::store::BlockStore;
+use slotforge_chain::selection::VolatileChain;
+use slotforge_chain::store::BlockReader;
 
 use crate::blockfetch::{wrap_block, BlockSource, BLOCK_ERA_CONWAY};
 use crate::chainsync::{Point, Tip, WrappedHeader, ERA_CONWAY};
 use crate::chainsync_server::ChainView;
 
+/// The most blocks one block-fetch range may hold; a longer one is answered with no blocks
+/// (a client asks for long stretches in several ranges).
+pub const MAX_RANGE_BLOCKS: u64 = 2_160;
+
 /// The selected chain, immutable and volatile parts together.
 pub struct NodeChain<'a> {
-    pub selection: &'a ChainSelection,
-    pub store: &'a BlockStore,
-}
-
-impl<'a> NodeChain<'a> {
-    /// The chain task's view, as the servers read it.
-    pub fn of(view: &'a slotforge_chain::service::ChainView<'_>) -> Self {
-        NodeChain {
-            selection: view.selection,
-            store: view.store,
-        }
-    }
+    pub volatile: &'a VolatileChain,
+    pub store: &'a BlockReader,
 }
 
 /// A chain point as chain-sync names it.
@@ -36,10 +35,22 @@ pub fn network_point(p: ChainPoint) -> Point {
     }
 }
 
+/// A block of the selected chain as the servers hold it.
+enum Served {
+    Volatile(Arc<Block>),
+    /// A stored block's exact bytes.
+    Stored(Vec<u8>),
+}
+
 impl NodeChain<'_> {
+    fn first_volatile(&self) -> u64 {
+        self.volatile.anchor.map_or(0, |a| a.block_number + 1)
+    }
+
     /// Where a block is on the selected chain, if it is.
     fn locate(&self, hash: &[u8; 32]) -> Option<ChainPoint> {
-        if let Some((b, _)) = self.selection.selected().iter().find(|(b, _)| b.hash() == *hash) {
+        if let Some(&i) = self.volatile.position.get(hash) {
+            let b = &self.volatile.selected[i];
             return Some(ChainPoint {
                 hash: *hash,
                 slot: b.slot(),
@@ -49,23 +60,23 @@ impl NodeChain<'_> {
         self.store.immutable_point(hash).ok().flatten()
     }
 
-    /// The block with number `n` on the selected chain: its point and bytes.
-    fn at_number(&self, n: u64) -> Option<(ChainPoint, Block)> {
-        let first_volatile = self.selection.anchor().tip.map_or(0, |a| a.block_number + 1);
+    /// The block with number `n` on the selected chain: its point and the block.
+    fn at_number(&self, n: u64) -> Option<(ChainPoint, Served)> {
+        let first_volatile = self.first_volatile();
         if n >= first_volatile {
-            let (b, _) = self.selection.selected().get((n - first_volatile) as usize)?;
+            let b = self.volatile.selected.get((n - first_volatile) as usize)?;
             return Some((
                 ChainPoint {
                     hash: b.hash(),
                     slot: b.slot(),
                     block_number: n,
                 },
-                (**b).clone(),
+                Served::Volatile(b.clone()),
             ));
         }
         let p = *self.store.immutable_points(n, 1).ok()?.first()?;
         let bytes = self.store.block_bytes(&p.hash).ok()??;
-        Some((p, Block::decode(&bytes).ok()?))
+        Some((p, Served::Stored(bytes)))
     }
 
     /// A block's bytes, wrapped for block-fetch (`[7, block]`): any block the node holds, on
@@ -73,18 +84,28 @@ impl NodeChain<'_> {
     /// node has just left).
     pub fn wrapped_block(&self, p: &Point) -> Option<Vec<u8>> {
         let Point::Specific { hash, .. } = p else { return None };
-        if let Some(b) = self.selection.block(hash) {
+        if let Some(b) = self.volatile.blocks.get(hash) {
             return Some(wrap_block(BLOCK_ERA_CONWAY, &b.to_cbor()));
         }
-        let c = self.locate(hash)?;
-        let (_, block) = self.at_number(c.block_number)?;
-        Some(wrap_block(BLOCK_ERA_CONWAY, &block.to_cbor()))
+        self.store.immutable_point(hash).ok()??;
+        let bytes = self.store.block_bytes(hash).ok()??;
+        Some(wrap_block(BLOCK_ERA_CONWAY, &bytes))
     }
 }
 
 impl ChainView for NodeChain<'_> {
     fn tip(&self) -> Tip {
-        match self.selection.tip() {
+        let tip = self
+            .volatile
+            .selected
+            .last()
+            .map(|b| ChainPoint {
+                hash: b.hash(),
+                slot: b.slot(),
+                block_number: b.block_number(),
+            })
+            .or(self.volatile.anchor);
+        match tip {
             Some(t) => Tip {
                 point: network_point(t),
                 block_number: t.block_number,
@@ -109,11 +130,15 @@ impl ChainView for NodeChain<'_> {
             Point::Specific { hash, .. } => self.locate(hash)?.block_number + 1,
         };
         let (c, block) = self.at_number(n)?;
+        let header = match &block {
+            Served::Volatile(b) => b.header_bytes().to_vec(),
+            Served::Stored(bytes) => header_bytes_of(bytes)?.to_vec(),
+        };
         Some((
             network_point(c),
             WrappedHeader {
                 era: ERA_CONWAY,
-                header: block.header_bytes().to_vec(),
+                header,
             },
         ))
     }
@@ -127,28 +152,32 @@ impl ChainView for NodeChain<'_> {
             if let Some(c) = self.locate(&h) {
                 return network_point(c);
             }
-            cur = self.selection.block(&h).and_then(|b| b.prev_hash());
+            cur = self.volatile.blocks.get(&h).and_then(|b| b.prev_hash());
         }
         // Off every block we keep: back to the immutable tip, which every fork we serve shares.
-        self.selection.anchor().tip.map_or(Point::Origin, network_point)
+        self.volatile.anchor.map_or(Point::Origin, network_point)
     }
 }
 
 impl BlockSource for NodeChain<'_> {
     /// The blocks from `from` to `to`, `to` descending from `from`: through volatile blocks
-    /// (selected or not) by their parents, then along the immutable chain.
+    /// (selected or not) by their parents, then along the immutable chain by block number
+    /// (the store's index; no block is read). At most [`MAX_RANGE_BLOCKS`].
     fn range(&self, from: &Point, to: &Point) -> Option<Vec<Point>> {
         let (Point::Specific { hash: a, .. }, Point::Specific { hash: b, .. }) = (from, to) else {
             return None;
         };
         let mut newest_first = Vec::new();
         let mut cur = *b;
-        while let Some(block) = self.selection.block(&cur) {
+        while let Some(block) = self.volatile.blocks.get(&cur) {
             newest_first.push(network_point(ChainPoint {
                 hash: cur,
                 slot: block.slot(),
                 block_number: block.block_number(),
             }));
+            if newest_first.len() as u64 > MAX_RANGE_BLOCKS {
+                return None;
+            }
             if cur == *a {
                 newest_first.reverse();
                 return Some(newest_first);
@@ -156,13 +185,17 @@ impl BlockSource for NodeChain<'_> {
             cur = block.prev_hash()?;
         }
         // The rest is on the immutable chain.
-        let (a, b) = (self.locate(a)?, self.locate(&cur)?);
-        if a.block_number > b.block_number {
+        let a = self.store.immutable_point(a).ok()??;
+        let b = self.store.immutable_point(&cur).ok()??;
+        let count = b.block_number.checked_sub(a.block_number)? + 1;
+        if count + newest_first.len() as u64 > MAX_RANGE_BLOCKS {
             return None;
         }
-        let mut out: Vec<Point> = (a.block_number..=b.block_number)
-            .map(|n| self.at_number(n).map(|(c, _)| network_point(c)))
-            .collect::<Option<_>>()?;
+        let immutable = self.store.immutable_points(a.block_number, count).ok()?;
+        if immutable.len() as u64 != count || immutable.last().map(|p| p.hash) != Some(b.hash) {
+            return None;
+        }
+        let mut out: Vec<Point> = immutable.into_iter().map(network_point).collect();
         newest_first.reverse();
         out.extend(newest_first);
         Some(out)

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use slotforge_chain::service::{ChainHandle, ChainNotice};
+use slotforge_chain::store::{BlockReader, StoreError};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::blockfetch::{self, BlockFetchServer, Reply};
@@ -24,30 +25,65 @@ const BLOCKS_PER_READ: usize = 16;
 /// How many transaction ids we ask a peer for at a time (the window of unacknowledged ids).
 const TX_WINDOW: u16 = 10;
 
-/// Runs `f` on the node's chain as the servers read it.
-async fn read_chain<T: Send + 'static>(
-    chain: &ChainHandle,
-    f: impl FnOnce(&NodeChain<'_>) -> T + Send + 'static,
-) -> Result<T, ConnectionError> {
-    chain
-        .query(move |v| f(&NodeChain::of(v)))
+/// The node's chain as one server reads it, off the chain task: the task only hands over its
+/// shared snapshot of the volatile part; the store is read through this server's own
+/// [`BlockReader`], on a blocking thread.
+struct ServedChain {
+    chain: ChainHandle,
+    store: Option<BlockReader>,
+}
+
+impl ServedChain {
+    fn new(chain: ChainHandle) -> Self {
+        ServedChain { chain, store: None }
+    }
+
+    /// Runs `f` on the chain.
+    async fn read<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&NodeChain<'_>) -> T + Send + 'static,
+    ) -> Result<T, ConnectionError> {
+        let volatile = self
+            .chain
+            .query(|v| v.selection.volatile())
+            .await
+            .ok_or_else(ConnectionError::chain_stopped)?;
+        let store = self.store.take();
+        let chain = self.chain.clone();
+        let (store, out) = tokio::task::spawn_blocking(move || {
+            let store = match store {
+                Some(s) => s,
+                None => chain.block_reader()?,
+            };
+            let out = f(&NodeChain {
+                volatile: &volatile,
+                store: &store,
+            });
+            Ok::<_, StoreError>((store, out))
+        })
         .await
-        .ok_or_else(ConnectionError::chain_stopped)
+        .map_err(|e| ConnectionError::Io(format!("reading the chain: {e}")))?
+        .map_err(|e| ConnectionError::Io(format!("reading the chain: {e}")))?;
+        self.store = Some(store);
+        Ok(out)
+    }
 }
 
 /// Serves chain-sync until the client is done.
 pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), ConnectionError> {
     let mut server = ChainSyncServer::new();
     let mut notices = chain.subscribe();
+    let mut served = ServedChain::new(chain);
     loop {
         let msg = ch
             .recv_decoded("StIdle", SMALL_BYTES, Some(CHAIN_SYNC_IDLE), SyncMsg::decode)
             .await?;
-        let (back, out) = read_chain(&chain, move |nc| {
-            let out = server.on_message(msg, nc);
-            (server, out)
-        })
-        .await?;
+        let (back, out) = served
+            .read(move |nc| {
+                let out = server.on_message(msg, nc);
+                (server, out)
+            })
+            .await?;
         server = back;
         for m in out.map_err(|e| ConnectionError::violation(chainsync::PROTOCOL, e))? {
             ch.send(&m.to_cbor()).await?;
@@ -61,11 +97,12 @@ pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), Conne
                     Ok(_) => continue,
                     Err(RecvError::Closed) => return Err(ConnectionError::chain_stopped()),
                 }
-                let (back, out) = read_chain(&chain, move |nc| {
-                    let out = server.on_chain_changed(nc);
-                    (server, out)
-                })
-                .await?;
+                let (back, out) = served
+                    .read(move |nc| {
+                        let out = server.on_chain_changed(nc);
+                        (server, out)
+                    })
+                    .await?;
                 server = back;
                 for m in &out {
                     ch.send(&m.to_cbor()).await?;
@@ -81,17 +118,19 @@ pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), Conne
 /// Serves block-fetch until the client is done.
 pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerStats>) -> Result<(), ConnectionError> {
     let mut server = BlockFetchServer::default();
+    let mut served = ServedChain::new(chain);
     loop {
         let msg = ch
             .recv_decoded("StIdle", SMALL_BYTES, None, |b| {
                 blockfetch::Message::decode(b, SMALL_BYTES)
             })
             .await?;
-        let (back, reply) = read_chain(&chain, move |nc| {
-            let r = server.on_message(msg, nc);
-            (server, r)
-        })
-        .await?;
+        let (back, reply) = served
+            .read(move |nc| {
+                let r = server.on_message(msg, nc);
+                (server, r)
+            })
+            .await?;
         server = back;
         let points = match reply.map_err(|e| ConnectionError::violation(blockfetch::PROTOCOL, e))? {
             None => return Ok(()),
@@ -105,10 +144,9 @@ pub async fn block_fetch(mut ch: Channel, chain: ChainHandle, stats: Arc<PeerSta
         for chunk in points.chunks(BLOCKS_PER_READ) {
             let chunk = chunk.to_vec();
             let chunk_len = chunk.len();
-            let blocks = read_chain(&chain, move |nc| {
-                chunk.iter().map_while(|p| nc.wrapped_block(p)).collect::<Vec<_>>()
-            })
-            .await?;
+            let blocks = served
+                .read(move |nc| chunk.iter().map_while(|p| nc.wrapped_block(p)).collect::<Vec<_>>())
+                .await?;
             let complete = blocks.len() == chunk_len;
             for b in blocks {
                 ch.send(&blockfetch::Message::Block(b).to_cbor()).await?;

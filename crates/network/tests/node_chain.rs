@@ -8,7 +8,7 @@ mod common;
 use common::Devnet;
 use slotforge_chain::block::Block;
 use slotforge_chain::selection::ChainSelection;
-use slotforge_chain::store::BlockStore;
+use slotforge_chain::store::{BlockReader, BlockStore};
 use slotforge_network::blockfetch::{unwrap_block, BlockFetchServer, BlockSource, Message as FetchMsg, Reply};
 use slotforge_network::chainsync::Point;
 use slotforge_network::chainsync_client::{ChainSyncClient, Event};
@@ -47,6 +47,8 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
     let dir = tempfile::tempdir().unwrap();
     let net = Devnet::new(3, 3, (1, 2), 10_000);
     let mut store = BlockStore::open(&dir.path().join("chain.db"), &net.cfg).unwrap();
+    // The servers read the store on a connection of their own.
+    let reader = BlockReader::open(&dir.path().join("chain.db")).unwrap();
     let mut sel = ChainSelection::new(net.cfg.clone(), net.genesis_state());
     let (main, _) = net.extend(&net.genesis_state(), 0, 8);
     for b in &main {
@@ -61,9 +63,10 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
     let mut server = ChainSyncServer::new();
     let mut got = Vec::new();
     {
+        let volatile = sel.volatile();
         let chain = NodeChain {
-            selection: &sel,
-            store: &store,
+            volatile: &volatile,
+            store: &reader,
         };
         sync(&mut client, &mut server, &chain, &mut got);
         let want: Vec<Vec<u8>> = main.iter().map(|b| b.header_bytes().to_vec()).collect();
@@ -95,9 +98,10 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
     for b in &fork {
         add(&mut sel, &mut store, b);
     }
+    let volatile = sel.volatile();
     let chain = NodeChain {
-        selection: &sel,
-        store: &store,
+        volatile: &volatile,
+        store: &reader,
     };
     for reply in server.on_chain_changed(&chain) {
         match client.on_message(reply).unwrap() {
@@ -141,4 +145,41 @@ fn the_chain_is_served_from_the_store_and_the_volatile_part() {
     }
     // Not a range: the fork's tip does not descend from the abandoned block 6.
     assert!(chain.range(&p(&main[6]), &p(&fork[2])).is_none());
+}
+
+#[test]
+fn a_block_fetch_range_is_bounded_and_read_from_the_store_index() {
+    use slotforge_network::node_chain::MAX_RANGE_BLOCKS;
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::new(3, 3, (1, 2), 100_000);
+    let mut store = BlockStore::open(&dir.path().join("chain.db"), &net.cfg).unwrap();
+    let reader = BlockReader::open(&dir.path().join("chain.db")).unwrap();
+    let mut sel = ChainSelection::new(net.cfg.clone(), net.genesis_state());
+    let n = MAX_RANGE_BLOCKS as usize + 1;
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, n);
+    for b in &blocks {
+        add(&mut sel, &mut store, b);
+    }
+    let volatile = sel.volatile();
+    let chain = NodeChain {
+        volatile: &volatile,
+        store: &reader,
+    };
+    let p = |b: &Block| Point::Specific {
+        slot: b.slot(),
+        hash: b.hash(),
+    };
+    // MAX_RANGE_BLOCKS blocks, immutable and volatile: served.
+    let range = chain.range(&p(&blocks[1]), &p(&blocks[n - 1])).unwrap();
+    assert_eq!(range.len() as u64, MAX_RANGE_BLOCKS);
+    assert_eq!(range, blocks[1..].iter().map(p).collect::<Vec<_>>());
+    // One more: no blocks.
+    assert!(chain.range(&p(&blocks[0]), &p(&blocks[n - 1])).is_none());
+    let mut fetch = BlockFetchServer::default();
+    assert_eq!(
+        fetch
+            .on_message(FetchMsg::RequestRange(p(&blocks[0]), p(&blocks[n - 1])), &chain)
+            .unwrap(),
+        Some(Reply::NoBlocks)
+    );
 }

@@ -12,7 +12,7 @@ use slotforge_network::topology::{self, AccessPoint};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
 
 use super::layout::{Devnet, DevnetNode, Funded, GenesisFiles, PoolKeys, Process};
-use super::processes::{enclave_binary, free_port, run_to_end};
+use super::processes::{enclave_binary, run_to_end, PortPicker};
 use crate::bech32_ids::{address_bech32, pool_bech32};
 use crate::keys_cmd;
 use crate::node_cmd::create_private_dir;
@@ -103,7 +103,7 @@ pub struct NewNode {
 }
 
 /// Makes `DIR/pool-N`: keys, the enclave's configuration with the keys imported.
-pub fn new_node(dir: &Path, n: usize, bft: bool) -> anyhow::Result<NewNode> {
+pub fn new_node(dir: &Path, n: usize, bft: bool, ports: &mut PortPicker) -> anyhow::Result<NewNode> {
     let name = format!("pool-{n}");
     let home = dir.join(&name);
     let keys_dir = home.join("keys");
@@ -179,8 +179,8 @@ pub fn new_node(dir: &Path, n: usize, bft: bool) -> anyhow::Result<NewNode> {
         _ => unreachable!("a pool has either BFT or Praos keys"),
     }
     run_to_end(import, &format!("importing {name}'s keys into its enclave"))?;
-    let rest_port = free_port()?;
-    let n2n_port = free_port()?;
+    let rest_port = ports.pick()?;
+    let n2n_port = ports.pick()?;
     Ok(NewNode {
         entry: DevnetNode {
             name: name.clone(),
@@ -329,8 +329,9 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     create_private_dir(&faucet_dir)?;
     let (faucet, _) = funded_keys(&faucet_dir, false)?;
     let mut nodes = Vec::new();
+    let mut ports = PortPicker::new([])?;
     for n in 1..=shape.pools {
-        nodes.push(new_node(&dir, n, shape.bft)?);
+        nodes.push(new_node(&dir, n, shape.bft, &mut ports)?);
     }
     let now_s = chrono::Utc::now().timestamp() as u64;
     let system_start = chrono::DateTime::from_timestamp((now_s + shape.start_in_s) as i64, 0).expect("a valid time");

@@ -420,7 +420,8 @@ async fn add_pool(dir: &Path, stake: u64) -> anyhow::Result<()> {
         bail!("add-pool registers a Praos pool; this devnet runs {}", devnet.consensus);
     }
     let n = devnet.nodes.len() + 1;
-    let new = generate::new_node(&devnet.dir, n, false)?;
+    let mut ports = processes::PortPicker::new(devnet.ports())?;
+    let new = generate::new_node(&devnet.dir, n, false, &mut ports)?;
     let node = new.entry;
     let rest = wallet::any_rest(&devnet).await?;
     let tx = wallet::register_pool(&devnet, &node, stake).await?;

@@ -150,11 +150,75 @@ pub fn tail(log: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// A free loopback port (bound and released: another process could take it meanwhile, which
-/// the node then reports as a port in use).
-pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")
-        .context("finding a free loopback port")?
-        .local_addr()?
-        .port())
+/// Picks the devnet's listening ports outside the kernel's ephemeral range, so no outgoing
+/// connection (the nodes dial each other) can take a port before its node binds it: each port
+/// is checked free when picked, none is picked twice, and the search starts at a random place so
+/// two devnets started together draw different ports.
+pub struct PortPicker {
+    range: std::ops::Range<u16>,
+    next: u16,
+    taken: std::collections::HashSet<u16>,
+}
+
+/// The lowest port a devnet listens on.
+const LOWEST_PORT: u16 = 10_000;
+
+impl PortPicker {
+    /// A picker that never returns a port of `taken` (the devnet's ports already given).
+    pub fn new(taken: impl IntoIterator<Item = u16>) -> anyhow::Result<Self> {
+        let (low, high) = ephemeral_range();
+        let range = if low > LOWEST_PORT + 1_000 {
+            LOWEST_PORT..low
+        } else if high < u16::MAX - 1_000 {
+            high + 1..u16::MAX
+        } else {
+            bail!(
+                "the kernel's ephemeral port range {low}-{high} leaves no room for a devnet's ports \
+                 (see /proc/sys/net/ipv4/ip_local_port_range)"
+            );
+        };
+        let mut seed = [0u8; 2];
+        getrandom::getrandom(&mut seed).context("drawing a random port")?;
+        let span = range.end - range.start;
+        let next = range.start + u16::from_le_bytes(seed) % span;
+        Ok(PortPicker {
+            range,
+            next,
+            taken: taken.into_iter().collect(),
+        })
+    }
+
+    /// The next port that is free on loopback now.
+    pub fn pick(&mut self) -> anyhow::Result<u16> {
+        let span = self.range.end - self.range.start;
+        for _ in 0..span {
+            let port = self.next;
+            self.next = if self.next + 1 >= self.range.end {
+                self.range.start
+            } else {
+                self.next + 1
+            };
+            if self.taken.contains(&port) || std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue;
+            }
+            self.taken.insert(port);
+            return Ok(port);
+        }
+        bail!(
+            "no free loopback port in {}-{}",
+            self.range.start,
+            self.range.end - 1
+        )
+    }
+}
+
+/// The kernel's ephemeral port range (Linux's default where it cannot be read).
+fn ephemeral_range() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut it = t.split_whitespace().map(|n| n.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((32_768, 60_999))
 }
