@@ -416,4 +416,9 @@ impl BlockReader {
     pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
         self.reads().points_where("block_no", from, limit)
     }
+
+    /// The immutable chain's points from slot `from`, at most `limit`.
+    pub fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.reads().points_where("slot", from, limit)
+    }
 }

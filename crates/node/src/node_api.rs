@@ -18,7 +18,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use slotforge_chain::block::Block;
 use slotforge_chain::chain_state::{EpochConsensus, EpochLeadership, Point};
-use slotforge_chain::selection::SelectionEvent;
+use slotforge_chain::selection::{SelectionEvent, VolatileChain};
+use slotforge_chain::store::{BlockReader, StoreError};
 use slotforge_chain::service::{ChainHandle, ChainNotice, SubmitError};
 use slotforge_network::peer_stats::PeerRegistry;
 use tokio_stream::wrappers::BroadcastStream;
@@ -46,6 +47,35 @@ pub struct NodeApi {
     pub leadership_metrics: Arc<OnceLock<Arc<slotforge_leadership::metrics::Metrics>>>,
     /// Now, in Unix milliseconds.
     pub now_ms: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Origins whose pages may read this API (`[rest] cors_origins`); none: same-origin only.
+    pub cors_origins: Arc<Vec<HeaderValue>>,
+    /// Requests served at once, and event-stream subscribers at once.
+    pub limits: RestLimits,
+}
+
+/// What bounds the REST API's work: requests served at once (more get 503), event-stream
+/// subscribers at once, and the size of a request body (more gets 413).
+#[derive(Clone)]
+pub struct RestLimits {
+    requests: Arc<tokio::sync::Semaphore>,
+    subscribers: Arc<tokio::sync::Semaphore>,
+}
+
+/// Requests the API serves at once.
+pub const MAX_CONCURRENT_REQUESTS: usize = 64;
+/// Event-stream subscribers at once.
+pub const MAX_SUBSCRIBERS: usize = 32;
+/// The largest request body (a transaction is at most the ledger's maxTxSize, 16 KiB on
+/// Cardano's networks).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+impl Default for RestLimits {
+    fn default() -> Self {
+        RestLimits {
+            requests: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REQUESTS)),
+            subscribers: Arc::new(tokio::sync::Semaphore::new(MAX_SUBSCRIBERS)),
+        }
+    }
 }
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
@@ -94,14 +124,31 @@ pub fn router(api: NodeApi) -> Router {
         .route("/api/submit/tx", post(submit_tx))
         .route("/metrics", get(metrics))
         .fallback(leadership_routes)
-        .layer(axum::middleware::map_response(allow_any_origin))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(api.clone(), limit_and_cors))
         .with_state(api)
 }
 
-/// Read-only JSON for the devnet overview page, which reads every node from one origin.
-async fn allow_any_origin(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+/// At most [`MAX_CONCURRENT_REQUESTS`] requests at once (an event stream counts only while it
+/// starts: its subscription has a limit of its own); a page from a configured origin may read
+/// the answer (the devnet overview reads every node from one), any other only from its own.
+async fn limit_and_cors(State(api): State<NodeApi>, req: Request, next: axum::middleware::Next) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| api.cors_origins.contains(o))
+        .cloned();
+    let Ok(_permit) = api.limits.requests.try_acquire() else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{MAX_CONCURRENT_REQUESTS} requests are being served; retry shortly"),
+        );
+    };
+    let mut r = next.run(req).await;
+    if let Some(o) = origin {
+        r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        r.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
     r
 }
 
@@ -288,25 +335,21 @@ async fn block(State(api): State<NodeApi>, Path(hash): Path<String>) -> Response
         Err(e) => return bad_request(e),
     };
     let cfg = api.chain.config().clone();
-    let found = api
-        .chain
-        .query(move |v| {
-            let on_chain = v.selection.volatile_chain().any(|b| b.hash() == h);
-            if let Some(b) = v.selection.block(&h) {
-                return Ok(Some(((**b).clone(), on_chain, false)));
-            }
-            let immutable = v.store.immutable_point(&h)?.is_some();
-            Ok(v.store
-                .block_bytes(&h)?
-                .map(|bytes| (bytes, immutable))
-                .and_then(|(bytes, immutable)| Block::decode(&bytes).ok().map(|b| (b, immutable, immutable))))
-        })
-        .await;
+    let found = read_blocks(&api.chain, move |volatile, store| {
+        let on_chain = volatile.position.contains_key(&h);
+        if let Some(b) = volatile.blocks.get(&h) {
+            return Ok(Some(((**b).clone(), on_chain, false)));
+        }
+        let store = store()?;
+        let immutable = store.immutable_point(&h)?.is_some();
+        Ok(store
+            .block_bytes(&h)?
+            .and_then(|bytes| Block::decode(&bytes).ok().map(|b| (b, immutable, immutable))))
+    })
+    .await;
     match found {
         None => stopped(),
-        Some(Err::<_, slotforge_chain::store::StoreError>(e)) => {
-            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-        }
+        Some(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         Some(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no block {hash} on this node")),
         Some(Ok(Some((b, selected, immutable)))) => {
             let mut summary = block_summary(&b, &cfg, selected, immutable);
@@ -323,6 +366,20 @@ async fn block(State(api): State<NodeApi>, Path(hash): Path<String>) -> Response
     }
 }
 
+/// Runs `f` on a blocking thread with the volatile chain (the chain task's shared snapshot)
+/// and a way to open a reader of the block store: block reads never run on the chain task.
+/// None when the chain task has stopped.
+async fn read_blocks<T: Send + 'static>(
+    chain: &ChainHandle,
+    f: impl FnOnce(&VolatileChain, &dyn Fn() -> Result<BlockReader, StoreError>) -> Result<T, StoreError> + Send + 'static,
+) -> Option<Result<T, StoreError>> {
+    let volatile = chain.query(|v| v.selection.volatile()).await?;
+    let chain = chain.clone();
+    tokio::task::spawn_blocking(move || f(&volatile, &|| chain.block_reader()))
+        .await
+        .ok()
+}
+
 /// Blocks from a slot on, ascending: the immutable chain, the selected volatile chain, and the
 /// volatile blocks of abandoned forks (`"selected": false`).
 async fn blocks(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
@@ -337,25 +394,23 @@ async fn blocks(State(api): State<NodeApi>, Query(params): Query<HashMap<String,
         (Err(e), _) | (_, Err(e)) => return bad_request(e),
     };
     let cfg = api.chain.config().clone();
-    let found = api
-        .chain
-        .query(move |v| {
-            let mut out = Vec::new();
-            for p in v.store.immutable_points_from_slot(from, limit)? {
-                if let Some(b) = v.store.block_bytes(&p.hash)?.and_then(|b| Block::decode(&b).ok()) {
-                    out.push((b.slot(), block_summary(&b, &cfg, true, true)));
-                }
+    let found = read_blocks(&api.chain, move |volatile, store| {
+        let store = store()?;
+        let mut out = Vec::new();
+        for p in store.immutable_points_from_slot(from, limit)? {
+            if let Some(b) = store.block_bytes(&p.hash)?.and_then(|b| Block::decode(&b).ok()) {
+                out.push((b.slot(), block_summary(&b, &cfg, true, true)));
             }
-            let selected: std::collections::HashSet<[u8; 32]> =
-                v.selection.volatile_chain().map(|b| b.hash()).collect();
-            for b in v.selection.volatile_blocks().filter(|b| b.slot() >= from) {
-                out.push((b.slot(), block_summary(b, &cfg, selected.contains(&b.hash()), false)));
-            }
-            out.sort_by_key(|(slot, _)| *slot);
-            out.truncate(limit as usize);
-            Ok::<_, slotforge_chain::store::StoreError>(out.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
-        })
-        .await;
+        }
+        for b in volatile.blocks.values().filter(|b| b.slot() >= from) {
+            let selected = volatile.position.contains_key(&b.hash());
+            out.push((b.slot(), block_summary(b, &cfg, selected, false)));
+        }
+        out.sort_by_key(|(slot, _)| *slot);
+        out.truncate(limit as usize);
+        Ok(out.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
+    })
+    .await;
     match found {
         None => stopped(),
         Some(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -427,9 +482,12 @@ async fn epoch(State(api): State<NodeApi>, Path(e): Path<String>) -> Response {
 }
 
 /// The outputs at an address on the selected chain (with `include_mempool=true`: after the
-/// pending transactions, as a wallet chaining payments needs them).
+/// pending transactions, as a wallet chaining payments needs them), in input order, at most
+/// `limit` (100 by default, up to 1,000) after the input `after`; `next` names where the
+/// next page starts. The chain task only hands over the ledger state (a persistent map,
+/// shared); the scan runs on a blocking thread.
 async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
-    if let Err(e) = only(&params, &["address", "include_mempool"]) {
+    if let Err(e) = only(&params, &["address", "include_mempool", "limit", "after"]) {
         return bad_request(e);
     }
     let pending = match params.get("include_mempool").map(String::as_str) {
@@ -444,37 +502,73 @@ async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashMap<String, 
         Ok(a) => a,
         Err(e) => return bad_request(e),
     };
-    let found = api
+    let limit = match number(&params, "limit", 100, 1000) {
+        Ok(0) => return bad_request("limit=0: expected a whole number from 1 to 1000"),
+        Ok(l) => l as usize,
+        Err(e) => return bad_request(e),
+    };
+    let after = match params.get("after").map(|a| parse_txin(a)).transpose() {
+        Ok(a) => a,
+        Err(e) => return bad_request(e),
+    };
+    let Some(ledger) = api
         .chain
         .query(move |v| {
-            let ledger = if pending {
-                v.mempool.pending_state()
+            if pending {
+                v.mempool.pending_state().clone()
             } else {
-                &v.selection.tip_state().ledger
-            };
-            ledger
-                .utxo
-                .iter()
-                .filter(|(_, o)| o.address == address)
-                .map(|(i, o)| {
-                    json!({
-                        "tx_id": hex::encode(i.tx),
-                        "index": i.index,
-                        "address": address_bech32(&o.address),
-                        "lovelace": o.coin,
-                        "assets": o.assets.iter().map(|(p, names)| json!({
-                            "policy": hex::encode(p),
-                            "assets": names.iter().map(|(n, q)| json!({ "name": hex::encode(n), "quantity": q })).collect::<Vec<_>>(),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect::<Vec<_>>()
+                v.selection.tip_state().ledger.clone()
+            }
         })
-        .await;
-    match found {
-        None => stopped(),
-        Some(u) => Json(json!({ "utxos": u })).into_response(),
+        .await
+    else {
+        return stopped();
+    };
+    let page = tokio::task::spawn_blocking(move || {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut found: Vec<_> = ledger
+            .utxo
+            .range((from, Bound::Unbounded))
+            .filter(|(_, o)| o.address == address)
+            .take(limit + 1)
+            .map(|(i, o)| (*i, o.clone()))
+            .collect();
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let next = more.then(|| found.last().map(|(i, _)| i.to_string())).flatten();
+        let utxos: Vec<Value> = found
+            .iter()
+            .map(|(i, o)| {
+                json!({
+                    "tx_id": hex::encode(i.tx),
+                    "index": i.index,
+                    "address": address_bech32(&o.address),
+                    "lovelace": o.coin,
+                    "assets": o.assets.iter().map(|(p, names)| json!({
+                        "policy": hex::encode(p),
+                        "assets": names.iter().map(|(n, q)| json!({ "name": hex::encode(n), "quantity": q })).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({ "utxos": utxos, "next": next })
+    })
+    .await;
+    match page {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("reading the UTxO: {e}")),
     }
+}
+
+/// An input written `TXID#INDEX`, as `next` names one.
+fn parse_txin(s: &str) -> Result<slotforge_chain::ledger::TxIn, String> {
+    let bad = || format!("after={s:?}: expected TXID#INDEX (64 hex digits, '#', a number), as `next` gives");
+    let (tx, index) = s.split_once('#').ok_or_else(bad)?;
+    Ok(slotforge_chain::ledger::TxIn {
+        tx: hex::decode(tx).ok().and_then(|t| t.try_into().ok()).ok_or_else(bad)?,
+        index: index.parse().map_err(|_| bad())?,
+    })
 }
 
 /// As cardano-submit-api: a CBOR transaction in, 202 and its id out, or 400 and why.
@@ -510,17 +604,25 @@ async fn submit_tx(State(api): State<NodeApi>, headers: HeaderMap, body: Bytes) 
 }
 
 /// `tip` at every change of the selected chain (and at once), `rollback` when it rolls back.
+/// A subscriber that falls a whole notice buffer (1,024) behind has stopped reading: its
+/// stream ends, so nothing is kept for it.
 async fn events(State(api): State<NodeApi>) -> Response {
+    let Ok(permit) = api.limits.subscribers.clone().try_acquire_owned() else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{MAX_SUBSCRIBERS} event-stream subscribers are connected; retry later"),
+        );
+    };
     let first = tip_json(&api.chain).await;
     let chain = api.chain.clone();
-    let notices = BroadcastStream::new(api.chain.subscribe());
+    let notices = BroadcastStream::new(api.chain.subscribe()).take_while(|n| n.is_ok());
     let initial =
         tokio_stream::iter(first.map(|t| Ok::<_, Infallible>(Event::default().event("tip").data(t.to_string()))));
     let updates = notices.then(move |n| {
         let chain = chain.clone();
         async move {
             match n {
-                Ok(ChainNotice::TipChanged { .. }) | Err(_) => tip_json(&chain)
+                Ok(ChainNotice::TipChanged { .. }) => tip_json(&chain)
                     .await
                     .map(|t| Event::default().event("tip").data(t.to_string())),
                 Ok(ChainNotice::Block(SelectionEvent::RolledBack { to })) => Some(
@@ -529,11 +631,15 @@ async fn events(State(api): State<NodeApi>) -> Response {
                             .to_string(),
                     ),
                 ),
-                Ok(_) => None,
+                Ok(_) | Err(_) => None,
             }
         }
     });
-    let stream = initial.chain(updates.filter_map(|e| e.map(Ok::<_, Infallible>)));
+    // The subscription's permit lives as long as its stream.
+    let stream = initial.chain(updates.filter_map(|e| e.map(Ok::<_, Infallible>))).map(move |e| {
+        let _held = &permit;
+        e
+    });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 

@@ -273,6 +273,13 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
         leadership_metrics: leadership_metrics.clone(),
         devnet: cfg.devnet.clone(),
         now_ms: { Arc::new(move || clock.now_ms()) },
+        cors_origins: Arc::new(
+            cfg.rest_cors_origins
+                .iter()
+                .filter_map(|o| axum::http::HeaderValue::from_str(o).ok())
+                .collect(),
+        ),
+        limits: node_api::RestLimits::default(),
     };
     let (stop_rest, rest_stopped) = tokio::sync::watch::channel(false);
     let mut rest_stopped_rx = rest_stopped.clone();

@@ -74,6 +74,8 @@ struct RawRest {
     listen: SocketAddr,
     #[serde(default)]
     allow_non_loopback: bool,
+    #[serde(default)]
+    cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +180,8 @@ pub struct NodeConfig {
     /// Inbound node-to-node connections served at once from one IP address.
     pub max_inbound_per_address: Option<usize>,
     pub rest_listen: SocketAddr,
+    /// Origins (`http://host:port`) whose pages may read the REST API; none: same-origin only.
+    pub rest_cors_origins: Vec<String>,
     /// None: a relay (no forging).
     /// The enclaves to sign with, in order of preference (several share one sign guard and
     /// serve as each other's failover); None runs a relay.
@@ -231,6 +235,14 @@ impl NodeConfig {
         }
         for p in &raw.network.peers {
             parse_host_port(p).map_err(|e| invalid(format!("[network] peers: {e}")))?;
+        }
+        for o in &raw.rest.cors_origins {
+            let host = o.strip_prefix("http://").or_else(|| o.strip_prefix("https://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains('/') && !h.contains(char::is_whitespace)) {
+                return Err(invalid(format!(
+                    "[rest] cors_origins: {o:?} is not an origin; write scheme, host and port, as \"http://127.0.0.1:8091\""
+                )));
+            }
         }
         let enclave = raw
             .enclave
@@ -310,6 +322,7 @@ impl NodeConfig {
             max_inbound: raw.network.max_inbound,
             max_inbound_per_address: raw.network.max_inbound_per_address,
             rest_listen: raw.rest.listen,
+            rest_cors_origins: raw.rest.cors_origins,
             enclave,
             forge_without_peers: raw.leadership.forge_without_peers,
             leadership,
@@ -364,6 +377,8 @@ peers = []
 # The REST API, the dashboard (/) and the metrics (/metrics).
 listen = "127.0.0.1:8090"
 # allow_non_loopback = false
+# Origins whose pages may read this API (CORS); without them, only pages this node serves.
+# cors_origins = ["http://127.0.0.1:8091"]
 
 # A block producer names its enclave; without this section the node is a relay.
 # Several enclaves that share one PostgreSQL sign guard can be listed (unix_socket = [..],

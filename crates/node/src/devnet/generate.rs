@@ -238,6 +238,12 @@ pub fn write_node_config(devnet: &Devnet, node: &DevnetNode, forge_alone: bool) 
     };
     let rest = node.rest.trim_start_matches("http://");
     let per_address = devnet.nodes.len() + 8;
+    let origins = devnet
+        .nodes
+        .iter()
+        .map(|n| format!("{:?}", n.rest.trim_end_matches('/')))
+        .collect::<Vec<_>>()
+        .join(", ");
     let text = format!(
         r#"# {name} in the slotforge devnet {dir}.
 name = "{name}"
@@ -256,6 +262,8 @@ max_inbound_per_address = {per_address}
 
 [rest]
 listen = "{rest}"
+# The devnet overview on any node reads every node.
+cors_origins = [{origins}]
 
 [enclave]
 unix_socket = {socket:?}

@@ -178,7 +178,7 @@ impl PortPicker {
             );
         };
         let mut seed = [0u8; 2];
-        getrandom::getrandom(&mut seed).context("drawing a random port")?;
+        getrandom::getrandom(&mut seed).map_err(|e| anyhow::anyhow!("drawing a random port: {e}"))?;
         let span = range.end - range.start;
         let next = range.start + u16::from_le_bytes(seed) % span;
         Ok(PortPicker {
