@@ -245,33 +245,6 @@ impl BlockStore {
         tx.commit().map_err(sql)
     }
 
-    /// A stored block's bytes.
-    pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.reads().block_bytes(hash)
-    }
-
-    /// The immutable block with this hash, if any.
-    pub fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
-        self.reads().immutable_point(hash)
-    }
-
-    /// The immutable chain's points from block number `from`, at most `limit`.
-    pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.reads().points_where("block_no", from, limit)
-    }
-
-    /// The immutable chain's points from slot `from`, at most `limit`.
-    pub fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.reads().points_where("slot", from, limit)
-    }
-
-    fn reads(&self) -> Reads<'_> {
-        Reads {
-            conn: &self.conn,
-            path: &self.path,
-        }
-    }
-
     /// The block number of the stored checkpoint, if any.
     pub fn checkpoint_block(&self) -> Result<Option<u64>, StoreError> {
         checkpoint_of(&self.conn).map_err(|e| self.sql(e))
@@ -298,10 +271,55 @@ fn checkpoint_of(conn: &Connection) -> Result<Option<u64>, rusqlite::Error> {
         .map(|n| n as u64))
 }
 
-/// The reads the store and its readers share.
-struct Reads<'a> {
+/// A connection to read a stored chain from (see [`StoredChain`]).
+pub struct Reads<'a> {
     conn: &'a Connection,
     path: &'a str,
+}
+
+/// Reads of the stored chain, the same on the chain task's [`BlockStore`] and on a server's
+/// [`BlockReader`].
+pub trait StoredChain {
+    /// The connection the reads use.
+    fn reads(&self) -> Reads<'_>;
+
+    /// A stored block's bytes.
+    fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads().block_bytes(hash)
+    }
+
+    /// The immutable block with this hash, if any.
+    fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
+        self.reads().immutable_point(hash)
+    }
+
+    /// The immutable chain's points from block number `from`, at most `limit`.
+    fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.reads().points_where("block_no", from, limit)
+    }
+
+    /// The immutable chain's points from slot `from`, at most `limit`.
+    fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
+        self.reads().points_where("slot", from, limit)
+    }
+}
+
+impl StoredChain for BlockStore {
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+}
+
+impl StoredChain for BlockReader {
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
 }
 
 fn sql(path: &str, error: rusqlite::Error) -> StoreError {
@@ -393,32 +411,5 @@ impl BlockReader {
         )
         .map_err(|e| sql(&p, e))?;
         Ok(BlockReader { conn, path: p })
-    }
-
-    fn reads(&self) -> Reads<'_> {
-        Reads {
-            conn: &self.conn,
-            path: &self.path,
-        }
-    }
-
-    /// A stored block's bytes.
-    pub fn block_bytes(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.reads().block_bytes(hash)
-    }
-
-    /// The immutable block with this hash, if any.
-    pub fn immutable_point(&self, hash: &[u8; 32]) -> Result<Option<Point>, StoreError> {
-        self.reads().immutable_point(hash)
-    }
-
-    /// The immutable chain's points from block number `from`, at most `limit`.
-    pub fn immutable_points(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.reads().points_where("block_no", from, limit)
-    }
-
-    /// The immutable chain's points from slot `from`, at most `limit`.
-    pub fn immutable_points_from_slot(&self, from: u64, limit: u64) -> Result<Vec<Point>, StoreError> {
-        self.reads().points_where("slot", from, limit)
     }
 }

@@ -105,7 +105,12 @@ impl Run {
         for i in 0..3 {
             owner.insert(keys.address(i), keys.payment[i].clone());
         }
-        Run { net, keys, state, owner }
+        Run {
+            net,
+            keys,
+            state,
+            owner,
+        }
     }
 
     /// The `n`-th (modulo) output a known key can spend, with its key.
@@ -157,33 +162,52 @@ impl Run {
             }
             Op::PayDuplicateInput { from } => {
                 let (input, coin, key) = self.spendable(*from)?;
-                let mut b = TxBuilder::new().input(input).input(input).output(self.keys.address(0), coin * 2 - 1_000_000);
+                let mut b = TxBuilder::new()
+                    .input(input)
+                    .input(input)
+                    .output(self.keys.address(0), coin * 2 - 1_000_000);
                 b.fee = 1_000_000;
                 // Signing would decode the body: sign its bytes by hand.
                 let body = b.body_bytes();
                 Some((
-                    Transaction::from_parts(body.clone(), witnesses(&body, &key), true, None).map_err(|e| e.to_string()),
+                    Transaction::from_parts(body.clone(), witnesses(&body, &key), true, None)
+                        .map_err(|e| e.to_string()),
                     true,
                 ))
             }
             Op::Overspend { from } => {
                 let (input, coin, key) = self.spendable(*from)?;
-                let b = TxBuilder::new().input(input).output(self.keys.address(1), coin).fee(p.min_fee(400));
+                let b = TxBuilder::new()
+                    .input(input)
+                    .output(self.keys.address(1), coin)
+                    .fee(p.min_fee(400));
                 bad(Some(b.sign(&[&key])))
             }
             Op::LowFee { from } => {
                 let (input, coin, key) = self.spendable(*from)?;
-                let b = TxBuilder::new().input(input).output(self.keys.address(1), coin - 1_000).fee(1_000);
+                let b = TxBuilder::new()
+                    .input(input)
+                    .output(self.keys.address(1), coin - 1_000)
+                    .fee(1_000);
                 bad(Some(b.sign(&[&key])))
             }
             Op::UnknownInput { index } => {
-                let input = TxIn { tx: [0xee; 32], index: *index };
-                let b = TxBuilder::new().input(input).output(self.keys.address(1), 5_000_000).fee(1_000_000);
+                let input = TxIn {
+                    tx: [0xee; 32],
+                    index: *index,
+                };
+                let b = TxBuilder::new()
+                    .input(input)
+                    .output(self.keys.address(1), 5_000_000)
+                    .fee(1_000_000);
                 bad(Some(b.sign(&[&self.keys.payment[0]])))
             }
             Op::WrongSigner { from } => {
                 let (input, coin, _) = self.spendable(*from)?;
-                let b = TxBuilder::new().input(input).output(self.keys.address(1), coin - 1_000_000).fee(1_000_000);
+                let b = TxBuilder::new()
+                    .input(input)
+                    .output(self.keys.address(1), coin - 1_000_000)
+                    .fee(1_000_000);
                 bad(Some(b.sign(&[&self.keys.pools[0]])))
             }
             // The ledger decides whether these are valid; either way nothing may be created.

@@ -121,9 +121,13 @@ fn the_plain_body_decodes() {
 
 #[test]
 fn an_input_listed_twice_is_a_decoding_failure() {
-    let body = |inputs: Vec<Vec<u8>>, tag| map(&[(uint(0), array(&inputs, tag)), fields()[1].clone(), fields()[2].clone()]);
+    let body =
+        |inputs: Vec<Vec<u8>>, tag| map(&[(uint(0), array(&inputs, tag)), fields()[1].clone(), fields()[2].clone()]);
     body_accepted(body(vec![input(1, 0), input(1, 1)], true));
-    body_refused(body(vec![input(1, 0), input(1, 0)], true), "inputs (key 0): an element appears twice");
+    body_refused(
+        body(vec![input(1, 0), input(1, 0)], true),
+        "inputs (key 0): an element appears twice",
+    );
     body_refused(body(vec![input(1, 0), input(1, 0)], false), "appears twice");
     // The same input in another encoding of its index (0x18 0x00 is 0) is the same input.
     let long = array(&[bytes(&[1; 32]), vec![0x18, 0x00]], false);
@@ -138,7 +142,10 @@ fn repeated_elements_of_the_other_sets_are_decoding_failures() {
         body_refused(with(&[(key, array(&[], true))]), "empty set");
     }
     body_accepted(with(&[(14, array(&[bytes(&[3; 28]), bytes(&[4; 28])], true))]));
-    body_refused(with(&[(14, array(&[bytes(&[3; 28]), bytes(&[3; 28])], true))]), "required signers");
+    body_refused(
+        with(&[(14, array(&[bytes(&[3; 28]), bytes(&[3; 28])], true))]),
+        "required signers",
+    );
     // Certificates: a stake registration twice.
     let reg = array(&[uint(0), array(&[uint(0), bytes(&[5; 28])], false)], false);
     let reg2 = array(&[uint(0), array(&[uint(0), bytes(&[6; 28])], false)], false);
@@ -147,9 +154,22 @@ fn repeated_elements_of_the_other_sets_are_decoding_failures() {
     body_refused(with(&[(4, array(&[], true))]), "empty set");
     // Proposals: an info action twice.
     let anchor = array(&[text("https://example.com"), bytes(&[0; 32])], false);
-    let proposal = |deposit| array(&[uint(deposit), bytes(&reward_account(0)), array(&[uint(6)], false), anchor.clone()], false);
+    let proposal = |deposit| {
+        array(
+            &[
+                uint(deposit),
+                bytes(&reward_account(0)),
+                array(&[uint(6)], false),
+                anchor.clone(),
+            ],
+            false,
+        )
+    };
     body_accepted(with(&[(20, array(&[proposal(1), proposal(2)], true))]));
-    body_refused(with(&[(20, array(&[proposal(1), proposal(1)], true))]), "proposals (key 20)");
+    body_refused(
+        with(&[(20, array(&[proposal(1), proposal(1)], true))]),
+        "proposals (key 20)",
+    );
 }
 
 #[test]
@@ -159,17 +179,26 @@ fn repeated_map_keys_are_decoding_failures() {
     let mut other = reward_account(0);
     other[1] = 8;
     body_accepted(with(&[(5, w(&[reward_account(0), other]))]));
-    body_refused(with(&[(5, w(&[reward_account(0), reward_account(0)]))]), "withdrawals (key 5): a key appears twice");
+    body_refused(
+        with(&[(5, w(&[reward_account(0), reward_account(0)]))]),
+        "withdrawals (key 5): a key appears twice",
+    );
     body_refused(with(&[(5, map(&[]))]), "empty map");
     body_refused(with(&[(5, w(&[vec![0x60; 29]]))]), "is not a reward account");
     // Mint: a policy twice, an asset name twice, a policy with no assets.
     let assets = |names: &[&[u8]]| map(&names.iter().map(|n| (bytes(n), uint(1))).collect::<Vec<_>>());
     body_accepted(with(&[(9, map(&[(bytes(&[1; 28]), assets(&[b"a", b"b"]))]))]));
     body_refused(
-        with(&[(9, map(&[(bytes(&[1; 28]), assets(&[b"a"])), (bytes(&[1; 28]), assets(&[b"b"]))]))]),
+        with(&[(
+            9,
+            map(&[(bytes(&[1; 28]), assets(&[b"a"])), (bytes(&[1; 28]), assets(&[b"b"]))]),
+        )]),
         "mint (key 9): a key appears twice",
     );
-    body_refused(with(&[(9, map(&[(bytes(&[1; 28]), assets(&[b"a", b"a"]))]))]), "a key appears twice");
+    body_refused(
+        with(&[(9, map(&[(bytes(&[1; 28]), assets(&[b"a", b"a"]))]))]),
+        "a key appears twice",
+    );
     body_refused(with(&[(9, map(&[(bytes(&[1; 28]), map(&[]))]))]), "empty map");
     // Voting procedures: one voter twice.
     let voter = array(&[uint(0), bytes(&[2; 28])], false);
@@ -224,15 +253,31 @@ fn pool_margins_outside_the_unit_interval_and_long_pool_texts_are_refused() {
     let url128 = format!("https://{}", "a".repeat(120));
     body_accepted(certs(pool_registration((1, 1), &url128, "relay.example")));
     body_accepted(certs(pool_registration((0, 5), "https://p.example", &"r".repeat(128))));
-    body_refused(certs(pool_registration((2, 1), "https://p.example", "relay")), "unit interval");
-    body_refused(certs(pool_registration((1, 0), "https://p.example", "relay")), "unit interval");
-    body_refused(certs(pool_registration((1, 2), &format!("{url128}a"), "relay")), "pool metadata: URL");
-    body_refused(certs(pool_registration((1, 2), "https://p.example", &"r".repeat(129))), "DNS name");
+    body_refused(
+        certs(pool_registration((2, 1), "https://p.example", "relay")),
+        "unit interval",
+    );
+    body_refused(
+        certs(pool_registration((1, 0), "https://p.example", "relay")),
+        "unit interval",
+    );
+    body_refused(
+        certs(pool_registration((1, 2), &format!("{url128}a"), "relay")),
+        "pool metadata: URL",
+    );
+    body_refused(
+        certs(pool_registration((1, 2), "https://p.example", &"r".repeat(129))),
+        "DNS name",
+    );
 }
 
 /// A body whose only output is `output`.
 fn with_output(output: Vec<u8>) -> Vec<u8> {
-    map(&[fields()[0].clone(), (uint(1), array(&[output], false)), fields()[2].clone()])
+    map(&[
+        fields()[0].clone(),
+        (uint(1), array(&[output], false)),
+        fields()[2].clone(),
+    ])
 }
 
 #[test]
@@ -248,19 +293,34 @@ fn output_values_hold_positive_quantities_of_distinct_assets() {
         body_accepted(with_output(out(value(map(&[(bytes(&[1; 28]), policy(&[(b"a", 1)]))])))));
         // An empty multi-asset map is an ada-only value at protocol versions 9 and 10.
         body_accepted(with_output(out(value(map(&[])))));
-        body_refused(with_output(out(value(map(&[(bytes(&[1; 28]), policy(&[(b"a", 0)]))])))), "at byte");
-        body_refused(with_output(out(value(map(&[(bytes(&[1; 28]), map(&[]))])))), "empty map");
+        body_refused(
+            with_output(out(value(map(&[(bytes(&[1; 28]), policy(&[(b"a", 0)]))])))),
+            "at byte",
+        );
+        body_refused(
+            with_output(out(value(map(&[(bytes(&[1; 28]), map(&[]))])))),
+            "empty map",
+        );
         body_refused(
             with_output(out(value(map(&[(bytes(&[1; 28]), policy(&[(b"a", 1), (b"a", 2)]))])))),
             "a key appears twice",
         );
         body_refused(
-            with_output(out(value(map(&[(bytes(&[1; 28]), policy(&[(b"a", 1)])), (bytes(&[1; 28]), policy(&[(b"b", 1)]))])))),
+            with_output(out(value(map(&[
+                (bytes(&[1; 28]), policy(&[(b"a", 1)])),
+                (bytes(&[1; 28]), policy(&[(b"b", 1)])),
+            ])))),
             "a key appears twice",
         );
     }
-    body_refused(with_output(map(&[(uint(0), bytes(&addr)), (uint(1), uint(5)), (uint(1), uint(5))])), "field 1 appears twice");
-    body_refused(with_output(map(&[(uint(0), bytes(&addr)), (uint(1), uint(5)), (uint(4), uint(5))])), "unknown field 4");
+    body_refused(
+        with_output(map(&[(uint(0), bytes(&addr)), (uint(1), uint(5)), (uint(1), uint(5))])),
+        "field 1 appears twice",
+    );
+    body_refused(
+        with_output(map(&[(uint(0), bytes(&addr)), (uint(1), uint(5)), (uint(4), uint(5))])),
+        "unknown field 4",
+    );
     body_refused(with_output(array(&[bytes(&addr)], false)), "where 2 or 3 are expected");
 }
 
@@ -277,7 +337,10 @@ fn witness_sets_are_never_empty_and_keys_and_signatures_have_their_sizes() {
     refused(map(&[(uint(5), map(&[]))]), "at least one");
     refused(map(&[(uint(5), array(&[], false))]), "at least one");
     let short_signature = array(&[bytes(&[1; 32]), bytes(&[1; 63])], false);
-    refused(map(&[(uint(0), array(&[short_signature], true))]), "a signature of 63 bytes");
+    refused(
+        map(&[(uint(0), array(&[short_signature], true))]),
+        "a signature of 63 bytes",
+    );
     let long_key = array(&[bytes(&[1; 33]), bytes(&[1; 64])], false);
     refused(map(&[(uint(0), array(&[long_key], true))]), "a key of 33 bytes");
     refused(map(&[(uint(8), array(&[], false))]), "unknown field 8");
@@ -305,7 +368,10 @@ fn metadata_strings_are_at_most_64_bytes_at_any_depth() {
     ] {
         match tx(body.clone(), no_wits(), aux(long.clone())) {
             Err(TxDecodeError::AuxiliaryData(m)) => assert!(m.contains("65 bytes"), "{m}"),
-            other => panic!("{}: expected an auxiliary data decoding failure, got {other:?}", hex::encode(long)),
+            other => panic!(
+                "{}: expected an auxiliary data decoding failure, got {other:?}",
+                hex::encode(long)
+            ),
         }
     }
 }
@@ -320,14 +386,30 @@ fn repeated_witnesses_are_merged_but_repeated_plutus_scripts_are_refused() {
     let w = vkey_witness(1);
     tx(body.clone(), map(&[(uint(0), array(&[w.clone(), w], true))]), None).expect("vkey witnesses merge");
     let script = bytes(&[0x01, 0x02, 0x03]);
-    tx(body.clone(), map(&[(uint(3), array(&[script.clone(), bytes(&[4])], true))]), None).unwrap();
+    tx(
+        body.clone(),
+        map(&[(uint(3), array(&[script.clone(), bytes(&[4])], true))]),
+        None,
+    )
+    .unwrap();
     for key in [3, 6, 7] {
-        match tx(body.clone(), map(&[(uint(key), array(&[script.clone(), script.clone()], true))]), None) {
+        match tx(
+            body.clone(),
+            map(&[(uint(key), array(&[script.clone(), script.clone()], true))]),
+            None,
+        ) {
             Err(TxDecodeError::Witnesses(m)) => assert!(m.contains("appears twice"), "{m}"),
             other => panic!("key {key}: expected a witness decoding failure, got {other:?}"),
         }
     }
-    match tx(body, map(&[(uint(0), array(&[vkey_witness(1)], true)), (uint(0), array(&[vkey_witness(2)], true))]), None) {
+    match tx(
+        body,
+        map(&[
+            (uint(0), array(&[vkey_witness(1)], true)),
+            (uint(0), array(&[vkey_witness(2)], true)),
+        ]),
+        None,
+    ) {
         Err(TxDecodeError::Witnesses(m)) => assert!(m.contains("field 0 appears twice"), "{m}"),
         other => panic!("expected a witness decoding failure, got {other:?}"),
     }
@@ -342,7 +424,10 @@ fn a_repeated_metadata_label_is_refused_but_nested_maps_may_repeat_keys() {
     for aux in [
         map(&[(uint(674), uint(1)), (uint(674), uint(2))]),
         // Allegra's [metadata, scripts] and Alonzo's tagged map hold the same metadata.
-        array(&[map(&[(uint(1), uint(1)), (uint(1), uint(1))]), array(&[], false)], false),
+        array(
+            &[map(&[(uint(1), uint(1)), (uint(1), uint(1))]), array(&[], false)],
+            false,
+        ),
         {
             let mut v = vec![0xd9, 0x01, 0x03];
             v.extend(map(&[(uint(0), map(&[(uint(1), uint(1)), (uint(1), nested.clone())]))]));
@@ -351,7 +436,10 @@ fn a_repeated_metadata_label_is_refused_but_nested_maps_may_repeat_keys() {
     ] {
         match tx(body.clone(), no_wits(), Some(aux.clone())) {
             Err(TxDecodeError::AuxiliaryData(m)) => assert!(m.contains("a key appears twice"), "{m}"),
-            other => panic!("{}: expected an auxiliary data decoding failure, got {other:?}", hex::encode(aux)),
+            other => panic!(
+                "{}: expected an auxiliary data decoding failure, got {other:?}",
+                hex::encode(aux)
+            ),
         }
     }
 }
@@ -374,5 +462,8 @@ fn a_block_naming_one_transactions_auxiliary_data_twice_is_refused() {
     let mut twice = bytes[..at].to_vec();
     twice.extend_from_slice(&[0xa2, 0x00, 0xa1, 0x01, 0x01, 0x00, 0xa1, 0x01, 0x01]);
     twice.extend_from_slice(&bytes[at + 5..]);
-    assert!(matches!(Block::decode(&twice), Err(BlockDecodeError::DuplicateAuxiliaryIndex(0))));
+    assert!(matches!(
+        Block::decode(&twice),
+        Err(BlockDecodeError::DuplicateAuxiliaryIndex(0))
+    ));
 }

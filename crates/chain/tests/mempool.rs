@@ -163,8 +163,13 @@ fn a_block_reuses_the_mempools_witness_checks_only_for_the_same_bytes() {
     assert!(err.to_string().contains("InvalidWitnessesUTXOW"), "{err}");
     // The same body and witnesses with auxiliary data the body does not commit to: not the
     // transaction the mempool checked either, so its auxiliary data hash is checked.
-    let with_aux =
-        Transaction::from_parts(s.body_bytes().to_vec(), s.witness_bytes().to_vec(), true, Some(vec![0xa0])).unwrap();
+    let with_aux = Transaction::from_parts(
+        s.body_bytes().to_vec(),
+        s.witness_bytes().to_vec(),
+        true,
+        Some(vec![0xa0]),
+    )
+    .unwrap();
     assert!(!m.has_checked(&with_aux));
     let b = net.forge(&g, net.leaders(&g, slot)[0], slot, vec![with_aux]);
     let err = g.apply_block_with(&net.cfg, &b, &|t| m.has_checked(t)).unwrap_err();

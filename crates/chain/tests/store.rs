@@ -4,6 +4,7 @@
 
 mod common;
 
+use slotforge_chain::store::StoredChain;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -278,4 +279,27 @@ async fn a_block_that_cannot_be_stored_is_not_adopted_and_the_chain_recovers() {
     let store = BlockStore::open(&db, &net.cfg).unwrap();
     let sel = store.load(net.cfg.clone()).unwrap();
     assert_eq!(sel.tip().map(|p| p.hash), Some(blocks[3].hash()));
+}
+
+#[test]
+fn a_block_that_becomes_immutable_without_a_row_is_a_reported_corruption() {
+    use slotforge_chain::selection::SelectionEvent;
+    use slotforge_chain::store::StoreError;
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::new(2, 10, (1, 2), 100);
+    let mut store = BlockStore::open(&dir.path().join("chain.db"), &net.cfg).unwrap();
+    let sel = ChainSelection::new(net.cfg.clone(), net.genesis_state());
+    let (blocks, _) = net.extend(&net.genesis_state(), 0, 2);
+    let never_stored = slotforge_chain::chain_state::Point {
+        hash: blocks[1].hash(),
+        slot: blocks[1].slot(),
+        block_number: 1,
+    };
+    let err = store
+        .record(&blocks[0], &[SelectionEvent::Immutable { point: never_stored }], &sel)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("has no row"), "{err}");
+    // Nothing of that transaction was written.
+    assert_eq!(store.counts().unwrap(), (0, 0));
 }

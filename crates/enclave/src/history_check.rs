@@ -56,7 +56,9 @@ pub fn verify_records(
             .iter()
             .any(|(leader, vkey, period)| *leader == k.leader && *vkey == k.kes_vkey && *period >= u64::from(k.period));
         if !supported {
-            return Err(bad("is supported by no header of the file signed with that key in it or later".into()));
+            return Err(bad(
+                "is supported by no header of the file signed with that key in it or later".into(),
+            ));
         }
     }
     Ok(parsed.signed.len() + parsed.kes.len())

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use slotforge_chain::block::{header_bytes_of, Block};
 use slotforge_chain::chain_state::Point as ChainPoint;
 use slotforge_chain::selection::VolatileChain;
-use slotforge_chain::store::BlockReader;
+use slotforge_chain::store::{BlockReader, StoredChain};
 
 use crate::blockfetch::{wrap_block, BlockSource, BLOCK_ERA_CONWAY};
 use crate::chainsync::{Point, Tip, WrappedHeader, ERA_CONWAY};

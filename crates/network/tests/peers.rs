@@ -362,7 +362,11 @@ async fn one_address_cannot_take_every_inbound_slot() {
     let mut h = [0u8; 8];
     other.read_exact(&mut h).await.unwrap();
     assert_eq!(
-        a.network.registry.peer("inbound", "127.0.0.2").connections.load(Ordering::Relaxed),
+        a.network
+            .registry
+            .peer("inbound", "127.0.0.2")
+            .connections
+            .load(Ordering::Relaxed),
         1
     );
 }

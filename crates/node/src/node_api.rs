@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 use slotforge_chain::block::Block;
 use slotforge_chain::chain_state::{EpochConsensus, EpochLeadership, Point};
 use slotforge_chain::selection::{SelectionEvent, VolatileChain};
-use slotforge_chain::store::{BlockReader, StoreError};
 use slotforge_chain::service::{ChainHandle, ChainNotice, SubmitError};
+use slotforge_chain::store::{BlockReader, StoreError, StoredChain};
 use slotforge_network::peer_stats::PeerRegistry;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
@@ -636,10 +636,12 @@ async fn events(State(api): State<NodeApi>) -> Response {
         }
     });
     // The subscription's permit lives as long as its stream.
-    let stream = initial.chain(updates.filter_map(|e| e.map(Ok::<_, Infallible>))).map(move |e| {
-        let _held = &permit;
-        e
-    });
+    let stream = initial
+        .chain(updates.filter_map(|e| e.map(Ok::<_, Infallible>)))
+        .map(move |e| {
+            let _held = &permit;
+            e
+        });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 

@@ -28,7 +28,10 @@ fn a_30_pool_devnet_starts_ten_times_in_a_row() {
         for n in &nodes {
             for addr in [n["rest"].as_str().unwrap(), n["node_to_node"].as_str().unwrap()] {
                 let p = port(addr);
-                assert!(!(low..=high).contains(&p), "round {round}: port {p} is in the ephemeral range");
+                assert!(
+                    !(low..=high).contains(&p),
+                    "round {round}: port {p} is in the ephemeral range"
+                );
                 ports.push(p);
             }
         }
@@ -37,7 +40,10 @@ fn a_30_pool_devnet_starts_ten_times_in_a_row() {
         assert_eq!(ports.len(), 60, "round {round}: every port is its own");
         for (i, n) in nodes.iter().enumerate() {
             let node = get(&format!("{}/api/v1/node", n["rest"].as_str().unwrap()));
-            assert!(node["sync"].is_object(), "round {round}: node {i} serves its API: {node}");
+            assert!(
+                node["sync"].is_object(),
+                "round {round}: node {i} serves its API: {node}"
+            );
         }
         let (ok, _, err) = devnet.cmd("down", &[]);
         assert!(ok, "round {round}: {err}");

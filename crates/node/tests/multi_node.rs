@@ -7,6 +7,7 @@
 
 mod devnet;
 
+use slotforge_chain::store::StoredChain;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;

@@ -301,7 +301,18 @@ fn devnet_commands_explain_mistakes() {
     assert!(!ok && err.contains("(0, 1]"), "{err}");
     // The old default shape: the randomness window 4k/f (200 slots) is longer than the epoch.
     fails_with(
-        &["devnet", "up", "--dir", d, "--epoch-length", "150", "--k", "10", "--f", "1/5"],
+        &[
+            "devnet",
+            "up",
+            "--dir",
+            d,
+            "--epoch-length",
+            "150",
+            "--k",
+            "10",
+            "--f",
+            "1/5",
+        ],
         &["4k/f is 200 slots", "--epoch-length 500"],
     );
     fails_with(

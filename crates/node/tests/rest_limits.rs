@@ -13,14 +13,27 @@ use std::time::Duration;
 use live_devnet::{eventually, get, http, slotforge, LiveDevnet};
 
 /// A one-pool devnet, its pool forging alone from genesis.
-const LONE_POOL: &[&str] = &["--pools", "1", "--slot-length", "0.1", "--epoch-length", "100", "--f", "1/2"];
+const LONE_POOL: &[&str] = &[
+    "--pools",
+    "1",
+    "--slot-length",
+    "0.1",
+    "--epoch-length",
+    "100",
+    "--f",
+    "1/2",
+];
 
 /// GET `path` with an `Origin` header: (status, the response head).
 fn get_with_origin(rest: &str, path: &str, origin: &str) -> (u16, String) {
     let host = rest.strip_prefix("http://").unwrap();
     let mut s = TcpStream::connect(host).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf).to_string();
@@ -33,14 +46,23 @@ fn subscribe(rest: &str) -> (TcpStream, u16) {
     let host = rest.strip_prefix("http://").unwrap();
     let mut s = TcpStream::connect(host).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(s, "GET /api/v1/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /api/v1/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
         assert_eq!(s.read(&mut byte).unwrap(), 1, "the stream ended before its head");
         buf.push(byte[0]);
     }
-    let status = String::from_utf8_lossy(&buf).split_whitespace().nth(1).unwrap().parse().unwrap();
+    let status = String::from_utf8_lossy(&buf)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     (s, status)
 }
 
@@ -58,7 +80,13 @@ fn the_rest_api_bounds_bodies_subscribers_origins_and_pages() {
     )
     .unwrap();
     assert_eq!(status, 413);
-    let (status, body) = http("POST", &format!("{rest}/api/submit/tx"), Some("application/cbor"), &[0x80]).unwrap();
+    let (status, body) = http(
+        "POST",
+        &format!("{rest}/api/submit/tx"),
+        Some("application/cbor"),
+        &[0x80],
+    )
+    .unwrap();
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 
     // CORS: the devnet's own origins may read; any other page may not.
@@ -100,7 +128,14 @@ fn the_rest_api_bounds_bodies_subscribers_origins_and_pages() {
         &k("p.vkey"),
     ]);
     assert!(ok, "{err}");
-    let (ok, address, err) = slotforge(&["keys", "address", "--payment-vkey", &k("p.vkey"), "--testnet-magic", "42"]);
+    let (ok, address, err) = slotforge(&[
+        "keys",
+        "address",
+        "--payment-vkey",
+        &k("p.vkey"),
+        "--testnet-magic",
+        "42",
+    ]);
     assert!(ok, "{err}");
     let address = address.trim().to_string();
     for lovelace in ["3000000", "4000000", "5000000"] {
@@ -119,8 +154,24 @@ fn the_rest_api_bounds_bodies_subscribers_origins_and_pages() {
     let second = get(&format!("{rest}/api/v1/utxos?address={address}&limit=2&after={next}"));
     assert_eq!(second["utxos"].as_array().unwrap().len(), 1);
     assert!(second["next"].is_null());
-    let paged: Vec<_> = first["utxos"].as_array().unwrap().iter().chain(second["utxos"].as_array().unwrap()).cloned().collect();
-    assert_eq!(&paged, all["utxos"].as_array().unwrap(), "the pages are the whole list, in order");
-    let (status, _) = http("GET", &format!("{rest}/api/v1/utxos?address={address}&after=nonsense"), None, &[]).unwrap();
+    let paged: Vec<_> = first["utxos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["utxos"].as_array().unwrap())
+        .cloned()
+        .collect();
+    assert_eq!(
+        &paged,
+        all["utxos"].as_array().unwrap(),
+        "the pages are the whole list, in order"
+    );
+    let (status, _) = http(
+        "GET",
+        &format!("{rest}/api/v1/utxos?address={address}&after=nonsense"),
+        None,
+        &[],
+    )
+    .unwrap();
     assert_eq!(status, 400);
 }

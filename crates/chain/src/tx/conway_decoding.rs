@@ -17,8 +17,8 @@ use std::collections::{BTreeSet, HashSet};
 use pallas_codec::minicbor::data::{Tag, Type};
 use pallas_codec::minicbor::{self, Decode, Decoder, Encode};
 use pallas_codec::utils::Bytes;
-use pallas_primitives::conway::{Certificate, GovActionId, ProposalProcedure, Voter, VotingProcedure};
 use pallas_primitives::conway::{BootstrapWitness, NativeScript, VKeyWitness};
+use pallas_primitives::conway::{Certificate, GovActionId, ProposalProcedure, Voter, VotingProcedure};
 use pallas_primitives::{Hash, NonZeroInt, PlutusData, PlutusScript, RationalNumber, Relay, TransactionInput};
 
 type Rule<T = ()> = Result<T, String>;
@@ -98,7 +98,9 @@ fn set<'b, T: Decode<'b, ()> + Encode<()>>(
         check(&v)
     })?;
     if count == 0 && empty == Empty::Refused {
-        return Err(format!("{what}: an empty set, where the reference requires at least one element"));
+        return Err(format!(
+            "{what}: an empty set, where the reference requires at least one element"
+        ));
     }
     Ok(())
 }
@@ -120,9 +122,26 @@ fn map<'b, K: Decode<'b, ()> + Encode<()>>(
         entry(&k, d)
     })?;
     if count == 0 && empty == Empty::Refused {
-        return Err(format!("{what}: an empty map, where the reference requires at least one entry"));
+        return Err(format!(
+            "{what}: an empty map, where the reference requires at least one entry"
+        ));
     }
     Ok(())
+}
+
+/// A record (cardano-ledger's `SparseKeyed`): a map of unsigned keys, none given twice;
+/// `field` reads each value. `what` prefixes the messages.
+fn record<'b>(d: &mut Decoder<'b>, what: &str, mut field: impl FnMut(u64, &mut Decoder<'b>) -> Rule) -> Rule {
+    let n = d.map().map_err(|e| cbor(d, e))?;
+    let mut keys = BTreeSet::new();
+    each(d, n, |d| {
+        let key = d.u64().map_err(|e| cbor(d, e))?;
+        if !keys.insert(key) {
+            return Err(format!("{what}field {key} appears twice"));
+        }
+        field(key, d)
+    })
+    .map(drop)
 }
 
 /// No check beyond the element's shape.
@@ -155,7 +174,10 @@ fn unit_interval(what: &str, r: &RationalNumber) -> Rule {
 
 fn pool_text(what: &str, s: &str) -> Rule {
     if s.len() > MAX_POOL_TEXT {
-        return Err(format!("{what}: {} bytes, at most {MAX_POOL_TEXT} are allowed", s.len()));
+        return Err(format!(
+            "{what}: {} bytes, at most {MAX_POOL_TEXT} are allowed",
+            s.len()
+        ));
     }
     Ok(())
 }
@@ -217,26 +239,17 @@ fn output_value(d: &mut Decoder<'_>, what: &str) -> Rule {
 /// 2: datum, 3: script}` with no key twice and no other key.
 fn output(d: &mut Decoder<'_>, what: &str) -> Rule {
     match d.datatype().map_err(|e| cbor(d, e))? {
-        Type::Map | Type::MapIndef => {
-            let n = d.map().map_err(|e| cbor(d, e))?;
-            let mut keys = BTreeSet::new();
-            each(d, n, |d| {
-                let key = d.u64().map_err(|e| cbor(d, e))?;
-                if !keys.insert(key) {
-                    return Err(format!("{what}: field {key} appears twice"));
-                }
-                match key {
-                    1 => output_value(d, what),
-                    0 | 2 | 3 => skip(d),
-                    other => Err(format!("{what}: unknown field {other}")),
-                }
-            })
-            .map(drop)
-        }
+        Type::Map | Type::MapIndef => record(d, &format!("{what}: "), |key, d| match key {
+            1 => output_value(d, what),
+            0 | 2 | 3 => skip(d),
+            other => Err(format!("{what}: unknown field {other}")),
+        }),
         _ => {
             let n = d.array().map_err(|e| cbor(d, e))?;
             if !matches!(n, Some(2) | Some(3)) {
-                return Err(format!("{what}: an output of {n:?} elements, where 2 or 3 are expected"));
+                return Err(format!(
+                    "{what}: an output of {n:?} elements, where 2 or 3 are expected"
+                ));
             }
             skip(d)?;
             output_value(d, what)?;
@@ -260,76 +273,65 @@ fn outputs(d: &mut Decoder<'_>) -> Rule {
 
 fn voting_procedures(d: &mut Decoder<'_>) -> Rule {
     map::<Voter>(d, "voting procedures (key 19)", Empty::Refused, |_, d| {
-        map::<GovActionId>(d, "voting procedures (key 19): a voter's votes", Empty::Refused, |_, d| {
-            let _: VotingProcedure = d.decode().map_err(|e| cbor(d, e))?;
-            Ok(())
-        })
+        map::<GovActionId>(
+            d,
+            "voting procedures (key 19): a voter's votes",
+            Empty::Refused,
+            |_, d| {
+                let _: VotingProcedure = d.decode().map_err(|e| cbor(d, e))?;
+                Ok(())
+            },
+        )
     })
 }
 
 /// A transaction body's Conway decoding rules.
 pub(super) fn body(bytes: &[u8]) -> Rule {
-    let mut d = Decoder::new(bytes);
-    let n = d.map().map_err(|e| cbor(&d, e))?;
-    let mut keys = BTreeSet::new();
-    each(&mut d, n, |d| {
-        let key = d.u64().map_err(|e| cbor(d, e))?;
-        if !keys.insert(key) {
-            return Err(format!("field {key} appears twice"));
-        }
-        match key {
-            0 => set::<TransactionInput>(d, "inputs (key 0)", Empty::Allowed, Repeats::Refused, none),
-            4 => set::<Certificate>(d, "certificates (key 4)", Empty::Refused, Repeats::Refused, certificate),
-            5 => map::<Bytes>(d, "withdrawals (key 5)", Empty::Refused, |account, d| {
-                reward_account("withdrawals (key 5)", account)?;
-                d.u64().map(drop).map_err(|e| cbor(d, e))
-            }),
-            9 => multi_asset(d, "mint (key 9)", Empty::Refused),
-            1 => outputs(d),
-            16 => output(d, "collateral return (key 16)"),
-            13 => set::<TransactionInput>(d, "collateral (key 13)", Empty::Refused, Repeats::Refused, none),
-            14 => set::<Hash<28>>(d, "required signers (key 14)", Empty::Refused, Repeats::Refused, none),
-            18 => set::<TransactionInput>(
-                d,
-                "reference inputs (key 18)",
-                Empty::Refused,
-                Repeats::Refused,
-                none,
-            ),
-            19 => voting_procedures(d),
-            20 => set::<ProposalProcedure>(d, "proposals (key 20)", Empty::Refused, Repeats::Refused, |p| {
-                reward_account("proposals (key 20): return account", &p.reward_account)
-            }),
-            2 | 3 | 7 | 8 | 11 | 15 | 17 | 21 | 22 => skip(d),
-            6 => Err("field 6 (protocol parameter updates) is not part of a Conway transaction".into()),
-            10 | 12 => Err(format!("field {key} is not part of a Conway transaction")),
-            other => Err(format!("unknown field {other}")),
-        }
-    })?;
-    Ok(())
+    record(&mut Decoder::new(bytes), "", |key, d| match key {
+        0 => set::<TransactionInput>(d, "inputs (key 0)", Empty::Allowed, Repeats::Refused, none),
+        4 => set::<Certificate>(d, "certificates (key 4)", Empty::Refused, Repeats::Refused, certificate),
+        5 => map::<Bytes>(d, "withdrawals (key 5)", Empty::Refused, |account, d| {
+            reward_account("withdrawals (key 5)", account)?;
+            d.u64().map(drop).map_err(|e| cbor(d, e))
+        }),
+        9 => multi_asset(d, "mint (key 9)", Empty::Refused),
+        1 => outputs(d),
+        16 => output(d, "collateral return (key 16)"),
+        13 => set::<TransactionInput>(d, "collateral (key 13)", Empty::Refused, Repeats::Refused, none),
+        14 => set::<Hash<28>>(d, "required signers (key 14)", Empty::Refused, Repeats::Refused, none),
+        18 => set::<TransactionInput>(d, "reference inputs (key 18)", Empty::Refused, Repeats::Refused, none),
+        19 => voting_procedures(d),
+        20 => set::<ProposalProcedure>(d, "proposals (key 20)", Empty::Refused, Repeats::Refused, |p| {
+            reward_account("proposals (key 20): return account", &p.reward_account)
+        }),
+        2 | 3 | 7 | 8 | 11 | 15 | 17 | 21 | 22 => skip(d),
+        6 => Err("field 6 (protocol parameter updates) is not part of a Conway transaction".into()),
+        10 | 12 => Err(format!("field {key} is not part of a Conway transaction")),
+        other => Err(format!("unknown field {other}")),
+    })
 }
 
 /// A witness set's Conway decoding rules.
 pub(super) fn witnesses(bytes: &[u8]) -> Rule {
-    let mut d = Decoder::new(bytes);
-    let n = d.map().map_err(|e| cbor(&d, e))?;
-    let mut keys = BTreeSet::new();
-    each(&mut d, n, |d| {
-        let key = d.u64().map_err(|e| cbor(d, e))?;
-        if !keys.insert(key) {
-            return Err(format!("field {key} appears twice"));
-        }
+    record(&mut Decoder::new(bytes), "", |key, d| {
         // Every field is non-empty; repeated witnesses, native scripts and datums merge,
         // repeated Plutus scripts do not.
         match key {
             0 => set::<VKeyWitness>(d, "vkey witnesses (key 0)", Empty::Refused, Repeats::Merged, |w| {
-                sized("vkey witnesses (key 0)", &[("key", &w.vkey, 32), ("signature", &w.signature, 64)])
+                sized(
+                    "vkey witnesses (key 0)",
+                    &[("key", &w.vkey, 32), ("signature", &w.signature, 64)],
+                )
             }),
             1 => set::<NativeScript>(d, "native scripts (key 1)", Empty::Refused, Repeats::Merged, none),
             2 => set::<BootstrapWitness>(d, "bootstrap witnesses (key 2)", Empty::Refused, Repeats::Merged, |w| {
                 sized(
                     "bootstrap witnesses (key 2)",
-                    &[("key", &w.public_key, 32), ("signature", &w.signature, 64), ("chain code", &w.chain_code, 32)],
+                    &[
+                        ("key", &w.public_key, 32),
+                        ("signature", &w.signature, 64),
+                        ("chain code", &w.chain_code, 32),
+                    ],
                 )
             }),
             3 => set::<PlutusScript<1>>(d, "Plutus V1 scripts (key 3)", Empty::Refused, Repeats::Refused, none),
@@ -340,8 +342,7 @@ pub(super) fn witnesses(bytes: &[u8]) -> Rule {
             7 => set::<PlutusScript<3>>(d, "Plutus V3 scripts (key 7)", Empty::Refused, Repeats::Refused, none),
             other => Err(format!("unknown field {other}")),
         }
-    })?;
-    Ok(())
+    })
 }
 
 /// Checks the byte lengths of a witness's fields: (name, bytes, length).
@@ -424,9 +425,7 @@ fn metadatum(d: &mut Decoder<'_>) -> Rule {
 /// (a metadata map; `[metadata, scripts]`; tag 259 with the metadata under key 0).
 pub(super) fn auxiliary_data(bytes: &[u8]) -> Rule {
     let mut d = Decoder::new(bytes);
-    let labels = |d: &mut Decoder<'_>| {
-        map::<u64>(d, "metadata", Empty::Allowed, |_, d| metadatum(d))
-    };
+    let labels = |d: &mut Decoder<'_>| map::<u64>(d, "metadata", Empty::Allowed, |_, d| metadatum(d));
     match d.datatype().map_err(|e| cbor(&d, e))? {
         Type::Map | Type::MapIndef => labels(&mut d),
         Type::Array | Type::ArrayIndef => {
@@ -435,19 +434,10 @@ pub(super) fn auxiliary_data(bytes: &[u8]) -> Rule {
         }
         Type::Tag => {
             d.tag().map_err(|e| cbor(&d, e))?;
-            let n = d.map().map_err(|e| cbor(&d, e))?;
-            let mut keys = BTreeSet::new();
-            each(&mut d, n, |d| {
-                let key = d.u64().map_err(|e| cbor(d, e))?;
-                if !keys.insert(key) {
-                    return Err(format!("auxiliary data: field {key} appears twice"));
-                }
-                match key {
-                    0 => labels(d),
-                    _ => skip(d),
-                }
+            record(&mut d, "auxiliary data: ", |key, d| match key {
+                0 => labels(d),
+                _ => skip(d),
             })
-            .map(drop)
         }
         _ => Ok(()),
     }

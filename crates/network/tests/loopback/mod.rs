@@ -2,6 +2,7 @@
 //! run them, and what those tests ask of them.
 #![allow(dead_code)]
 
+use slotforge_chain::store::StoredChain;
 use std::time::Duration;
 
 use crate::common::Devnet;

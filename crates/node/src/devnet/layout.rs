@@ -96,7 +96,10 @@ impl Devnet {
 
     /// The ports the devnet's nodes listen on (REST and node-to-node).
     pub fn ports(&self) -> Vec<u16> {
-        let port = |addr: &str| addr.rsplit_once(':').and_then(|(_, p)| p.trim_end_matches('/').parse().ok());
+        let port = |addr: &str| {
+            addr.rsplit_once(':')
+                .and_then(|(_, p)| p.trim_end_matches('/').parse().ok())
+        };
         self.nodes
             .iter()
             .flat_map(|n| [port(&n.rest), port(&n.node_to_node)])

@@ -204,11 +204,7 @@ impl PortPicker {
             self.taken.insert(port);
             return Ok(port);
         }
-        bail!(
-            "no free loopback port in {}-{}",
-            self.range.start,
-            self.range.end - 1
-        )
+        bail!("no free loopback port in {}-{}", self.range.start, self.range.end - 1)
     }
 }
 
