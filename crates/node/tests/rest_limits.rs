@@ -89,6 +89,32 @@ fn the_rest_api_bounds_bodies_subscribers_origins_and_pages() {
     .unwrap();
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 
+    // A transaction listing one input twice is a decoding failure, as Conway decodes it.
+    let mut twice = vec![0x84, 0xa3, 0x00, 0x82];
+    for _ in 0..2 {
+        twice.extend_from_slice(&[0x82, 0x58, 0x20]);
+        twice.extend_from_slice(&[7; 32]);
+        twice.push(0x00);
+    }
+    twice.extend_from_slice(&[0x01, 0x80, 0x02, 0x00, 0xa0, 0xf5, 0xf6]);
+    let (status, body) = http(
+        "POST",
+        &format!("{rest}/api/submit/tx"),
+        Some("application/cbor"),
+        &twice,
+    )
+    .unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, answer["kind"].as_str()),
+        (400, Some("DecoderFailure")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"].as_str().unwrap().contains("appears twice"),
+        "{answer}"
+    );
+
     // CORS: the devnet's own origins may read; any other page may not.
     let (status, head) = get_with_origin(&rest, "/api/v1/tip", "http://evil.example");
     assert_eq!(status, 200);
