@@ -278,6 +278,9 @@ pub struct Block {
 impl Block {
     /// Decodes a block, keeping every part's bytes.
     pub fn decode(input: &[u8]) -> Result<Self, BlockDecodeError> {
+        // A transaction's parts lie two levels down (the block's array, then the part's).
+        crate::tx::nesting_within(input, crate::tx::MAX_NESTING + 2)
+            .map_err(|message| BlockDecodeError::Cbor { offset: 0, message })?;
         let mut d = Decoder::new(input);
         let n = definite_array(&mut d, "block")?;
         if n != 5 {

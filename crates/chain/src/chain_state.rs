@@ -237,12 +237,12 @@ impl ChainState {
     }
 
     /// As [`apply_block`](Self::apply_block), skipping the witness checks of transactions
-    /// `witnessed` says were fully checked before (by this node's mempool, byte for byte).
+    /// `checked` says were fully checked before (by this node's mempool, byte for byte).
     pub fn apply_block_with(
         &self,
         cfg: &ChainConfig,
         block: &Block,
-        witnessed: &dyn Fn(&Transaction) -> bool,
+        checked: &dyn Fn(&Transaction) -> bool,
     ) -> Result<ChainState, BlockError> {
         let h = block.header();
         self.check_envelope(cfg, h)?;
@@ -253,7 +253,7 @@ impl ChainState {
         next.apply_header(cfg, h)?;
         check_body(block)?;
         for (index, tx) in block.body().transactions().iter().enumerate() {
-            let checks = if witnessed(tx) { Checks::Reapply } else { Checks::Full };
+            let checks = if checked(tx) { Checks::Reapply } else { Checks::Full };
             next.ledger
                 .apply_checked(&cfg.ledger, slot, tx, checks)
                 .map_err(|error| BlockError::Transaction {

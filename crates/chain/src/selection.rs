@@ -263,12 +263,12 @@ impl ChainSelection {
         self.add_block_with(block, &|_| false)
     }
 
-    /// As [`add_block`](Self::add_block); `witnessed` names transactions whose witnesses were
+    /// As [`add_block`](Self::add_block); `checked` names transactions whose witnesses were
     /// already checked (see [`ChainState::apply_block_with`]).
     pub fn add_block_with(
         &mut self,
         block: Block,
-        witnessed: &dyn Fn(&crate::tx::Transaction) -> bool,
+        checked: &dyn Fn(&crate::tx::Transaction) -> bool,
     ) -> Result<Vec<SelectionEvent>, AddError> {
         self.served = std::sync::OnceLock::new();
         let hash = block.hash();
@@ -353,7 +353,7 @@ impl ChainSelection {
         };
         let mut valid: Vec<(Arc<Block>, Arc<ChainState>)> = Vec::with_capacity(path.len());
         for b in &path {
-            match state.apply_block_with(&self.cfg, b, witnessed) {
+            match state.apply_block_with(&self.cfg, b, checked) {
                 Ok(s) => {
                     state = Arc::new(s);
                     valid.push((b.clone(), state.clone()));

@@ -467,3 +467,27 @@ fn a_block_naming_one_transactions_auxiliary_data_twice_is_refused() {
         Err(BlockDecodeError::DuplicateAuxiliaryIndex(0))
     ));
 }
+
+#[test]
+fn bytes_nested_too_deep_are_refused_without_exhausting_the_stack() {
+    use slotforge_chain::tx::MAX_NESTING;
+    let body = map(&fields());
+    // Metadata nested n levels: `{1: [[[...1...]]]}` (the label map is one level).
+    let nested = |n: usize| {
+        let mut v = vec![0xa1, 0x01];
+        v.extend(std::iter::repeat_n(0x81, n - 1));
+        v.push(0x01);
+        v
+    };
+    tx(body.clone(), no_wits(), Some(nested(MAX_NESTING))).expect("within the limit");
+    for n in [MAX_NESTING + 1, 16_000] {
+        match tx(body.clone(), no_wits(), Some(nested(n))) {
+            Err(TxDecodeError::AuxiliaryData(m)) => assert!(m.contains("nested deeper"), "{m}"),
+            other => panic!("{n} levels: expected a decoding failure, got {other:?}"),
+        }
+    }
+    // A whole transaction of 16,000 nested arrays, and a block of them.
+    let deep: Vec<u8> = std::iter::repeat_n(0x81, 16_000).chain([0x00]).collect();
+    assert!(Transaction::decode(&deep).is_err());
+    assert!(Block::decode(&deep).is_err());
+}

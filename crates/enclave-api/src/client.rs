@@ -47,7 +47,13 @@ impl ClientError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             ClientError::Connect { .. } => true,
-            ClientError::Status(s) => matches!(s.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled),
+            // `Unknown` without a refusal is the transport's: the connection broke mid-call
+            // (an enclave killed while it answered). The enclaves share their sign guard, so
+            // asking the next one is safe: a body already signed is replayed.
+            ClientError::Status(s) => matches!(
+                s.code(),
+                Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown
+            ),
             // The enclave is up but cannot reach its sign guard's database.
             ClientError::Refused { code, .. } => *code == Code::Unavailable,
             _ => false,

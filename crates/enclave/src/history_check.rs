@@ -11,10 +11,11 @@ use slotforge_praos::validation;
 use crate::sign_guard::{GuardError, Interchange};
 
 /// Checks every record of `history` (see the module doc); the first bad one is named.
-/// `current_slot` is the enclave clock's: a KES-period record must be supported by a signed
-/// header of the file (same leader and KES key, in that period or a later one) and may not
-/// lie beyond the clock's current KES period, so an import can never stop a pool from
-/// signing. Returns how many records were checked.
+/// `current_slot` is the enclave clock's. A KES-period record (a key's evolution, counted from
+/// its operational certificate's start, as the guard keeps it) must be supported by a signed
+/// header of the file (same leader and KES key, signed at that evolution or a later one) and
+/// may not lie beyond the evolution the clock's current KES period gives that certificate, so
+/// an import can never stop a pool from signing. Returns how many records were checked.
 pub fn verify_records(
     history: &Interchange,
     slots_per_kes_period: u64,
@@ -22,8 +23,8 @@ pub fn verify_records(
 ) -> Result<usize, GuardError> {
     let parsed = history.parse()?;
     let spkp = slots_per_kes_period.max(1);
-    // The KES key and period of each verified Praos header, by leader.
-    let mut kes_used: Vec<(&str, [u8; 32], u64)> = Vec::new();
+    // How each verified Praos header used its KES key, by leader.
+    let mut kes_used: Vec<(&str, KesUse)> = Vec::new();
     for row in &parsed.signed {
         let kes = verify_record(&row.leader, row.slot, &row.body_hash, &row.signed, slots_per_kes_period).map_err(
             |problem| {
@@ -33,8 +34,8 @@ pub fn verify_records(
                 ))
             },
         )?;
-        if let Some(vkey) = kes {
-            kes_used.push((&row.leader, vkey, row.slot / spkp));
+        if let Some(k) = kes {
+            kes_used.push((&row.leader, k));
         }
     }
     let current_period = current_slot / spkp;
@@ -47,32 +48,50 @@ pub fn verify_records(
                 k.period
             ))
         };
-        if u64::from(k.period) > current_period {
-            return Err(bad(format!(
-                "is beyond the current KES period {current_period} on this enclave's clock"
-            )));
-        }
-        let supported = kes_used
+        let period = u64::from(k.period);
+        let mut with_key = kes_used
             .iter()
-            .any(|(leader, vkey, period)| *leader == k.leader && *vkey == k.kes_vkey && *period >= u64::from(k.period));
-        if !supported {
+            .filter(|(leader, u)| *leader == k.leader && u.vkey == k.kes_vkey)
+            .map(|(_, u)| u)
+            .peekable();
+        if with_key.peek().is_none() {
+            return Err(bad("is supported by no header of the file signed with that key".into()));
+        }
+        let Some(u) = with_key.find(|u| u.evolution >= period) else {
             return Err(bad(
-                "is supported by no header of the file signed with that key in it or later".into(),
+                "is beyond every evolution the file's headers signed with that key at".into(),
             ));
+        };
+        if u.opcert_start + period > current_period {
+            return Err(bad(format!(
+                "is beyond the evolution ({}) the current KES period {current_period} on this enclave's \
+                 clock gives an operational certificate starting at {}",
+                current_period.saturating_sub(u.opcert_start),
+                u.opcert_start
+            )));
         }
     }
     Ok(parsed.signed.len() + parsed.kes.len())
 }
 
+/// How a Praos header used its KES key.
+struct KesUse {
+    vkey: [u8; 32],
+    /// The key's evolution: the slot's KES period less the opcert's start.
+    evolution: u64,
+    /// The KES period the operational certificate starts at.
+    opcert_start: u64,
+}
+
 /// One record: `leader` is a pool id (hex) or `bft:` and an Ed25519 key (hex), as the guard
-/// names leaders. Returns the KES verification key a Praos header was signed with.
+/// names leaders. Returns how a Praos header used its KES key.
 fn verify_record(
     leader: &str,
     slot: u64,
     body_hash: &[u8],
     signed: &[u8],
     slots_per_kes_period: u64,
-) -> Result<Option<[u8; 32]>, String> {
+) -> Result<Option<KesUse>, String> {
     let (header_slot, header_body_hash, kes) = if let Some(vkey) = leader.strip_prefix("bft:") {
         let vkey: [u8; 32] = hex::decode(vkey)
             .ok()
@@ -104,7 +123,12 @@ fn verify_record(
             .ok_or("the slot is before its operational certificate's KES period")?;
         validation::check_kes_signature(&header, relative)
             .map_err(|e| format!("{e} (with slots_per_kes_period = {slots_per_kes_period} from the configuration)"))?;
-        (body.slot, blake2b256(&[&body.to_cbor()]), Some(body.opcert.hot_vkey))
+        let used = KesUse {
+            vkey: body.opcert.hot_vkey,
+            evolution: relative,
+            opcert_start: body.opcert.kes_period,
+        };
+        (body.slot, blake2b256(&[&body.to_cbor()]), Some(used))
     };
     if header_slot != slot {
         return Err(format!("the signed header is for slot {header_slot}"));

@@ -138,8 +138,9 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
     let mut forged_signature = record.signed.clone();
     let last = forged_signature.pop().unwrap();
     forged_signature.push(if last == '0' { '1' } else { '0' });
-    // A KES-period record needs a header of the file signed with that key in that period or
-    // later, and may not lie beyond the enclave clock's period: either would stop the pool.
+    // A KES-period record (the key's evolution from its opcert's start, as the guard keeps it)
+    // needs a header of the file signed with that key at that evolution or later, and may not
+    // lie beyond the enclave clock's period: either would stop the pool.
     let signed_bytes = hex::decode(&record.signed).unwrap();
     let header = slotforge_praos::header::Header::decode(&signed_bytes).unwrap();
     let kes_record = |kes_vkey: [u8; 32], period: u32| slotforge_enclave::sign_guard::KesPeriodRecord {
@@ -147,8 +148,8 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
         kes_vkey: hex::encode(kes_vkey),
         period: period.to_string(),
     };
-    let header_period = (header.body().slot / common::SLOTS_PER_KES_PERIOD) as u32;
-    let supported = kes_record(header.body().opcert.hot_vkey, header_period);
+    let evolution = (header.body().slot / common::SLOTS_PER_KES_PERIOD - header.body().opcert.kes_period) as u32;
+    let supported = kes_record(header.body().opcert.hot_vkey, evolution);
     let mut with_record = history.clone();
     with_record.kes_periods = vec![supported.clone()];
     let out = import(&write("kes.json", &with_record));
@@ -160,8 +161,8 @@ async fn an_exported_history_protects_the_pool_in_another_enclave() {
             Box::new(|h| h.kes_periods = vec![kes_record([0x11; 32], 0)]),
         ),
         (
-            "beyond the current KES period",
-            Box::new(|h| h.kes_periods = vec![kes_record(header.body().opcert.hot_vkey, u32::MAX)]),
+            "beyond every evolution",
+            Box::new(|h| h.kes_periods = vec![kes_record(header.body().opcert.hot_vkey, evolution + 1)]),
         ),
         (
             "does not hash to body_hash",

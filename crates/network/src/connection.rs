@@ -56,6 +56,9 @@ pub enum ConnectionError {
     Handshake(String),
     #[error("{0}")]
     Invalid(String),
+    /// Our side failed (the block store, a blocking thread): not the peer's doing.
+    #[error("this node: {0}")]
+    Local(String),
 }
 
 impl ConnectionError {

@@ -286,6 +286,8 @@ impl Fetcher<'_> {
                 tracing::debug!(block = %hex::encode(hash), error = %e, "a fetched block was not considered");
                 Ok(())
             }
+            // Our store failed (a full disk): not the peer's fault; the block comes again.
+            Err(e @ ChainError::Store(_)) => Err(ConnectionError::Local(e.to_string())),
             Err(e) => Err(ConnectionError::Invalid(e.to_string())),
         }
     }

@@ -75,6 +75,10 @@ impl NodeChain<'_> {
             ));
         }
         let p = *self.store.immutable_points(n, 1).ok()?.first()?;
+        // A missing row is not served as the next block.
+        if p.block_number != n {
+            return None;
+        }
         let bytes = self.store.block_bytes(&p.hash).ok()??;
         Some((p, Served::Stored(bytes)))
     }

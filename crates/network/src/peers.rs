@@ -57,9 +57,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection that lasted this long resets the backoff.
 pub const STABLE_CONNECTION: Duration = Duration::from_secs(60);
 
-/// Whether a disconnection was the peer's fault (rather than the network's, or a clean end).
+/// Whether a disconnection was the peer's fault (rather than the network's, ours, or a clean
+/// end).
 pub fn is_misbehaviour(e: &ConnectionError) -> bool {
-    !matches!(e, ConnectionError::Io(_) | ConnectionError::Closed)
+    !matches!(
+        e,
+        ConnectionError::Io(_) | ConnectionError::Closed | ConnectionError::Local(_)
+    )
 }
 
 /// The running network: stopped when dropped.
@@ -131,11 +135,10 @@ impl OpenByAddress {
     /// Takes a slot for `ip` unless it already holds `max`.
     fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressSlot> {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let n = m.entry(ip).or_insert(0);
-        if *n >= max {
+        if m.get(&ip).copied().unwrap_or(0) >= max {
             return None;
         }
-        *n += 1;
+        *m.entry(ip).or_insert(0) += 1;
         Some(AddressSlot { open: self.clone(), ip })
     }
 }

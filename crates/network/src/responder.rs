@@ -62,8 +62,8 @@ impl ServedChain {
             Ok::<_, StoreError>((store, out))
         })
         .await
-        .map_err(|e| ConnectionError::Io(format!("reading the chain: {e}")))?
-        .map_err(|e| ConnectionError::Io(format!("reading the chain: {e}")))?;
+        .map_err(|e| ConnectionError::Local(format!("reading the chain: {e}")))?
+        .map_err(|e| ConnectionError::Local(format!("reading the chain: {e}")))?;
         self.store = Some(store);
         Ok(out)
     }

@@ -63,6 +63,8 @@ pub struct RestLimits {
 
 /// Requests the API serves at once.
 pub const MAX_CONCURRENT_REQUESTS: usize = 64;
+/// How long a request may take, its body included (an event stream: until its first answer).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Event-stream subscribers at once.
 pub const MAX_SUBSCRIBERS: usize = 32;
 /// The largest request body (a transaction is at most the ledger's maxTxSize, 16 KiB on
@@ -129,9 +131,10 @@ pub fn router(api: NodeApi) -> Router {
         .with_state(api)
 }
 
-/// At most [`MAX_CONCURRENT_REQUESTS`] requests at once (an event stream counts only while it
-/// starts: its subscription has a limit of its own); a page from a configured origin may read
-/// the answer (the devnet overview reads every node from one), any other only from its own.
+/// At most [`MAX_CONCURRENT_REQUESTS`] requests at once, each for at most [`REQUEST_TIMEOUT`]
+/// (an event stream counts only while it starts: its subscription has a limit of its own); a
+/// page from a configured origin may read the answer (the devnet overview reads every node
+/// from one), any other only from its own.
 async fn limit_and_cors(State(api): State<NodeApi>, req: Request, next: axum::middleware::Next) -> Response {
     let origin = req
         .headers()
@@ -144,7 +147,13 @@ async fn limit_and_cors(State(api): State<NodeApi>, req: Request, next: axum::mi
             format!("{MAX_CONCURRENT_REQUESTS} requests are being served; retry shortly"),
         );
     };
-    let mut r = next.run(req).await;
+    // A client that sends its body slowly or never keeps its place only this long.
+    let Ok(mut r) = tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await else {
+        return error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request was not answered within {REQUEST_TIMEOUT:?} (a body sent too slowly?)"),
+        );
+    };
     if let Some(o) = origin {
         r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
         r.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -604,8 +613,9 @@ async fn submit_tx(State(api): State<NodeApi>, headers: HeaderMap, body: Bytes) 
 }
 
 /// `tip` at every change of the selected chain (and at once), `rollback` when it rolls back.
-/// A subscriber that falls a whole notice buffer (1,024) behind has stopped reading: its
-/// stream ends, so nothing is kept for it.
+/// At most [`MAX_SUBSCRIBERS`] at once. A subscriber that falls a whole notice buffer (1,024)
+/// behind has its stream ended; what is buffered for it is the notice channel's, whatever it
+/// does.
 async fn events(State(api): State<NodeApi>) -> Response {
     let Ok(permit) = api.limits.subscribers.clone().try_acquire_owned() else {
         return error(
@@ -631,7 +641,7 @@ async fn events(State(api): State<NodeApi>) -> Response {
                             .to_string(),
                     ),
                 ),
-                Ok(_) | Err(_) => None,
+                _ => None,
             }
         }
     });

@@ -1,5 +1,6 @@
 //! Phase-1 transaction rules and the transaction's effects on the state, in the reference's
-//! order (Conway `LEDGER`: certificates and withdrawals, then `UTXOW` witnesses, then `UTXO`).
+//! order (Conway `LEDGER`: `CERTS`, withdrawals before certificates, then `UTXOW` witnesses,
+//! then `UTXO`).
 //! Certificates are in `certs`; each failure is its own `LedgerError` kind named after the
 //! reference rule's predicate failure; the first failure is reported.
 

@@ -30,6 +30,10 @@ const SET_TAG: u64 = 258;
 const MAX_POOL_TEXT: usize = 128;
 /// The longest text or byte string in transaction metadata.
 const MAX_METADATUM_STRING: u64 = 64;
+/// The deepest nesting of arrays, maps and tags accepted in a transaction or a block. The
+/// decoders (pallas' and these) recurse once per level: bytes nested deeper would exhaust the
+/// decoding thread's stack. Real transactions stay far below (Plutus data included).
+pub const MAX_NESTING: usize = 128;
 
 fn cbor(d: &Decoder<'_>, e: impl std::fmt::Display) -> String {
     format!("at byte {}: {e}", d.position())
@@ -285,6 +289,63 @@ fn voting_procedures(d: &mut Decoder<'_>) -> Rule {
     })
 }
 
+/// Refuses CBOR nested deeper than `max` levels, without recursing: a stack of how many items
+/// each open array or map still holds (None: indefinite).
+pub fn nesting_within(bytes: &[u8], max: usize) -> Rule {
+    let mut d = Decoder::new(bytes);
+    let mut open: Vec<Option<u64>> = Vec::new();
+    loop {
+        // Close what is complete.
+        while let Some(Some(0)) = open.last() {
+            open.pop();
+        }
+        if d.position() >= bytes.len() {
+            return Ok(());
+        }
+        let ty = d.datatype().map_err(|e| cbor(&d, e))?;
+        if ty == Type::Break {
+            match open.pop() {
+                Some(None) => {
+                    d.set_position(d.position() + 1);
+                    continue;
+                }
+                _ => return Err(cbor(&d, "a break outside an indefinite array or map")),
+            }
+        }
+        if ty == Type::Tag {
+            // A tag wraps the next item: a level of its own for the decoders.
+            d.tag().map_err(|e| cbor(&d, e))?;
+            if open.len() + 1 > max {
+                return Err(format!("nested deeper than {max} levels"));
+            }
+            continue;
+        }
+        // This item fills a place of the innermost open array or map.
+        if let Some(Some(n)) = open.last_mut() {
+            *n -= 1;
+        }
+        let inner = match ty {
+            Type::Array | Type::ArrayIndef => Some(d.array().map_err(|e| cbor(&d, e))?),
+            Type::Map | Type::MapIndef => Some(d.map().map_err(|e| cbor(&d, e))?.map(|n| n.saturating_mul(2))),
+            _ => {
+                d.skip().map_err(|e| cbor(&d, e))?;
+                None
+            }
+        };
+        if let Some(n) = inner {
+            if n != Some(0) {
+                open.push(n);
+                if open.len() > max {
+                    return Err(format!("nested deeper than {max} levels"));
+                }
+            }
+        }
+        if open.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
 /// A transaction body's Conway decoding rules.
 pub(super) fn body(bytes: &[u8]) -> Rule {
     record(&mut Decoder::new(bytes), "", |key, d| match key {
@@ -391,18 +452,12 @@ fn metadatum(d: &mut Decoder<'_>) -> Rule {
         Type::Bytes => long(d.bytes().map_err(|e| cbor(d, e))?.len() as u64),
         Type::String => long(d.str().map_err(|e| cbor(d, e))?.len() as u64),
         Type::BytesIndef => {
-            let mut len = 0;
-            for chunk in d.bytes_iter().map_err(|e| e.to_string())? {
-                len += chunk.map_err(|e| e.to_string())?.len() as u64;
-            }
-            long(len)
+            let chunks: Result<Vec<&[u8]>, _> = d.bytes_iter().map_err(|e| e.to_string())?.collect();
+            long(chunks.map_err(|e| e.to_string())?.iter().map(|c| c.len() as u64).sum())
         }
         Type::StringIndef => {
-            let mut len = 0;
-            for chunk in d.str_iter().map_err(|e| e.to_string())? {
-                len += chunk.map_err(|e| e.to_string())?.len() as u64;
-            }
-            long(len)
+            let chunks: Result<Vec<&str>, _> = d.str_iter().map_err(|e| e.to_string())?.collect();
+            long(chunks.map_err(|e| e.to_string())?.iter().map(|c| c.len() as u64).sum())
         }
         Type::Array | Type::ArrayIndef => {
             let n = d.array().map_err(|e| cbor(d, e))?;

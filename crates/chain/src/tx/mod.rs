@@ -8,6 +8,8 @@
 
 mod conway_decoding;
 
+pub use conway_decoding::{nesting_within, MAX_NESTING};
+
 use pallas_codec::minicbor;
 use pallas_primitives::alonzo::AuxiliaryData;
 use pallas_primitives::conway::{TransactionBody, WitnessSet};
@@ -54,6 +56,11 @@ impl Transaction {
             is_valid,
             auxiliary_data,
         };
+        nesting_within(&tx.body, MAX_NESTING).map_err(TxDecodeError::Body)?;
+        nesting_within(&tx.witnesses, MAX_NESTING).map_err(TxDecodeError::Witnesses)?;
+        if let Some(a) = &tx.auxiliary_data {
+            nesting_within(a, MAX_NESTING).map_err(TxDecodeError::AuxiliaryData)?;
+        }
         conway_decoding::body(&tx.body).map_err(TxDecodeError::Body)?;
         tx.decoded_body()?;
         conway_decoding::witnesses(&tx.witnesses).map_err(TxDecodeError::Witnesses)?;
@@ -124,9 +131,7 @@ impl Transaction {
     /// blake2b-256 of the whole transaction's exact bytes (body, witnesses, validity flag and
     /// auxiliary data): the only identity under which earlier checks of it may be reused.
     pub fn bytes_hash(&self) -> [u8; 32] {
-        let flag = [if self.is_valid { 0xf5 } else { 0xf4 }];
-        let aux: &[u8] = self.auxiliary_data.as_deref().unwrap_or(&[0xf6]);
-        blake2b256(&[&[0x84], &self.body, &self.witnesses, &flag, aux])
+        blake2b256(&[&self.to_cbor()])
     }
 
     pub fn body_bytes(&self) -> &[u8] {
