@@ -447,5 +447,7 @@ pub fn encode_checkpoint(state: &ChainState) -> Result<Vec<u8>, serde_json::Erro
 }
 
 pub fn decode_checkpoint(bytes: &[u8]) -> Result<ChainState, serde_json::Error> {
-    serde_json::from_slice(bytes)
+    let mut state: ChainState = serde_json::from_slice(bytes)?;
+    state.ledger.reindex();
+    Ok(state)
 }

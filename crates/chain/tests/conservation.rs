@@ -315,6 +315,10 @@ proptest! {
             let deposits: u64 = run.state.accounts.values().map(|a| a.deposit).sum::<u64>()
                 + run.state.pools.values().map(|p| p.deposit).sum::<u64>();
             prop_assert_eq!(run.state.deposits, deposits, "the deposit pot is the sum of the deposits held");
+            // The address index is the UTxO's, exactly.
+            let mut index = run.state.clone();
+            index.reindex();
+            prop_assert_eq!(&index.utxo_by_address, &run.state.utxo_by_address, "the address index after {:?}", op);
         }
     }
 

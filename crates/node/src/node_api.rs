@@ -493,8 +493,8 @@ async fn epoch(State(api): State<NodeApi>, Path(e): Path<String>) -> Response {
 /// The outputs at an address on the selected chain (with `include_mempool=true`: after the
 /// pending transactions, as a wallet chaining payments needs them), in input order, at most
 /// `limit` (100 by default, up to 1,000) after the input `after`; `next` names where the
-/// next page starts. The chain task only hands over the ledger state (a persistent map,
-/// shared); the scan runs on a blocking thread.
+/// next page starts. The chain task only hands over the ledger state (persistent maps,
+/// shared); the page is read from its address index on a blocking thread.
 async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashMap<String, String>>) -> Response {
     if let Err(e) = only(&params, &["address", "include_mempool", "limit", "after"]) {
         return bad_request(e);
@@ -534,14 +534,10 @@ async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashMap<String, 
         return stopped();
     };
     let page = tokio::task::spawn_blocking(move || {
-        use std::ops::Bound;
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut found: Vec<_> = ledger
-            .utxo
-            .range((from, Bound::Unbounded))
-            .filter(|(_, o)| o.address == address)
+            .utxos_at(&address, after)
             .take(limit + 1)
-            .map(|(i, o)| (*i, o.clone()))
+            .map(|(i, o)| (i, o.clone()))
             .collect();
         let more = found.len() > limit;
         found.truncate(limit);

@@ -239,6 +239,10 @@ pub struct LedgerState {
     pub epoch: u64,
     #[serde(with = "pairs")]
     pub utxo: OrdMap<TxIn, Arc<TxOut>>,
+    /// The UTxO's inputs by address (derived from `utxo`, rebuilt when a state is read back:
+    /// see [`reindex`](Self::reindex)).
+    #[serde(skip)]
+    pub utxo_by_address: OrdMap<Vec<u8>, imbl::OrdSet<TxIn>>,
     #[serde(with = "pairs")]
     pub accounts: OrdMap<Credential, Account>,
     #[serde(with = "pairs")]
@@ -315,6 +319,7 @@ impl LedgerState {
             + pools.values().map(|p: &PoolState| p.deposit).sum::<u64>();
         let mut state = LedgerState {
             epoch: 0,
+            utxo_by_address: OrdMap::new(),
             utxo,
             accounts,
             pools,
@@ -324,6 +329,7 @@ impl LedgerState {
             fees: 0,
             deposits,
         };
+        state.reindex();
         let initial = Arc::new(state.stake_distribution());
         state.mark = initial.clone();
         state.set = initial;
@@ -354,6 +360,51 @@ impl LedgerState {
         rules::apply(&mut next, params, slot, tx, checks)?;
         *self = next;
         Ok(())
+    }
+
+    /// Adds an output to the UTxO, and its input to its address's index.
+    pub(crate) fn add_output(&mut self, input: TxIn, out: Arc<TxOut>) {
+        self.utxo_by_address
+            .entry(out.address.clone())
+            .or_default()
+            .insert(input);
+        self.utxo.insert(input, out);
+    }
+
+    /// Removes an output from the UTxO and from its address's index.
+    pub(crate) fn remove_output(&mut self, input: &TxIn) {
+        if let Some(out) = self.utxo.remove(input) {
+            if let Some(set) = self.utxo_by_address.get_mut(&out.address) {
+                set.remove(input);
+                if set.is_empty() {
+                    self.utxo_by_address.remove(&out.address);
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the address index from the UTxO (after reading a state back).
+    pub fn reindex(&mut self) {
+        let mut index: OrdMap<Vec<u8>, imbl::OrdSet<TxIn>> = OrdMap::new();
+        for (i, o) in self.utxo.iter() {
+            index.entry(o.address.clone()).or_default().insert(*i);
+        }
+        self.utxo_by_address = index;
+    }
+
+    /// The outputs at `address`, in input order, after the input `after` (exclusive).
+    pub fn utxos_at<'a>(
+        &'a self,
+        address: &[u8],
+        after: Option<TxIn>,
+    ) -> impl Iterator<Item = (TxIn, &'a Arc<TxOut>)> + 'a {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.utxo_by_address
+            .get(address)
+            .into_iter()
+            .flat_map(move |set| set.range((from, Bound::Unbounded)))
+            .filter_map(|i| self.utxo.get(i).map(|o| (*i, o)))
     }
 
     /// Total lovelace held: UTxO, rewards, deposits and fees (constant under every rule).

@@ -210,10 +210,10 @@ pub(super) fn apply(
 
     // Effects.
     for i in &inputs {
-        state.utxo.remove(i);
+        state.remove_output(i);
     }
     for (index, out) in outputs.into_iter().enumerate() {
-        state.utxo.insert(
+        state.add_output(
             TxIn {
                 tx: id,
                 index: index as u64,
