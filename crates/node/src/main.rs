@@ -12,6 +12,7 @@ mod ledger_input;
 mod node_api;
 mod node_cmd;
 mod node_config;
+mod write_stall;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -284,6 +284,8 @@ async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let (stop_rest, rest_stopped) = tokio::sync::watch::channel(false);
     let mut rest_stopped_rx = rest_stopped.clone();
     let server = tokio::spawn(async move {
+        // A client that stops reading (an event-stream subscriber) is dropped after a while.
+        let rest = crate::write_stall::WriteStallListener::new(rest, crate::write_stall::WRITE_STALL_LIMIT);
         axum::serve(rest, node_api::router(api))
             .with_graceful_shutdown(async move {
                 let _ = rest_stopped_rx.wait_for(|s| *s).await;
