@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::blockfetch::{unwrap_block, Message};
-use slotforge_network::limits::LARGE_BYTES;
+use slotforge_network::protocols::blockfetch::messages::{unwrap_block, Message};
+use slotforge_network::protocols::limits::LARGE_BYTES;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = Message::decode(data, LARGE_BYTES) else { return };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::chainsync::Message;
+use slotforge_network::protocols::chainsync::messages::Message;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = Message::decode(data) else { return };

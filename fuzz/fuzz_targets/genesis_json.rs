@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Genesis, ShelleyGenesis};
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis, ShelleyGenesis};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = serde_json::from_slice::<ShelleyGenesis>(data) else { return };

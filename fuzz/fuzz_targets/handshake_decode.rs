@@ -3,7 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::handshake::{conclude, respond, version_table, Message, VersionData};
+use slotforge_network::protocols::handshake::client::conclude;
+use slotforge_network::protocols::handshake::messages::{version_table, Message, VersionData};
+use slotforge_network::protocols::handshake::server::respond;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = Message::decode(data) else { return };

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::keepalive::{respond, Message};
+use slotforge_network::protocols::keepalive::messages::Message;
+use slotforge_network::protocols::keepalive::server::respond;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = Message::decode(data) else { return };

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::mux::{segment, MessageBuffer, SduHeader, HEADER_BYTES};
+use slotforge_network::mux::framing::{segment, MessageBuffer, SduHeader, HEADER_BYTES};
 
 const LIMIT: usize = 5_760;
 

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use slotforge_chain::mempool::Mempool;
-use slotforge_chain::tx::Transaction;
+use slotforge_ledger::tx::Transaction;
 
 #[path = "world.rs"]
 mod world;

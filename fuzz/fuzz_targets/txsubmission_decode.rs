@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_network::limits::LARGE_BYTES;
-use slotforge_network::txsubmission::Message;
+use slotforge_network::protocols::limits::LARGE_BYTES;
+use slotforge_network::protocols::txsubmission::messages::Message;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(m) = Message::decode(data, LARGE_BYTES) else { return };

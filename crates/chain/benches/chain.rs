@@ -13,13 +13,13 @@ use common::Devnet;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Genesis};
-use slotforge_chain::ledger::genesis_txin;
 use slotforge_chain::mempool::Mempool;
 use slotforge_chain::selection::ChainSelection;
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{base_address, enterprise_address, key_hash, TxBuilder};
 use slotforge_crypto::ed25519::SigningKey;
+use slotforge_devnet::txbuilder::{base_address, enterprise_address, key_hash, TxBuilder};
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
+use slotforge_ledger::state::genesis_txin;
+use slotforge_ledger::tx::Transaction;
 use slotforge_praos::nonce::blake2b256;
 
 /// A devnet whose genesis also funds `n` addresses of one payment key (distinct stake parts),

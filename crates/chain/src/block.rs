@@ -13,12 +13,14 @@ use slotforge_praos::bft::BftHeader;
 use slotforge_praos::header::{Header, HeaderDecodeError};
 use slotforge_praos::nonce::blake2b256;
 
-use crate::tx::{Transaction, TxDecodeError};
+use slotforge_ledger::tx::{Transaction, TxDecodeError};
 
 /// A block header of either consensus a chain runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockHeader {
+    /// A Praos header: Babbage/Conway, or Shelley–Alonzo (TPraos).
     Praos(Box<Header>),
+    /// A BFT header, for chains run by round-robin leaders.
     Bft(Box<BftHeader>),
 }
 
@@ -33,6 +35,7 @@ impl BlockHeader {
         }
     }
 
+    /// The absolute slot the block was made for.
     pub fn slot(&self) -> u64 {
         match self {
             BlockHeader::Praos(h) => h.body().slot,
@@ -40,6 +43,7 @@ impl BlockHeader {
         }
     }
 
+    /// The block's height: the parent's plus one, 0 for the first block after genesis.
     pub fn block_number(&self) -> u64 {
         match self {
             BlockHeader::Praos(h) => h.body().block_number,
@@ -47,6 +51,7 @@ impl BlockHeader {
         }
     }
 
+    /// The parent block's hash, `None` for the first block after genesis.
     pub fn prev_hash(&self) -> Option<[u8; 32]> {
         match self {
             BlockHeader::Praos(h) => h.body().prev_hash,
@@ -54,6 +59,7 @@ impl BlockHeader {
         }
     }
 
+    /// The issuer's Ed25519 verification key (a pool's cold key, or a BFT leader's key).
     pub fn issuer_vkey(&self) -> [u8; 32] {
         match self {
             BlockHeader::Praos(h) => h.body().issuer_vkey,
@@ -61,6 +67,7 @@ impl BlockHeader {
         }
     }
 
+    /// The body size the header declares, in bytes.
     pub fn body_size(&self) -> u64 {
         match self {
             BlockHeader::Praos(h) => h.body().block_body_size,
@@ -68,6 +75,7 @@ impl BlockHeader {
         }
     }
 
+    /// The body hash the header declares (see [`BlockBody::hash`]).
     pub fn body_hash(&self) -> [u8; 32] {
         match self {
             BlockHeader::Praos(h) => h.body().block_body_hash,
@@ -75,6 +83,7 @@ impl BlockHeader {
         }
     }
 
+    /// The protocol version (major, minor) the header declares.
     pub fn protocol_version(&self) -> (u64, u64) {
         match self {
             BlockHeader::Praos(h) => h.body().protocol_version,
@@ -102,24 +111,56 @@ impl BlockHeader {
 /// Why block bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlockDecodeError {
+    /// The bytes are not well-formed CBOR, or nest deeper than a transaction may.
     #[error("malformed block CBOR at byte {offset}: {message}")]
-    Cbor { offset: usize, message: String },
+    Cbor {
+        /// Position in the block's bytes, in bytes, where decoding failed (0 for the nesting
+        /// check).
+        offset: usize,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The block, or one of its body parts, is not the array or map it must be; holds what was
+    /// found.
     #[error("a block is a definite array of 5 elements, found {0}")]
     Shape(String),
+    /// The header decodes neither as a Praos nor as a BFT header (the Praos error is kept).
     #[error("block header: {0}")]
     Header(#[from] HeaderDecodeError),
+    /// The numbers of transaction bodies and witness sets differ; holds (bodies, witness sets).
     #[error("{0} transaction bodies but {1} witness sets")]
     WitnessCount(usize, usize),
+    /// The auxiliary data map names a transaction the block does not have.
     #[error("auxiliary data for transaction {index}, but the block has {count} transactions")]
-    AuxiliaryIndex { index: u64, count: usize },
+    AuxiliaryIndex {
+        /// The index the map names.
+        index: u64,
+        /// How many transactions the block has.
+        count: usize,
+    },
+    /// The auxiliary data map names one transaction twice; holds the index.
     #[error("auxiliary data for transaction {0} appears twice")]
     DuplicateAuxiliaryIndex(u64),
+    /// The invalid-transactions list names one transaction twice; holds the index.
     #[error("invalid-transaction index {0} appears twice")]
     DuplicateInvalidIndex(u64),
+    /// The invalid-transactions list names a transaction the block does not have.
     #[error("invalid-transaction index {index}, but the block has {count} transactions")]
-    InvalidIndex { index: u64, count: usize },
+    InvalidIndex {
+        /// The index the list names.
+        index: u64,
+        /// How many transactions the block has.
+        count: usize,
+    },
+    /// A transaction's parts do not decode under Conway's rules.
     #[error("transaction {index}: {error}")]
-    Transaction { index: usize, error: TxDecodeError },
+    Transaction {
+        /// The transaction's position in the block, from 0.
+        index: usize,
+        /// Why it does not decode.
+        error: TxDecodeError,
+    },
+    /// The input goes on after the block; holds how many bytes are left.
     #[error("{0} trailing bytes after the block")]
     TrailingBytes(usize),
 }
@@ -191,6 +232,8 @@ impl BlockBody {
         &self.bytes
     }
 
+    /// The block's transactions in order, each with its phase-2 validity flag from the invalid
+    /// list.
     pub fn transactions(&self) -> &[Transaction] {
         &self.transactions
     }
@@ -279,7 +322,7 @@ impl Block {
     /// Decodes a block, keeping every part's bytes.
     pub fn decode(input: &[u8]) -> Result<Self, BlockDecodeError> {
         // A transaction's parts lie two levels down (the block's array, then the part's).
-        crate::tx::nesting_within(input, crate::tx::MAX_NESTING + 2)
+        slotforge_ledger::tx::nesting_within(input, slotforge_ledger::tx::MAX_NESTING + 2)
             .map_err(|message| BlockDecodeError::Cbor { offset: 0, message })?;
         let mut d = Decoder::new(input);
         let n = definite_array(&mut d, "block")?;
@@ -321,6 +364,7 @@ impl Block {
         out
     }
 
+    /// The decoded header.
     pub fn header(&self) -> &BlockHeader {
         &self.header
     }
@@ -330,6 +374,7 @@ impl Block {
         &self.header_bytes
     }
 
+    /// The body: its four parts' exact bytes and the transactions decoded from them.
     pub fn body(&self) -> &BlockBody {
         &self.body
     }
@@ -339,14 +384,17 @@ impl Block {
         self.hash
     }
 
+    /// The absolute slot the block was made for.
     pub fn slot(&self) -> u64 {
         self.header.slot()
     }
 
+    /// The block's height: 0 for the first block after genesis.
     pub fn block_number(&self) -> u64 {
         self.header.block_number()
     }
 
+    /// The parent block's hash, `None` for the first block after genesis.
     pub fn prev_hash(&self) -> Option<[u8; 32]> {
         self.header.prev_hash()
     }

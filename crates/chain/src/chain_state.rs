@@ -3,64 +3,130 @@
 //! Shelley envelope checks), the header (`praos::validation`, or the BFT rule), the body
 //! (cardano-ledger `BBODY`: size and hash) and every transaction in order.
 
-use std::collections::BTreeMap;
-
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 use slotforge_praos::bft::BftHeaderError;
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership, TimeFrame};
 use slotforge_praos::header::HeaderVrf;
-use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::{Nonce, NonceState};
 use slotforge_praos::validation::{self, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 use crate::block::{Block, BlockHeader};
-use crate::config::{ChainConfig, Consensus};
-use crate::genesis::GenesisError;
-use crate::ledger::{Checks, LedgerError, LedgerState, PoolId};
-use crate::tx::Transaction;
+use crate::config::{ChainConfig, ChainConsensus};
+use slotforge_ledger::genesis::GenesisError;
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::{Checks, LedgerError, LedgerState, PoolId};
 
 /// A block on a chain: hash, slot, number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Point {
+    /// The block's hash: blake2b-256 of its header's bytes.
     pub hash: [u8; 32],
+    /// The absolute slot of the block.
     pub slot: u64,
+    /// The block's height: 0 for the first block after genesis.
     pub block_number: u64,
 }
 
 /// Why a block is not valid on its parent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlockError {
+    /// `UnexpectedBlockNo` (envelope): the block number is not the parent's plus one.
     #[error("UnexpectedBlockNo: expected block number {expected}, found {found}")]
-    UnexpectedBlockNo { expected: u64, found: u64 },
+    UnexpectedBlockNo {
+        /// The parent's block number plus one (0 after genesis).
+        expected: u64,
+        /// The header's block number.
+        found: u64,
+    },
+    /// `UnexpectedSlotNo` (envelope): the slot is not after the parent's.
     #[error("UnexpectedSlotNo: the slot must be at least {min}, found {found}")]
-    UnexpectedSlotNo { min: u64, found: u64 },
+    UnexpectedSlotNo {
+        /// The parent's slot plus one (0 after genesis).
+        min: u64,
+        /// The header's slot.
+        found: u64,
+    },
+    /// `UnexpectedPrevHash` (envelope): the header does not name the tip as its parent.
     #[error("UnexpectedPrevHash: expected previous hash {expected}, found {found}")]
-    UnexpectedPrevHash { expected: String, found: String },
+    UnexpectedPrevHash {
+        /// The tip's hash, hex, or "genesis".
+        expected: String,
+        /// The header's previous hash, hex, or "genesis".
+        found: String,
+    },
+    /// `HeaderSizeTooLarge` (Shelley envelope): the header is larger than `maxBlockHeaderSize`.
     #[error("HeaderSizeTooLarge: the header is {size} bytes, the maximum is {max}")]
-    HeaderSizeTooLarge { size: u64, max: u64 },
+    HeaderSizeTooLarge {
+        /// The header's size, in bytes.
+        size: u64,
+        /// The `maxBlockHeaderSize` parameter, in bytes.
+        max: u64,
+    },
+    /// `BlockSizeTooLarge` (Shelley envelope): the declared body size is over `maxBlockBodySize`.
     #[error("BlockSizeTooLarge: the header declares a {size}-byte body, the maximum is {max}")]
-    BlockSizeTooLarge { size: u64, max: u64 },
+    BlockSizeTooLarge {
+        /// The body size the header declares, in bytes.
+        size: u64,
+        /// The `maxBlockBodySize` parameter, in bytes.
+        max: u64,
+    },
+    /// `ObsoleteNode` (Shelley envelope): the chain's protocol version is newer than this node
+    /// supports.
     #[error("ObsoleteNode: the ledger's protocol version {ledger} is above this node's maximum {max}")]
-    ObsoleteNode { ledger: u64, max: u64 },
+    ObsoleteNode {
+        /// The major protocol version the chain is at.
+        ledger: u64,
+        /// The highest major version this node is configured for.
+        max: u64,
+    },
+    /// `HeaderProtVerTooHigh` (Conway BBODY): the header's major version is over the chain's plus
+    /// one.
     #[error("HeaderProtVerTooHigh: the header's major protocol version {header} is above {max}")]
-    HeaderProtVerTooHigh { header: u64, max: u64 },
+    HeaderProtVerTooHigh {
+        /// The header's major protocol version.
+        header: u64,
+        /// The chain's major protocol version plus one.
+        max: u64,
+    },
+    /// A Praos header on a BFT chain, or a BFT header on a Praos chain.
     #[error("the header is a {found} header on a {expected} chain")]
     WrongConsensus {
+        /// The chain's consensus: "Praos" or "BFT".
         expected: &'static str,
+        /// The header's kind: "Praos" or "BFT".
         found: &'static str,
     },
+    /// The Praos header rules refused the header (see [`HeaderError`] for the rule).
     #[error("header: {0}")]
     Header(#[from] HeaderError),
+    /// The BFT header rules refused the header.
     #[error("BFT header: {0}")]
     Bft(#[from] BftHeaderError),
+    /// `WrongBlockBodySizeBBODY`: the body's size is not the one the header declares.
     #[error("WrongBlockBodySizeBBODY: the header declares {declared} bytes, the body has {actual}")]
-    WrongBodySize { declared: u64, actual: u64 },
+    WrongBodySize {
+        /// The body size the header declares, in bytes.
+        declared: u64,
+        /// The body's actual size, in bytes.
+        actual: u64,
+    },
+    /// `InvalidBodyHashBBODY`: the body does not hash to the hash the header declares.
     #[error("InvalidBodyHashBBODY: the header declares body hash {declared}, the body hashes to {actual}")]
-    InvalidBodyHash { declared: String, actual: String },
+    InvalidBodyHash {
+        /// The body hash the header declares, hex.
+        declared: String,
+        /// The body's actual hash, hex.
+        actual: String,
+    },
+    /// A transaction of the block is refused by the ledger (the first one, in block order).
     #[error("transaction {index} ({id}): {error}")]
     Transaction {
+        /// The transaction's position in the block, from 0.
         index: usize,
+        /// The transaction's id, hex.
         id: String,
+        /// The ledger's reason, named after the reference's predicate failure.
         error: LedgerError,
     },
 }
@@ -79,11 +145,14 @@ impl BlockError {
 /// The chain's state after a block (or at genesis).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainState {
+    /// The last block applied, `None` at genesis.
     pub tip: Option<Point>,
+    /// The ledger state after the tip's transactions (and any epoch boundary ticked past).
     pub ledger: LedgerState,
+    /// The Praos nonces after the tip, in a serializable form.
     pub nonces: NonceStateSerde,
     /// The last opcert sequence number seen per pool (Praos `praosStateOCertCounters`).
-    #[serde(with = "crate::ledger::pairs")]
+    #[serde(with = "slotforge_ledger::state::json::pairs")]
     pub opcert_counters: OrdMap<PoolId, u64>,
 }
 
@@ -121,6 +190,7 @@ impl From<&NonceState> for NonceStateSerde {
 }
 
 impl NonceStateSerde {
+    /// The nonces as the praos crate's [`NonceState`] (a neutral nonce is stored as `None`).
     pub fn get(&self) -> NonceState {
         NonceState {
             evolving: nonce(self.evolving),
@@ -130,32 +200,6 @@ impl NonceStateSerde {
             epoch: nonce(self.epoch),
         }
     }
-}
-
-/// The consensus part of an epoch's leadership parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EpochConsensus {
-    Praos {
-        variant: VrfVariant,
-        nonce: Nonce,
-        active_slot_coeff: (u64, u64),
-        stake: BTreeMap<PoolId, u64>,
-        total_stake: u64,
-    },
-    Bft {
-        leaders: Vec<[u8; 32]>,
-    },
-}
-
-/// An epoch's leadership parameters, as the chain announces them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EpochLeadership {
-    pub epoch: u64,
-    pub first_slot: u64,
-    pub epoch_length: u64,
-    pub epoch_start_unix_ms: i64,
-    pub slot_length_ms: u64,
-    pub consensus: EpochConsensus,
 }
 
 impl ChainState {
@@ -204,20 +248,22 @@ impl ChainState {
         let s = self.ticked(epoch);
         let first_slot = cfg.first_slot(epoch);
         let consensus = match &cfg.consensus {
-            Consensus::Praos { variant } => {
+            ChainConsensus::Praos { variant } => {
                 let dist = s.ledger.leader_distribution();
                 EpochConsensus::Praos {
                     variant: *variant,
-                    nonce: s.nonces.get().epoch,
+                    epoch_nonce: s.nonces.get().epoch,
                     active_slot_coeff: (
                         cfg.genesis.shelley.active_slots_coeff.num,
                         cfg.genesis.shelley.active_slots_coeff.den,
                     ),
                     stake: dist.pools.iter().map(|(id, p)| (*id, p.stake)).collect(),
                     total_stake: dist.total,
+                    // Babbage and Conway have no overlay schedule.
+                    decentralisation: (0, 1),
                 }
             }
-            Consensus::Bft { delegates } => EpochConsensus::Bft {
+            ChainConsensus::Bft { delegates } => EpochConsensus::Bft {
                 leaders: delegates.clone(),
             },
         };
@@ -225,8 +271,10 @@ impl ChainState {
             epoch,
             first_slot,
             epoch_length: cfg.epoch_length(),
-            epoch_start_unix_ms: cfg.slot_start_ms(first_slot),
-            slot_length_ms: cfg.genesis.slot_length_ms(),
+            time: TimeFrame {
+                epoch_start_unix_ms: cfg.slot_start_ms(first_slot),
+                slot_length_ms: cfg.genesis.slot_length_ms(),
+            },
             consensus,
         })
     }
@@ -352,7 +400,7 @@ impl ChainState {
     /// The header rules against this (ticked) state, then the nonce and counter updates.
     fn apply_header(&mut self, cfg: &ChainConfig, h: &BlockHeader) -> Result<(), BlockError> {
         match (&cfg.consensus, h) {
-            (Consensus::Praos { variant }, BlockHeader::Praos(header)) => {
+            (ChainConsensus::Praos { variant }, BlockHeader::Praos(header)) => {
                 let dist = self.ledger.leader_distribution();
                 let pool = validation::pool_id(&header.body().issuer_vkey);
                 let lookup = match dist.pools.get(&pool) {
@@ -393,17 +441,17 @@ impl ChainState {
                 self.opcert_counters.insert(pool, header.body().opcert.sequence_number);
                 Ok(())
             }
-            (Consensus::Bft { delegates }, BlockHeader::Bft(header)) => {
+            (ChainConsensus::Bft { delegates }, BlockHeader::Bft(header)) => {
                 let epoch = self.ledger.epoch;
                 let first = cfg.first_slot(epoch);
                 header.validate(first..first + cfg.epoch_length(), delegates)?;
                 Ok(())
             }
-            (Consensus::Praos { .. }, BlockHeader::Bft(_)) => Err(BlockError::WrongConsensus {
+            (ChainConsensus::Praos { .. }, BlockHeader::Bft(_)) => Err(BlockError::WrongConsensus {
                 expected: "Praos",
                 found: "BFT",
             }),
-            (Consensus::Bft { .. }, BlockHeader::Praos(_)) => Err(BlockError::WrongConsensus {
+            (ChainConsensus::Bft { .. }, BlockHeader::Praos(_)) => Err(BlockError::WrongConsensus {
                 expected: "BFT",
                 found: "Praos",
             }),
@@ -446,6 +494,7 @@ pub fn encode_checkpoint(state: &ChainState) -> Result<Vec<u8>, serde_json::Erro
     serde_json::to_vec(state)
 }
 
+/// Reads a checkpoint written by [`encode_checkpoint`] back, rebuilding the UTxO's address index.
 pub fn decode_checkpoint(bytes: &[u8]) -> Result<ChainState, serde_json::Error> {
     let mut state: ChainState = serde_json::from_slice(bytes)?;
     state.ledger.reindex();

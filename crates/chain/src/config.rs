@@ -6,37 +6,54 @@ use slotforge_praos::leader::{ActiveSlotCoeff, VrfVariant};
 use slotforge_praos::nonce::{blake2b224, stability_window};
 use slotforge_praos::time::EraHistory;
 
-use crate::genesis::{hash_hex, Genesis, GenesisError};
-use crate::ledger::LedgerParams;
+use slotforge_ledger::genesis::{hash_hex, Genesis, GenesisError};
+use slotforge_ledger::LedgerParams;
 
 /// The consensus a chain runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Consensus {
+pub enum ChainConsensus {
     /// Praos with the era's VRF variant (Babbage: `Praos`, Conway: `CPraos`).
-    Praos { variant: VrfVariant },
+    Praos {
+        /// The VRF construction: `CPraos` for a Conway chain.
+        variant: VrfVariant,
+    },
     /// Round-robin over the genesis delegates. Their verification keys are given here, in
     /// the order of `genDelegs` (by genesis key hash); each must hash to its delegate's hash.
-    Bft { delegates: Vec<[u8; 32]> },
+    Bft {
+        /// The delegates' Ed25519 verification keys, in round-robin order.
+        delegates: Vec<[u8; 32]>,
+    },
 }
 
 /// How chain selection breaks a tie between chains of equal length (ouroboros-consensus
 /// `VRFTiebreakerFlavor`): Conway compares VRF outputs only for tips at most 5 slots apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VrfTiebreaker {
+    /// Babbage: compare the tips' VRF outputs whatever their slots.
     Unrestricted,
-    Restricted { max_slot_distance: u64 },
+    /// Conway (`RestrictedVRFTiebreaker`): compare VRF outputs only for tips this close.
+    Restricted {
+        /// The largest slot distance between the tips, in slots (5 in Conway).
+        max_slot_distance: u64,
+    },
 }
 
 /// Everything the chain's pure rules read besides the state.
 #[derive(Debug, Clone)]
 pub struct ChainConfig {
+    /// The genesis files the chain starts from.
     pub genesis: Arc<Genesis>,
-    pub consensus: Consensus,
+    /// The consensus that judges headers: Praos or BFT.
+    pub consensus: ChainConsensus,
+    /// The protocol parameters the ledger's rules read, from genesis.
     pub ledger: LedgerParams,
+    /// Slot ↔ epoch ↔ time for this chain: one era from slot 0.
     pub history: EraHistory,
+    /// The active slot coefficient f of the Praos stake test.
     pub active_slot_coeff: ActiveSlotCoeff,
     /// The randomness stabilisation window in slots (3k/f Babbage, 4k/f Conway).
     pub stability_window: u64,
+    /// How equal-length chains are ordered (Restricted from protocol version 9 on).
     pub tiebreaker: VrfTiebreaker,
     /// The protocol version the ledger runs (`protocolParams.protocolVersion`).
     pub protocol_version: (u64, u64),
@@ -54,7 +71,7 @@ impl ChainConfig {
         let history = EraHistory::single(genesis.system_start_ms, genesis.slot_length_ms(), s.epoch_length)
             .map_err(|e| GenesisError::Invalid(e.to_string()))?;
         let consensus = match bft_delegates {
-            None => Consensus::Praos {
+            None => ChainConsensus::Praos {
                 variant: VrfVariant::CPraos,
             },
             Some(keys) => {
@@ -83,7 +100,7 @@ impl ChainConfig {
                         "a BFT chain needs at least one genesis delegate".into(),
                     ));
                 }
-                Consensus::Bft { delegates: keys }
+                ChainConsensus::Bft { delegates: keys }
             }
         };
         let pv = &s.protocol_params.protocol_version;
@@ -125,6 +142,7 @@ impl ChainConfig {
         epoch.saturating_mul(self.genesis.shelley.epoch_length)
     }
 
+    /// Slots per epoch (`epochLength`).
     pub fn epoch_length(&self) -> u64 {
         self.genesis.shelley.epoch_length
     }

@@ -1,19 +1,19 @@
 //! The blockchain task of a slotforge node: Cardano Babbage/Conway blocks kept as exact bytes,
-//! a devnet ledger (UTxO, certificates, stake snapshots), Praos nonces, validation of every
-//! block before adoption, Praos chain selection, a crash-safe SQLite block store, and the
-//! mempool fragment selection draws from.
+//! validation of every block before adoption (its transactions judged by `slotforge-ledger`),
+//! Praos nonces, Praos chain selection, a crash-safe SQLite block store, and the mempool
+//! fragment selection draws from.
 //!
-//! The rules (`block`, `ledger`, `chain_state`, `selection`, `mempool`) are pure; the
-//! `service` runs them with the store on a thread of their own behind an async handle.
+//! The rules (`block`, `chain_state`, `selection`, `mempool`) are pure; the `service` runs them
+//! with the store on a thread of their own behind an async handle; `genesis_files` reads and
+//! writes the genesis files the ledger parses.
+
+#![warn(missing_docs)]
 
 pub mod block;
 pub mod chain_state;
 pub mod config;
-pub mod genesis;
-pub mod ledger;
+pub mod genesis_files;
 pub mod mempool;
 pub mod selection;
 pub mod service;
 pub mod store;
-pub mod tx;
-pub mod txbuilder;

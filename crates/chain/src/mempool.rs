@@ -12,18 +12,28 @@ use std::time::Instant;
 use crate::block::BlockBody;
 use crate::chain_state::ChainState;
 use crate::config::ChainConfig;
-use crate::ledger::{Checks, LedgerError, LedgerState};
-use crate::tx::{Transaction, TxId};
+use slotforge_ledger::tx::{Transaction, TxId};
+use slotforge_ledger::{Checks, LedgerError, LedgerState};
 
 /// Why the mempool did not take a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MempoolError {
+    /// A transaction with this id is already pending; holds the id, hex.
     #[error("the transaction {0} is already in the mempool")]
     Duplicate(String),
+    /// Admitting the transaction would exceed the mempool's capacity.
     #[error(
         "mempool full: {used} of {capacity} bytes used, the transaction needs {needed}; retry after the next block"
     )]
-    Full { used: u64, capacity: u64, needed: u64 },
+    Full {
+        /// The bytes the pending transactions take (by [`Transaction::size`]).
+        used: u64,
+        /// The mempool's capacity, in bytes.
+        capacity: u64,
+        /// The transaction's size, in bytes.
+        needed: u64,
+    },
+    /// The ledger refuses the transaction on the tip's state with the pending ones applied.
     #[error("{0}")]
     Invalid(#[from] LedgerError),
 }
@@ -85,10 +95,12 @@ impl Mempool {
         Ok(id)
     }
 
+    /// The number of pending transactions.
     pub fn len(&self) -> usize {
         self.txs.len()
     }
 
+    /// Whether no transaction is pending.
     pub fn is_empty(&self) -> bool {
         self.txs.is_empty()
     }
@@ -98,6 +110,7 @@ impl Mempool {
         self.used
     }
 
+    /// Whether a transaction with this id is pending.
     pub fn contains(&self, id: &TxId) -> bool {
         self.ids.contains(id)
     }

@@ -20,15 +20,20 @@ use crate::config::{ChainConfig, VrfTiebreaker};
 /// `SelectView`: block number, then `PraosTiebreakerView`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectView {
+    /// The tip's block number: the chain's length, which decides first.
     pub block_number: u64,
+    /// The tip's slot.
     pub slot: u64,
+    /// The tip issuer's cold verification key.
     pub issuer: [u8; 32],
+    /// The tip's opcert sequence number (0 for BFT), which wins a tie between two issues of a slot.
     pub opcert_number: u64,
     /// The raw VRF output (none for BFT, which has no tiebreak).
     pub vrf: Option<Vec<u8>>,
 }
 
 impl SelectView {
+    /// The view of `block` as a chain's tip.
     pub fn of(block: &Block) -> Self {
         let h = block.header();
         SelectView {
@@ -72,34 +77,76 @@ pub fn prefer_candidate(ours: Option<&SelectView>, candidate: Option<&SelectView
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectionEvent {
     /// Now on the selected chain, which is `chain_length` blocks long.
-    Adopted { point: Point, chain_length: u64 },
+    Adopted {
+        /// The block.
+        point: Point,
+        /// The selected chain's length in blocks after the adoption.
+        chain_length: u64,
+    },
     /// Not on the selected chain: lost to a better chain, or dropped by a switch.
-    Orphaned { point: Point },
+    Orphaned {
+        /// The block orphaned.
+        point: Point,
+    },
     /// Invalid; never selected.
-    Rejected { point: Point, error: BlockError },
+    Rejected {
+        /// The block rejected.
+        point: Point,
+        /// The rule it breaks.
+        error: BlockError,
+    },
     /// k blocks deep: can no longer be rolled back.
-    Immutable { point: Point },
+    Immutable {
+        /// The block that became immutable.
+        point: Point,
+    },
     /// The selected chain was rolled back to `to` (None: genesis) before new blocks.
-    RolledBack { to: Option<Point> },
+    RolledBack {
+        /// The point rolled back to, `None` for genesis.
+        to: Option<Point>,
+    },
 }
 
 /// Why a block was not taken into consideration at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddError {
+    /// A block with this hash is already held; holds the hash, hex.
     #[error("block {0} is already known")]
     Known(String),
+    /// A block with this hash was found invalid before.
     #[error("block {hash} was rejected before: {reason}")]
-    KnownInvalid { hash: String, reason: String },
+    KnownInvalid {
+        /// The block's hash, hex.
+        hash: String,
+        /// The rule it broke, as [`BlockError::rule`] names it.
+        reason: String,
+    },
+    /// The block's parent is neither held nor the immutable tip.
     #[error("the parent {parent} of block {hash} is unknown")]
-    UnknownParent { hash: String, parent: String },
+    UnknownParent {
+        /// The block's hash, hex.
+        hash: String,
+        /// The parent hash it names, hex.
+        parent: String,
+    },
+    /// The block is not after the immutable tip, so it could only fork off before it.
     #[error("block {hash} (number {block_number}) is not after the immutable tip (number {immutable})")]
     BeforeImmutable {
+        /// The block's hash, hex.
         hash: String,
+        /// The block's number.
         block_number: u64,
+        /// The immutable tip's block number.
         immutable: u64,
     },
+    /// The block's body is not the one its header declares (size or hash): not that block.
     #[error("block {hash}: its body does not match its header ({detail}); the block was altered or truncated")]
-    BodyMismatch { hash: String, detail: String },
+    BodyMismatch {
+        /// The block's hash, hex.
+        hash: String,
+        /// The BBODY failure, as text.
+        detail: String,
+    },
 }
 
 /// The volatile part of the chain as the servers read it, away from the chain task: the
@@ -161,6 +208,7 @@ impl ChainSelection {
             .clone()
     }
 
+    /// The chain's configuration.
     pub fn config(&self) -> &Arc<ChainConfig> {
         &self.cfg
     }
@@ -170,6 +218,7 @@ impl ChainSelection {
         self.chain.last().map_or(&self.anchor, |(_, s)| s)
     }
 
+    /// The selected chain's tip, `None` at genesis.
     pub fn tip(&self) -> Option<Point> {
         self.tip_state().tip
     }
@@ -232,6 +281,7 @@ impl ChainSelection {
         self.blocks.values()
     }
 
+    /// The volatile block with this hash, selected or not.
     pub fn block(&self, hash: &[u8; 32]) -> Option<&Arc<Block>> {
         self.blocks.get(hash)
     }
@@ -268,7 +318,7 @@ impl ChainSelection {
     pub fn add_block_with(
         &mut self,
         block: Block,
-        checked: &dyn Fn(&crate::tx::Transaction) -> bool,
+        checked: &dyn Fn(&slotforge_ledger::tx::Transaction) -> bool,
     ) -> Result<Vec<SelectionEvent>, AddError> {
         self.served = std::sync::OnceLock::new();
         let hash = block.hash();

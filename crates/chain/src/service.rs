@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::block::{Block, BlockBody};
-use crate::chain_state::{EpochLeadership, Point};
+use crate::chain_state::Point;
 use crate::config::ChainConfig;
 use crate::mempool::{Mempool, MempoolError};
 use crate::selection::{AddError, ChainSelection, SelectionEvent};
 use crate::store::{BlockReader, BlockStore, StoreError};
-use crate::tx::{Transaction, TxId};
+use slotforge_ledger::tx::{Transaction, TxId};
+use slotforge_praos::epoch_leadership::EpochLeadership;
 
 /// What the chain tells its listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,12 @@ pub enum ChainNotice {
     /// An epoch's leadership parameters (again, or changed by a fork).
     Leadership(EpochLeadership),
     /// The selected tip, and the block before it.
-    TipChanged { tip: Option<Point>, parent: Option<Point> },
+    TipChanged {
+        /// The new selected tip, `None` when the chain is back at genesis.
+        tip: Option<Point>,
+        /// The block before the tip, when selection holds it (`None` at genesis or at the anchor).
+        parent: Option<Point>,
+    },
     /// A block's fate.
     Block(SelectionEvent),
 }
@@ -34,10 +40,13 @@ pub enum ChainNotice {
 /// Why the chain refused a block.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
+    /// Chain selection did not consider the block (known, known invalid, orphan, too old, altered).
     #[error("{0}")]
     NotConsidered(#[from] AddError),
+    /// The block store failed; the block was not stored.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The chain task is gone (every handle dropped, or it failed), so nothing was done.
     #[error("the chain task has stopped")]
     Stopped,
 }
@@ -45,10 +54,13 @@ pub enum ChainError {
 /// Why a submitted transaction was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
+    /// The submitted bytes are not a Conway transaction.
     #[error("undecodable transaction: {0}")]
-    Decode(#[from] crate::tx::TxDecodeError),
+    Decode(#[from] slotforge_ledger::tx::TxDecodeError),
+    /// The mempool refused the transaction (duplicate, full, or invalid on the tip).
     #[error("{0}")]
     Mempool(#[from] MempoolError),
+    /// The chain task is gone, so the transaction was not submitted.
     #[error("the chain task has stopped")]
     Stopped,
 }
@@ -56,6 +68,8 @@ pub enum SubmitError {
 /// How the chain task runs.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
+    /// The mempool's capacity, in bytes of transactions (by [`Transaction::size`]); 2 MiB by
+    /// default.
     pub mempool_capacity_bytes: u64,
 }
 
@@ -69,8 +83,11 @@ impl Default for ServiceConfig {
 
 /// Read access to the chain for queries ([`ChainHandle::query`]).
 pub struct ChainView<'a> {
+    /// Chain selection: the selected chain, its volatile blocks and their states.
     pub selection: &'a ChainSelection,
+    /// The block store, for the immutable blocks.
     pub store: &'a BlockStore,
+    /// The pending transactions.
     pub mempool: &'a Mempool,
 }
 
@@ -107,6 +124,7 @@ pub struct ChainHandle {
 pub struct ChainStopped(watch::Receiver<()>);
 
 impl ChainStopped {
+    /// Waits until the chain task has stopped and closed its store.
     pub async fn wait(mut self) {
         while self.0.changed().await.is_ok() {}
     }
@@ -118,6 +136,7 @@ impl ChainHandle {
         ChainStopped(self.stopped.clone())
     }
 
+    /// The chain's configuration.
     pub fn config(&self) -> &Arc<ChainConfig> {
         &self.config
     }

@@ -27,16 +27,33 @@ pub const CHECKPOINT_EVERY: u64 = 100;
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// SQLite failed on the store's file.
     #[error("block store {path}: {error}")]
-    Sqlite { path: String, error: rusqlite::Error },
+    Sqlite {
+        /// The store's file.
+        path: String,
+        /// SQLite's error.
+        error: rusqlite::Error,
+    },
+    /// The store was made for a chain with another Shelley genesis; refused rather than mixed.
     #[error("block store {path} belongs to another chain (genesis {found}, this node's is {expected}); use another data directory")]
     OtherChain {
+        /// The store's file.
         path: String,
+        /// The genesis hash the store records (blake2b-256 of the Shelley genesis file), hex.
         found: String,
+        /// This node's genesis hash, hex.
         expected: String,
     },
+    /// The store's contents break an invariant: a block or checkpoint that does not decode or
+    /// apply, a missing row.
     #[error("block store {path} is corrupt: {message}")]
-    Corrupt { path: String, message: String },
+    Corrupt {
+        /// The store's file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The block store.

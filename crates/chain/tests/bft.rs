@@ -4,25 +4,26 @@
 mod common;
 
 use slotforge_chain::block::{Block, BlockBody};
-use slotforge_chain::chain_state::{BlockError, ChainState, EpochConsensus};
+use slotforge_chain::chain_state::{BlockError, ChainState};
 use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Genesis};
 use slotforge_chain::selection::{ChainSelection, SelectionEvent};
 use slotforge_crypto::ed25519::SigningKey;
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
 use slotforge_praos::bft::{BftHeader, BftHeaderBody};
+use slotforge_praos::epoch_leadership::EpochConsensus;
 use slotforge_praos::nonce::blake2b224;
 
 fn keys() -> Vec<SigningKey> {
     (0..3u8).map(|i| SigningKey::from_bytes(&[i + 60; 32])).collect()
 }
 
-fn config(delegates: Vec<[u8; 32]>) -> Result<ChainConfig, slotforge_chain::genesis::GenesisError> {
+fn config(delegates: Vec<[u8; 32]>) -> Result<ChainConfig, slotforge_ledger::genesis::GenesisError> {
     let base = common::Devnet::new(1, 5, (1, 2), 30);
     let mut shelley = base.cfg.genesis.shelley.clone();
     for (i, k) in keys().iter().enumerate() {
         shelley.gen_delegs.insert(
             hex::encode([i as u8 + 1; 28]),
-            slotforge_chain::genesis::GenDeleg {
+            slotforge_ledger::genesis::GenDeleg {
                 delegate: hex::encode(blake2b224(k.verifying_key().as_bytes())),
                 vrf: hex::encode([0u8; 32]),
             },

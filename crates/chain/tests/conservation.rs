@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 use common::Devnet;
 use proptest::prelude::*;
 use slotforge_chain::chain_state::{encode_checkpoint, ChainState};
-use slotforge_chain::ledger::{reward_address, Credential, LedgerState, TxIn};
 use slotforge_chain::selection::ChainSelection;
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{base_address, key_hash, Cert, PoolRegistration, TxBuilder};
 use slotforge_crypto::ed25519::SigningKey;
+use slotforge_devnet::txbuilder::{base_address, key_hash, Cert, PoolRegistration, TxBuilder};
+use slotforge_ledger::address::reward_address;
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::{Credential, LedgerState, TxIn};
 
 /// One step of a random run.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ mod common;
 use common::Devnet;
 use pallas_codec::minicbor::Encoder;
 use slotforge_chain::block::{Block, BlockDecodeError};
-use slotforge_chain::tx::{Transaction, TxDecodeError};
+use slotforge_ledger::tx::{Transaction, TxDecodeError};
 
 /// CBOR of one item written by `f`.
 fn cbor(f: impl FnOnce(&mut Encoder<&mut Vec<u8>>)) -> Vec<u8> {
@@ -448,7 +448,7 @@ fn a_repeated_metadata_label_is_refused_but_nested_maps_may_repeat_keys() {
 fn a_block_naming_one_transactions_auxiliary_data_twice_is_refused() {
     let net = Devnet::new(1, 5, (1, 1), 1000);
     let g = net.genesis_state();
-    let mut b = slotforge_chain::txbuilder::TxBuilder::new()
+    let mut b = slotforge_devnet::txbuilder::TxBuilder::new()
         .input(net.pools[0].funds())
         .output(net.pools[0].address(), 5_000_000)
         .fee(200_000);
@@ -470,7 +470,7 @@ fn a_block_naming_one_transactions_auxiliary_data_twice_is_refused() {
 
 #[test]
 fn bytes_nested_too_deep_are_refused_without_exhausting_the_stack() {
-    use slotforge_chain::tx::MAX_NESTING;
+    use slotforge_ledger::tx::MAX_NESTING;
     let body = map(&fields());
     // Metadata nested n levels: `{1: [[[...1...]]]}` (the label map is one level).
     let nested = |n: usize| {

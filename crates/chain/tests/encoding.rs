@@ -6,8 +6,8 @@ mod common;
 use common::Devnet;
 use proptest::prelude::*;
 use slotforge_chain::block::{Block, BlockBody};
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::TxBuilder;
+use slotforge_devnet::txbuilder::TxBuilder;
+use slotforge_ledger::tx::Transaction;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]

@@ -12,10 +12,10 @@ use std::process::Command;
 
 use common::{Devnet, FUNDS};
 use slotforge_chain::block::Block;
-use slotforge_chain::ledger::TxIn;
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{enterprise_address, key_hash, Cert, TxBuilder};
 use slotforge_crypto::ed25519::SigningKey;
+use slotforge_devnet::txbuilder::{enterprise_address, key_hash, Cert, TxBuilder};
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::TxIn;
 
 /// A short chain whose blocks carry payments, certificates, metadata, and empty bodies.
 fn chain() -> Vec<Block> {

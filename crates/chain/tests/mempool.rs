@@ -6,11 +6,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Devnet, FUNDS};
-use slotforge_chain::ledger::{LedgerError, TxIn};
 use slotforge_chain::mempool::{Mempool, MempoolError};
 use slotforge_chain::selection::ChainSelection;
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{enterprise_address, TxBuilder};
+use slotforge_devnet::txbuilder::{enterprise_address, TxBuilder};
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::{LedgerError, TxIn};
 
 fn far() -> Instant {
     Instant::now() + Duration::from_secs(60)

@@ -141,7 +141,7 @@ fn an_invalid_block_is_rejected_and_its_descendants_never_selected() {
     sel.add_block(main[0].clone()).unwrap();
     // A block by a leader whose transaction pays too small a fee.
     let p = &net.pools[0];
-    let tx = slotforge_chain::txbuilder::TxBuilder::new()
+    let tx = slotforge_devnet::txbuilder::TxBuilder::new()
         .input(p.funds())
         .output(p.address(), common::FUNDS - 1000)
         .fee(1000)
@@ -193,7 +193,7 @@ fn busy_chain(net: &Devnet, state: &ChainState, mut slot: u64, n: usize) -> Vec<
             .map(|(i, o)| (*i, o.coin))
             .max_by_key(|(_, c)| *c)
             .unwrap();
-        let tx = slotforge_chain::txbuilder::TxBuilder::new()
+        let tx = slotforge_devnet::txbuilder::TxBuilder::new()
             .input(input)
             .output(addr, 0)
             .output(net.pools[1].address(), 1_000_000 + slot)

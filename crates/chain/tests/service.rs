@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::Devnet;
-use slotforge_chain::chain_state::{EpochConsensus, EpochLeadership};
 use slotforge_chain::selection::SelectionEvent;
 use slotforge_chain::service::{self, ChainHandle, ChainNotice, ServiceConfig};
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership};
 use tokio::sync::broadcast::Receiver;
 
 fn at(net: &Devnet, slot: u64) -> i64 {
@@ -31,7 +31,7 @@ async fn announced(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<E
 
 fn nonce(l: &EpochLeadership) -> slotforge_praos::nonce::Nonce {
     match &l.consensus {
-        EpochConsensus::Praos { nonce, .. } => *nonce,
+        EpochConsensus::Praos { epoch_nonce, .. } => *epoch_nonce,
         EpochConsensus::Bft { .. } => panic!("praos"),
     }
 }
@@ -145,7 +145,7 @@ async fn the_mempool_checks_new_transactions_at_the_current_slot() {
     )
     .unwrap();
     let p = &net.pools[0];
-    let mut b = slotforge_chain::txbuilder::TxBuilder::new()
+    let mut b = slotforge_devnet::txbuilder::TxBuilder::new()
         .input(p.funds())
         .output(p.address(), 0);
     b.validity_start = Some(5);

@@ -14,8 +14,8 @@ use common::{Devnet, FUNDS};
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::selection::ChainSelection;
 use slotforge_chain::store::{BlockStore, CHECKPOINT_EVERY};
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{base_address, key_hash, TxBuilder};
+use slotforge_devnet::txbuilder::{base_address, key_hash, TxBuilder};
+use slotforge_ledger::tx::Transaction;
 
 /// Adds `block` to the selection and records it.
 fn add(sel: &mut ChainSelection, store: &mut BlockStore, b: slotforge_chain::block::Block) {

@@ -9,16 +9,23 @@ pub use ed25519_dalek::{
 /// Why [`verify`] refused a signature, in the order libsodium checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Ed25519Error {
+    /// S (the signature's last 32 bytes) is not below the group order ℓ, so the signature is
+    /// malleable.
     #[error("the signature's S is not reduced modulo the group order")]
     NonCanonicalS,
+    /// R (the signature's first 32 bytes) decodes to a point of small order.
     #[error("the signature's R has small order")]
     SmallOrderR,
+    /// The public key encodes a y coordinate not below p (`ge25519_is_canonical` fails).
     #[error("the public key is not a canonical point encoding")]
     NonCanonicalKey,
+    /// The public key decodes to a point of small order.
     #[error("the public key has small order")]
     SmallOrderKey,
+    /// The public key's 32 bytes do not decompress to a curve point.
     #[error("the public key is not a curve point")]
     InvalidKey,
+    /// Every encoding check passed but the verification equation does not hold.
     #[error("the signature does not verify")]
     Mismatch,
 }

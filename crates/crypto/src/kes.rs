@@ -21,18 +21,33 @@ pub const MAX_PERIODS: u32 = 64;
 /// Why a KES key or signature was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KesError {
+    /// A key or signature of the wrong size.
     #[error("KES {what} must be {expected} bytes, got {got}")]
     WrongLength {
+        /// Which of them it was: "signing key", "verification key" or "signature".
         what: &'static str,
+        /// The size the Sum6 encoding has, in bytes.
         expected: usize,
+        /// The size that was given, in bytes.
         got: usize,
     },
+    /// A period at or beyond [`MAX_PERIODS`] (64), which a Sum6 key cannot reach.
     #[error("KES period {0} is outside 0..{MAX_PERIODS}")]
     PeriodOutOfRange(u32),
+    /// [`KesSecretKey::evolve_to`] was asked for a period before the key's own; evolving only goes
+    /// forward.
     #[error("the KES key is at period {current} and cannot go back to {requested}")]
-    PeriodInThePast { current: u32, requested: u32 },
+    PeriodInThePast {
+        /// The period the key is at.
+        current: u32,
+        /// The earlier period that was asked for.
+        requested: u32,
+    },
+    /// The key is at its last period (63) and [`KesSecretKey::evolve`] has nowhere to go; holds
+    /// that period.
     #[error("the KES key is at its last period ({0}) and cannot evolve")]
     Exhausted(u32),
+    /// pallas rejected the signature or key at verification; holds pallas' message.
     #[error("KES signature does not verify: {0}")]
     Verification(String),
 }
@@ -149,6 +164,7 @@ impl std::fmt::Debug for KesSecretKey {
 pub struct KesPublicKey(pub [u8; VERIFICATION_KEY_LEN]);
 
 impl KesPublicKey {
+    /// Reads a 32-byte verification key; any other length is [`KesError::WrongLength`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KesError> {
         let arr: [u8; VERIFICATION_KEY_LEN] = bytes.try_into().map_err(|_| KesError::WrongLength {
             what: "verification key",
@@ -158,6 +174,7 @@ impl KesPublicKey {
         Ok(KesPublicKey(arr))
     }
 
+    /// The 32 key bytes, as carried in an operational certificate.
     pub fn as_bytes(&self) -> &[u8; VERIFICATION_KEY_LEN] {
         &self.0
     }
@@ -174,6 +191,7 @@ impl std::fmt::Debug for KesSignature {
 }
 
 impl KesSignature {
+    /// Reads a 448-byte Sum6 signature; any other length is [`KesError::WrongLength`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KesError> {
         let arr: [u8; SIGNATURE_LEN] = bytes.try_into().map_err(|_| KesError::WrongLength {
             what: "signature",
@@ -183,6 +201,7 @@ impl KesSignature {
         Ok(KesSignature(arr))
     }
 
+    /// The 448 signature bytes, as carried in a block header.
     pub fn as_bytes(&self) -> &[u8; SIGNATURE_LEN] {
         &self.0
     }

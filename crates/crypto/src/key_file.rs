@@ -17,24 +17,39 @@ use crate::vrf::{VrfPublicKey, VrfSecretKey};
 /// The key file types slotforge reads and writes, by their envelope `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
+    /// A VRF signing key, `VrfSigningKey_PraosVRF` (64 bytes: seed ‖ public key).
     VrfSigning,
+    /// A VRF verification key, `VrfVerificationKey_PraosVRF` (32 bytes).
     VrfVerification,
+    /// A Sum6 KES signing key, `KesSigningKey_ed25519_kes_2^6` (608 bytes).
     KesSigning,
+    /// A KES verification key, `KesVerificationKey_ed25519_kes_2^6` (32 bytes).
     KesVerification,
+    /// A stake pool's cold signing key, `StakePoolSigningKey_ed25519` (32-byte Ed25519 seed).
     ColdSigning,
+    /// A stake pool's cold verification key, `StakePoolVerificationKey_ed25519` (32 bytes).
     ColdVerification,
+    /// A genesis delegate's cold signing key, `GenesisDelegateSigningKey_ed25519` (32-byte seed).
     GenesisDelegateSigning,
+    /// A genesis delegate's cold verification key, `GenesisDelegateVerificationKey_ed25519`.
     GenesisDelegateVerification,
+    /// An operational certificate, `NodeOperationalCertificate` (`[[hot_vkey, n, period, sigma],
+    /// cold_vkey]`).
     OperationalCertificate,
     /// The cold key's next opcert issue number and verification key.
     OpCertCounter,
+    /// A payment signing key, `PaymentSigningKeyShelley_ed25519` (32-byte Ed25519 seed).
     PaymentSigning,
+    /// A payment verification key, `PaymentVerificationKeyShelley_ed25519` (32 bytes).
     PaymentVerification,
+    /// A stake signing key, `StakeSigningKeyShelley_ed25519` (32-byte Ed25519 seed).
     StakeSigning,
+    /// A stake verification key, `StakeVerificationKeyShelley_ed25519` (32 bytes).
     StakeVerification,
 }
 
 impl KeyKind {
+    /// Every kind, so that an envelope's `type` can be looked up.
     pub const ALL: [KeyKind; 14] = [
         KeyKind::VrfSigning,
         KeyKind::VrfVerification,
@@ -92,6 +107,8 @@ impl KeyKind {
         }
     }
 
+    /// Whether the file holds secret material: read with a permissions check, written with mode
+    /// 0600.
     pub fn is_secret(self) -> bool {
         matches!(
             self,
@@ -112,22 +129,38 @@ impl KeyKind {
 /// What is wrong with a key file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileProblem {
+    /// The file could not be read or written.
     #[error("cannot read it: {0}")]
     Io(#[from] std::io::Error),
+    /// The text is not a JSON envelope with `type` and `cborHex`; holds serde_json's message.
     #[error("it is not a cardano-cli text envelope (JSON with type, description, cborHex): {0}")]
     Json(String),
+    /// The envelope's `type` is not the one the caller asked for.
     #[error("its type is {found:?}, expected {expected:?}")]
-    WrongType { expected: &'static str, found: String },
+    WrongType {
+        /// The `type` string the caller asked for.
+        expected: &'static str,
+        /// The `type` string the file has.
+        found: String,
+    },
+    /// `cborHex` is not valid hexadecimal; holds the hex decoder's message.
     #[error("cborHex is not hexadecimal: {0}")]
     Hex(String),
+    /// The payload is not the CBOR the kind needs; holds the reason.
     #[error("its CBOR is malformed: {0}")]
     Cbor(String),
+    /// The key bytes are not the size the kind has.
     #[error("its key is {got} bytes, a {kind} has {expected}")]
     WrongLength {
+        /// The key's name, e.g. "VRF signing key".
         kind: &'static str,
+        /// The size the kind has, in bytes.
         expected: usize,
+        /// The size the file holds, in bytes.
         got: usize,
     },
+    /// The bytes have the right shape but are not a valid key (e.g. a VRF key whose public half
+    /// does not match its seed).
     #[error("{0}")]
     Invalid(String),
 }
@@ -136,7 +169,9 @@ pub enum KeyFileProblem {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {problem}", path.display())]
 pub struct KeyFileError {
+    /// The file that was read or written.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub problem: KeyFileProblem,
 }
 
@@ -296,11 +331,14 @@ pub fn write_key_file(path: &Path, kind: KeyKind, cbor: &[u8]) -> Result<(), Key
     f.sync_all().map_err(err)
 }
 
+/// Reads a `VrfSigningKey_PraosVRF` payload: 64 bytes (seed ‖ public key), the public half checked
+/// against the seed.
 pub fn parse_vrf_signing_key(cbor: &[u8]) -> Result<VrfSecretKey, KeyFileProblem> {
     let b = key_bytes(cbor, "VRF signing key", crate::vrf::SECRET_KEY_LEN)?;
     VrfSecretKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
 }
 
+/// Reads a `VrfVerificationKey_PraosVRF` payload: 32 bytes.
 pub fn parse_vrf_verification_key(cbor: &[u8]) -> Result<VrfPublicKey, KeyFileProblem> {
     let b = key_bytes(cbor, "VRF verification key", crate::vrf::PUBLIC_KEY_LEN)?;
     VrfPublicKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
@@ -312,11 +350,14 @@ pub fn parse_kes_signing_key(cbor: &[u8]) -> Result<KesSecretKey, KeyFileProblem
     KesSecretKey::from_bytes(b, 0).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
 }
 
+/// Reads a `KesVerificationKey_ed25519_kes_2^6` payload: 32 bytes.
 pub fn parse_kes_verification_key(cbor: &[u8]) -> Result<KesPublicKey, KeyFileProblem> {
     let b = key_bytes(cbor, "KES verification key", crate::kes::VERIFICATION_KEY_LEN)?;
     KesPublicKey::from_bytes(b).map_err(|e| KeyFileProblem::Invalid(e.to_string()))
 }
 
+/// Reads an Ed25519 signing key payload (cold, genesis delegate, payment or stake): its 32-byte
+/// seed.
 pub fn parse_ed25519_signing_key(cbor: &[u8]) -> Result<ed25519::SigningKey, KeyFileProblem> {
     let b = key_bytes(cbor, "Ed25519 signing key", ed25519::SECRET_KEY_LENGTH)?;
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -324,6 +365,7 @@ pub fn parse_ed25519_signing_key(cbor: &[u8]) -> Result<ed25519::SigningKey, Key
     Ok(ed25519::SigningKey::from_bytes(&seed))
 }
 
+/// Reads an Ed25519 verification key payload: 32 bytes that must decode to a curve point.
 pub fn parse_ed25519_verification_key(cbor: &[u8]) -> Result<ed25519::VerifyingKey, KeyFileProblem> {
     let b = key_bytes(cbor, "Ed25519 verification key", ed25519::PUBLIC_KEY_LENGTH)?;
     let arr: [u8; 32] = b.try_into().map_err(|_| KeyFileProblem::Invalid("length".into()))?;
@@ -361,6 +403,7 @@ pub fn parse_opcert_counter(cbor: &[u8]) -> Result<(u64, [u8; 32]), KeyFileProbl
     Ok((next, key))
 }
 
+/// Reads a `NodeOperationalCertificate` payload (see [`OperationalCertificate::from_cbor`]).
 pub fn parse_opcert(cbor: &[u8]) -> Result<OperationalCertificate, KeyFileProblem> {
     OperationalCertificate::from_cbor(cbor).map_err(|e| KeyFileProblem::Cbor(e.to_string()))
 }

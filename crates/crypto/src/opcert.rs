@@ -9,10 +9,13 @@ use crate::kes::KesPublicKey;
 /// Why an operational certificate is malformed or invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpCertError {
+    /// The bytes are not `[[hot_vkey, n, period, sigma], cold_vkey]`; holds the reason.
     #[error("malformed operational certificate CBOR: {0}")]
     Cbor(String),
+    /// The cold verification key is unusable (not canonical, not a point, or of small order).
     #[error("the cold key is not a valid Ed25519 public key")]
     ColdKey,
+    /// The cold key's Ed25519 signature over the signable bytes does not verify.
     #[error("the cold key's signature over the certificate does not verify")]
     Signature,
 }
@@ -20,10 +23,16 @@ pub enum OpCertError {
 /// An operational certificate with the cold verification key that issued it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationalCertificate {
+    /// The hot KES verification key the certificate delegates to.
     pub hot_vkey: KesPublicKey,
+    /// The issue number; the OCERT rule requires it to be at least the last one seen for the
+    /// pool (and, under Praos, at most one more).
     pub sequence_number: u64,
+    /// The first KES period (slot / slotsPerKESPeriod) from which the hot key may sign.
     pub kes_period: u64,
+    /// The cold key's Ed25519 signature over [`OperationalCertificate::signable_bytes`].
     pub sigma: [u8; 64],
+    /// The issuer's cold Ed25519 verification key (32 bytes).
     pub cold_vkey: [u8; 32],
 }
 
@@ -107,6 +116,8 @@ impl OperationalCertificate {
         })
     }
 
+    /// Encodes cardano-cli's `[[hot_vkey, n, period, sigma], cold_vkey]`, the inverse of
+    /// [`Self::from_cbor`].
     pub fn to_cbor(&self) -> Vec<u8> {
         let mut e = Encoder::new(Vec::new());
         // Writing to a Vec cannot fail.

@@ -32,26 +32,38 @@ pub const SECRET_KEY_LEN: usize = 64;
 /// Why a VRF key, proof or verification was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VrfError {
+    /// A key or proof of the wrong size.
     #[error("VRF {what} must be {expected} bytes, got {got}")]
     WrongLength {
+        /// Which of them it was: "proof", "public key" or "secret key".
         what: &'static str,
+        /// The size it must have, in bytes.
         expected: usize,
+        /// The size that was given, in bytes.
         got: usize,
     },
+    /// The public key does not decompress to a curve point.
     #[error("VRF public key is not a curve point")]
     InvalidPublicKey,
+    /// The public key encodes a y coordinate not below p.
     #[error("VRF public key is not a canonical point encoding (y is not below p)")]
     NonCanonicalPublicKey,
+    /// The public key decodes to a point of small order.
     #[error("VRF public key has small order")]
     SmallOrderPublicKey,
+    /// The 64-byte secret key's last 32 bytes are not the public key its seed derives.
     #[error("VRF secret key's public half does not match its seed")]
     KeyMismatch,
+    /// The proof's Gamma (first 32 bytes) does not decompress to a curve point.
     #[error("VRF proof's Gamma is not a curve point")]
     InvalidGamma,
+    /// The proof's Gamma encodes a y coordinate not below p.
     #[error("VRF proof's Gamma is not a canonical point encoding (y is not below p)")]
     NonCanonicalGamma,
+    /// The proof's s (last 32 bytes) is not below the group order ℓ.
     #[error("VRF proof's s is not a canonical scalar")]
     NonCanonicalScalar,
+    /// The proof is well formed but its challenge c does not match the one recomputed.
     #[error("VRF proof does not verify")]
     VerificationFailed,
 }
@@ -73,6 +85,7 @@ fn check_len(what: &'static str, bytes: &[u8], expected: usize) -> Result<(), Vr
 pub struct VrfOutput(pub [u8; OUTPUT_LEN]);
 
 impl VrfOutput {
+    /// The 64 output bytes, which leader election and nonces hash further.
     pub fn as_bytes(&self) -> &[u8; OUTPUT_LEN] {
         &self.0
     }
@@ -95,6 +108,7 @@ impl std::fmt::Debug for VrfProof {
 }
 
 impl VrfProof {
+    /// Reads an 80-byte proof (Gamma ‖ c ‖ s); any other length is [`VrfError::WrongLength`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VrfError> {
         check_len("proof", bytes, PROOF_LEN)?;
         let mut p = [0u8; PROOF_LEN];
@@ -102,6 +116,7 @@ impl VrfProof {
         Ok(VrfProof(p))
     }
 
+    /// The 80 proof bytes, as carried in a block header.
     pub fn as_bytes(&self) -> &[u8; PROOF_LEN] {
         &self.0
     }
@@ -153,6 +168,8 @@ impl std::fmt::Debug for VrfPublicKey {
 }
 
 impl VrfPublicKey {
+    /// Reads a 32-byte public key; any other length is [`VrfError::WrongLength`]. The point is
+    /// checked only at verification.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VrfError> {
         check_len("public key", bytes, PUBLIC_KEY_LEN)?;
         let mut pk = [0u8; PUBLIC_KEY_LEN];
@@ -160,6 +177,7 @@ impl VrfPublicKey {
         Ok(VrfPublicKey(pk))
     }
 
+    /// The 32 key bytes, as registered for a pool and carried in a block header.
     pub fn as_bytes(&self) -> &[u8; PUBLIC_KEY_LEN] {
         &self.0
     }
@@ -270,6 +288,7 @@ impl VrfSecretKey {
         out
     }
 
+    /// The verification key derived from the seed.
     pub fn public_key(&self) -> VrfPublicKey {
         self.public
     }

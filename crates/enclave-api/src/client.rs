@@ -8,39 +8,53 @@ use std::time::Duration;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Status};
 
+use crate::refusal::RefusalReason;
 use crate::types::{Identity, ScheduledSlot, SignedHeader};
 use crate::wire::{self, proto, ScheduleParams};
 
 /// Why a call did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// No connection to the enclave could be made (bad address, socket absent, TLS handshake).
     #[error("cannot reach the enclave at {endpoint}: {source}")]
     Connect {
+        /// The URI dialled: `unix:/abs/path` or `https://host:port`.
         endpoint: String,
+        /// The transport's error.
         source: tonic::transport::Error,
     },
     /// The enclave answered with one of its typed refusals (see the .proto for the reasons).
     #[error("the enclave refused ({reason}): {message}")]
     Refused {
-        reason: String,
+        /// The refusal's stable reason, as listed in the `.proto`.
+        reason: RefusalReason,
+        /// The enclave's explanation, for people.
         message: String,
+        /// The slot concerned, when the refusal names one.
         slot: Option<u64>,
+        /// The gRPC status code the refusal came with (`Unavailable` when the sign guard is down).
         code: Code,
     },
     /// Any other gRPC failure: the enclave went away, a deadline passed, TLS failed…
     #[error("enclave call failed ({:?}): {}", .0.code(), .0.message())]
     Status(Status),
+    /// An answer that does not decode into this crate's types; holds the reason.
     #[error("the enclave sent something this client cannot read: {0}")]
     Protocol(String),
 }
 
 impl ClientError {
     /// The refusal reason, if the enclave refused.
-    pub fn reason(&self) -> Option<&str> {
+    pub fn refusal(&self) -> Option<RefusalReason> {
         match self {
-            ClientError::Refused { reason, .. } => Some(reason),
+            ClientError::Refused { reason, .. } => Some(*reason),
             _ => None,
         }
+    }
+
+    /// The refusal reason's wire name, if the enclave refused.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.refusal().map(RefusalReason::as_str)
     }
 
     /// True when the enclave could not be reached or went away (retrying may help).
@@ -64,11 +78,20 @@ impl ClientError {
 impl From<Status> for ClientError {
     fn from(s: Status) -> Self {
         match wire::refusal(&s) {
-            Some(r) => ClientError::Refused {
-                slot: (r.slot != 0).then_some(r.slot),
-                reason: r.reason,
-                message: r.message,
-                code: s.code(),
+            Some(r) => match RefusalReason::from_wire(&r.reason) {
+                Some(reason) => ClientError::Refused {
+                    slot: (r.slot != 0).then_some(r.slot),
+                    reason,
+                    message: r.message,
+                    code: s.code(),
+                },
+                // A reason from a newer enclave: say so rather than guess what it means.
+                None => ClientError::Protocol(format!(
+                    "a refusal with the unknown reason {:?} ({:?}): {}",
+                    r.reason,
+                    s.code(),
+                    r.message
+                )),
             },
             None => ClientError::Status(s),
         }
@@ -164,6 +187,7 @@ impl EnclaveClient {
         Ok(Self::on(Self::endpoint(endpoint).connect_lazy()))
     }
 
+    /// The names of the leaders the enclave holds (`ListLeaders`).
     pub async fn list_leaders(&mut self) -> Result<Vec<String>, ClientError> {
         Ok(self
             .inner
@@ -173,6 +197,7 @@ impl EnclaveClient {
             .leaders)
     }
 
+    /// The public identity of the leader named `leader` (`Identity`).
     pub async fn identity(&mut self, leader: &str) -> Result<Identity, ClientError> {
         let r = self
             .inner
@@ -222,6 +247,7 @@ impl EnclaveClient {
         })
     }
 
+    /// The enclave's liveness and sign-guard state (`Health`), as the generated type.
     pub async fn health(&mut self) -> Result<proto::HealthResponse, ClientError> {
         Ok(self.inner.health(proto::HealthRequest {}).await?.into_inner())
     }

@@ -8,10 +8,19 @@ use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 /// Why a TLS file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsFileError {
+    /// The file could not be read.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A private key file with a group or other permission bit set (mode & 0o077 ≠ 0); holds its
+    /// path.
     #[error("{} holds a private key but is accessible by group or others; run `chmod 600 {}`", .0.display(), .0.display())]
     Permissions(PathBuf),
+    /// The file holds no `-----BEGIN ` line; holds its path.
     #[error("{}: no PEM certificate in the file", .0.display())]
     NotPem(PathBuf),
 }

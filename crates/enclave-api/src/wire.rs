@@ -1,6 +1,7 @@
 //! The gRPC wire types (generated from `proto/slotforge/enclave/v1/enclave.proto`) and their
 //! conversions to and from the domain types, shared by the service and its clients.
 
+use crate::refusal::RefusalReason;
 use std::ops::Range;
 
 use prost::Message;
@@ -9,8 +10,8 @@ use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::{VrfOutput, VrfProof};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::Nonce;
-use slotforge_praos::schedule::EpochLeadership;
-use tonic::{Code, Status};
+use slotforge_praos::schedule::PraosEpoch;
+use tonic::Status;
 
 use crate::types::{BftEpoch, EpochParams, Identity, PraosIdentity, ScheduledSlot};
 
@@ -56,7 +57,7 @@ impl<U: Message + Default> tonic::codec::Decoder for RefusalDecoder<U> {
     fn decode(&mut self, buf: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<U>, Status> {
         self.0.decode(buf).map_err(|e| {
             refusal_status(
-                "malformed_request",
+                RefusalReason::MalformedRequest,
                 format!("the message does not decode as protobuf: {}", e.message()),
                 None,
             )
@@ -77,25 +78,38 @@ pub const MAX_BFT_LEADERS: usize = 100_000;
 /// them into a threshold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleParams {
+    /// The epoch these parameters are for, counted from 0 at the chain's start.
     pub epoch: u64,
+    /// The absolute slot the epoch starts at.
     pub first_slot: u64,
+    /// The number of slots in the epoch, at most [`MAX_EPOCH_SLOTS`].
     pub epoch_length: u64,
-    pub consensus: Consensus,
+    /// The consensus the epoch runs and its leadership inputs.
+    pub consensus: ScheduleConsensus,
 }
 
 /// The consensus-specific part of [`ScheduleParams`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Consensus {
+pub enum ScheduleConsensus {
+    /// Praos, CPraos or TPraos: the pool's stake test.
     Praos {
+        /// The VRF construction of the epoch's era.
         variant: VrfVariant,
+        /// The epoch nonce.
         nonce: Nonce,
+        /// The active slot coefficient f as (numerator, denominator).
         active_slot_coeff: (u64, u64),
+        /// The pool's active stake in the epoch's snapshot, in lovelace.
         pool_stake: u64,
+        /// The total active stake of the snapshot, in lovelace.
         total_stake: u64,
         /// TPraos d as (numerator, denominator); (0, 1) otherwise.
         decentralisation: (u64, u64),
     },
+    /// BFT: round-robin over a leader list.
     Bft {
+        /// The leaders' Ed25519 verification keys in round-robin order, at most
+        /// [`MAX_BFT_LEADERS`].
         leaders: Vec<[u8; 32]>,
     },
 }
@@ -122,7 +136,7 @@ impl ScheduleParams {
             return Err(bad("first_slot + epoch_length overflows"));
         }
         Ok(match &self.consensus {
-            Consensus::Praos {
+            ScheduleConsensus::Praos {
                 variant,
                 nonce,
                 active_slot_coeff: (f_num, f_den),
@@ -135,7 +149,7 @@ impl ScheduleParams {
                 if *d_den == 0 || d_num > d_den {
                     return Err(bad(format!("decentralisation {d_num}/{d_den} is not in [0, 1]")));
                 }
-                EpochParams::Praos(EpochLeadership {
+                EpochParams::Praos(PraosEpoch {
                     epoch: self.epoch,
                     first_slot: self.first_slot,
                     epoch_length: self.epoch_length,
@@ -145,7 +159,7 @@ impl ScheduleParams {
                     decentralisation: (*d_num, *d_den),
                 })
             }
-            Consensus::Bft { leaders } => {
+            ScheduleConsensus::Bft { leaders } => {
                 if leaders.is_empty() || leaders.len() > MAX_BFT_LEADERS {
                     return Err(bad(format!("a BFT epoch needs 1 to {MAX_BFT_LEADERS} leaders")));
                 }
@@ -162,7 +176,7 @@ impl ScheduleParams {
     /// The request for `leader`'s won slots in `slots` (an empty range end means the epoch's end).
     pub fn to_request(&self, leader: &str, slots: Range<u64>) -> proto::ScheduleRequest {
         let consensus = match &self.consensus {
-            Consensus::Praos {
+            ScheduleConsensus::Praos {
                 variant,
                 nonce,
                 active_slot_coeff,
@@ -184,7 +198,7 @@ impl ScheduleParams {
                 total_stake: *total_stake,
                 decentralisation: Some(ratio(*decentralisation)),
             }),
-            Consensus::Bft { leaders } => proto::schedule_request::Consensus::Bft(proto::BftParameters {
+            ScheduleConsensus::Bft { leaders } => proto::schedule_request::Consensus::Bft(proto::BftParameters {
                 leaders: leaders.iter().map(|l| l.to_vec()).collect(),
             }),
         };
@@ -220,7 +234,7 @@ impl ScheduleParams {
                     numerator: 0,
                     denominator: 1,
                 });
-                Consensus::Praos {
+                ScheduleConsensus::Praos {
                     variant,
                     nonce,
                     active_slot_coeff: (f.numerator, f.denominator),
@@ -229,7 +243,7 @@ impl ScheduleParams {
                     decentralisation: (d.numerator, d.denominator),
                 }
             }
-            Some(proto::schedule_request::Consensus::Bft(b)) => Consensus::Bft {
+            Some(proto::schedule_request::Consensus::Bft(b)) => ScheduleConsensus::Bft {
                 leaders: b
                     .leaders
                     .iter()
@@ -343,35 +357,20 @@ pub fn identity(r: &proto::IdentityResponse) -> Result<Identity, ParamsError> {
     }
 }
 
-/// The gRPC status code of each refusal kind (see the table in the .proto).
-pub fn code_of(reason: &str) -> Code {
-    match reason {
-        "unknown_leader" => Code::NotFound,
-        "malformed_body" | "malformed_request" | "bad_parameters" | "wrong_consensus" | "slot_out_of_range" => {
-            Code::InvalidArgument
-        }
-        "double_sign" | "regression" => Code::Aborted,
-        "not_authorized" => Code::PermissionDenied,
-        "guard_failure" | "kes_store_failure" | "forge_failure" | "audit_failure" => Code::Internal,
-        "guard_unavailable" => Code::Unavailable,
-        _ => Code::FailedPrecondition,
-    }
-}
-
 /// A status carrying a [`proto::Refusal`] in its details.
-pub fn refusal_status(reason: &str, message: String, slot: Option<u64>) -> Status {
+pub fn refusal_status(reason: RefusalReason, message: String, slot: Option<u64>) -> Status {
     let details = proto::Refusal {
-        reason: reason.to_string(),
+        reason: reason.as_str().to_string(),
         message: message.clone(),
         slot: slot.unwrap_or(0),
     }
     .encode_to_vec();
-    Status::with_details(code_of(reason), message, details.into())
+    Status::with_details(reason.code(), message, details.into())
 }
 
 impl From<ParamsError> for Status {
     fn from(e: ParamsError) -> Self {
-        refusal_status("bad_parameters", e.to_string(), None)
+        refusal_status(RefusalReason::BadParameters, e.to_string(), None)
     }
 }
 

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use slotforge_crypto::key_file::{self, KeyKind};
 use slotforge_enclave::client::EnclaveClient;
 use slotforge_enclave::signer::{EpochParams, PraosIdentity, ScheduledSlot};
-use slotforge_enclave::wire::{Consensus, ScheduleParams};
+use slotforge_enclave::wire::{ScheduleConsensus, ScheduleParams};
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::Nonce;
@@ -59,7 +59,7 @@ fn params(epoch_length: u64, f: (u64, u64), stake: (u64, u64)) -> ScheduleParams
         epoch: 0,
         first_slot: FIRST_SLOT,
         epoch_length,
-        consensus: Consensus::Praos {
+        consensus: ScheduleConsensus::Praos {
             variant: VrfVariant::Praos,
             nonce: Nonce::Hash([0x42; 32]),
             active_slot_coeff: f,

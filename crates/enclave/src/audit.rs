@@ -18,7 +18,9 @@ pub struct AuditEntry<'a> {
     pub client: &'a str,
     /// The request kind (Schedule, SignBlock, …).
     pub request: &'a str,
+    /// The leader named in the request.
     pub leader: &'a str,
+    /// The slot concerned, when the request names or implies one.
     pub slot: Option<u64>,
     /// blake2b-256 of the header body, hex.
     pub body_hash: Option<String>,
@@ -48,6 +50,7 @@ impl AuditLog {
         })
     }
 
+    /// The log file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

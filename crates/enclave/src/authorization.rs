@@ -17,7 +17,9 @@ pub struct Authorization {
 /// The leaders one client may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leaders {
+    /// Every leader (`"*"`).
     All,
+    /// Only these leaders, by name.
     Named(Vec<String>),
 }
 

@@ -18,11 +18,11 @@ pub trait WallClock: Send + Sync {
     fn now_ms(&self) -> i64;
 }
 
-/// The host's system clock.
+/// The host's system clock, as a [`WallClock`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
+pub struct SystemWallClock;
 
-impl WallClock for SystemClock {
+impl WallClock for SystemWallClock {
     fn now_ms(&self) -> i64 {
         Utc::now().timestamp_millis()
     }
@@ -46,6 +46,8 @@ pub struct TooEarly {
 }
 
 impl SlotClock {
+    /// The slot timing `history` read against `wall`, signing slots that start at most
+    /// `tolerance_ms` after its now.
     pub fn new(history: EraHistory, tolerance_ms: u64, wall: Arc<dyn WallClock>) -> Self {
         SlotClock {
             history,
@@ -56,9 +58,10 @@ impl SlotClock {
 
     /// The clock of this host.
     pub fn system(history: EraHistory, tolerance_ms: u64) -> Self {
-        Self::new(history, tolerance_ms, Arc::new(SystemClock))
+        Self::new(history, tolerance_ms, Arc::new(SystemWallClock))
     }
 
+    /// How far ahead of the clock a slot may start and still be signed.
     pub fn tolerance_ms(&self) -> u64 {
         self.tolerance_ms
     }

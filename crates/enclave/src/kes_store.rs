@@ -32,12 +32,30 @@ const FILE_LEN: usize = 8 + 4 + SIGNING_KEY_LEN + 32;
 /// Why the KES key could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum KesStoreError {
+    /// A file operation failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The file is not a KES key file this build wrote (or it is damaged).
     #[error("{} is not a slotforge KES key file ({reason})", path.display())]
-    Format { path: PathBuf, reason: String },
+    Format {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The secret key file is readable or writable by group or others.
     #[error("{} holds a secret key but is accessible by group or others (mode {mode:o}); run `chmod 600 {}`", path.display(), path.display())]
-    Permissions { path: PathBuf, mode: u32 },
+    Permissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
 }
 
 /// The KES key file of one leader.
@@ -101,6 +119,7 @@ impl KesKeyStore {
         })
     }
 
+    /// The key file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -20,22 +20,41 @@ use crate::signer::{BftLeader, LeaderKeys, LeaderKeysError, PraosLeader};
 /// Why a leader cannot be imported, loaded or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum LeaderStoreError {
+    /// A leader name that is not safe as a directory name.
     #[error("leader name {0:?} is not allowed: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'")]
     BadName(String),
+    /// An import over an existing leader without `--replace`.
     #[error("a leader named {0:?} already exists; pass --replace to replace its keys")]
     Exists(String),
+    /// No leader of that name.
     #[error("no leader named {0:?}")]
     Missing(String),
+    /// A file operation failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A pool's key files do not belong together.
     #[error(transparent)]
     Keys(#[from] LeaderKeysError),
+    /// A key file does not read or parse.
     #[error(transparent)]
     KeyFile(#[from] key_file::KeyFileError),
+    /// The KES key file cannot be used.
     #[error(transparent)]
     KesStore(#[from] KesStoreError),
+    /// `leader.json` does not read as a manifest.
     #[error("{}: {reason}", path.display())]
-    Manifest { path: PathBuf, reason: String },
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A secret key file readable by group or others.
     #[error("{} holds a secret key but is accessible by group or others; run `chmod 600 {}`", .0.display(), .0.display())]
     Permissions(PathBuf),
 }
@@ -44,7 +63,9 @@ pub enum LeaderStoreError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LeaderKind {
+    /// A Praos stake pool.
     Praos,
+    /// A BFT (round-robin) leader.
     Bft,
 }
 
@@ -52,15 +73,21 @@ pub enum LeaderKind {
 /// is how a reload tells changed keys from unchanged ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Which consensus the leader takes part in.
     pub kind: LeaderKind,
+    /// A fresh id for every import.
     pub import_id: String,
 }
 
 /// The files of a pool to import.
 pub struct PraosImport<'a> {
+    /// The VRF signing key (`vrf.skey`).
     pub vrf_skey: &'a Path,
+    /// The KES signing key (`kes.skey`), at period 0.
     pub kes_skey: &'a Path,
+    /// The operational certificate (`node.cert`).
     pub opcert: &'a Path,
+    /// The cold verification key (`cold.vkey`), checked against the opcert when given.
     pub cold_vkey: Option<&'a Path>,
 }
 
@@ -177,6 +204,7 @@ fn sync_dir(dir: &Path) -> Result<(), LeaderStoreError> {
 }
 
 impl LeaderStore {
+    /// The store in `dir`, loading pools with the chain's KES parameters.
     pub fn new(dir: impl Into<PathBuf>, slots_per_kes_period: u64, max_kes_evolutions: u64) -> Self {
         LeaderStore {
             dir: dir.into(),
@@ -185,6 +213,7 @@ impl LeaderStore {
         }
     }
 
+    /// The `leaders/` directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

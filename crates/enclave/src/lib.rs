@@ -12,6 +12,8 @@
 //! - [`authorization`]: which client may use which leader.
 //! - [`config`], [`tls`], [`metrics`]: what the `slotforge-enclave` binary is built from.
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod authorization;
 pub mod clock;

@@ -40,6 +40,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Every metric at zero, registered under the `slotforge_enclave` prefix.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("slotforge_enclave");
         let signatures = Family::<OutcomeLabels, Counter>::default();

@@ -1,6 +1,8 @@
 //! The gRPC service: each call checks its input, runs the [`Signer`] off the async runtime,
-//! audits what it did, and maps every refusal to a typed status.
+//! audits what it did, and maps every refusal to a typed status. It is the only part of the
+//! library that knows tonic's types: the signer's errors become a [`Status`] here.
 
+use slotforge_enclave_api::refusal::RefusalReason;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,6 +30,8 @@ pub struct EnclaveService {
 }
 
 impl EnclaveService {
+    /// Serves `signer`'s leaders to every client, auditing to `audit` (None: no audit log) and
+    /// counting into `metrics`.
     pub fn new(signer: Arc<Signer>, audit: Option<Arc<AuditLog>>, metrics: Arc<Metrics>) -> Self {
         EnclaveService {
             signer,
@@ -57,10 +61,10 @@ impl EnclaveService {
             leader,
             slot: None,
             body_hash: None,
-            outcome: "not_authorized",
+            outcome: RefusalReason::NotAuthorized.as_str(),
         })?;
         Err(refusal_status(
-            "not_authorized",
+            RefusalReason::NotAuthorized,
             format!("client {client:?} may not use leader {leader:?} (see [[client]] in the enclave's configuration)"),
             None,
         ))
@@ -76,7 +80,7 @@ impl EnclaveService {
         log.record(&entry).map_err(|e| {
             tracing::error!(error = %e, path = %log.path().display(), "audit log write failed");
             refusal_status(
-                "audit_failure",
+                RefusalReason::AuditFailure,
                 format!("the audit log could not be written: {e}"),
                 None,
             )
@@ -92,6 +96,13 @@ fn client<T>(req: &Request<T>) -> String {
             .and_then(|c| crate::tls::subject(c))
             .unwrap_or_else(|| "tls:unparsable-certificate".into()),
         None => UNIX_CLIENT.into(),
+    }
+}
+
+impl From<&SignError> for Status {
+    /// The refusal a client receives: the reason, and the slot concerned when there is one.
+    fn from(e: &SignError) -> Self {
+        refusal_status(e.kind(), e.to_string(), e.slot())
     }
 }
 
@@ -138,7 +149,7 @@ impl proto::enclave_server::Enclave for EnclaveService {
                     leader: &r.leader,
                     slot: None,
                     body_hash: None,
-                    outcome: "bad_parameters",
+                    outcome: RefusalReason::BadParameters.as_str(),
                 })?;
                 return Err(e.into());
             }
@@ -189,7 +200,11 @@ impl proto::enclave_server::Enclave for EnclaveService {
             ),
             Err(e) => {
                 let decoded = crate::signer::body_slot_and_hash(&body);
-                (e.kind(), decoded.map(|d| d.0), decoded.map(|d| hex::encode(d.1)))
+                (
+                    e.kind().as_str(),
+                    decoded.map(|d| d.0),
+                    decoded.map(|d| hex::encode(d.1)),
+                )
             }
         };
         self.metrics.record_sign(outcome, started.elapsed().as_secs_f64());

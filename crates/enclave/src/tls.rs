@@ -15,14 +15,24 @@ pub use slotforge_enclave_api::tls::{client_config, read_pem, read_private_key, 
 /// Why certificates could not be made or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A file operation failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A PEM file does not read or parse.
     #[error(transparent)]
     File(#[from] TlsFileError),
+    /// A file to be written already exists.
     #[error("{} already exists; choose an empty directory", .0.display())]
     Exists(PathBuf),
+    /// A certificate or key could not be made.
     #[error("making certificates: {0}")]
     Generate(#[from] rcgen::Error),
+    /// A client name that is not safe as a file name.
     #[error("client name {0:?} is not allowed: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'")]
     BadName(String),
 }

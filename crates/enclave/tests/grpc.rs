@@ -143,7 +143,7 @@ async fn the_first_slot_streams_long_before_a_whole_epoch_is_scanned() {
     // A 100,000-slot epoch at f = 1/20 and σ = 1/10: about 500 won slots over seconds of work.
     let mut params = praos_epoch(0);
     params.epoch_length = 100_000;
-    params.consensus = slotforge_enclave::wire::Consensus::Praos {
+    params.consensus = slotforge_enclave::wire::ScheduleConsensus::Praos {
         variant: VrfVariant::Praos,
         nonce: NONCE,
         active_slot_coeff: (1, 20),
@@ -398,14 +398,14 @@ async fn bad_input_is_refused_clearly_records_nothing_and_the_enclave_keeps_serv
         },
         {
             let mut p = praos_epoch(3);
-            if let slotforge_enclave::wire::Consensus::Praos { total_stake, .. } = &mut p.consensus {
+            if let slotforge_enclave::wire::ScheduleConsensus::Praos { total_stake, .. } = &mut p.consensus {
                 *total_stake = 0;
             }
             p
         },
         {
             let mut p = praos_epoch(3);
-            p.consensus = slotforge_enclave::wire::Consensus::Bft { leaders: vec![[1; 32]] };
+            p.consensus = slotforge_enclave::wire::ScheduleConsensus::Bft { leaders: vec![[1; 32]] };
             p
         },
     ] {

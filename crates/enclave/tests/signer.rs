@@ -15,7 +15,7 @@ use slotforge_praos::forge::{header_body, BlockContent};
 use slotforge_praos::header::{HeaderBody, HeaderVrf};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
-use slotforge_praos::schedule::EpochLeadership;
+use slotforge_praos::schedule::PraosEpoch;
 use slotforge_praos::validation::{validate, IssuerState, PoolLookup, ValidationParams};
 
 const SLOTS_PER_KES: u64 = 100;
@@ -29,8 +29,8 @@ struct Fixture {
     store: KesKeyStore,
 }
 
-fn epoch(epoch: u64, first_slot: u64) -> EpochLeadership {
-    EpochLeadership {
+fn epoch(epoch: u64, first_slot: u64) -> PraosEpoch {
+    PraosEpoch {
         epoch,
         first_slot,
         epoch_length: 1000,
@@ -97,7 +97,7 @@ fn body_for(f: &Fixture, slot: u64, tag: u8) -> HeaderBody {
 }
 
 /// The slots the leader wins in `slots` under `params` (remembering `params`).
-fn won_slots(f: &Fixture, params: EpochLeadership, slots: std::ops::Range<u64>) -> Vec<u64> {
+fn won_slots(f: &Fixture, params: PraosEpoch, slots: std::ops::Range<u64>) -> Vec<u64> {
     f.signer
         .schedule("pool", EpochParams::Praos(params), slots)
         .unwrap()
@@ -484,7 +484,7 @@ fn signing_reference_case_bodies_with_their_keys_reproduces_the_headers() {
         );
         // Parameters under which the slot is the pool's (f = 1 makes every slot a win; the
         // stake check itself is the header validator's, which the reference already passed).
-        let params = EpochLeadership {
+        let params = PraosEpoch {
             epoch: 0,
             first_slot: body.slot,
             epoch_length: 1,

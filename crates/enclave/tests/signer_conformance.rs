@@ -13,14 +13,14 @@ use slotforge_enclave::signer::{EpochParams, PraosLeader, Signer};
 use slotforge_praos::forge::{header_body, BlockContent};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::Nonce;
-use slotforge_praos::schedule::EpochLeadership;
+use slotforge_praos::schedule::PraosEpoch;
 
 const SLOTS_PER_KES: u64 = 100;
 const EPOCHS: u64 = 7;
 const NONCE: Nonce = Nonce::Hash([4; 32]);
 
-fn epoch(e: u64) -> EpochLeadership {
-    EpochLeadership {
+fn epoch(e: u64) -> PraosEpoch {
+    PraosEpoch {
         epoch: e,
         first_slot: e * 1000,
         epoch_length: 1000,

@@ -15,26 +15,29 @@ use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
-use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
-use slotforge_leadership::process::{self, LeadershipConfig};
+use slotforge_leadership::clock::{Clock, SystemClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::grpc_enclave::GrpcEnclave;
+use slotforge_leadership::in_process_enclave::InProcessEnclave;
+use slotforge_leadership::process;
 use slotforge_leadership::seams::{
-    BlockBody, BlockRef, Blockchain, ChainEvent, Clock, EnclaveClient, ForgedBlock, FragmentPool, GrpcEnclave,
-    InProcessEnclave, SystemClock, Tip,
+    BlockRef, Blockchain, ChainEvent, ChainTip, Enclave, ForgedBlock, FragmentPool, SelectedBody,
 };
 use slotforge_leadership::slot_log::SlotLog;
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership, TimeFrame};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::blake2b256;
 
 /// A chain that adopts every block and records when it arrived.
 #[derive(Clone)]
 struct Chain {
-    tip: Arc<Mutex<Option<Tip>>>,
+    tip: Arc<Mutex<Option<ChainTip>>>,
     latencies: Arc<Mutex<Vec<Duration>>>,
     slot_start: Arc<dyn Fn(u64) -> i64 + Send + Sync>,
 }
 
 impl Blockchain for Chain {
-    async fn tip(&self) -> Option<Tip> {
+    async fn tip(&self) -> Option<ChainTip> {
         *self.tip.lock().unwrap()
     }
 
@@ -46,7 +49,7 @@ impl Blockchain for Chain {
             .unwrap()
             .push(std::time::SystemTime::now().duration_since(started).unwrap_or_default());
         let mut tip = self.tip.lock().unwrap();
-        *tip = Some(Tip {
+        *tip = Some(ChainTip {
             block: BlockRef {
                 hash: block.hash,
                 slot: block.slot,
@@ -64,7 +67,7 @@ impl Blockchain for Chain {
 struct Pool(Arc<Vec<([u8; 32], u64)>>);
 
 impl FragmentPool for Pool {
-    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> BlockBody {
+    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> SelectedBody {
         let mut used = 0;
         let tx_ids: Vec<[u8; 32]> = self
             .0
@@ -79,7 +82,7 @@ impl FragmentPool for Pool {
             .map(|(id, _)| *id)
             .collect();
         let bytes = tx_ids.concat();
-        BlockBody {
+        SelectedBody {
             hash: blake2b256(&[&bytes]),
             size: used,
             bytes,
@@ -88,7 +91,7 @@ impl FragmentPool for Pool {
     }
 }
 
-async fn run<E: EnclaveClient>(
+async fn run<E: Enclave>(
     enclave: E,
     identity: Identity,
     (first_slot, slots, slot_ms): (u64, u64, u64),
@@ -97,7 +100,7 @@ async fn run<E: EnclaveClient>(
     let Identity::Praos(p) = identity else { unreachable!() };
     let clock = SystemClock::new();
     let start = (clock.now_ms() / 1000 + 2) * 1000;
-    let params = EpochLeadershipParams {
+    let params = EpochLeadership {
         epoch: 0,
         first_slot,
         epoch_length: slots,
@@ -107,9 +110,9 @@ async fn run<E: EnclaveClient>(
         },
         consensus: EpochConsensus::Praos {
             variant: VrfVariant::Praos,
-            epoch_nonce: "00".repeat(32),
+            epoch_nonce: slotforge_praos::nonce::Nonce::Hash([0; 32]),
             active_slot_coeff: (1, 1),
-            stake: [(hex::encode(p.pool_id), 1)].into(),
+            stake: [(p.pool_id, 1)].into(),
             total_stake: 1,
             decentralisation: (0, 1),
         },

@@ -41,53 +41,63 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The metrics, registered under the `slotforge_leadership` prefix.
     pub fn new() -> Self {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("slotforge_leadership"),
+            assigned: Family::default(),
+            blocks: Family::default(),
+            missed: Family::default(),
+            slot_to_block: Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
+            schedule_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 16)),
+            schedule_computations: Counter::default(),
+        };
         let mut registry = Registry::with_prefix("slotforge_leadership");
-        let assigned = Family::default();
-        registry.register("slots_assigned", "Leader slots scheduled", assigned.clone());
-        let blocks = Family::default();
+        m.register(&mut registry);
+        m.registry = registry;
+        m
+    }
+
+    /// Registers these metrics into `registry` (a node's, under its `leadership` prefix): the
+    /// same counters, so every registry they are in shows the same values.
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register("slots_assigned", "Leader slots scheduled", self.assigned.clone());
         registry.register(
             "blocks",
             "Blocks by outcome: forged, adopted, orphaned, rejected, immutable",
-            blocks.clone(),
+            self.blocks.clone(),
         );
-        let missed = Family::default();
-        registry.register("slots_missed", "Leader slots not forged, by reason", missed.clone());
-        let slot_to_block = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        registry.register(
+            "slots_missed",
+            "Leader slots not forged, by reason",
+            self.missed.clone(),
+        );
         registry.register(
             "slot_to_block_seconds",
             "From the start of a leader slot to the block handed to the blockchain",
-            slot_to_block.clone(),
+            self.slot_to_block.clone(),
         );
-        let schedule_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         registry.register(
             "schedule_computation_seconds",
             "Time to stream one leader's schedule of one epoch from the enclave",
-            schedule_seconds.clone(),
+            self.schedule_seconds.clone(),
         );
-        let schedule_computations = Counter::default();
         registry.register(
             "schedule_computations",
             "Schedule computations requested from the enclave (duplicates are not recomputed)",
-            schedule_computations.clone(),
+            self.schedule_computations.clone(),
         );
-        Metrics {
-            registry,
-            assigned,
-            blocks,
-            missed,
-            slot_to_block,
-            schedule_seconds,
-            schedule_computations,
-        }
     }
 
+    /// A leader slot was scheduled for `leader`.
     pub fn slot_assigned(&self, leader: &str) {
         self.assigned
             .get_or_create(&LeaderLabels { leader: leader.into() })
             .inc();
     }
 
+    /// One of `leader`'s blocks reached `outcome` (forged, adopted, orphaned, rejected,
+    /// immutable).
     pub fn block(&self, leader: &str, outcome: &str) {
         self.blocks
             .get_or_create(&OutcomeLabels {
@@ -97,7 +107,8 @@ impl Metrics {
             .inc();
     }
 
-    /// `reason` is a short class (late, tip_ahead, enclave_unreachable, kes_expired, …).
+    /// One of `leader`'s slots was missed; `reason` is a short class (late, tip_ahead,
+    /// enclave_unreachable, kes_expired, …).
     pub fn missed(&self, leader: &str, reason: &str) {
         self.missed
             .get_or_create(&MissedLabels {
@@ -107,14 +118,17 @@ impl Metrics {
             .inc();
     }
 
+    /// A block was handed to the blockchain `seconds` after its slot began.
     pub fn slot_to_block(&self, seconds: f64) {
         self.slot_to_block.observe(seconds);
     }
 
+    /// A schedule computation was asked of the enclave.
     pub fn schedule_started(&self) {
         self.schedule_computations.inc();
     }
 
+    /// A schedule stream ended after `seconds`.
     pub fn schedule_finished(&self, seconds: f64) {
         self.schedule_seconds.observe(seconds);
     }

@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
+use crate::clock::Clock;
 use crate::process::LeadershipHandle;
-use crate::seams::Clock;
 use crate::slot_log::{LogError, Query as LogQuery, SlotEntry, SlotLog};
 use crate::status::SlotStatus;
 

@@ -12,8 +12,9 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::params::{DigestedParams, EpochLeadershipParams};
+use crate::params::DigestedParams;
 use crate::status::SlotStatus;
+use slotforge_praos::epoch_leadership::EpochLeadership;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS leaders (
@@ -68,12 +69,23 @@ CREATE TABLE IF NOT EXISTS transitions (
 /// Why the log could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
+    /// SQLite failed.
     #[error("slot log: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The status machine refuses the move (usually: a concurrent change won).
     #[error("slot log: slot entry {id} cannot go from {from} to {to}")]
-    Transition { id: i64, from: SlotStatus, to: SlotStatus },
+    Transition {
+        /// The entry.
+        id: i64,
+        /// Its status.
+        from: SlotStatus,
+        /// The refused status.
+        to: SlotStatus,
+    },
+    /// No entry has that id.
     #[error("slot log: no slot entry {0}")]
     Missing(i64),
+    /// Stored epoch parameters no longer parse (a damaged or foreign file).
     #[error("slot log: stored parameters do not parse: {0}")]
     Params(String),
 }
@@ -81,60 +93,95 @@ pub enum LogError {
 /// One scheduled slot of one leader.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlotEntry {
+    /// The entry's id in this log.
     pub id: i64,
+    /// The leader, as the enclave names it.
     pub leader: String,
     /// The leader's numeric id in this log (jormungandr's `enclave_leader_id`).
     pub leader_id: i64,
+    /// The slot (absolute).
     pub slot: u64,
+    /// Its epoch.
     pub epoch: u64,
+    /// Its position in the epoch.
     pub slot_in_epoch: u64,
+    /// The digest of the parameters it was scheduled under.
     #[serde(skip)]
     pub digest: String,
+    /// The VRF output that won the slot (Praos; None for BFT).
     #[serde(skip)]
     pub vrf_output: Option<Vec<u8>>,
+    /// The VRF proof that goes in the header (Praos; None for BFT).
     #[serde(skip)]
     pub vrf_proof: Option<Vec<u8>>,
+    /// Where the slot stands.
     pub status: SlotStatus,
+    /// Why it was missed, superseded or rejected.
     pub reason: Option<String>,
+    /// When the entry was scheduled (Unix ms).
     pub created_at_ms: i64,
+    /// When the slot starts (Unix ms).
     pub scheduled_at_ms: i64,
+    /// When leadership woke for it.
     pub woke_at_ms: Option<i64>,
+    /// When its block was forged.
     pub forged_at_ms: Option<i64>,
+    /// When it last settled (adopted, orphaned, or a final status).
     pub finished_at_ms: Option<i64>,
+    /// The forged block's hash (hex).
     pub block_hash: Option<String>,
+    /// The hash of the block it was built on (hex).
     pub parent_hash: Option<String>,
+    /// The chain's length with the block on it.
     pub chain_length: Option<u64>,
 }
 
 /// What a transition may set besides the status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TransitionInfo {
+    /// Why (a miss, a supersession, a rejection).
     pub reason: Option<String>,
+    /// The forged block's hash.
     pub block_hash: Option<[u8; 32]>,
+    /// The hash of the block it was built on.
     pub parent_hash: Option<[u8; 32]>,
+    /// The chain's length with the block on it.
     pub chain_length: Option<u64>,
 }
 
 /// A schedule whose stream had not ended when the node stopped.
 #[derive(Debug, Clone)]
 pub struct OpenSchedule {
+    /// The leader it is for.
     pub leader: String,
-    pub params: EpochLeadershipParams,
+    /// The parameters it was asked under.
+    pub params: EpochLeadership,
+    /// Their digest.
     pub digest: String,
+    /// The first slot not yet delivered: where the stream resumes.
     pub next_slot: u64,
 }
 
 /// Per leader and epoch: what was assigned and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EpochSummary {
+    /// The epoch.
     pub epoch: u64,
+    /// The leader.
     pub leader: String,
+    /// Slots won.
     pub assigned: u64,
+    /// The expected number of slots won (stake share · f · slots, or the BFT share).
     pub ideal: f64,
+    /// Blocks forged (whatever became of them since).
     pub forged: u64,
+    /// Blocks adopted (immutable ones included).
     pub adopted: u64,
+    /// Blocks orphaned.
     pub orphaned: u64,
+    /// Blocks rejected.
     pub rejected: u64,
+    /// Slots missed.
     pub missed: u64,
     /// adopted (including immutable) / assigned, in percent; null before anything is assigned.
     pub performance: Option<f64>,
@@ -143,11 +190,15 @@ pub struct EpochSummary {
 /// Filters for [`SlotLog::query`].
 #[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// Only this epoch.
     pub epoch: Option<u64>,
+    /// Only this leader.
     pub leader: Option<String>,
+    /// Only this status.
     pub status: Option<SlotStatus>,
     /// Entries after this (slot, id) position, in (slot, id) order.
     pub after: Option<(u64, i64)>,
+    /// At most this many entries.
     pub limit: usize,
 }
 
@@ -429,7 +480,7 @@ impl SlotLog {
     }
 
     /// The parameters of every live schedule, newest epoch last.
-    pub fn live_params(&self) -> Result<Vec<(String, EpochLeadershipParams)>, LogError> {
+    pub fn live_params(&self) -> Result<Vec<(String, EpochLeadership)>, LogError> {
         let conn = self.lock();
         let mut st = conn.prepare("SELECT leader, params FROM schedules WHERE superseded = 0 ORDER BY epoch")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -443,6 +494,7 @@ impl SlotLog {
         .collect()
     }
 
+    /// Entry `id`.
     pub fn get(&self, id: i64) -> Result<SlotEntry, LogError> {
         let conn = self.lock();
         conn.query_row(

@@ -35,6 +35,7 @@ pub enum SlotStatus {
 }
 
 impl SlotStatus {
+    /// Every status, in the order a slot's life passes them.
     pub const ALL: [SlotStatus; 9] = [
         SlotStatus::Scheduled,
         SlotStatus::Woke,
@@ -47,6 +48,7 @@ impl SlotStatus {
         SlotStatus::Superseded,
     ];
 
+    /// The status's name, as stored and served (`scheduled`, `woke`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             SlotStatus::Scheduled => "scheduled",
@@ -61,6 +63,7 @@ impl SlotStatus {
         }
     }
 
+    /// The status named `s` ([`as_str`](Self::as_str)'s inverse); None for an unknown name.
     pub fn parse(s: &str) -> Option<SlotStatus> {
         SlotStatus::ALL.into_iter().find(|x| x.as_str() == s)
     }

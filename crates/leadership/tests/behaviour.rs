@@ -7,11 +7,15 @@ use std::sync::Arc;
 
 use common::*;
 use slotforge_enclave::signer::Signer;
-use slotforge_leadership::params::EpochLeadershipParams;
-use slotforge_leadership::process::{self, choose_parent, LeadershipConfig, LeadershipHandle};
-use slotforge_leadership::seams::{BlockRef, ChainEvent, Clock, Tip, TokioClock};
+use slotforge_leadership::clock::{Clock, TokioClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::forging::choose_parent;
+use slotforge_leadership::params::LeaderShare;
+use slotforge_leadership::process::{self, LeadershipHandle};
+use slotforge_leadership::seams::{BlockRef, ChainEvent, ChainTip};
 use slotforge_leadership::slot_log::{Query, SlotEntry, SlotLog};
 use slotforge_leadership::status::SlotStatus;
+use slotforge_praos::epoch_leadership::EpochLeadership;
 
 const LEN: u64 = 100;
 
@@ -68,8 +72,8 @@ fn entries(n: &Node) -> Vec<SlotEntry> {
 }
 
 /// The slots `leader` wins under `p`, computed directly.
-fn won(signer: &Signer, leader: &str, p: &EpochLeadershipParams) -> Vec<u64> {
-    let share = p.share(&signer.identity(leader).unwrap()).unwrap().unwrap();
+fn won(signer: &Signer, leader: &str, p: &EpochLeadership) -> Vec<u64> {
+    let share = LeaderShare::of(p, &signer.identity(leader).unwrap()).unwrap().unwrap();
     signer
         .schedule(leader, share.request.to_epoch_params().unwrap(), 0..u64::MAX)
         .unwrap()
@@ -124,7 +128,7 @@ async fn duplicate_triggers_compute_once_and_a_fork_supersedes() {
 }
 
 /// Parameters for epoch 1 under which pool-0 wins `slot_in_epoch` (trying nonce variants).
-fn params_winning(signer: &Signer, slot_in_epoch: u64) -> EpochLeadershipParams {
+fn params_winning(signer: &Signer, slot_in_epoch: u64) -> EpochLeadership {
     (0..=255u8)
         .map(|v| epoch_params(signer, 1, LEN, 4, v))
         .find(|p| won(signer, "pool-0", p).contains(&(LEN + slot_in_epoch)))
@@ -270,7 +274,7 @@ fn the_parent_is_the_tip_or_its_predecessor_in_a_slot_battle() {
         slot,
         block_number: n as u64,
     };
-    let tip = Tip {
+    let tip = ChainTip {
         block: b(10, 2),
         parent: Some(b(7, 1)),
     };
@@ -325,7 +329,7 @@ async fn a_restart_resumes_from_the_stored_schedule_without_recomputing_it() {
 struct OnePool {
     _dir: tempfile::TempDir,
     signer: Arc<Signer>,
-    params: EpochLeadershipParams,
+    params: EpochLeadership,
     enclave: SimEnclave,
     log: Arc<SlotLog>,
 }
@@ -457,8 +461,8 @@ async fn after_a_stop_returns_nothing_writes_to_the_slot_log() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_bft_leader_forges_its_round_robin_slots() {
     use slotforge_enclave::signer::BftLeader;
-    use slotforge_leadership::params::{EpochConsensus, TimeFrame};
     use slotforge_praos::bft::BftHeader;
+    use slotforge_praos::epoch_leadership::{EpochConsensus, TimeFrame};
     let n = node(GENESIS_MS - 5_000, 0).await;
     let keys: Vec<_> = (1..=3u8)
         .map(|i| slotforge_crypto::ed25519::SigningKey::from_bytes(&[i; 32]))
@@ -466,7 +470,7 @@ async fn a_bft_leader_forges_its_round_robin_slots() {
     n.signer.add_leader("bft-1", BftLeader { key: keys[1].clone() });
     n.handle.leaders_changed();
     let leaders: Vec<[u8; 32]> = keys.iter().map(|k| k.verifying_key().to_bytes()).collect();
-    let p = EpochLeadershipParams {
+    let p = EpochLeadership {
         epoch: 0,
         first_slot: 0,
         epoch_length: 12,
@@ -475,7 +479,7 @@ async fn a_bft_leader_forges_its_round_robin_slots() {
             slot_length_ms: SLOT_MS,
         },
         consensus: EpochConsensus::Bft {
-            leaders: leaders.iter().map(hex::encode).collect(),
+            leaders: leaders.clone(),
         },
     };
     n.handle.chain_event(ChainEvent::Leadership(p.clone()));

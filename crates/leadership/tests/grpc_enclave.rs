@@ -10,11 +10,14 @@ use std::time::Duration;
 use common::*;
 use slotforge_enclave::metrics::Metrics;
 use slotforge_enclave::service::EnclaveService;
-use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
-use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{ChainEvent, Clock, GrpcEnclave, SystemClock};
+use slotforge_leadership::clock::{Clock, SystemClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::grpc_enclave::GrpcEnclave;
+use slotforge_leadership::process;
+use slotforge_leadership::seams::ChainEvent;
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership, TimeFrame};
 use slotforge_praos::leader::VrfVariant;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,9 +38,9 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
         .await
         .unwrap();
     let clock = SystemClock::new();
-    let pool_id = hex::encode(signer.identity("pool-0").unwrap().praos().unwrap().pool_id);
+    let pool_id = signer.identity("pool-0").unwrap().praos().unwrap().pool_id;
     let start = clock.now_ms() + 1500;
-    let params = EpochLeadershipParams {
+    let params = EpochLeadership {
         epoch: 0,
         first_slot: 0,
         epoch_length: 8,
@@ -47,7 +50,7 @@ async fn slots_are_forged_through_the_enclaves_grpc_service() {
         },
         consensus: EpochConsensus::Praos {
             variant: VrfVariant::Praos,
-            epoch_nonce: "11".repeat(32),
+            epoch_nonce: slotforge_praos::nonce::Nonce::Hash([0x11; 32]),
             active_slot_coeff: (1, 1),
             stake: [(pool_id, 1)].into(),
             total_stake: 1,

@@ -12,8 +12,9 @@ use slotforge_enclave::client::EnclaveClient;
 use slotforge_enclave::metrics::Metrics;
 use slotforge_enclave::service::EnclaveService;
 use slotforge_enclave::signer::{ScheduledSlot, Signer};
-use slotforge_enclave::wire::{Consensus, ScheduleParams};
-use slotforge_leadership::seams::{EnclaveClient as _, EnclaveError, GrpcEnclave};
+use slotforge_enclave::wire::{ScheduleConsensus, ScheduleParams};
+use slotforge_leadership::grpc_enclave::GrpcEnclave;
+use slotforge_leadership::seams::{Enclave as _, EnclaveError};
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::Nonce;
@@ -41,7 +42,7 @@ fn params() -> ScheduleParams {
         epoch: 0,
         first_slot: 0,
         epoch_length: 100,
-        consensus: Consensus::Praos {
+        consensus: ScheduleConsensus::Praos {
             variant: VrfVariant::Praos,
             nonce: Nonce::Hash([7; 32]),
             active_slot_coeff: (1, 1),

@@ -13,11 +13,14 @@ use std::sync::Arc;
 
 use common::*;
 use slotforge_enclave::signer::EpochParams;
-use slotforge_leadership::params::EpochLeadershipParams;
-use slotforge_leadership::process::{self, LeadershipConfig, LeadershipHandle};
-use slotforge_leadership::seams::{BlockRef, ChainEvent, Clock, TokioClock};
+use slotforge_leadership::clock::{Clock, TokioClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::params::LeaderShare;
+use slotforge_leadership::process::{self, LeadershipHandle};
+use slotforge_leadership::seams::{BlockRef, ChainEvent};
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
+use slotforge_praos::epoch_leadership::EpochLeadership;
 use slotforge_praos::nonce::blake2b256;
 
 const EPOCHS: u64 = 20;
@@ -33,9 +36,9 @@ struct World {
     /// Windows (Unix ms) in which a slot may legitimately be missed.
     troubled: Vec<(i64, i64)>,
     /// The parameters last announced for each epoch.
-    announced: Vec<Option<EpochLeadershipParams>>,
+    announced: Vec<Option<EpochLeadership>>,
     /// Every set of parameters announced.
-    every: Vec<EpochLeadershipParams>,
+    every: Vec<EpochLeadership>,
     /// Schedule computations of the processes stopped so far.
     computations: u64,
 }
@@ -73,7 +76,7 @@ impl World {
         }
     }
 
-    fn announce(&mut self, p: EpochLeadershipParams) {
+    fn announce(&mut self, p: EpochLeadership) {
         let e = p.epoch as usize;
         if self.announced.len() <= e {
             self.announced.resize(e + 1, None);
@@ -254,7 +257,9 @@ async fn simulate(seed: u64) {
     for epoch in 0..EPOCHS {
         let p = w.announced[epoch as usize].clone().unwrap();
         for leader in signer.leader_ids() {
-            let share = p.share(&signer.identity(&leader).unwrap()).unwrap().unwrap();
+            let share = LeaderShare::of(&p, &signer.identity(&leader).unwrap())
+                .unwrap()
+                .unwrap();
             let Ok(EpochParams::Praos(lp)) = share.request.to_epoch_params() else {
                 unreachable!()
             };
@@ -326,7 +331,9 @@ async fn simulate(seed: u64) {
                     .iter()
                     .find(|p| p.digest() == digest)
                     .expect("announced parameters");
-                let share = p.share(&signer.identity(&e.leader).unwrap()).unwrap().unwrap();
+                let share = LeaderShare::of(p, &signer.identity(&e.leader).unwrap())
+                    .unwrap()
+                    .unwrap();
                 let params = share.request.to_epoch_params().unwrap();
                 signer
                     .schedule(&e.leader, params, 0..u64::MAX)
@@ -364,7 +371,7 @@ async fn simulate(seed: u64) {
             .every
             .iter()
             .find(|p| {
-                let share = p.share(&signer.identity(&leader).unwrap()).unwrap();
+                let share = LeaderShare::of(p, &signer.identity(&leader).unwrap()).unwrap();
                 share.is_some_and(|s| format!("{:?}", s.request) == params)
             })
             .map(|p| p.digest())

@@ -1,35 +1,34 @@
-//! The Ouroboros node-to-node protocol as a slotforge node speaks it. Each mini-protocol is a
-//! codec and a state machine, sans-I/O, that tests drive directly; an async edge runs them over
+//! The Ouroboros node-to-node protocol as a slotforge node speaks it: how the node follows its
+//! peers' chains and serves its own. The layout says it:
+//!
+//! - [`protocols`] — each mini-protocol in its own folder, sans-I/O: its messages and their CBOR,
+//!   and its client's and server's state machines ([`protocols::handshake`],
+//!   [`protocols::chainsync`], [`protocols::blockfetch`], [`protocols::txsubmission`],
+//!   [`protocols::keepalive`]), with the shared codec and the per-state limits.
+//! - [`mux`] — the multiplexer: its framing (sans-I/O) and a connection's socket edge, a
+//!   channel per mini-protocol.
+//! - [`stages`] — the async work, one job per stage. Following the chain:
+//!   [`track_peers`](stages::track_peers) (listener, dialers, backoff) →
+//!   [`peer_session`](stages::peer_session) (handshake, then our side's stages) →
+//!   [`follow_peer`](stages::follow_peer) (chain-sync's client; headers validated on the peer's
+//!   candidate chain) → [`fetch_blocks`](stages::fetch_blocks) (their bodies, by block-fetch) →
+//!   [`select_chain`](stages::select_chain) (the hand-off to the chain task, which validates,
+//!   selects and adopts). Serving it: [`serve_chain`](stages::serve_chain). On every
+//!   connection: [`relay_txs`](stages::relay_txs) and [`keep_alive`](stages::keep_alive).
+//! - [`node_chain`] — the node's chain in the protocols' terms, as the servers read it.
+//! - [`peer_stats`] — what the stages count per peer; [`peer_metrics`] — those counters as
+//!   Prometheus metrics, registered into the node's registry.
+//! - [`topology`] — the peers to dial, from cardano-node's topology file.
+//!
+//! Pure state machines are driven by tests directly; the stages are tested over loopback
 //! sockets.
-//!
-//! Sans-I/O: the handshake ([`handshake`]) with the reference's negotiation; chain-sync's
-//! messages ([`chainsync`]), server ([`chainsync_server`]) and client ([`chainsync_client`]);
-//! block-fetch ([`blockfetch`]); keep-alive ([`keepalive`]); tx-submission2's messages
-//! ([`txsubmission`]); the multiplexer's framing and reassembly ([`mux`]); a peer's candidate
-//! chain, validated header by header before bodies are fetched ([`candidate`]); the node's
-//! chain as the servers read it ([`node_chain`]); per-state limits ([`limits`]); the
-//! topology file ([`topology`]). [`codec`] holds what every codec shares.
-//!
-//! I/O: a connection's multiplexer ([`connection`]); our side of each protocol on a connection
-//! we opened ([`initiator`]) or accepted ([`responder`]); a connection's life ([`session`]);
-//! the listener and the dialers ([`peers`]); per-peer metrics ([`peer_stats`]).
 
-pub mod blockfetch;
-pub mod candidate;
-pub mod chainsync;
-pub mod chainsync_client;
-pub mod chainsync_server;
-pub mod codec;
-pub mod connection;
-pub mod handshake;
-pub mod initiator;
-pub mod keepalive;
-pub mod limits;
+#![warn(missing_docs)]
+
 pub mod mux;
 pub mod node_chain;
+pub mod peer_metrics;
 pub mod peer_stats;
-pub mod peers;
-pub mod responder;
-pub mod session;
+pub mod protocols;
+pub mod stages;
 pub mod topology;
-pub mod txsubmission;

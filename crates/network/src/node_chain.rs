@@ -1,10 +1,11 @@
-//! The node's chain as the servers read it: chain-sync's [`ChainView`] and block-fetch's
-//! [`BlockSource`] over a snapshot of the volatile part ([`VolatileChain`], shared by chain
-//! selection) and the immutable part read from the block store on a connection of the
-//! server's own ([`BlockReader`]). Both run on a blocking thread, never the chain task's, and
-//! no block is decoded to be served: stored blocks go out as their bytes, and a header is cut
-//! from them. A store read that fails is served as "not there" (the client is told no blocks,
-//! or waits), never as a wrong answer.
+//! The node's chain in the mini-protocols' terms: points named both ways ([`network_point`],
+//! [`chain_point`]; following a peer and serving both use them), and the chain as the servers
+//! read it — chain-sync's [`ChainView`] and block-fetch's [`BlockSource`] over a snapshot of the
+//! volatile part ([`VolatileChain`], shared by chain selection) and the immutable part read from
+//! the block store on a connection of the server's own ([`BlockReader`]). Both run on a
+//! blocking thread, never the chain task's, and no block is decoded to be served: stored blocks
+//! go out as their bytes, and a header is cut from them. A store read that fails is served as
+//! "not there" (the client is told no blocks, or waits), never as a wrong answer.
 
 use std::sync::Arc;
 
@@ -13,9 +14,10 @@ use slotforge_chain::chain_state::Point as ChainPoint;
 use slotforge_chain::selection::VolatileChain;
 use slotforge_chain::store::{BlockReader, StoredChain};
 
-use crate::blockfetch::{wrap_block, BlockSource, BLOCK_ERA_CONWAY};
-use crate::chainsync::{Point, Tip, WrappedHeader, ERA_CONWAY};
-use crate::chainsync_server::ChainView;
+use crate::protocols::blockfetch::messages::{wrap_block, BLOCK_ERA_CONWAY};
+use crate::protocols::blockfetch::server::BlockSource;
+use crate::protocols::chainsync::messages::{Point, Tip, WrappedHeader, ERA_CONWAY};
+use crate::protocols::chainsync::server::ChainView;
 
 /// The most blocks one block-fetch range may hold; a longer one is answered with no blocks
 /// (a client asks for long stretches in several ranges).
@@ -23,7 +25,9 @@ pub const MAX_RANGE_BLOCKS: u64 = 2_160;
 
 /// The selected chain, immutable and volatile parts together.
 pub struct NodeChain<'a> {
+    /// The volatile part: the last k blocks of the selected chain and the forks kept.
     pub volatile: &'a VolatileChain,
+    /// The immutable part, read from the block store.
     pub store: &'a BlockReader,
 }
 
@@ -204,27 +208,6 @@ impl BlockSource for NodeChain<'_> {
         out.extend(newest_first);
         Some(out)
     }
-}
-
-/// The points a chain-sync client offers for an intersection: the selected chain from the
-/// immutable anchor on (see [`intersection_points`](crate::chainsync_client::intersection_points)),
-/// with the anchor itself always among them.
-pub fn intersection_candidates(view: &slotforge_chain::service::ChainView<'_>) -> Vec<Point> {
-    let chain: Vec<Point> = view
-        .selection
-        .anchor()
-        .tip
-        .into_iter()
-        .chain(view.selection.selected().iter().filter_map(|(_, s)| s.tip))
-        .map(network_point)
-        .collect();
-    let mut points = crate::chainsync_client::intersection_points(&chain);
-    if let Some(a) = chain.first() {
-        if !points.contains(a) {
-            points.insert(points.len() - 1, *a);
-        }
-    }
-    points
 }
 
 /// A chain-sync point as the chain names it (None: the origin).

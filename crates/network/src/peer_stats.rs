@@ -1,26 +1,34 @@
 //! What the node counts per peer — connections open, headers and blocks received, blocks served,
-//! transactions, bytes, disconnections by reason — and its Prometheus text exposition.
+//! transactions, bytes, disconnections by reason. The stages count as they go; the node's
+//! status report reads the counters, and [`peer_metrics`](crate::peer_metrics) exposes them to
+//! Prometheus.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::connection::Traffic;
+use crate::mux::connection::Traffic;
 
 /// One peer's counters (outbound peers by address; inbound ones by remote address).
 #[derive(Debug, Default)]
 pub struct PeerStats {
     /// Connections open (past the handshake) now.
     pub open: AtomicU64,
+    /// Connections made (dialled or accepted), counted before the handshake.
     pub connections: AtomicU64,
+    /// Headers chain-sync rolled forward to.
     pub headers_received: AtomicU64,
+    /// Blocks block-fetch brought, each the one its header announced.
     pub blocks_received: AtomicU64,
+    /// Blocks sent to the peer by block-fetch's server.
     pub blocks_served: AtomicU64,
+    /// Transactions pulled from the peer (admitted to the mempool or not).
     pub txs_received: AtomicU64,
     /// Bytes in and out, counted as they move.
     pub traffic: Arc<Traffic>,
+    /// Connections that ended by an error (not a clean close).
     pub errors: AtomicU64,
+    /// Why the last connection that ended by an error did.
     pub last_error: Mutex<Option<String>>,
     /// Our chain-sync with this peer has reached its tip at least once (it said "await").
     pub reached_tip: AtomicBool,
@@ -105,74 +113,5 @@ impl PeerRegistry {
     pub fn snapshot(&self) -> Vec<((&'static str, String), Arc<PeerStats>)> {
         let peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
         peers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
-
-    /// The per-peer metrics in Prometheus' text format, and the number of connected peers.
-    pub fn render_prometheus(&self, out: &mut String) {
-        let peers = self.snapshot();
-        let connected = peers.iter().filter(|(_, s)| s.open.load(Ordering::Relaxed) > 0).count();
-        let _ = writeln!(out, "# HELP slotforge_peers_connected Peers with an open connection.");
-        let _ = writeln!(out, "# TYPE slotforge_peers_connected gauge");
-        let _ = writeln!(out, "slotforge_peers_connected {connected}");
-        type Field = fn(&PeerStats) -> u64;
-        let series: [(&str, &str, &str, Field); 9] = [
-            (
-                "slotforge_peer_connections_open",
-                "gauge",
-                "Connections open now.",
-                |s| s.open.load(Ordering::Relaxed),
-            ),
-            (
-                "slotforge_peer_connections_total",
-                "counter",
-                "Connections made.",
-                |s| s.connections.load(Ordering::Relaxed),
-            ),
-            (
-                "slotforge_peer_headers_received_total",
-                "counter",
-                "Headers received.",
-                |s| s.headers_received.load(Ordering::Relaxed),
-            ),
-            (
-                "slotforge_peer_blocks_received_total",
-                "counter",
-                "Blocks received.",
-                |s| s.blocks_received.load(Ordering::Relaxed),
-            ),
-            ("slotforge_peer_blocks_served_total", "counter", "Blocks served.", |s| {
-                s.blocks_served.load(Ordering::Relaxed)
-            }),
-            (
-                "slotforge_peer_txs_received_total",
-                "counter",
-                "Transactions received.",
-                |s| s.txs_received.load(Ordering::Relaxed),
-            ),
-            ("slotforge_peer_bytes_in_total", "counter", "Bytes received.", |s| {
-                s.traffic.bytes_in.load(Ordering::Relaxed)
-            }),
-            ("slotforge_peer_bytes_out_total", "counter", "Bytes sent.", |s| {
-                s.traffic.bytes_out.load(Ordering::Relaxed)
-            }),
-            (
-                "slotforge_peer_errors_total",
-                "counter",
-                "Connections ended by an error.",
-                |s| s.errors.load(Ordering::Relaxed),
-            ),
-        ];
-        for (name, kind, help, get) in series {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            for ((direction, address), s) in &peers {
-                let _ = writeln!(
-                    out,
-                    "{name}{{direction=\"{direction}\",peer=\"{}\"}} {}",
-                    address.replace(['"', '\\', '\n'], "_"),
-                    get(s)
-                );
-            }
-        }
     }
 }

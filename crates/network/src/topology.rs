@@ -8,7 +8,9 @@ use serde::Deserialize;
 /// A peer's address as the topology names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccessPoint {
+    /// A host name or an IP address (IPv6 without brackets).
     pub address: String,
+    /// The TCP port.
     pub port: u16,
 }
 
@@ -25,10 +27,22 @@ impl std::fmt::Display for AccessPoint {
 /// Why a topology file was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
+    /// The file could not be read.
     #[error("cannot read the topology file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The file.
+        path: String,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The file is not in either topology format.
     #[error("the topology file {path} is not cardano-node's topology.json: {message}")]
-    Format { path: String, message: String },
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]

@@ -6,11 +6,11 @@ use pallas_codec::minicbor;
 use pallas_network::miniprotocols::blockfetch as pb;
 use pallas_network::miniprotocols::Point as PPoint;
 use proptest::prelude::*;
-use slotforge_network::blockfetch::{
-    unwrap_block, wrap_block, BlockFetchServer, BlockSource, Message, Reply, State, BLOCK_ERA_CONWAY,
-    MAX_BLOCK_MESSAGE_BYTES,
+use slotforge_network::protocols::blockfetch::messages::{
+    unwrap_block, wrap_block, Message, BLOCK_ERA_CONWAY, MAX_BLOCK_MESSAGE_BYTES,
 };
-use slotforge_network::chainsync::{DecodeError, Point};
+use slotforge_network::protocols::blockfetch::server::{BlockFetchServer, BlockSource, Reply, State};
+use slotforge_network::protocols::chainsync::messages::{DecodeError, Point};
 
 fn pp(p: &Point) -> PPoint {
     match p {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::Devnet;
 use slotforge_chain::chain_state::{BlockError, ChainState};
-use slotforge_network::candidate::{CandidateChain, CandidateError, Verdict, MAX_CLOCK_SKEW_MS};
+use slotforge_network::stages::follow_peer::candidate::{CandidateChain, CandidateError, Verdict, MAX_CLOCK_SKEW_MS};
 
 /// A clock reading after every slot of these tests.
 const AFTER_ALL: i64 = i64::MAX / 2;

@@ -5,7 +5,9 @@ use pallas_codec::minicbor;
 use pallas_network::miniprotocols::chainsync as pc;
 use pallas_network::miniprotocols::Point as PPoint;
 use proptest::prelude::*;
-use slotforge_network::chainsync::{DecodeError, Message, Point, Tip, WrappedHeader, ERA_CONWAY, MAX_MESSAGE_BYTES};
+use slotforge_network::protocols::chainsync::messages::{
+    DecodeError, Message, Point, Tip, WrappedHeader, ERA_CONWAY, MAX_MESSAGE_BYTES,
+};
 
 fn to_pallas(p: &Point) -> PPoint {
     match p {

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use slotforge_network::chainsync::{Message, Point, Tip, WrappedHeader, ERA_CONWAY};
-use slotforge_network::chainsync_client::{intersection_points, ChainSyncClient, Event};
-use slotforge_network::chainsync_server::{ChainSyncServer, ChainView, State};
+use slotforge_network::protocols::chainsync::client::{intersection_points, ChainSyncClient, Event};
+use slotforge_network::protocols::chainsync::messages::{Message, Point, Tip, WrappedHeader, ERA_CONWAY};
+use slotforge_network::protocols::chainsync::server::{ChainSyncServer, ChainView, State};
 
 /// A block tree and the selected chain through it; a block's "header" is its hash.
 #[derive(Default)]

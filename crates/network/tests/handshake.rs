@@ -5,10 +5,11 @@
 use pallas_codec::minicbor;
 use pallas_network::miniprotocols::handshake as ph;
 use proptest::prelude::*;
-use slotforge_network::handshake::{
-    conclude, respond, version_table, DecodeError, HandshakeError, Message, Outcome, RefuseReason, VersionData,
-    VersionTable, MAX_MESSAGE_BYTES,
+use slotforge_network::protocols::handshake::client::{conclude, HandshakeError, Outcome};
+use slotforge_network::protocols::handshake::messages::{
+    version_table, DecodeError, Message, RefuseReason, VersionData, VersionTable, MAX_MESSAGE_BYTES,
 };
+use slotforge_network::protocols::handshake::server::respond;
 
 const MAGIC: u32 = 42;
 

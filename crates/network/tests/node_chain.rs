@@ -9,11 +9,12 @@ use common::Devnet;
 use slotforge_chain::block::Block;
 use slotforge_chain::selection::ChainSelection;
 use slotforge_chain::store::{BlockReader, BlockStore};
-use slotforge_network::blockfetch::{unwrap_block, BlockFetchServer, BlockSource, Message as FetchMsg, Reply};
-use slotforge_network::chainsync::Point;
-use slotforge_network::chainsync_client::{ChainSyncClient, Event};
-use slotforge_network::chainsync_server::{ChainSyncServer, ChainView};
 use slotforge_network::node_chain::NodeChain;
+use slotforge_network::protocols::blockfetch::messages::{unwrap_block, Message as FetchMsg};
+use slotforge_network::protocols::blockfetch::server::{BlockFetchServer, BlockSource, Reply};
+use slotforge_network::protocols::chainsync::client::{ChainSyncClient, Event};
+use slotforge_network::protocols::chainsync::messages::Point;
+use slotforge_network::protocols::chainsync::server::{ChainSyncServer, ChainView};
 
 fn add(sel: &mut ChainSelection, store: &mut BlockStore, b: &Block) {
     let events = sel.add_block(b.clone()).unwrap();

@@ -15,13 +15,16 @@ use common::Devnet;
 use loopback::{chain_hashes, eventually, node, node_with, tip, MAGIC};
 use slotforge_chain::block::{Block, BlockBody};
 use slotforge_chain::chain_state::Point;
-use slotforge_network::blockfetch::{self, wrap_block, BLOCK_ERA_CONWAY};
-use slotforge_network::chainsync::{self, Message as SyncMsg, Tip, WrappedHeader, ERA_CONWAY};
-use slotforge_network::connection::{Channel, Connection};
-use slotforge_network::handshake::{self, version_table, Message as HsMsg, VersionData};
-use slotforge_network::keepalive;
-use slotforge_network::mux::{self, Direction};
+use slotforge_network::mux::connection::{Channel, Connection};
+use slotforge_network::mux::framing::{self, Direction};
 use slotforge_network::peer_stats::PeerStats;
+use slotforge_network::protocols::blockfetch::messages::{wrap_block, Message as FetchMsg, BLOCK_ERA_CONWAY};
+use slotforge_network::protocols::chainsync::messages::{
+    Message as SyncMsg, Point as SyncPoint, Tip, WrappedHeader, ERA_CONWAY,
+};
+use slotforge_network::protocols::handshake::messages::{version_table, Message as HsMsg, VersionData};
+use slotforge_network::protocols::keepalive::messages::Message as KeepAliveMsg;
+use slotforge_network::protocols::{blockfetch, chainsync, handshake, keepalive};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -87,7 +90,7 @@ async fn raw(addr: std::net::SocketAddr) -> TcpStream {
 }
 
 async fn segment(s: &mut TcpStream, protocol: u16, msg: &[u8]) {
-    for seg in mux::segment(protocol, Direction::Initiator, 0, msg).unwrap() {
+    for seg in framing::segment(protocol, Direction::Initiator, 0, msg).unwrap() {
         s.write_all(&seg).await.unwrap();
     }
 }
@@ -186,7 +189,7 @@ async fn hostile_inbound_peers_are_disconnected_with_a_reason_and_the_node_keeps
 
     // A segment on the responder's direction bit: we are the responder here.
     let mut s = handshaken(addr).await;
-    for seg in mux::segment(
+    for seg in framing::segment(
         chainsync::PROTOCOL,
         Direction::Responder,
         0,
@@ -237,7 +240,7 @@ async fn scripted_server(header: Vec<u8>, tip_point: Point, block: Vec<u8>) -> s
             .await
             .unwrap();
         let tip = Tip {
-            point: chainsync::Point::Specific {
+            point: SyncPoint::Specific {
                 slot: tip_point.slot,
                 hash: tip_point.hash,
             },
@@ -246,11 +249,11 @@ async fn scripted_server(header: Vec<u8>, tip_point: Point, block: Vec<u8>) -> s
         let mut sync: Channel = ch.remove(&chainsync::PROTOCOL).unwrap();
         let mut fetch: Channel = ch.remove(&blockfetch::PROTOCOL).unwrap();
         let _ = sync.recv("i", 65535, None).await;
-        sync.send(&SyncMsg::IntersectFound(chainsync::Point::Origin, tip).to_cbor())
+        sync.send(&SyncMsg::IntersectFound(SyncPoint::Origin, tip).to_cbor())
             .await
             .unwrap();
         let _ = sync.recv("n", 65535, None).await;
-        sync.send(&SyncMsg::RollBackward(chainsync::Point::Origin, tip).to_cbor())
+        sync.send(&SyncMsg::RollBackward(SyncPoint::Origin, tip).to_cbor())
             .await
             .unwrap();
         let _ = sync.recv("n", 65535, None).await;
@@ -260,9 +263,9 @@ async fn scripted_server(header: Vec<u8>, tip_point: Point, block: Vec<u8>) -> s
         };
         sync.send(&SyncMsg::RollForward(h, tip).to_cbor()).await.unwrap();
         if fetch.recv("f", 65535, Some(Duration::from_secs(10))).await.is_ok() {
-            fetch.send(&blockfetch::Message::StartBatch.to_cbor()).await.unwrap();
-            fetch.send(&blockfetch::Message::Block(block).to_cbor()).await.unwrap();
-            fetch.send(&blockfetch::Message::BatchDone.to_cbor()).await.unwrap();
+            fetch.send(&FetchMsg::StartBatch.to_cbor()).await.unwrap();
+            fetch.send(&FetchMsg::Block(block).to_cbor()).await.unwrap();
+            fetch.send(&FetchMsg::BatchDone.to_cbor()).await.unwrap();
         }
         // Hold the connection until the node drops it.
         let _ = sync.recv("n", 65535, None).await;
@@ -322,12 +325,7 @@ async fn inbound_connections_beyond_the_limit_are_closed_at_once() {
     segment(&mut third, handshake::PROTOCOL, &propose(MAGIC)).await;
     closed_within(&mut third, 5, "the third connection").await;
     // The first two are served all along; when one ends, a new one is taken.
-    segment(
-        &mut first,
-        keepalive::PROTOCOL,
-        &keepalive::Message::KeepAlive(7).to_cbor(),
-    )
-    .await;
+    segment(&mut first, keepalive::PROTOCOL, &KeepAliveMsg::KeepAlive(7).to_cbor()).await;
     let mut h = [0u8; 8];
     first.read_exact(&mut h).await.unwrap();
     drop(first);
@@ -436,7 +434,7 @@ async fn dialling_backs_off_exponentially_and_pauses_after_misbehaviour() {
     // dialled again before the misbehaviour pause (1.5 s here), then dialled again.
     let (rude, arrivals) = counting_server(|mut s| async move {
         let _ = s
-            .write_all(&mux::segment(0x1234, Direction::Responder, 0, &[0x80]).unwrap()[0])
+            .write_all(&framing::segment(0x1234, Direction::Responder, 0, &[0x80]).unwrap()[0])
             .await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     })
@@ -454,7 +452,8 @@ async fn dialling_backs_off_exponentially_and_pauses_after_misbehaviour() {
 
 #[test]
 fn the_backoff_doubles_to_its_maximum_and_pauses_after_misbehaviour() {
-    use slotforge_network::peers::{DialBackoff, NetworkConfig, STABLE_CONNECTION};
+    use slotforge_network::stages::track_peers::backoff::{DialBackoff, STABLE_CONNECTION};
+    use slotforge_network::stages::track_peers::NetworkConfig;
     let ms = Duration::from_millis;
     let mut cfg = NetworkConfig::new("127.0.0.1:0".parse().unwrap(), MAGIC);
     cfg.initial_backoff = ms(100);

@@ -4,7 +4,7 @@
 use pallas_codec::minicbor;
 use pallas_network::miniprotocols::txsubmission as pt;
 use proptest::prelude::*;
-use slotforge_network::txsubmission::{EraTx, EraTxId, Message, ERA_CONWAY};
+use slotforge_network::protocols::txsubmission::messages::{EraTx, EraTxId, Message, ERA_CONWAY};
 
 fn id(b: u8) -> EraTxId {
     EraTxId {

@@ -14,20 +14,25 @@ use std::time::Duration;
 
 use slotforge::chain_bridge::{self, ChainBridge};
 use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
-use slotforge_chain::ledger::genesis_txin;
 use slotforge_chain::service::{self, ServiceConfig};
-use slotforge_chain::txbuilder::{base_address, enterprise_address, key_hash, TxBuilder};
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
+use slotforge_devnet::txbuilder::{base_address, enterprise_address, key_hash, TxBuilder};
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
-use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{Blockchain, Clock, EnclaveClient, ForgedBlock, InProcessEnclave, SystemClock, Tip};
+use slotforge_leadership::clock::{Clock, SystemClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::in_process_enclave::InProcessEnclave;
+use slotforge_leadership::process;
+use slotforge_leadership::seams::{Blockchain, ChainTip, Enclave, ForgedBlock};
 use slotforge_leadership::slot_log::SlotLog;
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
+use slotforge_ledger::state::genesis_txin;
 use slotforge_praos::nonce::blake2b256;
+use slotforge_praos::ratio::Ratio;
 
 /// The chain bridge, timing each block from its slot's start to its adoption.
 #[derive(Clone)]
@@ -39,7 +44,7 @@ struct Timed {
 }
 
 impl Blockchain for Timed {
-    async fn tip(&self) -> Option<Tip> {
+    async fn tip(&self) -> Option<ChainTip> {
         self.inner.tip().await
     }
 
@@ -59,7 +64,7 @@ impl Blockchain for Timed {
 
 const PER_BLOCK: usize = 470;
 
-async fn run<E: EnclaveClient>(
+async fn run<E: Enclave>(
     enclave: E,
     identity: Identity,
     slots: u64,
@@ -99,11 +104,11 @@ async fn run<E: EnclaveClient>(
     let mut spec = DevnetSpec {
         system_start: chrono::DateTime::from_timestamp_millis(0).unwrap(),
         network_magic: 42,
-        slot_length: Decimal::new(slot_ms, 1000),
+        slot_length: Ratio::new(slot_ms, 1000),
         // One epoch covers the run (f = 1 schedules every slot of it).
         epoch_length: slots + 100,
         security_param: 2160,
-        active_slots_coeff: Decimal::new(1, 1),
+        active_slots_coeff: Ratio::new(1, 1),
         slots_per_kes_period: 129_600,
         max_kes_evolutions: 62,
         pools: vec![DevnetPool {

@@ -5,15 +5,14 @@
 use std::time::Duration;
 
 use slotforge_chain::block::Block;
-use slotforge_chain::chain_state::{EpochConsensus as ChainConsensus, EpochLeadership, Point};
+use slotforge_chain::chain_state::Point;
 use slotforge_chain::selection::SelectionEvent;
 use slotforge_chain::service::{ChainHandle, ChainNotice};
-use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
+use slotforge_leadership::clock::Clock;
 use slotforge_leadership::process::LeadershipHandle;
 use slotforge_leadership::seams::{
-    BlockBody, BlockOutcome, BlockRef, Blockchain, ChainEvent, Clock, ForgedBlock, FragmentPool, Tip,
+    BlockOutcome, BlockRef, Blockchain, ChainEvent, ChainTip, ForgedBlock, FragmentPool, SelectedBody,
 };
-use slotforge_praos::nonce::Nonce;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Body selection never takes longer than this, whatever the deadline.
@@ -27,6 +26,7 @@ pub struct ChainBridge<C> {
 }
 
 impl<C: Clock> ChainBridge<C> {
+    /// Leadership's view of `chain`, timed by `clock`.
     pub fn new(chain: ChainHandle, clock: C) -> Self {
         ChainBridge { chain, clock }
     }
@@ -41,9 +41,9 @@ fn block_ref(p: Point) -> BlockRef {
 }
 
 impl<C: Clock> Blockchain for ChainBridge<C> {
-    async fn tip(&self) -> Option<Tip> {
+    async fn tip(&self) -> Option<ChainTip> {
         let (tip, parent) = self.chain.tip().await?;
-        Some(Tip {
+        Some(ChainTip {
             block: block_ref(tip),
             parent: parent.map(block_ref),
         })
@@ -66,14 +66,14 @@ impl<C: Clock> Blockchain for ChainBridge<C> {
 }
 
 impl<C: Clock> FragmentPool for ChainBridge<C> {
-    async fn select(&self, parent: Option<BlockRef>, slot: u64, max_bytes: u64, deadline_ms: i64) -> BlockBody {
+    async fn select(&self, parent: Option<BlockRef>, slot: u64, max_bytes: u64, deadline_ms: i64) -> SelectedBody {
         let left = (deadline_ms - self.clock.now_ms()).max(0) as u64;
         let budget = Duration::from_millis(left).min(MAX_SELECTION);
         let body = self
             .chain
             .select_body(parent.map(|p| p.hash), slot, max_bytes, budget)
             .await;
-        BlockBody {
+        SelectedBody {
             bytes: body.bytes().to_vec(),
             hash: body.hash(),
             size: body.size(),
@@ -82,48 +82,13 @@ impl<C: Clock> FragmentPool for ChainBridge<C> {
     }
 }
 
-/// An epoch's parameters as leadership takes them.
-pub fn leadership_params(l: &EpochLeadership) -> EpochLeadershipParams {
-    EpochLeadershipParams {
-        epoch: l.epoch,
-        first_slot: l.first_slot,
-        epoch_length: l.epoch_length,
-        time: TimeFrame {
-            epoch_start_unix_ms: l.epoch_start_unix_ms,
-            slot_length_ms: l.slot_length_ms,
-        },
-        consensus: match &l.consensus {
-            ChainConsensus::Praos {
-                variant,
-                nonce,
-                active_slot_coeff,
-                stake,
-                total_stake,
-            } => EpochConsensus::Praos {
-                variant: *variant,
-                epoch_nonce: match nonce {
-                    Nonce::Neutral => String::new(),
-                    Nonce::Hash(h) => hex::encode(h),
-                },
-                active_slot_coeff: *active_slot_coeff,
-                stake: stake.iter().map(|(id, s)| (hex::encode(id), *s)).collect(),
-                total_stake: *total_stake,
-                decentralisation: (0, 1),
-            },
-            ChainConsensus::Bft { leaders } => EpochConsensus::Bft {
-                leaders: leaders.iter().map(hex::encode).collect(),
-            },
-        },
-    }
-}
-
 /// Leadership's event for a chain notice.
 pub fn chain_event(n: &ChainNotice) -> Option<ChainEvent> {
     let outcome = |hash: [u8; 32], outcome| Some(ChainEvent::BlockOutcome { hash, outcome });
     match n {
-        ChainNotice::Leadership(l) => Some(ChainEvent::Leadership(leadership_params(l))),
+        ChainNotice::Leadership(l) => Some(ChainEvent::Leadership(l.clone())),
         ChainNotice::TipChanged { tip, parent } => tip.map(|t| {
-            ChainEvent::TipChanged(Tip {
+            ChainEvent::TipChanged(ChainTip {
                 block: block_ref(t),
                 parent: parent.map(block_ref),
             })

@@ -1,16 +1,18 @@
 //! Every epoch's leadership parameters as the chain announced them (the latest announcement
 //! wins: a fork can change them), kept in a JSON file in the data directory so that a past
-//! epoch's schedule can be recomputed after a restart (`GET /api/v1/epochs/{e}`).
+//! epoch's schedule can be recomputed after a restart (`GET /api/v1/epochs/{e}`). The REST
+//! layer reads it; the JSON shape of an epoch ([`epoch_json`]) is the archive's own.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use slotforge_chain::service::{ChainHandle, ChainNotice};
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::node_api::epoch_json;
+use crate::bech32_ids::pool_bech32;
 
 /// Epochs kept (the oldest are dropped beyond this).
 const KEPT: usize = 200;
@@ -38,6 +40,7 @@ impl EpochArchive {
         }
     }
 
+    /// The parameters of `epoch`, as [`epoch_json`] gave them, when the archive holds them.
     pub fn get(&self, epoch: u64) -> Option<Value> {
         self.lock().get(&epoch).cloned()
     }
@@ -94,4 +97,52 @@ impl EpochArchive {
             }
         }
     }
+}
+
+/// The leadership parameters of an epoch as JSON: everything needed to recompute any pool's
+/// schedule.
+pub fn epoch_json(e: &EpochLeadership) -> Value {
+    let mut v = json!({
+        "epoch": e.epoch,
+        "first_slot": e.first_slot,
+        "length": e.epoch_length,
+        "start": chrono::DateTime::from_timestamp_millis(e.time.epoch_start_unix_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        "slot_length_ms": e.time.slot_length_ms,
+    });
+    match &e.consensus {
+        EpochConsensus::Praos {
+            variant,
+            epoch_nonce: nonce,
+            active_slot_coeff,
+            stake,
+            total_stake,
+            ..
+        } => {
+            v["consensus"] = json!("praos");
+            v["vrf_variant"] = json!(format!("{variant:?}"));
+            v["nonce"] = match nonce {
+                slotforge_praos::nonce::Nonce::Neutral => Value::Null,
+                slotforge_praos::nonce::Nonce::Hash(h) => json!(hex::encode(h)),
+            };
+            v["active_slot_coeff"] = json!(format!("{}/{}", active_slot_coeff.0, active_slot_coeff.1));
+            v["total_stake"] = json!(total_stake);
+            v["stake"] = stake
+                .iter()
+                .map(|(id, s)| {
+                    json!({
+                        "pool_id": pool_bech32(id),
+                        "pool_id_hex": hex::encode(id),
+                        "stake": s,
+                        "share": if *total_stake == 0 { 0.0 } else { *s as f64 / *total_stake as f64 },
+                    })
+                })
+                .collect();
+        }
+        EpochConsensus::Bft { leaders } => {
+            v["consensus"] = json!("bft");
+            v["leaders"] = leaders.iter().map(hex::encode).collect();
+        }
+    }
+    v
 }

@@ -10,10 +10,10 @@ use slotforge_praos::header::{Header, HeaderVrf, VrfCert};
 use slotforge_praos::leader::{is_overlay_slot, ActiveSlotCoeff, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::ratio::parse_ratio;
-use slotforge_praos::time::ShelleyGenesis;
+use slotforge_praos::time::ConsensusGenesis;
 use slotforge_praos::validation::{self, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
-use crate::leaderlog::Consensus;
+use crate::leaderlog::VrfVariantArg;
 
 #[derive(Debug, Subcommand)]
 pub enum HeaderCommand {
@@ -60,7 +60,7 @@ pub struct VerifyArgs {
     pub active_slot_coeff: String,
     /// Leader-election variant (default: from the header's format: tpraos or praos).
     #[arg(long, value_enum)]
-    pub consensus: Option<Consensus>,
+    pub consensus: Option<VrfVariantArg>,
     /// TPraos decentralisation parameter d (overlay slots need no stake).
     #[arg(long, default_value = "0")]
     pub d: String,
@@ -163,7 +163,7 @@ pub fn inspect(args: &InspectArgs) -> Result<Value> {
 /// The genesis delegations of a Shelley genesis file (`genDelegs`).
 fn read_gen_delegs(path: &Path) -> Result<BTreeMap<[u8; 28], GenesisDelegate>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    ShelleyGenesis::from_json(&text)
+    ConsensusGenesis::from_json(&text)
         .and_then(|g| g.genesis_delegates())
         .with_context(|| path.display().to_string())
 }

@@ -265,12 +265,12 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             let network = u8::from(mainnet);
             let pay = blake2b224(&read_vkey(&payment_vkey, KeyKind::PaymentVerification)?);
             let address = match stake_vkey {
-                Some(s) => slotforge_chain::txbuilder::base_address(
+                Some(s) => slotforge_devnet::txbuilder::base_address(
                     network,
                     &pay,
                     &blake2b224(&read_vkey(&s, KeyKind::StakeVerification)?),
                 ),
-                None => slotforge_chain::txbuilder::enterprise_address(network, &pay),
+                None => slotforge_devnet::txbuilder::enterprise_address(network, &pay),
             };
             println!("{}", address_bech32(&address));
         }

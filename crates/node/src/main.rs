@@ -8,11 +8,10 @@ mod header_cmd;
 mod http_client;
 mod keys_cmd;
 mod leaderlog;
-mod ledger_input;
-mod node_api;
 mod node_cmd;
 mod node_config;
-mod write_stall;
+mod private_dir;
+mod rest;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -9,16 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use slotforge::chain_bridge::{self, ChainBridge};
-use slotforge_chain::ledger::TxIn;
 use slotforge_chain::service::{self, ServiceConfig};
 use slotforge_chain::store::BlockStore;
-use slotforge_chain::txbuilder::TxBuilder;
+use slotforge_devnet::txbuilder::TxBuilder;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::Signer;
-use slotforge_leadership::process::{self, LeadershipConfig};
-use slotforge_leadership::seams::{Clock, InProcessEnclave, SystemClock};
+use slotforge_leadership::clock::{Clock, SystemClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::in_process_enclave::InProcessEnclave;
+use slotforge_leadership::process;
 use slotforge_leadership::slot_log::{Query, SlotLog};
 use slotforge_leadership::status::SlotStatus;
+use slotforge_ledger::TxIn;
 
 use devnet::{add_pool, chain_config, Owner, Params};
 

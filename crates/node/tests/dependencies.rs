@@ -1,6 +1,7 @@
-//! What the `slotforge` node binary links: the enclave's client API, never the enclave itself
-//! (its signer, sign guard and key store), so a node cannot hold a leader's keys. Read from
-//! Cargo's own resolution of the normal (non-dev) dependency graph.
+//! What the crates link, read from Cargo's own resolution of the normal (non-dev) dependency
+//! graph: the `slotforge` node binary links the enclave's client API, never the enclave itself
+//! (its signer, sign guard and key store), so a node cannot hold a leader's keys; and the
+//! ledger is pure, linking nothing that does I/O.
 
 use std::process::Command;
 
@@ -48,4 +49,41 @@ fn the_node_links_the_enclave_api_and_not_the_enclave() {
             "slotforge-enclave-api depends on {forbidden}"
         );
     }
+}
+
+/// Crates that do I/O (network, files through a database, async runtimes, logging output),
+/// and the workspace crates above the ledger.
+const IO_CRATES: [&str; 16] = [
+    "tokio",
+    "mio",
+    "socket2",
+    "rusqlite",
+    "libsqlite3-sys",
+    "postgres",
+    "tokio-postgres",
+    "tonic",
+    "hyper",
+    "axum",
+    "tracing-subscriber",
+    "slotforge-chain",
+    "slotforge-network",
+    "slotforge-enclave",
+    "slotforge-enclave-api",
+    "slotforge-leadership",
+];
+
+#[test]
+fn the_ledger_links_nothing_with_io() {
+    let ledger = normal_dependencies("slotforge-ledger");
+    let ledger = names(&ledger);
+    assert!(ledger.contains(&"slotforge-praos"), "{ledger:?}");
+    for forbidden in IO_CRATES {
+        assert!(
+            !ledger.contains(&forbidden),
+            "slotforge-ledger depends on {forbidden}, which does I/O or sits above it"
+        );
+    }
+    // The chain, which does I/O, gets its rules from the ledger.
+    let chain = normal_dependencies("slotforge-chain");
+    assert!(names(&chain).contains(&"slotforge-ledger"));
 }

@@ -18,11 +18,12 @@ use slotforge_chain::block::Block;
 use slotforge_chain::service::{ChainHandle, ServiceConfig};
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::Signer;
-use slotforge_leadership::process::LeadershipConfig;
-use slotforge_leadership::seams::{Clock, InProcessEnclave, SystemClock};
+use slotforge_leadership::clock::{Clock, SystemClock};
+use slotforge_leadership::config::LeadershipConfig;
+use slotforge_leadership::in_process_enclave::InProcessEnclave;
 use slotforge_leadership::slot_log::Query;
 use slotforge_leadership::status::SlotStatus;
-use slotforge_network::peers::NetworkConfig;
+use slotforge_network::stages::track_peers::NetworkConfig;
 use slotforge_network::topology::AccessPoint;
 
 use devnet::{add_pool, chain_config, Params};
@@ -95,7 +96,7 @@ async fn sleep_until(clock: &SystemClock, ms: i64) {
     clock.sleep_until_ms(ms).await;
 }
 
-fn pool(dir: &Path, i: u8) -> (Pool, slotforge_chain::genesis::DevnetPool) {
+fn pool(dir: &Path, i: u8) -> (Pool, slotforge_devnet::genesis_spec::DevnetPool) {
     let pool_dir = tempfile::tempdir_in(dir).unwrap();
     let signer = Signer::new(SignGuard::create(&pool_dir.path().join("guard.db")).unwrap());
     let entry = add_pool(&signer, i);

@@ -13,12 +13,12 @@ use rayon::prelude::*;
 use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::Nonce;
-use slotforge_praos::schedule::EpochLeadership;
+use slotforge_praos::schedule::PraosEpoch;
 
 fn main() {
     let slots: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(432_000);
     let key = VrfSecretKey::from_seed(&[0x42; 32]);
-    let epoch = EpochLeadership {
+    let epoch = PraosEpoch {
         epoch: 400,
         first_slot: 87_436_800,
         epoch_length: slots,

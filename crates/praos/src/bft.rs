@@ -20,13 +20,19 @@ use crate::leader::bft_leader_index;
 /// What a BFT leader signs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BftHeaderBody {
+    /// The block's height: 0 for the first block after genesis, then the parent's plus one.
     pub block_number: u64,
+    /// The absolute slot the block is made for.
     pub slot: u64,
     /// None for the first block after genesis.
     pub prev_hash: Option<[u8; 32]>,
+    /// The leader's Ed25519 verification key, which must be the slot's round-robin leader.
     pub issuer_vkey: [u8; 32],
+    /// The size of the block body in bytes, as encoded after the header.
     pub block_body_size: u64,
+    /// blake2b-256 of the block body, computed as for a Praos block.
     pub block_body_hash: [u8; 32],
+    /// The protocol version (major, minor) the leader's software runs.
     pub protocol_version: (u64, u64),
 }
 
@@ -42,16 +48,36 @@ pub struct BftHeader {
 /// Why a BFT header is not valid for its slot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BftHeaderError {
+    /// The issuer key is not a usable Ed25519 public key (not canonical, not a point, or of small
+    /// order).
     #[error("the issuer key is not a valid Ed25519 public key")]
     BadIssuerKey,
+    /// The Ed25519 signature over the body's bytes does not verify.
     #[error("the Ed25519 signature does not verify")]
     BadSignature,
+    /// The issuer is in the leader list but the slot belongs to another leader.
     #[error("slot {slot} belongs to leader #{expected} of {leaders}, not to the issuer")]
-    WrongLeader { slot: u64, expected: usize, leaders: usize },
+    WrongLeader {
+        /// The header's slot.
+        slot: u64,
+        /// Index into the leader list of the slot's leader.
+        expected: usize,
+        /// How many leaders the epoch has.
+        leaders: usize,
+    },
+    /// The issuer key is not in the epoch's leader list, or the list is empty.
     #[error("the issuer is not in the epoch's leader list")]
     UnknownIssuer,
+    /// The slot is not in the epoch the header is validated against.
     #[error("slot {slot} is outside the epoch's slots {first_slot}..{end}")]
-    OutsideEpoch { slot: u64, first_slot: u64, end: u64 },
+    OutsideEpoch {
+        /// The header's slot.
+        slot: u64,
+        /// The epoch's first slot.
+        first_slot: u64,
+        /// The slot after the epoch's last one (exclusive bound).
+        end: u64,
+    },
 }
 
 impl BftHeaderBody {
@@ -140,10 +166,12 @@ impl BftHeader {
         }
     }
 
+    /// The decoded body.
     pub fn body(&self) -> &BftHeaderBody {
         &self.body
     }
 
+    /// The leader's 64-byte Ed25519 signature over [`body_bytes`](Self::body_bytes).
     pub fn signature(&self) -> &[u8; SIGNATURE_LENGTH] {
         &self.signature
     }

@@ -20,6 +20,7 @@ fn resolution() -> &'static BigInt {
 pub struct FixedPoint(pub BigInt);
 
 impl FixedPoint {
+    /// `fromInteger n`: the integer `n` as a fixed-point value (n × 10^34 raw).
     pub fn from_integer(n: impl Into<BigInt>) -> Self {
         FixedPoint(n.into() * resolution())
     }
@@ -29,10 +30,12 @@ impl FixedPoint {
         FixedPoint((num * resolution()).div_floor(den))
     }
 
+    /// The value 1 (raw 10^34).
     pub fn one() -> Self {
         Self::from_integer(1)
     }
 
+    /// Multiplication as Haskell's `Fixed` does it: floor(a × b / 10^34).
     pub fn mul(&self, o: &Self) -> Self {
         FixedPoint((&self.0 * &o.0).div_floor(resolution()))
     }
@@ -42,22 +45,27 @@ impl FixedPoint {
         FixedPoint((&self.0 * resolution()).div_floor(&o.0))
     }
 
+    /// Exact addition.
     pub fn add(&self, o: &Self) -> Self {
         FixedPoint(&self.0 + &o.0)
     }
 
+    /// Exact subtraction.
     pub fn sub(&self, o: &Self) -> Self {
         FixedPoint(&self.0 - &o.0)
     }
 
+    /// Exact negation.
     pub fn neg(&self) -> Self {
         FixedPoint(-&self.0)
     }
 
+    /// Absolute value.
     pub fn abs(&self) -> Self {
         FixedPoint(self.0.abs())
     }
 
+    /// Whether the value is exactly zero.
     pub fn is_zero(&self) -> bool {
         self.0.is_zero()
     }
@@ -205,8 +213,12 @@ pub fn ln(x: &FixedPoint) -> FixedPoint {
 /// The outcome of `taylorExpCmp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpCmp {
+    /// `ABOVE`: `cmp` is at or above the partial sum plus the error bound, so `cmp` ≥ e^x.
     Above,
+    /// `BELOW`: `cmp` is below the partial sum minus the error bound, so `cmp` < e^x (a slot is
+    /// won).
     Below,
+    /// `MaxReached`: 1000 terms did not decide; the leader check counts it as not elected.
     MaxReached,
 }
 

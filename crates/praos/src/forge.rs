@@ -12,27 +12,45 @@ use crate::nonce::Nonce;
 /// What a block producer decides, before the keys are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockContent {
+    /// The new block's height: the parent's block number plus one (0 after genesis).
     pub block_number: u64,
+    /// The absolute slot the block is forged for.
     pub slot: u64,
+    /// The parent block's hash, `None` for the first block after genesis.
     pub prev_hash: Option<[u8; 32]>,
+    /// The size of the block body in bytes.
     pub block_body_size: u64,
+    /// The block body hash the header commits to (blake2b-256 over the body parts' hashes).
     pub block_body_hash: [u8; 32],
+    /// The protocol version (major, minor) the header announces.
     pub protocol_version: (u64, u64),
 }
 
 /// Why a header could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ForgeError {
+    /// The slot's KES period (slot / slots per KES period) is before the opcert's start period.
     #[error("slot {slot} is in KES period {slot_period}, before the opcert's start period {opcert_period}")]
     BeforeOpCert {
+        /// The slot being forged.
         slot: u64,
+        /// The slot's absolute KES period.
         slot_period: u64,
+        /// The KES period the opcert starts at.
         opcert_period: u64,
     },
+    /// The KES key could not be evolved to the period the slot needs.
     #[error("the KES key cannot sign for slot {slot}: {error}")]
-    Kes { slot: u64, error: KesError },
+    Kes {
+        /// The slot being forged.
+        slot: u64,
+        /// Why the key could not evolve (past its 64 periods, or already beyond the slot's).
+        error: KesError,
+    },
+    /// The KES key's public key is not the hot key the operational certificate names.
     #[error("the operational certificate does not certify this KES key")]
     WrongKesKey,
+    /// `slots_per_kes_period` was 0, so no KES period can be computed.
     #[error("slots per KES period must be positive")]
     ZeroKesPeriodLength,
 }

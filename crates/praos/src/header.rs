@@ -13,7 +13,10 @@ use slotforge_crypto::kes::{KesSecretKey, KesSignature, SIGNATURE_LEN};
 /// A VRF certificate: output (64 bytes when well-formed) and proof (80 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VrfCert {
+    /// The VRF output (beta), 64 bytes when well-formed; kept raw so a wrong length fails
+    /// validation.
     pub output: Vec<u8>,
+    /// The VRF proof, 80 bytes (Gamma ‖ c ‖ s) when well-formed; kept raw for the same reason.
     pub proof: Vec<u8>,
 }
 
@@ -23,31 +26,52 @@ pub enum HeaderVrf {
     /// Babbage and Conway: one VRF result, from which leader and nonce values are derived.
     Praos(VrfCert),
     /// Shelley to Alonzo: separate nonce and leader certificates.
-    TPraos { nonce: VrfCert, leader: VrfCert },
+    TPraos {
+        /// The certificate over the slot's nonce input (`mkSeed seedEta`), whose output feeds the
+        /// evolving nonce.
+        nonce: VrfCert,
+        /// The certificate over the slot's leader input (`mkSeed seedL`), whose output is the
+        /// leader
+        /// value.
+        leader: VrfCert,
+    },
 }
 
 /// The operational certificate carried in a header (its cold key is the header's issuer key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderOpCert {
+    /// The hot KES verification key the cold key certifies.
     pub hot_vkey: [u8; 32],
+    /// The certificate's issue number, which OCERT compares with the last one seen for the pool.
     pub sequence_number: u64,
+    /// The KES period (slot / slots per KES period) from which the hot key may sign.
     pub kes_period: u64,
+    /// The cold key's Ed25519 signature over hot key ‖ sequence number ‖ KES period.
     pub sigma: [u8; 64],
 }
 
 /// A header body: what the KES key signs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderBody {
+    /// The block's height: the parent's plus one, 0 for the first block after genesis.
     pub block_number: u64,
+    /// The absolute slot the block was made for.
     pub slot: u64,
     /// None for the first block after genesis.
     pub prev_hash: Option<[u8; 32]>,
+    /// The issuer's cold Ed25519 verification key (its blake2b-224 hash is the pool id).
     pub issuer_vkey: [u8; 32],
+    /// The issuer's VRF verification key, checked against the one registered for the pool.
     pub vrf_vkey: [u8; 32],
+    /// The VRF certificate(s): one for Praos (Babbage/Conway), two for TPraos (Shelley–Alonzo).
     pub vrf: HeaderVrf,
+    /// The size of the block body in bytes, which BBODY checks against the actual body.
     pub block_body_size: u64,
+    /// The block body hash (blake2b-256 over the body parts' hashes), which BBODY checks.
     pub block_body_hash: [u8; 32],
+    /// The operational certificate delegating signing to the hot KES key.
     pub opcert: HeaderOpCert,
+    /// The protocol version (major, minor) the issuer's software runs.
     pub protocol_version: (u64, u64),
 }
 
@@ -66,22 +90,41 @@ pub struct Header {
 /// Why header bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderDecodeError {
+    /// The bytes are not well-formed CBOR, or an item has the wrong major type.
     #[error("malformed CBOR at byte {offset}: {message}")]
-    Cbor { offset: usize, message: String },
+    Cbor {
+        /// Position in the input, in bytes, where decoding failed.
+        offset: usize,
+        /// The decoder's message.
+        message: String,
+    },
+    /// An array does not have the number of elements its place requires.
     #[error("{what}: expected an array of {expected}, found {found}")]
     ArrayLength {
+        /// Which array, e.g. "header body".
         what: &'static str,
+        /// The allowed element count(s), as text (e.g. "10 or 15").
         expected: String,
+        /// The element count the input has.
         found: u64,
     },
+    /// An indefinite-length array or byte string, which a header never has.
     #[error("{what}: indefinite-length encoding is not allowed")]
-    Indefinite { what: &'static str },
+    Indefinite {
+        /// Which item was indefinite.
+        what: &'static str,
+    },
+    /// A fixed-size byte string (key, hash, signature) of the wrong size.
     #[error("{what}: expected {expected} bytes, found {found}")]
     ByteLength {
+        /// Which field, e.g. "issuer key".
         what: &'static str,
+        /// The size the field has, in bytes.
         expected: usize,
+        /// The size the input has, in bytes.
         found: usize,
     },
+    /// The input goes on after the header; holds how many bytes are left.
     #[error("{0} trailing bytes after the header")]
     TrailingBytes(usize),
 }

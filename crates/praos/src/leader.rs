@@ -28,6 +28,8 @@ pub enum VrfVariant {
 }
 
 impl VrfVariant {
+    /// The variant's lowercase name, as in configuration files and its serde form ("tpraos",
+    /// "praos", "cpraos").
     pub fn name(self) -> &'static str {
         match self {
             VrfVariant::TPraos => "tpraos",
@@ -88,7 +90,9 @@ fn xor(a: [u8; 32], b: [u8; 32]) -> [u8; 32] {
 /// A leader value: 256 bits (Praos) or the raw 512-bit VRF output (TPraos).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeaderValue {
+    /// Praos/CPraos: blake2b-256("L" ‖ VRF output), read as a 256-bit big-endian natural.
     Praos([u8; 32]),
+    /// TPraos: the 64-byte VRF output itself, read as a 512-bit big-endian natural.
     TPraos([u8; 64]),
 }
 
@@ -111,12 +115,21 @@ impl LeaderValue {
 /// Why leadership parameters were rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LeaderParamsError {
+    /// f = numerator / denominator is not in (0, 1]; holds (numerator, denominator).
     #[error("the active slot coefficient must be in (0, 1], got {0}/{1}")]
     ActiveSlotCoeff(u64, u64),
+    /// The total active stake is 0, so no relative stake σ can be formed.
     #[error("the total active stake must be positive")]
     ZeroTotalStake,
+    /// The pool's stake is larger than the total, so σ would exceed 1.
     #[error("the pool's stake ({pool}) exceeds the total active stake ({total})")]
-    StakeAboveTotal { pool: u64, total: u64 },
+    StakeAboveTotal {
+        /// The pool's active stake, in lovelace.
+        pool: u64,
+        /// The total active stake, in lovelace.
+        total: u64,
+    },
+    /// The decentralisation parameter d is not in [0, 1]; holds (numerator, denominator).
     #[error("the decentralisation parameter must be in [0, 1], got {0}/{1}")]
     Decentralisation(u64, u64),
 }
@@ -125,12 +138,15 @@ pub enum LeaderParamsError {
 /// stores it (`unActiveSlotLog`).
 #[derive(Debug, Clone)]
 pub struct ActiveSlotCoeff {
+    /// f's numerator.
     pub num: u64,
+    /// f's denominator.
     pub den: u64,
     ln_one_minus_f: FixedPoint,
 }
 
 impl ActiveSlotCoeff {
+    /// f = `num / den` with ln(1 − f) computed once, as the ledger does; refuses f outside (0, 1].
     pub fn new(num: u64, den: u64) -> Result<Self, LeaderParamsError> {
         if num == 0 || den == 0 || num > den {
             return Err(LeaderParamsError::ActiveSlotCoeff(num, den));
@@ -148,6 +164,7 @@ impl ActiveSlotCoeff {
         })
     }
 
+    /// f as a float, for the fast path and for display.
     pub fn value(&self) -> f64 {
         self.num as f64 / self.den as f64
     }

@@ -7,6 +7,7 @@ use blake2::{Blake2b, Digest};
 /// blake2b with a 256-bit output, the hash of Cardano's nonces, VRF inputs and headers.
 pub type Blake2b256 = Blake2b<U32>;
 
+/// blake2b-256 of the concatenation of `parts`, hashed without copying them together.
 pub fn blake2b256(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Blake2b256::new();
     for p in parts {
@@ -23,8 +24,10 @@ pub fn blake2b224(data: &[u8]) -> [u8; 28] {
 /// A Cardano nonce: either neutral or a 32-byte hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Nonce {
+    /// The neutral nonce (`NeutralNonce`), the identity of [`Nonce::combine`].
     #[default]
     Neutral,
+    /// A 32-byte nonce (`Nonce` of a blake2b-256 hash).
     Hash([u8; 32]),
 }
 
@@ -58,6 +61,7 @@ impl Nonce {
         Nonce::Hash(blake2b256(&[&n.to_be_bytes()]))
     }
 
+    /// The nonce's bytes as hashed into VRF inputs: 32 bytes, or none for the neutral nonce.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Nonce::Neutral => &[],

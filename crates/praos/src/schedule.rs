@@ -10,14 +10,21 @@ use crate::nonce::Nonce;
 /// How many slots share one batch of field inversions.
 const BATCH: usize = 256;
 
-/// One epoch's Praos leadership parameters for one pool.
+/// One epoch's Praos leadership parameters for one pool: what its schedule is scanned with
+/// (the whole epoch's parameters are [`EpochLeadership`](crate::epoch_leadership::EpochLeadership)).
 #[derive(Debug, Clone)]
-pub struct EpochLeadership {
+pub struct PraosEpoch {
+    /// The epoch these parameters are for, counted from 0 at the chain's start.
     pub epoch: u64,
+    /// The absolute slot the epoch starts at.
     pub first_slot: u64,
+    /// The number of slots in the epoch.
     pub epoch_length: u64,
+    /// The epoch nonce that seeds the VRF inputs.
     pub nonce: Nonce,
+    /// The VRF construction of the epoch's era.
     pub variant: VrfVariant,
+    /// The pool's stake test for the epoch (its σ and f).
     pub threshold: LeaderThreshold,
     /// TPraos decentralisation parameter d as (numerator, denominator); overlay slots
     /// belong to the genesis delegates.
@@ -27,12 +34,15 @@ pub struct EpochLeadership {
 /// A slot the pool leads, with the VRF output that won it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WonSlot {
+    /// The absolute slot won.
     pub slot: u64,
+    /// The slot's index within its epoch (from 0).
     pub slot_in_epoch: u64,
+    /// The 64-byte VRF output of the leader input, from which the header's proof is later made.
     pub output: VrfOutput,
 }
 
-impl EpochLeadership {
+impl PraosEpoch {
     /// All slots of the epoch.
     pub fn slots(&self) -> Range<u64> {
         self.first_slot..self.first_slot.saturating_add(self.epoch_length)
@@ -101,8 +111,8 @@ mod tests {
     use super::*;
     use crate::leader::ActiveSlotCoeff;
 
-    fn params(variant: VrfVariant, d: (u64, u64)) -> EpochLeadership {
-        EpochLeadership {
+    fn params(variant: VrfVariant, d: (u64, u64)) -> PraosEpoch {
+        PraosEpoch {
             epoch: 3,
             first_slot: 3000,
             epoch_length: 1000,

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::ratio::Ratio;
+
 /// One era of constant slot and epoch length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EraParams {
@@ -11,25 +13,36 @@ pub struct EraParams {
     pub start_slot: u64,
     /// When the era's first slot starts, in milliseconds since the Unix epoch.
     pub start_unix_ms: i64,
+    /// The length of every slot of the era, in milliseconds (20,000 for Byron, 1,000 for Shelley
+    /// on).
     pub slot_length_ms: u64,
+    /// The number of slots per epoch in the era (21,600 for Byron, 432,000 for mainnet Shelley on).
     pub epoch_length: u64,
 }
 
 /// Why a time configuration is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// An era with a slot length or epoch length of 0.
     #[error("slot length and epoch length must be positive")]
     ZeroLength,
+    /// Eras not in ascending order, or one not starting exactly (epoch, slot and time) where the
+    /// previous ends.
     #[error("eras must be in order, each starting where the previous one ends")]
     EraOrder,
+    /// [`EraHistory::new`] was given no era.
     #[error("no eras given")]
     Empty,
+    /// A network name other than mainnet, preprod or preview; holds the name given.
     #[error("unknown network {0:?}: expected mainnet, preprod or preview")]
     UnknownNetwork(String),
+    /// The epoch's first slot does not fit in a u64; holds the epoch.
     #[error("epoch {0} is beyond the representable range")]
     Overflow(u64),
+    /// The time is before the first era's start, so no slot is in progress.
     #[error("{0} is before the system start")]
     BeforeStart(DateTime<Utc>),
+    /// The Shelley genesis JSON could not be read or its timing is unusable; holds the reason.
     #[error("invalid Shelley genesis: {0}")]
     Genesis(String),
 }
@@ -43,27 +56,39 @@ pub struct EraHistory {
 /// Which era a given epoch belongs to, for choosing the consensus variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Era {
+    /// The Byron era: 20 s slots, OBFT (no stake pools).
     Byron,
+    /// Shelley: TPraos with the overlay schedule of genesis delegates.
     Shelley,
+    /// Allegra: TPraos.
     Allegra,
+    /// Mary: TPraos.
     Mary,
+    /// Alonzo: TPraos, the last TPraos era.
     Alonzo,
+    /// Babbage: Praos, one VRF evaluation per header.
     Babbage,
+    /// Conway: Praos with the longer nonce stabilisation window (CPraos).
     Conway,
 }
 
 /// A public network's time parameters and hard-fork epochs.
 #[derive(Debug, Clone)]
 pub struct NetworkPreset {
+    /// The network's name: "mainnet", "preprod" or "preview".
     pub name: &'static str,
+    /// The network's slot/epoch/time history from its system start.
     pub history: EraHistory,
     /// (first epoch, era), ascending.
     pub era_starts: Vec<(u64, Era)>,
+    /// The active slot coefficient f as (numerator, denominator), 1/20 on the public networks.
     pub active_slot_coeff: (u64, u64),
+    /// The security parameter k, in blocks (2160 on mainnet and preprod, 432 on preview).
     pub security_param: u64,
 }
 
 impl NetworkPreset {
+    /// The era `epoch` belongs to (Byron before the first listed start).
     pub fn era_of_epoch(&self, epoch: u64) -> Era {
         self.era_starts
             .iter()
@@ -72,6 +97,8 @@ impl NetworkPreset {
             .map_or(Era::Byron, |(_, era)| *era)
     }
 
+    /// The preset of "mainnet", "preprod" or "preview"; any other name is
+    /// [`TimeError::UnknownNetwork`].
     pub fn by_name(name: &str) -> Result<Self, TimeError> {
         match name {
             "mainnet" => Ok(Self::mainnet()),
@@ -109,6 +136,7 @@ impl NetworkPreset {
         EraHistory { eras }
     }
 
+    /// Mainnet: system start 2017-09-23T21:44:51Z, 208 Byron epochs, Conway from epoch 507.
     pub fn mainnet() -> Self {
         use Era::*;
         NetworkPreset {
@@ -128,6 +156,7 @@ impl NetworkPreset {
         }
     }
 
+    /// Preprod: system start 2022-06-01T00:00:00Z, 4 Byron epochs, Conway from epoch 163.
     pub fn preprod() -> Self {
         use Era::*;
         NetworkPreset {
@@ -147,6 +176,8 @@ impl NetworkPreset {
         }
     }
 
+    /// Preview: system start 2022-10-25T00:00:00Z, no Byron epochs, 86,400-slot epochs, Conway from
+    /// epoch 646.
     pub fn preview() -> Self {
         use Era::*;
         NetworkPreset {
@@ -159,18 +190,23 @@ impl NetworkPreset {
     }
 }
 
-/// The parameters a Shelley genesis file gives (the subset slot timing and header validation
-/// need).
+/// The consensus part of a Shelley genesis file: what slot timing and header validation need
+/// (the ledger reads the whole file as `slotforge_ledger::genesis::ShelleyGenesis`).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ShelleyGenesis {
+pub struct ConsensusGenesis {
+    /// The chain's start, RFC 3339.
     pub system_start: String,
-    pub slot_length: f64,
+    /// Seconds per slot, exact.
+    pub slot_length: Ratio,
+    /// Slots per epoch.
     pub epoch_length: u64,
-    pub active_slots_coeff: f64,
+    /// f, exact.
+    pub active_slots_coeff: Ratio,
+    /// k.
     pub security_param: u64,
     /// Genesis key hash → its delegate, hex as the file gives them (decoded by
-    /// [`ShelleyGenesis::genesis_delegates`](crate::validation)).
+    /// [`ConsensusGenesis::genesis_delegates`](crate::validation)).
     #[serde(default)]
     pub gen_delegs: std::collections::BTreeMap<String, GenDelegEntry>,
 }
@@ -178,11 +214,14 @@ pub struct ShelleyGenesis {
 /// One `genDelegs` entry of a Shelley genesis file, hex.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct GenDelegEntry {
+    /// The delegate's key hash: blake2b-224 of its cold verification key, 56 hex digits.
     pub delegate: String,
+    /// The delegate's VRF key hash: blake2b-256 of its VRF verification key, 64 hex digits.
     pub vrf: String,
 }
 
-impl ShelleyGenesis {
+impl ConsensusGenesis {
+    /// Parses the genesis file's JSON, ignoring the fields consensus does not need.
     pub fn from_json(text: &str) -> Result<Self, TimeError> {
         serde_json::from_str(text).map_err(|e| TimeError::Genesis(e.to_string()))
     }
@@ -191,21 +230,21 @@ impl ShelleyGenesis {
     pub fn era_history(&self) -> Result<EraHistory, TimeError> {
         let start = DateTime::parse_from_rfc3339(&self.system_start)
             .map_err(|e| TimeError::Genesis(format!("systemStart {:?}: {e}", self.system_start)))?;
-        if !(0.001..=1e6).contains(&self.slot_length) {
+        let l = self.slot_length;
+        let (scaled, den) = (l.num as u128 * 1000, l.den.max(1) as u128);
+        let ms = scaled / den;
+        if !scaled.is_multiple_of(den) || !(1..=1_000_000_000).contains(&ms) {
             return Err(TimeError::Genesis(format!(
-                "slotLength {} out of range",
-                self.slot_length
+                "slotLength {} is not a whole number of milliseconds from 1 ms to 1e6 s",
+                l.as_f64()
             )));
         }
-        EraHistory::single(
-            start.timestamp_millis(),
-            (self.slot_length * 1000.0).round() as u64,
-            self.epoch_length,
-        )
+        EraHistory::single(start.timestamp_millis(), ms as u64, self.epoch_length)
     }
 }
 
 impl EraHistory {
+    /// Checks that the eras are non-empty, have positive lengths, and follow each other exactly.
     pub fn new(eras: Vec<EraParams>) -> Result<Self, TimeError> {
         if eras.is_empty() {
             return Err(TimeError::Empty);
@@ -315,6 +354,7 @@ impl EraHistory {
         Ok(era.start_slot + ((ms - era.start_unix_ms) as u64) / era.slot_length_ms)
     }
 
+    /// The length of `slot`, in milliseconds, from the era the slot is in.
     pub fn slot_length_ms(&self, slot: u64) -> u64 {
         self.era_of_slot(slot).slot_length_ms
     }
@@ -360,11 +400,11 @@ mod tests {
 
     #[test]
     fn genesis_and_validation() {
-        let g = ShelleyGenesis::from_json(r#"{"systemStart":"2024-01-01T00:00:00Z","slotLength":0.2,"epochLength":500,"activeSlotsCoeff":0.1,"securityParam":10}"#).unwrap();
+        let g = ConsensusGenesis::from_json(r#"{"systemStart":"2024-01-01T00:00:00Z","slotLength":0.2,"epochLength":500,"activeSlotsCoeff":0.1,"securityParam":10}"#).unwrap();
         let h = g.era_history().unwrap();
         assert_eq!(h.slot_length_ms(3), 200);
         assert_eq!(h.slot_start(5).to_rfc3339(), "2024-01-01T00:00:01+00:00");
-        assert!(ShelleyGenesis::from_json("{}").is_err());
+        assert!(ConsensusGenesis::from_json("{}").is_err());
         assert_eq!(EraHistory::single(0, 0, 10), Err(TimeError::ZeroLength));
         assert_eq!(EraHistory::new(vec![]), Err(TimeError::Empty));
         assert!(h.slot_at(Utc.timestamp_opt(0, 0).unwrap()).is_err());

@@ -23,18 +23,24 @@ use slotforge_crypto::vrf::{VrfOutput, VrfProof, VrfPublicKey};
 use crate::header::{Header, HeaderVrf, VrfCert};
 use crate::leader::{overlay_slot, ActiveSlotCoeff, LeaderThreshold, OverlaySlot, VrfVariant};
 use crate::nonce::{blake2b224, blake2b256, Nonce};
-use crate::time::{ShelleyGenesis, TimeError};
+use crate::time::{ConsensusGenesis, TimeError};
 
 /// The epoch's consensus parameters a header is validated against.
 #[derive(Debug, Clone)]
 pub struct ValidationParams {
+    /// The VRF construction, which also selects the rule order (TPraos: OVERLAY then OCERT).
     pub variant: VrfVariant,
+    /// The epoch nonce the VRF inputs are made from.
     pub epoch_nonce: Nonce,
+    /// The active slot coefficient f of the stake test.
     pub active_slot_coeff: ActiveSlotCoeff,
+    /// Slots per KES period (`slotsPerKESPeriod`), which turns a slot into a KES period.
     pub slots_per_kes_period: u64,
+    /// KES evolutions an opcert is valid for (`maxKESEvolutions`), from its start period.
     pub max_kes_evolutions: u64,
-    /// TPraos only: d, and the epoch's first slot (overlay slots are counted from it).
+    /// TPraos only: the decentralisation parameter d as (numerator, denominator).
     pub decentralisation: (u64, u64),
+    /// The absolute first slot of the header's epoch; TPraos overlay slots are counted from it.
     pub epoch_first_slot: u64,
     /// TPraos only: the genesis delegations (Shelley genesis `genDelegs`), by genesis key
     /// hash; overlay slots go round-robin over the keys in this (byte) order.
@@ -44,11 +50,13 @@ pub struct ValidationParams {
 /// A genesis key's delegate: the cold key hash that issues its overlay slots and its VRF key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenesisDelegate {
+    /// The delegate's cold key hash (blake2b-224), which must issue the overlay slot.
     pub delegate: [u8; 28],
+    /// The delegate's VRF key hash (blake2b-256), which the header's VRF key must hash to.
     pub vrf_key_hash: [u8; 32],
 }
 
-impl ShelleyGenesis {
+impl ConsensusGenesis {
     /// The genesis delegations (`genDelegs`) by genesis key hash, decoded.
     pub fn genesis_delegates(&self) -> Result<BTreeMap<[u8; 28], GenesisDelegate>, TimeError> {
         fn hash<const N: usize>(text: &str, what: &str) -> Result<[u8; N], TimeError> {
@@ -73,9 +81,13 @@ impl ShelleyGenesis {
 /// What the ledger says about the issuing pool in the header's epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolLookup {
+    /// The pool is in the epoch's stake distribution (`pdPoolStakeDistr`).
     Registered {
+        /// The blake2b-256 hash of the VRF key the pool registered.
         vrf_key_hash: [u8; 32],
+        /// The pool's active stake in the epoch's snapshot, in lovelace.
         stake: u64,
+        /// The total active stake of the snapshot, in lovelace.
         total_stake: u64,
     },
     /// The stake distribution is known, and the pool is not in it.
@@ -87,19 +99,26 @@ pub enum PoolLookup {
 /// The issuer's chain state: its last operational certificate sequence number and its pool.
 #[derive(Debug, Clone)]
 pub struct IssuerState {
+    /// The last opcert sequence number seen from the issuer (`csCounters`); `None` when it has
+    /// none.
     pub last_sequence_number: Option<u64>,
+    /// The issuer's standing in the epoch's stake distribution.
     pub pool: PoolLookup,
 }
 
 /// Why a VRF proof in a header fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VrfProofError {
+    /// The header's VRF output is not 64 bytes; holds its length.
     #[error("VRF output is {0} bytes, expected 64")]
     OutputLength(usize),
+    /// The header's VRF proof is not 80 bytes; holds its length.
     #[error("VRF proof is {0} bytes, expected 80")]
     ProofLength(usize),
+    /// The proof does not verify under the header's VRF key; holds the VRF error.
     #[error("VRF proof does not verify: {0}")]
     Invalid(String),
+    /// The proof verifies but its output is not the output the header declares.
     #[error("the declared VRF output is not the proof's output")]
     OutputMismatch,
 }
@@ -107,40 +126,101 @@ pub enum VrfProofError {
 /// A header validation failure; each rule has its own kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
+    /// The epoch's stake distribution is not known, so the issuer cannot be judged.
     #[error("the stake distribution of the header's epoch is not available")]
     StakeDistributionUnavailable,
+    /// `VRFKeyUnknown`: the issuer's pool (blake2b-224 of its cold key) is not in the stake
+    /// distribution.
     #[error("pool {} is not in the stake distribution", hex::encode(.0))]
     UnknownPool([u8; 28]),
+    /// `VRFKeyWrongVRFKey`: the header's VRF key is not the one the pool registered.
     #[error("the header's VRF key hashes to {}, the pool registered {}", hex::encode(.declared), hex::encode(.registered))]
-    VrfKeyMismatch { registered: [u8; 32], declared: [u8; 32] },
+    VrfKeyMismatch {
+        /// The VRF key hash the pool registered.
+        registered: [u8; 32],
+        /// blake2b-256 of the header's VRF key.
+        declared: [u8; 32],
+    },
+    /// `VRFKeyBadProof` (TPraos: `VRFKeyBadNonce` / `VRFKeyBadLeaderValue`): a VRF certificate is
+    /// invalid.
     #[error("{which} {error}")]
-    VrfProof { which: &'static str, error: VrfProofError },
+    VrfProof {
+        /// Which certificate: "VRF" (Praos), "nonce VRF" or "leader VRF" (TPraos).
+        which: &'static str,
+        /// Why it failed.
+        error: VrfProofError,
+    },
+    /// `VRFLeaderValueTooBig`: the leader value does not win the slot for the pool's stake.
     #[error("the leader VRF value is not below the threshold for the pool's stake")]
     InsufficientStake,
+    /// `NotActiveSlotOVERLAY`: the slot is a non-active overlay slot, which admits no block; holds
+    /// the slot.
     #[error("slot {0} is an overlay slot in which no block may be issued")]
     NotActiveSlot(u64),
+    /// `WrongGenesisColdKeyOVERLAY`: an overlay slot issued by another key than its genesis
+    /// delegate.
     #[error("overlay slot's issuer {} is not the genesis delegate {} the schedule names", hex::encode(.issuer), hex::encode(.delegate))]
-    WrongGenesisColdKey { issuer: [u8; 28], delegate: [u8; 28] },
+    WrongGenesisColdKey {
+        /// The header's issuer key hash.
+        issuer: [u8; 28],
+        /// The cold key hash of the genesis delegate the schedule names.
+        delegate: [u8; 28],
+    },
+    /// `WrongGenesisVRFKeyOVERLAY`: the header's VRF key is not the genesis delegate's.
     #[error("the header's VRF key hashes to {}, the genesis delegate's is {}", hex::encode(.declared), hex::encode(.registered))]
-    WrongGenesisVrfKey { registered: [u8; 32], declared: [u8; 32] },
+    WrongGenesisVrfKey {
+        /// The delegate's VRF key hash from `genDelegs`.
+        registered: [u8; 32],
+        /// blake2b-256 of the header's VRF key.
+        declared: [u8; 32],
+    },
+    /// `KESBeforeStartOCERT`: the slot's KES period is before the opcert's start period.
     #[error("the slot's KES period {slot_period} is before the opcert's start period {opcert_period}")]
-    KesPeriodBeforeOpCert { slot_period: u64, opcert_period: u64 },
+    KesPeriodBeforeOpCert {
+        /// The slot's KES period (slot / slots per KES period).
+        slot_period: u64,
+        /// The opcert's start KES period.
+        opcert_period: u64,
+    },
+    /// `KESAfterEndOCERT`: the slot's KES period is past the opcert's validity window.
     #[error("the slot's KES period {slot_period} is at or past the opcert's start {opcert_period} + {max_evolutions} evolutions")]
     KesPeriodAfterOpCert {
+        /// The slot's KES period (slot / slots per KES period).
         slot_period: u64,
+        /// The opcert's start KES period.
         opcert_period: u64,
+        /// The evolutions the opcert is valid for (`maxKESEvolutions`).
         max_evolutions: u64,
     },
+    /// `InvalidSignatureOCERT`: the cold key's signature over the opcert does not verify.
     #[error("the operational certificate's cold-key signature does not verify")]
     OpCertSignature,
+    /// `InvalidKesSignatureOCERT`: the KES signature over the body does not verify; holds the
+    /// relative period.
     #[error("the KES signature over the header body does not verify at relative period {0}")]
     KesSignature(u64),
+    /// `NoCounterForKeyHashOCERT`: the issuer has no counter and is neither a pool nor a genesis
+    /// delegate.
     #[error("no operational certificate counter for pool {}", hex::encode(.0))]
     NoOpCertCounter([u8; 28]),
+    /// `CounterTooSmallOCERT`: the opcert's sequence number is below the last one seen.
     #[error("opcert sequence number {found} is below the last seen {last}")]
-    SequenceNumberTooSmall { last: u64, found: u64 },
+    SequenceNumberTooSmall {
+        /// The last sequence number seen from the issuer.
+        last: u64,
+        /// The header's opcert sequence number.
+        found: u64,
+    },
+    /// `CounterOverIncrementedOCERT` (Praos only): the sequence number jumps by more than one.
     #[error("opcert sequence number {found} is more than one above the last seen {last}")]
-    SequenceNumberTooFarAhead { last: u64, found: u64 },
+    SequenceNumberTooFarAhead {
+        /// The last sequence number seen from the issuer.
+        last: u64,
+        /// The header's opcert sequence number.
+        found: u64,
+    },
+    /// The parameters cannot judge the header (zero KES period length, header format against
+    /// variant, …).
     #[error("invalid parameters: {0}")]
     Params(&'static str),
 }
@@ -172,6 +252,7 @@ impl HeaderError {
 /// What a valid header establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validated {
+    /// The issuing pool's id: blake2b-224 of the header's cold key.
     pub pool_id: [u8; 28],
     /// The leader VRF output (Praos: the single VRF result).
     pub leader_output: VrfOutput,

@@ -83,7 +83,7 @@ fn run_case(case: &serde_json::Value) -> Result<(), String> {
         return Err("the decoded body does not re-encode to the received body bytes".into());
     }
     let f_text = ctx["activeSlotCoeff"].to_string();
-    let (fn_, fd) = parse_ratio(&f_text)?;
+    let (fn_, fd) = parse_ratio(&f_text).map_err(|e| e.to_string())?;
     let params = ValidationParams {
         variant: VrfVariant::Praos,
         epoch_nonce: Nonce::from_hex(ctx["nonce"].as_str().ok_or("nonce")?).map_err(|e| e.to_string())?,

@@ -13,7 +13,7 @@ use slotforge_praos::forge::{forge_header, sign_body, BlockContent};
 use slotforge_praos::header::{Header, HeaderDecodeError, HeaderVrf};
 use slotforge_praos::leader::{ActiveSlotCoeff, LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::{blake2b256, Nonce};
-use slotforge_praos::time::{NetworkPreset, ShelleyGenesis};
+use slotforge_praos::time::{ConsensusGenesis, NetworkPreset};
 use slotforge_praos::validation::{validate, GenesisDelegate, HeaderError, IssuerState, PoolLookup, ValidationParams};
 
 fn vectors() -> PathBuf {
@@ -118,7 +118,7 @@ fn mainnet_headers_validate() {
 /// Mainnet's Shelley genesis delegations (tests/data/mainnet-shelley-genesis.json).
 fn mainnet_gen_delegs() -> BTreeMap<[u8; 28], GenesisDelegate> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mainnet-shelley-genesis.json");
-    let genesis = ShelleyGenesis::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let genesis = ConsensusGenesis::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
     let delegates = genesis.genesis_delegates().unwrap();
     assert_eq!(delegates.len(), 7);
     delegates

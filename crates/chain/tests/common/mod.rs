@@ -5,19 +5,23 @@
 use std::sync::Arc;
 
 use slotforge_chain::block::{Block, BlockBody};
-use slotforge_chain::chain_state::{ChainState, EpochConsensus};
+use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::{ChainConfig, VrfTiebreaker};
-use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
-use slotforge_chain::ledger::{genesis_txin, TxIn};
-use slotforge_chain::tx::Transaction;
-use slotforge_chain::txbuilder::{base_address, key_hash};
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
+use slotforge_devnet::txbuilder::{base_address, key_hash};
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
+use slotforge_ledger::state::genesis_txin;
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::TxIn;
+use slotforge_praos::epoch_leadership::EpochConsensus;
 use slotforge_praos::forge::{forge_header, BlockContent};
 use slotforge_praos::leader::{LeaderThreshold, VrfVariant};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
+use slotforge_praos::ratio::Ratio;
 
 /// A pool's keys, derived from a number.
 pub struct Pool {
@@ -64,20 +68,20 @@ impl Pool {
 
     /// A valid transaction moving the pool owner's genesis funds back to the same address.
     pub fn spend_all_tx(&self) -> Transaction {
-        let params = slotforge_chain::ledger::LedgerParams {
+        let params = slotforge_ledger::LedgerParams {
             min_fee_a: 44,
             min_fee_b: 155_381,
             ..placeholder_params()
         };
-        slotforge_chain::txbuilder::TxBuilder::new()
+        slotforge_devnet::txbuilder::TxBuilder::new()
             .input(self.funds())
             .output(self.address(), FUNDS)
             .balance(&params, FUNDS, 0, &[&self.payment])
     }
 }
 
-fn placeholder_params() -> slotforge_chain::ledger::LedgerParams {
-    slotforge_chain::ledger::LedgerParams {
+fn placeholder_params() -> slotforge_ledger::LedgerParams {
+    slotforge_ledger::LedgerParams {
         min_fee_a: 44,
         min_fee_b: 155_381,
         max_tx_size: 16_384,
@@ -110,10 +114,10 @@ impl Devnet {
                 .unwrap()
                 .into(),
             network_magic: 42,
-            slot_length: Decimal::new(1, 1),
+            slot_length: Ratio::new(1, 1),
             epoch_length,
             security_param: k,
-            active_slots_coeff: Decimal::new(f.0, f.1),
+            active_slots_coeff: Ratio::new(f.0, f.1),
             slots_per_kes_period: 129_600,
             max_kes_evolutions: 62,
             pools: pools
@@ -169,7 +173,7 @@ impl Devnet {
             return false;
         };
         let EpochConsensus::Praos {
-            nonce,
+            epoch_nonce: nonce,
             stake,
             total_stake,
             active_slot_coeff,
@@ -203,7 +207,7 @@ impl Devnet {
         let p = &self.pools[i];
         let epoch = self.cfg.epoch_of(slot);
         let l = state.leadership(&self.cfg, epoch).unwrap();
-        let EpochConsensus::Praos { nonce, .. } = l.consensus else {
+        let EpochConsensus::Praos { epoch_nonce: nonce, .. } = l.consensus else {
             panic!("praos")
         };
         let content = BlockContent {

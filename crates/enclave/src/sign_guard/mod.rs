@@ -2,12 +2,10 @@
 //! highest one signed, never a KES key older than a period already signed in — whatever
 //! crashes, and however many enclaves share the history.
 //!
-//! Rules, per leader (one function, [`decide`], for every backend):
-//! - a slot already signed with the **same** body: return the stored signed header (a safe
-//!   retry);
-//! - a slot already signed with a **different** body: refuse (double sign);
-//! - a slot below the highest slot signed: refuse (regression);
-//! - a KES period below the highest period the same KES key has signed in: refuse.
+//! - [`rules`]: the decision, one function for every backend: may this body be signed at this
+//!   slot, given what was signed?
+//! - [`interchange`]: the history's JSON export and import format.
+//! - this module: the [`SignGuard`] every signature goes through, and its backends.
 //!
 //! Two backends keep the history:
 //! - [`sqlite`]: one file beside one enclave. The check, the signing and the record happen
@@ -17,60 +15,68 @@
 //!   The same step is one PostgreSQL transaction under a per-leader advisory lock, committed
 //!   (`synchronous_commit=on`) before the signed header is returned.
 
+pub mod interchange;
 pub mod postgres;
+pub mod rules;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
+pub use self::interchange::{
+    ImportSummary, Interchange, InterchangeMetadata, KesPeriodRecord, LeaderHistory, SignedSlot, INTERCHANGE_VERSION,
+};
 pub use self::postgres::PostgresGuardConfig;
+pub use self::rules::{GuardRequest, KesUse, Refusal};
 
-/// Why the guard refused to sign.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("slot {slot} was already signed with another body ({})", hex::encode(.signed_body_hash))]
-    DoubleSign { slot: u64, signed_body_hash: [u8; 32] },
-    #[error("slot {slot} is below slot {highest}, already signed")]
-    Regression { slot: u64, highest: u64 },
-    #[error("slot {slot} needs KES period {period}, but this KES key already signed in period {recorded} (the shared history says so); an older period's key must not sign again")]
-    KesPeriodPassed { slot: u64, period: u32, recorded: u32 },
-}
-
-impl Refusal {
-    /// The slot the refusal concerns.
-    pub fn slot(&self) -> u64 {
-        match self {
-            Refusal::DoubleSign { slot, .. }
-            | Refusal::Regression { slot, .. }
-            | Refusal::KesPeriodPassed { slot, .. } => *slot,
-        }
-    }
-}
+pub(crate) use self::interchange::{conflict, KesRow, ParsedHistory, SignedRow};
+pub(crate) use self::rules::{judge, Recorded};
 
 /// A failure of the guard itself (not a refusal).
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
+    /// No SQLite guard file where one was expected (a new history is started only on request).
     #[error("the sign-guard database {} does not exist; pass the flag that starts a new signing history only if this enclave has never signed for these leaders", .0.display())]
     Missing(PathBuf),
+    /// A new history was asked for over an existing file.
     #[error("the sign-guard database {} already exists; refusing to start a new history over it", .0.display())]
     AlreadyExists(PathBuf),
+    /// The database fails its integrity or schema checks.
     #[error("the sign-guard database {} is corrupt ({reason}); the enclave stops rather than sign without its history", path.display())]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database was written by a newer build, whose schema this one does not know.
     #[error("the sign-guard database {place} has schema version {found}, newer than this build knows ({known}); run a slotforge-enclave at least as new as the one that wrote it")]
-    NewerSchema { place: String, found: i64, known: i64 },
+    NewerSchema {
+        /// The database (a file, or a server and database name).
+        place: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// A PostgreSQL database without the guard's schema (created only on request).
     #[error("{0} holds no slotforge sign-guard schema; pass the flag that starts a new signing history only if these leaders have never signed (or `history import` their history)")]
     NoSchema(String),
+    /// The database cannot be reached now; the next call tries again.
     #[error("the sign guard cannot reach its database ({0}); nothing is signed until it can")]
     Unavailable(String),
+    /// The database answered with an error.
     #[error("sign-guard database: {0}")]
     Database(String),
+    /// A file operation of the guard failed.
     #[error("sign-guard file: {0}")]
     Io(#[from] std::io::Error),
+    /// SQLite failed.
     #[error("sign-guard storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// A slot that does not fit the database's signed 64-bit integers.
     #[error("slot {0} is beyond the range the guard records (at most 2^63 - 1)")]
     SlotOutOfRange(u64),
+    /// An interchange file that is malformed or conflicts with the stored history.
     #[error("history interchange: {0}")]
     Interchange(String),
 }
@@ -85,6 +91,7 @@ pub enum Signed {
 }
 
 impl Signed {
+    /// The signed header's bytes, fresh or replayed.
     pub fn bytes(&self) -> &[u8] {
         match self {
             Signed::Fresh(b) | Signed::Replayed(b) => b,
@@ -95,99 +102,20 @@ impl Signed {
 /// The outcome of a guarded signing request.
 #[derive(Debug)]
 pub enum GuardOutcome<E> {
+    /// Signed now, or replayed from the history.
     Signed(Signed),
+    /// Refused by the [`rules`]; nothing was signed.
     Refused(Refusal),
     /// The signer itself failed; nothing was recorded.
     SignerFailed(E),
 }
 
-/// The KES key a signature will use: its verification key (which names the key across
-/// enclaves) and the period, relative to the opcert's start, it signs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KesUse {
-    pub kes_vkey: [u8; 32],
-    pub period: u32,
-}
-
-/// A request as the guard judges it.
-#[derive(Debug, Clone, Copy)]
-pub struct GuardRequest<'a> {
-    pub leader: &'a str,
-    pub slot: u64,
-    pub body_hash: [u8; 32],
-    pub kes: Option<KesUse>,
-}
-
-/// What the guard found recorded for a request's leader, read under its lock.
-#[derive(Debug, Default)]
-pub(crate) struct Recorded {
-    /// The body hash and signed header already stored for the slot.
-    pub slot: Option<(Vec<u8>, Vec<u8>)>,
-    /// The leader's highest signed slot.
-    pub highest: Option<u64>,
-    /// The highest period the request's KES key signed in.
-    pub kes_period: Option<u32>,
-}
-
-/// The guard's verdict on a request.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Decision {
-    Replay(Vec<u8>),
-    Refuse(Refusal),
-    Sign,
-}
-
-/// The guard's rules, the same for every backend.
-pub(crate) fn decide(req: &GuardRequest<'_>, recorded: Recorded) -> Decision {
-    if let Some((hash, signed)) = recorded.slot {
-        if hash == req.body_hash {
-            return Decision::Replay(signed);
-        }
-        let mut signed_body_hash = [0u8; 32];
-        if hash.len() == 32 {
-            signed_body_hash.copy_from_slice(&hash);
-        }
-        return Decision::Refuse(Refusal::DoubleSign {
-            slot: req.slot,
-            signed_body_hash,
-        });
-    }
-    if let Some(highest) = recorded.highest.filter(|h| req.slot < *h) {
-        return Decision::Refuse(Refusal::Regression {
-            slot: req.slot,
-            highest,
-        });
-    }
-    if let (Some(kes), Some(recorded)) = (req.kes, recorded.kes_period) {
-        if kes.period < recorded {
-            return Decision::Refuse(Refusal::KesPeriodPassed {
-                slot: req.slot,
-                period: kes.period,
-                recorded,
-            });
-        }
-    }
-    Decision::Sign
-}
-
-/// Applies the rules and, when they allow signing, runs the signer: the signed bytes to
-/// record, or the outcome to return as it is (a replay, a refusal, a signer failure).
-pub(crate) fn judge<E>(
-    req: &GuardRequest<'_>,
-    recorded: Recorded,
-    sign: impl FnOnce() -> Result<Vec<u8>, E>,
-) -> Result<Vec<u8>, GuardOutcome<E>> {
-    match decide(req, recorded) {
-        Decision::Replay(signed) => Err(GuardOutcome::Signed(Signed::Replayed(signed))),
-        Decision::Refuse(r) => Err(GuardOutcome::Refused(r)),
-        Decision::Sign => sign().map_err(GuardOutcome::SignerFailed),
-    }
-}
-
+/// A slot as the databases store it (a signed 64-bit integer).
 pub(crate) fn slot_sql(slot: u64) -> Result<i64, GuardError> {
     i64::try_from(slot).map_err(|_| GuardError::SlotOutOfRange(slot))
 }
 
+/// Where the history is kept.
 enum Backend {
     Sqlite(sqlite::SqliteGuard),
     Postgres(Box<postgres::PostgresGuard>),
@@ -205,6 +133,7 @@ pub struct GuardHealth {
     pub backend: &'static str,
     /// Where the history lives (a file, or a server and database without credentials).
     pub location: String,
+    /// Whether the history can be read and written now.
     pub available: bool,
     /// Why it is not available.
     pub error: Option<String>,
@@ -322,254 +251,5 @@ impl SignGuard {
                 }
             }
         }
-    }
-}
-
-/// One stored signature, as the backends read and write it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SignedRow {
-    pub leader: String,
-    pub slot: u64,
-    pub body_hash: Vec<u8>,
-    pub signed: Vec<u8>,
-}
-
-/// One KES key's highest signed period.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct KesRow {
-    pub leader: String,
-    pub kes_vkey: [u8; 32],
-    pub period: u32,
-}
-
-/// A checked interchange file, ready for a backend to write.
-pub(crate) struct ParsedHistory {
-    pub signed: Vec<SignedRow>,
-    pub kes: Vec<KesRow>,
-}
-
-/// The interchange format version this build reads and writes.
-pub const INTERCHANGE_VERSION: &str = "1";
-
-/// A signing history in JSON, to move a leader between enclaves without losing protection
-/// (after the style of Ethereum's EIP-3076 slashing-protection interchange).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interchange {
-    pub metadata: InterchangeMetadata,
-    pub data: Vec<LeaderHistory>,
-    /// The highest KES period each KES key signed in (absent from exports of older builds).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub kes_periods: Vec<KesPeriodRecord>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InterchangeMetadata {
-    pub interchange_format_version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LeaderHistory {
-    pub leader: String,
-    pub signed_slots: Vec<SignedSlot>,
-}
-
-/// One signed slot. Numbers are strings, as in EIP-3076, so no JSON parser rounds them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedSlot {
-    pub slot: String,
-    pub body_hash: String,
-    pub signed: String,
-}
-
-/// The highest KES period a leader's KES key (named by its verification key) signed in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KesPeriodRecord {
-    pub leader: String,
-    pub kes_vkey: String,
-    pub period: String,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    pub added: usize,
-    pub already_known: usize,
-}
-
-impl Interchange {
-    /// Builds an export from rows sorted by leader and slot.
-    pub(crate) fn from_rows(signed: Vec<SignedRow>, kes: Vec<KesRow>) -> Self {
-        let mut data: Vec<LeaderHistory> = Vec::new();
-        for row in signed {
-            if data.last().map(|l| &l.leader) != Some(&row.leader) {
-                data.push(LeaderHistory {
-                    leader: row.leader.clone(),
-                    signed_slots: Vec::new(),
-                });
-            }
-            if let Some(last) = data.last_mut() {
-                last.signed_slots.push(SignedSlot {
-                    slot: row.slot.to_string(),
-                    body_hash: hex::encode(row.body_hash),
-                    signed: hex::encode(row.signed),
-                });
-            }
-        }
-        Interchange {
-            metadata: InterchangeMetadata {
-                interchange_format_version: INTERCHANGE_VERSION.into(),
-            },
-            data,
-            kes_periods: kes
-                .into_iter()
-                .map(|k| KesPeriodRecord {
-                    leader: k.leader,
-                    kes_vkey: hex::encode(k.kes_vkey),
-                    period: k.period.to_string(),
-                })
-                .collect(),
-        }
-    }
-
-    /// Checks every record; the first bad one names itself.
-    pub(crate) fn parse(&self) -> Result<ParsedHistory, GuardError> {
-        let bad = |m: String| GuardError::Interchange(m);
-        if self.metadata.interchange_format_version != INTERCHANGE_VERSION {
-            return Err(bad(format!(
-                "format version {:?}, expected {INTERCHANGE_VERSION:?}",
-                self.metadata.interchange_format_version
-            )));
-        }
-        let mut signed = Vec::new();
-        for leader in &self.data {
-            if leader.leader.is_empty() {
-                return Err(bad("a leader with an empty id".into()));
-            }
-            for s in &leader.signed_slots {
-                let slot: u64 = s
-                    .slot
-                    .parse()
-                    .map_err(|_| bad(format!("slot {:?} is not a number", s.slot)))?;
-                slot_sql(slot)?;
-                let body_hash = hex::decode(&s.body_hash)
-                    .ok()
-                    .filter(|h| h.len() == 32)
-                    .ok_or_else(|| bad(format!("slot {slot}: body_hash must be 64 hex digits")))?;
-                let bytes = hex::decode(&s.signed).map_err(|_| bad(format!("slot {slot}: signed is not hex")))?;
-                signed.push(SignedRow {
-                    leader: leader.leader.clone(),
-                    slot,
-                    body_hash,
-                    signed: bytes,
-                });
-            }
-        }
-        let mut kes = Vec::new();
-        for k in &self.kes_periods {
-            let kes_vkey: [u8; 32] = hex::decode(&k.kes_vkey)
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| bad(format!("leader {}: kes_vkey must be 64 hex digits", k.leader)))?;
-            let period: u32 = k.period.parse().map_err(|_| {
-                bad(format!(
-                    "leader {}: KES period {:?} is not a number",
-                    k.leader, k.period
-                ))
-            })?;
-            kes.push(KesRow {
-                leader: k.leader.clone(),
-                kes_vkey,
-                period,
-            });
-        }
-        Ok(ParsedHistory { signed, kes })
-    }
-}
-
-/// The message of an import that met a record conflicting with the stored history.
-pub(crate) fn conflict(leader: &str, slot: u64) -> GuardError {
-    GuardError::Interchange(format!(
-        "leader {leader} slot {slot}: conflicts with a different body already signed; nothing imported"
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(slot: u64, body: u8, kes_period: Option<u32>) -> GuardRequest<'static> {
-        GuardRequest {
-            leader: "p",
-            slot,
-            body_hash: [body; 32],
-            kes: kes_period.map(|period| KesUse {
-                kes_vkey: [7; 32],
-                period,
-            }),
-        }
-    }
-
-    #[test]
-    fn rules_in_order() {
-        let stored = || Some((vec![1u8; 32], b"header".to_vec()));
-        assert_eq!(
-            decide(
-                &req(10, 1, None),
-                Recorded {
-                    slot: stored(),
-                    highest: Some(20),
-                    kes_period: Some(9)
-                }
-            ),
-            Decision::Replay(b"header".to_vec()),
-            "a retry is replayed even below the highest slot and past the KES period"
-        );
-        assert!(matches!(
-            decide(
-                &req(10, 2, None),
-                Recorded {
-                    slot: stored(),
-                    ..Default::default()
-                }
-            ),
-            Decision::Refuse(Refusal::DoubleSign { slot: 10, .. })
-        ));
-        assert_eq!(
-            decide(
-                &req(10, 2, None),
-                Recorded {
-                    highest: Some(11),
-                    ..Default::default()
-                }
-            ),
-            Decision::Refuse(Refusal::Regression { slot: 10, highest: 11 })
-        );
-        assert_eq!(
-            decide(
-                &req(10, 2, Some(3)),
-                Recorded {
-                    highest: Some(10),
-                    kes_period: Some(4),
-                    ..Default::default()
-                }
-            ),
-            Decision::Refuse(Refusal::KesPeriodPassed {
-                slot: 10,
-                period: 3,
-                recorded: 4
-            })
-        );
-        assert_eq!(
-            decide(
-                &req(10, 2, Some(4)),
-                Recorded {
-                    highest: Some(10),
-                    kes_period: Some(4),
-                    ..Default::default()
-                }
-            ),
-            Decision::Sign
-        );
-        assert_eq!(decide(&req(0, 2, Some(0)), Recorded::default()), Decision::Sign);
     }
 }

@@ -2,7 +2,7 @@
 //! the same leaders and none can sign a slot another already signed differently.
 //!
 //! Each request is one transaction: `pg_advisory_xact_lock` on the leader, read what is
-//! recorded, decide (`super::decide`), sign, insert, commit. The lock is a transaction-scoped
+//! recorded, decide (`super::rules::decide`), sign, insert, commit. The lock is a transaction-scoped
 //! advisory lock rather than a row lock because a request that is refused or replayed then
 //! writes nothing (no row lock, no transaction id, no WAL flush at commit), and because the
 //! lock goes away with the transaction even when the enclave holding it dies mid-request (its
@@ -74,6 +74,7 @@ pub struct PostgresGuardConfig {
 }
 
 impl PostgresGuardConfig {
+    /// The database at `url`, without TLS, with 4 connections and 5 s / 10 s timeouts.
     pub fn new(url: impl Into<String>) -> Self {
         PostgresGuardConfig {
             url: url.into(),
@@ -192,6 +193,8 @@ fn tls_connector(ca: &std::path::Path) -> Result<tokio_postgres_rustls::MakeRust
 }
 
 impl PostgresGuard {
+    /// Connects and applies pending schema migrations; without a schema, one is created only
+    /// when `new_history` says these leaders never signed.
     pub fn open(cfg: &PostgresGuardConfig, new_history: bool) -> Result<Self, GuardError> {
         let mut config: postgres::Config = cfg
             .url
@@ -376,6 +379,9 @@ impl PostgresGuard {
         self.with_client(|c, _| c.simple_query("SELECT 1").map(drop).map_err(classify))
     }
 
+    /// [`SignGuard::sign_request`](super::SignGuard::sign_request) on the shared database: the
+    /// check, `sign` and the record in one transaction under the leader's advisory lock,
+    /// committed before returning.
     pub fn sign<E>(
         &self,
         req: &GuardRequest<'_>,
@@ -414,6 +420,7 @@ impl PostgresGuard {
         })
     }
 
+    /// The highest slot signed for `leader`, by any enclave.
     pub fn highest_slot(&self, leader: &str) -> Result<Option<u64>, GuardError> {
         self.with_client(|c, _| {
             let v: Option<i64> = c
@@ -424,6 +431,7 @@ impl PostgresGuard {
         })
     }
 
+    /// The highest period `kes_vkey` signed in for `leader`, by any enclave.
     pub fn kes_period(&self, leader: &str, kes_vkey: &[u8; 32]) -> Result<Option<u32>, GuardError> {
         self.with_client(|c, _| {
             let mut tx = c.transaction().map_err(classify)?;

@@ -46,6 +46,8 @@ pub struct SqliteGuard {
 }
 
 impl SqliteGuard {
+    /// Opens an existing guard file, migrating its schema to the newest; a missing file is an
+    /// error, not a new history.
     pub fn open(path: &Path) -> Result<Self, GuardError> {
         if !path.exists() {
             return Err(GuardError::Missing(path.to_path_buf()));
@@ -60,6 +62,7 @@ impl SqliteGuard {
         Ok(guard)
     }
 
+    /// Creates a new, empty guard file (mode 0600); refuses if the file exists.
     pub fn create(path: &Path) -> Result<Self, GuardError> {
         if path.exists() {
             return Err(GuardError::AlreadyExists(path.to_path_buf()));
@@ -85,6 +88,7 @@ impl SqliteGuard {
         Ok(())
     }
 
+    /// The guard file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -168,6 +172,8 @@ impl SqliteGuard {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// [`SignGuard::sign_request`](super::SignGuard::sign_request) on this file: the check,
+    /// `sign` and the record under one `IMMEDIATE` transaction, committed before returning.
     pub fn sign<E>(
         &self,
         req: &GuardRequest<'_>,
@@ -209,6 +215,7 @@ impl SqliteGuard {
         Ok(GuardOutcome::Signed(Signed::Fresh(signed)))
     }
 
+    /// The highest slot signed for `leader`.
     pub fn highest_slot(&self, leader: &str) -> Result<Option<u64>, GuardError> {
         let conn = self.lock();
         let v: Option<i64> =
@@ -216,6 +223,7 @@ impl SqliteGuard {
         Ok(v.map(|s| s as u64))
     }
 
+    /// The highest period `kes_vkey` signed in for `leader`.
     pub fn kes_period(&self, leader: &str, kes_vkey: &[u8; 32]) -> Result<Option<u32>, GuardError> {
         kes_period(&self.lock(), leader, kes_vkey)
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use slotforge_enclave::client::EnclaveClient;
 use slotforge_enclave::signer::{Identity, ScheduledSlot};
-use slotforge_enclave::wire::{Consensus, ScheduleParams};
+use slotforge_enclave::wire::{ScheduleConsensus, ScheduleParams};
 use slotforge_praos::forge::{praos_header_body, BlockContent};
 use slotforge_praos::header::HeaderBody;
 use slotforge_praos::leader::VrfVariant;
@@ -39,7 +39,7 @@ pub fn praos_epoch(e: u64) -> ScheduleParams {
         epoch: e,
         first_slot: e * 1000,
         epoch_length: 1000,
-        consensus: Consensus::Praos {
+        consensus: ScheduleConsensus::Praos {
             variant: VrfVariant::Praos,
             nonce: NONCE,
             active_slot_coeff: (1, 2),

@@ -3,6 +3,7 @@
 //! with slot battles, and a fragment pool.
 #![allow(dead_code)]
 
+use slotforge_praos::nonce::Nonce;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::Path;
@@ -16,12 +17,12 @@ use slotforge_crypto::vrf::VrfSecretKey;
 use slotforge_enclave::sign_guard::SignGuard;
 use slotforge_enclave::signer::{Identity, PraosLeader, ScheduledSlot, SignedHeader, Signer};
 use slotforge_enclave::wire::ScheduleParams;
-use slotforge_leadership::params::{EpochConsensus, EpochLeadershipParams, TimeFrame};
 use slotforge_leadership::process::LeadershipHandle;
 use slotforge_leadership::seams::{
-    BlockBody, BlockOutcome, BlockRef, Blockchain, ChainEvent, EnclaveClient, EnclaveError, ForgedBlock, FragmentPool,
-    Tip,
+    BlockOutcome, BlockRef, Blockchain, ChainEvent, ChainTip, Enclave, EnclaveError, ForgedBlock, FragmentPool,
+    SelectedBody,
 };
+use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership, TimeFrame};
 use slotforge_praos::leader::VrfVariant;
 use slotforge_praos::nonce::blake2b256;
 
@@ -57,17 +58,17 @@ pub fn add_pool(signer: &Signer, i: usize) {
 
 /// Epoch `e` of `len` slots; each of the signer's pools holds `stake` of 12 units, f = 1/2;
 /// `variant_seed` varies the nonce (a fork).
-pub fn epoch_params(signer: &Signer, e: u64, len: u64, stake: u64, variant_seed: u8) -> EpochLeadershipParams {
+pub fn epoch_params(signer: &Signer, e: u64, len: u64, stake: u64, variant_seed: u8) -> EpochLeadership {
     let mut stakes = BTreeMap::new();
     for id in signer.leader_ids() {
         if let Ok(Identity::Praos(p)) = signer.identity(&id) {
-            stakes.insert(hex::encode(p.pool_id), stake);
+            stakes.insert(p.pool_id, stake);
         }
     }
     let mut nonce = [0u8; 32];
     nonce[..8].copy_from_slice(&e.to_be_bytes());
     nonce[8] = variant_seed;
-    EpochLeadershipParams {
+    EpochLeadership {
         epoch: e,
         first_slot: e * len,
         epoch_length: len,
@@ -77,7 +78,7 @@ pub fn epoch_params(signer: &Signer, e: u64, len: u64, stake: u64, variant_seed:
         },
         consensus: EpochConsensus::Praos {
             variant: VrfVariant::Praos,
-            epoch_nonce: hex::encode(nonce),
+            epoch_nonce: Nonce::Hash(nonce),
             active_slot_coeff: (1, 2),
             stake: stakes,
             total_stake: 12,
@@ -139,12 +140,12 @@ impl SimEnclave {
 
 fn refused(e: slotforge_enclave::signer::SignError) -> EnclaveError {
     EnclaveError::Refused {
-        reason: e.kind().into(),
+        reason: e.kind(),
         message: e.to_string(),
     }
 }
 
-impl EnclaveClient for SimEnclave {
+impl Enclave for SimEnclave {
     async fn leaders(&self) -> Result<Vec<String>, EnclaveError> {
         self.check()?;
         Ok(self.signer.leader_ids())
@@ -230,9 +231,9 @@ pub struct ChainState {
 pub struct SimChain(pub Arc<Mutex<ChainState>>);
 
 impl ChainState {
-    fn tip_of(&self, hash: [u8; 32]) -> Tip {
+    fn tip_of(&self, hash: [u8; 32]) -> ChainTip {
         let b = self.blocks[&hash];
-        Tip {
+        ChainTip {
             block: b.block,
             parent: b.parent,
         }
@@ -297,7 +298,7 @@ impl ChainState {
 }
 
 impl Blockchain for SimChain {
-    async fn tip(&self) -> Option<Tip> {
+    async fn tip(&self) -> Option<ChainTip> {
         let s = self.0.lock().unwrap();
         s.tip.map(|t| s.tip_of(t))
     }
@@ -369,11 +370,11 @@ impl SimPool {
 }
 
 impl FragmentPool for SimPool {
-    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> BlockBody {
+    async fn select(&self, _parent: Option<BlockRef>, _slot: u64, max_bytes: u64, _deadline_ms: i64) -> SelectedBody {
         let n = (max_bytes / 200) as usize;
         let tx_ids: Vec<[u8; 32]> = self.tx_ids.iter().take(n).copied().collect();
         let bytes = tx_ids.concat();
-        BlockBody {
+        SelectedBody {
             hash: blake2b256(&[&bytes]),
             size: 200 * tx_ids.len() as u64,
             bytes,

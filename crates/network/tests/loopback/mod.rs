@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::common::Devnet;
 use slotforge_chain::chain_state::Point;
 use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
-use slotforge_network::peers::{Network, NetworkConfig};
-use slotforge_network::session::SessionContext;
+use slotforge_network::stages::peer_session::SessionContext;
+use slotforge_network::stages::track_peers::{Network, NetworkConfig};
 use slotforge_network::topology::AccessPoint;
 
 pub const MAGIC: u32 = 42;

@@ -5,17 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
-use slotforge_chain::txbuilder::{base_address, enterprise_address};
 use slotforge_crypto::key_file::KeyKind;
+use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
+use slotforge_devnet::txbuilder::{base_address, enterprise_address};
+use slotforge_ledger::genesis::AlonzoGenesis;
 use slotforge_network::topology::{self, AccessPoint};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
+use slotforge_praos::ratio::Ratio;
 
 use super::layout::{Devnet, DevnetNode, Funded, GenesisFiles, PoolKeys, Process};
 use super::processes::{enclave_binary, run_to_end, PortPicker};
 use crate::bech32_ids::{address_bech32, pool_bech32};
 use crate::keys_cmd;
-use crate::node_cmd::create_private_dir;
+use crate::private_dir::create_private_dir;
 
 /// Lovelace each pool's owner holds at genesis (their stake is the pool's).
 pub const OWNER_FUNDS: u64 = 1_000_000_000_000;
@@ -32,7 +34,7 @@ pub struct DevnetShape {
     pub slot_length_ms: u64,
     pub epoch_length: u64,
     pub k: u64,
-    pub f: Decimal,
+    pub f: Ratio,
     pub bft: bool,
     /// Seconds from now to the system start (time for the processes to start).
     pub start_in_s: u64,
@@ -357,7 +359,7 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     let spec = DevnetSpec {
         system_start,
         network_magic: NETWORK_MAGIC,
-        slot_length: Decimal::new(shape.slot_length_ms, 1000),
+        slot_length: Ratio::new(shape.slot_length_ms, 1000),
         epoch_length: shape.epoch_length,
         security_param: shape.k,
         active_slots_coeff: shape.f,
@@ -374,7 +376,7 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     };
     let genesis_dir = dir.join("genesis");
     create_private_dir(&genesis_dir)?;
-    Genesis::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), &genesis_dir)?;
+    slotforge_chain::genesis_files::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), &genesis_dir)?;
     let devnet = Devnet {
         dir: dir.clone(),
         consensus: if shape.bft { "bft" } else { "praos" }.into(),

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
-use slotforge_chain::genesis::Genesis;
-use slotforge_chain::ledger::{reward_address, Credential, LedgerParams, TxIn};
-use slotforge_chain::txbuilder::{Cert, PoolRegistration, TxBuilder};
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::key_file::{self, KeyKind};
+use slotforge_devnet::txbuilder::{Cert, PoolRegistration, TxBuilder};
+use slotforge_ledger::address::reward_address;
+use slotforge_ledger::{Credential, LedgerParams, TxIn};
 
 use super::layout::{Devnet, DevnetNode};
 use crate::bech32_ids::parse_address;
@@ -17,7 +17,7 @@ use crate::http_client;
 
 /// The ledger's parameters, from the devnet's genesis.
 pub fn ledger_params(devnet: &Devnet) -> anyhow::Result<LedgerParams> {
-    let g = Genesis::load(&devnet.genesis.shelley, Some(&devnet.genesis.alonzo))?;
+    let g = slotforge_chain::genesis_files::load(&devnet.genesis.shelley, Some(&devnet.genesis.alonzo))?;
     Ok(LedgerParams::from_genesis(&g))
 }
 

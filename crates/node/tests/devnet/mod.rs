@@ -5,14 +5,16 @@
 use std::path::Path;
 
 use slotforge_chain::config::ChainConfig;
-use slotforge_chain::genesis::{AlonzoGenesis, Decimal, DevnetFunds, DevnetPool, DevnetSpec, Genesis};
-use slotforge_chain::txbuilder::{base_address, key_hash};
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_crypto::vrf::VrfSecretKey;
+use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
+use slotforge_devnet::txbuilder::{base_address, key_hash};
 use slotforge_enclave::signer::{Identity, PraosLeader, Signer};
+use slotforge_ledger::genesis::AlonzoGenesis;
 use slotforge_praos::nonce::blake2b256;
+use slotforge_praos::ratio::Ratio;
 
 pub const FUNDS: u64 = 1_000_000_000_000;
 
@@ -76,10 +78,10 @@ pub fn chain_config(dir: &Path, p: &Params, pools: Vec<DevnetPool>) -> ChainConf
     let spec = DevnetSpec {
         system_start: chrono::DateTime::from_timestamp_millis(p.start_ms).unwrap(),
         network_magic: 42,
-        slot_length: Decimal::new(p.slot_ms, 1000),
+        slot_length: Ratio::new(p.slot_ms, 1000),
         epoch_length: p.epoch_length,
         security_param: p.security_param,
-        active_slots_coeff: Decimal::new(1, 2),
+        active_slots_coeff: Ratio::new(1, 2),
         slots_per_kes_period: 129_600,
         max_kes_evolutions: 62,
         funds: (0..pools.len() as u8)
@@ -91,8 +93,8 @@ pub fn chain_config(dir: &Path, p: &Params, pools: Vec<DevnetPool>) -> ChainConf
         pools,
         gen_delegs: Vec::new(),
     };
-    Genesis::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), dir).unwrap();
-    let genesis = Genesis::load(
+    slotforge_chain::genesis_files::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), dir).unwrap();
+    let genesis = slotforge_chain::genesis_files::load(
         &dir.join("shelley-genesis.json"),
         Some(&dir.join("alonzo-genesis.json")),
     )

@@ -9,11 +9,10 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use slotforge_enclave::audit::AuditLog;
 use slotforge_enclave::clock::SlotClock;
-use slotforge_enclave::config::{Config, GuardBackend};
+use slotforge_enclave::config::Config;
 use slotforge_enclave::leader_store::LeaderStore;
 use slotforge_enclave::metrics::Metrics;
 use slotforge_enclave::service::EnclaveService;
-use slotforge_enclave::sign_guard::{GuardError, SignGuard};
 use slotforge_enclave::signer::Signer;
 use slotforge_enclave::tls;
 use tokio::net::{TcpListener, UnixListener};
@@ -23,107 +22,8 @@ use tokio_stream::wrappers::UnixListenerStream;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
-/// Holds the data directory's lock file for the life of the process.
-pub struct InstanceLock {
-    _file: fs::File,
-}
-
-/// Takes the data directory's exclusive lock (released by the kernel when the process dies,
-/// however it dies) and writes the pid into it.
-pub fn lock_instance(config: &Config) -> Result<InstanceLock> {
-    use std::io::Write;
-    use std::os::unix::io::AsRawFd;
-    let path = config.pid_path();
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    // SAFETY: flock on a file descriptor we own; no memory is involved.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let pid = fs::read_to_string(&path).unwrap_or_default();
-        bail!(
-            "another slotforge-enclave (pid {}) is serving {}; stop it first",
-            pid.trim(),
-            config.data_dir.display()
-        );
-    }
-    file.set_len(0)?;
-    writeln!(file, "{}", std::process::id())?;
-    file.sync_all()?;
-    Ok(InstanceLock { _file: file })
-}
-
-/// The pid of the enclave serving `config`'s data directory, if one is running.
-pub fn running_pid(config: &Config) -> Option<i32> {
-    pid_holding(&config.pid_path())
-}
-
-/// The pid of the enclave holding the lock of the pid file `path`, if one is running.
-pub fn pid_holding(path: &Path) -> Option<i32> {
-    use std::os::unix::io::AsRawFd;
-    let file = fs::File::open(path).ok()?;
-    // SAFETY: as above. Taking the lock succeeds only when no enclave holds it.
-    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    if free {
-        // SAFETY: releasing the lock just taken.
-        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
-        return None;
-    }
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// Opens the configured guard: a missing history is an error unless a new one is asked for.
-pub fn open_guard(config: &Config, new_history: bool) -> Result<SignGuard> {
-    let pg = match &config.guard {
-        GuardBackend::Sqlite => return open_sqlite_guard(&config.guard_path(), new_history),
-        GuardBackend::Postgres(pg) => pg,
-    };
-    match SignGuard::open_postgres(pg, new_history) {
-        Ok(g) => Ok(g),
-        Err(e @ GuardError::NoSchema(_)) => Err(e).context(
-            "if these leaders have never signed, start once with --new-history; if they have, \
-             `history move` or `history import` their history first: starting from an empty \
-             history could sign a slot twice",
-        ),
-        Err(e) => Err(e).context(format!(
-            "the sign guard database named in {} cannot be used; the enclave will not sign without it",
-            config.path.display()
-        )),
-    }
-}
-
-/// Opens a SQLite guard file: a missing file is an error unless a new history is asked for.
-pub fn open_sqlite_guard(path: &Path, new_history: bool) -> Result<SignGuard> {
-    match SignGuard::open(path) {
-        Ok(g) => Ok(g),
-        Err(GuardError::Missing(_)) if new_history => {
-            SignGuard::create(path).with_context(|| format!("creating the sign guard {}", path.display()))
-        }
-        Err(GuardError::Missing(_)) => bail!(
-            "there is no sign guard database at {}.\n\
-             If this enclave has never signed, start it once with --new-history.\n\
-             If it has, restore the database (or `history import` an export of it) first: \
-             starting from an empty history could sign a slot twice.",
-            path.display()
-        ),
-        Err(e) => Err(e).with_context(|| {
-            format!(
-                "the sign guard database {} cannot be used; the enclave will not sign without it",
-                path.display()
-            )
-        }),
-    }
-}
-
-pub fn ensure_data_dir(config: &Config) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = &config.data_dir;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(|| format!("chmod 700 {}", dir.display()))
-}
+use crate::data_dir::{ensure_data_dir, lock_instance};
+use crate::guard_open::open_guard;
 
 /// Loads every leader in the store into the signer, replacing those whose import changed and
 /// removing those no longer there. `known` maps names to import ids. At start (`strict`) a
@@ -236,6 +136,7 @@ async fn serve_metrics(
     }
 }
 
+/// Serves until SIGTERM or SIGINT, reloading the leaders on SIGHUP.
 pub async fn run(config: Config, new_history: bool) -> Result<()> {
     ensure_data_dir(&config)?;
     let _lock = lock_instance(&config)?;

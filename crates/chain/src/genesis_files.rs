@@ -1,0 +1,62 @@
+//! Reading and writing the genesis files the ledger parses (`shelley-genesis.json`,
+//! `alonzo-genesis.json`): the file I/O the pure ledger leaves to its caller.
+
+use std::path::{Path, PathBuf};
+
+use slotforge_ledger::genesis::{AlonzoGenesis, Genesis, GenesisError, ShelleyGenesis, ALONZO_FILE, SHELLEY_FILE};
+
+/// Why a genesis file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesisFileError {
+    /// The file could not be read or written.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// The file was read but its contents are not a usable genesis.
+    #[error("{}: {error}", path.display())]
+    Genesis {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: GenesisError,
+    },
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, GenesisFileError> {
+    std::fs::read(path).map_err(|error| GenesisFileError::Io {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Reads `shelley-genesis.json` and, if given, `alonzo-genesis.json` (else its defaults).
+pub fn load(shelley: &Path, alonzo: Option<&Path>) -> Result<Genesis, GenesisFileError> {
+    let s = read(shelley)?;
+    let a = alonzo.map(read).transpose()?;
+    Genesis::from_json(&s, a.as_deref()).map_err(|error| GenesisFileError::Genesis {
+        // Name the file the error is about.
+        path: match (&error, alonzo) {
+            (GenesisError::Json { file, .. }, Some(a)) if *file == ALONZO_FILE => a.to_path_buf(),
+            _ => shelley.to_path_buf(),
+        },
+        error,
+    })
+}
+
+/// Writes both files into `dir` under their usual names; returns the Shelley file's hash (the
+/// chain's initial nonce).
+pub fn write(shelley: &ShelleyGenesis, alonzo: &AlonzoGenesis, dir: &Path) -> Result<[u8; 32], GenesisFileError> {
+    let (s, a) = Genesis::to_json(shelley, alonzo).map_err(|error| GenesisFileError::Genesis {
+        path: dir.join(SHELLEY_FILE),
+        error,
+    })?;
+    for (name, bytes) in [(SHELLEY_FILE, &s), (ALONZO_FILE, &a)] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|error| GenesisFileError::Io { path, error })?;
+    }
+    Ok(slotforge_praos::nonce::blake2b256(&[&s]))
+}

@@ -1,0 +1,109 @@
+//! POOL (Shelley `POOL`, as Conway runs it at protocol version 10): pool registration,
+//! re-registration and retirement.
+
+use std::collections::BTreeSet;
+
+use pallas_primitives::conway::Certificate;
+
+use super::certs::CertEffects;
+use crate::error::LedgerError;
+use crate::params::LedgerParams;
+use crate::state::{LedgerState, PoolParams, PoolState};
+
+/// Applies one pool certificate (the CERT rule routes only those here).
+pub(super) fn apply(
+    state: &mut LedgerState,
+    p: &LedgerParams,
+    cert: &Certificate,
+    required: &mut BTreeSet<[u8; 28]>,
+    fx: &mut CertEffects,
+) -> Result<(), LedgerError> {
+    match cert {
+        Certificate::PoolRegistration {
+            operator,
+            vrf_keyhash,
+            pledge,
+            cost,
+            margin,
+            reward_account,
+            pool_owners,
+            pool_metadata,
+            ..
+        } => {
+            // Shelley POOL at protocol version 10, in its order: the reward account's
+            // network, the metadata hash's size, the cost.
+            let found = reward_account.first().map_or(0, |h| h & 0x0f);
+            if found != p.network_id {
+                return Err(LedgerError::WrongNetworkPool {
+                    expected: p.network_id,
+                    found,
+                    pool: **operator,
+                });
+            }
+            if let Some(m) = pool_metadata.as_ref() {
+                if m.hash.len() > 32 {
+                    return Err(LedgerError::PoolMetadataHashTooBig {
+                        pool: **operator,
+                        size: m.hash.len(),
+                    });
+                }
+            }
+            if *cost < p.min_pool_cost {
+                return Err(LedgerError::PoolCostTooLow {
+                    cost: *cost,
+                    min: p.min_pool_cost,
+                });
+            }
+            let params = PoolParams {
+                vrf_key_hash: **vrf_keyhash,
+                pledge: *pledge,
+                cost: *cost,
+                margin: (margin.numerator, margin.denominator),
+                reward_account: reward_account.to_vec(),
+                owners: pool_owners.iter().map(|o| **o).collect(),
+            };
+            required.insert(**operator);
+            required.extend(params.owners.iter().copied());
+            match state.pools.get_mut(&**operator) {
+                // Re-registration: new parameters from the next epoch, no deposit, and
+                // a pending retirement is cancelled.
+                Some(existing) => {
+                    existing.future = Some(params);
+                    existing.retiring = None;
+                }
+                None => {
+                    state.pools.insert(
+                        **operator,
+                        PoolState {
+                            params,
+                            future: None,
+                            retiring: None,
+                            deposit: p.pool_deposit,
+                        },
+                    );
+                    fx.deposits += p.pool_deposit;
+                }
+            }
+        }
+        Certificate::PoolRetirement(pool, epoch) => {
+            let current = state.epoch;
+            let max = current.saturating_add(p.e_max);
+            if *epoch <= current || *epoch > max {
+                return Err(LedgerError::RetirementEpoch {
+                    epoch: *epoch,
+                    current,
+                    max,
+                });
+            }
+            let ps = state
+                .pools
+                .get_mut(&**pool)
+                .ok_or(LedgerError::PoolNotRegistered(**pool))?;
+            ps.retiring = Some(*epoch);
+            required.insert(**pool);
+        }
+        // DELEG's and GOVCERT's certificates are routed elsewhere by CERT.
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Stake accounts: registered credentials with their deposit, rewards and delegation.
+
+use serde::{Deserialize, Serialize};
+
+use super::PoolId;
+
+/// A stake credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Credential {
+    /// A key credential: blake2b-224 of the stake verification key.
+    Key([u8; 28]),
+    /// A script credential: the script's blake2b-224 hash (refused by this ledger's rules for now).
+    Script([u8; 28]),
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Key(h) => write!(f, "key {}", hex::encode(h)),
+            Credential::Script(h) => write!(f, "script {}", hex::encode(h)),
+        }
+    }
+}
+
+/// A registered stake credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The deposit paid at registration (refunded at deregistration).
+    pub deposit: u64,
+    /// The reward balance, in lovelace; withdrawals must take it whole.
+    pub rewards: u64,
+    /// The pool the credential delegates to, if any.
+    pub pool: Option<PoolId>,
+}

@@ -1,0 +1,172 @@
+//! The ledger state: the UTxO, stake accounts, pools, the stake snapshots leader election
+//! reads, and the fee and deposit pots. DReps, the committee, proposals and the treasury and
+//! reserves join it with the governance and epoch-boundary rules.
+//!
+//! The state is a value of persistent maps (imbl): applying a block makes a new state that
+//! shares everything unchanged with the old one, so the chain keeps one state per volatile
+//! block and a rollback is picking an older one.
+
+mod accounts;
+pub mod json;
+mod pools;
+mod utxo;
+
+use std::sync::Arc;
+
+use imbl::OrdMap;
+use serde::{Deserialize, Serialize};
+
+pub use accounts::{Account, Credential};
+pub use pools::{PoolId, PoolParams, PoolState};
+pub use utxo::{genesis_txin, Assets, TxIn, TxOut};
+
+use crate::address::reward_address;
+use crate::error::LedgerError;
+use crate::genesis::{hash_hex, Genesis, GenesisError};
+use crate::params::LedgerParams;
+use crate::rules::{self, Checks};
+use crate::snapshots::StakeSnapshot;
+use crate::tx::Transaction;
+use json::pairs;
+use utxo::genesis_output;
+
+/// The ledger state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerState {
+    /// The current epoch, advanced by [`new_epoch`](Self::new_epoch).
+    pub epoch: u64,
+    /// The unspent outputs by the input that spends them.
+    #[serde(with = "pairs")]
+    pub utxo: OrdMap<TxIn, Arc<TxOut>>,
+    /// The UTxO's inputs by address (derived from `utxo`, rebuilt when a state is read back:
+    /// see [`reindex`](Self::reindex)).
+    #[serde(skip)]
+    pub utxo_by_address: OrdMap<Vec<u8>, imbl::OrdSet<TxIn>>,
+    /// The registered stake credentials by credential.
+    #[serde(with = "pairs")]
+    pub accounts: OrdMap<Credential, Account>,
+    /// The registered pools by pool id, retiring ones included until their epoch.
+    #[serde(with = "pairs")]
+    pub pools: OrdMap<PoolId, PoolState>,
+    /// The snapshot taken at the start of the current epoch: the next epoch's leader election.
+    pub mark: Arc<StakeSnapshot>,
+    /// The snapshot taken at the start of the previous epoch: this epoch's leader election.
+    pub set: Arc<StakeSnapshot>,
+    /// The one before (rewards, in a full ledger).
+    pub go: Arc<StakeSnapshot>,
+    /// Fees collected (kept for conservation checks).
+    pub fees: u64,
+    /// Deposits held.
+    pub deposits: u64,
+}
+
+impl LedgerState {
+    /// The state at genesis: initial funds as UTxO, genesis pools and delegations, and the
+    /// genesis stake distribution as both the current and the next epoch's.
+    pub fn genesis(g: &Genesis) -> Result<Self, GenesisError> {
+        let mut utxo = OrdMap::new();
+        for (addr, coin) in &g.shelley.initial_funds {
+            let address = hex::decode(addr).map_err(|_| GenesisError::Invalid(format!("address {addr}")))?;
+            let out = genesis_output(&address, *coin);
+            utxo.insert(genesis_txin(&address), Arc::new(out));
+        }
+        let params = LedgerParams::from_genesis(g);
+        let mut pools = OrdMap::new();
+        for (id, p) in &g.shelley.staking.pools {
+            let owners = p
+                .owners
+                .iter()
+                .map(|o| hash_hex::<28>(o, "pool owner"))
+                .collect::<Result<_, _>>()?;
+            let reward_account = match &p.reward_account.credential {
+                crate::genesis::CredentialJson::KeyHash(h) => {
+                    reward_address(g.network_id(), &Credential::Key(hash_hex(h, "reward account")?))
+                }
+                crate::genesis::CredentialJson::ScriptHash(h) => {
+                    reward_address(g.network_id(), &Credential::Script(hash_hex(h, "reward account")?))
+                }
+            };
+            pools.insert(
+                hash_hex::<28>(id, "pool id")?,
+                PoolState {
+                    params: PoolParams {
+                        vrf_key_hash: hash_hex(&p.vrf, "pool vrf")?,
+                        pledge: p.pledge,
+                        cost: p.cost,
+                        margin: (p.margin.num, p.margin.den),
+                        reward_account,
+                        owners,
+                    },
+                    future: None,
+                    retiring: None,
+                    deposit: params.pool_deposit,
+                },
+            );
+        }
+        let mut accounts = OrdMap::new();
+        for (cred, pool) in &g.shelley.staking.stake {
+            accounts.insert(
+                Credential::Key(hash_hex(cred, "staking.stake key")?),
+                Account {
+                    deposit: params.key_deposit,
+                    rewards: 0,
+                    pool: Some(hash_hex(pool, "pool id")?),
+                },
+            );
+        }
+        // Genesis registrations hold their deposits (cardano-ledger takes them from the
+        // reserves, which this ledger does not keep).
+        let deposits = accounts.values().map(|a: &Account| a.deposit).sum::<u64>()
+            + pools.values().map(|p: &PoolState| p.deposit).sum::<u64>();
+        let mut state = LedgerState {
+            epoch: 0,
+            utxo_by_address: OrdMap::new(),
+            utxo,
+            accounts,
+            pools,
+            mark: Arc::default(),
+            set: Arc::default(),
+            go: Arc::default(),
+            fees: 0,
+            deposits,
+        };
+        state.reindex();
+        let initial = Arc::new(state.stake_distribution());
+        state.mark = initial.clone();
+        state.set = initial;
+        Ok(state)
+    }
+
+    /// Applies one transaction at `slot`: every phase-1 rule, then its effects. On error the
+    /// state is unchanged.
+    pub fn apply_tx(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+        self.apply_checked(params, slot, tx, Checks::Full)
+    }
+
+    /// Applies a transaction already fully checked once (by the mempool): every rule that
+    /// depends on the state, not its witnesses. On error the state is unchanged.
+    pub fn reapply_tx(&mut self, params: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+        self.apply_checked(params, slot, tx, Checks::Reapply)
+    }
+
+    /// Applies a transaction with the given checks. On error the state is unchanged.
+    pub fn apply_checked(
+        &mut self,
+        params: &LedgerParams,
+        slot: u64,
+        tx: &Transaction,
+        checks: Checks,
+    ) -> Result<(), LedgerError> {
+        let mut next = self.clone();
+        rules::ledger::apply(&mut next, params, slot, tx, checks)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Total lovelace held: UTxO, rewards, deposits and fees (constant under every rule).
+    pub fn total_lovelace(&self) -> u128 {
+        let utxo: u128 = self.utxo.values().map(|o| o.coin as u128).sum();
+        let rewards: u128 = self.accounts.values().map(|a| a.rewards as u128).sum();
+        utxo + rewards + self.deposits as u128 + self.fees as u128
+    }
+}

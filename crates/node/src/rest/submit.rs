@@ -1,0 +1,44 @@
+//! `POST /api/submit/tx`: transaction submission as cardano-submit-api takes it.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use slotforge_chain::service::SubmitError;
+
+use super::errors::{error, stopped};
+use super::NodeApi;
+
+/// As cardano-submit-api: a CBOR transaction in, 202 and its id out, or 400 and why.
+pub(super) async fn submit_tx(State(api): State<NodeApi>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != "application/cbor" {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type must be application/cbor (got {content_type:?}); send the signed transaction's CBOR bytes"),
+        );
+    }
+    match api.chain.submit_tx(body.to_vec()).await {
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!(hex::encode(id)))).into_response(),
+        Err(SubmitError::Stopped) => stopped(),
+        Err(e) => {
+            let message = e.to_string();
+            let kind = match &e {
+                SubmitError::Decode(_) => "DecoderFailure".to_string(),
+                SubmitError::Mempool(slotforge_chain::mempool::MempoolError::Duplicate(_)) => "Duplicate".into(),
+                SubmitError::Mempool(slotforge_chain::mempool::MempoolError::Full { .. }) => "MempoolFull".into(),
+                _ => message.split(':').next().unwrap_or("LedgerError").trim().to_string(),
+            };
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "tag": "TxSubmitFail", "kind": kind, "message": message })),
+            )
+                .into_response()
+        }
+    }
+}
