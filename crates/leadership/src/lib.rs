@@ -28,7 +28,8 @@
 //!   published).
 //!
 //! What it keeps and serves:
-//! - [`params`]: `EpochLeadership` and their digest.
+//! - [`params`]: what leadership derives from an epoch's `EpochLeadership`: its digest, computed
+//!   once, and each leader's share.
 //! - [`status`]: `SlotStatus` and its allowed transitions.
 //! - [`slot_log`]: the SQLite slot log.
 //! - [`rest`]: the REST routes (jormungandr's v0 shape and v1), server-sent events.
