@@ -1,4 +1,5 @@
 //! `slotforge`: block production for Ouroboros chains.
+#![warn(missing_docs)]
 
 mod bech32_ids;
 mod devnet;

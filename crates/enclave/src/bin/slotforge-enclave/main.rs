@@ -5,6 +5,7 @@
 //! - `serve`: the serving process; `keys_cmd`, `history_cmd`, `status_cmd`: the other commands;
 //! - `data_dir`: the data directory, its lock and pid file; `guard_open`: opening the
 //!   configured sign guard.
+#![warn(missing_docs)]
 
 mod cli;
 mod data_dir;
