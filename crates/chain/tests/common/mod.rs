@@ -7,63 +7,42 @@ use std::sync::Arc;
 use slotforge_chain::block::{Block, BlockBody};
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::{ChainConfig, VrfTiebreaker};
-use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
-use slotforge_crypto::vrf::VrfSecretKey;
-use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
-use slotforge_devnet::txbuilder::{base_address, key_hash};
-use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
-use slotforge_ledger::state::genesis_txin;
 use slotforge_ledger::tx::Transaction;
-use slotforge_ledger::TxIn;
 use slotforge_praos::epoch_leadership::EpochConsensus;
 use slotforge_praos::forge::{forge_header, BlockContent};
 use slotforge_praos::leader::{LeaderThreshold, VrfVariant};
-use slotforge_praos::nonce::{blake2b224, blake2b256};
-use slotforge_praos::ratio::Ratio;
 
-/// A pool's keys, derived from a number.
+#[path = "../../../ledger/tests/common/mod.rs"]
+mod ledger_devnet;
+
+pub use ledger_devnet::FUNDS;
+
+/// A pool's keys, derived from a number: its ledger keys (cold, VRF, owner, payment: the
+/// ledger tests' pool, which this derefs to) and its KES key with its operational certificate.
 pub struct Pool {
-    pub cold: SigningKey,
-    pub vrf: VrfSecretKey,
+    keys: ledger_devnet::Pool,
     kes_seed: [u8; 32],
     pub opcert: OperationalCertificate,
-    pub owner: SigningKey,
-    pub payment: SigningKey,
 }
 
-fn seed(tag: u8, i: u8) -> [u8; 32] {
-    blake2b256(&[&[tag, i]])
+impl std::ops::Deref for Pool {
+    type Target = ledger_devnet::Pool;
+
+    fn deref(&self) -> &ledger_devnet::Pool {
+        &self.keys
+    }
 }
 
 impl Pool {
     pub fn new(i: u8) -> Self {
-        let cold = SigningKey::from_bytes(&seed(1, i));
-        let mut s = seed(2, i);
+        let keys = ledger_devnet::Pool::new(i);
+        let kes_seed = ledger_devnet::seed(2, i);
+        let mut s = kes_seed;
         let kes = KesSecretKey::from_seed(&mut s);
-        let opcert = OperationalCertificate::issue(&cold, kes.public_key(), 0, 0);
-        Pool {
-            vrf: VrfSecretKey::from_seed(&seed(3, i)),
-            kes_seed: seed(2, i),
-            opcert,
-            owner: SigningKey::from_bytes(&seed(4, i)),
-            payment: SigningKey::from_bytes(&seed(5, i)),
-            cold,
-        }
-    }
-
-    pub fn id(&self) -> [u8; 28] {
-        blake2b224(self.cold.verifying_key().as_bytes())
-    }
-
-    /// The pool owner's funded base address (payment key, owner stake key).
-    pub fn address(&self) -> Vec<u8> {
-        base_address(0, &key_hash(&self.payment), &key_hash(&self.owner))
-    }
-
-    pub fn funds(&self) -> TxIn {
-        genesis_txin(&self.address())
+        let opcert = OperationalCertificate::issue(&keys.cold, kes.public_key(), 0, 0);
+        Pool { keys, kes_seed, opcert }
     }
 
     /// A valid transaction moving the pool owner's genesis funds back to the same address.
@@ -103,43 +82,11 @@ pub struct Devnet {
     pub cfg: Arc<ChainConfig>,
 }
 
-pub const FUNDS: u64 = 1_000_000_000_000;
-
 impl Devnet {
     /// `n` pools with equal stake; k, f, epoch length as given; 1 s slots from 2026-01-01.
     pub fn new(n: u8, k: u64, f: (u64, u64), epoch_length: u64) -> Self {
         let pools: Vec<Pool> = (0..n).map(Pool::new).collect();
-        let spec = DevnetSpec {
-            system_start: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-                .unwrap()
-                .into(),
-            network_magic: 42,
-            slot_length: Ratio::new(1, 1),
-            epoch_length,
-            security_param: k,
-            active_slots_coeff: Ratio::new(f.0, f.1),
-            slots_per_kes_period: 129_600,
-            max_kes_evolutions: 62,
-            pools: pools
-                .iter()
-                .map(|p| DevnetPool {
-                    id: p.id(),
-                    vrf_key_hash: blake2b256(&[&p.vrf.public_key().0]),
-                    owner_stake: key_hash(&p.owner),
-                })
-                .collect(),
-            funds: pools
-                .iter()
-                .map(|p| DevnetFunds {
-                    address: p.address(),
-                    lovelace: FUNDS,
-                })
-                .collect(),
-            gen_delegs: Vec::new(),
-        };
-        let shelley = spec.shelley_genesis();
-        let hash = blake2b256(&[&serde_json::to_vec_pretty(&shelley).unwrap()]);
-        let genesis = Genesis::from_parts(shelley, AlonzoGenesis::default(), hash).unwrap();
+        let genesis = ledger_devnet::genesis(&pools.iter().map(|p| &p.keys).collect::<Vec<_>>(), k, f, epoch_length);
         let cfg = ChainConfig::new(genesis, None).unwrap();
         Devnet {
             pools,
