@@ -23,9 +23,8 @@ struct MissedLabels {
     reason: String,
 }
 
-/// The registry and the metrics leadership updates.
+/// The metrics leadership updates.
 pub struct Metrics {
-    registry: Registry,
     assigned: Family<LeaderLabels, Counter>,
     blocks: Family<OutcomeLabels, Counter>,
     missed: Family<MissedLabels, Counter>,
@@ -41,21 +40,16 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The metrics, registered under the `slotforge_leadership` prefix.
+    /// The metrics, all at zero.
     pub fn new() -> Self {
-        let mut m = Metrics {
-            registry: Registry::with_prefix("slotforge_leadership"),
+        Metrics {
             assigned: Family::default(),
             blocks: Family::default(),
             missed: Family::default(),
             slot_to_block: Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
             schedule_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 16)),
             schedule_computations: Counter::default(),
-        };
-        let mut registry = Registry::with_prefix("slotforge_leadership");
-        m.register(&mut registry);
-        m.registry = registry;
-        m
+        }
     }
 
     /// Registers these metrics into `registry` (a node's, under its `leadership` prefix): the
@@ -140,8 +134,10 @@ impl Metrics {
 
     /// The text exposition.
     pub fn render(&self) -> String {
+        let mut registry = Registry::with_prefix("slotforge_leadership");
+        self.register(&mut registry);
         let mut out = String::new();
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out
     }
 }
