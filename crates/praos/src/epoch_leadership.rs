@@ -120,9 +120,7 @@ mod nonce_hex {
         if text.is_empty() {
             return Ok(Nonce::Neutral);
         }
-        super::fixed_hex::<32>(&text)
-            .map(Nonce::Hash)
-            .ok_or_else(|| serde::de::Error::custom(format!("epoch nonce {text:?} is not 64 hex digits or empty")))
+        Nonce::from_hex(&text).map_err(|e| serde::de::Error::custom(format!("epoch nonce: {e}")))
     }
 }
 
