@@ -26,6 +26,25 @@ pub fn payment_key(address: &[u8]) -> Option<Result<[u8; 28], ()>> {
     }
 }
 
+/// The address root of a Byron address (the key hash its bootstrap witness proves).
+pub fn byron_root(address: &[u8]) -> Option<[u8; 28]> {
+    match Address::from_bytes(address).ok()? {
+        Address::Byron(b) => b.decode().ok().map(|p| *p.root),
+        _ => None,
+    }
+}
+
+/// The payment script hash of a Shelley address, `None` for a key address, Byron or malformed.
+pub fn payment_script(address: &[u8]) -> Option<[u8; 28]> {
+    match Address::from_bytes(address).ok()? {
+        Address::Shelley(a) => match a.payment() {
+            ShelleyPaymentPart::Script(h) => Some(**h),
+            ShelleyPaymentPart::Key(_) => None,
+        },
+        _ => None,
+    }
+}
+
 /// The stake credential of a base address (pointer and enterprise addresses have none here).
 pub fn stake_credential(address: &[u8]) -> Option<Credential> {
     match Address::from_bytes(address).ok()? {

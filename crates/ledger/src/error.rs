@@ -149,17 +149,17 @@ pub enum LedgerError {
         /// The refund the certificate declares, in lovelace.
         declared: u64,
     },
-    /// `StakeKeyNonZeroAccountBalanceDELEG`: deregistering a credential whose rewards are not 0.
-    #[error("StakeKeyNonZeroAccountBalanceDELEG: {credential} still holds {balance} lovelace of rewards")]
+    /// `StakeKeyHasNonZeroRewardAccountBalanceDELEG`: deregistering a credential whose rewards are not 0.
+    #[error("StakeKeyHasNonZeroRewardAccountBalanceDELEG: {credential} still holds {balance} lovelace of rewards")]
     NonZeroRewardBalance {
         /// The stake credential being deregistered.
         credential: Credential,
         /// Its reward balance, in lovelace.
         balance: u64,
     },
-    /// `DelegateeNotRegisteredDELEG`: delegating to a pool id that is not registered; holds the
+    /// `DelegateeStakePoolNotRegisteredDELEG`: delegating to a pool id that is not registered; holds the
     /// pool id.
-    #[error("DelegateeNotRegisteredDELEG: pool {} is not registered", hex::encode(.0))]
+    #[error("DelegateeStakePoolNotRegisteredDELEG: pool {} is not registered", hex::encode(.0))]
     PoolNotRegistered(PoolId),
     /// `WrongNetworkPOOL`: a pool registration whose reward account is for another network.
     #[error("WrongNetworkPOOL: pool {}'s reward account is for network {found}, the chain is {expected}", hex::encode(.pool))]
@@ -209,10 +209,284 @@ pub enum LedgerError {
         /// The account's reward balance in lovelace; `None` when the account is not registered.
         balance: Option<u64>,
     },
-    /// `ValidationTagMismatch`: a transaction flagged `is_valid = false` although it has no Plutus
-    /// script.
-    #[error("ValidationTagMismatch: a transaction marked invalid without Plutus scripts")]
-    ValidationTagMismatch,
+    /// `ValidationTagMismatch`: the transaction's `is_valid` flag disagrees with what running its
+    /// scripts gives.
+    #[error("ValidationTagMismatch: {}", if *.passed { "the transaction is marked invalid but its scripts pass" } else { "the transaction is marked valid but a script fails" })]
+    ValidationTagMismatch {
+        /// True when the scripts passed although the flag said invalid (`PassedUnexpectedly`).
+        passed: bool,
+        /// The failing script's error, when one failed.
+        reason: Option<String>,
+    },
+    /// `CollectErrors`: a script's arguments cannot be assembled (no cost model, a redeemer
+    /// pointing at nothing, a context that cannot be built).
+    #[error("CollectErrors: {0}")]
+    CollectErrors(String),
+    /// `NoCollateralInputs`: the transaction runs Plutus scripts but names no collateral.
+    #[error("NoCollateralInputs: the transaction runs Plutus scripts but has no collateral input")]
+    NoCollateralInputs,
+    /// `TooManyCollateralInputs`: more collateral inputs than `maxCollateralInputs`.
+    #[error("TooManyCollateralInputs: {count} collateral inputs, the maximum is {max}")]
+    TooManyCollateralInputs {
+        /// The `maxCollateralInputs` parameter.
+        max: u64,
+        /// The number of collateral inputs.
+        count: u64,
+    },
+    /// `ScriptsNotPaidUTxO`: collateral inputs locked by scripts.
+    #[error("ScriptsNotPaidUTxO: collateral inputs at script addresses: {}", list(.0))]
+    ScriptsNotPaid(Vec<TxIn>),
+    /// `InsufficientCollateral`: the collateral balance is below `collateralPercentage` of the
+    /// fee.
+    #[error("InsufficientCollateral: the collateral balance is {balance}, at least {required} is required")]
+    InsufficientCollateral {
+        /// The collateral inputs' lovelace minus the collateral return's (may be negative).
+        balance: i128,
+        /// fee × collateralPercentage / 100, rounded up.
+        required: u64,
+    },
+    /// `CollateralContainsNonADA`: the collateral balance holds native assets.
+    #[error("CollateralContainsNonADA: the collateral, net of its return, holds native assets")]
+    CollateralContainsNonAda,
+    /// `IncorrectTotalCollateralField`: `total_collateral` differs from the collateral balance.
+    #[error("IncorrectTotalCollateralField: the collateral balance is {balance}, the body declares {declared}")]
+    IncorrectTotalCollateral {
+        /// The collateral balance, in lovelace.
+        balance: i128,
+        /// The body's `total_collateral`.
+        declared: u64,
+    },
+    /// `ExUnitsTooBigUTxO`: the redeemers' execution units exceed `maxTxExUnits`.
+    #[error("ExUnitsTooBigUTxO: the redeemers ask for {used:?}, the maximum is {max:?}")]
+    ExUnitsTooBig {
+        /// The `maxTxExUnits` parameter.
+        max: crate::params::ExUnits,
+        /// The sum of the redeemers' units.
+        used: crate::params::ExUnits,
+    },
+    /// `BabbageNonDisjointRefInputs`: inputs that are also reference inputs.
+    #[error("BabbageNonDisjointRefInputs: inputs also used as reference inputs: {}", list(.0))]
+    NonDisjointRefInputs(Vec<TxIn>),
+    /// `OutputBootAddrAttrsTooBig`: a Byron output whose address attributes exceed 64 bytes.
+    #[error("OutputBootAddrAttrsTooBig: output {0}'s Byron address attributes exceed 64 bytes")]
+    OutputBootAddrAttrsTooBig(usize),
+    /// `ConwayTxRefScriptsSizeTooBig`: the reference scripts the transaction uses exceed the
+    /// per-transaction limit.
+    #[error("ConwayTxRefScriptsSizeTooBig: {size} bytes of reference scripts, the maximum is {max}")]
+    TxRefScriptsSizeTooBig {
+        /// The total size of the scripts referenced by its inputs and reference inputs.
+        size: u64,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// `BodyRefScriptsSizeTooBig`: a block's transactions use more reference-script bytes than a
+    /// block may.
+    #[error("BodyRefScriptsSizeTooBig: {size} bytes of reference scripts in the block, the maximum is {max}")]
+    BodyRefScriptsSizeTooBig {
+        /// The block's total.
+        size: u64,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// `TooManyExUnits`: a block's transactions ask for more execution units than `maxBlockExUnits`.
+    #[error("TooManyExUnits: the block's transactions ask for {used:?}, the maximum is {max:?}")]
+    TooManyBlockExUnits {
+        /// The `maxBlockExUnits` parameter.
+        max: crate::params::ExUnits,
+        /// The block's total.
+        used: crate::params::ExUnits,
+    },
+    /// `ConwayWdrlNotDelegatedToDRep`: withdrawals from key-hash accounts not delegated to a DRep.
+    #[error("ConwayWdrlNotDelegatedToDRep: withdrawing from accounts not delegated to a DRep: {}", .0.join(", "))]
+    WdrlNotDelegatedToDRep(Vec<String>),
+    /// `ConwayTreasuryValueMismatch`: the body's treasury value is not the treasury's.
+    #[error("ConwayTreasuryValueMismatch: the body says the treasury holds {declared}, it holds {actual}")]
+    TreasuryValueMismatch {
+        /// The treasury, in lovelace.
+        actual: u64,
+        /// The body's `treasury_value`.
+        declared: u64,
+    },
+    /// `MissingScriptWitnessesUTXOW`: scripts needed but neither witnessed nor referenced; hex.
+    #[error("MissingScriptWitnessesUTXOW: no script for hashes {}", .0.join(", "))]
+    MissingScriptWitnesses(Vec<String>),
+    /// `ExtraneousScriptWitnessesUTXOW`: witnessed scripts nothing needs; hex.
+    #[error("ExtraneousScriptWitnessesUTXOW: scripts nothing needs: {}", .0.join(", "))]
+    ExtraneousScriptWitnesses(Vec<String>),
+    /// `ScriptWitnessNotValidatingUTXOW`: native scripts that evaluate to false; hex.
+    #[error("ScriptWitnessNotValidatingUTXOW: native scripts that do not validate: {}", .0.join(", "))]
+    ScriptWitnessNotValidating(Vec<String>),
+    /// `MissingRedeemers`: Plutus scripts to run with no redeemer for their purpose.
+    #[error("MissingRedeemers: no redeemer for {}", .0.join(", "))]
+    MissingRedeemers(Vec<String>),
+    /// `ExtraRedeemers`: redeemers pointing at nothing that runs a Plutus script.
+    #[error("ExtraRedeemers: redeemers for nothing that runs a Plutus script: {}", .0.join(", "))]
+    ExtraRedeemers(Vec<String>),
+    /// `MissingRequiredDatums`: datum hashes of spent script outputs with no datum in the witnesses.
+    #[error("MissingRequiredDatums: no datum for hashes {}", .0.join(", "))]
+    MissingRequiredDatums(Vec<String>),
+    /// `NotAllowedSupplementalDatums`: datums in the witnesses that nothing allows.
+    #[error("NotAllowedSupplementalDatums: datums nothing needs or allows: {}", .0.join(", "))]
+    NotAllowedSupplementalDatums(Vec<String>),
+    /// `UnspendableUTxONoDatumHash`: spent outputs locked by a Plutus script without a datum.
+    #[error("UnspendableUTxONoDatumHash: spending script outputs without a datum: {}", list(.0))]
+    UnspendableUTxONoDatumHash(Vec<TxIn>),
+    /// `PPViewHashesDontMatch`: the body's script integrity hash is not the hash of the
+    /// redeemers, datums and cost models.
+    #[error(
+        "PPViewHashesDontMatch: the body's script integrity hash is {declared:?}, the transaction's is {computed:?}"
+    )]
+    PPViewHashesDontMatch {
+        /// The body's `script_data_hash`, hex.
+        declared: Option<String>,
+        /// The hash computed from the transaction, hex.
+        computed: Option<String>,
+    },
+    /// `MalformedScriptWitnesses`: witnessed Plutus scripts that do not deserialise; hex hashes.
+    #[error("MalformedScriptWitnesses: witnessed scripts that are not well formed: {}", .0.join(", "))]
+    MalformedScriptWitnesses(Vec<String>),
+    /// `MalformedReferenceScripts`: reference scripts in outputs that do not deserialise.
+    #[error("MalformedReferenceScripts: reference scripts that are not well formed: {}", .0.join(", "))]
+    MalformedReferenceScripts(Vec<String>),
+    /// `StakeKeyNotRegisteredDELEG` for a vote delegation.
+    #[error("DelegateeDRepNotRegisteredDELEG: DRep {0} is not registered")]
+    DRepNotRegisteredDeleg(Credential),
+    /// `ConwayDRepAlreadyRegistered`.
+    #[error("ConwayDRepAlreadyRegistered: DRep {0} is already registered")]
+    DRepAlreadyRegistered(Credential),
+    /// `ConwayDRepNotRegistered`.
+    #[error("ConwayDRepNotRegistered: DRep {0} is not registered")]
+    DRepNotRegistered(Credential),
+    /// `ConwayDRepIncorrectDeposit`.
+    #[error("ConwayDRepIncorrectDeposit: the certificate declares {declared}, the deposit is {expected}")]
+    DRepIncorrectDeposit {
+        /// The `dRepDeposit` parameter.
+        expected: u64,
+        /// The deposit declared.
+        declared: u64,
+    },
+    /// `ConwayDRepIncorrectRefund`.
+    #[error("ConwayDRepIncorrectRefund: the certificate declares {declared}, the deposit paid was {expected}")]
+    DRepIncorrectRefund {
+        /// The deposit paid.
+        expected: u64,
+        /// The refund declared.
+        declared: u64,
+    },
+    /// `ConwayCommitteeHasPreviouslyResigned`.
+    #[error("ConwayCommitteeHasPreviouslyResigned: committee member {0} has resigned")]
+    CommitteeHasPreviouslyResigned(Credential),
+    /// `ConwayCommitteeIsUnknown`.
+    #[error("ConwayCommitteeIsUnknown: {0} is neither a committee member nor proposed as one")]
+    CommitteeIsUnknown(Credential),
+    /// `StakePoolNotRegisteredOnKeyPOOL`: retiring a pool that is not registered.
+    #[error("StakePoolNotRegisteredOnKeyPOOL: pool {} is not registered", hex::encode(.0))]
+    PoolNotRegisteredOnKey(PoolId),
+    /// A GOV predicate failure, by the reference's name, with what it is about.
+    #[error("{name}: {detail}")]
+    Gov {
+        /// The reference's constructor name (`VotersDoNotExist`, `InvalidPrevGovActionId`, ...).
+        name: &'static str,
+        /// What it is about.
+        detail: String,
+    },
+    /// Several rules failed at once (the reference reports them all); never nested, never empty.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Failures(Vec<LedgerError>),
+}
+
+impl LedgerError {
+    /// The reference's predicate-failure name (`BadInputsUTxO`, `VotersDoNotExist`, ...);
+    /// for [`Failures`](Self::Failures), the first one's.
+    pub fn name(&self) -> &'static str {
+        use LedgerError as E;
+        match self {
+            E::Decode(_) => "DecoderFailure",
+            E::Unsupported(_) => "Unsupported",
+            E::InputSetEmpty => "InputSetEmptyUTxO",
+            E::BadInputs(_) => "BadInputsUTxO",
+            E::OutsideValidityInterval { .. } => "OutsideValidityIntervalUTxO",
+            E::MaxTxSize { .. } => "MaxTxSizeUTxO",
+            E::FeeTooSmall { .. } => "FeeTooSmallUTxO",
+            E::ValueNotConserved { .. } => "ValueNotConservedUTxO",
+            E::OutputTooSmall { .. } => "BabbageOutputTooSmallUTxO",
+            E::OutputTooBig { .. } => "OutputTooBigUTxO",
+            E::WrongNetwork { .. } => "WrongNetwork",
+            E::WrongNetworkInTxBody { .. } => "WrongNetworkInTxBody",
+            E::WrongNetworkWithdrawal(_) => "WrongNetworkWithdrawal",
+            E::MalformedAddress { .. } => "MalformedAddress",
+            E::InvalidWitness(_) => "InvalidWitnessesUTXOW",
+            E::MissingVKeyWitnesses(_) => "MissingVKeyWitnessesUTXOW",
+            E::MissingAuxiliaryDataHash => "MissingTxBodyMetadataHash",
+            E::MissingAuxiliaryData => "MissingTxMetadata",
+            E::AuxiliaryDataHashMismatch => "ConflictingMetadataHash",
+            E::StakeAlreadyRegistered(_) => "StakeKeyRegisteredDELEG",
+            E::StakeNotRegistered(_) => "StakeKeyNotRegisteredDELEG",
+            E::IncorrectDeposit { .. } => "IncorrectDepositDELEG",
+            E::IncorrectRefund { .. } => "RefundIncorrectDELEG",
+            E::NonZeroRewardBalance { .. } => "StakeKeyHasNonZeroRewardAccountBalanceDELEG",
+            E::PoolNotRegistered(_) => "DelegateeStakePoolNotRegisteredDELEG",
+            E::WrongNetworkPool { .. } => "WrongNetworkPOOL",
+            E::PoolMetadataHashTooBig { .. } => "PoolMedataHashTooBig",
+            E::PoolCostTooLow { .. } => "StakePoolCostTooLowPOOL",
+            E::RetirementEpoch { .. } => "StakePoolRetirementWrongEpochPOOL",
+            E::IncorrectWithdrawal { .. } => "WithdrawalsNotInRewardsCERTS",
+            E::ValidationTagMismatch { .. } => "ValidationTagMismatch",
+            E::CollectErrors(_) => "CollectErrors",
+            E::NoCollateralInputs => "NoCollateralInputs",
+            E::TooManyCollateralInputs { .. } => "TooManyCollateralInputs",
+            E::ScriptsNotPaid(_) => "ScriptsNotPaidUTxO",
+            E::InsufficientCollateral { .. } => "InsufficientCollateral",
+            E::CollateralContainsNonAda => "CollateralContainsNonADA",
+            E::IncorrectTotalCollateral { .. } => "IncorrectTotalCollateralField",
+            E::ExUnitsTooBig { .. } => "ExUnitsTooBigUTxO",
+            E::NonDisjointRefInputs(_) => "BabbageNonDisjointRefInputs",
+            E::OutputBootAddrAttrsTooBig(_) => "OutputBootAddrAttrsTooBig",
+            E::TxRefScriptsSizeTooBig { .. } => "ConwayTxRefScriptsSizeTooBig",
+            E::BodyRefScriptsSizeTooBig { .. } => "BodyRefScriptsSizeTooBig",
+            E::TooManyBlockExUnits { .. } => "TooManyExUnits",
+            E::WdrlNotDelegatedToDRep(_) => "ConwayWdrlNotDelegatedToDRep",
+            E::TreasuryValueMismatch { .. } => "ConwayTreasuryValueMismatch",
+            E::MissingScriptWitnesses(_) => "MissingScriptWitnessesUTXOW",
+            E::ExtraneousScriptWitnesses(_) => "ExtraneousScriptWitnessesUTXOW",
+            E::ScriptWitnessNotValidating(_) => "ScriptWitnessNotValidatingUTXOW",
+            E::MissingRedeemers(_) => "MissingRedeemers",
+            E::ExtraRedeemers(_) => "ExtraRedeemers",
+            E::MissingRequiredDatums(_) => "MissingRequiredDatums",
+            E::NotAllowedSupplementalDatums(_) => "NotAllowedSupplementalDatums",
+            E::UnspendableUTxONoDatumHash(_) => "UnspendableUTxONoDatumHash",
+            E::PPViewHashesDontMatch { .. } => "PPViewHashesDontMatch",
+            E::MalformedScriptWitnesses(_) => "MalformedScriptWitnesses",
+            E::MalformedReferenceScripts(_) => "MalformedReferenceScripts",
+            E::DRepNotRegisteredDeleg(_) => "DelegateeDRepNotRegisteredDELEG",
+            E::DRepAlreadyRegistered(_) => "ConwayDRepAlreadyRegistered",
+            E::DRepNotRegistered(_) => "ConwayDRepNotRegistered",
+            E::DRepIncorrectDeposit { .. } => "ConwayDRepIncorrectDeposit",
+            E::DRepIncorrectRefund { .. } => "ConwayDRepIncorrectRefund",
+            E::CommitteeHasPreviouslyResigned(_) => "ConwayCommitteeHasPreviouslyResigned",
+            E::CommitteeIsUnknown(_) => "ConwayCommitteeIsUnknown",
+            E::PoolNotRegisteredOnKey(_) => "StakePoolNotRegisteredOnKeyPOOL",
+            E::Gov { name, .. } => name,
+            E::Failures(v) => v.first().map_or("Failures", LedgerError::name),
+        }
+    }
+
+    /// Every failure this error carries: itself, or each of [`Failures`](Self::Failures).
+    pub fn failures(&self) -> &[LedgerError] {
+        match self {
+            LedgerError::Failures(v) => v,
+            one => std::slice::from_ref(one),
+        }
+    }
+
+    /// One error from the failures collected: `None` when there are none.
+    pub fn from_failures(mut v: Vec<LedgerError>) -> Option<LedgerError> {
+        match v.len() {
+            0 => None,
+            1 => v.pop(),
+            _ => Some(LedgerError::Failures(v)),
+        }
+    }
 }
 
 fn list(ins: &[TxIn]) -> String {

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use slotforge_praos::nonce::{blake2b256, Nonce};
-use slotforge_praos::ratio::Ratio;
+use slotforge_praos::ratio::{parse_ratio, Ratio};
+
+use crate::params::{ExUnits, Rational};
 
 /// Why genesis could not be read or is not usable.
 #[derive(Debug, thiserror::Error)]
@@ -374,6 +376,58 @@ impl Genesis {
     /// Coins per UTxO byte (Babbage on): lovelacePerUTxOWord / 8.
     pub fn coins_per_utxo_byte(&self) -> u64 {
         self.alonzo.lovelace_per_utxo_word / 8
+    }
+}
+
+impl AlonzoGenesis {
+    /// `executionPrices` (memory, steps), `maxTxExUnits` and `maxBlockExUnits` as the
+    /// reference reads them (prices as decimals or `{numerator, denominator}`); mainnet's
+    /// values where a field is absent or unreadable.
+    pub fn execution_limits(&self) -> ((Rational, Rational), ExUnits, ExUnits) {
+        let price = |v: Option<&serde_json::Value>, default: Rational| -> Rational {
+            match v {
+                Some(serde_json::Value::Object(o)) => match (o.get("numerator"), o.get("denominator")) {
+                    (Some(n), Some(d)) => (n.as_u64().unwrap_or(default.0), d.as_u64().unwrap_or(default.1)),
+                    _ => default,
+                },
+                Some(v) => parse_ratio(&v.to_string()).unwrap_or(default),
+                None => default,
+            }
+        };
+        let p = &self.execution_prices;
+        let prices = (
+            price(p.get("prMem"), (577, 10_000)),
+            price(p.get("prSteps"), (721, 10_000_000)),
+        );
+        let units = |v: &serde_json::Value, mem: u64, steps: u64| ExUnits {
+            mem: v.get("exUnitsMem").and_then(|x| x.as_u64()).unwrap_or(mem),
+            steps: v.get("exUnitsSteps").and_then(|x| x.as_u64()).unwrap_or(steps),
+        };
+        (
+            prices,
+            units(&self.max_tx_ex_units, 14_000_000, 10_000_000_000),
+            units(&self.max_block_ex_units, 62_000_000, 20_000_000_000),
+        )
+    }
+
+    /// `costModels` as arrays by language key (0 = PlutusV1, 1 = PlutusV2), from the array form
+    /// or the map form cardano-node writes (named parameters, in the order of the names' sort).
+    pub fn cost_model_arrays(&self) -> BTreeMap<u8, Vec<i64>> {
+        let mut out = BTreeMap::new();
+        for (name, key) in [("PlutusV1", 0u8), ("PlutusV2", 1), ("PlutusV3", 2)] {
+            let values = match self.cost_models.get(name) {
+                Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_i64()).collect(),
+                Some(serde_json::Value::Object(o)) => {
+                    let mut named: Vec<(&String, i64)> =
+                        o.iter().filter_map(|(k, v)| v.as_i64().map(|v| (k, v))).collect();
+                    named.sort_by(|a, b| a.0.cmp(b.0));
+                    named.into_iter().map(|(_, v)| v).collect()
+                }
+                _ => continue,
+            };
+            out.insert(key, values);
+        }
+        out
     }
 }
 

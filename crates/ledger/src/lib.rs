@@ -10,7 +10,9 @@
 //! - [`state`]: the ledger state (UTxO, accounts, pools, pots).
 //! - [`rules`]: one module per cardano-ledger rule: LEDGER composing UTXO, UTXOW, CERTS (CERT:
 //!   DELEG, POOL, GOVCERT) and GOV.
+//! - [`script`]: native and Plutus scripts, their hashes, native scripts' evaluation.
 //! - [`snapshots`]: the stake snapshots and the epoch boundary (SNAP, POOLREAP).
+//! - [`value`]: signed multi-asset values for balancing.
 //! - [`address`]: what the rules read of addresses.
 //! - [`error`]: why a transaction is refused, by the reference's predicate-failure names.
 
@@ -21,9 +23,11 @@ pub mod error;
 pub mod genesis;
 pub mod params;
 pub mod rules;
+pub mod script;
 pub mod snapshots;
 pub mod state;
 pub mod tx;
+pub mod value;
 
 pub use error::LedgerError;
 pub use params::LedgerParams;

@@ -1,6 +1,58 @@
-//! The protocol parameters the rules read.
+//! The protocol parameters the rules read, and the chain constants they need (network, epoch
+//! length, slot times).
+
+use std::collections::BTreeMap;
 
 use crate::genesis::Genesis;
+
+/// A non-negative rational, as the reference's `UnitInterval` and `NonNegativeInterval`.
+pub type Rational = (u64, u64);
+
+/// Execution units: memory and CPU steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExUnits {
+    /// Memory units.
+    pub mem: u64,
+    /// CPU steps.
+    pub steps: u64,
+}
+
+impl ExUnits {
+    /// The sum, saturating.
+    pub fn saturating_add(self, o: ExUnits) -> ExUnits {
+        ExUnits {
+            mem: self.mem.saturating_add(o.mem),
+            steps: self.steps.saturating_add(o.steps),
+        }
+    }
+
+    /// Whether both components are within `max`'s.
+    pub fn within(self, max: ExUnits) -> bool {
+        self.mem <= max.mem && self.steps <= max.steps
+    }
+}
+
+/// A Plutus language version, numbered as cost models are keyed (0 = V1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Language {
+    /// Plutus V1 (Alonzo).
+    V1,
+    /// Plutus V2 (Babbage).
+    V2,
+    /// Plutus V3 (Conway).
+    V3,
+}
+
+impl Language {
+    /// The language's key in cost-model maps: 0, 1 or 2.
+    pub fn key(self) -> u8 {
+        match self {
+            Language::V1 => 0,
+            Language::V2 => 1,
+            Language::V3 => 2,
+        }
+    }
+}
 
 /// What transactions are checked against besides the state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +81,98 @@ pub struct LedgerParams {
     pub max_value_size: u64,
     /// The chain's network id, as address headers carry it: 0 for Testnet, 1 for Mainnet.
     pub network_id: u8,
+    /// `protocolVersion`: (major, minor).
+    pub protocol_version: (u64, u64),
+    /// `minFeeRefScriptCostPerByte`: the first tier's price of a reference-script byte.
+    pub min_fee_ref_script_per_byte: Rational,
+    /// The most reference-script bytes one transaction may use (Conway: 200 KiB).
+    pub max_ref_script_size_per_tx: u64,
+    /// The most reference-script bytes one block may use (Conway: 1 MiB).
+    pub max_ref_script_size_per_block: u64,
+    /// `collateralPercentage`: the collateral required, as a percentage of the fee.
+    pub collateral_percentage: u64,
+    /// `maxCollateralInputs`.
+    pub max_collateral_inputs: u64,
+    /// `executionUnitPrices`: (memory, steps) prices in lovelace per unit.
+    pub prices: (Rational, Rational),
+    /// `maxTxExUnits`.
+    pub max_tx_ex_units: ExUnits,
+    /// `maxBlockExUnits`.
+    pub max_block_ex_units: ExUnits,
+    /// `costModels` by language key (0 = V1, 1 = V2, 2 = V3).
+    pub cost_models: BTreeMap<u8, Vec<i64>>,
+    /// `govActionLifetime`, in epochs.
+    pub gov_action_lifetime: u64,
+    /// `govActionDeposit`, in lovelace.
+    pub gov_action_deposit: u64,
+    /// `dRepDeposit`, in lovelace.
+    pub drep_deposit: u64,
+    /// `dRepActivity`, in epochs.
+    pub drep_activity: u64,
+    /// `committeeMinSize`.
+    pub committee_min_size: u64,
+    /// `committeeMaxTermLength`, in epochs.
+    pub committee_max_term_length: u64,
+    /// Slots per epoch.
+    pub epoch_length: u64,
+    /// The chain's start (slot 0) in Unix milliseconds, for Plutus' POSIX times.
+    pub system_start_ms: i64,
+    /// A slot's length in milliseconds.
+    pub slot_length_ms: u64,
+}
+
+impl Default for LedgerParams {
+    /// Mainnet's Conway values (protocol version 10) on a testnet (network id 0), 432,000-slot
+    /// epochs of 1 s from the Unix epoch, and no cost models.
+    fn default() -> Self {
+        LedgerParams {
+            min_fee_a: 44,
+            min_fee_b: 155_381,
+            max_tx_size: 16_384,
+            max_block_body_size: 90_112,
+            max_block_header_size: 1_100,
+            key_deposit: 2_000_000,
+            pool_deposit: 500_000_000,
+            min_pool_cost: 170_000_000,
+            e_max: 18,
+            coins_per_utxo_byte: 4_310,
+            max_value_size: 5_000,
+            network_id: 0,
+            protocol_version: (10, 0),
+            min_fee_ref_script_per_byte: (15, 1),
+            max_ref_script_size_per_tx: 200 * 1024,
+            max_ref_script_size_per_block: 1024 * 1024,
+            collateral_percentage: 150,
+            max_collateral_inputs: 3,
+            prices: ((577, 10_000), (721, 10_000_000)),
+            max_tx_ex_units: ExUnits {
+                mem: 14_000_000,
+                steps: 10_000_000_000,
+            },
+            max_block_ex_units: ExUnits {
+                mem: 62_000_000,
+                steps: 20_000_000_000,
+            },
+            cost_models: BTreeMap::new(),
+            gov_action_lifetime: 6,
+            gov_action_deposit: 100_000_000_000,
+            drep_deposit: 500_000_000,
+            drep_activity: 20,
+            committee_min_size: 7,
+            committee_max_term_length: 146,
+            epoch_length: 432_000,
+            system_start_ms: 0,
+            slot_length_ms: 1000,
+        }
+    }
 }
 
 impl LedgerParams {
-    /// The parameters the genesis files set (Shelley's `protocolParams`, Alonzo's value limits).
+    /// The parameters the genesis files set (Shelley's `protocolParams`, Alonzo's value and
+    /// script limits), with Conway's values where the files have none.
     pub fn from_genesis(g: &Genesis) -> Self {
         let p = &g.shelley.protocol_params;
+        let (prices, max_tx_ex_units, max_block_ex_units) = g.alonzo.execution_limits();
         LedgerParams {
             min_fee_a: p.min_fee_a,
             min_fee_b: p.min_fee_b,
@@ -48,6 +186,17 @@ impl LedgerParams {
             coins_per_utxo_byte: g.coins_per_utxo_byte(),
             max_value_size: g.alonzo.max_value_size,
             network_id: g.network_id(),
+            collateral_percentage: g.alonzo.collateral_percentage,
+            max_collateral_inputs: g.alonzo.max_collateral_inputs,
+            prices,
+            max_tx_ex_units,
+            max_block_ex_units,
+            cost_models: g.alonzo.cost_model_arrays(),
+            committee_min_size: 0,
+            epoch_length: g.shelley.epoch_length,
+            system_start_ms: g.system_start_ms,
+            slot_length_ms: g.slot_length_ms(),
+            ..LedgerParams::default()
         }
     }
 
@@ -60,4 +209,45 @@ impl LedgerParams {
     pub fn min_utxo(&self, size: u64) -> u64 {
         (160 + size).saturating_mul(self.coins_per_utxo_byte)
     }
+
+    /// The price of execution units, rounded up (`txscriptfee`).
+    pub fn script_fee(&self, units: ExUnits) -> u64 {
+        let ((mn, md), (sn, sd)) = self.prices;
+        // mem · mn/md + steps · sn/sd, exactly, then the ceiling.
+        let (md, sd) = (md.max(1) as u128, sd.max(1) as u128);
+        let num = units.mem as u128 * mn as u128 * sd + units.steps as u128 * sn as u128 * md;
+        let den = md * sd;
+        u64::try_from(num.div_ceil(den)).unwrap_or(u64::MAX)
+    }
+
+    /// The fee for `size` bytes of reference scripts (`tierRefScriptFee` with Conway's
+    /// constants: tiers of 25,600 bytes, each 1.2 times the price of the one before, the total
+    /// rounded down).
+    pub fn ref_script_fee(&self, size: u64) -> u64 {
+        tier_ref_script_fee((12, 10), 25_600, self.min_fee_ref_script_per_byte, size)
+    }
+
+    /// The epoch a slot belongs to.
+    pub fn epoch_of(&self, slot: u64) -> u64 {
+        slot / self.epoch_length.max(1)
+    }
+}
+
+/// cardano-ledger's `tierRefScriptFee`: `size` bytes priced by tiers of `range` bytes, the
+/// price per byte multiplied by `multiplier` at each tier; exact rationals, floor at the end.
+pub fn tier_ref_script_fee(multiplier: Rational, range: u64, base: Rational, size: u64) -> u64 {
+    use num_rational::BigRational;
+    let r = |(n, d): Rational| BigRational::new(n.into(), d.max(1).into());
+    let mult = r(multiplier);
+    let mut price = r(base);
+    let mut total = BigRational::from_integer(0.into());
+    let mut left = size;
+    while left > 0 {
+        let chunk = left.min(range);
+        total += &price * BigRational::from_integer(chunk.into());
+        left -= chunk;
+        price *= &mult;
+    }
+    let floor = total.floor().to_integer();
+    u64::try_from(floor).unwrap_or(u64::MAX)
 }

@@ -44,7 +44,11 @@ impl Fixture {
     fn expect(&mut self, tx: Transaction, want: impl Fn(&LedgerError) -> bool) {
         let before = self.state.clone();
         let err = self.apply(10, &tx).expect_err("the transaction must be refused");
-        assert!(want(&err), "unexpected error: {err}");
+        // The reference reports every failure: the one expected must be among them.
+        assert!(
+            want(&err) || err.failures().iter().any(&want),
+            "unexpected error: {err}"
+        );
         assert_eq!(self.state, before, "a refused transaction changes nothing");
     }
 
@@ -271,16 +275,18 @@ fn witnesses_and_auxiliary_data() {
 }
 
 #[test]
-fn unsupported_features_are_refused_by_name() {
+fn donations_mints_and_the_validity_flag_are_judged() {
     let mut f = Fixture::new();
     let k = f.pool(0).payment.clone();
     let donation = edited(&f.payment(), &k, |b| {
         b.donation = Some(pallas_primitives::PositiveCoin::try_from(5u64).unwrap())
     });
-    f.expect(
-        donation,
-        |e| matches!(e, LedgerError::Unsupported(s) if s.contains("governance")),
-    );
+    // A donation is produced value: the payment no longer balances.
+    f.expect(donation, |e| {
+        e.failures()
+            .iter()
+            .any(|f| matches!(f, LedgerError::ValueNotConserved { .. }))
+    });
     let mint = edited(&f.payment(), &k, |b| {
         let mut m = std::collections::BTreeMap::new();
         let mut inner = std::collections::BTreeMap::new();
@@ -288,15 +294,20 @@ fn unsupported_features_are_refused_by_name() {
         m.insert([3u8; 28].into(), inner);
         b.mint = Some(m);
     });
-    f.expect(
-        mint,
-        |e| matches!(e, LedgerError::Unsupported(s) if s.contains("minting")),
-    );
+    // Minting without the policy's script: the script is missing and the value is unbalanced,
+    // both reported.
+    f.expect(mint, |e| {
+        let names: Vec<&str> = e.failures().iter().map(LedgerError::name).collect();
+        names.contains(&"MissingScriptWitnessesUTXOW") && names.contains(&"ValueNotConservedUTxO")
+    });
     let invalid_flag = {
         let t = f.signed(f.payment());
         Transaction::from_parts(t.body_bytes().to_vec(), t.witness_bytes().to_vec(), false, None).unwrap()
     };
-    f.expect(invalid_flag, |e| *e == LedgerError::ValidationTagMismatch);
+    // Marked invalid, yet no script fails.
+    f.expect(invalid_flag, |e| {
+        matches!(e, LedgerError::ValidationTagMismatch { passed: true, .. })
+    });
 }
 
 #[test]
@@ -418,6 +429,13 @@ fn withdrawals_must_take_the_whole_balance() {
     )];
     let tx = b.bal(&f, &[&f.pool(0).payment, &owner]);
     f.expect(tx, |e| matches!(e, LedgerError::WrongNetworkWithdrawal(_)));
+    // From protocol version 10 a key-hash account withdraws only once it delegates its vote.
+    let mut b = f.payment();
+    b.withdrawals = vec![(account.clone(), 0)];
+    let tx = b.bal(&f, &[&f.pool(0).payment, &owner]);
+    f.expect(tx, |e| matches!(e, LedgerError::WdrlNotDelegatedToDRep(_)));
+    let cred = slotforge_ledger::Credential::Key(key_hash(&owner));
+    f.state.accounts.get_mut(&cred).expect("registered").drep = Some(slotforge_ledger::state::DRep::AlwaysAbstain);
     // Withdrawing the zero balance, signed by the stake key, is valid.
     let mut b = f.payment();
     b.withdrawals = vec![(account, 0)];
@@ -544,6 +562,8 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
             refund: 2_000_000,
         });
     both.withdrawals = vec![(slotforge_ledger::address::reward_address(0, &owner), 500_000_000)];
+    // The account delegates its vote, as withdrawing requires from protocol version 10.
+    f.state.accounts.get_mut(&owner).expect("registered").drep = Some(slotforge_ledger::state::DRep::AlwaysAbstain);
     let both = both.bal(&f, &[&f.pool(0).payment, &f.pool(0).owner]);
     f.apply(40, &both).unwrap();
     assert!(!f.state.accounts.contains_key(&owner));

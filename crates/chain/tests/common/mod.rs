@@ -60,20 +60,7 @@ impl Pool {
 }
 
 fn placeholder_params() -> slotforge_ledger::LedgerParams {
-    slotforge_ledger::LedgerParams {
-        min_fee_a: 44,
-        min_fee_b: 155_381,
-        max_tx_size: 16_384,
-        max_block_body_size: 90_112,
-        max_block_header_size: 1_100,
-        key_deposit: 2_000_000,
-        pool_deposit: 500_000_000,
-        min_pool_cost: 170_000_000,
-        e_max: 18,
-        coins_per_utxo_byte: 4_310,
-        max_value_size: 5_000,
-        network_id: 0,
-    }
+    slotforge_ledger::LedgerParams::default()
 }
 
 /// A devnet: its pools and chain configuration.

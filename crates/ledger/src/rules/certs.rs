@@ -1,86 +1,109 @@
-//! CERTS and CERT (Conway): the withdrawals are drained first (CERTS' base case runs before
-//! the first certificate, so a transaction may withdraw a balance and deregister the account),
-//! then each certificate in order, routed by CERT to DELEG, POOL or GOVCERT.
+//! CERTS and CERT (Conway): the withdrawals are checked and drained first (CERTS' base case
+//! runs before the first certificate, so a transaction may withdraw a balance and deregister
+//! the account), the DReps that vote are marked active, then each certificate in order, routed
+//! by CERT to DELEG, POOL or GOVCERT.
 
-use std::collections::BTreeSet;
+use pallas_primitives::conway::{Certificate, Voter};
 
-use pallas_primitives::conway::{Certificate, TransactionBody};
-
-use super::{deleg, govcert, pool};
-use crate::address::reward_credential;
+use super::tx_view::TxView;
+use super::{deleg, govcert, pool, Balance};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{Credential, LedgerState};
 
-/// What a transaction's certificates add to its balance.
-#[derive(Debug, Default)]
-pub(super) struct CertEffects {
-    pub deposits: u64,
-    pub refunds: u64,
-}
-
-/// Drains the withdrawals: each must take its account's whole balance; returns the lovelace
-/// withdrawn.
-pub(super) fn drain_withdrawals(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    body: &TransactionBody<'_>,
-    required: &mut BTreeSet<[u8; 28]>,
-) -> Result<u64, LedgerError> {
-    let mut withdrawn = 0u64;
-    for (account, amount) in body.withdrawals.iter().flat_map(|w| w.iter()) {
-        let cred = reward_credential(account, p.network_id)?;
-        let balance = state.accounts.get(&cred).map(|a| a.rewards);
-        if balance != Some(*amount) {
-            return Err(LedgerError::IncorrectWithdrawal {
-                account: hex::encode(account.as_slice()),
-                requested: *amount,
-                balance,
-            });
-        }
-        match cred {
-            Credential::Key(h) => {
-                required.insert(h);
-            }
-            Credential::Script(_) => return Err(LedgerError::Unsupported("withdrawals to script credentials")),
-        }
-        if let Some(a) = state.accounts.get_mut(&cred) {
-            a.rewards = 0;
-        }
-        withdrawn = withdrawn.saturating_add(*amount);
-    }
-    Ok(withdrawn)
-}
-
-/// Applies `body`'s certificates in order, collecting the keys that must witness them.
+/// Runs CERTS for `tx`: withdrawals, then every certificate; failures are collected.
 pub(super) fn apply(
     state: &mut LedgerState,
     p: &LedgerParams,
-    body: &TransactionBody<'_>,
-    required: &mut BTreeSet<[u8; 28]>,
-) -> Result<CertEffects, LedgerError> {
-    let mut fx = CertEffects::default();
-    for cert in body.certificates.iter().flat_map(|s| s.iter()) {
-        match cert {
+    tx: &TxView<'_>,
+    balance: &mut Balance,
+    failures: &mut Vec<LedgerError>,
+) {
+    drain_withdrawals(state, p, tx, balance, failures);
+    mark_voting_dreps_active(state, p, tx);
+    for cert in tx.body.certificates.iter().flat_map(|s| s.iter()) {
+        let result = match cert {
             Certificate::StakeRegistration(..)
             | Certificate::Reg(..)
             | Certificate::StakeDeregistration(..)
             | Certificate::UnReg(..)
             | Certificate::StakeDelegation(..)
-            | Certificate::StakeRegDeleg(..) => deleg::apply(state, p, cert, required, &mut fx)?,
-            Certificate::PoolRegistration { .. } | Certificate::PoolRetirement(..) => {
-                pool::apply(state, p, cert, required, &mut fx)?
-            }
-            Certificate::VoteDeleg(..)
+            | Certificate::StakeRegDeleg(..)
+            | Certificate::VoteDeleg(..)
             | Certificate::StakeVoteDeleg(..)
             | Certificate::VoteRegDeleg(..)
-            | Certificate::StakeVoteRegDeleg(..)
-            | Certificate::AuthCommitteeHot(..)
+            | Certificate::StakeVoteRegDeleg(..) => deleg::apply(state, p, cert, balance),
+            Certificate::PoolRegistration { .. } | Certificate::PoolRetirement(..) => {
+                pool::apply(state, p, cert, balance)
+            }
+            Certificate::AuthCommitteeHot(..)
             | Certificate::ResignCommitteeCold(..)
             | Certificate::RegDRepCert(..)
             | Certificate::UnRegDRepCert(..)
-            | Certificate::UpdateDRepCert(..) => govcert::apply(cert)?,
+            | Certificate::UpdateDRepCert(..) => govcert::apply(state, p, cert, balance),
+        };
+        if let Err(e) = result {
+            failures.extend(e.failures().iter().cloned());
         }
     }
-    Ok(fx)
+}
+
+/// CERTS' base case: every withdrawal must take its registered account's whole balance
+/// (`WithdrawalsNotInRewardsCERTS`); then the balances are drained.
+fn drain_withdrawals(
+    state: &mut LedgerState,
+    p: &LedgerParams,
+    tx: &TxView<'_>,
+    balance: &mut Balance,
+    failures: &mut Vec<LedgerError>,
+) {
+    let mut wrong = Vec::new();
+    for (account, cred, amount) in tx.withdrawals(p.network_id) {
+        let has = state.accounts.get(&cred).map(|a| a.rewards);
+        if has != Some(amount) {
+            wrong.push(LedgerError::IncorrectWithdrawal {
+                account: hex::encode(&account),
+                requested: amount,
+                balance: has,
+            });
+            continue;
+        }
+        if let Some(a) = state.accounts.get_mut(&cred) {
+            a.rewards = 0;
+        }
+        balance.withdrawn = balance.withdrawn.saturating_add(amount);
+    }
+    failures.extend(wrong);
+}
+
+/// The DReps voting in this transaction count as active: their expiry moves to the current
+/// epoch plus `dRepActivity`, less the dormant epochs (`updateVotingDRepExpiries`).
+fn mark_voting_dreps_active(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>) {
+    let epoch = state.epoch;
+    // A transaction with proposals ends the dormant period: every DRep not yet expired has its
+    // expiry pushed back by the dormant epochs, and the count restarts (`updateDormantDRepExpiry`).
+    let dormant = state.governance.dormant_epochs;
+    if tx.body.proposal_procedures.is_some() && dormant > 0 {
+        let creds: Vec<Credential> = state.governance.dreps.keys().copied().collect();
+        for c in creds {
+            if let Some(d) = state.governance.dreps.get_mut(&c) {
+                let bumped = d.expiry.saturating_add(dormant);
+                if bumped >= epoch {
+                    d.expiry = bumped;
+                }
+            }
+        }
+        state.governance.dormant_epochs = 0;
+    }
+    let dormant = state.governance.dormant_epochs;
+    for v in tx.voters() {
+        let c = match v {
+            Voter::DRepKey(h) => Credential::Key(**h),
+            Voter::DRepScript(h) => Credential::Script(**h),
+            _ => continue,
+        };
+        if let Some(d) = state.governance.dreps.get_mut(&c) {
+            d.expiry = epoch.saturating_add(p.drep_activity).saturating_sub(dormant);
+        }
+    }
 }

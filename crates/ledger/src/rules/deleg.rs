@@ -1,136 +1,168 @@
 //! DELEG (Conway `DELEG`): stake credential registration and deregistration with their
-//! deposits, and delegation to a pool.
+//! deposits, and delegation of stake to a pool and of votes to a DRep, alone or combined with
+//! registration.
 
-use std::collections::BTreeSet;
+use pallas_primitives::conway::{Certificate, DRep as PallasDRep};
 
-use pallas_primitives::conway::Certificate;
-use pallas_primitives::StakeCredential;
-
-use super::certs::CertEffects;
+use super::Balance;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
-use crate::state::{Account, Credential, LedgerState};
+use crate::state::{Account, Credential, DRep, LedgerState, PoolId};
 
-/// Applies one stake certificate (the CERT rule routes only those here).
+/// Applies one stake certificate (CERT routes only those here); every failure of the
+/// certificate is reported.
 pub(super) fn apply(
     state: &mut LedgerState,
     p: &LedgerParams,
     cert: &Certificate,
-    required: &mut BTreeSet<[u8; 28]>,
-    fx: &mut CertEffects,
+    balance: &mut Balance,
 ) -> Result<(), LedgerError> {
-    match cert {
-        // Shelley's registration carries no deposit field and needs no witness.
-        Certificate::StakeRegistration(c) => {
-            register(state, credential(c), p.key_deposit)?;
-            fx.deposits += p.key_deposit;
+    let Some(DelegCert {
+        credential: c,
+        register: reg,
+        pool,
+        drep,
+        unregister: unreg,
+    }) = DelegCert::of(cert)
+    else {
+        return Ok(());
+    };
+    let c = Credential::from(c);
+    let mut failures = Vec::new();
+
+    if let Some(declared) = reg {
+        // ConwayRegCert / ConwayRegDelegCert: the declared deposit, then not yet registered.
+        if let Some(d) = declared {
+            if d != p.key_deposit {
+                failures.push(LedgerError::IncorrectDeposit {
+                    expected: p.key_deposit,
+                    declared: d,
+                });
+            }
         }
-        Certificate::Reg(c, d) => {
-            let c = credential(c);
-            check_deposit(p, *d)?;
-            witness(&c, required)?;
-            register(state, c, *d)?;
-            fx.deposits += d;
+        if state.accounts.contains_key(&c) {
+            failures.push(LedgerError::StakeAlreadyRegistered(c));
         }
-        Certificate::StakeDeregistration(c) => {
-            let c = credential(c);
-            witness(&c, required)?;
-            fx.refunds += deregister(state, c, None)?;
+        check_targets(state, pool, drep, &mut failures);
+        if failures.is_empty() {
+            let deposit = p.key_deposit;
+            state.accounts.insert(
+                c,
+                Account {
+                    deposit,
+                    rewards: 0,
+                    pool,
+                    drep,
+                },
+            );
+            balance.deposits = balance.deposits.saturating_add(deposit);
         }
-        Certificate::UnReg(c, d) => {
-            let c = credential(c);
-            witness(&c, required)?;
-            fx.refunds += deregister(state, c, Some(*d))?;
+    } else if let Some(declared) = unreg {
+        // ConwayUnRegCert: registered, the declared refund is the deposit, no rewards left.
+        match state.accounts.get(&c) {
+            None => failures.push(LedgerError::StakeNotRegistered(c)),
+            Some(a) => {
+                if let Some(d) = declared {
+                    if d != a.deposit {
+                        failures.push(LedgerError::IncorrectRefund {
+                            expected: a.deposit,
+                            declared: d,
+                        });
+                    }
+                }
+                if a.rewards != 0 {
+                    failures.push(LedgerError::NonZeroRewardBalance {
+                        credential: c,
+                        balance: a.rewards,
+                    });
+                }
+            }
         }
-        Certificate::StakeDelegation(c, pool) => {
-            let c = credential(c);
-            witness(&c, required)?;
-            delegate(state, c, **pool)?;
+        if failures.is_empty() {
+            if let Some(a) = state.accounts.remove(&c) {
+                balance.refunds = balance.refunds.saturating_add(a.deposit);
+            }
         }
-        Certificate::StakeRegDeleg(c, pool, d) => {
-            let c = credential(c);
-            check_deposit(p, *d)?;
-            witness(&c, required)?;
-            register(state, c, *d)?;
-            delegate(state, c, **pool)?;
-            fx.deposits += d;
+    } else {
+        // ConwayDelegCert: registered, then the pool and DRep exist.
+        if !state.accounts.contains_key(&c) {
+            failures.push(LedgerError::StakeNotRegistered(c));
         }
-        // POOL's and GOVCERT's certificates are routed elsewhere by CERT.
-        _ => {}
+        check_targets(state, pool, drep, &mut failures);
+        if failures.is_empty() {
+            if let Some(a) = state.accounts.get_mut(&c) {
+                if pool.is_some() {
+                    a.pool = pool;
+                }
+                if drep.is_some() {
+                    a.drep = drep;
+                }
+            }
+        }
     }
-    Ok(())
+    LedgerError::from_failures(failures).map_or(Ok(()), Err)
 }
 
-fn credential(c: &StakeCredential) -> Credential {
-    match c {
-        StakeCredential::AddrKeyhash(h) => Credential::Key(**h),
-        StakeCredential::ScriptHash(h) => Credential::Script(**h),
-    }
+/// What a stake certificate does.
+struct DelegCert<'c> {
+    credential: &'c pallas_primitives::StakeCredential,
+    /// Registration, with the deposit a Conway certificate declares.
+    register: Option<Option<u64>>,
+    pool: Option<PoolId>,
+    drep: Option<DRep>,
+    /// Deregistration, with the refund a Conway certificate declares.
+    unregister: Option<Option<u64>>,
 }
 
-/// The key that must witness an action on `c`.
-fn witness(c: &Credential, required: &mut BTreeSet<[u8; 28]>) -> Result<(), LedgerError> {
-    match c {
-        Credential::Key(h) => {
-            required.insert(*h);
-            Ok(())
-        }
-        Credential::Script(_) => Err(LedgerError::Unsupported("certificates for script credentials")),
-    }
-}
-
-fn register(state: &mut LedgerState, c: Credential, deposit: u64) -> Result<(), LedgerError> {
-    if state.accounts.contains_key(&c) {
-        return Err(LedgerError::StakeAlreadyRegistered(c));
-    }
-    state.accounts.insert(
-        c,
-        Account {
-            deposit,
-            rewards: 0,
-            pool: None,
-        },
-    );
-    Ok(())
-}
-
-/// Removes a registration; returns the deposit to refund.
-fn deregister(state: &mut LedgerState, c: Credential, declared: Option<u64>) -> Result<u64, LedgerError> {
-    let a = state.accounts.get(&c).ok_or(LedgerError::StakeNotRegistered(c))?;
-    if let Some(d) = declared {
-        if d != a.deposit {
-            return Err(LedgerError::IncorrectRefund {
-                expected: a.deposit,
-                declared: d,
-            });
+impl<'c> DelegCert<'c> {
+    fn of(cert: &'c Certificate) -> Option<Self> {
+        let d = |credential, register, pool, drep, unregister| {
+            Some(DelegCert {
+                credential,
+                register,
+                pool,
+                drep,
+                unregister,
+            })
+        };
+        match cert {
+            Certificate::StakeRegistration(c) => d(c, Some(None), None, None, None),
+            Certificate::Reg(c, dep) => d(c, Some(Some(*dep)), None, None, None),
+            Certificate::StakeDeregistration(c) => d(c, None, None, None, Some(None)),
+            Certificate::UnReg(c, r) => d(c, None, None, None, Some(Some(*r))),
+            Certificate::StakeDelegation(c, pool) => d(c, None, Some(**pool), None, None),
+            Certificate::VoteDeleg(c, dr) => d(c, None, None, Some(drep_of(dr)), None),
+            Certificate::StakeVoteDeleg(c, pool, dr) => d(c, None, Some(**pool), Some(drep_of(dr)), None),
+            Certificate::StakeRegDeleg(c, pool, dep) => d(c, Some(Some(*dep)), Some(**pool), None, None),
+            Certificate::VoteRegDeleg(c, dr, dep) => d(c, Some(Some(*dep)), None, Some(drep_of(dr)), None),
+            Certificate::StakeVoteRegDeleg(c, pool, dr, dep) => {
+                d(c, Some(Some(*dep)), Some(**pool), Some(drep_of(dr)), None)
+            }
+            _ => None,
         }
     }
-    if a.rewards != 0 {
-        return Err(LedgerError::NonZeroRewardBalance {
-            credential: c,
-            balance: a.rewards,
-        });
-    }
-    let deposit = a.deposit;
-    state.accounts.remove(&c);
-    Ok(deposit)
 }
 
-fn delegate(state: &mut LedgerState, c: Credential, pool: [u8; 28]) -> Result<(), LedgerError> {
-    if !state.pools.contains_key(&pool) {
-        return Err(LedgerError::PoolNotRegistered(pool));
+/// `DelegateeStakePoolNotRegisteredDELEG` and `DelegateeDRepNotRegisteredDELEG`.
+fn check_targets(state: &LedgerState, pool: Option<PoolId>, drep: Option<DRep>, failures: &mut Vec<LedgerError>) {
+    if let Some(pool) = pool {
+        if !state.pools.contains_key(&pool) {
+            failures.push(LedgerError::PoolNotRegistered(pool));
+        }
     }
-    let a = state.accounts.get_mut(&c).ok_or(LedgerError::StakeNotRegistered(c))?;
-    a.pool = Some(pool);
-    Ok(())
+    if let Some(c) = drep.and_then(|d| d.credential()) {
+        if !state.governance.dreps.contains_key(&c) {
+            failures.push(LedgerError::DRepNotRegisteredDeleg(c));
+        }
+    }
 }
 
-fn check_deposit(p: &LedgerParams, declared: u64) -> Result<(), LedgerError> {
-    if declared != p.key_deposit {
-        return Err(LedgerError::IncorrectDeposit {
-            expected: p.key_deposit,
-            declared,
-        });
+/// The ledger's DRep from pallas'.
+pub(super) fn drep_of(d: &PallasDRep) -> DRep {
+    match d {
+        PallasDRep::Key(h) => DRep::Key(**h),
+        PallasDRep::Script(h) => DRep::Script(**h),
+        PallasDRep::Abstain => DRep::AlwaysAbstain,
+        PallasDRep::NoConfidence => DRep::AlwaysNoConfidence,
     }
-    Ok(())
 }

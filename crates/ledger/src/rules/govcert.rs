@@ -1,26 +1,134 @@
-//! GOVCERT (Conway `GOVCERT`): DRep registration, update and retirement, committee hot-key
-//! authorisation and resignation, and (with DELEG) vote delegation. DReps and the committee
-//! are not yet in this ledger's state, so these certificates are refused by name.
+//! GOVCERT (Conway `GOVCERT`): DRep registration, update and retirement, and committee hot-key
+//! authorisation and resignation.
 
 use pallas_primitives::conway::Certificate;
 
+use super::Balance;
 use crate::error::LedgerError;
+use crate::params::LedgerParams;
+use crate::state::{CommitteeAuthorization, Credential, DRepState, LedgerState};
 
-/// Refuses a governance certificate, naming what it is.
-pub(super) fn apply(cert: &Certificate) -> Result<(), LedgerError> {
+/// Applies one governance certificate (CERT routes only those here); every failure of the
+/// certificate is reported.
+pub(super) fn apply(
+    state: &mut LedgerState,
+    p: &LedgerParams,
+    cert: &Certificate,
+    balance: &mut Balance,
+) -> Result<(), LedgerError> {
+    let mut failures = Vec::new();
+    let expiry = drep_expiry(state, p);
     match cert {
-        Certificate::VoteDeleg(..)
-        | Certificate::StakeVoteDeleg(..)
-        | Certificate::VoteRegDeleg(..)
-        | Certificate::StakeVoteRegDeleg(..) => {
-            Err(LedgerError::Unsupported("governance: vote delegation certificates"))
+        Certificate::RegDRepCert(c, deposit, anchor) => {
+            let c = Credential::from(c);
+            if state.governance.dreps.contains_key(&c) {
+                failures.push(LedgerError::DRepAlreadyRegistered(c));
+            }
+            if *deposit != p.drep_deposit {
+                failures.push(LedgerError::DRepIncorrectDeposit {
+                    expected: p.drep_deposit,
+                    declared: *deposit,
+                });
+            }
+            if failures.is_empty() {
+                state.governance.dreps.insert(
+                    c,
+                    DRepState {
+                        deposit: *deposit,
+                        expiry,
+                        anchor: anchor_bytes(anchor.as_ref()),
+                    },
+                );
+                balance.deposits = balance.deposits.saturating_add(*deposit);
+            }
         }
-        Certificate::AuthCommitteeHot(..) | Certificate::ResignCommitteeCold(..) => {
-            Err(LedgerError::Unsupported("governance: committee certificates"))
+        Certificate::UnRegDRepCert(c, refund) => {
+            let c = Credential::from(c);
+            match state.governance.dreps.get(&c) {
+                None => failures.push(LedgerError::DRepNotRegistered(c)),
+                Some(d) if d.deposit != *refund => failures.push(LedgerError::DRepIncorrectRefund {
+                    expected: d.deposit,
+                    declared: *refund,
+                }),
+                Some(_) => {}
+            }
+            if failures.is_empty() {
+                if let Some(d) = state.governance.dreps.remove(&c) {
+                    balance.refunds = balance.refunds.saturating_add(d.deposit);
+                }
+                // From protocol version 10 the retiring DRep's delegations are cleared.
+                let delegators: Vec<Credential> = state
+                    .accounts
+                    .iter()
+                    .filter(|(_, a)| a.drep.and_then(|d| d.credential()) == Some(c))
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in delegators {
+                    if let Some(a) = state.accounts.get_mut(&k) {
+                        a.drep = None;
+                    }
+                }
+            }
         }
-        Certificate::RegDRepCert(..) | Certificate::UnRegDRepCert(..) | Certificate::UpdateDRepCert(..) => {
-            Err(LedgerError::Unsupported("governance: DRep certificates"))
+        Certificate::UpdateDRepCert(c, anchor) => {
+            let c = Credential::from(c);
+            match state.governance.dreps.get_mut(&c) {
+                None => failures.push(LedgerError::DRepNotRegistered(c)),
+                Some(d) => {
+                    d.expiry = expiry;
+                    d.anchor = anchor_bytes(anchor.as_ref());
+                }
+            }
         }
-        _ => Ok(()),
+        Certificate::AuthCommitteeHot(cold, hot) => {
+            let cold = Credential::from(cold);
+            check_committee_member(state, &cold, &mut failures);
+            if failures.is_empty() {
+                state
+                    .governance
+                    .committee_keys
+                    .insert(cold, CommitteeAuthorization::Hot(Credential::from(hot)));
+            }
+        }
+        Certificate::ResignCommitteeCold(cold, _) => {
+            let cold = Credential::from(cold);
+            check_committee_member(state, &cold, &mut failures);
+            if failures.is_empty() {
+                state
+                    .governance
+                    .committee_keys
+                    .insert(cold, CommitteeAuthorization::Resigned);
+            }
+        }
+        _ => {}
     }
+    LedgerError::from_failures(failures).map_or(Ok(()), Err)
+}
+
+/// `checkAndOverwriteCommitteeMemberState`: not resigned, and a member now or in a proposed
+/// committee update.
+fn check_committee_member(state: &LedgerState, cold: &Credential, failures: &mut Vec<LedgerError>) {
+    if state.governance.committee_keys.get(cold) == Some(&CommitteeAuthorization::Resigned) {
+        failures.push(LedgerError::CommitteeHasPreviouslyResigned(*cold));
+    }
+    if !state.governance.is_known_committee_member(cold) {
+        failures.push(LedgerError::CommitteeIsUnknown(*cold));
+    }
+}
+
+/// A registering or updating DRep's expiry (`computeDRepExpiry`): the current epoch plus
+/// `dRepActivity`, less the epochs without proposals so far.
+fn drep_expiry(state: &LedgerState, p: &LedgerParams) -> u64 {
+    state
+        .epoch
+        .saturating_add(p.drep_activity)
+        .saturating_sub(state.governance.dormant_epochs)
+}
+
+fn anchor_bytes(a: Option<&pallas_primitives::conway::Anchor>) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Some(a) = a {
+        let _ = pallas_codec::minicbor::encode(a, &mut out);
+    }
+    out
 }

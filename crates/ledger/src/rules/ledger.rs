@@ -1,17 +1,14 @@
-//! LEDGER (Conway `LEDGER`): one transaction's phase-one rules composed in the reference's
-//! order — the validity tag, what this ledger refuses by name (GOV, scripts), the inputs
-//! (UTXO), the keys spending needs (UTXOW), CERTS (withdrawals drained, then certificates),
-//! required signers, the witnesses (UTXOW), then UTXO's checks and the transaction's effects.
-//! Each failure is its own `LedgerError` kind named after the reference's predicate failure;
-//! the first failure is reported.
+//! LEDGER (Conway `LEDGER`): one transaction's rules composed in the reference's order. For a
+//! transaction marked valid: the treasury value, the reference scripts' size and the
+//! withdrawals' DRep delegations, then CERTS and GOV; for every transaction: UTXOW (which runs
+//! UTXO). Every failure is collected, as the reference reports them all; only a transaction
+//! with none reaches UTXOS (phase two and the effects).
 
-use std::collections::BTreeSet;
-
-use super::utxo::{self, Balance};
-use super::{certs, gov, scripts, utxow, Checks};
+use super::tx_view::TxView;
+use super::{certs, gov, utxo, utxos, utxow, Balance, Checks};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
-use crate::state::LedgerState;
+use crate::state::{Credential, LedgerState};
 use crate::tx::Transaction;
 
 /// Checks every rule for `tx` at `slot` and applies it to `state` (a scratch copy: on error
@@ -23,34 +20,59 @@ pub(crate) fn apply(
     tx: &Transaction,
     checks: Checks,
 ) -> Result<(), LedgerError> {
-    if !tx.is_valid() {
-        return Err(LedgerError::ValidationTagMismatch);
+    let view = TxView::new(tx, state, p.network_id)?;
+    let before = state.clone();
+    let mut failures = Vec::new();
+    let mut balance = Balance::default();
+    if tx.is_valid() {
+        ledger_checks(state, p, &view, &mut failures);
+        certs::apply(state, p, &view, &mut balance, &mut failures);
+        gov::apply(state, p, &view, &mut balance, &mut failures);
+    } else {
+        // The body's deposits and refunds still count in its balance, which UTXO checks.
+        let mut scratch = state.clone();
+        let mut ignored = Vec::new();
+        certs::apply(&mut scratch, p, &view, &mut balance, &mut ignored);
+        gov::apply(&mut scratch, p, &view, &mut balance, &mut ignored);
     }
-    let body = tx.decoded_body()?;
-    let wits = tx.decoded_witnesses()?;
-    gov::refuse_governance(&body)?;
-    scripts::refuse_scripts(&body, &wits)?;
-
-    // Inputs first: the keys that must sign depend on what they spend.
-    let inputs = utxo::resolve_inputs(state, &body)?;
-    let mut required: BTreeSet<[u8; 28]> = BTreeSet::new();
-    utxow::spending_keys(state, &inputs, &mut required)?;
-    let withdrawn = certs::drain_withdrawals(state, p, &body, &mut required)?;
-    let effects = certs::apply(state, p, &body, &mut required)?;
-    for s in body.required_signers.iter().flat_map(|s| s.iter()) {
-        required.insert(**s);
+    // UTXOW and UTXO judge against the state before the certificates.
+    utxow::check(&before, p, &view, checks == Checks::Full, &mut failures);
+    let outputs = utxo::check(&before, p, slot, &view, &balance, &mut failures);
+    if let Some(e) = LedgerError::from_failures(failures) {
+        return Err(e);
     }
+    utxos::apply(state, &before, p, slot, &view, outputs, &balance)
+}
 
-    if checks == Checks::Full {
-        utxow::check_witnesses(&wits, &body, tx, &required)?;
+/// LEDGER's own checks: `ConwayTreasuryValueMismatch`, `ConwayTxRefScriptsSizeTooBig` and
+/// `ConwayWdrlNotDelegatedToDRep` (key-hash accounts withdrawing must delegate to a DRep, from
+/// protocol version 10).
+fn ledger_checks(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    if let Some(declared) = tx.body.treasury_value {
+        if declared != state.treasury {
+            failures.push(LedgerError::TreasuryValueMismatch {
+                actual: state.treasury,
+                declared,
+            });
+        }
     }
-
-    let balance = Balance {
-        withdrawn,
-        deposits: effects.deposits,
-        refunds: effects.refunds,
-    };
-    let outputs = utxo::check(state, p, slot, tx, &body, &inputs, &balance)?;
-    utxo::apply_effects(state, tx, body.fee, &inputs, outputs, &balance);
-    Ok(())
+    let size = utxo::ref_scripts_size(state, tx);
+    if size > p.max_ref_script_size_per_tx {
+        failures.push(LedgerError::TxRefScriptsSizeTooBig {
+            size,
+            max: p.max_ref_script_size_per_tx,
+        });
+    }
+    if p.protocol_version.0 >= 10 {
+        let undelegated: Vec<String> = tx
+            .withdrawals(p.network_id)
+            .into_iter()
+            .filter(|(_, c, _)| matches!(c, Credential::Key(_)))
+            .filter(|(_, c, _)| state.accounts.get(c).and_then(|a| a.drep).is_none())
+            .map(|(a, _, _)| hex::encode(a))
+            .collect();
+        if !undelegated.is_empty() {
+            failures.push(LedgerError::WdrlNotDelegatedToDRep(undelegated));
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The transaction rules, one module per cardano-ledger rule, named as the reference names
-//! them: `ledger` (LEDGER) composes `utxo` (UTXO), `utxow` (UTXOW), `certs` (CERTS and
-//! CERT) with `deleg` (DELEG), `pool` (POOL) and `govcert` (GOVCERT), and `gov` (GOV).
-//! `scripts` refuses by name what needs script evaluation (UTXOS is still to come).
+//! them: `ledger` (LEDGER) composes `certs` (CERTS and CERT) with `deleg` (DELEG), `pool`
+//! (POOL) and `govcert` (GOVCERT), `gov` (GOV), `utxow` (UTXOW), `utxo` (UTXO) and `utxos`
+//! (UTXOS: scripts run, then the effects). `tx_view` resolves what they all read.
 
 mod certs;
 mod deleg;
@@ -9,8 +9,9 @@ mod gov;
 mod govcert;
 pub(crate) mod ledger;
 mod pool;
-mod scripts;
+mod tx_view;
 mod utxo;
+mod utxos;
 mod utxow;
 
 /// How much of a transaction to check.
@@ -23,4 +24,15 @@ pub enum Checks {
     /// addresses its inputs name, which a given input always resolves to (cardano-ledger's
     /// `reapplyTx` skips them likewise).
     Reapply,
+}
+
+/// What a transaction's certificates, withdrawals and proposals add to its balance.
+#[derive(Debug, Default)]
+pub(crate) struct Balance {
+    /// Lovelace withdrawn from reward accounts.
+    pub withdrawn: u64,
+    /// Deposits paid: stake credentials, new pools, DReps, proposals.
+    pub deposits: u64,
+    /// Deposits refunded: stake credentials and DReps.
+    pub refunds: u64,
 }

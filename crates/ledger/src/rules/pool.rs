@@ -1,11 +1,9 @@
 //! POOL (Shelley `POOL`, as Conway runs it at protocol version 10): pool registration,
 //! re-registration and retirement.
 
-use std::collections::BTreeSet;
-
 use pallas_primitives::conway::Certificate;
 
-use super::certs::CertEffects;
+use super::Balance;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{LedgerState, PoolParams, PoolState};
@@ -15,8 +13,7 @@ pub(super) fn apply(
     state: &mut LedgerState,
     p: &LedgerParams,
     cert: &Certificate,
-    required: &mut BTreeSet<[u8; 28]>,
-    fx: &mut CertEffects,
+    balance: &mut Balance,
 ) -> Result<(), LedgerError> {
     match cert {
         Certificate::PoolRegistration {
@@ -62,8 +59,6 @@ pub(super) fn apply(
                 reward_account: reward_account.to_vec(),
                 owners: pool_owners.iter().map(|o| **o).collect(),
             };
-            required.insert(**operator);
-            required.extend(params.owners.iter().copied());
             match state.pools.get_mut(&**operator) {
                 // Re-registration: new parameters from the next epoch, no deposit, and
                 // a pending retirement is cancelled.
@@ -81,26 +76,31 @@ pub(super) fn apply(
                             deposit: p.pool_deposit,
                         },
                     );
-                    fx.deposits += p.pool_deposit;
+                    balance.deposits = balance.deposits.saturating_add(p.pool_deposit);
                 }
             }
         }
         Certificate::PoolRetirement(pool, epoch) => {
+            // Both checks are reported together, registration first.
+            let mut failures = Vec::new();
+            if !state.pools.contains_key(&**pool) {
+                failures.push(LedgerError::PoolNotRegisteredOnKey(**pool));
+            }
             let current = state.epoch;
             let max = current.saturating_add(p.e_max);
             if *epoch <= current || *epoch > max {
-                return Err(LedgerError::RetirementEpoch {
+                failures.push(LedgerError::RetirementEpoch {
                     epoch: *epoch,
                     current,
                     max,
                 });
             }
-            let ps = state
-                .pools
-                .get_mut(&**pool)
-                .ok_or(LedgerError::PoolNotRegistered(**pool))?;
-            ps.retiring = Some(*epoch);
-            required.insert(**pool);
+            if let Some(e) = LedgerError::from_failures(failures) {
+                return Err(e);
+            }
+            if let Some(ps) = state.pools.get_mut(&**pool) {
+                ps.retiring = Some(*epoch);
+            }
         }
         // DELEG's and GOVCERT's certificates are routed elsewhere by CERT.
         _ => {}

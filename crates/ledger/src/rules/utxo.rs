@@ -1,259 +1,327 @@
-//! UTXO (Conway `UTXO`, with Babbage's output checks): the inputs exist, the validity interval,
-//! the size and the fee, each output's network, minimum coin and value size, the body's network
-//! id, and value preservation; then the transaction's effect on the UTxO.
+//! UTXO (Conway `UTXO`, with Babbage's and Alonzo's checks it reuses), in the reference's
+//! order: a non-empty input set, the fee and the collateral (`feesOK`), every input known, the
+//! validity interval, inputs disjoint from reference inputs, value preservation (minting and
+//! burning, deposits, refunds, withdrawals, donations), each output's minimum coin, value size
+//! and network, the withdrawals' and the body's network, the size, the execution units and the
+//! number of collateral inputs. Every failure is reported.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
 use pallas_addresses::Address;
 use pallas_codec::minicbor;
-use pallas_primitives::conway::{TransactionBody, TransactionOutput, Value};
+use pallas_primitives::conway::{TransactionOutput, Value};
 
-use crate::address::network_byte;
+use super::tx_view::TxView;
+use super::Balance;
+use crate::address::{network_byte, payment_key};
 use crate::error::LedgerError;
-use crate::params::LedgerParams;
-use crate::state::{Assets, LedgerState, TxIn, TxOut};
-use crate::tx::Transaction;
+use crate::params::{ExUnits, LedgerParams};
+use crate::state::{LedgerState, TxIn, TxOut};
+use crate::value::MultiValue;
 
-/// The transaction's inputs as a set (the reference's `Set TxIn`; decoding already refuses a
-/// repeated input), after checking that it spends at least one and that every spent or
-/// referenced input is in the UTxO.
-pub(super) fn resolve_inputs(state: &LedgerState, body: &TransactionBody<'_>) -> Result<BTreeSet<TxIn>, LedgerError> {
-    if body.inputs.is_empty() {
-        return Err(LedgerError::InputSetEmpty);
+/// The redeemers' total execution units.
+pub(super) fn total_ex_units(tx: &TxView<'_>) -> ExUnits {
+    use pallas_primitives::conway::Redeemers;
+    let mut total = ExUnits::default();
+    match tx.wits.redeemer.as_deref() {
+        Some(Redeemers::List(l)) => {
+            for r in l {
+                total = total.saturating_add(ExUnits {
+                    mem: r.ex_units.mem,
+                    steps: r.ex_units.steps,
+                });
+            }
+        }
+        Some(Redeemers::Map(m)) => {
+            for v in m.values() {
+                total = total.saturating_add(ExUnits {
+                    mem: v.ex_units.mem,
+                    steps: v.ex_units.steps,
+                });
+            }
+        }
+        None => {}
     }
-    // A set, as the reference's `Set TxIn` (decoding already refuses a repeated input).
-    let inputs: BTreeSet<TxIn> = body
-        .inputs
-        .iter()
-        .map(|i| TxIn {
-            tx: *i.transaction_id,
-            index: i.index,
-        })
-        .collect();
-    let refs: Vec<TxIn> = body
-        .reference_inputs
-        .iter()
-        .flat_map(|s| s.iter())
-        .map(|i| TxIn {
-            tx: *i.transaction_id,
-            index: i.index,
-        })
-        .collect();
-    let missing: Vec<TxIn> = inputs
-        .iter()
-        .chain(&refs)
-        .filter(|i| !state.utxo.contains_key(*i))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        return Err(LedgerError::BadInputs(missing));
-    }
-    Ok(inputs)
+    total
 }
 
-/// What the balance of a transaction takes beyond its inputs and outputs.
-pub(super) struct Balance {
-    /// Lovelace withdrawn from reward accounts.
-    pub withdrawn: u64,
-    /// Deposits paid by its certificates.
-    pub deposits: u64,
-    /// Deposits refunded by its certificates.
-    pub refunds: u64,
+/// Whether the transaction carries redeemers.
+pub(super) fn has_redeemers(tx: &TxView<'_>) -> bool {
+    use pallas_primitives::conway::Redeemers;
+    match tx.wits.redeemer.as_deref() {
+        Some(Redeemers::List(l)) => !l.is_empty(),
+        Some(Redeemers::Map(m)) => !m.is_empty(),
+        None => false,
+    }
 }
 
-/// Checks the validity interval, size, fee, outputs, network id and value preservation; returns
-/// the outputs as the UTxO will hold them.
+/// The bytes of reference scripts the transaction's inputs and reference inputs carry, each
+/// input once (`txNonDistinctRefScriptsSize`).
+pub(super) fn ref_scripts_size(state: &LedgerState, tx: &TxView<'_>) -> u64 {
+    tx.inputs
+        .union(&tx.reference_inputs)
+        .filter_map(|i| state.utxo.get(i))
+        .filter_map(|o| o.script_ref.as_ref())
+        .map(|s| s.size())
+        .sum()
+}
+
+/// The minimum fee (`getMinFeeTxUtxo`): size, execution units and reference scripts.
+pub(super) fn min_fee(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>) -> u64 {
+    p.min_fee(tx.tx.size())
+        .saturating_add(p.script_fee(total_ex_units(tx)))
+        .saturating_add(p.ref_script_fee(ref_scripts_size(state, tx)))
+}
+
+/// The collateral balance: the collateral inputs' value less the collateral return's.
+pub(super) fn collateral_balance(state: &LedgerState, tx: &TxView<'_>) -> MultiValue {
+    let mut bal = MultiValue::default();
+    for i in &tx.collateral {
+        if let Some(o) = state.utxo.get(i) {
+            bal.add_output(o);
+        }
+    }
+    if let Some(r) = &tx.body.collateral_return {
+        let r = TxOut::from_output(r, Vec::new());
+        bal.sub_output(&r);
+    }
+    bal
+}
+
+/// Runs UTXO's checks; returns the outputs as the UTxO will hold them.
 pub(super) fn check(
     state: &LedgerState,
     p: &LedgerParams,
     slot: u64,
-    tx: &Transaction,
-    body: &TransactionBody<'_>,
-    inputs: &BTreeSet<TxIn>,
+    tx: &TxView<'_>,
     balance: &Balance,
-) -> Result<Vec<TxOut>, LedgerError> {
-    // UTXO: validity interval, size, fee, outputs, value.
-    let start = body.validity_interval_start;
-    let end = body.ttl;
-    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
-        return Err(LedgerError::OutsideValidityInterval { slot, start, end });
-    }
-    let size = tx.size();
-    if size > p.max_tx_size {
-        return Err(LedgerError::MaxTxSize {
-            size,
-            max: p.max_tx_size,
-        });
-    }
-    let min = p.min_fee(size);
-    if body.fee < min {
-        return Err(LedgerError::FeeTooSmall { min, paid: body.fee });
+    failures: &mut Vec<LedgerError>,
+) -> Vec<TxOut> {
+    let body = &tx.body;
+    if body.inputs.is_empty() {
+        failures.push(LedgerError::InputSetEmpty);
     }
 
-    // Outputs: network, min UTxO, value size.
-    let mut outputs = Vec::with_capacity(body.outputs.len());
-    for (index, o) in body.outputs.iter().enumerate() {
-        let out = read_output(o, index)?;
-        match Address::from_bytes(&out.address) {
-            Ok(Address::Shelley(a)) => {
-                if network_byte(a.network()) != p.network_id {
-                    return Err(LedgerError::WrongNetwork {
-                        index,
-                        expected: p.network_id,
-                    });
-                }
-            }
-            Ok(Address::Byron(_)) => return Err(LedgerError::Unsupported("outputs to Byron addresses")),
-            Ok(Address::Stake(_)) | Err(_) => {
-                return Err(LedgerError::MalformedAddress {
-                    index,
-                    message: "not a Shelley payment address".into(),
-                })
-            }
+    // feesOK: the fee, then the collateral when scripts run.
+    let min = min_fee(state, p, tx);
+    if body.fee < min {
+        failures.push(LedgerError::FeeTooSmall { min, paid: body.fee });
+    }
+    if has_redeemers(tx) {
+        check_collateral(state, p, tx, failures);
+    }
+
+    let missing: Vec<TxIn> = tx
+        .inputs
+        .iter()
+        .chain(&tx.collateral)
+        .chain(&tx.reference_inputs)
+        .filter(|i| !state.utxo.contains_key(*i))
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        failures.push(LedgerError::BadInputs(missing));
+    }
+
+    let (start, end) = (body.validity_interval_start, body.ttl);
+    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
+        failures.push(LedgerError::OutsideValidityInterval { slot, start, end });
+    }
+
+    if (9..=10).contains(&p.protocol_version.0) {
+        let both: Vec<TxIn> = tx.inputs.intersection(&tx.reference_inputs).copied().collect();
+        if !both.is_empty() {
+            failures.push(LedgerError::NonDisjointRefInputs(both));
         }
+    }
+
+    let outputs: Vec<TxOut> = body.outputs.iter().map(|o| TxOut::from_output(o, raw(o))).collect();
+    check_value_preserved(state, tx, &outputs, balance, failures);
+
+    let collateral_return = body
+        .collateral_return
+        .as_ref()
+        .map(|o| (o, TxOut::from_output(o, raw(o))));
+    let all: Vec<(&TransactionOutput<'_>, &TxOut)> = body
+        .outputs
+        .iter()
+        .zip(&outputs)
+        .chain(collateral_return.as_ref().map(|(o, t)| (*o, t)))
+        .collect();
+    for (index, (_, out)) in all.iter().enumerate() {
         let min = p.min_utxo(out.cbor.len() as u64);
         if out.coin < min {
-            return Err(LedgerError::OutputTooSmall {
+            failures.push(LedgerError::OutputTooSmall {
                 index,
                 coin: out.coin,
                 min,
             });
         }
-        let vsize = value_size(o);
-        if vsize > p.max_value_size {
-            return Err(LedgerError::OutputTooBig {
+    }
+    for (index, (o, _)) in all.iter().enumerate() {
+        let size = value_size(o);
+        if size > p.max_value_size {
+            failures.push(LedgerError::OutputTooBig {
                 index,
-                size: vsize,
+                size,
                 max: p.max_value_size,
             });
         }
-        outputs.push(out);
+    }
+    for (index, (_, out)) in all.iter().enumerate() {
+        match Address::from_bytes(&out.address) {
+            Ok(Address::Shelley(a)) => {
+                if network_byte(a.network()) != p.network_id {
+                    failures.push(LedgerError::WrongNetwork {
+                        index,
+                        expected: p.network_id,
+                    });
+                }
+            }
+            Ok(Address::Byron(b)) => {
+                // `OutputBootAddrAttrsTooBig`: a Byron address's attributes are at most 64 bytes.
+                let attrs = b
+                    .decode()
+                    .map(|p| minicbor::to_vec(&p.attributes).map_or(0, |v| v.len()));
+                if attrs.map_or(true, |n| n > 64) {
+                    failures.push(LedgerError::OutputBootAddrAttrsTooBig(index));
+                }
+            }
+            Ok(Address::Stake(_)) | Err(_) => failures.push(LedgerError::MalformedAddress {
+                index,
+                message: "not a Shelley payment address".into(),
+            }),
+        }
+    }
+    let wrong_withdrawals: Vec<String> = body
+        .withdrawals
+        .iter()
+        .flat_map(|w| w.keys())
+        .filter(|a| crate::address::reward_credential(a, p.network_id).is_err())
+        .map(|a| hex::encode(a.as_slice()))
+        .collect();
+    if !wrong_withdrawals.is_empty() {
+        failures.push(LedgerError::WrongNetworkWithdrawal(wrong_withdrawals.join(", ")));
     }
     if let Some(n) = body.network_id {
         let found = u8::from(n);
         if found != p.network_id {
-            return Err(LedgerError::WrongNetworkInTxBody {
+            failures.push(LedgerError::WrongNetworkInTxBody {
                 found,
                 expected: p.network_id,
             });
         }
     }
-
-    // Value preservation: inputs + withdrawals + refunds = outputs + fee + deposits.
-    let mut consumed_assets = Assets::new();
-    let mut consumed = 0u128;
-    for i in inputs {
-        let o = &state.utxo[i];
-        consumed += o.coin as u128;
-        add_assets(&mut consumed_assets, &o.assets);
-    }
-    consumed += balance.withdrawn as u128 + balance.refunds as u128;
-    let mut produced_assets = Assets::new();
-    let mut produced = body.fee as u128 + balance.deposits as u128;
-    for o in &outputs {
-        produced += o.coin as u128;
-        add_assets(&mut produced_assets, &o.assets);
-    }
-    if consumed != produced || consumed_assets != produced_assets {
-        let show = |a: &Assets| {
-            if a.is_empty() {
-                String::new()
-            } else {
-                format!(" and {} asset classes", a.values().map(BTreeMap::len).sum::<usize>())
-            }
-        };
-        return Err(LedgerError::ValueNotConserved {
-            consumed: consumed.min(u64::MAX as u128) as u64,
-            produced: produced.min(u64::MAX as u128) as u64,
-            consumed_assets: show(&consumed_assets),
-            produced_assets: show(&produced_assets),
+    let size = tx.tx.size();
+    if size > p.max_tx_size {
+        failures.push(LedgerError::MaxTxSize {
+            size,
+            max: p.max_tx_size,
         });
     }
-    Ok(outputs)
+    let used = total_ex_units(tx);
+    if !used.within(p.max_tx_ex_units) {
+        failures.push(LedgerError::ExUnitsTooBig {
+            max: p.max_tx_ex_units,
+            used,
+        });
+    }
+    let count = tx.collateral.len() as u64;
+    if count > p.max_collateral_inputs {
+        failures.push(LedgerError::TooManyCollateralInputs {
+            max: p.max_collateral_inputs,
+            count,
+        });
+    }
+    outputs
 }
 
-/// The transaction's effect: its inputs leave the UTxO, its outputs enter it, its fee goes to
-/// the fee pot and the deposit pot moves by its certificates.
-pub(super) fn apply_effects(
-    state: &mut LedgerState,
-    tx: &Transaction,
-    fee: u64,
-    inputs: &BTreeSet<TxIn>,
-    outputs: Vec<TxOut>,
+/// Babbage's collateral checks, in order: key-locked, enough, ADA only, the declared total,
+/// and at least one input.
+fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    let script_locked: Vec<TxIn> = tx
+        .collateral
+        .iter()
+        .filter(|i| {
+            state
+                .utxo
+                .get(*i)
+                .is_some_and(|o| !matches!(payment_key(&o.address), Some(Ok(_))))
+        })
+        .copied()
+        .collect();
+    if !script_locked.is_empty() {
+        failures.push(LedgerError::ScriptsNotPaid(script_locked));
+    }
+    let bal = collateral_balance(state, tx);
+    let required = (tx.body.fee as u128 * p.collateral_percentage as u128).div_ceil(100);
+    if bal.coin * 100 < tx.body.fee as i128 * p.collateral_percentage as i128 {
+        failures.push(LedgerError::InsufficientCollateral {
+            balance: bal.coin,
+            required: u64::try_from(required).unwrap_or(u64::MAX),
+        });
+    }
+    if !bal.is_coin_only() {
+        failures.push(LedgerError::CollateralContainsNonAda);
+    }
+    if let Some(total) = tx.body.total_collateral {
+        if bal.coin != total as i128 {
+            failures.push(LedgerError::IncorrectTotalCollateral {
+                balance: bal.coin,
+                declared: total,
+            });
+        }
+    }
+    if tx.collateral.is_empty() {
+        failures.push(LedgerError::NoCollateralInputs);
+    }
+}
+
+/// consumed = inputs + minted + withdrawals + refunds; produced = outputs + fee + deposits +
+/// donation.
+fn check_value_preserved(
+    state: &LedgerState,
+    tx: &TxView<'_>,
+    outputs: &[TxOut],
     balance: &Balance,
+    failures: &mut Vec<LedgerError>,
 ) {
-    let id = tx.id();
-    for i in inputs {
-        state.remove_output(i);
+    let mut consumed = MultiValue::default();
+    for i in &tx.inputs {
+        if let Some(o) = state.utxo.get(i) {
+            consumed.add_output(o);
+        }
     }
-    for (index, out) in outputs.into_iter().enumerate() {
-        state.add_output(
-            TxIn {
-                tx: id,
-                index: index as u64,
-            },
-            Arc::new(out),
-        );
+    for (policy, names) in tx.body.mint.iter().flat_map(|m| m.iter()) {
+        for (name, q) in names.iter() {
+            consumed.add_asset(**policy, name.to_vec(), i64::from(q) as i128);
+        }
     }
-    state.fees = state.fees.saturating_add(fee);
-    state.deposits = state
-        .deposits
-        .saturating_add(balance.deposits)
-        .saturating_sub(balance.refunds);
+    consumed.coin += balance.withdrawn as i128 + balance.refunds as i128;
+    let mut produced = MultiValue::default();
+    for o in outputs {
+        produced.add_output(o);
+    }
+    produced.coin +=
+        tx.body.fee as i128 + balance.deposits as i128 + tx.body.donation.map_or(0, |d| u64::from(d) as i128);
+    if consumed != produced {
+        failures.push(LedgerError::ValueNotConserved {
+            consumed: consumed.coin.clamp(0, u64::MAX as i128) as u64,
+            produced: produced.coin.clamp(0, u64::MAX as i128) as u64,
+            consumed_assets: consumed.describe_assets(),
+            produced_assets: produced.describe_assets(),
+        });
+    }
 }
 
-fn read_output(o: &TransactionOutput<'_>, index: usize) -> Result<TxOut, LedgerError> {
-    let (address, value, cbor) = match o {
-        TransactionOutput::Legacy(l) => {
-            let value = match &l.amount {
-                pallas_primitives::alonzo::Value::Coin(c) => Value::Coin(*c),
-                pallas_primitives::alonzo::Value::Multiasset(c, m) => {
-                    let mut assets = BTreeMap::new();
-                    for (policy, names) in m.iter() {
-                        let mut inner = BTreeMap::new();
-                        for (name, q) in names.iter() {
-                            let q = pallas_primitives::PositiveCoin::try_from(*q).map_err(|_| {
-                                LedgerError::MalformedAddress {
-                                    index,
-                                    message: "an asset quantity of zero".into(),
-                                }
-                            })?;
-                            inner.insert(name.clone(), q);
-                        }
-                        assets.insert(*policy, inner);
-                    }
-                    Value::Multiasset(*c, assets)
-                }
-            };
-            (l.address.to_vec(), value, l.raw_cbor().to_vec())
-        }
-        TransactionOutput::PostAlonzo(p) => {
-            if p.script_ref.is_some() {
-                return Err(LedgerError::Unsupported("reference scripts"));
-            }
-            (p.address.to_vec(), p.value.clone(), p.raw_cbor().to_vec())
-        }
-    };
-    let (coin, assets) = match value {
-        Value::Coin(c) => (c, Assets::new()),
-        Value::Multiasset(c, m) => {
-            let mut assets = Assets::new();
-            for (policy, names) in m.iter() {
-                let entry = assets.entry(**policy).or_default();
-                for (name, q) in names.iter() {
-                    entry.insert(name.to_vec(), u64::from(q));
-                }
-            }
-            (c, assets)
-        }
-    };
-    Ok(TxOut {
-        address,
-        coin,
-        assets,
-        cbor,
-    })
+/// An output's exact bytes as they appear in the body.
+fn raw(o: &TransactionOutput<'_>) -> Vec<u8> {
+    match o {
+        TransactionOutput::Legacy(l) => l.raw_cbor().to_vec(),
+        TransactionOutput::PostAlonzo(p) => p.raw_cbor().to_vec(),
+    }
 }
 
 /// The serialized size of an output's value.
@@ -261,17 +329,9 @@ fn value_size(o: &TransactionOutput<'_>) -> u64 {
     let mut buf = Vec::new();
     let _ = match o {
         TransactionOutput::Legacy(l) => minicbor::encode(&l.amount, &mut buf),
-        TransactionOutput::PostAlonzo(p) => minicbor::encode(&p.value, &mut buf),
+        TransactionOutput::PostAlonzo(p) => match &p.value {
+            Value::Coin(_) | Value::Multiasset(..) => minicbor::encode(&p.value, &mut buf),
+        },
     };
     buf.len() as u64
-}
-
-fn add_assets(into: &mut Assets, from: &Assets) {
-    for (policy, names) in from {
-        let e = into.entry(*policy).or_default();
-        for (name, q) in names {
-            let v = e.entry(name.clone()).or_insert(0);
-            *v = v.saturating_add(*q);
-        }
-    }
 }

@@ -1,74 +1,405 @@
-//! UTXOW (Conway `UTXOW`, Babbage/Alonzo/Shelley's witness checks it reuses): the keys a
-//! transaction's inputs need, every signature verified over the transaction id, every required
-//! key present, and the auxiliary data hash.
+//! UTXOW (Conway `UTXOW`, with the Babbage, Alonzo and Shelley witness checks it reuses), in
+//! the reference's order: needed native scripts validate; exactly the needed scripts are
+//! witnessed (those not available by reference); the datums spending needs are present and no
+//! other datum is supplied; exactly the needed redeemers; signatures verify; every needed key
+//! signed; the auxiliary data hash; scripts are well formed; the script integrity hash.
 
 use std::collections::BTreeSet;
 
-use pallas_primitives::conway::{TransactionBody, WitnessSet};
-use slotforge_praos::nonce::{blake2b224, blake2b256};
+use pallas_codec::minicbor;
+use pallas_primitives::alonzo::NativeScript;
+use pallas_primitives::conway::{Certificate, RedeemerTag, Redeemers, Voter};
+use slotforge_praos::nonce::blake2b256;
 
+use super::tx_view::{cert_witness, Purpose, TxView};
 use crate::address::payment_key;
 use crate::error::LedgerError;
-use crate::state::{LedgerState, TxIn};
-use crate::tx::Transaction;
+use crate::params::{Language, LedgerParams};
+use crate::script::{eval_native, Script, TimelockContext};
+use crate::state::{Credential, Datum, LedgerState};
 
-/// The payment keys that must sign for spending `inputs` (`witsVKeyNeeded`'s inputs part).
-pub(super) fn spending_keys(
-    state: &LedgerState,
-    inputs: &BTreeSet<TxIn>,
-    required: &mut BTreeSet<[u8; 28]>,
-) -> Result<(), LedgerError> {
-    for i in inputs {
-        let out = &state.utxo[i];
-        match payment_key(&out.address) {
-            Some(Ok(h)) => {
-                required.insert(h);
-            }
-            Some(Err(())) => return Err(LedgerError::Unsupported("spending from a script address")),
-            None => return Err(LedgerError::Unsupported("spending from a Byron address")),
-        }
-    }
-    Ok(())
+fn hexes<T: AsRef<[u8]>>(v: impl IntoIterator<Item = T>) -> Vec<String> {
+    v.into_iter().map(hex::encode).collect()
 }
 
-/// UTXOW: every signature verifies over the id, every required key signed, and the
-/// auxiliary data hash matches.
-pub(super) fn check_witnesses(
-    wits: &WitnessSet<'_>,
-    body: &TransactionBody<'_>,
-    tx: &Transaction,
-    required: &BTreeSet<[u8; 28]>,
-) -> Result<(), LedgerError> {
-    let id = tx.id();
-    let mut signed = BTreeSet::new();
-    for w in wits.vkeywitness.iter().flat_map(|s| s.iter()) {
-        let vkey: [u8; 32] = w
-            .vkey
-            .as_slice()
-            .try_into()
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(w.vkey.as_slice())))?;
-        let sig: [u8; 64] = w
-            .signature
-            .as_slice()
-            .try_into()
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        slotforge_crypto::ed25519::verify(&vkey, &id, &sig)
-            .map_err(|_| LedgerError::InvalidWitness(hex::encode(vkey)))?;
-        signed.insert(blake2b224(&vkey));
+fn purpose_name((tag, index): &Purpose) -> String {
+    let t = match tag {
+        RedeemerTag::Spend => "spend",
+        RedeemerTag::Mint => "mint",
+        RedeemerTag::Cert => "cert",
+        RedeemerTag::Reward => "reward",
+        RedeemerTag::Vote => "vote",
+        RedeemerTag::Propose => "propose",
+    };
+    format!("{t} #{index}")
+}
+
+/// The redeemers' purposes, as the witness set gives them.
+pub(super) fn redeemer_purposes(tx: &TxView<'_>) -> BTreeSet<(u8, u32)> {
+    match tx.wits.redeemer.as_deref() {
+        Some(Redeemers::List(l)) => l.iter().map(|r| (tag_key(r.tag), r.index)).collect(),
+        Some(Redeemers::Map(m)) => m.keys().map(|k| (tag_key(k.tag), k.index)).collect(),
+        None => BTreeSet::new(),
     }
-    let missing: Vec<String> = required.difference(&signed).map(hex::encode).collect();
+}
+
+/// A redeemer tag's number, for ordering.
+pub(super) fn tag_key(t: RedeemerTag) -> u8 {
+    match t {
+        RedeemerTag::Spend => 0,
+        RedeemerTag::Mint => 1,
+        RedeemerTag::Cert => 2,
+        RedeemerTag::Reward => 3,
+        RedeemerTag::Vote => 4,
+        RedeemerTag::Propose => 5,
+    }
+}
+
+/// The Plutus scripts to run: each needed script that is provided and is Plutus, with its
+/// purpose.
+pub(super) fn plutus_needed<'v>(tx: &'v TxView<'_>) -> Vec<(Purpose, &'v Script)> {
+    tx.scripts_needed
+        .iter()
+        .filter_map(|(purpose, h)| tx.provided(h).filter(|s| s.language().is_some()).map(|s| (*purpose, s)))
+        .collect()
+}
+
+/// Runs UTXOW's own checks; `full` is false when re-applying a transaction already checked
+/// (signatures and the auxiliary data hash depend only on its bytes).
+pub(super) fn check(
+    state: &LedgerState,
+    p: &LedgerParams,
+    tx: &TxView<'_>,
+    full: bool,
+    failures: &mut Vec<LedgerError>,
+) {
+    let needed = tx.script_hashes_needed();
+    let signers = tx.signers();
+
+    // Needed native scripts must validate.
+    let cx = TimelockContext {
+        start: tx.body.validity_interval_start,
+        end: tx.body.ttl,
+        signers: &signers,
+    };
+    let failed: Vec<[u8; 28]> = needed
+        .iter()
+        .filter(|h| match tx.provided(h) {
+            Some(Script::Native(b)) => !minicbor::decode::<NativeScript>(b).is_ok_and(|s| eval_native(&s, &cx)),
+            _ => false,
+        })
+        .copied()
+        .collect();
+    if !failed.is_empty() {
+        failures.push(LedgerError::ScriptWitnessNotValidating(hexes(failed)));
+    }
+
+    // Exactly the needed scripts that are not available by reference are witnessed.
+    let refs: BTreeSet<[u8; 28]> = tx.reference_scripts.keys().copied().collect();
+    let received: BTreeSet<[u8; 28]> = tx.witness_scripts.keys().copied().collect();
+    let needed_non_refs: BTreeSet<[u8; 28]> = needed.difference(&refs).copied().collect();
+    let extra: Vec<_> = received.difference(&needed_non_refs).copied().collect();
+    if !extra.is_empty() {
+        failures.push(LedgerError::ExtraneousScriptWitnesses(hexes(extra)));
+    }
+    let missing: Vec<_> = needed_non_refs.difference(&received).copied().collect();
     if !missing.is_empty() {
-        return Err(LedgerError::MissingVKeyWitnesses(missing));
+        failures.push(LedgerError::MissingScriptWitnesses(hexes(missing)));
     }
-    match (body.auxiliary_data_hash, tx.auxiliary_data()) {
+
+    check_datums(state, tx, failures);
+
+    // Exactly the redeemers of the Plutus scripts to run.
+    let wanted: BTreeSet<(u8, u32)> = plutus_needed(tx).iter().map(|((t, i), _)| (tag_key(*t), *i)).collect();
+    let have = redeemer_purposes(tx);
+    let name = |(t, i): &(u8, u32)| {
+        let tag = [
+            RedeemerTag::Spend,
+            RedeemerTag::Mint,
+            RedeemerTag::Cert,
+            RedeemerTag::Reward,
+            RedeemerTag::Vote,
+            RedeemerTag::Propose,
+        ][*t as usize % 6];
+        purpose_name(&(tag, *i))
+    };
+    let extra: Vec<String> = have.difference(&wanted).map(name).collect();
+    if !extra.is_empty() {
+        failures.push(LedgerError::ExtraRedeemers(extra));
+    }
+    let missing: Vec<String> = wanted.difference(&have).map(name).collect();
+    if !missing.is_empty() {
+        failures.push(LedgerError::MissingRedeemers(missing));
+    }
+
+    if full {
+        check_signatures(tx, failures);
+    }
+    let missing: Vec<String> = vkeys_needed(state, tx, p)
+        .difference(&signers)
+        .map(hex::encode)
+        .collect();
+    if !missing.is_empty() {
+        failures.push(LedgerError::MissingVKeyWitnesses(missing));
+    }
+    if full {
+        check_auxiliary_data(tx, failures);
+    }
+
+    // Scripts must be well formed: witnessed ones, and those outputs carry.
+    let malformed: Vec<String> = tx
+        .witness_scripts
+        .iter()
+        .filter(|(_, s)| !s.is_well_formed())
+        .map(|(h, _)| hex::encode(h))
+        .collect();
+    if !malformed.is_empty() {
+        failures.push(LedgerError::MalformedScriptWitnesses(malformed));
+    }
+    let outputs = tx.body.outputs.iter().chain(tx.body.collateral_return.as_ref());
+    let malformed: Vec<String> = outputs
+        .filter_map(|o| crate::state::TxOut::from_output(o, Vec::new()).script_ref)
+        .filter(|s| !s.is_well_formed())
+        .map(|s| hex::encode(s.hash()))
+        .collect();
+    if !malformed.is_empty() {
+        failures.push(LedgerError::MalformedReferenceScripts(malformed));
+    }
+
+    check_integrity_hash(p, tx, failures);
+}
+
+/// Every verification-key signature verifies over the transaction id.
+fn check_signatures(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    let id = tx.tx.id();
+    let mut bad = Vec::new();
+    for w in tx.wits.vkeywitness.iter().flat_map(|s| s.iter()) {
+        let ok = <[u8; 32]>::try_from(w.vkey.as_slice())
+            .ok()
+            .zip(<[u8; 64]>::try_from(w.signature.as_slice()).ok());
+        let valid = ok.is_some_and(|(vkey, sig)| slotforge_crypto::ed25519::verify(&vkey, &id, &sig).is_ok());
+        if !valid {
+            bad.push(hex::encode(w.vkey.as_slice()));
+        }
+    }
+    for w in tx.wits.bootstrap_witness.iter().flat_map(|s| s.iter()) {
+        let ok = <[u8; 32]>::try_from(w.public_key.as_slice())
+            .ok()
+            .zip(<[u8; 64]>::try_from(w.signature.as_slice()).ok());
+        let valid = ok.is_some_and(|(vkey, sig)| slotforge_crypto::ed25519::verify(&vkey, &id, &sig).is_ok());
+        if !valid {
+            bad.push(hex::encode(w.public_key.as_slice()));
+        }
+    }
+    if !bad.is_empty() {
+        failures.push(LedgerError::InvalidWitness(bad.join(", ")));
+    }
+}
+
+/// The auxiliary data and the body's hash of it agree.
+fn check_auxiliary_data(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    match (tx.body.auxiliary_data_hash, tx.tx.auxiliary_data()) {
         (None, None) => {}
-        (None, Some(_)) => return Err(LedgerError::MissingAuxiliaryDataHash),
-        (Some(_), None) => return Err(LedgerError::MissingAuxiliaryData),
+        (None, Some(_)) => failures.push(LedgerError::MissingAuxiliaryDataHash),
+        (Some(_), None) => failures.push(LedgerError::MissingAuxiliaryData),
         (Some(h), Some(a)) => {
             if *h != blake2b256(&[a]) {
-                return Err(LedgerError::AuxiliaryDataHashMismatch);
+                failures.push(LedgerError::AuxiliaryDataHashMismatch);
             }
         }
     }
-    Ok(())
+}
+
+/// The key hashes that must sign (`witsVKeyNeeded`): spent and collateral inputs at key
+/// addresses, withdrawals and certificates of key credentials, pool operators and owners,
+/// required signers and key voters.
+fn vkeys_needed(state: &LedgerState, tx: &TxView<'_>, p: &LedgerParams) -> BTreeSet<[u8; 28]> {
+    let mut need = BTreeSet::new();
+    for i in tx.inputs.iter().chain(&tx.collateral) {
+        let Some(o) = state.utxo.get(i) else { continue };
+        match payment_key(&o.address) {
+            Some(Ok(h)) => {
+                need.insert(h);
+            }
+            Some(Err(())) => {}
+            None => need.extend(crate::address::byron_root(&o.address)),
+        }
+    }
+    for (_, c, _) in tx.withdrawals(p.network_id) {
+        if let Credential::Key(h) = c {
+            need.insert(h);
+        }
+    }
+    for c in tx.body.certificates.iter().flat_map(|s| s.iter()) {
+        match c {
+            Certificate::PoolRegistration {
+                operator, pool_owners, ..
+            } => {
+                need.insert(**operator);
+                need.extend(pool_owners.iter().map(|o| **o));
+            }
+            Certificate::PoolRetirement(pool, _) => {
+                need.insert(**pool);
+            }
+            other => {
+                if let Some(Credential::Key(h)) = cert_witness(other) {
+                    need.insert(h);
+                }
+            }
+        }
+    }
+    need.extend(tx.body.required_signers.iter().flat_map(|s| s.iter()).map(|h| **h));
+    for v in tx.voters() {
+        match v {
+            Voter::ConstitutionalCommitteeKey(h) | Voter::DRepKey(h) | Voter::StakePoolKey(h) => {
+                need.insert(**h);
+            }
+            _ => {}
+        }
+    }
+    need
+}
+
+/// Spent script outputs carry the datums their scripts need, and the witnesses supply no other
+/// datum than those, the outputs' and the reference inputs' (`missingRequiredDatums`).
+fn check_datums(state: &LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    let supplied: BTreeSet<[u8; 32]> = tx
+        .wits
+        .plutus_data
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|d| blake2b256(&[d.raw_cbor()]))
+        .collect();
+    let mut input_hashes = BTreeSet::new();
+    let mut no_datum = Vec::new();
+    for i in &tx.inputs {
+        let Some(o) = state.utxo.get(i) else { continue };
+        let Some(h) = crate::address::payment_script(&o.address) else {
+            continue;
+        };
+        let Some(lang) = tx.provided(&h).and_then(Script::language) else {
+            continue;
+        };
+        match &o.datum {
+            Some(Datum::Hash(d)) => {
+                input_hashes.insert(*d);
+            }
+            Some(Datum::Inline(_)) => {}
+            None if lang == Language::V3 => {}
+            None => no_datum.push(*i),
+        }
+    }
+    if !no_datum.is_empty() {
+        failures.push(LedgerError::UnspendableUTxONoDatumHash(no_datum));
+    }
+    let unmatched: Vec<_> = input_hashes.difference(&supplied).copied().collect();
+    if !unmatched.is_empty() {
+        failures.push(LedgerError::MissingRequiredDatums(hexes(unmatched)));
+    }
+    let mut allowed: BTreeSet<[u8; 32]> = BTreeSet::new();
+    for o in tx.body.outputs.iter().chain(tx.body.collateral_return.as_ref()) {
+        if let Some(Datum::Hash(h)) = crate::state::TxOut::from_output(o, Vec::new()).datum {
+            allowed.insert(h);
+        }
+    }
+    for i in &tx.reference_inputs {
+        if let Some(Datum::Hash(h)) = state.utxo.get(i).and_then(|o| o.datum.clone()) {
+            allowed.insert(h);
+        }
+    }
+    let not_allowed: Vec<_> = supplied
+        .difference(&input_hashes)
+        .filter(|h| !allowed.contains(*h))
+        .copied()
+        .collect();
+    if !not_allowed.is_empty() {
+        failures.push(LedgerError::NotAllowedSupplementalDatums(hexes(not_allowed)));
+    }
+}
+
+/// The script integrity hash (`hashScriptIntegrity`): blake2b-256 of the redeemers' bytes, the
+/// datums' bytes and the cost models of the languages the transaction runs, absent when it has
+/// none of the three.
+pub(super) fn script_integrity_hash(p: &LedgerParams, tx: &TxView<'_>) -> Option<[u8; 32]> {
+    let languages: BTreeSet<Language> = plutus_needed(tx).iter().filter_map(|(_, s)| s.language()).collect();
+    let redeemers = tx.wits.redeemer.as_ref().map(|r| r.raw_cbor());
+    let datums = tx.wits.plutus_data.as_ref().map(|d| d.raw_cbor());
+    let has_redeemers = redeemers.is_some_and(|r| r != [0xa0] && r != [0x80]);
+    if !has_redeemers && datums.is_none() && languages.is_empty() {
+        return None;
+    }
+    let mut pre = Vec::new();
+    pre.extend_from_slice(redeemers.unwrap_or(&[0xa0]));
+    pre.extend_from_slice(datums.unwrap_or(&[]));
+    pre.extend_from_slice(&language_views(p, &languages));
+    Some(blake2b256(&[&pre]))
+}
+
+/// The cost models' encoding the integrity hash covers (`encodeLangViews`): a map ordered by
+/// the keys' encodings (shortest first); V1 keyed and valued by byte strings wrapping the CBOR
+/// of its key and of an indefinite list, as Alonzo shipped it; V2 and V3 by integer and
+/// definite list.
+fn language_views(p: &LedgerParams, languages: &BTreeSet<Language>) -> Vec<u8> {
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for lang in languages {
+        let model = p.cost_models.get(&lang.key());
+        let mut key = Vec::new();
+        let mut value = Vec::new();
+        {
+            let mut e = minicbor::Encoder::new(&mut key);
+            match lang {
+                Language::V1 => {
+                    let _ = e.bytes(&[0x00]);
+                }
+                _ => {
+                    let _ = e.u8(lang.key());
+                }
+            }
+        }
+        {
+            let mut e = minicbor::Encoder::new(&mut value);
+            match (lang, model) {
+                (_, None) => {
+                    let _ = e.null();
+                }
+                (Language::V1, Some(m)) => {
+                    let mut inner = Vec::new();
+                    let mut ie = minicbor::Encoder::new(&mut inner);
+                    let _ = ie.begin_array();
+                    for v in m {
+                        let _ = ie.i64(*v);
+                    }
+                    let _ = ie.end();
+                    let _ = e.bytes(&inner);
+                }
+                (_, Some(m)) => {
+                    let _ = e.array(m.len() as u64);
+                    for v in m {
+                        let _ = e.i64(*v);
+                    }
+                }
+            }
+        }
+        entries.push((key, value));
+    }
+    entries.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+    let mut out = Vec::new();
+    let _ = minicbor::Encoder::new(&mut out).map(entries.len() as u64);
+    for (k, v) in entries {
+        out.extend_from_slice(&k);
+        out.extend_from_slice(&v);
+    }
+    out
+}
+
+/// `ppViewHashesMatch`: the body's integrity hash is the transaction's.
+fn check_integrity_hash(p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    let computed = script_integrity_hash(p, tx);
+    let declared = tx.body.script_data_hash.map(|h| *h);
+    if computed != declared {
+        failures.push(LedgerError::PPViewHashesDontMatch {
+            declared: declared.map(hex::encode),
+            computed: computed.map(hex::encode),
+        });
+    }
 }

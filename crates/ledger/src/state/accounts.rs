@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::PoolId;
+use super::{DRep, PoolId};
 
 /// A stake credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,4 +31,34 @@ pub struct Account {
     pub rewards: u64,
     /// The pool the credential delegates to, if any.
     pub pool: Option<PoolId>,
+    /// The DRep the credential delegates its vote to, if any.
+    #[serde(default)]
+    pub drep: Option<DRep>,
+}
+
+impl From<&pallas_primitives::StakeCredential> for Credential {
+    fn from(c: &pallas_primitives::StakeCredential) -> Self {
+        match c {
+            pallas_primitives::StakeCredential::AddrKeyhash(h) => Credential::Key(**h),
+            pallas_primitives::StakeCredential::ScriptHash(h) => Credential::Script(**h),
+        }
+    }
+}
+
+impl Credential {
+    /// The key hash of a key credential.
+    pub fn key_hash(&self) -> Option<[u8; 28]> {
+        match self {
+            Credential::Key(h) => Some(*h),
+            Credential::Script(_) => None,
+        }
+    }
+
+    /// The script hash of a script credential.
+    pub fn script_hash(&self) -> Option<[u8; 28]> {
+        match self {
+            Credential::Script(h) => Some(*h),
+            Credential::Key(_) => None,
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! block and a rollback is picking an older one.
 
 mod accounts;
+mod governance;
 pub mod json;
 mod pools;
 mod utxo;
@@ -17,8 +18,11 @@ use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{Account, Credential};
+pub use governance::{
+    CommitteeAuthorization, DRep, DRepState, GovActionId, GovActionKind, GovPurpose, Governance, Proposal, Vote,
+};
 pub use pools::{PoolId, PoolParams, PoolState};
-pub use utxo::{genesis_txin, Assets, TxIn, TxOut};
+pub use utxo::{genesis_txin, Assets, Datum, TxIn, TxOut};
 
 use crate::address::reward_address;
 use crate::error::LedgerError;
@@ -31,7 +35,7 @@ use json::pairs;
 use utxo::genesis_output;
 
 /// The ledger state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerState {
     /// The current epoch, advanced by [`new_epoch`](Self::new_epoch).
     pub epoch: u64,
@@ -56,8 +60,20 @@ pub struct LedgerState {
     pub go: Arc<StakeSnapshot>,
     /// Fees collected (kept for conservation checks).
     pub fees: u64,
-    /// Deposits held.
+    /// Deposits held: stake credentials', pools', DReps' and proposals'.
     pub deposits: u64,
+    /// The treasury, in lovelace.
+    #[serde(default)]
+    pub treasury: u64,
+    /// The reserves, in lovelace.
+    #[serde(default)]
+    pub reserves: u64,
+    /// Donations to the treasury made this epoch, moved to it at the epoch boundary.
+    #[serde(default)]
+    pub donations: u64,
+    /// DReps, the committee, proposals and votes.
+    #[serde(default)]
+    pub governance: Governance,
 }
 
 impl LedgerState {
@@ -111,6 +127,7 @@ impl LedgerState {
                     deposit: params.key_deposit,
                     rewards: 0,
                     pool: Some(hash_hex(pool, "pool id")?),
+                    drep: None,
                 },
             );
         }
@@ -129,6 +146,7 @@ impl LedgerState {
             go: Arc::default(),
             fees: 0,
             deposits,
+            ..LedgerState::default()
         };
         state.reindex();
         let initial = Arc::new(state.stake_distribution());

@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 use pallas_codec::minicbor;
+use pallas_primitives::conway::{DatumOption, ScriptRef, TransactionOutput, Value};
 use serde::{Deserialize, Serialize};
 
 use super::json::{hex32, hex_vec, pairs};
 use super::LedgerState;
+use crate::params::Language;
+use crate::script::Script;
 use crate::tx::TxId;
 
 /// A reference to a transaction output.
@@ -26,6 +29,26 @@ impl std::fmt::Display for TxIn {
     }
 }
 
+impl TxIn {
+    /// Decodes a `transaction_input` (`[id, index]`).
+    pub fn decode(bytes: &[u8]) -> Result<TxIn, String> {
+        let i: pallas_primitives::TransactionInput = minicbor::decode(bytes).map_err(|e| e.to_string())?;
+        Ok(TxIn {
+            tx: *i.transaction_id,
+            index: i.index,
+        })
+    }
+}
+
+/// The datum an output carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Datum {
+    /// The hash of a datum the spender supplies.
+    Hash(#[serde(with = "hex32")] [u8; 32]),
+    /// The datum itself, its CBOR as written.
+    Inline(#[serde(with = "hex_vec")] Vec<u8>),
+}
+
 /// Native assets by policy id and asset name.
 pub type Assets = std::collections::BTreeMap<[u8; 28], std::collections::BTreeMap<Vec<u8>, u64>>;
 
@@ -40,14 +63,84 @@ pub struct TxOut {
     /// The native assets the output holds, by policy id and asset name.
     #[serde(with = "pairs")]
     pub assets: Assets,
+    /// The datum (hash or inline), if any.
+    #[serde(default)]
+    pub datum: Option<Datum>,
+    /// The reference script, if any.
+    #[serde(default)]
+    pub script_ref: Option<Script>,
     /// The output's bytes as they appear in its transaction.
     #[serde(with = "hex_vec")]
     pub cbor: Vec<u8>,
 }
 
+impl TxOut {
+    /// Decodes an output from its CBOR (legacy or post-Alonzo form).
+    pub fn decode(bytes: &[u8]) -> Result<TxOut, String> {
+        let o: TransactionOutput<'_> = minicbor::decode(bytes).map_err(|e| e.to_string())?;
+        Ok(TxOut::from_output(&o, bytes.to_vec()))
+    }
+
+    /// What the ledger reads of a decoded output whose exact bytes are `cbor`.
+    pub fn from_output(o: &TransactionOutput<'_>, cbor: Vec<u8>) -> TxOut {
+        let (address, value, datum, script_ref) = match o {
+            TransactionOutput::Legacy(l) => {
+                let value = match &l.amount {
+                    pallas_primitives::alonzo::Value::Coin(c) => (*c, Assets::new()),
+                    pallas_primitives::alonzo::Value::Multiasset(c, m) => {
+                        let mut assets = Assets::new();
+                        for (policy, names) in m.iter() {
+                            let e = assets.entry(**policy).or_default();
+                            for (name, q) in names.iter() {
+                                e.insert(name.to_vec(), *q);
+                            }
+                        }
+                        (*c, assets)
+                    }
+                };
+                (l.address.to_vec(), value, l.datum_hash.map(|h| Datum::Hash(*h)), None)
+            }
+            TransactionOutput::PostAlonzo(p) => {
+                let value = match &p.value {
+                    Value::Coin(c) => (*c, Assets::new()),
+                    Value::Multiasset(c, m) => {
+                        let mut assets = Assets::new();
+                        for (policy, names) in m.iter() {
+                            let e = assets.entry(**policy).or_default();
+                            for (name, q) in names.iter() {
+                                e.insert(name.to_vec(), u64::from(q));
+                            }
+                        }
+                        (*c, assets)
+                    }
+                };
+                let datum = p.datum_option.as_ref().map(|d| match &**d {
+                    DatumOption::Hash(h) => Datum::Hash(**h),
+                    DatumOption::Data(w) => Datum::Inline(w.0.raw_cbor().to_vec()),
+                });
+                let script = p.script_ref.as_ref().map(|r| match &r.0 {
+                    ScriptRef::NativeScript(n) => Script::Native(n.raw_cbor().to_vec()),
+                    ScriptRef::PlutusV1Script(s) => Script::Plutus(Language::V1, s.0.to_vec()),
+                    ScriptRef::PlutusV2Script(s) => Script::Plutus(Language::V2, s.0.to_vec()),
+                    ScriptRef::PlutusV3Script(s) => Script::Plutus(Language::V3, s.0.to_vec()),
+                });
+                (p.address.to_vec(), value, datum, script)
+            }
+        };
+        TxOut {
+            address,
+            coin: value.0,
+            assets: value.1,
+            datum,
+            script_ref,
+            cbor,
+        }
+    }
+}
+
 impl LedgerState {
     /// Adds an output to the UTxO, and its input to its address's index.
-    pub(crate) fn add_output(&mut self, input: TxIn, out: Arc<TxOut>) {
+    pub fn add_output(&mut self, input: TxIn, out: Arc<TxOut>) {
         self.utxo_by_address
             .entry(out.address.clone())
             .or_default()
@@ -111,6 +204,8 @@ pub(super) fn genesis_output(address: &[u8], coin: u64) -> TxOut {
         address: address.to_vec(),
         coin,
         assets: Assets::new(),
+        datum: None,
+        script_ref: None,
         cbor,
     }
 }

@@ -1,0 +1,89 @@
+//! UTXOS (Conway `UTXOS`): the Plutus scripts run (phase two), the result is held against the
+//! transaction's `is_valid` flag (`ValidationTagMismatch`), and the transaction takes effect:
+//! a valid one spends its inputs, adds its outputs and pays its fee, deposits and donation; an
+//! invalid one only forfeits its collateral (the collateral return becomes output number
+//! `outputs.len()`).
+
+use std::sync::Arc;
+
+use super::tx_view::TxView;
+use super::utxo::collateral_balance;
+use super::utxow::plutus_needed;
+use super::Balance;
+use crate::error::LedgerError;
+use crate::params::LedgerParams;
+use crate::state::{LedgerState, TxIn, TxOut};
+
+/// Runs phase two and applies `tx`'s effects to `state` (which CERTS and GOV have already
+/// changed); `before` is the state before the transaction.
+pub(super) fn apply(
+    state: &mut LedgerState,
+    before: &LedgerState,
+    _p: &LedgerParams,
+    _slot: u64,
+    tx: &TxView<'_>,
+    outputs: Vec<TxOut>,
+    balance: &Balance,
+) -> Result<(), LedgerError> {
+    let scripts = plutus_needed(tx);
+    let scripts_pass = if scripts.is_empty() {
+        true
+    } else {
+        return Err(LedgerError::Unsupported("Plutus script evaluation (phase two)"));
+    };
+    match (tx.tx.is_valid(), scripts_pass) {
+        (true, true) => {
+            let id = tx.tx.id();
+            for i in &tx.inputs {
+                state.remove_output(i);
+            }
+            for (index, out) in outputs.into_iter().enumerate() {
+                state.add_output(
+                    TxIn {
+                        tx: id,
+                        index: index as u64,
+                    },
+                    Arc::new(out),
+                );
+            }
+            state.fees = state.fees.saturating_add(tx.body.fee);
+            state.deposits = state
+                .deposits
+                .saturating_add(balance.deposits)
+                .saturating_sub(balance.refunds);
+            state.donations = state.donations.saturating_add(tx.body.donation.map_or(0, u64::from));
+            Ok(())
+        }
+        (false, false) => {
+            *state = before.clone();
+            // The collateral balance (UTXO has checked it equals `total_collateral` when given).
+            let collected = u64::try_from(collateral_balance(before, tx).coin.max(0)).unwrap_or(u64::MAX);
+            for i in &tx.collateral {
+                state.remove_output(i);
+            }
+            if let Some(r) = &tx.body.collateral_return {
+                let raw = match r {
+                    pallas_primitives::conway::TransactionOutput::Legacy(l) => l.raw_cbor().to_vec(),
+                    pallas_primitives::conway::TransactionOutput::PostAlonzo(p) => p.raw_cbor().to_vec(),
+                };
+                state.add_output(
+                    TxIn {
+                        tx: tx.tx.id(),
+                        index: tx.body.outputs.len() as u64,
+                    },
+                    Arc::new(TxOut::from_output(r, raw)),
+                );
+            }
+            state.fees = state.fees.saturating_add(collected);
+            Ok(())
+        }
+        (true, false) => Err(LedgerError::ValidationTagMismatch {
+            passed: false,
+            reason: None,
+        }),
+        (false, true) => Err(LedgerError::ValidationTagMismatch {
+            passed: true,
+            reason: None,
+        }),
+    }
+}

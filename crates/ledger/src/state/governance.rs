@@ -1,0 +1,218 @@
+//! Conway's governance state: DReps, the constitutional committee and its hot keys, the
+//! proposals in flight with their votes, the last enacted action of each purpose and the
+//! constitution's guardrails script (cardano-ledger's `VState` and `ConwayGovState`).
+
+use imbl::OrdMap;
+use serde::{Deserialize, Serialize};
+
+use super::json::{hex_vec, pairs};
+use super::{Credential, PoolId};
+use crate::tx::TxId;
+
+/// Whom a stake credential delegates its vote to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum DRep {
+    /// A registered DRep with a key credential.
+    Key([u8; 28]),
+    /// A registered DRep with a script credential.
+    Script([u8; 28]),
+    /// The predefined DRep that abstains on every action.
+    AlwaysAbstain,
+    /// The predefined DRep that votes No Confidence on every action.
+    AlwaysNoConfidence,
+}
+
+impl DRep {
+    /// The credential of a registered DRep; `None` for the two predefined ones.
+    pub fn credential(&self) -> Option<Credential> {
+        match self {
+            DRep::Key(h) => Some(Credential::Key(*h)),
+            DRep::Script(h) => Some(Credential::Script(*h)),
+            DRep::AlwaysAbstain | DRep::AlwaysNoConfidence => None,
+        }
+    }
+}
+
+/// A registered DRep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DRepState {
+    /// The deposit paid at registration, refunded at retirement, in lovelace.
+    pub deposit: u64,
+    /// The last epoch the DRep counts as active (`drepExpiry`).
+    pub expiry: u64,
+    /// The anchor's exact CBOR, if the DRep gave one.
+    #[serde(with = "hex_vec", default)]
+    pub anchor: Vec<u8>,
+}
+
+/// What a committee cold credential has done with its hot key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitteeAuthorization {
+    /// It authorised this hot credential to vote for it.
+    Hot(Credential),
+    /// It resigned.
+    Resigned,
+}
+
+/// A governance action id: the proposing transaction and the proposal's position in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GovActionId {
+    /// The id of the transaction that proposed the action.
+    #[serde(with = "super::json::hex32")]
+    pub tx: TxId,
+    /// The action's position among that transaction's proposals, from 0.
+    pub index: u16,
+}
+
+impl std::fmt::Display for GovActionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}", hex::encode(self.tx), self.index)
+    }
+}
+
+/// The four purposes whose actions form chains, each naming the last enacted one of its
+/// purpose (`GovPurposeId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum GovPurpose {
+    /// Protocol parameter changes.
+    ParameterChange,
+    /// Hard-fork initiations.
+    HardFork,
+    /// Committee updates and no-confidence motions.
+    Committee,
+    /// New constitutions.
+    Constitution,
+}
+
+/// What a governance action does, as far as the transaction rules need to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GovActionKind {
+    /// A protocol parameter change; `security_group` when it touches a parameter of the security
+    /// group (stake pools vote on those).
+    ParameterChange {
+        /// Whether the update changes a security-group parameter.
+        security_group: bool,
+    },
+    /// A hard-fork initiation to this protocol version.
+    HardFork {
+        /// The proposed major version.
+        major: u64,
+        /// The proposed minor version.
+        minor: u64,
+    },
+    /// A motion of no confidence in the committee.
+    NoConfidence,
+    /// A change of the committee's members or threshold; the cold credentials it adds.
+    UpdateCommittee {
+        /// The cold credentials the update adds.
+        added: Vec<Credential>,
+    },
+    /// A new constitution.
+    NewConstitution,
+    /// Withdrawals from the treasury.
+    TreasuryWithdrawals,
+    /// An information action (never enacted).
+    Info,
+}
+
+impl GovActionKind {
+    /// The purpose whose chain the action extends, if any.
+    pub fn purpose(&self) -> Option<GovPurpose> {
+        match self {
+            GovActionKind::ParameterChange { .. } => Some(GovPurpose::ParameterChange),
+            GovActionKind::HardFork { .. } => Some(GovPurpose::HardFork),
+            GovActionKind::NoConfidence | GovActionKind::UpdateCommittee { .. } => Some(GovPurpose::Committee),
+            GovActionKind::NewConstitution => Some(GovPurpose::Constitution),
+            GovActionKind::TreasuryWithdrawals | GovActionKind::Info => None,
+        }
+    }
+}
+
+/// A vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Vote {
+    /// No.
+    No,
+    /// Yes.
+    Yes,
+    /// Abstain.
+    Abstain,
+}
+
+/// A proposal in flight, with the votes cast on it so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// What the action does.
+    pub kind: GovActionKind,
+    /// The action of the same purpose it builds on (`None`: the first of its chain, or a
+    /// purpose without chain).
+    pub prev: Option<GovActionId>,
+    /// The deposit paid, refunded to `return_account` when the proposal leaves.
+    pub deposit: u64,
+    /// The reward account the deposit returns to, raw bytes.
+    #[serde(with = "hex_vec")]
+    pub return_account: Vec<u8>,
+    /// The epoch the action was proposed in.
+    pub proposed_in: u64,
+    /// The last epoch in which votes on it count (`gasExpiresAfter`).
+    pub expires_after: u64,
+    /// The action's exact CBOR (empty when the proposal was seeded without it).
+    #[serde(with = "hex_vec", default)]
+    pub action: Vec<u8>,
+    /// Votes by committee hot credential.
+    #[serde(with = "pairs", default)]
+    pub committee_votes: OrdMap<Credential, Vote>,
+    /// Votes by DRep credential.
+    #[serde(with = "pairs", default)]
+    pub drep_votes: OrdMap<Credential, Vote>,
+    /// Votes by stake pool.
+    #[serde(with = "pairs", default)]
+    pub pool_votes: OrdMap<PoolId, Vote>,
+}
+
+/// The governance part of the ledger state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Governance {
+    /// Registered DReps by credential.
+    #[serde(with = "pairs")]
+    pub dreps: OrdMap<Credential, DRepState>,
+    /// The committee's members (cold credentials) with the last epoch of their term; `None`
+    /// after a successful no-confidence motion.
+    #[serde(default)]
+    pub committee: Option<OrdMap<Credential, u64>>,
+    /// Hot-key authorisations and resignations by cold credential (members past and future
+    /// included, as the reference keeps them).
+    #[serde(with = "pairs")]
+    pub committee_keys: OrdMap<Credential, CommitteeAuthorization>,
+    /// Proposals in flight, in the order they were made.
+    #[serde(with = "pairs")]
+    pub proposals: OrdMap<GovActionId, Proposal>,
+    /// Proposal ids in submission order (the reference's `OMap` order).
+    pub proposal_order: imbl::Vector<GovActionId>,
+    /// The last enacted action of each purpose.
+    #[serde(with = "pairs")]
+    pub roots: OrdMap<GovPurpose, GovActionId>,
+    /// The constitution's guardrails script hash, if it has one.
+    pub guardrail: Option<[u8; 28]>,
+    /// The number of consecutive epochs without an active proposal (`vsNumDormantEpochs`).
+    pub dormant_epochs: u64,
+}
+
+impl Governance {
+    /// Adds a proposal at the end of the submission order.
+    pub fn add_proposal(&mut self, id: GovActionId, p: Proposal) {
+        if self.proposals.insert(id, p).is_none() {
+            self.proposal_order.push_back(id);
+        }
+    }
+
+    /// Whether `cold` is a member of the current committee or added by a proposed update
+    /// (cardano-ledger's `isCurrentMember || isPotentialFutureMember`).
+    pub fn is_known_committee_member(&self, cold: &Credential) -> bool {
+        self.committee.as_ref().is_some_and(|c| c.contains_key(cold))
+            || self.proposals.values().any(|p| match &p.kind {
+                GovActionKind::UpdateCommittee { added } => added.contains(cold),
+                _ => false,
+            })
+    }
+}
