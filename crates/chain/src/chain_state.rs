@@ -129,6 +129,10 @@ pub enum BlockError {
         /// The ledger's reason, named after the reference's predicate failure.
         error: LedgerError,
     },
+    /// BBODY: the block's transactions together exceed a block's reference-script bytes
+    /// (`BodyRefScriptsSizeTooBig`) or execution units (`TooManyExUnits`).
+    #[error("{0}")]
+    BodyLimits(LedgerError),
 }
 
 impl BlockError {
@@ -136,7 +140,7 @@ impl BlockError {
     pub fn rule(&self) -> String {
         match self {
             BlockError::Header(h) => h.kind().to_string(),
-            BlockError::Transaction { error, .. } => error.to_string().split(':').next().unwrap_or("").to_string(),
+            BlockError::Transaction { error, .. } | BlockError::BodyLimits(error) => error.name().to_string(),
             other => other.to_string().split(':').next().unwrap_or("").to_string(),
         }
     }
@@ -300,6 +304,9 @@ impl ChainState {
         next.tick(epoch);
         next.apply_header(cfg, h)?;
         check_body(block)?;
+        next.ledger
+            .check_block_limits(&cfg.ledger, block.body().transactions())
+            .map_err(BlockError::BodyLimits)?;
         for (index, tx) in block.body().transactions().iter().enumerate() {
             let checks = if checked(tx) { Checks::Reapply } else { Checks::Full };
             next.ledger

@@ -1,7 +1,8 @@
 //! The mempool: transactions valid on the selected tip, in arrival order, each checked by the
 //! ledger against the tip's state with every earlier pending transaction applied.
 //!
-//! Block bodies are drawn from it by fee per byte within a size budget and a time budget;
+//! Block bodies are drawn from it by fee per byte within a size budget (and BBODY's execution
+//! units and reference-script bytes) and a time budget;
 //! after every new tip (or rollback) it is validated again, so what it holds is always a
 //! sequence the ledger accepts at the tip. Transactions of rolled-back blocks come back if
 //! they are still valid.
@@ -199,6 +200,10 @@ impl Mempool {
         let mut done = vec![false; self.txs.len()];
         // The four parts' heads take at most 10 bytes (3 + 3 + 3 + 1 below 65,536 txs).
         let mut used = 10u64;
+        // BBODY's other limits: execution units, and reference scripts counted on the parent.
+        let mut units = slotforge_ledger::params::ExUnits::default();
+        let mut ref_bytes = 0u64;
+        let start = state.clone();
         // A transaction spending the output of a lower-ranked one is retried after it.
         let mut progress = true;
         while progress {
@@ -214,12 +219,19 @@ impl Mempool {
                 let cost = t.body_bytes().len() as u64
                     + t.witness_bytes().len() as u64
                     + t.auxiliary_data().map_or(0, |a| a.len() as u64 + 3);
-                if used + cost > max_bytes {
+                let tx_units = t.declared_ex_units();
+                let tx_ref_bytes = start.ref_scripts_size(t);
+                if used + cost > max_bytes
+                    || !units.saturating_add(tx_units).within(cfg.ledger.max_block_ex_units)
+                    || ref_bytes + tx_ref_bytes > cfg.ledger.max_ref_script_size_per_block
+                {
                     done[i] = true;
                     continue;
                 }
                 if state.reapply_tx(&cfg.ledger, slot, t).is_ok() {
                     used += cost;
+                    units = units.saturating_add(tx_units);
+                    ref_bytes += tx_ref_bytes;
                     chosen.push(i);
                     done[i] = true;
                     progress = true;

@@ -211,7 +211,7 @@ pub enum LedgerError {
     },
     /// `ValidationTagMismatch`: the transaction's `is_valid` flag disagrees with what running its
     /// scripts gives.
-    #[error("ValidationTagMismatch: {}", if *.passed { "the transaction is marked invalid but its scripts pass" } else { "the transaction is marked valid but a script fails" })]
+    #[error("ValidationTagMismatch: {}{}", if *.passed { "the transaction is marked invalid but its scripts pass" } else { "the transaction is marked valid but a script fails" }, .reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
     ValidationTagMismatch {
         /// True when the scripts passed although the flag said invalid (`PassedUnexpectedly`).
         passed: bool,

@@ -10,6 +10,7 @@
 //! - [`state`]: the ledger state (UTxO, accounts, pools, pots).
 //! - [`rules`]: one module per cardano-ledger rule: LEDGER composing UTXO, UTXOW, CERTS (CERT:
 //!   DELEG, POOL, GOVCERT) and GOV.
+//! - [`plutus`]: phase two, Plutus scripts run through aiken's `uplc`.
 //! - [`script`]: native and Plutus scripts, their hashes, native scripts' evaluation.
 //! - [`snapshots`]: the stake snapshots and the epoch boundary (SNAP, POOLREAP).
 //! - [`value`]: signed multi-asset values for balancing.
@@ -22,6 +23,7 @@ pub mod address;
 pub mod error;
 pub mod genesis;
 pub mod params;
+pub mod plutus;
 pub mod rules;
 pub mod script;
 pub mod snapshots;

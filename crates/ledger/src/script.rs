@@ -55,7 +55,7 @@ impl Script {
     pub fn is_well_formed(&self) -> bool {
         match self {
             Script::Native(b) => minicbor::decode::<NativeScript>(b).is_ok(),
-            Script::Plutus(_, b) => plutus_program_bytes(b).is_some_and(|p| !p.is_empty()),
+            Script::Plutus(_, b) => plutus_program_bytes(b).is_some() && crate::plutus::program_decodes(b),
         }
     }
 }

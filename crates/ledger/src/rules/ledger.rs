@@ -41,7 +41,7 @@ pub(crate) fn apply(
     if let Some(e) = LedgerError::from_failures(failures) {
         return Err(e);
     }
-    utxos::apply(state, &before, p, slot, &view, outputs, &balance)
+    utxos::apply(state, &before, p, &view, outputs, &balance, checks)
 }
 
 /// LEDGER's own checks: `ConwayTreasuryValueMismatch`, `ConwayTxRefScriptsSizeTooBig` and

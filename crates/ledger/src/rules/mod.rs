@@ -1,8 +1,10 @@
 //! The transaction rules, one module per cardano-ledger rule, named as the reference names
 //! them: `ledger` (LEDGER) composes `certs` (CERTS and CERT) with `deleg` (DELEG), `pool`
 //! (POOL) and `govcert` (GOVCERT), `gov` (GOV), `utxow` (UTXOW), `utxo` (UTXO) and `utxos`
-//! (UTXOS: scripts run, then the effects). `tx_view` resolves what they all read.
+//! (UTXOS: scripts run, then the effects); `bbody` holds BBODY's limits on a whole block.
+//! `tx_view` resolves what they all read.
 
+pub(crate) mod bbody;
 mod certs;
 mod deleg;
 mod gov;
@@ -24,6 +26,19 @@ pub enum Checks {
     /// addresses its inputs name, which a given input always resolves to (cardano-ledger's
     /// `reapplyTx` skips them likewise).
     Reapply,
+}
+
+/// A redeemer tag's number, as CBOR writes it (0 spend … 5 propose).
+pub(crate) fn tag_number(t: pallas_primitives::conway::RedeemerTag) -> u8 {
+    use pallas_primitives::conway::RedeemerTag;
+    match t {
+        RedeemerTag::Spend => 0,
+        RedeemerTag::Mint => 1,
+        RedeemerTag::Cert => 2,
+        RedeemerTag::Reward => 3,
+        RedeemerTag::Vote => 4,
+        RedeemerTag::Propose => 5,
+    }
 }
 
 /// What a transaction's certificates, withdrawals and proposals add to its balance.

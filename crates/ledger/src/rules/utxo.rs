@@ -21,28 +21,7 @@ use crate::value::MultiValue;
 
 /// The redeemers' total execution units.
 pub(super) fn total_ex_units(tx: &TxView<'_>) -> ExUnits {
-    use pallas_primitives::conway::Redeemers;
-    let mut total = ExUnits::default();
-    match tx.wits.redeemer.as_deref() {
-        Some(Redeemers::List(l)) => {
-            for r in l {
-                total = total.saturating_add(ExUnits {
-                    mem: r.ex_units.mem,
-                    steps: r.ex_units.steps,
-                });
-            }
-        }
-        Some(Redeemers::Map(m)) => {
-            for v in m.values() {
-                total = total.saturating_add(ExUnits {
-                    mem: v.ex_units.mem,
-                    steps: v.ex_units.steps,
-                });
-            }
-        }
-        None => {}
-    }
-    total
+    tx.tx.declared_ex_units()
 }
 
 /// Whether the transaction carries redeemers.
@@ -55,15 +34,9 @@ pub(super) fn has_redeemers(tx: &TxView<'_>) -> bool {
     }
 }
 
-/// The bytes of reference scripts the transaction's inputs and reference inputs carry, each
-/// input once (`txNonDistinctRefScriptsSize`).
+/// The bytes of reference scripts the transaction's inputs and reference inputs carry.
 pub(super) fn ref_scripts_size(state: &LedgerState, tx: &TxView<'_>) -> u64 {
-    tx.inputs
-        .union(&tx.reference_inputs)
-        .filter_map(|i| state.utxo.get(i))
-        .filter_map(|o| o.script_ref.as_ref())
-        .map(|s| s.size())
-        .sum()
+    super::bbody::ref_scripts_size(state, tx.tx)
 }
 
 /// The minimum fee (`getMinFeeTxUtxo`): size, execution units and reference scripts.

@@ -2,16 +2,17 @@
 //! transaction's `is_valid` flag (`ValidationTagMismatch`), and the transaction takes effect:
 //! a valid one spends its inputs, adds its outputs and pays its fee, deposits and donation; an
 //! invalid one only forfeits its collateral (the collateral return becomes output number
-//! `outputs.len()`).
+//! `outputs.len()`). A transaction re-applied after a full check is trusted on its flag.
 
 use std::sync::Arc;
 
 use super::tx_view::TxView;
 use super::utxo::collateral_balance;
-use super::utxow::plutus_needed;
-use super::Balance;
+use super::utxow::{declared_units, plutus_needed};
+use super::{Balance, Checks};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
+use crate::plutus::{run_scripts, ScriptLanguages, ScriptsOutcome};
 use crate::state::{LedgerState, TxIn, TxOut};
 
 /// Runs phase two and applies `tx`'s effects to `state` (which CERTS and GOV have already
@@ -19,17 +20,35 @@ use crate::state::{LedgerState, TxIn, TxOut};
 pub(super) fn apply(
     state: &mut LedgerState,
     before: &LedgerState,
-    _p: &LedgerParams,
-    _slot: u64,
+    p: &LedgerParams,
     tx: &TxView<'_>,
     outputs: Vec<TxOut>,
     balance: &Balance,
+    checks: Checks,
 ) -> Result<(), LedgerError> {
     let scripts = plutus_needed(tx);
-    let scripts_pass = if scripts.is_empty() {
-        true
+    let (scripts_pass, reason) = if scripts.is_empty() {
+        (true, None)
+    } else if checks == Checks::Reapply {
+        // A transaction already fully checked: its scripts gave what its flag says (the
+        // reference's re-application does not run them again either).
+        (tx.tx.is_valid(), None)
     } else {
-        return Err(LedgerError::Unsupported("Plutus script evaluation (phase two)"));
+        let languages: ScriptLanguages = scripts
+            .iter()
+            .filter_map(|((tag, ix), s)| s.language().map(|l| ((super::tag_number(*tag), *ix), l)))
+            .collect();
+        let inputs = tx
+            .inputs
+            .iter()
+            .chain(&tx.collateral)
+            .chain(&tx.reference_inputs)
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>();
+        match run_scripts(before, p, tx.tx, inputs, &languages, &declared_units(tx))? {
+            ScriptsOutcome::Passed(_) => (true, None),
+            ScriptsOutcome::Failed(why) => (false, Some(why)),
+        }
     };
     match (tx.tx.is_valid(), scripts_pass) {
         (true, true) => {
@@ -77,10 +96,7 @@ pub(super) fn apply(
             state.fees = state.fees.saturating_add(collected);
             Ok(())
         }
-        (true, false) => Err(LedgerError::ValidationTagMismatch {
-            passed: false,
-            reason: None,
-        }),
+        (true, false) => Err(LedgerError::ValidationTagMismatch { passed: false, reason }),
         (false, true) => Err(LedgerError::ValidationTagMismatch {
             passed: true,
             reason: None,

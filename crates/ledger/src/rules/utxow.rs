@@ -36,22 +36,25 @@ fn purpose_name((tag, index): &Purpose) -> String {
 
 /// The redeemers' purposes, as the witness set gives them.
 pub(super) fn redeemer_purposes(tx: &TxView<'_>) -> BTreeSet<(u8, u32)> {
-    match tx.wits.redeemer.as_deref() {
-        Some(Redeemers::List(l)) => l.iter().map(|r| (tag_key(r.tag), r.index)).collect(),
-        Some(Redeemers::Map(m)) => m.keys().map(|k| (tag_key(k.tag), k.index)).collect(),
-        None => BTreeSet::new(),
-    }
+    declared_units(tx).into_keys().collect()
 }
 
-/// A redeemer tag's number, for ordering.
-pub(super) fn tag_key(t: RedeemerTag) -> u8 {
-    match t {
-        RedeemerTag::Spend => 0,
-        RedeemerTag::Mint => 1,
-        RedeemerTag::Cert => 2,
-        RedeemerTag::Reward => 3,
-        RedeemerTag::Vote => 4,
-        RedeemerTag::Propose => 5,
+/// The units each redeemer declares, by (tag number, index); a repeated purpose keeps the last.
+pub(super) fn declared_units(tx: &TxView<'_>) -> std::collections::BTreeMap<(u8, u32), crate::params::ExUnits> {
+    let units = |u: &pallas_primitives::conway::ExUnits| crate::params::ExUnits {
+        mem: u.mem,
+        steps: u.steps,
+    };
+    match tx.wits.redeemer.as_deref() {
+        Some(Redeemers::List(l)) => l
+            .iter()
+            .map(|r| ((super::tag_number(r.tag), r.index), units(&r.ex_units)))
+            .collect(),
+        Some(Redeemers::Map(m)) => m
+            .iter()
+            .map(|(k, v)| ((super::tag_number(k.tag), k.index), units(&v.ex_units)))
+            .collect(),
+        None => Default::default(),
     }
 }
 
@@ -110,7 +113,10 @@ pub(super) fn check(
     check_datums(state, tx, failures);
 
     // Exactly the redeemers of the Plutus scripts to run.
-    let wanted: BTreeSet<(u8, u32)> = plutus_needed(tx).iter().map(|((t, i), _)| (tag_key(*t), *i)).collect();
+    let wanted: BTreeSet<(u8, u32)> = plutus_needed(tx)
+        .iter()
+        .map(|((t, i), _)| (super::tag_number(*t), *i))
+        .collect();
     let have = redeemer_purposes(tx);
     let name = |(t, i): &(u8, u32)| {
         let tag = [

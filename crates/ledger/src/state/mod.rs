@@ -181,6 +181,17 @@ impl LedgerState {
         Ok(())
     }
 
+    /// Checks a block's transactions against BBODY's limits (reference-script bytes and
+    /// execution units), on this state: the one at the block's start.
+    pub fn check_block_limits(&self, params: &LedgerParams, txs: &[Transaction]) -> Result<(), LedgerError> {
+        rules::bbody::check(self, params, txs)
+    }
+
+    /// The bytes of reference scripts `tx` uses on this state.
+    pub fn ref_scripts_size(&self, tx: &Transaction) -> u64 {
+        rules::bbody::ref_scripts_size(self, tx)
+    }
+
     /// Total lovelace held: UTxO, rewards, deposits and fees (constant under every rule).
     pub fn total_lovelace(&self) -> u128 {
         let utxo: u128 = self.utxo.values().map(|o| o.coin as u128).sum();

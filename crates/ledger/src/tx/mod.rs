@@ -162,6 +162,25 @@ impl Transaction {
         self.is_valid
     }
 
+    /// The execution units its redeemers declare, summed (0 when it carries none).
+    pub fn declared_ex_units(&self) -> crate::params::ExUnits {
+        use pallas_primitives::conway::Redeemers;
+        let mut total = crate::params::ExUnits::default();
+        let Ok(w) = self.decoded_witnesses() else { return total };
+        let mut add = |u: &pallas_primitives::conway::ExUnits| {
+            total = total.saturating_add(crate::params::ExUnits {
+                mem: u.mem,
+                steps: u.steps,
+            })
+        };
+        match w.redeemer.as_deref() {
+            Some(Redeemers::List(l)) => l.iter().for_each(|r| add(&r.ex_units)),
+            Some(Redeemers::Map(m)) => m.values().for_each(|v| add(&v.ex_units)),
+            None => {}
+        }
+        total
+    }
+
     /// The body, decoded.
     pub fn decoded_body(&self) -> Result<TransactionBody<'_>, TxDecodeError> {
         exact(&self.body).map_err(TxDecodeError::Body)
