@@ -1,9 +1,12 @@
 //! Reading and writing the genesis files the ledger parses (`shelley-genesis.json`,
-//! `alonzo-genesis.json`): the file I/O the pure ledger leaves to its caller.
+//! `alonzo-genesis.json`, `conway-genesis.json`): the file I/O the pure ledger leaves to its
+//! caller.
 
 use std::path::{Path, PathBuf};
 
-use slotforge_ledger::genesis::{AlonzoGenesis, Genesis, GenesisError, ShelleyGenesis, ALONZO_FILE, SHELLEY_FILE};
+use slotforge_ledger::genesis::{
+    AlonzoGenesis, ConwayGenesis, Genesis, GenesisError, ShelleyGenesis, ALONZO_FILE, CONWAY_FILE, SHELLEY_FILE,
+};
 
 /// Why a genesis file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -33,28 +36,44 @@ fn read(path: &Path) -> Result<Vec<u8>, GenesisFileError> {
     })
 }
 
-/// Reads `shelley-genesis.json` and, if given, `alonzo-genesis.json` (else its defaults).
-pub fn load(shelley: &Path, alonzo: Option<&Path>) -> Result<Genesis, GenesisFileError> {
+/// Reads `shelley-genesis.json` and, if given, `alonzo-genesis.json` and `conway-genesis.json`
+/// (else their defaults).
+pub fn load(shelley: &Path, alonzo: Option<&Path>, conway: Option<&Path>) -> Result<Genesis, GenesisFileError> {
     let s = read(shelley)?;
     let a = alonzo.map(read).transpose()?;
-    Genesis::from_json(&s, a.as_deref()).map_err(|error| GenesisFileError::Genesis {
+    let g = Genesis::from_json(&s, a.as_deref()).map_err(|error| GenesisFileError::Genesis {
         // Name the file the error is about.
         path: match (&error, alonzo) {
             (GenesisError::Json { file, .. }, Some(a)) if *file == ALONZO_FILE => a.to_path_buf(),
             _ => shelley.to_path_buf(),
         },
         error,
-    })
+    })?;
+    let Some(conway) = conway else { return Ok(g) };
+    let c = ConwayGenesis::from_json(&read(conway)?).map_err(|error| GenesisFileError::Genesis {
+        path: conway.to_path_buf(),
+        error,
+    })?;
+    Ok(g.with_conway(c))
 }
 
-/// Writes both files into `dir` under their usual names; returns the Shelley file's hash (the
-/// chain's initial nonce).
-pub fn write(shelley: &ShelleyGenesis, alonzo: &AlonzoGenesis, dir: &Path) -> Result<[u8; 32], GenesisFileError> {
+/// Writes the three files into `dir` under their usual names; returns the Shelley file's hash
+/// (the chain's initial nonce).
+pub fn write(
+    shelley: &ShelleyGenesis,
+    alonzo: &AlonzoGenesis,
+    conway: &ConwayGenesis,
+    dir: &Path,
+) -> Result<[u8; 32], GenesisFileError> {
     let (s, a) = Genesis::to_json(shelley, alonzo).map_err(|error| GenesisFileError::Genesis {
         path: dir.join(SHELLEY_FILE),
         error,
     })?;
-    for (name, bytes) in [(SHELLEY_FILE, &s), (ALONZO_FILE, &a)] {
+    let c = conway.to_json().map_err(|error| GenesisFileError::Genesis {
+        path: dir.join(CONWAY_FILE),
+        error,
+    })?;
+    for (name, bytes) in [(SHELLEY_FILE, &s), (ALONZO_FILE, &a), (CONWAY_FILE, &c)] {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|error| GenesisFileError::Io { path, error })?;
     }

@@ -46,11 +46,20 @@ pub enum KeyKind {
     StakeSigning,
     /// A stake verification key, `StakeVerificationKeyShelley_ed25519` (32 bytes).
     StakeVerification,
+    /// A constitutional committee member's cold signing key,
+    /// `ConstitutionalCommitteeColdSigningKey_ed25519` (32-byte Ed25519 seed).
+    CommitteeColdSigning,
+    /// A committee member's cold verification key, `ConstitutionalCommitteeColdVerificationKey_ed25519`.
+    CommitteeColdVerification,
+    /// A committee member's hot signing key, `ConstitutionalCommitteeHotSigningKey_ed25519`.
+    CommitteeHotSigning,
+    /// A committee member's hot verification key, `ConstitutionalCommitteeHotVerificationKey_ed25519`.
+    CommitteeHotVerification,
 }
 
 impl KeyKind {
     /// Every kind, so that an envelope's `type` can be looked up.
-    pub const ALL: [KeyKind; 14] = [
+    pub const ALL: [KeyKind; 18] = [
         KeyKind::VrfSigning,
         KeyKind::VrfVerification,
         KeyKind::KesSigning,
@@ -65,6 +74,10 @@ impl KeyKind {
         KeyKind::PaymentVerification,
         KeyKind::StakeSigning,
         KeyKind::StakeVerification,
+        KeyKind::CommitteeColdSigning,
+        KeyKind::CommitteeColdVerification,
+        KeyKind::CommitteeHotSigning,
+        KeyKind::CommitteeHotVerification,
     ];
 
     /// The envelope's `type` string.
@@ -84,6 +97,10 @@ impl KeyKind {
             KeyKind::PaymentVerification => "PaymentVerificationKeyShelley_ed25519",
             KeyKind::StakeSigning => "StakeSigningKeyShelley_ed25519",
             KeyKind::StakeVerification => "StakeVerificationKeyShelley_ed25519",
+            KeyKind::CommitteeColdSigning => "ConstitutionalCommitteeColdSigningKey_ed25519",
+            KeyKind::CommitteeColdVerification => "ConstitutionalCommitteeColdVerificationKey_ed25519",
+            KeyKind::CommitteeHotSigning => "ConstitutionalCommitteeHotSigningKey_ed25519",
+            KeyKind::CommitteeHotVerification => "ConstitutionalCommitteeHotVerificationKey_ed25519",
         }
     }
 
@@ -104,6 +121,10 @@ impl KeyKind {
             KeyKind::PaymentVerification => "Payment Verification Key",
             KeyKind::StakeSigning => "Stake Signing Key",
             KeyKind::StakeVerification => "Stake Verification Key",
+            KeyKind::CommitteeColdSigning => "Constitutional Committee Cold Signing Key",
+            KeyKind::CommitteeColdVerification => "Constitutional Committee Cold Verification Key",
+            KeyKind::CommitteeHotSigning => "Constitutional Committee Hot Signing Key",
+            KeyKind::CommitteeHotVerification => "Constitutional Committee Hot Verification Key",
         }
     }
 
@@ -118,6 +139,8 @@ impl KeyKind {
                 | KeyKind::GenesisDelegateSigning
                 | KeyKind::PaymentSigning
                 | KeyKind::StakeSigning
+                | KeyKind::CommitteeColdSigning
+                | KeyKind::CommitteeHotSigning
         )
     }
 

@@ -169,7 +169,7 @@ impl Default for LedgerParams {
 
 impl LedgerParams {
     /// The parameters the genesis files set (Shelley's `protocolParams`, Alonzo's value and
-    /// script limits), with Conway's values where the files have none.
+    /// script limits and cost models, Conway's governance parameters and V3 cost model).
     pub fn from_genesis(g: &Genesis) -> Self {
         let p = &g.shelley.protocol_params;
         let (prices, max_tx_ex_units, max_block_ex_units) = g.alonzo.execution_limits();
@@ -191,8 +191,20 @@ impl LedgerParams {
             prices,
             max_tx_ex_units,
             max_block_ex_units,
-            cost_models: g.alonzo.cost_model_arrays(),
-            committee_min_size: 0,
+            cost_models: {
+                let mut m = g.alonzo.cost_model_arrays();
+                if !g.conway.plutus_v3_cost_model.is_empty() {
+                    m.insert(Language::V3.key(), g.conway.plutus_v3_cost_model.clone());
+                }
+                m
+            },
+            min_fee_ref_script_per_byte: (g.conway.min_fee_ref_script_cost_per_byte, 1),
+            gov_action_lifetime: g.conway.gov_action_lifetime,
+            gov_action_deposit: g.conway.gov_action_deposit,
+            drep_deposit: g.conway.drep_deposit,
+            drep_activity: g.conway.drep_activity,
+            committee_min_size: g.conway.committee_min_size,
+            committee_max_term_length: g.conway.committee_max_term_length,
             epoch_length: g.shelley.epoch_length,
             system_start_ms: g.system_start_ms,
             slot_length_ms: g.slot_length_ms(),

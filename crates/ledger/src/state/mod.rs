@@ -148,6 +148,13 @@ impl LedgerState {
             deposits,
             ..LedgerState::default()
         };
+        state.governance.committee = Some(
+            g.conway
+                .committee_members()?
+                .into_iter()
+                .collect::<imbl::OrdMap<Credential, u64>>(),
+        );
+        state.governance.guardrail = g.conway.guardrail()?;
         state.reindex();
         let initial = Arc::new(state.stake_distribution());
         state.mark = initial.clone();

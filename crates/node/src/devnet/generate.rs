@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use slotforge_crypto::key_file::KeyKind;
 use slotforge_devnet::genesis_spec::{DevnetFunds, DevnetPool, DevnetSpec};
 use slotforge_devnet::txbuilder::{base_address, enterprise_address};
-use slotforge_ledger::genesis::AlonzoGenesis;
+use slotforge_ledger::genesis::{credential_key, AlonzoGenesis, CommitteeJson, ConwayGenesis, Threshold};
 use slotforge_network::topology::{self, AccessPoint};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
 use slotforge_praos::ratio::Ratio;
@@ -68,6 +68,63 @@ fn funded_keys(dir: &Path, with_stake: bool) -> anyhow::Result<(Funded, Option<S
         },
         stake,
     ))
+}
+
+/// How many constitutional committee members a devnet's genesis names.
+const COMMITTEE_MEMBERS: usize = 3;
+/// The last epoch of the genesis committee's terms.
+const COMMITTEE_TERM: u64 = 1_000;
+
+/// `n` committee members' cold and hot key pairs in `dir/member-<i>/`; returns the cold keys'
+/// hashes.
+fn committee_keys(dir: &Path, n: usize) -> anyhow::Result<Vec<[u8; 28]>> {
+    create_private_dir(dir)?;
+    (1..=n)
+        .map(|i| {
+            let m = dir.join(format!("member-{i}"));
+            create_private_dir(&m)?;
+            let cold = keys_cmd::ed25519_pair(
+                &m.join("cold.skey"),
+                &m.join("cold.vkey"),
+                (KeyKind::CommitteeColdSigning, KeyKind::CommitteeColdVerification),
+            )?;
+            keys_cmd::ed25519_pair(
+                &m.join("hot.skey"),
+                &m.join("hot.vkey"),
+                (KeyKind::CommitteeHotSigning, KeyKind::CommitteeHotVerification),
+            )?;
+            Ok(blake2b224(cold.verifying_key().as_bytes()))
+        })
+        .collect()
+}
+
+/// The Alonzo genesis with real Plutus V1 and V2 cost models.
+fn alonzo_genesis() -> AlonzoGenesis {
+    AlonzoGenesis {
+        cost_models: serde_json::json!({
+            "PlutusV1": slotforge_devnet::cost_models::PLUTUS_V1.to_vec(),
+            "PlutusV2": slotforge_devnet::cost_models::PLUTUS_V2.to_vec(),
+        }),
+        ..AlonzoGenesis::default()
+    }
+}
+
+/// The Conway genesis: mainnet's governance parameters, the Plutus V3 cost model, and a
+/// committee of the devnet's own members (two of three must approve).
+fn conway_genesis(committee: &[[u8; 28]]) -> ConwayGenesis {
+    let defaults = ConwayGenesis::default();
+    ConwayGenesis {
+        plutus_v3_cost_model: slotforge_devnet::cost_models::PLUTUS_V3.to_vec(),
+        committee_min_size: committee.len() as u64,
+        committee: CommitteeJson {
+            members: committee
+                .iter()
+                .map(|h| (credential_key(&slotforge_ledger::Credential::Key(*h)), COMMITTEE_TERM))
+                .collect(),
+            threshold: Threshold((2, 3)),
+        },
+        ..defaults
+    }
 }
 
 /// A Praos pool's keys in `dir`: cold (with counter), VRF, KES, and an opcert at period 0.
@@ -254,7 +311,7 @@ data_dir = "node-data"
 [genesis]
 shelley = {shelley:?}
 alonzo = {alonzo:?}
-{bft}
+{conway}{bft}
 [network]
 listen = "{n2n}"
 topology = "topology.json"
@@ -280,6 +337,12 @@ file = {devnet_file:?}
         dir = devnet.dir.display(),
         shelley = devnet.genesis.shelley.display().to_string(),
         alonzo = devnet.genesis.alonzo.display().to_string(),
+        conway = devnet
+            .genesis
+            .conway
+            .as_ref()
+            .map(|c| format!("conway = {:?}\n", c.display().to_string()))
+            .unwrap_or_default(),
         n2n = node.node_to_node,
         socket = node.enclave_socket.display().to_string(),
         devnet_file = Devnet::path(&devnet.dir).display().to_string(),
@@ -376,7 +439,13 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
     };
     let genesis_dir = dir.join("genesis");
     create_private_dir(&genesis_dir)?;
-    slotforge_chain::genesis_files::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), &genesis_dir)?;
+    let committee = committee_keys(&dir.join("committee"), COMMITTEE_MEMBERS)?;
+    slotforge_chain::genesis_files::write(
+        &spec.shelley_genesis(),
+        &alonzo_genesis(),
+        &conway_genesis(&committee),
+        &genesis_dir,
+    )?;
     let devnet = Devnet {
         dir: dir.clone(),
         consensus: if shape.bft { "bft" } else { "praos" }.into(),
@@ -389,6 +458,7 @@ pub fn create(dir: &Path, shape: &DevnetShape) -> anyhow::Result<Devnet> {
         genesis: GenesisFiles {
             shelley: genesis_dir.join("shelley-genesis.json"),
             alonzo: genesis_dir.join("alonzo-genesis.json"),
+            conway: Some(genesis_dir.join("conway-genesis.json")),
         },
         faucet,
         nodes: nodes.into_iter().map(|n| n.entry).collect(),

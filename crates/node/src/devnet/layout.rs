@@ -28,6 +28,9 @@ pub struct Devnet {
 pub struct GenesisFiles {
     pub shelley: PathBuf,
     pub alonzo: PathBuf,
+    /// Absent in a devnet made before Conway's genesis was written.
+    #[serde(default)]
+    pub conway: Option<PathBuf>,
 }
 
 /// A key that holds funds, and its address.

@@ -17,7 +17,11 @@ use crate::http_client;
 
 /// The ledger's parameters, from the devnet's genesis.
 pub fn ledger_params(devnet: &Devnet) -> anyhow::Result<LedgerParams> {
-    let g = slotforge_chain::genesis_files::load(&devnet.genesis.shelley, Some(&devnet.genesis.alonzo))?;
+    let g = slotforge_chain::genesis_files::load(
+        &devnet.genesis.shelley,
+        Some(&devnet.genesis.alonzo),
+        devnet.genesis.conway.as_deref(),
+    )?;
     Ok(LedgerParams::from_genesis(&g))
 }
 

@@ -11,8 +11,12 @@ use crate::node_config::{self, NodeConfig};
 
 /// Reads the genesis files (and BFT delegate keys) the configuration names.
 pub(super) fn chain_config(cfg: &NodeConfig) -> anyhow::Result<ChainConfig> {
-    let genesis = slotforge_chain::genesis_files::load(&cfg.shelley_genesis, cfg.alonzo_genesis.as_deref())
-        .with_context(|| format!("reading the genesis named in {}", cfg.path.display()))?;
+    let genesis = slotforge_chain::genesis_files::load(
+        &cfg.shelley_genesis,
+        cfg.alonzo_genesis.as_deref(),
+        cfg.conway_genesis.as_deref(),
+    )
+    .with_context(|| format!("reading the genesis named in {}", cfg.path.display()))?;
     let delegates = match &cfg.bft_delegate_vkeys {
         None => None,
         Some(paths) => Some(

@@ -59,6 +59,7 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     pub shelley_genesis: PathBuf,
     pub alonzo_genesis: Option<PathBuf>,
+    pub conway_genesis: Option<PathBuf>,
     pub bft_delegate_vkeys: Option<Vec<PathBuf>>,
     pub listen: SocketAddr,
     /// Peers as `host:port`, from `peers` and the topology file.
@@ -201,6 +202,7 @@ impl NodeConfig {
             data_dir: resolve(&raw.data_dir),
             shelley_genesis: resolve(&raw.genesis.shelley),
             alonzo_genesis: raw.genesis.alonzo.as_deref().map(resolve),
+            conway_genesis: raw.genesis.conway.as_deref().map(resolve),
             bft_delegate_vkeys: raw
                 .genesis
                 .bft_delegate_vkeys

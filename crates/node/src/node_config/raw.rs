@@ -31,6 +31,8 @@ pub(super) struct RawGenesis {
     pub(super) shelley: PathBuf,
     #[serde(default)]
     pub(super) alonzo: Option<PathBuf>,
+    #[serde(default)]
+    pub(super) conway: Option<PathBuf>,
     /// BFT: the genesis delegates' verification key files, in genDelegs order.
     #[serde(default)]
     pub(super) bft_delegate_vkeys: Option<Vec<PathBuf>>,

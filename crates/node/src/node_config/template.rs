@@ -20,6 +20,7 @@ data_dir = "node-data"
 # cardano-node's genesis files (cardano-cli's or `slotforge devnet`'s).
 shelley = "{shelley_genesis}"
 # alonzo = "alonzo-genesis.json"
+# conway = "conway-genesis.json"
 # A BFT chain: the genesis delegates' verification keys, in genDelegs order.
 # bft_delegate_vkeys = ["delegate-0.vkey", "delegate-1.vkey"]
 

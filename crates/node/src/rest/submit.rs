@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 use slotforge_chain::service::SubmitError;
 
 use super::errors::{error, stopped};
@@ -27,16 +27,27 @@ pub(super) async fn submit_tx(State(api): State<NodeApi>, headers: HeaderMap, bo
         Ok(id) => (StatusCode::ACCEPTED, Json(json!(hex::encode(id)))).into_response(),
         Err(SubmitError::Stopped) => stopped(),
         Err(e) => {
+            use slotforge_chain::mempool::MempoolError;
             let message = e.to_string();
+            // Every predicate failure by the reference's name, the first as `kind`.
+            let failures: Vec<Value> = match &e {
+                SubmitError::Mempool(MempoolError::Invalid(l)) => l
+                    .failures()
+                    .iter()
+                    .map(|f| json!({ "predicate": f.name(), "message": f.to_string() }))
+                    .collect(),
+                _ => Vec::new(),
+            };
             let kind = match &e {
                 SubmitError::Decode(_) => "DecoderFailure".to_string(),
-                SubmitError::Mempool(slotforge_chain::mempool::MempoolError::Duplicate(_)) => "Duplicate".into(),
-                SubmitError::Mempool(slotforge_chain::mempool::MempoolError::Full { .. }) => "MempoolFull".into(),
+                SubmitError::Mempool(MempoolError::Duplicate(_)) => "Duplicate".into(),
+                SubmitError::Mempool(MempoolError::Full { .. }) => "MempoolFull".into(),
+                SubmitError::Mempool(MempoolError::Invalid(l)) => l.name().to_string(),
                 _ => message.split(':').next().unwrap_or("LedgerError").trim().to_string(),
             };
             (
                 StatusCode::BAD_REQUEST,
-                Json(json!({ "tag": "TxSubmitFail", "kind": kind, "message": message })),
+                Json(json!({ "tag": "TxSubmitFail", "kind": kind, "message": message, "failures": failures })),
             )
                 .into_response()
         }

@@ -11,10 +11,13 @@ use serde_json::{json, Value};
 
 use super::errors::{bad_request, error, stopped};
 use super::params::{number, only};
+use slotforge_ledger::state::Datum;
+
 use super::NodeApi;
 use crate::bech32_ids::{address_bech32, parse_address};
 
-/// The outputs at an address on the selected chain (with `include_mempool=true`: after the
+/// The outputs at an address on the selected chain — each with its lovelace, assets, datum
+/// (its hash, and the datum itself when inline) and reference script's hash — (with `include_mempool=true`: after the
 /// pending transactions, as a wallet chaining payments needs them), in input order, at most
 /// `limit` (100 by default, up to 1,000) after the input `after`; `next` names where the
 /// next page starts. The chain task only hands over the ledger state (persistent maps,
@@ -78,6 +81,16 @@ pub(super) async fn utxos(State(api): State<NodeApi>, Query(params): Query<HashM
                         "policy": hex::encode(p),
                         "assets": names.iter().map(|(n, q)| json!({ "name": hex::encode(n), "quantity": q })).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
+                    "datum_hash": match &o.datum {
+                        Some(Datum::Hash(h)) => Some(hex::encode(h)),
+                        Some(Datum::Inline(d)) => Some(hex::encode(slotforge_praos::nonce::blake2b256(&[d]))),
+                        None => None,
+                    },
+                    "inline_datum": match &o.datum {
+                        Some(Datum::Inline(d)) => Some(hex::encode(d)),
+                        _ => None,
+                    },
+                    "reference_script_hash": o.script_ref.as_ref().map(|s| hex::encode(s.hash())),
                 })
             })
             .collect();

@@ -93,10 +93,17 @@ pub fn chain_config(dir: &Path, p: &Params, pools: Vec<DevnetPool>) -> ChainConf
         pools,
         gen_delegs: Vec::new(),
     };
-    slotforge_chain::genesis_files::write(&spec.shelley_genesis(), &AlonzoGenesis::default(), dir).unwrap();
+    slotforge_chain::genesis_files::write(
+        &spec.shelley_genesis(),
+        &AlonzoGenesis::default(),
+        &slotforge_ledger::genesis::ConwayGenesis::default(),
+        dir,
+    )
+    .unwrap();
     let genesis = slotforge_chain::genesis_files::load(
         &dir.join("shelley-genesis.json"),
         Some(&dir.join("alonzo-genesis.json")),
+        Some(&dir.join("conway-genesis.json")),
     )
     .unwrap();
     ChainConfig::new(genesis, None).unwrap()

@@ -10,6 +10,13 @@ use serde::{Deserialize, Serialize};
 use slotforge_praos::nonce::{blake2b256, Nonce};
 use slotforge_praos::ratio::{parse_ratio, Ratio};
 
+mod conway;
+
+pub use conway::{
+    credential_key, AnchorJson, CommitteeJson, ConstitutionJson, ConwayGenesis, DRepVotingThresholds,
+    PoolVotingThresholds, Threshold, CONWAY_FILE,
+};
+
 use crate::params::{ExUnits, Rational};
 
 /// Why genesis could not be read or is not usable.
@@ -18,7 +25,7 @@ pub enum GenesisError {
     /// The file is not the JSON of its kind.
     #[error("{file}: not a valid genesis file: {error}")]
     Json {
-        /// Which file: `shelley-genesis.json` or `alonzo-genesis.json`.
+        /// Which file: `shelley-genesis.json`, `alonzo-genesis.json` or `conway-genesis.json`.
         file: &'static str,
         /// What the JSON parser found.
         error: serde_json::Error,
@@ -262,6 +269,8 @@ pub struct Genesis {
     pub shelley: ShelleyGenesis,
     /// The parsed `alonzo-genesis.json`, or its defaults when the file is absent.
     pub alonzo: AlonzoGenesis,
+    /// The parsed `conway-genesis.json`, or its defaults when the file is absent.
+    pub conway: ConwayGenesis,
     /// blake2b-256 of the Shelley genesis file's bytes: the initial nonce.
     pub shelley_hash: [u8; 32],
     /// `systemStart` in Unix milliseconds.
@@ -341,8 +350,14 @@ impl Genesis {
             system_start_ms: start.timestamp_millis(),
             shelley,
             alonzo,
+            conway: ConwayGenesis::default(),
             shelley_hash,
         })
+    }
+
+    /// The same genesis with this Conway genesis.
+    pub fn with_conway(self, conway: ConwayGenesis) -> Self {
+        Genesis { conway, ..self }
     }
 
     /// The two files' bytes as written (pretty JSON): Shelley's, then Alonzo's.
