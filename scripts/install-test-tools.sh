@@ -4,7 +4,8 @@
 # tests drive (EMURGO's cardano-serialization-lib, blakejs), oura (built with cargo install), and
 # Chromium with chromedriver (Debian's packages, when missing) for the dashboard's browser test,
 # PostgreSQL's server (Debian's package, when missing) for the shared sign-guard tests, and
-# Python's grpcio (PyPI, in a virtual environment) for the enclave's gRPC client test, and
+# Python's grpcio and pycardano (PyPI, in a virtual environment) for the enclave's gRPC client
+# test and the devnet's script test, and
 # strace (Debian's package, when missing) for the enclave's durability test.
 #   scripts/install-test-tools.sh [TOOLS_DIR]     (default: $SLOTFORGE_TOOLS or ~/.cache/slotforge-tools)
 set -euo pipefail
@@ -54,8 +55,9 @@ if ! command -v strace >/dev/null; then
     apt_install strace
 fi
 
-# Python's grpcio (PyPI), a gRPC client no one here wrote, for the enclave's Unix-socket test:
-# a virtual environment in $tools/py. Debian's python3 needs python3-venv for it.
+# Python's grpcio (PyPI), a gRPC client no one here wrote, for the enclave's Unix-socket test,
+# and pycardano (PyPI), a Cardano library no one here wrote, for the devnet's script test: a
+# virtual environment in $tools/py. Debian's python3 needs python3-venv for it.
 grpcio_version="1.76.0"
 if [ "$("$tools/py/bin/python" -c 'import grpc, grpc_tools; print(grpc.__version__)' 2>/dev/null)" != "$grpcio_version" ]; then
     if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
@@ -65,6 +67,11 @@ if [ "$("$tools/py/bin/python" -c 'import grpc, grpc_tools; print(grpc.__version
     echo "installing grpcio $grpcio_version into $tools/py (pip)" >&2
     python3 -m venv "$tools/py"
     "$tools/py/bin/pip" install --quiet --disable-pip-version-check "grpcio==$grpcio_version" "grpcio-tools==$grpcio_version"
+fi
+pycardano_version="0.19.2"
+if [ "$("$tools/py/bin/pip" show pycardano 2>/dev/null | awk '/^Version:/ {print $2}')" != "$pycardano_version" ]; then
+    echo "installing pycardano $pycardano_version into $tools/py (pip)" >&2
+    "$tools/py/bin/pip" install --quiet --disable-pip-version-check "pycardano==$pycardano_version"
 fi
 
 # oura (TxPipe's chain follower), which the network interop test runs against a node. A long
