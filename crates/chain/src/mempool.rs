@@ -7,12 +7,13 @@
 //! sequence the ledger accepts at the tip. Transactions of rolled-back blocks come back if
 //! they are still valid.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use crate::block::BlockBody;
 use crate::chain_state::ChainState;
 use crate::config::ChainConfig;
+use slotforge_ledger::params::ExUnits;
 use slotforge_ledger::tx::{Transaction, TxId};
 use slotforge_ledger::{Checks, LedgerError, LedgerState};
 
@@ -46,6 +47,9 @@ pub struct Mempool {
     ids: HashSet<TxId>,
     /// [`Transaction::bytes_hash`] of every pending transaction (all fully checked).
     checked: HashSet<[u8; 32]>,
+    /// What each pending transaction takes of a block's BBODY limits: its declared execution
+    /// units and the reference-script bytes it uses (fixed by its bytes and inputs).
+    limits: HashMap<TxId, (ExUnits, u64)>,
     used: u64,
     /// The tip's state, ticked to the slot transactions are checked at, with every pending
     /// transaction applied.
@@ -61,6 +65,7 @@ impl Mempool {
             txs: Vec::new(),
             ids: HashSet::new(),
             checked: HashSet::new(),
+            limits: HashMap::new(),
             used: 0,
             state: tip.ticked(cfg.epoch_of(slot)).ledger,
             slot,
@@ -85,10 +90,15 @@ impl Mempool {
                 needed,
             });
         }
+        let limits = match self.limits.get(&id) {
+            Some(l) => *l,
+            None => (tx.declared_ex_units(), self.state.ref_scripts_size(&tx)),
+        };
         match checks {
             Checks::Full => self.state.apply_tx(&cfg.ledger, self.slot, &tx)?,
             Checks::Reapply => self.state.reapply_tx(&cfg.ledger, self.slot, &tx)?,
         }
+        self.limits.insert(id, limits);
         self.used += needed;
         self.ids.insert(id);
         self.checked.insert(tx.bytes_hash());
@@ -151,6 +161,12 @@ impl Mempool {
     ) -> Vec<TxId> {
         self.slot = slot;
         let old = std::mem::take(&mut self.txs);
+        // Kept for the transactions admitted again, computed for returning ones.
+        let known = std::mem::take(&mut self.limits);
+        self.limits = old
+            .iter()
+            .filter_map(|t| known.get(&t.id()).map(|l| (t.id(), *l)))
+            .collect();
         self.ids.clear();
         self.checked.clear();
         self.used = 0;
@@ -167,6 +183,8 @@ impl Mempool {
                 dropped.push(id);
             }
         }
+        let ids = &self.ids;
+        self.limits.retain(|id, _| ids.contains(id));
         dropped
     }
 
@@ -200,10 +218,9 @@ impl Mempool {
         let mut done = vec![false; self.txs.len()];
         // The four parts' heads take at most 10 bytes (3 + 3 + 3 + 1 below 65,536 txs).
         let mut used = 10u64;
-        // BBODY's other limits: execution units, and reference scripts counted on the parent.
-        let mut units = slotforge_ledger::params::ExUnits::default();
+        // BBODY's other limits: execution units and reference-script bytes.
+        let mut units = ExUnits::default();
         let mut ref_bytes = 0u64;
-        let start = state.clone();
         // A transaction spending the output of a lower-ranked one is retried after it.
         let mut progress = true;
         while progress {
@@ -219,8 +236,7 @@ impl Mempool {
                 let cost = t.body_bytes().len() as u64
                     + t.witness_bytes().len() as u64
                     + t.auxiliary_data().map_or(0, |a| a.len() as u64 + 3);
-                let tx_units = t.declared_ex_units();
-                let tx_ref_bytes = start.ref_scripts_size(t);
+                let (tx_units, tx_ref_bytes) = self.limits.get(&t.id()).copied().unwrap_or_default();
                 if used + cost > max_bytes
                     || !units.saturating_add(tx_units).within(cfg.ledger.max_block_ex_units)
                     || ref_bytes + tx_ref_bytes > cfg.ledger.max_ref_script_size_per_block

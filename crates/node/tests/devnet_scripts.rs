@@ -4,9 +4,16 @@
 //! refused with the script's error), a Plutus V2 spend through a reference script and a Plutus
 //! minting policy (`scripts/interop/pycardano-scripts.py`). Then `/utxos` shows the assets,
 //! datums and reference scripts, both nodes hold the same chain, and cardano-serialization-lib
-//! reads every block as we do.
+//! and oura 2.2.1 (over node-to-node) read every block, each landed transaction found.
 
 mod live_devnet;
+#[path = "../../network/tests/oura_daemon/mod.rs"]
+mod oura_daemon;
+
+/// What the oura helper takes from the network tests' loopback module: the devnet's magic.
+mod loopback {
+    pub const MAGIC: u32 = 42;
+}
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -231,4 +238,42 @@ fn pycardano_builds_script_transactions_that_a_devnet_judges_and_carries() {
         );
     }
     assert_eq!(ids.len(), steps.iter().filter(|s| s["tx"].is_string()).count());
+
+    // oura follows node 0 over node-to-node and parses every block: it sees every landed
+    // transaction in the block we have it in.
+    let n2n: u16 = devnet.nodes()[0]["node_to_node"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let oura = oura_daemon::Oura::start(n2n, true);
+    let want: Vec<String> = steps
+        .iter()
+        .filter_map(|s| s["tx"].as_str().map(String::from))
+        .collect();
+    let seen = |events: &[Value]| -> Vec<String> {
+        use base64::Engine;
+        events
+            .iter()
+            .filter(|e| e["event"] == "apply")
+            .flat_map(|e| e["record"]["body"]["tx"].as_array().cloned().unwrap_or_default())
+            .filter_map(|t| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(t["hash"].as_str()?)
+                    .ok()
+                    .map(hex::encode)
+            })
+            .collect()
+    };
+    eventually(
+        Duration::from_secs(120),
+        "oura to parse every landed transaction",
+        || {
+            let got = seen(&oura.events());
+            want.iter().all(|t| got.contains(t)).then_some(())
+        },
+    );
 }

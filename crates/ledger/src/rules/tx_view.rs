@@ -30,6 +30,10 @@ pub(crate) struct TxView<'a> {
     pub reference_scripts: BTreeMap<ScriptHash, Script>,
     /// The scripts needed, with the purpose each serves, in the order of the reference.
     pub scripts_needed: Vec<(Purpose, ScriptHash)>,
+    /// The body's outputs as the UTxO will hold them, with their exact bytes.
+    pub outputs: Vec<TxOut>,
+    /// The collateral return, if any, with its exact bytes.
+    pub collateral_return: Option<TxOut>,
 }
 
 fn txin(i: &TransactionInput) -> TxIn {
@@ -72,8 +76,19 @@ impl<'a> TxView<'a> {
             }
         }
 
+        let outputs = body
+            .outputs
+            .iter()
+            .map(|o| TxOut::from_output(o, raw_output(o)))
+            .collect();
+        let collateral_return = body
+            .collateral_return
+            .as_ref()
+            .map(|o| TxOut::from_output(o, raw_output(o)));
         let mut view = TxView {
             tx,
+            outputs,
+            collateral_return,
             body,
             wits,
             inputs,
@@ -186,6 +201,15 @@ impl<'a> TxView<'a> {
             ));
         }
         s
+    }
+}
+
+/// An output's exact bytes as they appear in the body.
+pub(crate) fn raw_output(o: &pallas_primitives::conway::TransactionOutput<'_>) -> Vec<u8> {
+    use pallas_primitives::conway::TransactionOutput;
+    match o {
+        TransactionOutput::Legacy(l) => l.raw_cbor().to_vec(),
+        TransactionOutput::PostAlonzo(p) => p.raw_cbor().to_vec(),
     }
 }
 

@@ -21,7 +21,9 @@ use crate::value::MultiValue;
 
 /// The redeemers' total execution units.
 pub(super) fn total_ex_units(tx: &TxView<'_>) -> ExUnits {
-    tx.tx.declared_ex_units()
+    super::utxow::declared_units(tx)
+        .values()
+        .fold(ExUnits::default(), |acc, u| acc.saturating_add(*u))
 }
 
 /// Whether the transaction carries redeemers.
@@ -34,9 +36,15 @@ pub(super) fn has_redeemers(tx: &TxView<'_>) -> bool {
     }
 }
 
-/// The bytes of reference scripts the transaction's inputs and reference inputs carry.
+/// The bytes of reference scripts the transaction's inputs and reference inputs carry, each
+/// input once (`txNonDistinctRefScriptsSize`).
 pub(super) fn ref_scripts_size(state: &LedgerState, tx: &TxView<'_>) -> u64 {
-    super::bbody::ref_scripts_size(state, tx.tx)
+    tx.inputs
+        .union(&tx.reference_inputs)
+        .filter_map(|i| state.utxo.get(i))
+        .filter_map(|o| o.script_ref.as_ref())
+        .map(|s| s.size())
+        .sum()
 }
 
 /// The minimum fee (`getMinFeeTxUtxo`): size, execution units and reference scripts.
@@ -54,9 +62,8 @@ pub(super) fn collateral_balance(state: &LedgerState, tx: &TxView<'_>) -> MultiV
             bal.add_output(o);
         }
     }
-    if let Some(r) = &tx.body.collateral_return {
-        let r = TxOut::from_output(r, Vec::new());
-        bal.sub_output(&r);
+    if let Some(r) = &tx.collateral_return {
+        bal.sub_output(r);
     }
     bal
 }
@@ -110,18 +117,14 @@ pub(super) fn check(
         }
     }
 
-    let outputs: Vec<TxOut> = body.outputs.iter().map(|o| TxOut::from_output(o, raw(o))).collect();
+    let outputs: Vec<TxOut> = tx.outputs.clone();
     check_value_preserved(state, tx, &outputs, balance, failures);
 
-    let collateral_return = body
-        .collateral_return
-        .as_ref()
-        .map(|o| (o, TxOut::from_output(o, raw(o))));
     let all: Vec<(&TransactionOutput<'_>, &TxOut)> = body
         .outputs
         .iter()
-        .zip(&outputs)
-        .chain(collateral_return.as_ref().map(|(o, t)| (*o, t)))
+        .zip(&tx.outputs)
+        .chain(body.collateral_return.as_ref().zip(tx.collateral_return.as_ref()))
         .collect();
     for (index, (_, out)) in all.iter().enumerate() {
         let min = p.min_utxo(out.cbor.len() as u64);
@@ -286,14 +289,6 @@ fn check_value_preserved(
             consumed_assets: consumed.describe_assets(),
             produced_assets: produced.describe_assets(),
         });
-    }
-}
-
-/// An output's exact bytes as they appear in the body.
-fn raw(o: &TransactionOutput<'_>) -> Vec<u8> {
-    match o {
-        TransactionOutput::Legacy(l) => l.raw_cbor().to_vec(),
-        TransactionOutput::PostAlonzo(p) => p.raw_cbor().to_vec(),
     }
 }
 

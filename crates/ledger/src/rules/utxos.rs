@@ -80,17 +80,13 @@ pub(super) fn apply(
             for i in &tx.collateral {
                 state.remove_output(i);
             }
-            if let Some(r) = &tx.body.collateral_return {
-                let raw = match r {
-                    pallas_primitives::conway::TransactionOutput::Legacy(l) => l.raw_cbor().to_vec(),
-                    pallas_primitives::conway::TransactionOutput::PostAlonzo(p) => p.raw_cbor().to_vec(),
-                };
+            if let Some(r) = &tx.collateral_return {
                 state.add_output(
                     TxIn {
                         tx: tx.tx.id(),
                         index: tx.body.outputs.len() as u64,
                     },
-                    Arc::new(TxOut::from_output(r, raw)),
+                    Arc::new(r.clone()),
                 );
             }
             state.fees = state.fees.saturating_add(collected);

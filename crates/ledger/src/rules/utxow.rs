@@ -162,9 +162,11 @@ pub(super) fn check(
     if !malformed.is_empty() {
         failures.push(LedgerError::MalformedScriptWitnesses(malformed));
     }
-    let outputs = tx.body.outputs.iter().chain(tx.body.collateral_return.as_ref());
-    let malformed: Vec<String> = outputs
-        .filter_map(|o| crate::state::TxOut::from_output(o, Vec::new()).script_ref)
+    let malformed: Vec<String> = tx
+        .outputs
+        .iter()
+        .chain(tx.collateral_return.as_ref())
+        .filter_map(|o| o.script_ref.as_ref())
         .filter(|s| !s.is_well_formed())
         .map(|s| hex::encode(s.hash()))
         .collect();
@@ -303,9 +305,9 @@ fn check_datums(state: &LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerE
         failures.push(LedgerError::MissingRequiredDatums(hexes(unmatched)));
     }
     let mut allowed: BTreeSet<[u8; 32]> = BTreeSet::new();
-    for o in tx.body.outputs.iter().chain(tx.body.collateral_return.as_ref()) {
-        if let Some(Datum::Hash(h)) = crate::state::TxOut::from_output(o, Vec::new()).datum {
-            allowed.insert(h);
+    for o in tx.outputs.iter().chain(tx.collateral_return.as_ref()) {
+        if let Some(Datum::Hash(h)) = &o.datum {
+            allowed.insert(*h);
         }
     }
     for i in &tx.reference_inputs {

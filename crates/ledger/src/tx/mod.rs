@@ -162,23 +162,31 @@ impl Transaction {
         self.is_valid
     }
 
-    /// The execution units its redeemers declare, summed (0 when it carries none).
+    /// The execution units its redeemers declare, summed (0 when it carries none); a repeated
+    /// purpose counts once, its last redeemer, as decoding keeps it.
     pub fn declared_ex_units(&self) -> crate::params::ExUnits {
         use pallas_primitives::conway::Redeemers;
-        let mut total = crate::params::ExUnits::default();
-        let Ok(w) = self.decoded_witnesses() else { return total };
-        let mut add = |u: &pallas_primitives::conway::ExUnits| {
-            total = total.saturating_add(crate::params::ExUnits {
-                mem: u.mem,
-                steps: u.steps,
-            })
+        let Ok(w) = self.decoded_witnesses() else {
+            return crate::params::ExUnits::default();
         };
-        match w.redeemer.as_deref() {
-            Some(Redeemers::List(l)) => l.iter().for_each(|r| add(&r.ex_units)),
-            Some(Redeemers::Map(m)) => m.values().for_each(|v| add(&v.ex_units)),
-            None => {}
-        }
-        total
+        let units = |u: &pallas_primitives::conway::ExUnits| crate::params::ExUnits {
+            mem: u.mem,
+            steps: u.steps,
+        };
+        let by_purpose: std::collections::BTreeMap<(u8, u32), crate::params::ExUnits> = match w.redeemer.as_deref() {
+            Some(Redeemers::List(l)) => l
+                .iter()
+                .map(|r| ((crate::rules::tag_number(r.tag), r.index), units(&r.ex_units)))
+                .collect(),
+            Some(Redeemers::Map(m)) => m
+                .iter()
+                .map(|(k, v)| ((crate::rules::tag_number(k.tag), k.index), units(&v.ex_units)))
+                .collect(),
+            None => Default::default(),
+        };
+        by_purpose
+            .values()
+            .fold(crate::params::ExUnits::default(), |acc, u| acc.saturating_add(*u))
     }
 
     /// The body, decoded.
