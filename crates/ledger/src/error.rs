@@ -423,7 +423,9 @@ impl LedgerError {
             E::StakeAlreadyRegistered(_) => "StakeKeyRegisteredDELEG",
             E::StakeNotRegistered(_) => "StakeKeyNotRegisteredDELEG",
             E::IncorrectDeposit { .. } => "IncorrectDepositDELEG",
-            E::IncorrectRefund { .. } => "RefundIncorrectDELEG",
+            // At protocol version 10 a refund mismatch is reported as an incorrect deposit
+            // (`RefundIncorrectDELEG` comes with version 11).
+            E::IncorrectRefund { .. } => "IncorrectDepositDELEG",
             E::NonZeroRewardBalance { .. } => "StakeKeyHasNonZeroRewardAccountBalanceDELEG",
             E::PoolNotRegistered(_) => "DelegateeStakePoolNotRegisteredDELEG",
             E::WrongNetworkPool { .. } => "WrongNetworkPOOL",

@@ -208,6 +208,12 @@ impl LedgerParams {
             epoch_length: g.shelley.epoch_length,
             system_start_ms: g.system_start_ms,
             slot_length_ms: g.slot_length_ms(),
+            // This ledger runs Conway from genesis: a genesis naming an earlier version runs
+            // at 9, Conway's first.
+            protocol_version: {
+                let v = &g.shelley.protocol_params.protocol_version;
+                (v.major, v.minor).max((9, 0))
+            },
             ..LedgerParams::default()
         }
     }
@@ -224,12 +230,13 @@ impl LedgerParams {
 
     /// The price of execution units, rounded up (`txscriptfee`).
     pub fn script_fee(&self, units: ExUnits) -> u64 {
+        use num_rational::BigRational;
         let ((mn, md), (sn, sd)) = self.prices;
         // mem · mn/md + steps · sn/sd, exactly, then the ceiling.
-        let (md, sd) = (md.max(1) as u128, sd.max(1) as u128);
-        let num = units.mem as u128 * mn as u128 * sd + units.steps as u128 * sn as u128 * md;
-        let den = md * sd;
-        u64::try_from(num.div_ceil(den)).unwrap_or(u64::MAX)
+        let r = |n: u64, d: u64| BigRational::new(n.into(), d.max(1).into());
+        let total = r(mn, md) * BigRational::from_integer(units.mem.into())
+            + r(sn, sd) * BigRational::from_integer(units.steps.into());
+        u64::try_from(total.ceil().to_integer()).unwrap_or(u64::MAX)
     }
 
     /// The fee for `size` bytes of reference scripts (`tierRefScriptFee` with Conway's

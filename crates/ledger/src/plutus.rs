@@ -76,12 +76,20 @@ pub fn run_scripts(
             ))
         }
         Ok(Err(e)) => {
-            return match e {
-                uplc::tx::error::Error::RedeemerError { .. } | uplc::tx::error::Error::Machine(..) => {
-                    Ok(ScriptsOutcome::Failed(e.to_string()))
-                }
-                other => Err(LedgerError::CollectErrors(other.to_string())),
-            }
+            // Only the machine's failure is a script failing; the evaluator wraps its other
+            // errors (no cost model, a context it cannot translate, a script it cannot find or
+            // decode) the same way, and those are the reference's `CollectErrors`.
+            use uplc::tx::error::Error as E;
+            let script_failed = match &e {
+                E::Machine(..) => true,
+                E::RedeemerError { err, .. } => matches!(**err, E::Machine(..)),
+                _ => false,
+            };
+            return if script_failed {
+                Ok(ScriptsOutcome::Failed(e.to_string()))
+            } else {
+                Err(LedgerError::CollectErrors(e.to_string()))
+            };
         }
         Ok(Ok(r)) => r,
     };

@@ -100,8 +100,8 @@ impl LedgerState {
                         .ok();
                 match refund_to.and_then(|c| self.accounts.get_mut(&c)) {
                     Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
-                    // Unclaimed deposits go to the treasury, which this ledger does not keep.
-                    None => self.fees = self.fees.saturating_add(p.deposit),
+                    // An unclaimed deposit goes to the treasury.
+                    None => self.treasury = self.treasury.saturating_add(p.deposit),
                 }
             }
         }

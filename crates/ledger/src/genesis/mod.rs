@@ -1,8 +1,9 @@
 //! Genesis in the formats Cardano tools use: `shelley-genesis.json` (time, consensus and
-//! protocol parameters, initial funds, genesis staking, genesis delegates) and the parts of
-//! `alonzo-genesis.json` the ledger needs (coins per UTxO word, maximum value size). Both are
-//! read and written; the chain's initial nonce is blake2b-256 of the Shelley file's bytes, as
-//! cardano-node takes it.
+//! protocol parameters, initial funds, genesis staking, genesis delegates), the parts of
+//! `alonzo-genesis.json` the ledger needs (coins per UTxO word, maximum value size, collateral,
+//! execution prices and limits, the V1 and V2 cost models) and `conway-genesis.json`
+//! ([`ConwayGenesis`]). All are read and written; the chain's initial nonce is blake2b-256 of
+//! the Shelley file's bytes, as cardano-node takes it.
 
 use std::collections::BTreeMap;
 

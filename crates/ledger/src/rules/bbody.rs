@@ -24,11 +24,15 @@ pub fn ref_scripts_size(state: &LedgerState, tx: &Transaction) -> u64 {
             index: i.index,
         })
         .collect();
+    ref_scripts_size_of(state, &ins)
+}
+
+/// The bytes of the reference scripts of the outputs `ins` resolve to.
+pub(super) fn ref_scripts_size_of(state: &LedgerState, ins: &BTreeSet<TxIn>) -> u64 {
     ins.iter()
         .filter_map(|i| state.utxo.get(i))
         .filter_map(|o| o.script_ref.as_ref())
-        .map(|s| s.size())
-        .sum()
+        .fold(0u64, |acc, s| acc.saturating_add(s.size()))
 }
 
 /// Checks a block's transactions against BBODY's limits, on the state at the block's start.

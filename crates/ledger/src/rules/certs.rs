@@ -6,20 +6,14 @@
 use pallas_primitives::conway::{Certificate, Voter};
 
 use super::tx_view::TxView;
-use super::{deleg, govcert, pool, Balance};
+use super::{deleg, govcert, pool};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{Credential, LedgerState};
 
 /// Runs CERTS for `tx`: withdrawals, then every certificate; failures are collected.
-pub(super) fn apply(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    tx: &TxView<'_>,
-    balance: &mut Balance,
-    failures: &mut Vec<LedgerError>,
-) {
-    drain_withdrawals(state, p, tx, balance, failures);
+pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    drain_withdrawals(state, p, tx, failures);
     mark_voting_dreps_active(state, p, tx);
     for cert in tx.body.certificates.iter().flat_map(|s| s.iter()) {
         let result = match cert {
@@ -32,15 +26,13 @@ pub(super) fn apply(
             | Certificate::VoteDeleg(..)
             | Certificate::StakeVoteDeleg(..)
             | Certificate::VoteRegDeleg(..)
-            | Certificate::StakeVoteRegDeleg(..) => deleg::apply(state, p, cert, balance),
-            Certificate::PoolRegistration { .. } | Certificate::PoolRetirement(..) => {
-                pool::apply(state, p, cert, balance)
-            }
+            | Certificate::StakeVoteRegDeleg(..) => deleg::apply(state, p, cert),
+            Certificate::PoolRegistration { .. } | Certificate::PoolRetirement(..) => pool::apply(state, p, cert),
             Certificate::AuthCommitteeHot(..)
             | Certificate::ResignCommitteeCold(..)
             | Certificate::RegDRepCert(..)
             | Certificate::UnRegDRepCert(..)
-            | Certificate::UpdateDRepCert(..) => govcert::apply(state, p, cert, balance),
+            | Certificate::UpdateDRepCert(..) => govcert::apply(state, p, cert),
         };
         if let Err(e) = result {
             failures.extend(e.failures().iter().cloned());
@@ -50,13 +42,7 @@ pub(super) fn apply(
 
 /// CERTS' base case: every withdrawal must take its registered account's whole balance
 /// (`WithdrawalsNotInRewardsCERTS`); then the balances are drained.
-fn drain_withdrawals(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    tx: &TxView<'_>,
-    balance: &mut Balance,
-    failures: &mut Vec<LedgerError>,
-) {
+fn drain_withdrawals(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     let mut wrong = Vec::new();
     for (account, cred, amount) in tx.withdrawals(p.network_id) {
         let has = state.accounts.get(&cred).map(|a| a.rewards);
@@ -71,7 +57,6 @@ fn drain_withdrawals(
         if let Some(a) = state.accounts.get_mut(&cred) {
             a.rewards = 0;
         }
-        balance.withdrawn = balance.withdrawn.saturating_add(amount);
     }
     failures.extend(wrong);
 }
@@ -95,7 +80,7 @@ fn mark_voting_dreps_active(state: &mut LedgerState, p: &LedgerParams, tx: &TxVi
         }
         state.governance.dormant_epochs = 0;
     }
-    let dormant = state.governance.dormant_epochs;
+    let expiry = super::govcert::drep_expiry(state, p);
     for v in tx.voters() {
         let c = match v {
             Voter::DRepKey(h) => Credential::Key(**h),
@@ -103,7 +88,7 @@ fn mark_voting_dreps_active(state: &mut LedgerState, p: &LedgerParams, tx: &TxVi
             _ => continue,
         };
         if let Some(d) = state.governance.dreps.get_mut(&c) {
-            d.expiry = epoch.saturating_add(p.drep_activity).saturating_sub(dormant);
+            d.expiry = expiry;
         }
     }
 }

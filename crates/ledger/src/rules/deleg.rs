@@ -4,19 +4,13 @@
 
 use pallas_primitives::conway::{Certificate, DRep as PallasDRep};
 
-use super::Balance;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{Account, Credential, DRep, LedgerState, PoolId};
 
 /// Applies one stake certificate (CERT routes only those here); every failure of the
 /// certificate is reported.
-pub(super) fn apply(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    cert: &Certificate,
-    balance: &mut Balance,
-) -> Result<(), LedgerError> {
+pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificate) -> Result<(), LedgerError> {
     let Some(DelegCert {
         credential: c,
         register: reg,
@@ -55,7 +49,6 @@ pub(super) fn apply(
                     drep,
                 },
             );
-            balance.deposits = balance.deposits.saturating_add(deposit);
         }
     } else if let Some(declared) = unreg {
         // ConwayUnRegCert: registered, the declared refund is the deposit, no rewards left.
@@ -79,9 +72,7 @@ pub(super) fn apply(
             }
         }
         if failures.is_empty() {
-            if let Some(a) = state.accounts.remove(&c) {
-                balance.refunds = balance.refunds.saturating_add(a.deposit);
-            }
+            state.accounts.remove(&c);
         }
     } else {
         // ConwayDelegCert: registered, then the pool and DRep exist.

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use pallas_primitives::conway::{GovAction, ProposalProcedure, Vote as PallasVote, Voter};
 
 use super::tx_view::TxView;
-use super::Balance;
 use crate::address::reward_credential;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
@@ -20,13 +19,7 @@ fn gov(name: &'static str, detail: String) -> LedgerError {
 }
 
 /// Runs GOV for `tx`; failures are collected.
-pub(super) fn apply(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    tx: &TxView<'_>,
-    balance: &mut Balance,
-    failures: &mut Vec<LedgerError>,
-) {
+pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     for (index, proposal) in tx.body.proposal_procedures.iter().flat_map(|s| s.iter()).enumerate() {
         let id = GovActionId {
             tx: tx.tx.id(),
@@ -54,7 +47,6 @@ pub(super) fn apply(
                 },
             );
         }
-        balance.deposits = balance.deposits.saturating_add(proposal.deposit);
     }
     check_and_record_votes(state, p, tx, failures);
     // The votes of DReps retiring in this transaction are removed from every proposal.
@@ -77,6 +69,14 @@ pub(super) fn apply(
                 }
             }
         }
+    }
+}
+
+/// The ledger's id of a pallas action id; decoding refuses an index above 65535.
+fn action_id(id: &pallas_primitives::conway::GovActionId) -> GovActionId {
+    GovActionId {
+        tx: *id.transaction_id,
+        index: u16::try_from(id.action_index).unwrap_or(u16::MAX),
     }
 }
 
@@ -109,10 +109,7 @@ fn prev_of(a: &GovAction) -> Option<GovActionId> {
         | GovAction::NewConstitution(p, _) => p.as_ref(),
         GovAction::TreasuryWithdrawals(..) | GovAction::Information => None,
     };
-    prev.map(|p| GovActionId {
-        tx: *p.transaction_id,
-        index: p.action_index as u16,
-    })
+    prev.map(action_id)
 }
 
 /// The parameters of the security group (`SecurityGroup` tags in Conway's `PParams`):
@@ -397,10 +394,7 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
     let mut disallowed = Vec::new();
     for (voter, votes) in procedures.iter().filter(|(v, _)| voter_exists(state, p, v)) {
         for (id, _) in votes.iter() {
-            let id = GovActionId {
-                tx: *id.transaction_id,
-                index: id.action_index as u16,
-            };
+            let id = action_id(id);
             match state.governance.proposals.get(&id) {
                 None => unknown.push(id.to_string()),
                 Some(pr) => {
@@ -426,10 +420,7 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
     let known: Vec<_> = procedures.iter().filter(|(v, _)| voter_exists(state, p, v)).collect();
     for (voter, votes) in known {
         for (id, procedure) in votes.iter() {
-            let id = GovActionId {
-                tx: *id.transaction_id,
-                index: id.action_index as u16,
-            };
+            let id = action_id(id);
             let vote = match procedure.vote {
                 PallasVote::No => Vote::No,
                 PallasVote::Yes => Vote::Yes,

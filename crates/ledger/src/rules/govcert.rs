@@ -3,19 +3,13 @@
 
 use pallas_primitives::conway::Certificate;
 
-use super::Balance;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{CommitteeAuthorization, Credential, DRepState, LedgerState};
 
 /// Applies one governance certificate (CERT routes only those here); every failure of the
 /// certificate is reported.
-pub(super) fn apply(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    cert: &Certificate,
-    balance: &mut Balance,
-) -> Result<(), LedgerError> {
+pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificate) -> Result<(), LedgerError> {
     let mut failures = Vec::new();
     let expiry = drep_expiry(state, p);
     match cert {
@@ -39,7 +33,6 @@ pub(super) fn apply(
                         anchor: anchor_bytes(anchor.as_ref()),
                     },
                 );
-                balance.deposits = balance.deposits.saturating_add(*deposit);
             }
         }
         Certificate::UnRegDRepCert(c, refund) => {
@@ -53,9 +46,7 @@ pub(super) fn apply(
                 Some(_) => {}
             }
             if failures.is_empty() {
-                if let Some(d) = state.governance.dreps.remove(&c) {
-                    balance.refunds = balance.refunds.saturating_add(d.deposit);
-                }
+                state.governance.dreps.remove(&c);
                 // From protocol version 10 the retiring DRep's delegations are cleared.
                 let delegators: Vec<Credential> = state
                     .accounts
@@ -116,9 +107,9 @@ fn check_committee_member(state: &LedgerState, cold: &Credential, failures: &mut
     }
 }
 
-/// A registering or updating DRep's expiry (`computeDRepExpiry`): the current epoch plus
-/// `dRepActivity`, less the epochs without proposals so far.
-fn drep_expiry(state: &LedgerState, p: &LedgerParams) -> u64 {
+/// A registering, updating or voting DRep's expiry (`computeDRepExpiry`): the current epoch
+/// plus `dRepActivity`, less the epochs without proposals so far.
+pub(super) fn drep_expiry(state: &LedgerState, p: &LedgerParams) -> u64 {
     state
         .epoch
         .saturating_add(p.drep_activity)

@@ -5,7 +5,7 @@
 //! with none reaches UTXOS (phase two and the effects).
 
 use super::tx_view::TxView;
-use super::{certs, gov, utxo, utxos, utxow, Balance, Checks};
+use super::{balance, certs, gov, utxo, utxos, utxow, Checks};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{Credential, LedgerState};
@@ -23,17 +23,13 @@ pub(crate) fn apply(
     let view = TxView::new(tx, state, p.network_id)?;
     let before = state.clone();
     let mut failures = Vec::new();
-    let mut balance = Balance::default();
+    // What the body deposits, refunds and withdraws, from the body and the state before it,
+    // whatever its flag (as the reference's `consumed` and `produced`).
+    let balance = balance::of(&before, p, &view);
     if tx.is_valid() {
         ledger_checks(state, p, &view, &mut failures);
-        certs::apply(state, p, &view, &mut balance, &mut failures);
-        gov::apply(state, p, &view, &mut balance, &mut failures);
-    } else {
-        // The body's deposits and refunds still count in its balance, which UTXO checks.
-        let mut scratch = state.clone();
-        let mut ignored = Vec::new();
-        certs::apply(&mut scratch, p, &view, &mut balance, &mut ignored);
-        gov::apply(&mut scratch, p, &view, &mut balance, &mut ignored);
+        certs::apply(state, p, &view, &mut failures);
+        gov::apply(state, p, &view, &mut failures);
     }
     // UTXOW and UTXO judge against the state before the certificates.
     utxow::check(&before, p, &view, checks == Checks::Full, &mut failures);

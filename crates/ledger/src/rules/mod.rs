@@ -1,9 +1,11 @@
 //! The transaction rules, one module per cardano-ledger rule, named as the reference names
 //! them: `ledger` (LEDGER) composes `certs` (CERTS and CERT) with `deleg` (DELEG), `pool`
 //! (POOL) and `govcert` (GOVCERT), `gov` (GOV), `utxow` (UTXOW), `utxo` (UTXO) and `utxos`
-//! (UTXOS: scripts run, then the effects); `bbody` holds BBODY's limits on a whole block.
+//! (UTXOS: scripts run, then the effects); `bbody` holds BBODY's limits on a whole block, and
+//! `balance` what a body deposits, refunds and withdraws.
 //! `tx_view` resolves what they all read.
 
+mod balance;
 pub(crate) mod bbody;
 mod certs;
 mod deleg;
@@ -41,7 +43,8 @@ pub(crate) fn tag_number(t: pallas_primitives::conway::RedeemerTag) -> u8 {
     }
 }
 
-/// What a transaction's certificates, withdrawals and proposals add to its balance.
+/// What a transaction's certificates, withdrawals and proposals add to its balance
+/// (`balance::of`).
 #[derive(Debug, Default)]
 pub(crate) struct Balance {
     /// Lovelace withdrawn from reward accounts.

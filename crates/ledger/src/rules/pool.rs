@@ -3,18 +3,12 @@
 
 use pallas_primitives::conway::Certificate;
 
-use super::Balance;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
 use crate::state::{LedgerState, PoolParams, PoolState};
 
 /// Applies one pool certificate (the CERT rule routes only those here).
-pub(super) fn apply(
-    state: &mut LedgerState,
-    p: &LedgerParams,
-    cert: &Certificate,
-    balance: &mut Balance,
-) -> Result<(), LedgerError> {
+pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificate) -> Result<(), LedgerError> {
     match cert {
         Certificate::PoolRegistration {
             operator,
@@ -76,7 +70,6 @@ pub(super) fn apply(
                             deposit: p.pool_deposit,
                         },
                     );
-                    balance.deposits = balance.deposits.saturating_add(p.pool_deposit);
                 }
             }
         }

@@ -184,15 +184,19 @@ impl<'a> TxView<'a> {
         self.scripts_needed.iter().map(|(_, h)| *h).collect()
     }
 
-    /// The key hashes the witnesses prove: verification keys' and bootstrap witnesses'.
-    pub fn signers(&self) -> BTreeSet<[u8; 28]> {
-        let mut s: BTreeSet<[u8; 28]> = self
-            .wits
+    /// The key hashes of the verification-key witnesses (what native scripts see).
+    pub fn vkey_signers(&self) -> BTreeSet<[u8; 28]> {
+        self.wits
             .vkeywitness
             .iter()
             .flat_map(|s| s.iter())
             .map(|w| slotforge_praos::nonce::blake2b224(w.vkey.as_slice()))
-            .collect();
+            .collect()
+    }
+
+    /// The key hashes the witnesses prove: verification keys' and bootstrap witnesses'.
+    pub fn signers(&self) -> BTreeSet<[u8; 28]> {
+        let mut s = self.vkey_signers();
         for b in self.wits.bootstrap_witness.iter().flat_map(|s| s.iter()) {
             s.insert(bootstrap_key_hash(
                 b.public_key.as_slice(),

@@ -13,7 +13,7 @@ use pallas_primitives::conway::{TransactionOutput, Value};
 
 use super::tx_view::TxView;
 use super::Balance;
-use crate::address::{network_byte, payment_key};
+use crate::address::network_byte;
 use crate::error::LedgerError;
 use crate::params::{ExUnits, LedgerParams};
 use crate::state::{LedgerState, TxIn, TxOut};
@@ -39,12 +39,7 @@ pub(super) fn has_redeemers(tx: &TxView<'_>) -> bool {
 /// The bytes of reference scripts the transaction's inputs and reference inputs carry, each
 /// input once (`txNonDistinctRefScriptsSize`).
 pub(super) fn ref_scripts_size(state: &LedgerState, tx: &TxView<'_>) -> u64 {
-    tx.inputs
-        .union(&tx.reference_inputs)
-        .filter_map(|i| state.utxo.get(i))
-        .filter_map(|o| o.script_ref.as_ref())
-        .map(|s| s.size())
-        .sum()
+    super::bbody::ref_scripts_size_of(state, &tx.inputs.union(&tx.reference_inputs).copied().collect())
 }
 
 /// The minimum fee (`getMinFeeTxUtxo`): size, execution units and reference scripts.
@@ -224,7 +219,7 @@ fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, fail
             state
                 .utxo
                 .get(*i)
-                .is_some_and(|o| !matches!(payment_key(&o.address), Some(Ok(_))))
+                .is_some_and(|o| crate::address::payment_script(&o.address).is_some())
         })
         .copied()
         .collect();

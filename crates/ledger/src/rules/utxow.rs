@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use pallas_codec::minicbor;
 use pallas_primitives::alonzo::NativeScript;
-use pallas_primitives::conway::{Certificate, RedeemerTag, Redeemers, Voter};
+use pallas_primitives::conway::{Certificate, RedeemerTag, Voter};
 use slotforge_praos::nonce::blake2b256;
 
 use super::tx_view::{cert_witness, Purpose, TxView};
@@ -41,21 +41,7 @@ pub(super) fn redeemer_purposes(tx: &TxView<'_>) -> BTreeSet<(u8, u32)> {
 
 /// The units each redeemer declares, by (tag number, index); a repeated purpose keeps the last.
 pub(super) fn declared_units(tx: &TxView<'_>) -> std::collections::BTreeMap<(u8, u32), crate::params::ExUnits> {
-    let units = |u: &pallas_primitives::conway::ExUnits| crate::params::ExUnits {
-        mem: u.mem,
-        steps: u.steps,
-    };
-    match tx.wits.redeemer.as_deref() {
-        Some(Redeemers::List(l)) => l
-            .iter()
-            .map(|r| ((super::tag_number(r.tag), r.index), units(&r.ex_units)))
-            .collect(),
-        Some(Redeemers::Map(m)) => m
-            .iter()
-            .map(|(k, v)| ((super::tag_number(k.tag), k.index), units(&v.ex_units)))
-            .collect(),
-        None => Default::default(),
-    }
+    crate::tx::redeemer_units(&tx.wits)
 }
 
 /// The Plutus scripts to run: each needed script that is provided and is Plutus, with its
@@ -79,11 +65,12 @@ pub(super) fn check(
     let needed = tx.script_hashes_needed();
     let signers = tx.signers();
 
-    // Needed native scripts must validate.
+    // Needed native scripts must validate (they see verification-key witnesses only).
+    let vkey_signers = tx.vkey_signers();
     let cx = TimelockContext {
         start: tx.body.validity_interval_start,
         end: tx.body.ttl,
-        signers: &signers,
+        signers: &vkey_signers,
     };
     let failed: Vec<[u8; 28]> = needed
         .iter()

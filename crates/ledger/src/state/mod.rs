@@ -1,6 +1,7 @@
 //! The ledger state: the UTxO, stake accounts, pools, the stake snapshots leader election
-//! reads, and the fee and deposit pots. DReps, the committee, proposals and the treasury and
-//! reserves join it with the governance and epoch-boundary rules.
+//! reads, the pots (fees, deposits, treasury, reserves, donations) and governance (DReps, the
+//! committee, proposals and votes). Rewards, ratification and enactment, which move the pots
+//! at the epoch boundary, are the next issue's.
 //!
 //! The state is a value of persistent maps (imbl): applying a block makes a new state that
 //! shares everything unchanged with the old one, so the chain keeps one state per volatile
@@ -68,7 +69,8 @@ pub struct LedgerState {
     /// The reserves, in lovelace.
     #[serde(default)]
     pub reserves: u64,
-    /// Donations to the treasury made this epoch, moved to it at the epoch boundary.
+    /// Donations to the treasury made since the last epoch boundary (the reference moves them
+    /// to the treasury there; this ledger's boundary does not yet).
     #[serde(default)]
     pub donations: u64,
     /// DReps, the committee, proposals and votes.
@@ -131,10 +133,16 @@ impl LedgerState {
                 },
             );
         }
-        // Genesis registrations hold their deposits (cardano-ledger takes them from the
-        // reserves, which this ledger does not keep).
+        // Genesis registrations hold their deposits, taken from the reserves as cardano-ledger
+        // does; the reserves are what the initial funds and deposits leave of the supply.
         let deposits = accounts.values().map(|a: &Account| a.deposit).sum::<u64>()
             + pools.values().map(|p: &PoolState| p.deposit).sum::<u64>();
+        let funded: u64 = g.shelley.initial_funds.values().sum();
+        let reserves = g
+            .shelley
+            .max_lovelace_supply
+            .saturating_sub(funded)
+            .saturating_sub(deposits);
         let mut state = LedgerState {
             epoch: 0,
             utxo_by_address: OrdMap::new(),
@@ -146,6 +154,7 @@ impl LedgerState {
             go: Arc::default(),
             fees: 0,
             deposits,
+            reserves,
             ..LedgerState::default()
         };
         state.governance.committee = Some(
@@ -199,10 +208,15 @@ impl LedgerState {
         rules::bbody::ref_scripts_size(self, tx)
     }
 
-    /// Total lovelace held: UTxO, rewards, deposits and fees (constant under every rule).
+    /// Total lovelace: UTxO, rewards and every pot (constant under every rule; the supply at
+    /// genesis when the initial funds fit in it).
     pub fn total_lovelace(&self) -> u128 {
         let utxo: u128 = self.utxo.values().map(|o| o.coin as u128).sum();
         let rewards: u128 = self.accounts.values().map(|a| a.rewards as u128).sum();
-        utxo + rewards + self.deposits as u128 + self.fees as u128
+        utxo + rewards
+            + [self.deposits, self.fees, self.treasury, self.reserves, self.donations]
+                .iter()
+                .map(|x| *x as u128)
+                .sum::<u128>()
     }
 }

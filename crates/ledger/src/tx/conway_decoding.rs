@@ -281,12 +281,24 @@ fn voting_procedures(d: &mut Decoder<'_>) -> Rule {
             d,
             "voting procedures (key 19): a voter's votes",
             Empty::Refused,
-            |_, d| {
+            |id, d| {
+                action_index("voting procedures (key 19)", id)?;
                 let _: VotingProcedure = d.decode().map_err(|e| cbor(d, e))?;
                 Ok(())
             },
         )
     })
+}
+
+/// A governance action's index is a `Word16` in the reference (`GovActionIx`).
+fn action_index(what: &str, id: &GovActionId) -> Rule {
+    if id.action_index > u32::from(u16::MAX) {
+        return Err(format!(
+            "{what}: governance action index {} is above 65535",
+            id.action_index
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses CBOR nested deeper than `max` levels, without recursing: a stack of how many items
@@ -363,7 +375,16 @@ pub(super) fn body(bytes: &[u8]) -> Rule {
         18 => set::<TransactionInput>(d, "reference inputs (key 18)", Empty::Refused, Repeats::Refused, none),
         19 => voting_procedures(d),
         20 => set::<ProposalProcedure>(d, "proposals (key 20)", Empty::Refused, Repeats::Refused, |p| {
-            reward_account("proposals (key 20): return account", &p.reward_account)
+            reward_account("proposals (key 20): return account", &p.reward_account)?;
+            use pallas_primitives::conway::GovAction as A;
+            match &p.gov_action {
+                A::ParameterChange(Some(id), ..)
+                | A::HardForkInitiation(Some(id), _)
+                | A::NoConfidence(Some(id))
+                | A::UpdateCommittee(Some(id), ..)
+                | A::NewConstitution(Some(id), _) => action_index("proposals (key 20): previous action", id),
+                _ => Ok(()),
+            }
         }),
         2 | 3 | 7 | 8 | 11 | 15 | 17 | 21 | 22 => skip(d),
         6 => Err("field 6 (protocol parameter updates) is not part of a Conway transaction".into()),

@@ -165,28 +165,15 @@ impl Transaction {
     /// The execution units its redeemers declare, summed (0 when it carries none); a repeated
     /// purpose counts once, its last redeemer, as decoding keeps it.
     pub fn declared_ex_units(&self) -> crate::params::ExUnits {
-        use pallas_primitives::conway::Redeemers;
-        let Ok(w) = self.decoded_witnesses() else {
-            return crate::params::ExUnits::default();
-        };
-        let units = |u: &pallas_primitives::conway::ExUnits| crate::params::ExUnits {
-            mem: u.mem,
-            steps: u.steps,
-        };
-        let by_purpose: std::collections::BTreeMap<(u8, u32), crate::params::ExUnits> = match w.redeemer.as_deref() {
-            Some(Redeemers::List(l)) => l
-                .iter()
-                .map(|r| ((crate::rules::tag_number(r.tag), r.index), units(&r.ex_units)))
-                .collect(),
-            Some(Redeemers::Map(m)) => m
-                .iter()
-                .map(|(k, v)| ((crate::rules::tag_number(k.tag), k.index), units(&v.ex_units)))
-                .collect(),
-            None => Default::default(),
-        };
-        by_purpose
-            .values()
-            .fold(crate::params::ExUnits::default(), |acc, u| acc.saturating_add(*u))
+        self.decoded_witnesses()
+            .map(|w| {
+                redeemer_units(&w)
+                    .values()
+                    .fold(Default::default(), |acc: crate::params::ExUnits, u| {
+                        acc.saturating_add(*u)
+                    })
+            })
+            .unwrap_or_default()
     }
 
     /// The body, decoded.
@@ -208,4 +195,24 @@ fn exact<'b, T: minicbor::Decode<'b, ()>>(bytes: &'b [u8]) -> Result<T, String> 
         return Err(format!("{} trailing bytes", bytes.len() - d.position()));
     }
     Ok(v)
+}
+
+/// The units each redeemer declares, by (tag number, index); a repeated purpose keeps the last.
+pub(crate) fn redeemer_units(w: &WitnessSet<'_>) -> std::collections::BTreeMap<(u8, u32), crate::params::ExUnits> {
+    use pallas_primitives::conway::Redeemers;
+    let units = |u: &pallas_primitives::conway::ExUnits| crate::params::ExUnits {
+        mem: u.mem,
+        steps: u.steps,
+    };
+    match w.redeemer.as_deref() {
+        Some(Redeemers::List(l)) => l
+            .iter()
+            .map(|r| ((crate::rules::tag_number(r.tag), r.index), units(&r.ex_units)))
+            .collect(),
+        Some(Redeemers::Map(m)) => m
+            .iter()
+            .map(|(k, v)| ((crate::rules::tag_number(k.tag), k.index), units(&v.ex_units)))
+            .collect(),
+        None => Default::default(),
+    }
 }
