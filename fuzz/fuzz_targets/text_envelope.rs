@@ -20,13 +20,17 @@ fuzz_target!(|data: &[u8]| {
             KeyKind::ColdSigning
             | KeyKind::GenesisDelegateSigning
             | KeyKind::PaymentSigning
-            | KeyKind::StakeSigning => {
+            | KeyKind::StakeSigning
+            | KeyKind::CommitteeColdSigning
+            | KeyKind::CommitteeHotSigning => {
                 key_file::parse_ed25519_signing_key(&cbor).map(|_| ())
             }
             KeyKind::ColdVerification
             | KeyKind::GenesisDelegateVerification
             | KeyKind::PaymentVerification
-            | KeyKind::StakeVerification => {
+            | KeyKind::StakeVerification
+            | KeyKind::CommitteeColdVerification
+            | KeyKind::CommitteeHotVerification => {
                 key_file::parse_ed25519_verification_key(&cbor).map(|_| ())
             }
             KeyKind::OperationalCertificate => key_file::parse_opcert(&cbor).map(|c| {
