@@ -10,10 +10,6 @@ pub enum LedgerError {
     /// rejects them before any rule runs.
     #[error("undecodable transaction: {0}")]
     Decode(#[from] TxDecodeError),
-    /// A feature this ledger does not judge yet (scripts, governance, Byron addresses); holds its
-    /// name.
-    #[error("not supported by this ledger: {0} (out of scope: see docs/ARCHITECTURE.md)")]
-    Unsupported(&'static str),
     /// `InputSetEmptyUTxO`: the body's input set is empty.
     #[error("InputSetEmptyUTxO: the transaction spends no input")]
     InputSetEmpty,
@@ -402,7 +398,6 @@ impl LedgerError {
         use LedgerError as E;
         match self {
             E::Decode(_) => "DecoderFailure",
-            E::Unsupported(_) => "Unsupported",
             E::InputSetEmpty => "InputSetEmptyUTxO",
             E::BadInputs(_) => "BadInputsUTxO",
             E::OutsideValidityInterval { .. } => "OutsideValidityIntervalUTxO",

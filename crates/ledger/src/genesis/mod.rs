@@ -226,16 +226,16 @@ pub struct AlonzoGenesis {
     /// `maxCollateralInputs` (3 when absent); Plutus only.
     #[serde(default = "max_collateral_inputs")]
     pub max_collateral_inputs: u64,
-    /// Kept as written (Plutus is out of scope for this ledger).
+    /// `executionPrices`, kept as written (read by [`AlonzoGenesis::execution_limits`]).
     #[serde(default)]
     pub execution_prices: serde_json::Value,
-    /// `maxTxExUnits`, kept as written.
+    /// `maxTxExUnits`, kept as written (read by [`AlonzoGenesis::execution_limits`]).
     #[serde(default)]
     pub max_tx_ex_units: serde_json::Value,
-    /// `maxBlockExUnits`, kept as written.
+    /// `maxBlockExUnits`, kept as written (read by [`AlonzoGenesis::execution_limits`]).
     #[serde(default)]
     pub max_block_ex_units: serde_json::Value,
-    /// `costModels`, kept as written.
+    /// `costModels`, kept as written (read by [`AlonzoGenesis::cost_model_arrays`]).
     #[serde(default)]
     pub cost_models: serde_json::Value,
 }

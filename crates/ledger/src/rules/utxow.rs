@@ -164,28 +164,31 @@ pub(super) fn check(
     check_integrity_hash(p, tx, failures);
 }
 
-/// Every verification-key signature verifies over the transaction id.
+/// Every verification-key and bootstrap signature verifies over the transaction id.
 fn check_signatures(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     let id = tx.tx.id();
-    let mut bad = Vec::new();
-    for w in tx.wits.vkeywitness.iter().flat_map(|s| s.iter()) {
-        let ok = <[u8; 32]>::try_from(w.vkey.as_slice())
-            .ok()
-            .zip(<[u8; 64]>::try_from(w.signature.as_slice()).ok());
-        let valid = ok.is_some_and(|(vkey, sig)| slotforge_crypto::ed25519::verify(&vkey, &id, &sig).is_ok());
-        if !valid {
-            bad.push(hex::encode(w.vkey.as_slice()));
-        }
-    }
-    for w in tx.wits.bootstrap_witness.iter().flat_map(|s| s.iter()) {
-        let ok = <[u8; 32]>::try_from(w.public_key.as_slice())
-            .ok()
-            .zip(<[u8; 64]>::try_from(w.signature.as_slice()).ok());
-        let valid = ok.is_some_and(|(vkey, sig)| slotforge_crypto::ed25519::verify(&vkey, &id, &sig).is_ok());
-        if !valid {
-            bad.push(hex::encode(w.public_key.as_slice()));
-        }
-    }
+    let vkeys = tx
+        .wits
+        .vkeywitness
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|w| (&w.vkey, &w.signature));
+    let bootstraps = tx
+        .wits
+        .bootstrap_witness
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|w| (&w.public_key, &w.signature));
+    let bad: Vec<String> = vkeys
+        .chain(bootstraps)
+        .filter(|(key, sig)| {
+            let pair = <[u8; 32]>::try_from(key.as_slice())
+                .ok()
+                .zip(<[u8; 64]>::try_from(sig.as_slice()).ok());
+            pair.is_none_or(|(k, s)| slotforge_crypto::ed25519::verify(&k, &id, &s).is_err())
+        })
+        .map(|(key, _)| hex::encode(key.as_slice()))
+        .collect();
     if !bad.is_empty() {
         failures.push(LedgerError::InvalidWitness(bad.join(", ")));
     }

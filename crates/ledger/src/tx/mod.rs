@@ -156,8 +156,8 @@ impl Transaction {
         self.auxiliary_data.as_deref()
     }
 
-    /// The phase-2 validity flag (false only for a failed Plutus script, which this ledger
-    /// does not run).
+    /// The phase-2 validity flag: false when the submitter says a Plutus script fails, and the
+    /// transaction then only forfeits its collateral.
     pub fn is_valid(&self) -> bool {
         self.is_valid
     }
