@@ -43,6 +43,12 @@ fn mainnet_conway_genesis_reaches_the_parameters_and_the_state() {
     assert!(members.values().all(|term| *term == 580));
     assert!(members.keys().all(|c| matches!(c, Credential::Script(_))));
     assert_eq!(state.governance.guardrail, Some(guardrail));
+
+    // The chain checkpoints the state as JSON: the committee (credential keys) reads back.
+    let json = serde_json::to_string(&state).expect("the state writes as JSON");
+    let mut back: LedgerState = serde_json::from_str(&json).expect("and reads back");
+    back.reindex();
+    assert_eq!(back, state);
 }
 
 #[test]

@@ -178,7 +178,7 @@ pub struct Governance {
     pub dreps: OrdMap<Credential, DRepState>,
     /// The committee's members (cold credentials) with the last epoch of their term; `None`
     /// after a successful no-confidence motion.
-    #[serde(default)]
+    #[serde(default, with = "super::json::optional_pairs")]
     pub committee: Option<OrdMap<Credential, u64>>,
     /// Hot-key authorisations and resignations by cold credential (members past and future
     /// included, as the reference keeps them).

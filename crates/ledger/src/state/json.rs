@@ -76,3 +76,29 @@ pub mod hex_vec {
         hex::decode(&s).map_err(serde::de::Error::custom)
     }
 }
+
+/// Serializes an optional map as null or a list of pairs (JSON maps need string keys).
+pub mod optional_pairs {
+    use imbl::OrdMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes `None` as null, a map as a list of `[key, value]` pairs in the map's order.
+    pub fn serialize<K, V, S>(m: &Option<OrdMap<K, V>>, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Ord + Clone,
+        V: Serialize + Clone,
+        S: Serializer,
+    {
+        m.as_ref().map(|m| m.iter().collect::<Vec<_>>()).serialize(s)
+    }
+
+    /// Reads null or a list of pairs back; a repeated key keeps the last value.
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<Option<OrdMap<K, V>>, D::Error>
+    where
+        K: Deserialize<'de> + Ord + Clone,
+        V: Deserialize<'de> + Clone,
+        D: Deserializer<'de>,
+    {
+        Ok(Option::<Vec<(K, V)>>::deserialize(d)?.map(|v| v.into_iter().collect()))
+    }
+}
