@@ -3,6 +3,7 @@
 # with full validation, and oura 2.2.1 following the same peer in the same run (installed by
 # scripts/install-test-tools.sh). Figures go to docs/PERFORMANCE.md.
 #   scripts/bench-sync.sh [BLOCKS]
+#   SPENDS_PER_BLOCK=10 scripts/bench-sync.sh    # every block carries 10 Plutus V3 spends
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SLOTFORGE_TOOLS="${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}"

@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         inputs.insert(i);
     }
     let mut p = LedgerParams::default();
-    p.cost_models.insert(Language::V3.key(), slotforge_devnet::cost_models::PLUTUS_V3.to_vec());
+    p.cost_models.insert(Language::V3.key(), slotforge_devnet::cost_models::mainnet().plutus_v3.clone());
     let Ok(w) = tx.decoded_witnesses() else { return };
     let mut languages = BTreeMap::new();
     let mut declared = BTreeMap::new();

@@ -1,47 +1,56 @@
-//! The Plutus cost models a devnet's genesis carries: preprod's current values at protocol
-//! version 10 (V1 166, V2 175 and V3 297 parameters, the counts mainnet runs with), as the
-//! shared Conway vectors record them.
+//! The Plutus cost models a devnet's genesis carries: mainnet's current values, read from the
+//! file the mainnet parameter update `mainnet/2026-05-12-ppu-plutus` of
+//! IntersectMBO/governance-actions enacts (`data/mainnet-cost-models.json`, copied unchanged:
+//! V1 and V2 332 parameters, V3 350). Amaru's mainnet defaults carry the same values.
 
-/// Plutus V1's cost model, in the parameters' order.
-pub const PLUTUS_V1: [i64; 166] = [
-    100788, 420, 1, 1, 1000, 173, 0, 1, 1000, 59957, 4, 1, 11183, 32, 201305, 8356, 4, 16000, 100, 16000, 100, 16000,
-    100, 16000, 100, 16000, 100, 16000, 100, 100, 100, 16000, 100, 94375, 32, 132994, 32, 61462, 4, 72010, 178, 0, 1,
-    22151, 32, 91189, 769, 4, 2, 85848, 228465, 122, 0, 1, 1, 1000, 42921, 4, 2, 24548, 29498, 38, 1, 898148, 27279, 1,
-    51775, 558, 1, 39184, 1000, 60594, 1, 141895, 32, 83150, 32, 15299, 32, 76049, 1, 13169, 4, 22100, 10, 28999, 74,
-    1, 28999, 74, 1, 43285, 552, 1, 44749, 541, 1, 33852, 32, 68246, 32, 72362, 32, 7243, 32, 7391, 32, 11546, 32,
-    85848, 228465, 122, 0, 1, 1, 90434, 519, 0, 1, 74433, 32, 85848, 228465, 122, 0, 1, 1, 85848, 228465, 122, 0, 1, 1,
-    270652, 22588, 4, 1457325, 64566, 4, 20467, 1, 4, 0, 141992, 32, 100788, 420, 1, 1, 81663, 32, 59498, 32, 20142,
-    32, 24588, 32, 20744, 32, 25933, 32, 24623, 32, 53384111, 14333, 10,
-];
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-/// Plutus V2's cost model, in the parameters' order.
-pub const PLUTUS_V2: [i64; 175] = [
-    100788, 420, 1, 1, 1000, 173, 0, 1, 1000, 59957, 4, 1, 11183, 32, 201305, 8356, 4, 16000, 100, 16000, 100, 16000,
-    100, 16000, 100, 16000, 100, 16000, 100, 100, 100, 16000, 100, 94375, 32, 132994, 32, 61462, 4, 72010, 178, 0, 1,
-    22151, 32, 91189, 769, 4, 2, 85848, 228465, 122, 0, 1, 1, 1000, 42921, 4, 2, 24548, 29498, 38, 1, 898148, 27279, 1,
-    51775, 558, 1, 39184, 1000, 60594, 1, 141895, 32, 83150, 32, 15299, 32, 76049, 1, 13169, 4, 22100, 10, 28999, 74,
-    1, 28999, 74, 1, 43285, 552, 1, 44749, 541, 1, 33852, 32, 68246, 32, 72362, 32, 7243, 32, 7391, 32, 11546, 32,
-    85848, 228465, 122, 0, 1, 1, 90434, 519, 0, 1, 74433, 32, 85848, 228465, 122, 0, 1, 1, 85848, 228465, 122, 0, 1, 1,
-    955506, 213312, 0, 2, 270652, 22588, 4, 1457325, 64566, 4, 20467, 1, 4, 0, 141992, 32, 100788, 420, 1, 1, 81663,
-    32, 59498, 32, 20142, 32, 24588, 32, 20744, 32, 25933, 32, 24623, 32, 43053543, 10, 53384111, 14333, 10, 43574283,
-    26308, 10,
-];
+/// The cost models by language, in the parameters' order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostModels {
+    /// Plutus V1's parameters.
+    pub plutus_v1: Vec<i64>,
+    /// Plutus V2's parameters.
+    pub plutus_v2: Vec<i64>,
+    /// Plutus V3's parameters.
+    pub plutus_v3: Vec<i64>,
+}
 
-/// Plutus V3's cost model, in the parameters' order.
-pub const PLUTUS_V3: [i64; 297] = [
-    100788, 420, 1, 1, 1000, 173, 0, 1, 1000, 59957, 4, 1, 11183, 32, 201305, 8356, 4, 16000, 100, 16000, 100, 16000,
-    100, 16000, 100, 16000, 100, 16000, 100, 100, 100, 16000, 100, 94375, 32, 132994, 32, 61462, 4, 72010, 178, 0, 1,
-    22151, 32, 91189, 769, 4, 2, 85848, 123203, 7305, -900, 1716, 549, 57, 85848, 0, 1, 1, 1000, 42921, 4, 2, 24548,
-    29498, 38, 1, 898148, 27279, 1, 51775, 558, 1, 39184, 1000, 60594, 1, 141895, 32, 83150, 32, 15299, 32, 76049, 1,
-    13169, 4, 22100, 10, 28999, 74, 1, 28999, 74, 1, 43285, 552, 1, 44749, 541, 1, 33852, 32, 68246, 32, 72362, 32,
-    7243, 32, 7391, 32, 11546, 32, 85848, 123203, 7305, -900, 1716, 549, 57, 85848, 0, 1, 90434, 519, 0, 1, 74433, 32,
-    85848, 123203, 7305, -900, 1716, 549, 57, 85848, 0, 1, 1, 85848, 123203, 7305, -900, 1716, 549, 57, 85848, 0, 1,
-    955506, 213312, 0, 2, 270652, 22588, 4, 1457325, 64566, 4, 20467, 1, 4, 0, 141992, 32, 100788, 420, 1, 1, 81663,
-    32, 59498, 32, 20142, 32, 24588, 32, 20744, 32, 25933, 32, 24623, 32, 43053543, 10, 53384111, 14333, 10, 43574283,
-    26308, 10, 16000, 100, 16000, 100, 962335, 18, 2780678, 6, 442008, 1, 52538055, 3756, 18, 267929, 18, 76433006,
-    8868, 18, 52948122, 18, 1995836, 36, 3227919, 12, 901022, 1, 166917843, 4307, 36, 284546, 36, 158221314, 26549, 36,
-    74698472, 36, 333849714, 1, 254006273, 72, 2174038, 72, 2261318, 64571, 4, 207616, 8310, 4, 1293828, 28716, 63, 0,
-    1, 1006041, 43623, 251, 0, 1, 100181, 726, 719, 0, 1, 100181, 726, 719, 0, 1, 100181, 726, 719, 0, 1, 107878, 680,
-    0, 1, 95336, 1, 281145, 18848, 0, 1, 180194, 159, 1, 1, 158519, 8942, 0, 1, 159378, 8813, 0, 1, 107490, 3298, 1,
-    106057, 655, 1, 1964219, 24520, 3,
-];
+const MAINNET_FILE: &str = include_str!("../data/mainnet-cost-models.json");
+
+static MAINNET: LazyLock<CostModels> = LazyLock::new(|| parse(MAINNET_FILE));
+
+/// Mainnet's current cost models.
+pub fn mainnet() -> &'static CostModels {
+    &MAINNET
+}
+
+/// Reads cardano-cli's cost-model file (`{"PlutusV1": [...], "PlutusV2": [...], "PlutusV3": [...]}`).
+/// Only ever given the file compiled in, whose reading the tests below check.
+fn parse(text: &str) -> CostModels {
+    let mut by_name: BTreeMap<String, Vec<i64>> = serde_json::from_str(text).unwrap_or_default();
+    let mut take = |name: &str| by_name.remove(name).unwrap_or_default();
+    CostModels {
+        plutus_v1: take("PlutusV1"),
+        plutus_v2: take("PlutusV2"),
+        plutus_v3: take("PlutusV3"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mainnet_file_is_read_whole() {
+        let m = mainnet();
+        assert_eq!(
+            (m.plutus_v1.len(), m.plutus_v2.len(), m.plutus_v3.len()),
+            (332, 332, 350)
+        );
+        // Spot values from the update: V3's first parameter and its last (a new builtin's).
+        assert_eq!(m.plutus_v3[0], 100_788);
+        assert_eq!(m.plutus_v3[349], 21);
+    }
+}

@@ -1,9 +1,13 @@
-//! Building and signing Conway transactions (payments, stake and pool certificates) from
+//! Building and signing Conway transactions (payments with native assets, stake and pool
+//! certificates) from
 //! public keys and Ed25519 signing keys, encoded with pallas-primitives — what the devnet's
 //! faucet and the tests submit.
 
+use std::collections::BTreeMap;
+
 use pallas_codec::minicbor;
 use pallas_codec::utils::{Bytes, NonEmptySet, Set};
+use pallas_primitives::alonzo::Value;
 use pallas_primitives::conway::{
     Certificate, LegacyTransactionOutput, TransactionBody, TransactionOutput, VKeyWitness, WitnessSet,
 };
@@ -13,6 +17,9 @@ use slotforge_praos::nonce::{blake2b224, blake2b256};
 
 use slotforge_ledger::tx::Transaction;
 use slotforge_ledger::{LedgerParams, TxIn};
+
+/// Native assets: policy id → asset name → quantity.
+pub type Assets = BTreeMap<[u8; 28], BTreeMap<Vec<u8>, u64>>;
 
 /// A key's hash as addresses and certificates use it: blake2b-224 of the verification key.
 pub fn key_hash(key: &SigningKey) -> [u8; 28] {
@@ -93,8 +100,10 @@ pub enum Cert {
 pub struct TxBuilder {
     /// The inputs spent, written in the order given.
     pub inputs: Vec<TxIn>,
-    /// The outputs as (address bytes, lovelace), written as legacy `[address, coin]` outputs.
+    /// The outputs as (address bytes, lovelace), written as legacy `[address, value]` outputs.
     pub outputs: Vec<(Vec<u8>, u64)>,
+    /// The native assets of outputs, by output index: policy id → asset name → quantity.
+    pub output_assets: BTreeMap<usize, Assets>,
     /// The fee, in lovelace.
     pub fee: u64,
     /// The slot from which the transaction is invalid (`ttl`, `invalid_hereafter`).
@@ -133,6 +142,13 @@ impl TxBuilder {
         self
     }
 
+    /// Adds an output paying `coin` lovelace and `assets` to `address`.
+    pub fn output_with_assets(mut self, address: Vec<u8>, coin: u64, assets: Assets) -> Self {
+        self.output_assets.insert(self.outputs.len(), assets);
+        self.outputs.push((address, coin));
+        self
+    }
+
     /// Sets the fee, in lovelace.
     pub fn fee(mut self, fee: u64) -> Self {
         self.fee = fee;
@@ -160,12 +176,26 @@ impl TxBuilder {
             outputs: self
                 .outputs
                 .iter()
-                // `[address, coin]`, the form wallets and cardano-cli write for plain outputs.
-                .map(|(address, coin)| {
+                .enumerate()
+                // `[address, value]`, the form wallets and cardano-cli write for plain outputs.
+                .map(|(i, (address, coin))| {
+                    let amount = match self.output_assets.get(&i) {
+                        None => Value::Coin(*coin),
+                        Some(assets) => Value::Multiasset(
+                            *coin,
+                            assets
+                                .iter()
+                                .map(|(policy, names)| {
+                                    let names = names.iter().map(|(n, q)| (Bytes::from(n.clone()), *q)).collect();
+                                    ((*policy).into(), names)
+                                })
+                                .collect(),
+                        ),
+                    };
                     TransactionOutput::Legacy(
                         LegacyTransactionOutput {
                             address: Bytes::from(address.clone()),
-                            amount: pallas_primitives::alonzo::Value::Coin(*coin),
+                            amount,
                             datum_hash: None,
                         }
                         .into(),

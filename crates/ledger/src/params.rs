@@ -145,14 +145,8 @@ impl Default for LedgerParams {
             collateral_percentage: 150,
             max_collateral_inputs: 3,
             prices: ((577, 10_000), (721, 10_000_000)),
-            max_tx_ex_units: ExUnits {
-                mem: 14_000_000,
-                steps: 10_000_000_000,
-            },
-            max_block_ex_units: ExUnits {
-                mem: 62_000_000,
-                steps: 20_000_000_000,
-            },
+            max_tx_ex_units: crate::genesis::MAINNET_MAX_TX_EX_UNITS,
+            max_block_ex_units: crate::genesis::MAINNET_MAX_BLOCK_EX_UNITS,
             cost_models: BTreeMap::new(),
             gov_action_lifetime: 6,
             gov_action_deposit: 100_000_000_000,
@@ -172,7 +166,13 @@ impl LedgerParams {
     /// script limits and cost models, Conway's governance parameters and V3 cost model).
     pub fn from_genesis(g: &Genesis) -> Self {
         let p = &g.shelley.protocol_params;
-        let (prices, max_tx_ex_units, max_block_ex_units) = g.alonzo.execution_limits();
+        // Both readings were checked when the genesis was built (`Genesis::from_parts`).
+        let defaults = LedgerParams::default();
+        let (prices, max_tx_ex_units, max_block_ex_units) = g.alonzo.execution_limits().unwrap_or((
+            defaults.prices,
+            defaults.max_tx_ex_units,
+            defaults.max_block_ex_units,
+        ));
         LedgerParams {
             min_fee_a: p.min_fee_a,
             min_fee_b: p.min_fee_b,
@@ -192,7 +192,7 @@ impl LedgerParams {
             max_tx_ex_units,
             max_block_ex_units,
             cost_models: {
-                let mut m = g.alonzo.cost_model_arrays();
+                let mut m = g.alonzo.cost_model_arrays().unwrap_or_default();
                 if !g.conway.plutus_v3_cost_model.is_empty() {
                     m.insert(Language::V3.key(), g.conway.plutus_v3_cost_model.clone());
                 }

@@ -50,21 +50,15 @@ impl Script {
         }
     }
 
-    /// Whether the script deserialises as its language requires: a native script decodes; a
-    /// Plutus script is a CBOR byte string holding a flat-encoded program (`validScript`).
-    pub fn is_well_formed(&self) -> bool {
+    /// Whether the script deserialises as its language requires at `protocol_major`
+    /// (`validScript`): a native script decodes; a Plutus script as
+    /// [`crate::plutus::program_decodes`] says.
+    pub fn is_well_formed(&self, protocol_major: u64) -> bool {
         match self {
             Script::Native(b) => minicbor::decode::<NativeScript>(b).is_ok(),
-            Script::Plutus(_, b) => plutus_program_bytes(b).is_some() && crate::plutus::program_decodes(b),
+            Script::Plutus(l, b) => crate::plutus::program_decodes(*l, protocol_major, b),
         }
     }
-}
-
-/// The flat bytes inside a serialised Plutus script (one CBOR byte string with nothing after).
-pub fn plutus_program_bytes(script: &[u8]) -> Option<&[u8]> {
-    let mut d = minicbor::Decoder::new(script);
-    let inner = d.bytes().ok()?;
-    (d.position() == script.len()).then_some(inner)
 }
 
 /// What a native script is judged against: the validity interval and the keys that signed.

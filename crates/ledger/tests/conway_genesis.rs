@@ -71,3 +71,51 @@ fn malformed_conway_genesis_is_refused_with_the_field() {
     let err = ConwayGenesis::from_json(v2.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("threshold"), "{err}");
 }
+
+/// An Alonzo file whose prices, limits or cost models cannot be read refuses the genesis and
+/// names the field; absent fields take mainnet's values.
+#[test]
+fn unreadable_alonzo_fields_refuse_the_genesis() {
+    use slotforge_ledger::genesis::{AlonzoGenesis, Genesis};
+    let keys = common::Pool::new(0);
+    let g = common::genesis(&[&keys], 10, (1, 2), 100);
+    let with = |edit: &dyn Fn(&mut AlonzoGenesis)| {
+        let mut a = AlonzoGenesis::default();
+        edit(&mut a);
+        Genesis::from_parts(g.shelley.clone(), a, g.shelley_hash)
+    };
+    type Edit<'a> = &'a dyn Fn(&mut AlonzoGenesis);
+    let cases: [(Edit, &str); 4] = [
+        (
+            &|a| a.cost_models = serde_json::json!({"PlutusV1": [1, "two", 3]}),
+            "costModels.PlutusV1",
+        ),
+        (
+            &|a| a.cost_models = serde_json::json!({"PlutusV2": 7}),
+            "costModels.PlutusV2",
+        ),
+        (
+            &|a| a.execution_prices = serde_json::json!({"prMem": "cheap"}),
+            "executionPrices.prMem",
+        ),
+        (
+            &|a| a.max_tx_ex_units = serde_json::json!({"exUnitsMem": -1}),
+            "maxTxExUnits.exUnitsMem",
+        ),
+    ];
+    for (edit, field) in cases {
+        let err = with(edit).expect_err(field).to_string();
+        assert!(err.contains(field), "{err} names {field}");
+    }
+    let absent = with(&|a| {
+        a.execution_prices = serde_json::Value::Null;
+        a.max_tx_ex_units = serde_json::json!({});
+    })
+    .unwrap();
+    let p = LedgerParams::from_genesis(&absent);
+    assert_eq!(p.max_tx_ex_units, LedgerParams::default().max_tx_ex_units);
+    assert_eq!(
+        (p.max_tx_ex_units.mem, p.max_block_ex_units.mem),
+        (16_500_000, 72_000_000)
+    );
+}

@@ -16,6 +16,7 @@ use slotforge_praos::leader::{LeaderThreshold, VrfVariant};
 
 #[path = "../../../ledger/tests/common/mod.rs"]
 mod ledger_devnet;
+pub mod plutus_spend;
 
 pub use ledger_devnet::FUNDS;
 
@@ -169,13 +170,27 @@ impl Devnet {
 
     /// Extends `state` by `n` blocks, each in the next slot some pool leads (the first such
     /// pool), applying each; returns the blocks and the final state.
-    pub fn extend(&self, state: &ChainState, mut slot: u64, n: usize) -> (Vec<Block>, ChainState) {
+    pub fn extend(&self, state: &ChainState, slot: u64, n: usize) -> (Vec<Block>, ChainState) {
+        self.extend_carrying(state, slot, n, Vec::new(), 0)
+    }
+
+    /// [`Devnet::extend`] with blocks carrying `txs` in order, `per_block` to a block, until
+    /// they run out.
+    pub fn extend_carrying(
+        &self,
+        state: &ChainState,
+        mut slot: u64,
+        n: usize,
+        txs: Vec<Transaction>,
+        per_block: usize,
+    ) -> (Vec<Block>, ChainState) {
         let mut s = state.clone();
         let mut out = Vec::new();
+        let mut txs = txs.into_iter();
         while out.len() < n {
             slot += 1;
             if let Some(&i) = self.leaders(&s, slot).first() {
-                let b = self.forge(&s, i, slot, Vec::new());
+                let b = self.forge(&s, i, slot, txs.by_ref().take(per_block).collect());
                 s = s.apply_block(&self.cfg, &b).unwrap();
                 out.push(b);
             }

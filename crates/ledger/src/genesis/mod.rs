@@ -256,8 +256,14 @@ impl Default for AlonzoGenesis {
             collateral_percentage: 150,
             max_collateral_inputs: 3,
             execution_prices: serde_json::json!({"prMem": 0.0577, "prSteps": 0.0000721}),
-            max_tx_ex_units: serde_json::json!({"exUnitsMem": 14000000, "exUnitsSteps": 10000000000u64}),
-            max_block_ex_units: serde_json::json!({"exUnitsMem": 62000000, "exUnitsSteps": 20000000000u64}),
+            max_tx_ex_units: serde_json::json!({
+                "exUnitsMem": MAINNET_MAX_TX_EX_UNITS.mem,
+                "exUnitsSteps": MAINNET_MAX_TX_EX_UNITS.steps,
+            }),
+            max_block_ex_units: serde_json::json!({
+                "exUnitsMem": MAINNET_MAX_BLOCK_EX_UNITS.mem,
+                "exUnitsSteps": MAINNET_MAX_BLOCK_EX_UNITS.steps,
+            }),
             cost_models: serde_json::json!({}),
         }
     }
@@ -347,6 +353,8 @@ impl Genesis {
             hash_hex::<28>(&d.delegate, "genDelegs delegate")?;
             hash_hex::<32>(&d.vrf, "genDelegs vrf")?;
         }
+        alonzo.execution_limits()?;
+        alonzo.cost_model_arrays()?;
         Ok(Genesis {
             system_start_ms: start.timestamp_millis(),
             shelley,
@@ -398,54 +406,100 @@ impl Genesis {
 impl AlonzoGenesis {
     /// `executionPrices` (memory, steps), `maxTxExUnits` and `maxBlockExUnits` as the
     /// reference reads them (prices as decimals or `{numerator, denominator}`); mainnet's
-    /// values where a field is absent or unreadable.
-    pub fn execution_limits(&self) -> ((Rational, Rational), ExUnits, ExUnits) {
-        let price = |v: Option<&serde_json::Value>, default: Rational| -> Rational {
-            match v {
-                Some(serde_json::Value::Object(o)) => match (o.get("numerator"), o.get("denominator")) {
-                    (Some(n), Some(d)) => (n.as_u64().unwrap_or(default.0), d.as_u64().unwrap_or(default.1)),
-                    _ => default,
-                },
-                Some(v) => parse_ratio(&v.to_string()).unwrap_or(default),
-                None => default,
+    /// current values where a field is absent, an error where one is unreadable.
+    pub fn execution_limits(&self) -> Result<((Rational, Rational), ExUnits, ExUnits), GenesisError> {
+        let invalid = |what: &str, v: &serde_json::Value| {
+            GenesisError::Invalid(format!(
+                "{ALONZO_FILE}: {what} must be a non-negative decimal or {{numerator, denominator}}, got {v}"
+            ))
+        };
+        let price = |name: &str, default: Rational| -> Result<Rational, GenesisError> {
+            let Some(v) = self.execution_prices.get(name) else {
+                return Ok(default);
+            };
+            let ratio = match v {
+                serde_json::Value::Object(o) => o
+                    .get("numerator")
+                    .and_then(|n| n.as_u64())
+                    .zip(o.get("denominator").and_then(|d| d.as_u64())),
+                serde_json::Value::Number(_) => parse_ratio(&v.to_string()).ok(),
+                _ => None,
+            };
+            match ratio {
+                Some((_, 0)) | None => Err(invalid(&format!("executionPrices.{name}"), v)),
+                Some(r) => Ok(r),
             }
         };
-        let p = &self.execution_prices;
-        let prices = (
-            price(p.get("prMem"), (577, 10_000)),
-            price(p.get("prSteps"), (721, 10_000_000)),
-        );
-        let units = |v: &serde_json::Value, mem: u64, steps: u64| ExUnits {
-            mem: v.get("exUnitsMem").and_then(|x| x.as_u64()).unwrap_or(mem),
-            steps: v.get("exUnitsSteps").and_then(|x| x.as_u64()).unwrap_or(steps),
+        let prices = (price("prMem", (577, 10_000))?, price("prSteps", (721, 10_000_000))?);
+        let units = |field: &str, v: &serde_json::Value, default: ExUnits| -> Result<ExUnits, GenesisError> {
+            let get = |key: &str, default: u64| match v.get(key) {
+                None => Ok(default),
+                Some(x) => x.as_u64().ok_or_else(|| {
+                    GenesisError::Invalid(format!(
+                        "{ALONZO_FILE}: {field}.{key} must be a non-negative integer, got {x}"
+                    ))
+                }),
+            };
+            Ok(ExUnits {
+                mem: get("exUnitsMem", default.mem)?,
+                steps: get("exUnitsSteps", default.steps)?,
+            })
         };
-        (
+        Ok((
             prices,
-            units(&self.max_tx_ex_units, 14_000_000, 10_000_000_000),
-            units(&self.max_block_ex_units, 62_000_000, 20_000_000_000),
-        )
+            units("maxTxExUnits", &self.max_tx_ex_units, MAINNET_MAX_TX_EX_UNITS)?,
+            units("maxBlockExUnits", &self.max_block_ex_units, MAINNET_MAX_BLOCK_EX_UNITS)?,
+        ))
     }
 
     /// `costModels` as arrays by language key (0 = PlutusV1, 1 = PlutusV2), from the array form
-    /// or the map form cardano-node writes (named parameters, in the order of the names' sort).
-    pub fn cost_model_arrays(&self) -> BTreeMap<u8, Vec<i64>> {
+    /// or the map form cardano-node writes (named parameters, in the order of the names' sort);
+    /// an error where a value is not an integer.
+    pub fn cost_model_arrays(&self) -> Result<BTreeMap<u8, Vec<i64>>, GenesisError> {
+        let integer = |name: &str, v: &serde_json::Value| {
+            v.as_i64().ok_or_else(|| {
+                GenesisError::Invalid(format!(
+                    "{ALONZO_FILE}: costModels.{name} holds {v}, which is not an integer"
+                ))
+            })
+        };
         let mut out = BTreeMap::new();
         for (name, key) in [("PlutusV1", 0u8), ("PlutusV2", 1), ("PlutusV3", 2)] {
             let values = match self.cost_models.get(name) {
-                Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_i64()).collect(),
+                None => continue,
+                Some(serde_json::Value::Array(a)) => a.iter().map(|v| integer(name, v)).collect::<Result<_, _>>()?,
                 Some(serde_json::Value::Object(o)) => {
-                    let mut named: Vec<(&String, i64)> =
-                        o.iter().filter_map(|(k, v)| v.as_i64().map(|v| (k, v))).collect();
+                    let mut named: Vec<(&String, &serde_json::Value)> = o.iter().collect();
                     named.sort_by(|a, b| a.0.cmp(b.0));
-                    named.into_iter().map(|(_, v)| v).collect()
+                    named
+                        .into_iter()
+                        .map(|(_, v)| integer(name, v))
+                        .collect::<Result<_, _>>()?
                 }
-                _ => continue,
+                Some(other) => {
+                    return Err(GenesisError::Invalid(format!(
+                        "{ALONZO_FILE}: costModels.{name} must be a list or a map of integers, got {other}"
+                    )))
+                }
             };
             out.insert(key, values);
         }
-        out
+        Ok(out)
     }
 }
+
+/// Mainnet's `maxTxExecutionUnits` since the parameter update proposed on 2026-01-12
+/// (IntersectMBO/governance-actions, `mainnet/2026-01-12-ppu-part1`).
+pub const MAINNET_MAX_TX_EX_UNITS: ExUnits = ExUnits {
+    mem: 16_500_000,
+    steps: 10_000_000_000,
+};
+
+/// Mainnet's `maxBlockExecutionUnits` since the same update.
+pub const MAINNET_MAX_BLOCK_EX_UNITS: ExUnits = ExUnits {
+    mem: 72_000_000,
+    steps: 20_000_000_000,
+};
 
 fn slot_length_ms(s: &ShelleyGenesis) -> u64 {
     let l = s.slot_length;

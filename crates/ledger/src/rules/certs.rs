@@ -13,7 +13,7 @@ use crate::state::{Credential, LedgerState};
 
 /// Runs CERTS for `tx`: withdrawals, then every certificate; failures are collected.
 pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
-    drain_withdrawals(state, p, tx, failures);
+    drain_withdrawals(state, tx, failures);
     mark_voting_dreps_active(state, p, tx);
     for cert in tx.body.certificates.iter().flat_map(|s| s.iter()) {
         let result = match cert {
@@ -42,19 +42,19 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, 
 
 /// CERTS' base case: every withdrawal must take its registered account's whole balance
 /// (`WithdrawalsNotInRewardsCERTS`); then the balances are drained.
-fn drain_withdrawals(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+fn drain_withdrawals(state: &mut LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     let mut wrong = Vec::new();
-    for (account, cred, amount) in tx.withdrawals(p.network_id) {
-        let has = state.accounts.get(&cred).map(|a| a.rewards);
-        if has != Some(amount) {
+    for (account, cred, amount) in &tx.withdrawals {
+        let has = state.accounts.get(cred).map(|a| a.rewards);
+        if has != Some(*amount) {
             wrong.push(LedgerError::IncorrectWithdrawal {
-                account: hex::encode(&account),
-                requested: amount,
+                account: hex::encode(account),
+                requested: *amount,
                 balance: has,
             });
             continue;
         }
-        if let Some(a) = state.accounts.get_mut(&cred) {
+        if let Some(a) = state.accounts.get_mut(cred) {
             a.rewards = 0;
         }
     }

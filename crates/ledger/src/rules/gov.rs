@@ -381,18 +381,15 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
         return;
     };
     let epoch = state.epoch;
-    let missing_voters: Vec<String> = procedures
-        .keys()
-        .filter(|v| !voter_exists(state, p, v))
-        .map(voter_name)
-        .collect();
-    if !missing_voters.is_empty() {
-        failures.push(gov("VotersDoNotExist", missing_voters.join(", ")));
+    let (known, missing): (Vec<_>, Vec<_>) = procedures.iter().partition(|(v, _)| voter_exists(state, p, v));
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|(v, _)| voter_name(v)).collect();
+        failures.push(gov("VotersDoNotExist", names.join(", ")));
     }
     let mut unknown = Vec::new();
     let mut expired = Vec::new();
     let mut disallowed = Vec::new();
-    for (voter, votes) in procedures.iter().filter(|(v, _)| voter_exists(state, p, v)) {
+    for (voter, votes) in &known {
         for (id, _) in votes.iter() {
             let id = action_id(id);
             match state.governance.proposals.get(&id) {
@@ -417,7 +414,6 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
     if !disallowed.is_empty() {
         failures.push(gov("DisallowedVoters", disallowed.join(", ")));
     }
-    let known: Vec<_> = procedures.iter().filter(|(v, _)| voter_exists(state, p, v)).collect();
     for (voter, votes) in known {
         for (id, procedure) in votes.iter() {
             let id = action_id(id);

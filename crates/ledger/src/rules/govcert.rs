@@ -72,38 +72,35 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
             }
         }
         Certificate::AuthCommitteeHot(cold, hot) => {
-            let cold = Credential::from(cold);
-            check_committee_member(state, &cold, &mut failures);
-            if failures.is_empty() {
-                state
-                    .governance
-                    .committee_keys
-                    .insert(cold, CommitteeAuthorization::Hot(Credential::from(hot)));
-            }
+            let authorization = CommitteeAuthorization::Hot(Credential::from(hot));
+            overwrite_committee_member(state, Credential::from(cold), authorization, &mut failures);
         }
         Certificate::ResignCommitteeCold(cold, _) => {
-            let cold = Credential::from(cold);
-            check_committee_member(state, &cold, &mut failures);
-            if failures.is_empty() {
-                state
-                    .governance
-                    .committee_keys
-                    .insert(cold, CommitteeAuthorization::Resigned);
-            }
+            let authorization = CommitteeAuthorization::Resigned;
+            overwrite_committee_member(state, Credential::from(cold), authorization, &mut failures);
         }
         _ => {}
     }
     LedgerError::from_failures(failures).map_or(Ok(()), Err)
 }
 
-/// `checkAndOverwriteCommitteeMemberState`: not resigned, and a member now or in a proposed
-/// committee update.
-fn check_committee_member(state: &LedgerState, cold: &Credential, failures: &mut Vec<LedgerError>) {
-    if state.governance.committee_keys.get(cold) == Some(&CommitteeAuthorization::Resigned) {
-        failures.push(LedgerError::CommitteeHasPreviouslyResigned(*cold));
+/// `checkAndOverwriteCommitteeMemberState`: a member not resigned, now or in a proposed
+/// committee update, takes `authorization`.
+fn overwrite_committee_member(
+    state: &mut LedgerState,
+    cold: Credential,
+    authorization: CommitteeAuthorization,
+    failures: &mut Vec<LedgerError>,
+) {
+    let before = failures.len();
+    if state.governance.committee_keys.get(&cold) == Some(&CommitteeAuthorization::Resigned) {
+        failures.push(LedgerError::CommitteeHasPreviouslyResigned(cold));
     }
-    if !state.governance.is_known_committee_member(cold) {
-        failures.push(LedgerError::CommitteeIsUnknown(*cold));
+    if !state.governance.is_known_committee_member(&cold) {
+        failures.push(LedgerError::CommitteeIsUnknown(cold));
+    }
+    if failures.len() == before {
+        state.governance.committee_keys.insert(cold, authorization);
     }
 }
 

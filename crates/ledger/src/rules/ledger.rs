@@ -33,11 +33,11 @@ pub(crate) fn apply(
     }
     // UTXOW and UTXO judge against the state before the certificates.
     utxow::check(&before, p, &view, checks == Checks::Full, &mut failures);
-    let outputs = utxo::check(&before, p, slot, &view, &balance, &mut failures);
+    utxo::check(&before, p, slot, &view, &balance, &mut failures);
     if let Some(e) = LedgerError::from_failures(failures) {
         return Err(e);
     }
-    utxos::apply(state, &before, p, &view, outputs, &balance, checks)
+    utxos::apply(state, &before, p, &view, &balance, checks)
 }
 
 /// LEDGER's own checks: `ConwayTreasuryValueMismatch`, `ConwayTxRefScriptsSizeTooBig` and
@@ -61,8 +61,8 @@ fn ledger_checks(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, failure
     }
     if p.protocol_version.0 >= 10 {
         let undelegated: Vec<String> = tx
-            .withdrawals(p.network_id)
-            .into_iter()
+            .withdrawals
+            .iter()
             .filter(|(_, c, _)| matches!(c, Credential::Key(_)))
             .filter(|(_, c, _)| state.accounts.get(c).and_then(|a| a.drep).is_none())
             .map(|(a, _, _)| hex::encode(a))

@@ -34,6 +34,10 @@ pub(crate) struct TxView<'a> {
     pub outputs: Vec<TxOut>,
     /// The collateral return, if any, with its exact bytes.
     pub collateral_return: Option<TxOut>,
+    /// The withdrawals as the reference orders them (its `Map RewardAccount`: network, then
+    /// script credentials before key credentials, then hash): account bytes, credential,
+    /// amount. Accounts of another network or malformed are left out (UTXO judges them).
+    pub withdrawals: Vec<(Vec<u8>, Credential, u64)>,
 }
 
 fn txin(i: &TransactionInput) -> TxIn {
@@ -85,8 +89,20 @@ impl<'a> TxView<'a> {
             .collateral_return
             .as_ref()
             .map(|o| TxOut::from_output(o, raw_output(o)));
+        let mut withdrawals: Vec<(Vec<u8>, Credential, u64)> = body
+            .withdrawals
+            .iter()
+            .flat_map(|m| m.iter())
+            .filter_map(|(acct, amount)| {
+                reward_credential(acct, network)
+                    .ok()
+                    .map(|c| (acct.to_vec(), c, *amount))
+            })
+            .collect();
+        withdrawals.sort_by_key(|a| credential_order(&a.1));
         let mut view = TxView {
             tx,
+            withdrawals,
             outputs,
             collateral_return,
             body,
@@ -98,7 +114,7 @@ impl<'a> TxView<'a> {
             reference_scripts,
             scripts_needed: Vec::new(),
         };
-        view.scripts_needed = view.compute_scripts_needed(state, network);
+        view.scripts_needed = view.compute_scripts_needed(state);
         Ok(view)
     }
 
@@ -112,24 +128,6 @@ impl<'a> TxView<'a> {
         self.witness_scripts.get(h).or_else(|| self.reference_scripts.get(h))
     }
 
-    /// The withdrawals as the reference orders them (its `Map RewardAccount`: network, then
-    /// script credentials before key credentials, then hash), with their credential.
-    pub fn withdrawals(&self, network: u8) -> Vec<(Vec<u8>, Credential, u64)> {
-        let mut w: Vec<(Vec<u8>, Credential, u64)> = self
-            .body
-            .withdrawals
-            .iter()
-            .flat_map(|m| m.iter())
-            .filter_map(|(acct, amount)| {
-                reward_credential(acct, network)
-                    .ok()
-                    .map(|c| (acct.to_vec(), c, *amount))
-            })
-            .collect();
-        w.sort_by_key(|a| credential_order(&a.1));
-        w
-    }
-
     /// The voters in the reference's order (committee, DReps, pools; scripts before keys).
     pub fn voters(&self) -> Vec<&Voter> {
         let mut v: Vec<&Voter> = self.body.voting_procedures.iter().flat_map(|m| m.keys()).collect();
@@ -137,7 +135,7 @@ impl<'a> TxView<'a> {
         v
     }
 
-    fn compute_scripts_needed(&self, state: &LedgerState, network: u8) -> Vec<(Purpose, ScriptHash)> {
+    fn compute_scripts_needed(&self, state: &LedgerState) -> Vec<(Purpose, ScriptHash)> {
         let mut needed = Vec::new();
         // Spending: inputs locked by a script, indexed in the input set's order.
         for (ix, i) in self.inputs.iter().enumerate() {
@@ -159,7 +157,7 @@ impl<'a> TxView<'a> {
             }
         }
         // Rewarding: withdrawals from script accounts.
-        for (ix, (_, c, _)) in self.withdrawals(network).iter().enumerate() {
+        for (ix, (_, c, _)) in self.withdrawals.iter().enumerate() {
             if let Some(h) = c.script_hash() {
                 needed.push(((RedeemerTag::Reward, ix as u32), h));
             }

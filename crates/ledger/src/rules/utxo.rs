@@ -63,7 +63,7 @@ pub(super) fn collateral_balance(state: &LedgerState, tx: &TxView<'_>) -> MultiV
     bal
 }
 
-/// Runs UTXO's checks; returns the outputs as the UTxO will hold them.
+/// Runs UTXO's checks.
 pub(super) fn check(
     state: &LedgerState,
     p: &LedgerParams,
@@ -71,7 +71,7 @@ pub(super) fn check(
     tx: &TxView<'_>,
     balance: &Balance,
     failures: &mut Vec<LedgerError>,
-) -> Vec<TxOut> {
+) {
     let body = &tx.body;
     if body.inputs.is_empty() {
         failures.push(LedgerError::InputSetEmpty);
@@ -112,8 +112,7 @@ pub(super) fn check(
         }
     }
 
-    let outputs: Vec<TxOut> = tx.outputs.clone();
-    check_value_preserved(state, tx, &outputs, balance, failures);
+    check_value_preserved(state, tx, &tx.outputs, balance, failures);
 
     let all: Vec<(&TransactionOutput<'_>, &TxOut)> = body
         .outputs
@@ -206,7 +205,6 @@ pub(super) fn check(
             count,
         });
     }
-    outputs
 }
 
 /// Babbage's collateral checks, in order: key-locked, enough, ADA only, the declared total,

@@ -128,10 +128,7 @@ pub(super) fn check(
     if full {
         check_signatures(tx, failures);
     }
-    let missing: Vec<String> = vkeys_needed(state, tx, p)
-        .difference(&signers)
-        .map(hex::encode)
-        .collect();
+    let missing: Vec<String> = vkeys_needed(state, tx).difference(&signers).map(hex::encode).collect();
     if !missing.is_empty() {
         failures.push(LedgerError::MissingVKeyWitnesses(missing));
     }
@@ -143,7 +140,7 @@ pub(super) fn check(
     let malformed: Vec<String> = tx
         .witness_scripts
         .iter()
-        .filter(|(_, s)| !s.is_well_formed())
+        .filter(|(_, s)| !s.is_well_formed(p.protocol_version.0))
         .map(|(h, _)| hex::encode(h))
         .collect();
     if !malformed.is_empty() {
@@ -154,7 +151,7 @@ pub(super) fn check(
         .iter()
         .chain(tx.collateral_return.as_ref())
         .filter_map(|o| o.script_ref.as_ref())
-        .filter(|s| !s.is_well_formed())
+        .filter(|s| !s.is_well_formed(p.protocol_version.0))
         .map(|s| hex::encode(s.hash()))
         .collect();
     if !malformed.is_empty() {
@@ -211,7 +208,7 @@ fn check_auxiliary_data(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
 /// The key hashes that must sign (`witsVKeyNeeded`): spent and collateral inputs at key
 /// addresses, withdrawals and certificates of key credentials, pool operators and owners,
 /// required signers and key voters.
-fn vkeys_needed(state: &LedgerState, tx: &TxView<'_>, p: &LedgerParams) -> BTreeSet<[u8; 28]> {
+fn vkeys_needed(state: &LedgerState, tx: &TxView<'_>) -> BTreeSet<[u8; 28]> {
     let mut need = BTreeSet::new();
     for i in tx.inputs.iter().chain(&tx.collateral) {
         let Some(o) = state.utxo.get(i) else { continue };
@@ -223,9 +220,9 @@ fn vkeys_needed(state: &LedgerState, tx: &TxView<'_>, p: &LedgerParams) -> BTree
             None => need.extend(crate::address::byron_root(&o.address)),
         }
     }
-    for (_, c, _) in tx.withdrawals(p.network_id) {
+    for (_, c, _) in &tx.withdrawals {
         if let Credential::Key(h) = c {
-            need.insert(h);
+            need.insert(*h);
         }
     }
     for c in tx.body.certificates.iter().flat_map(|s| s.iter()) {

@@ -98,12 +98,12 @@ fn committee_keys(dir: &Path, n: usize) -> anyhow::Result<Vec<[u8; 28]>> {
         .collect()
 }
 
-/// The Alonzo genesis with real Plutus V1 and V2 cost models.
+/// The Alonzo genesis with mainnet's current Plutus V1 and V2 cost models.
 fn alonzo_genesis() -> AlonzoGenesis {
     AlonzoGenesis {
         cost_models: serde_json::json!({
-            "PlutusV1": slotforge_devnet::cost_models::PLUTUS_V1.to_vec(),
-            "PlutusV2": slotforge_devnet::cost_models::PLUTUS_V2.to_vec(),
+            "PlutusV1": slotforge_devnet::cost_models::mainnet().plutus_v1,
+            "PlutusV2": slotforge_devnet::cost_models::mainnet().plutus_v2,
         }),
         ..AlonzoGenesis::default()
     }
@@ -114,7 +114,7 @@ fn alonzo_genesis() -> AlonzoGenesis {
 fn conway_genesis(committee: &[[u8; 28]]) -> ConwayGenesis {
     let defaults = ConwayGenesis::default();
     ConwayGenesis {
-        plutus_v3_cost_model: slotforge_devnet::cost_models::PLUTUS_V3.to_vec(),
+        plutus_v3_cost_model: slotforge_devnet::cost_models::mainnet().plutus_v3.clone(),
         committee_min_size: committee.len() as u64,
         committee: CommitteeJson {
             members: committee
