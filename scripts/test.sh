@@ -17,6 +17,6 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked "$@" 2>&1 | tee "$log"
 # The reference conformance figure, shown (the run above hides passing tests' output).
 cargo test --locked -p slotforge-praos --test header_conformance -q -- --nocapture 2>&1 | grep "header cases:"
-grep -E "^(ledger scenarios|plutus conformance):" "$log"
+grep -E "^(ledger scenarios|ledger vectors|plutus conformance):" "$log"
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"

@@ -28,24 +28,9 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, 
         let before = failures.len();
         check_proposal(state, p, proposal, failures);
         if failures.len() == before {
-            let kind = kind_of(&proposal.gov_action);
-            let mut action = Vec::new();
-            let _ = pallas_codec::minicbor::encode(&proposal.gov_action, &mut action);
-            state.governance.add_proposal(
-                id,
-                Proposal {
-                    kind,
-                    prev: prev_of(&proposal.gov_action),
-                    deposit: proposal.deposit,
-                    return_account: proposal.reward_account.to_vec(),
-                    proposed_in: state.epoch,
-                    expires_after: state.epoch.saturating_add(p.gov_action_lifetime),
-                    action,
-                    committee_votes: Default::default(),
-                    drep_votes: Default::default(),
-                    pool_votes: Default::default(),
-                },
-            );
+            let expires_after = state.epoch.saturating_add(p.gov_action_lifetime);
+            let proposal = Proposal::new(proposal, state.epoch, expires_after);
+            state.governance.add_proposal(id, proposal);
         }
     }
     check_and_record_votes(state, p, tx, failures);
@@ -70,62 +55,6 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, 
             }
         }
     }
-}
-
-/// The ledger's id of a pallas action id; decoding refuses an index above 65535.
-fn action_id(id: &pallas_primitives::conway::GovActionId) -> GovActionId {
-    GovActionId {
-        tx: *id.transaction_id,
-        index: u16::try_from(id.action_index).unwrap_or(u16::MAX),
-    }
-}
-
-/// What the transaction rules keep of an action.
-pub(crate) fn kind_of(a: &GovAction) -> GovActionKind {
-    match a {
-        GovAction::ParameterChange(_, ppu, _) => GovActionKind::ParameterChange {
-            security_group: touches_security_group(ppu),
-        },
-        GovAction::HardForkInitiation(_, (major, minor)) => GovActionKind::HardFork {
-            major: *major,
-            minor: *minor,
-        },
-        GovAction::TreasuryWithdrawals(..) => GovActionKind::TreasuryWithdrawals,
-        GovAction::NoConfidence(_) => GovActionKind::NoConfidence,
-        GovAction::UpdateCommittee(_, _, added, _) => GovActionKind::UpdateCommittee {
-            added: added.keys().map(Credential::from).collect(),
-        },
-        GovAction::NewConstitution(..) => GovActionKind::NewConstitution,
-        GovAction::Information => GovActionKind::Info,
-    }
-}
-
-fn prev_of(a: &GovAction) -> Option<GovActionId> {
-    let prev = match a {
-        GovAction::ParameterChange(p, ..)
-        | GovAction::HardForkInitiation(p, _)
-        | GovAction::NoConfidence(p)
-        | GovAction::UpdateCommittee(p, ..)
-        | GovAction::NewConstitution(p, _) => p.as_ref(),
-        GovAction::TreasuryWithdrawals(..) | GovAction::Information => None,
-    };
-    prev.map(action_id)
-}
-
-/// The parameters of the security group (`SecurityGroup` tags in Conway's `PParams`):
-/// maxBlockBodySize, maxTxSize, maxBlockHeaderSize, maxValueSize, maxBlockExUnits, minFeeA,
-/// minFeeB, coinsPerUTxOByte, govActionDeposit, minFeeRefScriptCostPerByte.
-fn touches_security_group(u: &pallas_primitives::conway::ProtocolParamUpdate) -> bool {
-    u.max_block_body_size.is_some()
-        || u.max_transaction_size.is_some()
-        || u.max_block_header_size.is_some()
-        || u.max_value_size.is_some()
-        || u.max_block_ex_units.is_some()
-        || u.minfee_a.is_some()
-        || u.minfee_b.is_some()
-        || u.ada_per_utxo_byte.is_some()
-        || u.governance_action_deposit.is_some()
-        || u.minfee_refscript_cost_per_byte.is_some()
 }
 
 fn check_proposal(state: &LedgerState, p: &LedgerParams, pr: &ProposalProcedure, failures: &mut Vec<LedgerError>) {
@@ -220,7 +149,7 @@ fn check_proposal(state: &LedgerState, p: &LedgerParams, pr: &ProposalProcedure,
             "InvalidPrevGovActionId",
             format!(
                 "previous action {:?} is neither the last enacted one of its purpose nor a proposal of it in flight",
-                prev_of(&pr.gov_action).map(|i| i.to_string())
+                GovActionId::previous(&pr.gov_action).map(|i| i.to_string())
             ),
         ));
     }
@@ -278,10 +207,10 @@ fn well_formed(u: &pallas_primitives::conway::ProtocolParamUpdate) -> bool {
 /// `proposalsAddAction`'s ancestry: the previous action is the purpose's last enacted action,
 /// or a proposal of the same purpose in flight.
 fn prev_valid(state: &LedgerState, a: &GovAction) -> bool {
-    let Some(purpose) = kind_of(a).purpose() else {
+    let Some(purpose) = GovActionKind::of(a).purpose() else {
         return true;
     };
-    let prev = prev_of(a);
+    let prev = GovActionId::previous(a);
     prev == state.governance.roots.get(&purpose).copied()
         || prev.is_some_and(|id| {
             state
@@ -299,7 +228,7 @@ fn check_hard_fork_follows(state: &LedgerState, p: &LedgerParams, a: &GovAction,
     let GovAction::HardForkInitiation(_, (major, minor)) = a else {
         return;
     };
-    let prev = prev_of(a);
+    let prev = GovActionId::previous(a);
     let from =
         if prev == state.governance.roots.get(&GovPurpose::HardFork).copied() || *major > p.protocol_version.0 + 1 {
             p.protocol_version
@@ -391,7 +320,7 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
     let mut disallowed = Vec::new();
     for (voter, votes) in &known {
         for (id, _) in votes.iter() {
-            let id = action_id(id);
+            let id = GovActionId::from(id);
             match state.governance.proposals.get(&id) {
                 None => unknown.push(id.to_string()),
                 Some(pr) => {
@@ -416,7 +345,7 @@ fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView
     }
     for (voter, votes) in known {
         for (id, procedure) in votes.iter() {
-            let id = action_id(id);
+            let id = GovActionId::from(id);
             let vote = match procedure.vote {
                 PallasVote::No => Vote::No,
                 PallasVote::Yes => Vote::Yes,

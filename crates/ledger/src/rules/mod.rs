@@ -13,6 +13,7 @@ mod gov;
 mod govcert;
 pub(crate) mod ledger;
 mod pool;
+mod tx_info;
 mod tx_view;
 mod utxo;
 mod utxos;

@@ -49,6 +49,9 @@ pub(super) fn apply(
         // reference's re-application does not run them again either).
         (tx.tx.is_valid(), None)
     } else {
+        if let Some(why) = super::tx_info::untranslatable(before, tx, &scripts) {
+            return Err(LedgerError::CollectErrors(why));
+        }
         let languages: ScriptLanguages = scripts
             .iter()
             .filter_map(|((tag, ix), s)| s.language().map(|l| ((super::tag_number(*tag), *ix), l)))

@@ -3,6 +3,7 @@
 //! constitution's guardrails script (cardano-ledger's `VState` and `ConwayGovState`).
 
 use imbl::OrdMap;
+use pallas_primitives::conway::{GovAction, ProposalProcedure};
 use serde::{Deserialize, Serialize};
 
 use super::json::{hex_vec, pairs};
@@ -168,6 +169,89 @@ pub struct Proposal {
     /// Votes by stake pool.
     #[serde(with = "pairs", default)]
     pub pool_votes: OrdMap<PoolId, Vote>,
+}
+
+impl From<&pallas_primitives::conway::GovActionId> for GovActionId {
+    /// The ledger's id of a pallas action id (decoding refuses an index above 65535).
+    fn from(id: &pallas_primitives::conway::GovActionId) -> Self {
+        GovActionId {
+            tx: *id.transaction_id,
+            index: u16::try_from(id.action_index).unwrap_or(u16::MAX),
+        }
+    }
+}
+
+impl GovActionId {
+    /// The previous action an action names, if its purpose has one.
+    pub fn previous(a: &GovAction) -> Option<GovActionId> {
+        let prev = match a {
+            GovAction::ParameterChange(p, ..)
+            | GovAction::HardForkInitiation(p, _)
+            | GovAction::NoConfidence(p)
+            | GovAction::UpdateCommittee(p, ..)
+            | GovAction::NewConstitution(p, _) => p.as_ref(),
+            GovAction::TreasuryWithdrawals(..) | GovAction::Information => None,
+        };
+        prev.map(GovActionId::from)
+    }
+}
+
+impl GovActionKind {
+    /// What the rules keep of an action.
+    pub fn of(a: &GovAction) -> GovActionKind {
+        match a {
+            GovAction::ParameterChange(_, ppu, _) => GovActionKind::ParameterChange {
+                security_group: touches_security_group(ppu),
+            },
+            GovAction::HardForkInitiation(_, (major, minor)) => GovActionKind::HardFork {
+                major: *major,
+                minor: *minor,
+            },
+            GovAction::TreasuryWithdrawals(..) => GovActionKind::TreasuryWithdrawals,
+            GovAction::NoConfidence(_) => GovActionKind::NoConfidence,
+            GovAction::UpdateCommittee(_, _, added, _) => GovActionKind::UpdateCommittee {
+                added: added.keys().map(Credential::from).collect(),
+            },
+            GovAction::NewConstitution(..) => GovActionKind::NewConstitution,
+            GovAction::Information => GovActionKind::Info,
+        }
+    }
+}
+
+/// The parameters of the security group (`SecurityGroup` tags in Conway's `PParams`):
+/// maxBlockBodySize, maxTxSize, maxBlockHeaderSize, maxValueSize, maxBlockExUnits, minFeeA,
+/// minFeeB, coinsPerUTxOByte, govActionDeposit, minFeeRefScriptCostPerByte.
+fn touches_security_group(u: &pallas_primitives::conway::ProtocolParamUpdate) -> bool {
+    u.max_block_body_size.is_some()
+        || u.max_transaction_size.is_some()
+        || u.max_block_header_size.is_some()
+        || u.max_value_size.is_some()
+        || u.max_block_ex_units.is_some()
+        || u.minfee_a.is_some()
+        || u.minfee_b.is_some()
+        || u.ada_per_utxo_byte.is_some()
+        || u.governance_action_deposit.is_some()
+        || u.minfee_refscript_cost_per_byte.is_some()
+}
+
+impl Proposal {
+    /// A proposal as submitted in `proposed_in`, without votes.
+    pub fn new(procedure: &ProposalProcedure, proposed_in: u64, expires_after: u64) -> Proposal {
+        let mut action = Vec::new();
+        let _ = pallas_codec::minicbor::encode(&procedure.gov_action, &mut action);
+        Proposal {
+            kind: GovActionKind::of(&procedure.gov_action),
+            prev: GovActionId::previous(&procedure.gov_action),
+            deposit: procedure.deposit,
+            return_account: procedure.reward_account.to_vec(),
+            proposed_in,
+            expires_after,
+            action,
+            committee_votes: OrdMap::new(),
+            drep_votes: OrdMap::new(),
+            pool_votes: OrdMap::new(),
+        }
+    }
 }
 
 /// The governance part of the ledger state.

@@ -1,0 +1,289 @@
+//! cardano-ledger's own generated conformance vectors (`shared/vectors/ledger/rules-conformance/`,
+//! or the folder named by `SLOTFORGE_LEDGER_VECTORS`, same layout): each starts from a
+//! `NewEpochState` and applies transactions, ticks and epoch boundaries; every transaction's
+//! acceptance must agree with the reference's. Prints
+//! `ledger vectors: P/N vectors passed, T/U transactions agree`, then one line per failing
+//! vector with its title.
+//!
+//! Vectors this ledger is known not to pass yet are listed, each with its reason, in
+//! `tests/rules_conformance_known.txt`; the test fails when any other vector fails, or when a
+//! listed one starts passing (so the list only shrinks). `VECTOR_DEBUG=1` shows each refusal's
+//! whole message and the evaluator's caught panics.
+
+mod rules_vectors;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rules_vectors::{Event, Vector};
+use slotforge_ledger::LedgerState;
+
+/// How one vector went.
+struct Outcome {
+    /// The vector's title (the Haskell test's name).
+    title: String,
+    /// Transactions whose verdict agrees with the reference's, and all of them.
+    agree: usize,
+    total: usize,
+    /// Why the vector fails, if it does.
+    failure: Option<String>,
+}
+
+fn main() {
+    // The evaluator panics on some contexts the ledger catches (`CollectErrors`); keep the
+    // report readable (a panic of the harness itself is still reported, by its message).
+    if std::env::var_os("VECTOR_DEBUG").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+    let root = rules_vectors::root();
+    let files = rules_vectors::files(&root).unwrap_or_else(|e| panic!("reading the vectors: {e}"));
+    let known = known_failures();
+    let mut passed = 0;
+    let (mut agree, mut total) = (0, 0);
+    let mut lines = Vec::new();
+    let mut unexpected = Vec::new();
+    let mut fixed = Vec::new();
+    for f in &files {
+        let id = f.strip_prefix(&root).unwrap_or(f).display().to_string();
+        let outcome = std::panic::catch_unwind(|| run(&root, f)).unwrap_or_else(|p| Outcome {
+            title: id.clone(),
+            agree: 0,
+            total: 0,
+            failure: Some(format!(
+                "panicked: {}",
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            )),
+        });
+        agree += outcome.agree;
+        total += outcome.total;
+        match outcome.failure {
+            None => {
+                passed += 1;
+                if known.contains_key(&id) {
+                    fixed.push(id);
+                }
+            }
+            Some(why) => {
+                if !known.contains_key(&id) {
+                    unexpected.push(id.clone());
+                }
+                lines.push(format!("{} ({id}): {why}", outcome.title));
+            }
+        }
+    }
+    println!(
+        "ledger vectors: {passed}/{} vectors passed, {agree}/{total} transactions agree",
+        files.len()
+    );
+    for l in &lines {
+        println!("{l}");
+    }
+    // The harness's own verdict is reported by the default hook.
+    drop(std::panic::take_hook());
+    if std::env::var_os("SLOTFORGE_LEDGER_VECTORS").is_none() {
+        assert!(
+            unexpected.is_empty(),
+            "vectors failing that tests/rules_conformance_known.txt does not list: {unexpected:?}"
+        );
+        assert!(
+            fixed.is_empty(),
+            "vectors now passing: remove them from tests/rules_conformance_known.txt: {fixed:?}"
+        );
+    }
+}
+
+/// Replays one vector: the state before its first transaction, then its events.
+fn run(root: &Path, path: &Path) -> Outcome {
+    let mut outcome = Outcome {
+        title: path.display().to_string(),
+        agree: 0,
+        total: 0,
+        failure: None,
+    };
+    let v = match Vector::read(root, path) {
+        Ok(v) => v,
+        Err(e) => {
+            outcome.failure = Some(format!("unreadable: {e}"));
+            return outcome;
+        }
+    };
+    outcome.title = v.title.clone();
+    outcome.total = v.events.iter().filter(|e| matches!(e, Event::Tx { .. })).count();
+    let (mut state, params) = match v.initial_state() {
+        Ok(s) => s,
+        Err(e) => {
+            outcome.failure = Some(format!("initial state: {e}"));
+            return outcome;
+        }
+    };
+    let epoch_length = v.config.epoch_length.max(1);
+    // The initial state already holds the events before the first transaction.
+    let mut slot = v.config.first_slot;
+    let mut started = false;
+    let mut disagreements = Vec::new();
+    let mut after_last_tx = None;
+    for (index, e) in v.events.iter().enumerate() {
+        match e {
+            Event::Ticks(n) => {
+                if started && *n > 0 {
+                    // The ticks run at slot, …, slot + n − 1; the epoch is that of the last.
+                    let epoch = (slot + n - 1) / epoch_length;
+                    while state.epoch < epoch {
+                        state.new_epoch();
+                    }
+                }
+                slot += n;
+            }
+            Event::Epochs(_) => {}
+            Event::Tx { tx, success, slot: at } => {
+                started = true;
+                if *at != slot {
+                    disagreements.push(format!(
+                        "event {index}: a transaction at slot {at}, the ticks say {slot}"
+                    ));
+                }
+                let verdict = Vector::transaction(tx).and_then(|t| {
+                    let mut next = state.clone();
+                    next.apply_tx(&params, *at, &t).map(|()| next).map_err(|e| {
+                        if std::env::var_os("VECTOR_DEBUG").is_some() {
+                            e.to_string()
+                        } else {
+                            e.failures().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                        }
+                    })
+                });
+                match (verdict, success) {
+                    (Ok(next), true) => {
+                        state = next;
+                        outcome.agree += 1;
+                        after_last_tx = Some(state.clone());
+                    }
+                    (Err(_), false) => {
+                        outcome.agree += 1;
+                        after_last_tx = Some(state.clone());
+                    }
+                    // The reference's verdict decides what the next transactions see.
+                    (Ok(_), false) => disagreements.push(format!("event {index}: accepted, the reference refuses")),
+                    (Err(why), true) => {
+                        disagreements.push(format!("event {index}: refused ({why}), the reference accepts"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if disagreements.is_empty() {
+        // Where every verdict agrees, the state after the last transaction is compared.
+        match (after_last_tx, v.final_state()) {
+            (Some(ours), Ok((theirs, _))) => disagreements.extend(compare(&ours, &theirs)),
+            (_, Err(e)) => disagreements.push(format!("final state: {e}")),
+            (None, _) => {}
+        }
+    }
+    if !disagreements.is_empty() {
+        outcome.failure = Some(disagreements.join("; "));
+    }
+    outcome
+}
+
+/// What differs between this ledger's state and the reference's: the UTxO (address, value,
+/// datum, script), the pots, accounts, pools, DReps, the committee and proposals with votes.
+fn compare(ours: &LedgerState, theirs: &LedgerState) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |what: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{what}: ours {a}, the reference's {b}"));
+        }
+    };
+    let utxo = |s: &LedgerState| -> Vec<String> {
+        s.utxo
+            .iter()
+            .map(|(i, o)| {
+                format!(
+                    "{}#{} {} {} {:?} {:?} {:?}",
+                    hex::encode(i.tx),
+                    i.index,
+                    hex::encode(&o.address),
+                    o.coin,
+                    o.assets,
+                    o.datum,
+                    o.script_ref.as_ref().map(|s| s.hash())
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (utxo(ours), utxo(theirs));
+    if a != b {
+        let only_ours: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+        let only_theirs: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+        check("UTxO", format!("{only_ours:?}"), format!("{only_theirs:?}"));
+    }
+    let pots = |s: &LedgerState| (s.treasury, s.reserves, s.deposits, s.fees, s.donations);
+    check(
+        "treasury, reserves, deposits, fees, donations",
+        format!("{:?}", pots(ours)),
+        format!("{:?}", pots(theirs)),
+    );
+    check(
+        "accounts",
+        format!("{:?}", ours.accounts),
+        format!("{:?}", theirs.accounts),
+    );
+    check("pools", format!("{:?}", ours.pools), format!("{:?}", theirs.pools));
+    let dreps = |s: &LedgerState| -> Vec<String> {
+        s.governance
+            .dreps
+            .iter()
+            .map(|(c, d)| format!("{c} deposit {} expiry {}", d.deposit, d.expiry))
+            .collect()
+    };
+    check("DReps", format!("{:?}", dreps(ours)), format!("{:?}", dreps(theirs)));
+    let g = |s: &LedgerState| {
+        format!(
+            "{:?} {:?} dormant {}",
+            s.governance.committee, s.governance.committee_keys, s.governance.dormant_epochs
+        )
+    };
+    check("committee", g(ours), g(theirs));
+    let proposals = |s: &LedgerState| -> Vec<String> {
+        s.governance
+            .proposal_order
+            .iter()
+            .filter_map(|id| s.governance.proposals.get(id).map(|p| (id, p)))
+            .map(|(id, p)| {
+                format!(
+                    "{id} {:?} deposit {} until {} votes {:?} {:?} {:?}",
+                    p.kind, p.deposit, p.expires_after, p.committee_votes, p.drep_votes, p.pool_votes
+                )
+            })
+            .collect()
+    };
+    check(
+        "proposals",
+        format!("{:?}", proposals(ours)),
+        format!("{:?}", proposals(theirs)),
+    );
+    check(
+        "roots",
+        format!("{:?}", ours.governance.roots),
+        format!("{:?}", theirs.governance.roots),
+    );
+    out
+}
+
+/// Vectors (`eras/<era>/<name>/<n>`) this ledger does not pass yet, with the reason, one per
+/// line: `path reason`.
+fn known_failures() -> BTreeMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules_conformance_known.txt");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (id, why) = l.split_once(' ').unwrap_or((l, ""));
+            (id.to_string(), why.trim().to_string())
+        })
+        .collect()
+}
