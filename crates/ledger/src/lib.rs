@@ -24,6 +24,7 @@ pub mod error;
 pub mod genesis;
 pub mod params;
 pub mod plutus;
+pub mod rewards;
 pub mod rules;
 pub mod script;
 pub mod snapshots;
