@@ -5,7 +5,8 @@
 //! boundary (`nesPd = ssStakeMarkPoolDistr` of the state before the rule); then `go := set`,
 //! `set := mark`, `mark := ` the distribution now; re-registered pools' new parameters take
 //! effect; pools retiring at e+1 are removed with their delegations, their deposits refunded to
-//! their reward accounts. So a change made in epoch e counts for leader election from e+2.
+//! their reward accounts; the epoch's donations go to the treasury. So a change made in epoch e
+//! counts for leader election from e+2.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -118,6 +119,9 @@ impl LedgerState {
                 }
             }
         }
+        // The donations of the epoch that ended go to the treasury (EPOCH, after POOLREAP).
+        self.treasury = self.treasury.saturating_add(self.donations);
+        self.donations = 0;
         self.epoch = next;
     }
 

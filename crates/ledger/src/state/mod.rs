@@ -69,8 +69,8 @@ pub struct LedgerState {
     /// The reserves, in lovelace.
     #[serde(default)]
     pub reserves: u64,
-    /// Donations to the treasury made since the last epoch boundary (the reference moves them
-    /// to the treasury there; this ledger's boundary does not yet).
+    /// Donations to the treasury made since the last epoch boundary, which moves them to the
+    /// treasury.
     #[serde(default)]
     pub donations: u64,
     /// DReps, the committee, proposals and votes.
