@@ -10,9 +10,9 @@
 //! listed one starts passing (so the list only shrinks). `VECTOR_DEBUG=1` shows each refusal's
 //! whole message and the evaluator's caught panics.
 
+mod known_failures;
 mod rules_vectors;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rules_vectors::{Event, Vector};
@@ -29,6 +29,9 @@ struct Outcome {
     failure: Option<String>,
 }
 
+/// The vectors (`eras/<era>/<name>/<n>`) this ledger is known not to pass yet.
+const KNOWN: &str = "rules_conformance_known.txt";
+
 fn main() {
     // The evaluator panics on some contexts the ledger catches (`CollectErrors`); keep the
     // report readable (a panic of the harness itself is still reported, by its message).
@@ -37,7 +40,7 @@ fn main() {
     }
     let root = rules_vectors::root();
     let files = rules_vectors::files(&root).unwrap_or_else(|e| panic!("reading the vectors: {e}"));
-    let known = known_failures();
+    let known = known_failures::read(KNOWN);
     let mut passed = 0;
     let (mut agree, mut total) = (0, 0);
     let mut lines = Vec::new();
@@ -49,13 +52,7 @@ fn main() {
             title: id.clone(),
             agree: 0,
             total: 0,
-            failure: Some(format!(
-                "panicked: {}",
-                p.downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default()
-            )),
+            failure: Some(format!("panicked: {}", known_failures::panic_message(&*p))),
         });
         agree += outcome.agree;
         total += outcome.total;
@@ -84,14 +81,7 @@ fn main() {
     // The harness's own verdict is reported by the default hook.
     drop(std::panic::take_hook());
     if std::env::var_os("SLOTFORGE_LEDGER_VECTORS").is_none() {
-        assert!(
-            unexpected.is_empty(),
-            "vectors failing that tests/rules_conformance_known.txt does not list: {unexpected:?}"
-        );
-        assert!(
-            fixed.is_empty(),
-            "vectors now passing: remove them from tests/rules_conformance_known.txt: {fixed:?}"
-        );
+        known_failures::hold(KNOWN, &unexpected, &fixed);
     }
 }
 
@@ -193,97 +183,63 @@ fn run(root: &Path, path: &Path) -> Outcome {
 /// datum, script), the pots, accounts, pools, DReps, the committee and proposals with votes.
 fn compare(ours: &LedgerState, theirs: &LedgerState) -> Vec<String> {
     let mut out = Vec::new();
-    let mut check = |what: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{what}: ours {a}, the reference's {b}"));
-        }
-    };
     let utxo = |s: &LedgerState| -> Vec<String> {
         s.utxo
             .iter()
             .map(|(i, o)| {
+                let script = o.script_ref.as_ref().map(|s| s.hash());
+                let (address, input) = (hex::encode(&o.address), hex::encode(i.tx));
                 format!(
-                    "{}#{} {} {} {:?} {:?} {:?}",
-                    hex::encode(i.tx),
-                    i.index,
-                    hex::encode(&o.address),
-                    o.coin,
-                    o.assets,
-                    o.datum,
-                    o.script_ref.as_ref().map(|s| s.hash())
+                    "{input}#{} {address} {} {:?} {:?} {script:?}",
+                    i.index, o.coin, o.assets, o.datum
                 )
             })
             .collect()
     };
     let (a, b) = (utxo(ours), utxo(theirs));
     if a != b {
-        let only_ours: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
-        let only_theirs: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
-        check("UTxO", format!("{only_ours:?}"), format!("{only_theirs:?}"));
+        let only = |x: &[String], y: &[String]| x.iter().filter(|e| !y.contains(e)).cloned().collect::<Vec<_>>();
+        let (ours_only, theirs_only) = (only(&a, &b), only(&b, &a));
+        out.push(format!(
+            "UTxO: only ours {ours_only:?}, only the reference's {theirs_only:?}"
+        ));
     }
-    let pots = |s: &LedgerState| (s.treasury, s.reserves, s.deposits, s.fees, s.donations);
-    check(
-        "treasury, reserves, deposits, fees, donations",
-        format!("{:?}", pots(ours)),
-        format!("{:?}", pots(theirs)),
-    );
-    check(
-        "accounts",
-        format!("{:?}", ours.accounts),
-        format!("{:?}", theirs.accounts),
-    );
-    check("pools", format!("{:?}", ours.pools), format!("{:?}", theirs.pools));
-    let dreps = |s: &LedgerState| -> Vec<String> {
-        s.governance
-            .dreps
-            .iter()
-            .map(|(c, d)| format!("{c} deposit {} expiry {}", d.deposit, d.expiry))
-            .collect()
+    let mut differs = |what: &str, view: &dyn Fn(&LedgerState) -> String| {
+        let (a, b) = (view(ours), view(theirs));
+        if a != b {
+            out.push(format!("{what}: ours {a}, the reference's {b}"));
+        }
     };
-    check("DReps", format!("{:?}", dreps(ours)), format!("{:?}", dreps(theirs)));
-    let g = |s: &LedgerState| {
-        format!(
-            "{:?} {:?} dormant {}",
-            s.governance.committee, s.governance.committee_keys, s.governance.dormant_epochs
-        )
-    };
-    check("committee", g(ours), g(theirs));
-    let proposals = |s: &LedgerState| -> Vec<String> {
-        s.governance
+    differs("treasury, reserves, deposits, fees, donations", &|s| {
+        format!("{:?}", (s.treasury, s.reserves, s.deposits, s.fees, s.donations))
+    });
+    differs("accounts", &|s| format!("{:?}", s.accounts));
+    differs("pools", &|s| format!("{:?}", s.pools));
+    differs("DReps", &|s| {
+        let dreps = s.governance.dreps.iter();
+        format!("{:?}", dreps.map(|(c, d)| (c, d.deposit, d.expiry)).collect::<Vec<_>>())
+    });
+    differs("committee", &|s| {
+        let g = &s.governance;
+        format!("{:?} {:?} dormant {}", g.committee, g.committee_keys, g.dormant_epochs)
+    });
+    differs("proposals", &|s| {
+        let g = &s.governance;
+        let listed = g
             .proposal_order
             .iter()
-            .filter_map(|id| s.governance.proposals.get(id).map(|p| (id, p)))
+            .filter_map(|id| g.proposals.get(id).map(|p| (id, p)));
+        let shown: Vec<String> = listed
             .map(|(id, p)| {
+                let votes = (&p.committee_votes, &p.drep_votes, &p.pool_votes);
                 format!(
-                    "{id} {:?} deposit {} until {} votes {:?} {:?} {:?}",
-                    p.kind, p.deposit, p.expires_after, p.committee_votes, p.drep_votes, p.pool_votes
+                    "{id} {:?} deposit {} until {} votes {votes:?}",
+                    p.kind, p.deposit, p.expires_after
                 )
             })
-            .collect()
-    };
-    check(
-        "proposals",
-        format!("{:?}", proposals(ours)),
-        format!("{:?}", proposals(theirs)),
-    );
-    check(
-        "roots",
-        format!("{:?}", ours.governance.roots),
-        format!("{:?}", theirs.governance.roots),
-    );
+            .collect();
+        format!("{shown:?}")
+    });
+    differs("roots", &|s| format!("{:?}", s.governance.roots));
     out
-}
-
-/// Vectors (`eras/<era>/<name>/<n>`) this ledger does not pass yet, with the reason, one per
-/// line: `path reason`.
-fn known_failures() -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules_conformance_known.txt");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (id, why) = l.split_once(' ').unwrap_or((l, ""));
-            (id.to_string(), why.trim().to_string())
-        })
-        .collect()
 }
