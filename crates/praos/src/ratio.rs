@@ -52,6 +52,26 @@ pub fn parse_ratio(s: &str) -> Result<(u64, u64), RatioError> {
     Ok((num, den))
 }
 
+/// Parses the text of a JSON number exactly: a decimal, possibly with an exponent (`7.21e-5`,
+/// as serde_json writes numbers below 10⁻⁵ and aeson writes its `Scientific`s).
+pub fn parse_json_number(s: &str) -> Result<(u64, u64), RatioError> {
+    let bad = || RatioError::Malformed(s.to_string());
+    let (mantissa, exponent) = match s.trim().split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().map_err(|_| bad())?),
+        None => (s, 0),
+    };
+    if mantissa.contains('/') {
+        return Err(bad());
+    }
+    let (num, den) = parse_ratio(mantissa)?;
+    let scale = 10u64.checked_pow(exponent.unsigned_abs()).ok_or_else(bad)?;
+    if exponent >= 0 {
+        Ok((num.checked_mul(scale).ok_or_else(bad)?, den))
+    } else {
+        Ok((num, den.checked_mul(scale).ok_or_else(bad)?))
+    }
+}
+
 /// A non-negative rational in lowest terms, kept exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ratio {
@@ -118,8 +138,9 @@ impl Serialize for Ratio {
 impl<'de> Deserialize<'de> for Ratio {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = serde_json::Number::deserialize(d)?;
-        // A decimal number only: "N/D" is not JSON, and exponents are refused by the parser.
-        Ratio::parse(&n.to_string())
+        // A decimal number, an exponent allowed ("N/D" is not JSON).
+        parse_json_number(&n.to_string())
+            .map(|(num, den)| Ratio::new(num, den))
             .map_err(|_| serde::de::Error::custom(format!("{n} is not a non-negative decimal number")))
     }
 }
@@ -146,6 +167,22 @@ mod tests {
         ] {
             assert!(parse_ratio(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn json_numbers_with_exponents_are_exact() {
+        use super::parse_json_number;
+        assert_eq!(parse_json_number("7.21e-5"), Ok((721, 10_000_000)));
+        assert_eq!(parse_json_number("5.0e-2"), Ok((50, 1000)));
+        assert_eq!(parse_json_number("1E3"), Ok((1000, 1)));
+        assert_eq!(parse_json_number("0.05"), Ok((5, 100)));
+        for bad in ["1/2", "1e", "e3", "-1e2", "1e-30", "1e30"] {
+            assert!(parse_json_number(bad).is_err(), "{bad}");
+        }
+        // serde_json writes 10⁻⁶ as 1e-6: it reads back.
+        let r = Ratio::new(1, 1_000_000);
+        assert_eq!(serde_json::to_string(&r).unwrap(), "1e-6");
+        assert_eq!(serde_json::from_str::<Ratio>("1e-6").unwrap(), r);
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for Threshold {
                 Ok(Threshold::lowest((n, den)))
             }
             serde_json::Value::Number(_) => {
-                let r = slotforge_praos::ratio::parse_ratio(&v.to_string()).map_err(|_| bad())?;
+                let r = slotforge_praos::ratio::parse_json_number(&v.to_string()).map_err(|_| bad())?;
                 if r.0 > r.1 {
                     return Err(bad());
                 }

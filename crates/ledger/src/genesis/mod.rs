@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use slotforge_praos::nonce::{blake2b256, Nonce};
-use slotforge_praos::ratio::{parse_ratio, Ratio};
+use slotforge_praos::ratio::{parse_json_number, Ratio};
 
 mod conway;
 
@@ -422,7 +422,7 @@ impl AlonzoGenesis {
                     .get("numerator")
                     .and_then(|n| n.as_u64())
                     .zip(o.get("denominator").and_then(|d| d.as_u64())),
-                serde_json::Value::Number(_) => parse_ratio(&v.to_string()).ok(),
+                serde_json::Value::Number(_) => parse_json_number(&v.to_string()).ok(),
                 _ => None,
             };
             match ratio {
