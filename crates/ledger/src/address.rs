@@ -74,6 +74,13 @@ pub fn reward_credential(account: &[u8], network: u8) -> Result<Credential, Ledg
     }
 }
 
+/// The credential of a reward account, whatever network its header names (a pool's reward
+/// account, paid at the epoch boundary).
+pub fn account_credential(account: &[u8]) -> Option<Credential> {
+    let network = account.first().map_or(0, |h| h & 0x0f);
+    reward_credential(account, network).ok()
+}
+
 /// The reward address of a credential (header 0xe0/0xf0 | network).
 pub fn reward_address(network: u8, c: &Credential) -> Vec<u8> {
     let (tag, h) = match c {

@@ -168,8 +168,7 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
             let one = BigRational::one();
             cost + floor(&(int(pool_reward - cost) * (&margin + (&one - &margin) * share)))
         };
-        let network = params.reward_account.first().map_or(0, |h| h & 0x0f);
-        if let Ok(account) = crate::address::reward_credential(&params.reward_account, network) {
+        if let Some(account) = crate::address::account_credential(&params.reward_account) {
             credit(account, leader);
         }
         if pool_reward > cost {

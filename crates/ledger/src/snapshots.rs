@@ -96,9 +96,7 @@ impl LedgerState {
         for id in &retiring {
             if let Some(p) = self.pools.remove(id) {
                 self.deposits = self.deposits.saturating_sub(p.deposit);
-                let refund_to =
-                    crate::address::reward_credential(&p.params.reward_account, network_of(&p.params.reward_account))
-                        .ok();
+                let refund_to = crate::address::account_credential(&p.params.reward_account);
                 match refund_to.and_then(|c| self.accounts.get_mut(&c)) {
                     Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
                     // An unclaimed deposit goes to the treasury.
@@ -134,8 +132,4 @@ impl LedgerState {
     pub fn next_leader_distribution(&self) -> &Arc<StakeSnapshot> {
         &self.mark
     }
-}
-
-fn network_of(reward_account: &[u8]) -> u8 {
-    reward_account.first().map_or(0, |h| h & 0x0f)
 }
