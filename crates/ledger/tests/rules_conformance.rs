@@ -3,12 +3,12 @@
 //! `NewEpochState` and applies transactions, ticks and epoch boundaries; every transaction's
 //! acceptance must agree with the reference's. Prints
 //! `ledger vectors: P/N vectors passed, T/U transactions agree`, then one line per failing
-//! vector with its title.
+//! vector with its title and the start of how it differs.
 //!
 //! Vectors this ledger is known not to pass yet are listed, each with its reason, in
 //! `tests/rules_conformance_known.txt`; the test fails when any other vector fails, or when a
-//! listed one starts passing (so the list only shrinks). `VECTOR_DEBUG=1` shows each refusal's
-//! whole message and the evaluator's caught panics.
+//! listed one starts passing (so the list only shrinks). `VECTOR_DEBUG=1` shows each difference
+//! and refusal whole, and the evaluator's caught panics.
 
 mod known_failures;
 mod rules_vectors;
@@ -67,7 +67,7 @@ fn main() {
                 if !known.contains_key(&id) {
                     unexpected.push(id.clone());
                 }
-                lines.push(format!("{} ({id}): {why}", outcome.title));
+                lines.push(format!("{} ({id}): {}", outcome.title, shortened(why)));
             }
         }
     }
@@ -82,6 +82,15 @@ fn main() {
     drop(std::panic::take_hook());
     if std::env::var_os("SLOTFORGE_LEDGER_VECTORS").is_none() {
         known_failures::hold(KNOWN, &unexpected, &fixed);
+    }
+}
+
+/// The first 300 characters of a failure's description, unless `VECTOR_DEBUG` is set.
+fn shortened(why: String) -> String {
+    const SHOWN: usize = 300;
+    match why.char_indices().nth(SHOWN) {
+        Some((at, _)) if std::env::var_os("VECTOR_DEBUG").is_none() => format!("{} …", &why[..at]),
+        _ => why,
     }
 }
 

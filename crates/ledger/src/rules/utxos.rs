@@ -8,28 +8,12 @@ use std::sync::Arc;
 
 use super::tx_view::TxView;
 use super::utxo::collateral_balance;
-use super::utxow::{declared_units, plutus_needed};
+use super::utxow::plutus_needed;
 use super::{Balance, Checks};
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
-use crate::plutus::{plc_version_available, program_version, run_scripts, ScriptLanguages, ScriptsOutcome};
-use crate::script::Script;
+use crate::plutus::{run_scripts, ScriptsOutcome};
 use crate::state::{LedgerState, TxIn};
-
-/// Why a Plutus script's program version cannot run at the current protocol version, if so.
-fn unavailable_version(p: &LedgerParams, script: &Script) -> Option<String> {
-    let Script::Plutus(language, bytes) = script else {
-        return None;
-    };
-    let major = p.protocol_version.0;
-    let version = program_version(bytes)?;
-    (!plc_version_available(*language, major, version)).then(|| {
-        format!(
-            "Plutus Core {}.{}.{} is not available in {language:?} at protocol version {major}",
-            version.0, version.1, version.2
-        )
-    })
-}
 
 /// Runs phase two and applies `tx`'s effects to `state` (which CERTS and GOV have already
 /// changed); `before` is the state before the transaction.
@@ -52,10 +36,6 @@ pub(super) fn apply(
         if let Some(why) = super::tx_info::untranslatable(before, tx, &scripts) {
             return Err(LedgerError::CollectErrors(why));
         }
-        let languages: ScriptLanguages = scripts
-            .iter()
-            .filter_map(|((tag, ix), s)| s.language().map(|l| ((super::tag_number(*tag), *ix), l)))
-            .collect();
         let inputs = tx
             .inputs
             .iter()
@@ -63,13 +43,8 @@ pub(super) fn apply(
             .chain(&tx.reference_inputs)
             .copied()
             .collect::<std::collections::BTreeSet<_>>();
-        match run_scripts(before, p, tx.tx, inputs, &languages, &declared_units(tx))? {
-            // `mkTermToEvaluate`: a program whose Plutus Core version its language cannot run
-            // at this protocol version fails here, in phase two.
-            ScriptsOutcome::Passed(_) => match scripts.iter().find_map(|(_, s)| unavailable_version(p, s)) {
-                Some(why) => (false, Some(why)),
-                None => (true, None),
-            },
+        match run_scripts(before, p, tx.tx, inputs)? {
+            ScriptsOutcome::Passed => (true, None),
             ScriptsOutcome::Failed(why) => (false, Some(why)),
         }
     };
@@ -120,30 +95,5 @@ pub(super) fn apply(
             passed: true,
             reason: None,
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::params::Language;
-    use std::rc::Rc;
-    use uplc::ast::{DeBruijn, Program, Term};
-
-    #[test]
-    fn a_program_version_its_language_lacks_fails_in_phase_two() {
-        let script = |version| {
-            let program = Program::<DeBruijn> {
-                version,
-                term: Term::Delay(Rc::new(Term::Constr { tag: 0, fields: vec![] })),
-            };
-            program.to_cbor().expect("encodes")
-        };
-        let p = LedgerParams::default();
-        let v1 = Script::Plutus(Language::V1, script((1, 1, 0)));
-        assert!(unavailable_version(&p, &v1).is_some_and(|why| why.contains("1.1.0")));
-        let v3 = Script::Plutus(Language::V3, script((1, 1, 0)));
-        assert_eq!(unavailable_version(&p, &v3), None);
-        assert_eq!(unavailable_version(&p, &Script::Native(vec![0x82, 0x00, 0x00])), None);
     }
 }
