@@ -128,7 +128,7 @@ fn plutus_spends(net: &Devnet, state: &mut ChainState, n: usize) -> (Arc<ChainCo
 fn full_block(net: &Devnet, state: &ChainState, pool: usize, slot: u64, txs: &[Transaction]) -> (Block, u64) {
     let mut m = Mempool::new(&net.cfg, state, slot, u64::MAX);
     for t in txs {
-        m.add(&net.cfg, t.clone()).unwrap();
+        m.add(t.clone()).unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     let body = m.select(&net.cfg, state, slot, net.cfg.ledger.max_block_body_size, deadline);
@@ -194,7 +194,7 @@ fn blocks(c: &mut Criterion) {
     let mut group = c.benchmark_group("mempool");
     let mut m = Mempool::new(&net.cfg, &g, slot, u64::MAX);
     for t in &txs {
-        m.add(&net.cfg, t.clone()).unwrap();
+        m.add(t.clone()).unwrap();
     }
     group.bench_function("select a full block from 10,000 pending", |b| {
         b.iter(|| {

@@ -297,20 +297,25 @@ impl ChainState {
         checked: &dyn Fn(&Transaction) -> bool,
     ) -> Result<ChainState, BlockError> {
         let h = block.header();
-        self.check_envelope(cfg, h)?;
         let slot = h.slot();
         let epoch = cfg.epoch_of(slot);
         let mut next = self.clone();
         next.tick(epoch);
+        next.check_envelope(cfg, h)?;
         next.apply_header(cfg, h)?;
+        if let BlockHeader::Praos(header) = h {
+            next.ledger.block_made(validation::pool_id(&header.body().issuer_vkey));
+        }
         check_body(block)?;
+        // The parameters in force at the block's epoch, as enactment left them.
+        let params = next.ledger.params.clone();
         next.ledger
-            .check_block_limits(&cfg.ledger, block.body().transactions())
+            .check_block_limits(&params, block.body().transactions())
             .map_err(BlockError::BodyLimits)?;
         for (index, tx) in block.body().transactions().iter().enumerate() {
             let checks = if checked(tx) { Checks::Reapply } else { Checks::Full };
             next.ledger
-                .apply_checked(&cfg.ledger, slot, tx, checks)
+                .apply_checked(&params, slot, tx, checks)
                 .map_err(|error| BlockError::Transaction {
                     index,
                     id: hex::encode(tx.id()),
@@ -331,9 +336,9 @@ impl ChainState {
     /// body arrives (headers-first sync). The ledger part does not see the body: the returned
     /// state can judge headers up to [`header_horizon`](Self::header_horizon) only.
     pub fn advance_header(&self, cfg: &ChainConfig, h: &BlockHeader) -> Result<ChainState, BlockError> {
-        self.check_envelope(cfg, h)?;
         let mut next = self.clone();
         next.tick(cfg.epoch_of(h.slot()));
+        next.check_envelope(cfg, h)?;
         next.apply_header(cfg, h)?;
         next.tip = Some(Point {
             hash: h.hash(),
@@ -371,7 +376,8 @@ impl ChainState {
                 found: show(h.prev_hash()),
             });
         }
-        let (ledger_major, _) = cfg.protocol_version;
+        let params = &self.ledger.params;
+        let (ledger_major, _) = params.protocol_version;
         if ledger_major > cfg.max_major_protocol_version {
             return Err(BlockError::ObsoleteNode {
                 ledger: ledger_major,
@@ -379,16 +385,16 @@ impl ChainState {
             });
         }
         let size = h.size() as u64;
-        if size > cfg.ledger.max_block_header_size {
+        if size > params.max_block_header_size {
             return Err(BlockError::HeaderSizeTooLarge {
                 size,
-                max: cfg.ledger.max_block_header_size,
+                max: params.max_block_header_size,
             });
         }
-        if h.body_size() > cfg.ledger.max_block_body_size {
+        if h.body_size() > params.max_block_body_size {
             return Err(BlockError::BlockSizeTooLarge {
                 size: h.body_size(),
-                max: cfg.ledger.max_block_body_size,
+                max: params.max_block_body_size,
             });
         }
         // Conway BBODY's HeaderProtVerTooHigh, which cardano-ledger applies on mainnet, and on

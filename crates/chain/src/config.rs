@@ -55,8 +55,6 @@ pub struct ChainConfig {
     pub stability_window: u64,
     /// How equal-length chains are ordered (Restricted from protocol version 9 on).
     pub tiebreaker: VrfTiebreaker,
-    /// The protocol version the ledger runs (`protocolParams.protocolVersion`).
-    pub protocol_version: (u64, u64),
     /// The highest major protocol version this node supports (cardano-node's
     /// `MaxMajorProtVer`): a ledger above it makes the node obsolete.
     pub max_major_protocol_version: u64,
@@ -120,7 +118,6 @@ impl ChainConfig {
             } else {
                 VrfTiebreaker::Unrestricted
             },
-            protocol_version: (pv.major, pv.minor),
             max_major_protocol_version: 10,
             consensus,
             genesis: Arc::new(genesis),

@@ -72,12 +72,12 @@ impl Mempool {
         }
     }
 
-    /// Validates and adds a transaction.
-    pub fn add(&mut self, cfg: &ChainConfig, tx: Transaction) -> Result<TxId, MempoolError> {
-        self.admit(cfg, tx, Checks::Full)
+    /// Validates and adds a transaction, under the parameters of the mempool's ledger state.
+    pub fn add(&mut self, tx: Transaction) -> Result<TxId, MempoolError> {
+        self.admit(tx, Checks::Full)
     }
 
-    fn admit(&mut self, cfg: &ChainConfig, tx: Transaction, checks: Checks) -> Result<TxId, MempoolError> {
+    fn admit(&mut self, tx: Transaction, checks: Checks) -> Result<TxId, MempoolError> {
         let id = tx.id();
         if self.ids.contains(&id) {
             return Err(MempoolError::Duplicate(hex::encode(id)));
@@ -95,8 +95,8 @@ impl Mempool {
             None => (tx.declared_ex_units(), self.state.ref_scripts_size(&tx)),
         };
         match checks {
-            Checks::Full => self.state.apply_tx(&cfg.ledger, self.slot, &tx)?,
-            Checks::Reapply => self.state.reapply_tx(&cfg.ledger, self.slot, &tx)?,
+            Checks::Full => self.state.apply_tx(&self.state.params.clone(), self.slot, &tx)?,
+            Checks::Reapply => self.state.reapply_tx(&self.state.params.clone(), self.slot, &tx)?,
         }
         self.limits.insert(id, limits);
         self.used += needed;
@@ -179,7 +179,7 @@ impl Mempool {
                 continue;
             }
             // Every one was fully checked before: here, in a block, or in a rolled-back block.
-            if self.admit(cfg, tx, Checks::Reapply).is_err() {
+            if self.admit(tx, Checks::Reapply).is_err() {
                 dropped.push(id);
             }
         }
@@ -211,8 +211,9 @@ impl Mempool {
             })
             .collect();
         order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let max_bytes = max_bytes.min(cfg.ledger.max_block_body_size);
         let mut state = parent.ticked(cfg.epoch_of(slot)).ledger;
+        let params = state.params.clone();
+        let max_bytes = max_bytes.min(params.max_block_body_size);
         let mut chosen: Vec<usize> = Vec::new();
         // Decided: chosen, or too big for what is left.
         let mut done = vec![false; self.txs.len()];
@@ -238,13 +239,13 @@ impl Mempool {
                     + t.auxiliary_data().map_or(0, |a| a.len() as u64 + 3);
                 let (tx_units, tx_ref_bytes) = self.limits.get(&t.id()).copied().unwrap_or_default();
                 if used + cost > max_bytes
-                    || !units.saturating_add(tx_units).within(cfg.ledger.max_block_ex_units)
-                    || ref_bytes + tx_ref_bytes > cfg.ledger.max_ref_script_size_per_block
+                    || !units.saturating_add(tx_units).within(params.max_block_ex_units)
+                    || ref_bytes + tx_ref_bytes > params.max_ref_script_size_per_block
                 {
                     done[i] = true;
                     continue;
                 }
-                if state.reapply_tx(&cfg.ledger, slot, t).is_ok() {
+                if state.reapply_tx(&params, slot, t).is_ok() {
                     used += cost;
                     units = units.saturating_add(tx_units);
                     ref_bytes += tx_ref_bytes;

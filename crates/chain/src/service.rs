@@ -293,7 +293,7 @@ impl Task {
                 Command::SubmitTx(bytes, reply) => {
                     let r = Transaction::decode(&bytes)
                         .map_err(SubmitError::from)
-                        .and_then(|t| self.mempool.add(&self.cfg, t).map_err(SubmitError::from));
+                        .and_then(|t| self.mempool.add(t).map_err(SubmitError::from));
                     let _ = reply.send(r);
                 }
                 Command::SelectBody {

@@ -42,7 +42,10 @@ enum Op {
     RegisterPool { from: usize, pool: usize },
     /// Retires extra pool `pool` `after` epochs on.
     RetirePool { from: usize, pool: usize, after: u64 },
-    /// Crosses an epoch boundary (snapshots, re-registrations, retirements).
+    /// Genesis pool `pool` (modulo) makes `n` blocks.
+    MakeBlocks { pool: usize, n: u8 },
+    /// Crosses an epoch boundary (rewards, snapshots, re-registrations, retirements,
+    /// governance).
     NewEpoch,
 }
 
@@ -60,7 +63,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (i.clone(), 0usize..3, 0usize..4).prop_map(|(from, key, pool)| Op::Delegate { from, key, pool }),
         1 => (i.clone(), 0usize..2).prop_map(|(from, pool)| Op::RegisterPool { from, pool }),
         1 => (i, 0usize..2, 1u64..3).prop_map(|(from, pool, after)| Op::RetirePool { from, pool, after }),
-        1 => Just(Op::NewEpoch),
+        1 => (0usize..4, 1u8..=20).prop_map(|(pool, n)| Op::MakeBlocks { pool, n }),
+        2 => Just(Op::NewEpoch),
     ]
 }
 
@@ -263,7 +267,7 @@ impl Run {
                     })
                 })
                 .map(|t| (Ok(t), false)),
-            Op::NewEpoch => None,
+            Op::NewEpoch | Op::MakeBlocks { .. } => None,
         }
     }
 }
@@ -290,10 +294,20 @@ proptest! {
     fn lovelace_is_conserved_and_a_refused_transaction_changes_nothing(ops in proptest::collection::vec(op(), 1..40)) {
         let mut run = Run::new();
         let total = run.state.total_lovelace();
+        // Reserves, treasury, UTxO, deposits, rewards, fees and donations make the maximum
+        // supply, whatever the rewards paid at each boundary.
+        prop_assert_eq!(total, u128::from(run.state.params.max_lovelace_supply));
         for op in &ops {
             if let Op::NewEpoch = op {
                 run.state.new_epoch();
                 prop_assert_eq!(run.state.total_lovelace(), total, "after the boundary into epoch {}", run.state.epoch);
+                continue;
+            }
+            if let Op::MakeBlocks { pool, n } = op {
+                let id = run.net.pools[pool % run.net.pools.len()].id();
+                for _ in 0..*n {
+                    run.state.block_made(id);
+                }
                 continue;
             }
             let Some((tx, must_fail)) = run.build(op) else { continue };

@@ -47,12 +47,12 @@ fn admission_duplicates_double_spends_and_capacity() {
     let g = net.genesis_state();
     let mut m = Mempool::new(&net.cfg, &g, 1, 4_000);
     let s = split(&net, 0, 3);
-    m.add(&net.cfg, s.clone()).unwrap();
-    assert!(matches!(m.add(&net.cfg, s.clone()), Err(MempoolError::Duplicate(_))));
+    m.add(s.clone()).unwrap();
+    assert!(matches!(m.add(s.clone()), Err(MempoolError::Duplicate(_))));
     // A transaction spending an output of a pending one is valid; a second spend of that
     // output is a double spend.
-    m.add(&net.cfg, spend(&net, 0, &s, 1, 0)).unwrap();
-    let err = m.add(&net.cfg, spend(&net, 0, &s, 1, 7)).unwrap_err();
+    m.add(spend(&net, 0, &s, 1, 0)).unwrap();
+    let err = m.add(spend(&net, 0, &s, 1, 7)).unwrap_err();
     assert!(
         matches!(&err, MempoolError::Invalid(e) if e.failures().iter().any(|f| matches!(f, LedgerError::BadInputs(_)))),
         "{err}"
@@ -61,7 +61,7 @@ fn admission_duplicates_double_spends_and_capacity() {
     let before = m.transactions().len();
     let big = split(&net, 1, 60);
     assert!(m.size_bytes() + big.size() > 4_000);
-    let e = m.add(&net.cfg, big).unwrap_err();
+    let e = m.add(big).unwrap_err();
     assert!(matches!(e, MempoolError::Full { capacity: 4_000, .. }), "{e}");
     assert!(e.to_string().contains("mempool full"));
     assert_eq!(m.transactions().len(), before);
@@ -74,12 +74,12 @@ fn selection_is_by_fee_per_byte_within_the_budget_and_valid_in_order() {
     let g = net.genesis_state();
     let mut m = Mempool::new(&net.cfg, &g, 1, 10_000_000);
     let s = split(&net, 0, 60);
-    m.add(&net.cfg, s.clone()).unwrap();
+    m.add(s.clone()).unwrap();
     let mut by_extra = Vec::new();
     for idx in 1..=60u64 {
         let t = spend(&net, 0, &s, idx, idx * 1_000);
         by_extra.push(t.id());
-        m.add(&net.cfg, t).unwrap();
+        m.add(t).unwrap();
     }
     // Everything fits: the parent comes before its children although it pays less per byte.
     let all = m.select(&net.cfg, &g, 1, 90_112, far());
@@ -117,13 +117,13 @@ fn revalidation_after_blocks_rollbacks_and_expiry() {
     let mut sel = ChainSelection::new(net.cfg.clone(), g.clone());
     let mut m = Mempool::new(&net.cfg, &g, 1, 1_000_000);
     let s = split(&net, 0, 2);
-    m.add(&net.cfg, s.clone()).unwrap();
+    m.add(s.clone()).unwrap();
     let mut expiring = TxBuilder::new()
         .input(net.pools[1].funds())
         .output(net.pools[1].address(), 0);
     expiring.ttl = Some(50);
     let expiring = expiring.balance(&net.cfg.ledger, FUNDS, 0, &[&net.pools[1].payment]);
-    m.add(&net.cfg, expiring.clone()).unwrap();
+    m.add(expiring.clone()).unwrap();
     // A block including the split: it leaves the mempool; its child stays valid.
     let slot = (1..).find(|s| !net.leaders(&g, *s).is_empty()).unwrap();
     let b = net.forge(&g, net.leaders(&g, slot)[0], slot, vec![s.clone()]);
@@ -131,7 +131,7 @@ fn revalidation_after_blocks_rollbacks_and_expiry() {
     let child = spend(&net, 0, &s, 1, 0);
     let dropped = m.revalidate(&net.cfg, sel.tip_state(), slot + 1, Vec::new());
     assert_eq!(dropped, vec![s.id()], "spent by the block");
-    m.add(&net.cfg, child.clone()).unwrap();
+    m.add(child.clone()).unwrap();
     // A longer fork without the split: the split comes back, before its child.
     let fork_start = 500;
     let (fork, _) = net.extend(&g, fork_start, 2);
@@ -151,7 +151,7 @@ fn a_block_reuses_the_mempools_witness_checks_only_for_the_same_bytes() {
     let g = net.genesis_state();
     let mut m = Mempool::new(&net.cfg, &g, 1, 1_000_000);
     let s = split(&net, 0, 2);
-    m.add(&net.cfg, s.clone()).unwrap();
+    m.add(s.clone()).unwrap();
     assert!(m.has_checked(&s));
     // The same body with a forged signature: not the transaction the mempool checked.
     let mut wits = s.witness_bytes().to_vec();

@@ -3,13 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::genesis::Genesis;
+use crate::genesis::{DRepVotingThresholds, PoolVotingThresholds, Threshold};
 
 /// A non-negative rational, as the reference's `UnitInterval` and `NonNegativeInterval`.
 pub type Rational = (u64, u64);
 
 /// Execution units: memory and CPU steps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ExUnits {
     /// Memory units.
     pub mem: u64,
@@ -54,8 +57,8 @@ impl Language {
     }
 }
 
-/// What transactions are checked against besides the state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The protocol parameters (Conway's `PParams`) and the chain constants the rules need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerParams {
     /// `minFeeA`: the fee per byte of transaction, in lovelace.
     pub min_fee_a: u64,
@@ -113,6 +116,22 @@ pub struct LedgerParams {
     pub committee_min_size: u64,
     /// `committeeMaxTermLength`, in epochs.
     pub committee_max_term_length: u64,
+    /// `nOpt`: the desired number of pools.
+    pub n_opt: u64,
+    /// `a0`: the pledge influence.
+    pub a0: Rational,
+    /// `rho`: the monetary expansion per epoch.
+    pub rho: Rational,
+    /// `tau`: the treasury's cut of the rewards.
+    pub tau: Rational,
+    /// `poolVotingThresholds`.
+    pub pool_voting_thresholds: PoolVotingThresholds,
+    /// `dRepVotingThresholds`.
+    pub drep_voting_thresholds: DRepVotingThresholds,
+    /// The maximum lovelace supply (a chain constant).
+    pub max_lovelace_supply: u64,
+    /// The active slot coefficient f (a chain constant).
+    pub active_slot_coeff: Rational,
     /// Slots per epoch.
     pub epoch_length: u64,
     /// The chain's start (slot 0) in Unix milliseconds, for Plutus' POSIX times.
@@ -122,8 +141,9 @@ pub struct LedgerParams {
 }
 
 impl Default for LedgerParams {
-    /// Mainnet's Conway values (protocol version 10) on a testnet (network id 0), 432,000-slot
-    /// epochs of 1 s from the Unix epoch, and no cost models.
+    /// Mainnet's Conway values (protocol version 10) and constants (maximum supply, f = 1/20)
+    /// on a testnet (network id 0), 432,000-slot epochs of 1 s from the Unix epoch, and no cost
+    /// models.
     fn default() -> Self {
         LedgerParams {
             min_fee_a: 44,
@@ -154,6 +174,31 @@ impl Default for LedgerParams {
             drep_activity: 20,
             committee_min_size: 7,
             committee_max_term_length: 146,
+            n_opt: 500,
+            a0: (3, 10),
+            rho: (3, 1000),
+            tau: (1, 5),
+            pool_voting_thresholds: PoolVotingThresholds {
+                motion_no_confidence: Threshold((51, 100)),
+                committee_normal: Threshold((51, 100)),
+                committee_no_confidence: Threshold((51, 100)),
+                hard_fork_initiation: Threshold((51, 100)),
+                pp_security_group: Threshold((51, 100)),
+            },
+            drep_voting_thresholds: DRepVotingThresholds {
+                motion_no_confidence: Threshold((67, 100)),
+                committee_normal: Threshold((67, 100)),
+                committee_no_confidence: Threshold((3, 5)),
+                update_to_constitution: Threshold((3, 4)),
+                hard_fork_initiation: Threshold((3, 5)),
+                pp_network_group: Threshold((67, 100)),
+                pp_economic_group: Threshold((67, 100)),
+                pp_technical_group: Threshold((67, 100)),
+                pp_gov_group: Threshold((3, 4)),
+                treasury_withdrawal: Threshold((67, 100)),
+            },
+            max_lovelace_supply: 45_000_000_000_000_000,
+            active_slot_coeff: (1, 20),
             epoch_length: 432_000,
             system_start_ms: 0,
             slot_length_ms: 1000,
@@ -205,6 +250,14 @@ impl LedgerParams {
             drep_activity: g.conway.drep_activity,
             committee_min_size: g.conway.committee_min_size,
             committee_max_term_length: g.conway.committee_max_term_length,
+            n_opt: p.n_opt,
+            a0: (p.a0.num, p.a0.den),
+            rho: (p.rho.num, p.rho.den),
+            tau: (p.tau.num, p.tau.den),
+            pool_voting_thresholds: g.conway.pool_voting_thresholds.clone(),
+            drep_voting_thresholds: g.conway.drep_voting_thresholds.clone(),
+            max_lovelace_supply: g.shelley.max_lovelace_supply,
+            active_slot_coeff: (g.shelley.active_slots_coeff.num, g.shelley.active_slots_coeff.den),
             epoch_length: g.shelley.epoch_length,
             system_start_ms: g.system_start_ms,
             slot_length_ms: g.slot_length_ms(),
@@ -269,4 +322,18 @@ pub fn tier_ref_script_fee(multiplier: Rational, range: u64, base: Rational, siz
     }
     let floor = total.floor().to_integer();
     u64::try_from(floor).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_read_back_as_written() {
+        let mut p = LedgerParams::default();
+        p.cost_models.insert(2, vec![1, -2, 3]);
+        let json = serde_json::to_string(&p).expect("writes");
+        let back: LedgerParams = serde_json::from_str(&json).expect("reads");
+        assert_eq!(back, p, "{json}");
+    }
 }

@@ -14,18 +14,24 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
+use serde::{Deserialize, Serialize};
+
 use crate::params::Rational;
+use crate::state::json::pairs;
 use crate::state::{Credential, PoolId, PoolParams};
 
 /// A stake snapshot as the reward calculation reads it (cardano-ledger's `SnapShot`): the
 /// active stake of each credential, the pool it delegates to, and the pools' parameters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RewardSnapshot {
     /// Each delegating credential's stake (UTxO at its base addresses plus its reward balance).
+    #[serde(with = "pairs")]
     pub stake: BTreeMap<Credential, u64>,
     /// The pool each credential delegates to.
+    #[serde(with = "pairs")]
     pub delegations: BTreeMap<Credential, PoolId>,
     /// The registered pools' parameters.
+    #[serde(with = "pairs")]
     pub pools: BTreeMap<PoolId, PoolParams>,
 }
 

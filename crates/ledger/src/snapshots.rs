@@ -1,12 +1,7 @@
-//! Stake snapshots and the epoch boundary, as the Shelley ledger takes them.
-//!
-//! At the boundary into epoch e+1 (cardano-ledger `NEWEPOCH`/`SNAP`/`POOLREAP`): the pool
-//! distribution for leader election in e+1 becomes the `mark` snapshot taken at the previous
-//! boundary (`nesPd = ssStakeMarkPoolDistr` of the state before the rule); then `go := set`,
-//! `set := mark`, `mark := ` the distribution now; re-registered pools' new parameters take
-//! effect; pools retiring at e+1 are removed with their delegations, their deposits refunded to
-//! their reward accounts; the epoch's donations go to the treasury. So a change made in epoch e
-//! counts for leader election from e+2.
+//! Stake snapshots: each credential's stake, the pool it delegates to and the pools'
+//! parameters, and the pool distribution leader election reads. SNAP takes one at every epoch
+//! boundary (`rules::epoch`): `go := set`, `set := mark`, `mark :=` the stake now, so a change
+//! made in epoch e counts for leader election from e+2 and for rewards of e+2's blocks.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::address::stake_credential;
+use crate::rewards::RewardSnapshot;
 use crate::state::json::pairs;
 use crate::state::{Credential, LedgerState, PoolId};
 
@@ -35,13 +31,16 @@ pub struct StakeSnapshot {
     pub pools: BTreeMap<PoolId, PoolStake>,
     /// The sum of all pools' stake (σ's denominator in leader election).
     pub total: u64,
+    /// Each delegating credential's stake and pool, and the registered pools' parameters: what
+    /// the reward update reads of the `go` snapshot.
+    #[serde(default)]
+    pub accounts: RewardSnapshot,
 }
 
 impl LedgerState {
-    /// The stake distribution now: UTxO held at base addresses plus reward balances, by
-    /// registered credential, summed per registered pool the credential delegates to; every
-    /// pool with at least one delegator appears.
-    pub fn stake_distribution(&self) -> StakeSnapshot {
+    /// Each stake credential's coin in the UTxO (`instantStake`): outputs at base addresses
+    /// whose stake part is the credential (pointer addresses count for nothing since Conway).
+    pub fn instant_stake(&self) -> BTreeMap<Credential, u64> {
         let mut by_cred: BTreeMap<Credential, u64> = BTreeMap::new();
         for out in self.utxo.values() {
             if let Some(c) = stake_credential(&out.address) {
@@ -49,78 +48,39 @@ impl LedgerState {
                 *e = e.saturating_add(out.coin);
             }
         }
+        by_cred
+    }
+
+    /// The stake distribution now (SNAP's `snapShotFromInstantStake`).
+    pub fn stake_distribution(&self) -> StakeSnapshot {
+        self.snapshot(&self.instant_stake())
+    }
+
+    /// The stake distribution now, given the instant stake: UTxO plus reward balance of every
+    /// registered credential that delegates to a registered pool, summed per pool; every pool
+    /// with at least one delegator appears, even at zero stake (`calculatePoolDistr`).
+    pub(crate) fn snapshot(&self, instant: &BTreeMap<Credential, u64>) -> StakeSnapshot {
         let mut snap = StakeSnapshot::default();
         for (cred, account) in self.accounts.iter() {
             let Some(pool) = account.pool else { continue };
             let Some(ps) = self.pools.get(&pool) else { continue };
-            let stake = by_cred.get(cred).copied().unwrap_or(0).saturating_add(account.rewards);
+            let stake = instant.get(cred).copied().unwrap_or(0).saturating_add(account.rewards);
             let e = snap.pools.entry(pool).or_insert(PoolStake {
                 stake: 0,
                 vrf_key_hash: ps.params.vrf_key_hash,
             });
             e.stake = e.stake.saturating_add(stake);
             snap.total = snap.total.saturating_add(stake);
+            snap.accounts.stake.insert(*cred, stake);
+            snap.accounts.delegations.insert(*cred, pool);
         }
-        // A pool with a registered delegator is in the distribution even at zero stake, as
-        // cardano-ledger's `calculatePoolDistr` keeps it; a pool no one delegates to is not.
+        snap.accounts.pools = self.pools.iter().map(|(id, p)| (*id, p.params.clone())).collect();
         snap
     }
 
-    /// Crosses into epoch `self.epoch + 1`.
+    /// Crosses into epoch `self.epoch + 1` (NEWEPOCH and EPOCH: `rules::epoch`).
     pub fn new_epoch(&mut self) {
-        let next = self.epoch + 1;
-        // SNAP: rotate with the distribution as it is now.
-        let now = Arc::new(self.stake_distribution());
-        self.go = std::mem::replace(&mut self.set, std::mem::replace(&mut self.mark, now));
-        // Re-registrations take effect.
-        let updated: Vec<PoolId> = self
-            .pools
-            .iter()
-            .filter(|(_, p)| p.future.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in updated {
-            if let Some(p) = self.pools.get_mut(&id) {
-                if let Some(f) = p.future.take() {
-                    p.params = f;
-                }
-            }
-        }
-        // POOLREAP: pools retiring now leave; deposits go back to registered reward accounts.
-        let retiring: Vec<PoolId> = self
-            .pools
-            .iter()
-            .filter(|(_, p)| p.retiring == Some(next))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &retiring {
-            if let Some(p) = self.pools.remove(id) {
-                self.deposits = self.deposits.saturating_sub(p.deposit);
-                let refund_to = crate::address::account_credential(&p.params.reward_account);
-                match refund_to.and_then(|c| self.accounts.get_mut(&c)) {
-                    Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
-                    // An unclaimed deposit goes to the treasury.
-                    None => self.treasury = self.treasury.saturating_add(p.deposit),
-                }
-            }
-        }
-        if !retiring.is_empty() {
-            let ids: Vec<Credential> = self
-                .accounts
-                .iter()
-                .filter(|(_, a)| a.pool.is_some_and(|p| retiring.contains(&p)))
-                .map(|(c, _)| *c)
-                .collect();
-            for c in ids {
-                if let Some(a) = self.accounts.get_mut(&c) {
-                    a.pool = None;
-                }
-            }
-        }
-        // The donations of the epoch that ended go to the treasury (EPOCH, after POOLREAP).
-        self.treasury = self.treasury.saturating_add(self.donations);
-        self.donations = 0;
-        self.epoch = next;
+        crate::rules::epoch::new_epoch(self);
     }
 
     /// The distribution leader election uses in the current epoch.

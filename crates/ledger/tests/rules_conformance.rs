@@ -111,7 +111,7 @@ fn run(root: &Path, path: &Path) -> Outcome {
     };
     outcome.title = v.title.clone();
     outcome.total = v.events.iter().filter(|e| matches!(e, Event::Tx { .. })).count();
-    let (mut state, params) = match v.initial_state() {
+    let (mut state, _) = match v.initial_state() {
         Ok(s) => s,
         Err(e) => {
             outcome.failure = Some(format!("initial state: {e}"));
@@ -146,6 +146,7 @@ fn run(root: &Path, path: &Path) -> Outcome {
                 }
                 let verdict = Vector::transaction(tx).and_then(|t| {
                     let mut next = state.clone();
+                    let params = state.params.clone();
                     next.apply_tx(&params, *at, &t).map(|()| next).map_err(|e| {
                         if std::env::var_os("VECTOR_DEBUG").is_some() {
                             e.to_string()
@@ -250,5 +251,27 @@ fn compare(ours: &LedgerState, theirs: &LedgerState) -> Vec<String> {
         format!("{shown:?}")
     });
     differs("roots", &|s| format!("{:?}", s.governance.roots));
+    differs("committee threshold, guardrail", &|s| {
+        format!("{:?} {:?}", s.governance.committee_threshold, s.governance.guardrail)
+    });
+    // The parameters, field by field.
+    let fields = |s: &LedgerState| match serde_json::to_value(&*s.params) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => Default::default(),
+    };
+    let (a, b) = (fields(ours), fields(theirs));
+    let changed: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: ours {v}, the reference's {}",
+                b.get(k).unwrap_or(&serde_json::Value::Null)
+            )
+        })
+        .collect();
+    if !changed.is_empty() {
+        out.push(format!("parameters: {}", changed.join("; ")));
+    }
     out
 }

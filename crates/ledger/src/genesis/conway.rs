@@ -12,8 +12,8 @@ use crate::state::Credential;
 /// The Conway genesis file's name, as cardano-node's configuration names it.
 pub const CONWAY_FILE: &str = "conway-genesis.json";
 
-/// A threshold as the file writes it: a decimal, or `{numerator, denominator}`; kept in lowest
-/// terms.
+/// A threshold as the file writes it: a decimal (kept in lowest terms), or
+/// `{numerator, denominator}` (kept as written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Threshold(pub Rational);
 
@@ -53,7 +53,8 @@ impl<'de> Deserialize<'de> for Threshold {
                 if den == 0 || n > den {
                     return Err(bad());
                 }
-                Ok(Threshold::lowest((n, den)))
+                // Exactly as written, so that what this type writes reads back the same.
+                Ok(Threshold((n, den)))
             }
             serde_json::Value::Number(_) => {
                 let r = slotforge_praos::ratio::parse_json_number(&v.to_string()).map_err(|_| bad())?;

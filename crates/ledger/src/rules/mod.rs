@@ -4,15 +4,25 @@
 //! (UTXOS: scripts run, then the effects); `bbody` holds BBODY's limits on a whole block, and
 //! `balance` what a body deposits, refunds and withdraws.
 //! `tx_view` resolves what they all read.
+//!
+//! The epoch boundary: `epoch` (NEWEPOCH and EPOCH) composes `rupd` (the reward update's
+//! application), `poolreap` (POOLREAP), `ratify` (RATIFY), `enact` (ENACT) and `hardfork`
+//! (HARDFORK).
 
 mod balance;
 pub(crate) mod bbody;
 mod certs;
 mod deleg;
+mod enact;
+pub(crate) mod epoch;
 mod gov;
 mod govcert;
+mod hardfork;
 pub(crate) mod ledger;
 mod pool;
+mod poolreap;
+mod ratify;
+mod rupd;
 mod tx_info;
 mod tx_view;
 mod utxo;

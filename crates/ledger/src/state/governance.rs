@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::{hex_vec, pairs};
 use super::{Credential, PoolId};
+use crate::params::{LedgerParams, Rational};
 use crate::tx::TxId;
 
 /// Whom a stake credential delegates its vote to.
@@ -276,10 +277,51 @@ pub struct Governance {
     /// The last enacted action of each purpose.
     #[serde(with = "pairs")]
     pub roots: OrdMap<GovPurpose, GovActionId>,
+    /// The committee's quorum: the share of its active members' votes an action needs.
+    #[serde(default)]
+    pub committee_threshold: Rational,
     /// The constitution's guardrails script hash, if it has one.
     pub guardrail: Option<[u8; 28]>,
     /// The number of consecutive epochs without an active proposal (`vsNumDormantEpochs`).
     pub dormant_epochs: u64,
+    /// What ratification decided at the last epoch boundary, carried out at the next.
+    #[serde(default)]
+    pub ratification: Ratification,
+}
+
+/// RATIFY's result, computed at an epoch boundary from the proposals, votes and stake as they
+/// were then, and carried out at the next boundary (the completed `DRepPulsingState`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ratification {
+    /// The actions ratified, in the order they were enacted.
+    pub enacted: Vec<GovActionId>,
+    /// The actions that expired.
+    pub expired: Vec<GovActionId>,
+    /// The state the enacted actions leave; `None` before the first ratification.
+    pub enact_state: Option<EnactState>,
+}
+
+/// What enactment changes (`EnactState`): the committee, the constitution, the parameters,
+/// the last enacted action of each purpose, and the treasury withdrawals to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnactState {
+    /// The committee's members with their term's last epoch; `None` under no confidence.
+    #[serde(default, with = "super::json::optional_pairs")]
+    pub committee: Option<OrdMap<Credential, u64>>,
+    /// The committee's quorum.
+    pub committee_threshold: Rational,
+    /// The constitution's guardrails script hash.
+    pub guardrail: Option<[u8; 28]>,
+    /// The protocol parameters.
+    pub params: std::sync::Arc<LedgerParams>,
+    /// The last enacted action of each purpose.
+    #[serde(with = "pairs")]
+    pub roots: OrdMap<GovPurpose, GovActionId>,
+    /// Treasury withdrawals to pay, by stake credential.
+    #[serde(with = "pairs")]
+    pub withdrawals: OrdMap<Credential, u64>,
+    /// The treasury withdrawals may still take.
+    pub treasury: u64,
 }
 
 impl Governance {

@@ -1,7 +1,7 @@
 //! The ledger state: the UTxO, stake accounts, pools, the stake snapshots leader election
-//! reads, the pots (fees, deposits, treasury, reserves, donations) and governance (DReps, the
-//! committee, proposals and votes). Rewards, ratification and enactment, which move the pots
-//! at the epoch boundary, are the next issue's.
+//! and rewards read, the blocks each pool made, the pots (fees, deposits, treasury, reserves,
+//! donations), governance (DReps, the committee, proposals and votes, the last ratification)
+//! and the protocol parameters, current and previous, as enactment leaves them.
 //!
 //! The state is a value of persistent maps (imbl): applying a block makes a new state that
 //! shares everything unchanged with the old one, so the chain keeps one state per volatile
@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{Account, Credential};
 pub use governance::{
-    CommitteeAuthorization, DRep, DRepState, GovActionId, GovActionKind, GovPurpose, Governance, Proposal, Vote,
+    CommitteeAuthorization, DRep, DRepState, EnactState, GovActionId, GovActionKind, GovPurpose, Governance, Proposal,
+    Ratification, Vote,
 };
 pub use pools::{PoolId, PoolParams, PoolState};
 pub use utxo::{genesis_txin, Assets, Datum, TxIn, TxOut};
@@ -76,6 +77,20 @@ pub struct LedgerState {
     /// DReps, the committee, proposals and votes.
     #[serde(default)]
     pub governance: Governance,
+    /// The protocol parameters in force this epoch (`curPParams`). Required in a checkpoint:
+    /// one written before the ledger kept them is refused, not read with wrong parameters.
+    pub params: Arc<LedgerParams>,
+    /// Those of the epoch before (`prevPParams`): the reward update reads them.
+    pub prev_params: Arc<LedgerParams>,
+    /// The fees of the epoch before, which the next reward update distributes (`ssFee`).
+    #[serde(default)]
+    pub fee_snapshot: u64,
+    /// Blocks made this epoch by each pool (`nesBcur`).
+    #[serde(default, with = "pairs")]
+    pub blocks_current: OrdMap<PoolId, u64>,
+    /// Blocks made in the epoch before by each pool (`nesBprev`): the next reward update pays them.
+    #[serde(default, with = "pairs")]
+    pub blocks_previous: OrdMap<PoolId, u64>,
 }
 
 impl LedgerState {
@@ -143,7 +158,10 @@ impl LedgerState {
             .max_lovelace_supply
             .saturating_sub(funded)
             .saturating_sub(deposits);
+        let params = Arc::new(params);
         let mut state = LedgerState {
+            params: params.clone(),
+            prev_params: params,
             epoch: 0,
             utxo_by_address: OrdMap::new(),
             utxo,
@@ -164,6 +182,7 @@ impl LedgerState {
                 .collect::<imbl::OrdMap<Credential, u64>>(),
         );
         state.governance.guardrail = g.conway.guardrail()?;
+        state.governance.committee_threshold = g.conway.committee.threshold.0;
         state.reindex();
         let initial = Arc::new(state.stake_distribution());
         state.mark = initial.clone();
@@ -206,6 +225,13 @@ impl LedgerState {
     /// The bytes of reference scripts `tx` uses on this state.
     pub fn ref_scripts_size(&self, tx: &Transaction) -> u64 {
         rules::bbody::ref_scripts_size(self, tx)
+    }
+
+    /// Counts a block made by `pool` this epoch (BBODY's `incrBlocks`): the reward update of
+    /// the epoch after next pays the pool by its share of them.
+    pub fn block_made(&mut self, pool: PoolId) {
+        let n = self.blocks_current.get(&pool).copied().unwrap_or(0);
+        self.blocks_current.insert(pool, n + 1);
     }
 
     /// Total lovelace: UTxO, rewards and every pot (constant under every rule; the supply at

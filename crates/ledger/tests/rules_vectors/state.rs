@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use pallas_codec::minicbor;
 use pallas_primitives::conway::ProposalProcedure;
+use slotforge_ledger::genesis::{DRepVotingThresholds, PoolVotingThresholds, Threshold};
 use slotforge_ledger::params::{ExUnits, LedgerParams};
 use slotforge_ledger::state::{
     CommitteeAuthorization, DRep, DRepState, GovActionId, GovPurpose, Proposal, TxIn, TxOut, Vote,
@@ -66,8 +67,17 @@ fn pool_params(n: &Node) -> Result<PoolParams, String> {
     })
 }
 
+/// Blocks made by pool: `{pool id: count}`.
+fn blocks(n: &Node) -> Result<imbl::OrdMap<[u8; 28], u64>, String> {
+    n.map()?.iter().map(|(k, v)| Ok((k.hash()?, v.uint()?))).collect()
+}
+
 /// The ledger state and parameters of a `NewEpochState`
 /// (`[epoch, blocks before, blocks now, EpochState, reward update, pool distribution, AVVM]`).
+/// The stake snapshots are left empty (the vectors' pools never make blocks, so no reward
+/// reads them), and so is the DRep pulser's ratification: its enact state is the one of the
+/// test's set-up, before the test changed the parameters (its parameter hashes are often not
+/// even in `pparams/`), and no vector starts with a proposal it could have ratified.
 pub fn ledger_state(
     doc: &[u8],
     nes: &Node,
@@ -77,6 +87,8 @@ pub fn ledger_state(
     let nes = nes.fields(7)?;
     let mut s = LedgerState {
         epoch: nes[0].uint()?,
+        blocks_previous: blocks(&nes[1])?,
+        blocks_current: blocks(&nes[2])?,
         ..LedgerState::default()
     };
     // EpochState: [[treasury, reserves], LedgerState, SnapShots, NonMyopic].
@@ -84,6 +96,8 @@ pub fn ledger_state(
     let pots = es[0].fields(2)?;
     s.treasury = pots[0].uint()?;
     s.reserves = pots[1].uint()?;
+    // SnapShots: [mark, set, go, fee].
+    s.fee_snapshot = es[2].fields(4)?[3].uint()?;
     // LedgerState: [CertState [VState, PState, DState], UTxOState].
     let ls = es[1].fields(2)?;
     let cert = ls[0].fields(3)?;
@@ -211,16 +225,21 @@ pub fn ledger_state(
         s.governance.add_proposal(action_id(&g[0])?, p);
     }
     if let Some(c) = gs[1].strict_maybe()? {
-        let members = c.fields(2)?[0]
+        let c = c.fields(2)?;
+        let members = c[0]
             .map()?
             .iter()
             .map(|(k, v)| Ok((credential(k)?, v.uint()?)))
             .collect::<Result<_, String>>()?;
         s.governance.committee = Some(members);
+        s.governance.committee_threshold = c[1].rational()?;
     }
     s.governance.guardrail = gs[2].fields(2)?[1].nullable().map(Node::hash).transpose()?;
-    let params = params(&resolve(&gs[3].hash()?)?, config)?;
-    Ok((s, params))
+    let previous = params(&resolve(&gs[4].hash()?)?, config)?;
+    let current = params(&resolve(&gs[3].hash()?)?, config)?;
+    s.prev_params = Arc::new(previous);
+    s.params = Arc::new(current.clone());
+    Ok((s, current))
 }
 
 /// A Conway `PParams` array of 31 fields, with the vector's network constants.
@@ -236,6 +255,11 @@ pub fn params(bytes: &[u8], config: &Config) -> Result<LedgerParams, String> {
     };
     let version = f[12].fields(2)?;
     let prices = f[16].fields(2)?;
+    let thresholds = |n: &Node, count: usize| -> Result<Vec<Threshold>, String> {
+        n.fields(count)?.iter().map(|t| Ok(Threshold(t.rational()?))).collect()
+    };
+    let pools = thresholds(&f[22], 5)?;
+    let dreps = thresholds(&f[23], 10)?;
     let mut cost_models = std::collections::BTreeMap::new();
     for (language, model) in f[15].map()? {
         let values = model
@@ -274,6 +298,31 @@ pub fn params(bytes: &[u8], config: &Config) -> Result<LedgerParams, String> {
         drep_deposit: f[28].uint()?,
         drep_activity: f[29].uint()?,
         min_fee_ref_script_per_byte: f[30].rational()?,
+        n_opt: f[8].uint()?,
+        a0: f[9].rational()?,
+        rho: f[10].rational()?,
+        tau: f[11].rational()?,
+        pool_voting_thresholds: PoolVotingThresholds {
+            motion_no_confidence: pools[0],
+            committee_normal: pools[1],
+            committee_no_confidence: pools[2],
+            hard_fork_initiation: pools[3],
+            pp_security_group: pools[4],
+        },
+        drep_voting_thresholds: DRepVotingThresholds {
+            motion_no_confidence: dreps[0],
+            committee_normal: dreps[1],
+            committee_no_confidence: dreps[2],
+            update_to_constitution: dreps[3],
+            hard_fork_initiation: dreps[4],
+            pp_network_group: dreps[5],
+            pp_economic_group: dreps[6],
+            pp_technical_group: dreps[7],
+            pp_gov_group: dreps[8],
+            treasury_withdrawal: dreps[9],
+        },
+        max_lovelace_supply: config.max_supply,
+        active_slot_coeff: config.active_slots,
         network_id: config.network_id,
         epoch_length: config.epoch_length,
         system_start_ms: config.system_start_ms,

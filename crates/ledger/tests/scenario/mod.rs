@@ -141,6 +141,8 @@ pub fn params(p: &Value, fixture: &Value) -> Result<LedgerParams, String> {
         epoch_length: 432_000,
         system_start_ms,
         slot_length_ms: 1000,
+        // What only the epoch boundary reads (rewards, ratification): no scenario crosses one.
+        ..LedgerParams::default()
     })
 }
 
