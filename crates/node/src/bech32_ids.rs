@@ -50,6 +50,23 @@ pub fn address_bech32(address: &[u8]) -> String {
     encode(hrp, address)
 }
 
+/// A stake address (reward account) given as bech32 (`stake…`, `stake_test…`) or hex: its 29
+/// bytes, header `0xe0`/`0xe1` (key) or `0xf0`/`0xf1` (script).
+pub fn parse_stake_address(text: &str) -> Result<Vec<u8>, String> {
+    let bytes = match bech32::decode(text) {
+        Ok((hrp, bytes)) if hrp.as_str().starts_with("stake") => bytes,
+        Ok((hrp, _)) => return Err(format!("{text:?} is a bech32 {:?}, not a stake address", hrp.as_str())),
+        Err(_) => hex::decode(text)
+            .map_err(|_| format!("{text:?} is not a stake address (bech32 stake…/stake_test… or hex)"))?,
+    };
+    match bytes.first() {
+        Some(h) if bytes.len() == 29 && matches!(h >> 4, 0xe | 0xf) => Ok(bytes),
+        _ => Err(format!(
+            "{text:?} is not a stake address: 29 bytes with header 0xe0/0xe1/0xf0/0xf1"
+        )),
+    }
+}
+
 /// An address given as bech32 (`addr…`, `addr_test…`) or hex.
 pub fn parse_address(text: &str) -> Result<Vec<u8>, String> {
     if let Ok((hrp, bytes)) = bech32::decode(text) {

@@ -111,7 +111,7 @@ fn pool_hex(bech32_id: &str) -> String {
 
 /// Calls every route of the node's OpenAPI document on a live producer and checks each
 /// answer against its documented schema: 200s, and the documented 400s and 404s.
-fn check_openapi(rest: &str, address: &str) {
+fn check_openapi(rest: &str, address: &str, stake_address: &str) {
     let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
     assert_eq!(
         get(&format!("{rest}/api/v1/openapi.json")),
@@ -128,7 +128,8 @@ fn check_openapi(rest: &str, address: &str) {
     for (template, item) in doc["paths"].as_object().unwrap() {
         let mut path = template
             .replace("{hash}", tip["hash"].as_str().unwrap())
-            .replace("{epoch}", &tip["epoch"].to_string());
+            .replace("{epoch}", &tip["epoch"].to_string())
+            .replace("{stake_address}", stake_address);
         let required: Vec<&str> = item
             .get("get")
             .and_then(|g| g["parameters"].as_array())
@@ -179,7 +180,10 @@ fn check_openapi(rest: &str, address: &str) {
             let bad = if template.contains('{') {
                 format!(
                     "{rest}{}",
-                    template.replace("{hash}", "xyz").replace("{epoch}", "minus-one")
+                    template
+                        .replace("{hash}", "xyz")
+                        .replace("{epoch}", "minus-one")
+                        .replace("{stake_address}", "xyz")
                 )
             } else {
                 format!("{url}{sep}not_a_parameter=1")
@@ -194,6 +198,7 @@ fn check_openapi(rest: &str, address: &str) {
                 template
                     .replace("{hash}", &"00".repeat(32))
                     .replace("{epoch}", "999999")
+                    .replace("{stake_address}", &format!("e0{}", "00".repeat(28)))
             );
             let (status, body) = http("GET", &missing, None, &[]).unwrap();
             assert_eq!(status, 404, "{missing}");
@@ -487,8 +492,40 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
         "pool-2 forges again after its enclave restarted"
     );
 
+    // Rewards: blocks made in epoch e are paid at the boundary into e + 2, so by now every
+    // genesis pool's owner (its reward account) has rewards; and the pots, the UTxO and the
+    // reward balances make the maximum supply.
+    let shelley = std::path::Path::new(devnet.desc["genesis"]["shelley"].as_str().unwrap());
+    let shelley: Value = serde_json::from_slice(&std::fs::read(devnet.dir.path().join(shelley)).unwrap()).unwrap();
+    let owners: Vec<String> = shelley["staking"]["stake"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(!owners.is_empty());
+    for owner in &owners {
+        let account = get(&format!("{rest0}/api/v1/accounts/e0{owner}"));
+        assert!(account["rewards"].as_u64().unwrap() > 0, "no rewards yet: {account}");
+    }
+    let pots = get(&format!("{rest0}/api/v1/pots"));
+    let held: u128 = [
+        "reserves",
+        "treasury",
+        "deposits",
+        "fees",
+        "donations",
+        "rewards",
+        "utxo",
+    ]
+    .iter()
+    .map(|k| u128::from(pots[k].as_u64().unwrap()))
+    .sum();
+    assert_eq!(held, u128::from(pots["max_supply"].as_u64().unwrap()), "{pots}");
+    assert!(pots["treasury"].as_u64().unwrap() > 0, "the treasury's cut: {pots}");
+
     // Every documented route answers as the OpenAPI document says.
-    check_openapi(&rest0, &address);
+    check_openapi(&rest0, &address, &format!("e0{}", owners[0]));
 
     // Down: every process ends.
     let pids: Vec<u64> = devnet

@@ -1,5 +1,6 @@
 //! The node's REST API (axum), one file per resource: the node and its sync state
-//! ([`node`]), the chain's tip and blocks ([`chain`]), UTxOs ([`utxos`]), a server-sent event
+//! ([`node`]), the chain's tip and blocks ([`chain`]), UTxOs ([`utxos`]), stake accounts
+//! ([`accounts`]), the pots ([`pots`]), governance ([`governance`]), a server-sent event
 //! stream of the chain ([`events`]), epochs' leadership parameters ([`epochs`]), transaction
 //! submission as cardano-submit-api takes it ([`submit`]), the devnet's node list
 //! ([`devnet`]), Prometheus metrics ([`metrics`]), the dashboard's static pages ([`assets`]),
@@ -7,17 +8,20 @@
 //! router, holds the state the routes read, and wires the limits ([`limits`]) and CORS in.
 //! Every answer is JSON; a bad parameter gets a 400 that names it ([`errors`], [`params`]).
 
+mod accounts;
 mod assets;
 mod chain;
 mod devnet;
 mod epochs;
 mod errors;
 mod events;
+mod governance;
 mod leadership;
 mod limits;
 mod metrics;
 mod node;
 mod params;
+mod pots;
 mod submit;
 mod utxos;
 pub mod write_stall;
@@ -78,6 +82,9 @@ pub fn router(api: NodeApi) -> Router {
         .route("/api/v1/blocks/{hash}", get(chain::block))
         .route("/api/v1/epochs/{epoch}", get(epochs::epoch))
         .route("/api/v1/utxos", get(utxos::utxos))
+        .route("/api/v1/accounts/{stake_address}", get(accounts::account))
+        .route("/api/v1/pots", get(pots::pots))
+        .route("/api/v1/governance", get(governance::governance))
         .route("/api/v1/events", get(events::events))
         .route("/api/v1/devnet", get(devnet::devnet))
         .route("/api/submit/tx", post(submit::submit_tx))
