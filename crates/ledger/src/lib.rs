@@ -9,10 +9,13 @@
 //! - [`params`]: the protocol parameters the rules read.
 //! - [`state`]: the ledger state (UTxO, accounts, pools, pots).
 //! - [`rules`]: one module per cardano-ledger rule: LEDGER composing UTXO, UTXOW, CERTS (CERT:
-//!   DELEG, POOL, GOVCERT) and GOV.
+//!   DELEG, POOL, GOVCERT) and GOV; at the epoch boundary NEWEPOCH and EPOCH composing the
+//!   reward update, SNAP, POOLREAP, RATIFY, ENACT and HARDFORK.
 //! - [`plutus`]: phase two, Plutus scripts run through aiken's `uplc`.
 //! - [`script`]: native and Plutus scripts, their hashes, native scripts' evaluation.
-//! - [`snapshots`]: the stake snapshots and the epoch boundary (SNAP, POOLREAP).
+//! - [`snapshots`]: the stake snapshots (each credential's stake and pool, and the pool
+//!   distribution leader election reads).
+//! - [`rewards`]: the reward update, in exact rationals.
 //! - [`value`]: signed multi-asset values for balancing.
 //! - [`address`]: what the rules read of addresses.
 //! - [`error`]: why a transaction is refused, by the reference's predicate-failure names.
@@ -20,6 +23,8 @@
 #![warn(missing_docs)]
 
 pub mod address;
+#[doc(hidden)]
+pub mod boundary_fixture;
 pub mod error;
 pub mod genesis;
 pub mod params;
