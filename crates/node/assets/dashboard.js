@@ -544,6 +544,44 @@
       }), 3, 'no stake distribution for this epoch');
     }
 
+    /* ---- the pots, and governance proposals with their vote tallies ---- */
+    const POTS = ['reserves', 'treasury', 'deposits', 'fees', 'donations', 'rewards', 'utxo', 'max_supply'];
+    async function pollPots() {
+      try {
+        const r = await getJSON('/api/v1/pots');
+        setErr('pots', null);
+        if (!changed('pots', r)) return;
+        setText('pots-epoch', 'epoch ' + fmtInt(r.epoch));
+        fillTable('pots-table', POTS.map((k) => el('tr', { class: 'pot-row', 'data-pot': k, 'data-value': String(r[k]) },
+          td(k.replace('_', ' ')), td(fmtNum(r[k]), 'n'))), 2, 'no pots');
+      } catch (e) {
+        setErr('pots', e);
+      }
+    }
+
+    function tally(votes) {
+      const n = { yes: 0, no: 0, abstain: 0 };
+      for (const v of votes || []) n[v.vote] = (n[v.vote] || 0) + 1;
+      return n.yes + ' yes · ' + n.no + ' no · ' + n.abstain + ' abstain';
+    }
+
+    async function pollGovernance() {
+      try {
+        const r = await getJSON('/api/v1/governance', 8000);
+        setErr('governance', null);
+        if (!changed('governance', r)) return;
+        const ps = Array.isArray(r.proposals) ? r.proposals : [];
+        setText('proposals-count', ps.length + (ps.length === 1 ? ' proposal' : ' proposals'));
+        fillTable('proposals-table', ps.map((p) => el('tr', { class: 'proposal-row', 'data-id': p.id, 'data-ratification': p.ratification },
+          td(p.action.replace(/_/g, ' ')),
+          el('td', {}, el('code', { text: shortHash(p.id, 8, 4), title: p.id })),
+          td(tally(p.votes.committee)), td(tally(p.votes.dreps)), td(tally(p.votes.pools)),
+          td(p.expires_after, 'n'), td(p.ratification))), 7, 'no proposals in flight');
+      } catch (e) {
+        setErr('governance', e);
+      }
+    }
+
     /* ---- recent blocks, with abandoned forks ---- */
     function refreshBlocksSoon() {
       if (!blocksTimer) blocksTimer = setTimeout(() => { blocksTimer = null; pollBlocks(); }, 250);
@@ -660,7 +698,7 @@
     async function poll() {
       try {
         await pollNode();
-        const jobs = [pollBlocks(), pollEpochInfo()];
+        const jobs = [pollBlocks(), pollEpochInfo(), pollPots(), pollGovernance()];
         if (!tipES || !tipES.isOpen()) jobs.push(pollTip());
         if (S.leadership) {
           jobs.push(pollNext(), pollEpochStats());

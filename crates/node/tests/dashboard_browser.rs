@@ -10,6 +10,7 @@
 mod live_devnet;
 
 use std::process::{Child, Command, Stdio};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -142,6 +143,17 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
             > 0
     })
     .await;
+    // The pots: what they show adds up to the maximum supply, and the treasury takes its cut.
+    until("the pots", Duration::from_secs(30), || async { count(&c, "#pots-table tr.pot-row").await == 8 }).await;
+    let mut pots = BTreeMap::new();
+    for row in c.find_all(Locator::Css("#pots-table tr.pot-row")).await.unwrap() {
+        let (pot, value) = (row.attr("data-pot").await.unwrap().unwrap(), row.attr("data-value").await.unwrap().unwrap());
+        pots.insert(pot, value.parse::<u128>().unwrap());
+    }
+    let supply = pots.remove("max_supply").unwrap();
+    assert_eq!(pots.values().sum::<u128>(), supply, "{pots:?}");
+    assert!(number(&text(&c, "#pots-table [data-pot=reserves] td.n").await).is_some_and(|r| r > 0));
+    assert_eq!(count(&c, "#proposals-table tr.empty").await, 1, "no proposal in flight");
     let adopted: u64 = number(&text(&c, "[data-status-count=adopted]").await).unwrap_or(0)
         + number(&text(&c, "[data-status-count=immutable]").await).unwrap_or(0);
     assert!(adopted > 0, "the status counts show adopted blocks");
