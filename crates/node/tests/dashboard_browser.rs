@@ -9,8 +9,8 @@
 
 mod live_devnet;
 
-use std::process::{Child, Command, Stdio};
 use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -144,10 +144,16 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
     })
     .await;
     // The pots: what they show adds up to the maximum supply, and the treasury takes its cut.
-    until("the pots", Duration::from_secs(30), || async { count(&c, "#pots-table tr.pot-row").await == 8 }).await;
+    until("the pots", Duration::from_secs(30), || async {
+        count(&c, "#pots-table tr.pot-row").await == 8
+    })
+    .await;
     let mut pots = BTreeMap::new();
     for row in c.find_all(Locator::Css("#pots-table tr.pot-row")).await.unwrap() {
-        let (pot, value) = (row.attr("data-pot").await.unwrap().unwrap(), row.attr("data-value").await.unwrap().unwrap());
+        let (pot, value) = (
+            row.attr("data-pot").await.unwrap().unwrap(),
+            row.attr("data-value").await.unwrap().unwrap(),
+        );
         pots.insert(pot, value.parse::<u128>().unwrap());
     }
     let supply = pots.remove("max_supply").unwrap();
