@@ -130,8 +130,20 @@ impl BlockStore {
             })
             .optional()
             .map_err(|e| self.sql(e))?;
-        let mut anchor = match &checkpoint {
-            Some((_, bytes)) => decode_checkpoint(bytes).map_err(|e| self.corrupt(format!("checkpoint: {e}")))?,
+        // A checkpoint this version cannot read (written by an earlier one, whose ledger state
+        // lacked what this one keeps) is only a shortcut: the immutable blocks are all kept, so
+        // the chain is replayed from genesis instead.
+        let readable = checkpoint
+            .as_ref()
+            .and_then(|(_, bytes)| match decode_checkpoint(bytes) {
+                Ok(state) => Some(state),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the checkpoint cannot be read; replaying the chain from genesis");
+                    None
+                }
+            });
+        let mut anchor = match readable {
+            Some(state) => state,
             None => ChainState::genesis(&cfg).map_err(|e| self.corrupt(e.to_string()))?,
         };
         let after = anchor.tip.map_or(-1, |t| t.block_number as i64);

@@ -110,6 +110,21 @@ fn a_stored_chain_replays_to_the_same_tip_nonces_and_stake() {
     }
     assert_eq!(state, *tip);
     assert_eq!(state.ledger.leader_distribution(), tip.ledger.leader_distribution());
+    // A checkpoint it cannot read (an earlier version's) costs a replay from genesis, nothing more.
+    drop(again);
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE checkpoint SET state = ?1", [b"{\"tip\": null}".to_vec()])
+        .unwrap();
+    let store = BlockStore::open(&path, &net.cfg).unwrap();
+    let replayed = store.load(net.cfg.clone()).unwrap();
+    assert_eq!(
+        **replayed.tip_state(),
+        *tip,
+        "replayed from genesis past an unreadable checkpoint"
+    );
+    drop(replayed);
 }
 
 #[test]
