@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::stake_credential;
 use crate::rewards::RewardSnapshot;
 use crate::state::json::pairs;
-use crate::state::{Credential, LedgerState, PoolId};
+use crate::state::{Credential, DRep, LedgerState, PoolId};
 
 /// One pool's share of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,36 @@ impl LedgerState {
             }
         }
         by_cred
+    }
+
+    /// The proposal deposits by the credential of the account they return to.
+    pub fn proposal_deposits(&self) -> BTreeMap<Credential, u64> {
+        let mut deposits: BTreeMap<Credential, u64> = BTreeMap::new();
+        for p in self.governance.proposals.values() {
+            if let Some(c) = crate::address::account_credential(&p.return_account) {
+                *deposits.entry(c).or_insert(0) += p.deposit;
+            }
+        }
+        deposits
+    }
+
+    /// The stake each DRep votes with (`computeDRepDistr`): for every account delegating its
+    /// vote to a registered DRep or a predefined one, its UTxO (`instant`), its proposal
+    /// deposits (`deposits`) and its reward balance.
+    pub fn drep_distribution(
+        &self,
+        instant: &BTreeMap<Credential, u64>,
+        deposits: &BTreeMap<Credential, u64>,
+    ) -> BTreeMap<DRep, u64> {
+        let mut dreps: BTreeMap<DRep, u64> = BTreeMap::new();
+        for (cred, account) in self.accounts.iter() {
+            let Some(d) = account.drep else { continue };
+            if d.credential().is_none_or(|c| self.governance.dreps.contains_key(&c)) {
+                let amount = |m: &BTreeMap<Credential, u64>| m.get(cred).copied().unwrap_or(0);
+                *dreps.entry(d).or_insert(0) += amount(instant) + amount(deposits) + account.rewards;
+            }
+        }
+        dreps
     }
 
     /// The stake distribution now (SNAP's `snapShotFromInstantStake`).

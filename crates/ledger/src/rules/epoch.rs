@@ -39,8 +39,7 @@ pub(crate) fn new_epoch(state: &mut LedgerState) {
         super::hardfork::apply(state);
     }
     state.epoch = epoch;
-    let mark = state.mark.clone();
-    state.governance.ratification = super::ratify::ratify(state, &instant, &mark);
+    state.governance.ratification = super::ratify::ratify(state, &instant);
 }
 
 /// EPOCH's governance steps, with the ratification computed at the last boundary.
@@ -69,10 +68,7 @@ fn carry_out_ratification(state: &mut LedgerState, epoch: u64) {
     }
     // `returnProposalDeposits`.
     for p in &removed {
-        match crate::address::account_credential(&p.return_account).and_then(|c| state.accounts.get_mut(&c)) {
-            Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
-            None => state.treasury = state.treasury.saturating_add(p.deposit),
-        }
+        state.pay_or_treasury(crate::address::account_credential(&p.return_account), p.deposit);
     }
     let gov = &mut state.governance;
     // `updateNumDormantEpochs`.
@@ -169,7 +165,7 @@ mod tests {
     /// The fixture's state, its DRep's stake in the UTxO-less ledger given by account 4's
     /// reward balance, the pools' stake by their reward accounts' balances.
     fn state() -> LedgerState {
-        let (mut s, _) = fixture();
+        let mut s = fixture();
         s.accounts.get_mut(&key(4)).expect("account").rewards = 1_000;
         s.reserves = 10_000_000;
         s.deposits = 0;
@@ -265,6 +261,19 @@ mod tests {
         new_epoch(&mut s);
         assert!(s.governance.proposals.is_empty());
         assert_eq!(s.accounts[&key(4)].rewards, 1_000 + 20);
+    }
+
+    #[test]
+    fn a_deposit_whose_account_is_not_registered_goes_to_the_treasury() {
+        let mut s = state();
+        // Account 99 is not registered.
+        let id = propose(&mut s, 1, GovAction::NoConfidence(None), 99);
+        s.governance.proposals.get_mut(&id).expect("proposed").expires_after = 9;
+        let treasury = s.treasury;
+        new_epoch(&mut s);
+        new_epoch(&mut s);
+        assert!(s.governance.proposals.is_empty());
+        assert_eq!(s.treasury, treasury + 10);
     }
 
     #[test]

@@ -33,10 +33,7 @@ pub(crate) fn apply(state: &mut LedgerState, epoch: u64) {
         if let Some(p) = state.pools.remove(id) {
             state.deposits = state.deposits.saturating_sub(p.deposit);
             let refund_to = crate::address::account_credential(&p.params.reward_account);
-            match refund_to.and_then(|c| state.accounts.get_mut(&c)) {
-                Some(a) => a.rewards = a.rewards.saturating_add(p.deposit),
-                None => state.treasury = state.treasury.saturating_add(p.deposit),
-            }
+            state.pay_or_treasury(refund_to, p.deposit);
         }
     }
     let delegators: Vec<Credential> = state

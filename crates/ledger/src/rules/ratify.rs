@@ -11,7 +11,6 @@ use pallas_primitives::conway::{GovAction, ProtocolParamUpdate};
 
 use super::enact::enact;
 use crate::params::Rational;
-use crate::snapshots::StakeSnapshot;
 use crate::state::{
     CommitteeAuthorization, Credential, DRep, EnactState, GovActionId, GovActionKind, LedgerState, PoolId, Proposal,
     Ratification, Vote,
@@ -26,11 +25,11 @@ struct VotingStake {
 }
 
 /// Ratifies the proposals of `state` (after EPOCH, `state.epoch` the new epoch) with the stake
-/// of `instant` (UTxO by credential) and the new `mark` distribution.
-pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>, mark: &StakeSnapshot) -> Ratification {
+/// of `instant` (UTxO by credential) and its new `mark` distribution.
+pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>) -> Ratification {
     let gov = &state.governance;
     let epoch = state.epoch;
-    let stake = voting_stake(state, instant, mark);
+    let stake = voting_stake(state, instant);
     let mut es = EnactState {
         committee: gov.committee.clone(),
         committee_threshold: gov.committee_threshold,
@@ -81,34 +80,20 @@ pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>, m
 }
 
 /// `computeDRepDistr` and the pool distribution with proposal deposits.
-fn voting_stake(state: &LedgerState, instant: &BTreeMap<Credential, u64>, mark: &StakeSnapshot) -> VotingStake {
-    let mut deposits: BTreeMap<Credential, u64> = BTreeMap::new();
-    for p in state.governance.proposals.values() {
-        if let Some(c) = crate::address::account_credential(&p.return_account) {
-            *deposits.entry(c).or_insert(0) += p.deposit;
-        }
-    }
-    let mut dreps: BTreeMap<DRep, u64> = BTreeMap::new();
+fn voting_stake(state: &LedgerState, instant: &BTreeMap<Credential, u64>) -> VotingStake {
+    let deposits = state.proposal_deposits();
+    let mark = &state.mark;
     let mut pools: BTreeMap<PoolId, u64> = mark.pools.iter().map(|(id, p)| (*id, p.stake)).collect();
     let mut pools_total = mark.total.max(1);
-    for (cred, account) in state.accounts.iter() {
-        let deposit = deposits.get(cred).copied().unwrap_or(0);
-        if let Some(d) = account.drep {
-            let registered = d.credential().is_none_or(|c| state.governance.dreps.contains_key(&c));
-            if registered {
-                let s = instant.get(cred).copied().unwrap_or(0) + deposit + account.rewards;
-                *dreps.entry(d).or_insert(0) += s;
-            }
-        }
-        if deposit > 0 {
-            if let Some(stake) = account.pool.and_then(|p| pools.get_mut(&p)) {
-                *stake += deposit;
-                pools_total += deposit;
-            }
+    for (cred, deposit) in &deposits {
+        let pool = state.accounts.get(cred).and_then(|a| a.pool);
+        if let Some(stake) = pool.and_then(|p| pools.get_mut(&p)) {
+            *stake += deposit;
+            pools_total += deposit;
         }
     }
     VotingStake {
-        dreps,
+        dreps: state.drep_distribution(instant, &deposits),
         pools,
         pools_total,
     }
@@ -408,7 +393,7 @@ pub(crate) mod tests {
     /// Epoch 10, protocol version 10: one committee member (cold 1, hot 2) with quorum 1/2 and
     /// a term to epoch 100; one DRep (credential 3) delegated 1,000 by account 4; pools 5 and 6,
     /// with reward accounts 7 and 8, and 100 of stake each in `mark`; 1,000,000 in the treasury.
-    pub(crate) fn fixture() -> (LedgerState, StakeSnapshot) {
+    pub(crate) fn fixture() -> LedgerState {
         let mut s = LedgerState {
             epoch: 10,
             treasury: 1_000_000,
@@ -456,7 +441,7 @@ pub(crate) mod tests {
             );
             s.accounts.insert(key(reward), account(None, None));
         }
-        let mut mark = StakeSnapshot::default();
+        let mut mark = crate::snapshots::StakeSnapshot::default();
         for pool in [5u8, 6] {
             mark.pools.insert(
                 [pool; 28],
@@ -467,7 +452,8 @@ pub(crate) mod tests {
             );
             mark.total += 100;
         }
-        (s, mark)
+        s.mark = Arc::new(mark);
+        s
     }
 
     /// The instant stake of the fixture: account 4 holds 1,000.
@@ -516,17 +502,17 @@ pub(crate) mod tests {
         p.drep_votes.insert(key(3), vote);
     }
 
-    fn enacted(s: &LedgerState, mark: &StakeSnapshot) -> Vec<GovActionId> {
-        ratify(s, &instant(), mark).enacted
+    fn enacted(s: &LedgerState) -> Vec<GovActionId> {
+        ratify(s, &instant()).enacted
     }
 
     #[test]
     fn a_withdrawal_the_committee_and_dreps_accept_is_enacted_within_the_treasury() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let id = propose(&mut s, 1, withdrawal(400_000, 4), 4);
-        assert!(enacted(&s, &mark).is_empty(), "no votes yet");
+        assert!(enacted(&s).is_empty(), "no votes yet");
         vote(&mut s, id, Vote::Yes);
-        let r = ratify(&s, &instant(), &mark);
+        let r = ratify(&s, &instant());
         assert_eq!(r.enacted, [id]);
         let es = r.enact_state.expect("enact state");
         assert_eq!(es.withdrawals.get(&key(4)), Some(&400_000));
@@ -534,50 +520,47 @@ pub(crate) mod tests {
         // A second one that the treasury left cannot cover waits.
         let second = propose(&mut s, 2, withdrawal(700_000, 4), 4);
         vote(&mut s, second, Vote::Yes);
-        assert_eq!(enacted(&s, &mark), [id]);
+        assert_eq!(enacted(&s), [id]);
     }
 
     #[test]
     fn an_expired_drep_does_not_count() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let id = propose(&mut s, 1, withdrawal(1, 4), 4);
         vote(&mut s, id, Vote::Yes);
         s.governance.dreps.get_mut(&key(3)).expect("DRep").expiry = 9;
-        assert!(
-            enacted(&s, &mark).is_empty(),
-            "the only DRep is inactive: no DRep stake"
-        );
+        assert!(enacted(&s).is_empty(), "the only DRep is inactive: no DRep stake");
     }
 
     #[test]
     fn a_delaying_action_of_higher_priority_goes_first_and_stops_the_run() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let w = propose(&mut s, 1, withdrawal(1, 4), 4);
         let c = propose(&mut s, 2, constitution(), 4);
         vote(&mut s, w, Vote::Yes);
         vote(&mut s, c, Vote::Yes);
         // Proposed after the withdrawal, the constitution is ratified first and delays it.
-        assert_eq!(enacted(&s, &mark), [c]);
+        assert_eq!(enacted(&s), [c]);
     }
 
     #[test]
     fn the_committee_needs_its_minimum_size_after_bootstrap() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let c = propose(&mut s, 1, constitution(), 4);
         vote(&mut s, c, Vote::Yes);
-        assert_eq!(enacted(&s, &mark), [c]);
+        assert_eq!(enacted(&s), [c]);
         let mut p = (*s.params).clone();
         p.committee_min_size = 2;
         s.params = Arc::new(p.clone());
-        assert!(enacted(&s, &mark).is_empty(), "one active member of two required");
+        assert!(enacted(&s).is_empty(), "one active member of two required");
         p.protocol_version = (9, 0);
         s.params = Arc::new(p);
-        assert_eq!(enacted(&s, &mark), [c], "in bootstrap the minimum does not apply");
+        assert_eq!(enacted(&s), [c], "in bootstrap the minimum does not apply");
     }
 
     #[test]
     fn pools_that_do_not_vote_follow_their_reward_accounts_drep() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let n = propose(&mut s, 1, GovAction::NoConfidence(None), 4);
         s.governance
             .proposals
@@ -592,26 +575,26 @@ pub(crate) mod tests {
             .pool_votes
             .insert([5; 28], Vote::Yes);
         // Pool 6 did not vote: by default No, so 100 of 200 is below 51 %.
-        assert!(enacted(&s, &mark).is_empty());
+        assert!(enacted(&s).is_empty());
         // Its reward account delegates to AlwaysAbstain: its stake leaves the denominator.
         s.accounts.get_mut(&key(8)).expect("account").drep = Some(DRep::AlwaysAbstain);
-        assert_eq!(enacted(&s, &mark), [n]);
+        assert_eq!(enacted(&s), [n]);
         // AlwaysNoConfidence votes Yes on a no-confidence motion.
         s.accounts.get_mut(&key(8)).expect("account").drep = Some(DRep::AlwaysNoConfidence);
-        assert_eq!(enacted(&s, &mark), [n]);
+        assert_eq!(enacted(&s), [n]);
     }
 
     #[test]
     fn proposal_deposits_count_as_their_delegators_stake() {
-        let (mut s, mark) = fixture();
+        let mut s = fixture();
         let n = propose(&mut s, 1, GovAction::NoConfidence(None), 7);
         let p = s.governance.proposals.get_mut(&n).expect("proposed");
         p.drep_votes.insert(key(3), Vote::Yes);
         p.pool_votes.insert([5; 28], Vote::Yes);
         p.pool_votes.insert([6; 28], Vote::No);
-        assert!(enacted(&s, &mark).is_empty(), "100 of 200");
+        assert!(enacted(&s).is_empty(), "100 of 200");
         // Account 7 (the deposit's return account) delegates to pool 5: 110 of 210.
         s.accounts.get_mut(&key(7)).expect("account").pool = Some([5; 28]);
-        assert_eq!(enacted(&s, &mark), [n]);
+        assert_eq!(enacted(&s), [n]);
     }
 }

@@ -25,17 +25,10 @@ pub(crate) fn apply(state: &mut LedgerState) {
         slots_per_epoch: p.epoch_length,
     };
     let update = reward_update(&state.go.accounts, &inputs);
-    let mut unclaimed = 0u64;
     for (cred, amount) in &update.rewards {
-        match state.accounts.get_mut(cred) {
-            Some(a) => a.rewards = a.rewards.saturating_add(*amount),
-            None => unclaimed = unclaimed.saturating_add(*amount),
-        }
+        state.pay_or_treasury(Some(*cred), *amount);
     }
-    state.treasury = state
-        .treasury
-        .saturating_add(update.delta_treasury)
-        .saturating_add(unclaimed);
+    state.treasury = state.treasury.saturating_add(update.delta_treasury);
     let reserves = i128::from(state.reserves) + update.delta_reserves;
     state.reserves = u64::try_from(reserves.max(0)).unwrap_or(u64::MAX);
     state.fees = state.fees.saturating_sub(update.fees);

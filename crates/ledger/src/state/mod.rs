@@ -227,6 +227,15 @@ impl LedgerState {
         rules::bbody::ref_scripts_size(self, tx)
     }
 
+    /// Pays `amount` to the reward balance of `to` when it is a registered credential, to the
+    /// treasury otherwise (unclaimed rewards, pool and proposal deposits at the epoch boundary).
+    pub(crate) fn pay_or_treasury(&mut self, to: Option<Credential>, amount: u64) {
+        match to.and_then(|c| self.accounts.get_mut(&c)) {
+            Some(a) => a.rewards = a.rewards.saturating_add(amount),
+            None => self.treasury = self.treasury.saturating_add(amount),
+        }
+    }
+
     /// Counts a block made by `pool` this epoch (BBODY's `incrBlocks`): the reward update of
     /// the epoch after next pays the pool by its share of them.
     pub fn block_made(&mut self, pool: PoolId) {

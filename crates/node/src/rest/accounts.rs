@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use slotforge_ledger::state::DRep;
+use slotforge_ledger::Credential;
 
 use super::errors::{bad_request, error, stopped};
 use super::NodeApi;
@@ -44,11 +45,18 @@ pub(super) async fn account(State(api): State<NodeApi>, Path(text): Path<String>
     }
 }
 
-/// A DRep: `{"key": hash}`, `{"script": hash}`, `"always_abstain"` or `"always_no_confidence"`.
+/// A credential: `{"key": hash}` or `{"script": hash}`.
+pub(super) fn credential_json(c: &Credential) -> Value {
+    match c {
+        Credential::Key(h) => json!({ "key": hex::encode(h) }),
+        Credential::Script(h) => json!({ "script": hex::encode(h) }),
+    }
+}
+
+/// A DRep: its credential, `"always_abstain"` or `"always_no_confidence"`.
 pub(super) fn drep_json(d: &DRep) -> Value {
     match d {
-        DRep::Key(h) => json!({ "key": hex::encode(h) }),
-        DRep::Script(h) => json!({ "script": hex::encode(h) }),
+        DRep::Key(_) | DRep::Script(_) => d.credential().as_ref().map_or(Value::Null, credential_json),
         DRep::AlwaysAbstain => json!("always_abstain"),
         DRep::AlwaysNoConfidence => json!("always_no_confidence"),
     }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use slotforge_ledger::state::{CommitteeAuthorization, DRep, GovActionId, GovActionKind, GovPurpose, Vote};
 use slotforge_ledger::{Credential, LedgerState};
 
-use super::accounts::drep_json;
+use super::accounts::{credential_json as credential, drep_json};
 use super::errors::{error, stopped};
 use super::NodeApi;
 use crate::bech32_ids::{address_bech32, pool_bech32};
@@ -24,13 +24,6 @@ pub(super) async fn governance(State(api): State<NodeApi>) -> Response {
     match tokio::task::spawn_blocking(move || describe(&ledger)).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("reading governance: {e}")),
-    }
-}
-
-fn credential(c: &Credential) -> Value {
-    match c {
-        Credential::Key(h) => json!({ "key": hex::encode(h) }),
-        Credential::Script(h) => json!({ "script": hex::encode(h) }),
     }
 }
 
@@ -56,14 +49,8 @@ fn action(kind: &GovActionKind) -> &'static str {
 
 fn describe(s: &LedgerState) -> Value {
     let g = &s.governance;
-    let instant = s.instant_stake();
-    let mut drep_stake: std::collections::BTreeMap<DRep, u64> = Default::default();
-    for (cred, a) in s.accounts.iter() {
-        if let Some(d) = a.drep {
-            let stake = instant.get(cred).copied().unwrap_or(0).saturating_add(a.rewards);
-            *drep_stake.entry(d).or_insert(0) += stake;
-        }
-    }
+    // The stake ratification counts: UTxO, proposal deposits and rewards.
+    let drep_stake = s.drep_distribution(&s.instant_stake(), &s.proposal_deposits());
     let drep_of = |c: &Credential| match c {
         Credential::Key(h) => DRep::Key(*h),
         Credential::Script(h) => DRep::Script(*h),
