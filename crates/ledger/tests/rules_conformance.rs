@@ -40,12 +40,9 @@ fn main() {
     }
     let root = rules_vectors::root();
     let files = rules_vectors::files(&root).unwrap_or_else(|e| panic!("reading the vectors: {e}"));
-    let known = known_failures::read(KNOWN);
-    let mut passed = 0;
+    let mut known = known_failures::KnownFailures::read(KNOWN);
     let (mut agree, mut total) = (0, 0);
     let mut lines = Vec::new();
-    let mut unexpected = Vec::new();
-    let mut fixed = Vec::new();
     for f in &files {
         let id = f.strip_prefix(&root).unwrap_or(f).display().to_string();
         let outcome = std::panic::catch_unwind(|| run(&root, f)).unwrap_or_else(|p| Outcome {
@@ -56,23 +53,14 @@ fn main() {
         });
         agree += outcome.agree;
         total += outcome.total;
-        match outcome.failure {
-            None => {
-                passed += 1;
-                if known.contains_key(&id) {
-                    fixed.push(id);
-                }
-            }
-            Some(why) => {
-                if !known.contains_key(&id) {
-                    unexpected.push(id.clone());
-                }
-                lines.push(format!("{} ({id}): {}", outcome.title, shortened(why)));
-            }
+        known.record(&id, &id, outcome.failure.is_none());
+        if let Some(why) = outcome.failure {
+            lines.push(format!("{} ({id}): {}", outcome.title, shortened(why)));
         }
     }
     println!(
-        "ledger vectors: {passed}/{} vectors passed, {agree}/{total} transactions agree",
+        "ledger vectors: {}/{} vectors passed, {agree}/{total} transactions agree",
+        known.passed(),
         files.len()
     );
     for l in &lines {
@@ -81,7 +69,7 @@ fn main() {
     // The harness's own verdict is reported by the default hook.
     drop(std::panic::take_hook());
     if std::env::var_os("SLOTFORGE_LEDGER_VECTORS").is_none() {
-        known_failures::hold(KNOWN, &unexpected, &fixed);
+        known.hold();
     }
 }
 

@@ -26,37 +26,24 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let known = known_failures::read(KNOWN);
-    let mut passed = 0;
+    let mut known = known_failures::KnownFailures::read(KNOWN);
     let mut failures = Vec::new();
-    let mut unexpected = Vec::new();
-    let mut fixed = Vec::new();
     for f in &files {
         let name = f.file_name().unwrap_or_default().to_string_lossy().to_string();
         let id = name.split('-').next().unwrap_or_default().to_string();
         let verdict = std::panic::catch_unwind(|| run(&root, f))
             .unwrap_or_else(|p| Err(format!("panicked: {}", known_failures::panic_message(&*p))));
-        match verdict {
-            Ok(()) => {
-                passed += 1;
-                if known.contains_key(&id) {
-                    fixed.push(name);
-                }
-            }
-            Err(why) => {
-                if !known.contains_key(&id) {
-                    unexpected.push(name.clone());
-                }
-                failures.push(format!("{name}: {why}"));
-            }
+        known.record(&id, &name, verdict.is_ok());
+        if let Err(why) = verdict {
+            failures.push(format!("{name}: {why}"));
         }
     }
-    println!("ledger scenarios: {passed}/{} passed", files.len());
+    println!("ledger scenarios: {}/{} passed", known.passed(), files.len());
     for f in &failures {
         println!("{f}");
     }
     if std::env::var_os("SLOTFORGE_LEDGER_SCENARIOS").is_none() {
-        known_failures::hold(KNOWN, &unexpected, &fixed);
+        known.hold();
     }
 }
 
