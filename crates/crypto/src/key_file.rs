@@ -55,11 +55,15 @@ pub enum KeyKind {
     CommitteeHotSigning,
     /// A committee member's hot verification key, `ConstitutionalCommitteeHotVerificationKey_ed25519`.
     CommitteeHotVerification,
+    /// A DRep's signing key, `DRepSigningKey_ed25519` (32-byte Ed25519 seed).
+    DRepSigning,
+    /// A DRep's verification key, `DRepVerificationKey_ed25519` (32 bytes).
+    DRepVerification,
 }
 
 impl KeyKind {
     /// Every kind, so that an envelope's `type` can be looked up.
-    pub const ALL: [KeyKind; 18] = [
+    pub const ALL: [KeyKind; 20] = [
         KeyKind::VrfSigning,
         KeyKind::VrfVerification,
         KeyKind::KesSigning,
@@ -78,6 +82,8 @@ impl KeyKind {
         KeyKind::CommitteeColdVerification,
         KeyKind::CommitteeHotSigning,
         KeyKind::CommitteeHotVerification,
+        KeyKind::DRepSigning,
+        KeyKind::DRepVerification,
     ];
 
     /// The envelope's `type` string.
@@ -101,6 +107,8 @@ impl KeyKind {
             KeyKind::CommitteeColdVerification => "ConstitutionalCommitteeColdVerificationKey_ed25519",
             KeyKind::CommitteeHotSigning => "ConstitutionalCommitteeHotSigningKey_ed25519",
             KeyKind::CommitteeHotVerification => "ConstitutionalCommitteeHotVerificationKey_ed25519",
+            KeyKind::DRepSigning => "DRepSigningKey_ed25519",
+            KeyKind::DRepVerification => "DRepVerificationKey_ed25519",
         }
     }
 
@@ -125,6 +133,8 @@ impl KeyKind {
             KeyKind::CommitteeColdVerification => "Constitutional Committee Cold Verification Key",
             KeyKind::CommitteeHotSigning => "Constitutional Committee Hot Signing Key",
             KeyKind::CommitteeHotVerification => "Constitutional Committee Hot Verification Key",
+            KeyKind::DRepSigning => "Delegated Representative Signing Key",
+            KeyKind::DRepVerification => "Delegated Representative Verification Key",
         }
     }
 
@@ -141,6 +151,7 @@ impl KeyKind {
                 | KeyKind::StakeSigning
                 | KeyKind::CommitteeColdSigning
                 | KeyKind::CommitteeHotSigning
+                | KeyKind::DRepSigning
         )
     }
 

@@ -75,6 +75,9 @@ pub struct RewardUpdate {
     pub fees: u64,
     /// What the pools shared (`R`: the fees and the expansion less the treasury's cut).
     pub reward_pot: u64,
+    /// Each pool that made blocks: what it paid its leader and members together (the pool
+    /// reward `f` less what rounding kept), whether or not their accounts are registered.
+    pub pool_rewards: BTreeMap<PoolId, u64>,
 }
 
 fn ratio((n, d): Rational) -> BigRational {
@@ -140,6 +143,7 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
         delegators.entry(*pool).or_default().push((*cred, stake));
     }
     let mut rewards: BTreeMap<Credential, u64> = BTreeMap::new();
+    let mut pool_rewards: BTreeMap<PoolId, u64> = BTreeMap::new();
     let mut credit = |c: Credential, amount: u64| {
         let e = rewards.entry(c).or_insert(0);
         *e = e.saturating_add(amount);
@@ -177,15 +181,18 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
         if let Some(account) = crate::address::account_credential(&params.reward_account) {
             credit(account, leader);
         }
+        let mut paid = leader;
         if pool_reward > cost {
             for (cred, stake) in members.iter().filter(|(c, _)| !is_owner(c)) {
                 let t = BigRational::new(BigInt::from(*stake), BigInt::from(pool_stake));
                 let member = floor(&(int(pool_reward - cost) * (BigRational::one() - &margin) * t));
                 if member != 0 {
                     credit(*cred, member);
+                    paid = paid.saturating_add(member);
                 }
             }
         }
+        pool_rewards.insert(*id, paid);
     }
     let paid: u64 = rewards.values().sum();
     RewardUpdate {
@@ -194,6 +201,7 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
         rewards,
         fees: inputs.fees,
         reward_pot: r,
+        pool_rewards,
     }
 }
 
@@ -259,6 +267,7 @@ mod tests {
         assert_eq!(u.rewards, [(key(3), 12), (key(9), 31)].into());
         assert_eq!(u.delta_reserves, 88 - 43 - 60);
         assert_eq!((u.fees, u.reward_pot), (50, 88));
+        assert_eq!(u.pool_rewards, [([1u8; 28], 43)].into());
     }
 
     #[test]
@@ -332,6 +341,7 @@ mod tests {
             let u = reward_update(&go, &inputs);
             let paid: u64 = u.rewards.values().sum();
             prop_assert!(paid <= u.reward_pot, "paid {} of a pot of {}", paid, u.reward_pot);
+            prop_assert_eq!(u.pool_rewards.values().sum::<u64>(), paid, "each pool's total is what it paid");
             prop_assert!(u.delta_treasury + u.reward_pot >= fees, "the pot holds the fees");
             prop_assert_eq!(u.delta_treasury as i128 + u.delta_reserves + paid as i128 - fees as i128, 0);
         }

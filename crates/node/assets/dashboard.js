@@ -572,6 +572,10 @@
         if (!changed('governance', r)) return;
         const ps = Array.isArray(r.proposals) ? r.proposals : [];
         setText('proposals-count', ps.length + (ps.length === 1 ? ' proposal' : ' proposals'));
+        const pv = r.protocol_version || {};
+        const pvn = $('protocol-version');
+        setText(pvn, 'protocol version ' + pv.major + '.' + pv.minor);
+        if (pvn) pvn.dataset.version = pv.major + '.' + pv.minor;
         fillTable('proposals-table', ps.map((p) => el('tr', { class: 'proposal-row', 'data-id': p.id, 'data-ratification': p.ratification },
           td(p.action.replace(/_/g, ' ')),
           el('td', {}, el('code', { text: shortHash(p.id, 8, 4), title: p.id })),
@@ -580,6 +584,41 @@
       } catch (e) {
         setErr('governance', e);
       }
+    }
+
+    /* ---- rewards per pool for the last epochs (the ledger facts of /api/v1/epochs/{e}) ---- */
+    const REWARD_EPOCHS = 5;
+    const rewardsByEpoch = new Map(); // epoch -> [{pool_id, lovelace}], kept once the epoch is over
+    async function pollRewards() {
+      const c = clock();
+      if (!c) return;
+      const epochs = [];
+      for (let e = c.epoch; e >= 0 && epochs.length < REWARD_EPOCHS; e--) epochs.push(e);
+      try {
+        await Promise.all(epochs.filter((e) => e === c.epoch || !rewardsByEpoch.has(e)).map(async (e) => {
+          try {
+            const r = await getJSON('/api/v1/epochs/' + e);
+            if (r.ledger) rewardsByEpoch.set(e, r.ledger.pool_rewards || []);
+          } catch (err) {
+            if (err.status !== 404) throw err;
+          }
+        }));
+        setErr('rewards', null);
+      } catch (e) {
+        setErr('rewards', e);
+      }
+      const shown = epochs.filter((e) => rewardsByEpoch.has(e)).reverse();
+      const pools = [...new Set(shown.flatMap((e) => rewardsByEpoch.get(e).map((p) => p.pool_id)))].sort();
+      const sig = JSON.stringify(shown.map((e) => [e, rewardsByEpoch.get(e)]));
+      if (!changed('rewards', sig)) return;
+      const head = $('rewards-table').tHead.rows[0];
+      head.replaceChildren(el('th', { text: 'pool' }), ...shown.map((e) => el('th', { class: 'n', text: 'epoch ' + e })));
+      fillTable('rewards-table', pools.map((id) => el('tr', { class: 'reward-row', 'data-pool': id },
+        el('td', {}, el('code', { text: shortId(id), title: id })),
+        ...shown.map((e) => {
+          const p = rewardsByEpoch.get(e).find((x) => x.pool_id === id);
+          return el('td', { class: 'n', 'data-epoch': String(e), 'data-lovelace': p ? String(p.lovelace) : '' }, p ? fmtNum(p.lovelace) : '—');
+        }))), 1 + shown.length, 'no rewards paid yet (a pool is first paid two epochs after it makes blocks)');
     }
 
     /* ---- recent blocks, with abandoned forks ---- */
@@ -698,7 +737,7 @@
     async function poll() {
       try {
         await pollNode();
-        const jobs = [pollBlocks(), pollEpochInfo(), pollPots(), pollGovernance()];
+        const jobs = [pollBlocks(), pollEpochInfo(), pollPots(), pollGovernance(), pollRewards()];
         if (!tipES || !tipES.isOpen()) jobs.push(pollTip());
         if (S.leadership) {
           jobs.push(pollNext(), pollEpochStats());

@@ -1,14 +1,18 @@
 //! Every epoch's leadership parameters as the chain announced them (the latest announcement
-//! wins: a fork can change them), kept in a JSON file in the data directory so that a past
-//! epoch's schedule can be recomputed after a restart (`GET /api/v1/epochs/{e}`). The REST
-//! layer reads it; the JSON shape of an epoch ([`epoch_json`]) is the archive's own.
+//! wins: a fork can change them), and what the ledger made of the epoch's start (its protocol
+//! version and parameters, the rewards each pool paid, what ratification decided), kept in a
+//! JSON file in the data directory so that a past epoch's schedule can be recomputed after a
+//! restart (`GET /api/v1/epochs/{e}`). The REST layer reads it; the JSON shape of an epoch
+//! ([`epoch_json`], [`ledger_json`]) is the archive's own.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use slotforge_chain::service::{ChainHandle, ChainNotice};
+use slotforge_ledger::LedgerState;
 use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -16,6 +20,12 @@ use crate::bech32_ids::pool_bech32;
 
 /// Epochs kept (the oldest are dropped beyond this).
 const KEPT: usize = 200;
+/// While the tip is in an epoch whose ledger facts are not recorded (or whose bounds are not
+/// known), the ledger is asked at most this often.
+const LEDGER_QUERY_INTERVAL: Duration = Duration::from_millis(250);
+/// Recorded facts are asked for again this often: a fork that switched the last blocks before
+/// a boundary can change what the boundary decided.
+const LEDGER_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The announced parameters by epoch, as the API gives them.
 pub struct EpochArchive {
@@ -40,9 +50,13 @@ impl EpochArchive {
         }
     }
 
-    /// The parameters of `epoch`, as [`epoch_json`] gave them, when the archive holds them.
+    /// The parameters of `epoch`, as [`epoch_json`] gave them (with the ledger's facts under
+    /// `ledger` once the chain reached the epoch), when the archive holds them.
     pub fn get(&self, epoch: u64) -> Option<Value> {
-        self.lock().get(&epoch).cloned()
+        self.lock()
+            .get(&epoch)
+            .filter(|v| v.get("consensus").is_some())
+            .cloned()
     }
 
     /// The epochs held, as "a–b" (or "none").
@@ -58,17 +72,62 @@ impl EpochArchive {
         self.epochs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records one announcement; returns the file's new contents when it changed anything.
-    fn record(&self, v: Value, epoch: u64) -> Option<Vec<u8>> {
+    /// Records one announcement, keeping the ledger's facts when the parameters are unchanged
+    /// (new ones, from a fork, are asked for again); returns the file's new contents when it
+    /// changed anything.
+    fn record(&self, mut v: Value, epoch: u64) -> Option<Vec<u8>> {
         let mut e = self.lock();
-        if e.get(&epoch) == Some(&v) {
-            return None;
+        if let Some(old) = e.get(&epoch) {
+            let mut announced = old.clone();
+            let facts = announced.as_object_mut().and_then(|o| o.remove("ledger"));
+            if announced == v {
+                return None;
+            }
+            if announced.get("consensus").is_none() {
+                // Only the ledger's facts were known: they stay.
+                if let Some(f) = facts {
+                    v["ledger"] = f;
+                }
+            }
         }
         e.insert(epoch, v);
+        Self::contents(&mut e)
+    }
+
+    /// Records the ledger's facts of `epoch`; returns the file's new contents when they changed.
+    fn record_ledger(&self, epoch: u64, facts: Value) -> Option<Vec<u8>> {
+        let mut e = self.lock();
+        let entry = e.entry(epoch).or_insert_with(|| json!({ "epoch": epoch }));
+        if entry.get("ledger") == Some(&facts) {
+            return None;
+        }
+        entry["ledger"] = facts;
+        Self::contents(&mut e)
+    }
+
+    fn contents(e: &mut BTreeMap<u64, Value>) -> Option<Vec<u8>> {
         while e.len() > KEPT {
             e.pop_first();
         }
         serde_json::to_vec(&*e).ok()
+    }
+
+    /// Whether the ledger's facts of the epoch holding `slot` are recorded.
+    fn has_ledger_facts(&self, slot: u64) -> bool {
+        self.lock().values().any(|v| {
+            let (Some(first), Some(length)) = (v["first_slot"].as_u64(), v["length"].as_u64()) else {
+                return false;
+            };
+            (first..first.saturating_add(length)).contains(&slot) && v.get("ledger").is_some()
+        })
+    }
+
+    fn save(&self, bytes: Vec<u8>) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &path))
+        })
     }
 
     /// Follows the chain's announcements until it stops; writes the file (off the runtime)
@@ -76,24 +135,34 @@ impl EpochArchive {
     pub async fn follow(self: std::sync::Arc<Self>, chain: ChainHandle) {
         let mut notices = chain.subscribe();
         chain.reannounce();
+        let mut last_query: Option<Instant> = None;
         loop {
-            match notices.recv().await {
-                Ok(ChainNotice::Leadership(l)) => {
-                    if let Some(bytes) = self.record(epoch_json(&l), l.epoch) {
-                        let path = self.path.clone();
-                        let written = tokio::task::spawn_blocking(move || {
-                            let tmp = path.with_extension("json.tmp");
-                            std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &path))
-                        })
-                        .await;
-                        if let Ok(Err(e)) = written {
-                            tracing::warn!(path = %self.path.display(), "cannot save the epoch archive: {e}");
-                        }
+            let changed = match notices.recv().await {
+                Ok(ChainNotice::Leadership(l)) => self.record(epoch_json(&l), l.epoch),
+                Ok(ChainNotice::TipChanged { tip: Some(tip), .. }) => {
+                    let since = last_query.map_or(Duration::MAX, |t| t.elapsed());
+                    if since < LEDGER_QUERY_INTERVAL
+                        || (since < LEDGER_REFRESH_INTERVAL && self.has_ledger_facts(tip.slot))
+                    {
+                        continue;
+                    }
+                    last_query = Some(Instant::now());
+                    match chain.query(|v| ledger_json(&v.selection.tip_state().ledger)).await {
+                        Some((epoch, facts)) => self.record_ledger(epoch, facts),
+                        None => break,
                     }
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => chain.reannounce(),
+                Ok(_) => None,
+                Err(RecvError::Lagged(_)) => {
+                    chain.reannounce();
+                    None
+                }
                 Err(RecvError::Closed) => break,
+            };
+            if let Some(bytes) = changed {
+                if let Ok(Err(e)) = self.save(bytes).await {
+                    tracing::warn!(path = %self.path.display(), "cannot save the epoch archive: {e}");
+                }
             }
         }
     }
@@ -145,4 +214,42 @@ pub fn epoch_json(e: &EpochLeadership) -> Value {
         }
     }
     v
+}
+
+/// What the ledger made of its epoch's start: the protocol version and the parameters blocks
+/// are judged by, the treasury and reserves, what each pool paid in the reward update applied
+/// then, and the actions the ratification taken then decided to enact at the next epoch's
+/// start. Returns the epoch with them.
+pub fn ledger_json(l: &LedgerState) -> (u64, Value) {
+    let p = &l.params;
+    let g = &l.governance;
+    let ratified: Vec<Value> = g
+        .ratification
+        .enacted
+        .iter()
+        .map(|id| json!({ "id": id.to_string(), "action": g.proposals.get(id).map(|p| p.kind.name()) }))
+        .collect();
+    let facts = json!({
+        "protocol_version": { "major": p.protocol_version.0, "minor": p.protocol_version.1 },
+        "parameters": {
+            "max_tx_size": p.max_tx_size,
+            "max_block_body_size": p.max_block_body_size,
+            "max_block_header_size": p.max_block_header_size,
+            "min_fee_a": p.min_fee_a,
+            "min_fee_b": p.min_fee_b,
+            "key_deposit": p.key_deposit,
+            "pool_deposit": p.pool_deposit,
+            "gov_action_deposit": p.gov_action_deposit,
+            "drep_deposit": p.drep_deposit,
+        },
+        "treasury": l.treasury,
+        "reserves": l.reserves,
+        "pool_rewards": l.pool_rewards.iter().map(|(id, paid)| json!({
+            "pool_id": pool_bech32(id),
+            "pool_id_hex": hex::encode(id),
+            "lovelace": paid,
+        })).collect::<Vec<_>>(),
+        "ratified": ratified,
+    });
+    (l.epoch, facts)
 }

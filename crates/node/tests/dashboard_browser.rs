@@ -1,7 +1,8 @@
 //! The dashboard in a real browser: headless Chromium, driven over WebDriver (chromedriver,
 //! fantoccini), shows a live devnet of real processes. The test asserts on the rendered page —
 //! the tip moving, slot statuses coloured in the timeline, counts, peers, the stake table, a
-//! missed slot's reason after an enclave is killed, a node shown down on the overview page
+//! missed slot's reason after an enclave is killed, the rewards each pool was paid (as
+//! `/api/v1/epochs/{e}` gives them) and the protocol version, a node shown down on the overview page
 //! after it is killed — and saves screenshots in `target/tmp/screenshots/`.
 //!
 //! Chromium and chromedriver are Debian's packages (`scripts/install-test-tools.sh` installs
@@ -214,6 +215,55 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
     screenshot(&c, "node-enclave-down").await;
     let (ok, _, err) = devnet.cmd("start", &["enclave-2"]);
     assert!(ok, "{err}");
+
+    // Rewards per pool per epoch: the blocks of epoch 0 are paid at epoch 2's start; each cell
+    // is what the node's API says the pool paid.
+    until("rewards paid to pools", Duration::from_secs(60), || async {
+        let cells = c
+            .find_all(Locator::Css("#rewards-table tr.reward-row td[data-lovelace]"))
+            .await
+            .unwrap_or_default();
+        for cell in cells {
+            if cell
+                .attr("data-lovelace")
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|l| !l.is_empty() && l != "0")
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    let rest1 = devnet.rest(1);
+    for row in c.find_all(Locator::Css("#rewards-table tr.reward-row")).await.unwrap() {
+        let pool = row.attr("data-pool").await.unwrap().unwrap();
+        for cell in row.find_all(Locator::Css("td[data-epoch]")).await.unwrap() {
+            let epoch = cell.attr("data-epoch").await.unwrap().unwrap();
+            let shown = cell.attr("data-lovelace").await.unwrap().unwrap();
+            let ledger = tokio::task::spawn_blocking({
+                let url = format!("{rest1}/api/v1/epochs/{epoch}");
+                move || live_devnet::get(&url)["ledger"]["pool_rewards"].clone()
+            })
+            .await
+            .unwrap();
+            let paid = ledger
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["pool_id"] == pool.as_str())
+                .map(|p| p["lovelace"].to_string())
+                .unwrap_or_default();
+            assert_eq!(shown, paid, "pool {pool}, epoch {epoch}");
+        }
+    }
+    assert_eq!(
+        attr(&c, "#protocol-version", "data-version").await.as_deref(),
+        Some("10.0")
+    );
+    screenshot(&c, "node-rewards").await;
 
     // The overview: every node side by side; a killed node is shown down.
     c.goto(&format!("{}/devnet", devnet.rest(0))).await.unwrap();

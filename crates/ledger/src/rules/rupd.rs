@@ -32,4 +32,5 @@ pub(crate) fn apply(state: &mut LedgerState) {
     let reserves = i128::from(state.reserves) + update.delta_reserves;
     state.reserves = u64::try_from(reserves.max(0)).unwrap_or(u64::MAX);
     state.fees = state.fees.saturating_sub(update.fees);
+    state.pool_rewards = update.pool_rewards.into_iter().collect();
 }

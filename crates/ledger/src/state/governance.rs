@@ -128,6 +128,19 @@ impl GovActionKind {
             GovActionKind::TreasuryWithdrawals | GovActionKind::Info => None,
         }
     }
+
+    /// The action's name as the node's API writes it (`parameter_change`, `hard_fork_initiation`…).
+    pub fn name(&self) -> &'static str {
+        match self {
+            GovActionKind::ParameterChange { .. } => "parameter_change",
+            GovActionKind::HardFork { .. } => "hard_fork_initiation",
+            GovActionKind::NoConfidence => "no_confidence",
+            GovActionKind::UpdateCommittee { .. } => "update_committee",
+            GovActionKind::NewConstitution => "new_constitution",
+            GovActionKind::TreasuryWithdrawals => "treasury_withdrawals",
+            GovActionKind::Info => "info",
+        }
+    }
 }
 
 /// A vote.

@@ -91,6 +91,10 @@ pub struct LedgerState {
     /// Blocks made in the epoch before by each pool (`nesBprev`): the next reward update pays them.
     #[serde(default, with = "pairs")]
     pub blocks_previous: OrdMap<PoolId, u64>,
+    /// What each pool paid its leader and members in the reward update applied at this epoch's
+    /// start (for its blocks two epochs before); kept for the node to show.
+    #[serde(default, with = "pairs")]
+    pub pool_rewards: OrdMap<PoolId, u64>,
 }
 
 impl LedgerState {

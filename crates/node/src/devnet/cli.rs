@@ -48,6 +48,120 @@ pub enum DevnetCommand {
     },
     /// What became of every leader slot so far, per node.
     Report(DirArg),
+    /// Conway governance: DReps, vote delegation, the committee's hot keys, proposals and
+    /// votes by DReps, pools and committee members, each a transaction the faucet pays for.
+    #[command(subcommand)]
+    Gov(GovCommand),
+    /// Withdraw a pool owner's rewards to the owner's address (Conway requires the owner's
+    /// vote to be delegated first: `devnet gov delegate-vote`).
+    Withdraw {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The pool whose owner withdraws (pool-N).
+        pool: String,
+    },
+}
+
+/// `slotforge devnet gov`'s subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GovCommand {
+    /// Governance on the tip: protocol version, treasury, committee, DReps, proposals and votes.
+    Status(DirArg),
+    /// Make a DRep: a new key in `<dir>/dreps/<NAME>/`, registered with its deposit.
+    RegisterDrep {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The DRep's name in this devnet (letters, digits, '-', '_').
+        name: String,
+    },
+    /// Delegate a pool owner's vote: to a DRep of this devnet, `abstain` or `no-confidence`.
+    DelegateVote {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The pool whose owner delegates (pool-N).
+        pool: String,
+        /// A DRep's name, `abstain` or `no-confidence`.
+        drep: String,
+    },
+    /// Authorise every committee member's hot key (members vote with their hot keys).
+    AuthorizeCommittee(DirArg),
+    /// Propose a governance action (the deposit is the `govActionDeposit` parameter); prints
+    /// its id.
+    Propose {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The pool whose owner's reward account gets the deposit back.
+        #[arg(long, default_value = "pool-1")]
+        return_to: String,
+        #[command(subcommand)]
+        action: ProposeAction,
+    },
+    /// Vote on an action as DReps, pools or committee members of this devnet.
+    Vote {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The action's id (tx-id#index, as `propose` printed it).
+        action: String,
+        #[arg(value_enum)]
+        vote: VoteArg,
+        /// Who votes (repeatable): `dreps`, `pools`, `committee` (every one of the group), or
+        /// one voter: a DRep's name, pool-N or member-N.
+        #[arg(long = "by", required = true)]
+        by: Vec<String>,
+    },
+}
+
+/// The actions `devnet gov propose` makes.
+#[derive(Debug, Subcommand)]
+pub enum ProposeAction {
+    /// Change protocol parameters (DReps and the committee vote; pools too on these, which are
+    /// all of the security group).
+    ParameterChange {
+        /// `maxTxSize`, in bytes.
+        #[arg(long)]
+        max_tx_size: Option<u64>,
+        /// `maxBlockBodySize`, in bytes.
+        #[arg(long)]
+        max_block_body_size: Option<u64>,
+        /// `txFeePerByte`.
+        #[arg(long)]
+        min_fee_a: Option<u64>,
+        /// `txFeeFixed`.
+        #[arg(long)]
+        min_fee_b: Option<u64>,
+    },
+    /// Pay lovelace from the treasury (DReps and the committee vote).
+    TreasuryWithdrawal {
+        /// Who is paid: pool-N (its owner's reward account) or a stake address.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        lovelace: u64,
+    },
+    /// Move to a new protocol version, MAJOR.MINOR (DReps, pools and the committee vote).
+    HardFork {
+        #[arg(long, value_parser = parse_version)]
+        version: (u64, u64),
+    },
+    /// An information action (voted on, never enacted).
+    Info,
+}
+
+/// A vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VoteArg {
+    Yes,
+    No,
+    Abstain,
+}
+
+/// "10.1" as (10, 1).
+fn parse_version(s: &str) -> Result<(u64, u64), String> {
+    let (major, minor) = s.split_once('.').unwrap_or((s, "0"));
+    match (major.parse(), minor.parse()) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        _ => Err(format!("{s:?}: a protocol version is MAJOR.MINOR, for example 10.1")),
+    }
 }
 
 /// The devnet a command acts on.

@@ -5,11 +5,13 @@
 //! [`cli`] is the command line; [`generate`] makes a devnet and [`layout`] is its
 //! `devnet.json`; [`lifecycle`] starts and stops its [`processes`]; [`live_view`] shows it
 //! running; [`wallet`] builds its transactions, which [`add_pool`] uses to register a new
-//! pool; [`report`] lists what became of every leader slot.
+//! pool and [`governance`] for DReps, proposals, votes and withdrawals; [`report`] lists what
+//! became of every leader slot.
 
 mod add_pool;
 pub mod cli;
 pub mod generate;
+mod governance;
 pub mod layout;
 mod lifecycle;
 mod live_view;
@@ -44,6 +46,8 @@ pub fn run(cmd: DevnetCommand) -> anyhow::Result<()> {
             DevnetCommand::Kill { dir, name } => lifecycle::kill(&dir.dir, &name),
             DevnetCommand::Start { dir, name } => lifecycle::start_one(&dir.dir, &name).await,
             DevnetCommand::Report(d) => report::report(&d.dir).await,
+            DevnetCommand::Gov(g) => governance::run(g).await,
+            DevnetCommand::Withdraw { dir, pool } => governance::withdraw(&dir.dir, &pool).await,
         }
     })
 }

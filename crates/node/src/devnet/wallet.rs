@@ -1,6 +1,7 @@
-//! Transactions the devnet commands build from the faucet's funds: payments (`devnet faucet`)
-//! and a new pool's registration with its owner's stake and delegation (`devnet add-pool`).
-//! They go through a node's REST API exactly as any wallet's would.
+//! Transactions the devnet commands build from the faucet's funds: payments (`devnet faucet`),
+//! a new pool's registration with its owner's stake and delegation (`devnet add-pool`), and
+//! the governance steps (`devnet gov`, `devnet withdraw`). The faucet pays their fees and
+//! deposits; they go through a node's REST API exactly as any wallet's would.
 
 use std::time::{Duration, Instant};
 
@@ -15,14 +16,33 @@ use super::layout::{Devnet, DevnetNode};
 use crate::bech32_ids::parse_address;
 use crate::http_client;
 
-/// The ledger's parameters, from the devnet's genesis.
-pub fn ledger_params(devnet: &Devnet) -> anyhow::Result<LedgerParams> {
+/// The ledger's parameters: the devnet's genesis, with the fee and deposit parameters the
+/// chain's tip judges by (`/api/v1/epochs/{e}`'s `ledger`), which governance may have changed.
+pub async fn ledger_params(devnet: &Devnet, rest: &str) -> anyhow::Result<LedgerParams> {
     let g = slotforge_chain::genesis_files::load(
         &devnet.genesis.shelley,
         Some(&devnet.genesis.alonzo),
         devnet.genesis.conway.as_deref(),
     )?;
-    Ok(LedgerParams::from_genesis(&g))
+    let mut params = LedgerParams::from_genesis(&g);
+    let tip = http_client::get_ok(&format!("{rest}/api/v1/tip")).await?;
+    if let Some(epoch) = tip["epoch"].as_u64() {
+        let e = http_client::get(&format!("{rest}/api/v1/epochs/{epoch}")).await?;
+        let now = &e.body["ledger"]["parameters"];
+        let set = |field: &mut u64, name: &str| {
+            if let Some(v) = now[name].as_u64() {
+                *field = v;
+            }
+        };
+        set(&mut params.min_fee_a, "min_fee_a");
+        set(&mut params.min_fee_b, "min_fee_b");
+        set(&mut params.max_tx_size, "max_tx_size");
+        set(&mut params.key_deposit, "key_deposit");
+        set(&mut params.pool_deposit, "pool_deposit");
+        set(&mut params.gov_action_deposit, "gov_action_deposit");
+        set(&mut params.drep_deposit, "drep_deposit");
+    }
+    Ok(params)
 }
 
 /// The first node whose REST API answers.
@@ -62,7 +82,8 @@ pub async fn utxos(rest: &str, address: &str, pending: bool) -> anyhow::Result<V
         .collect()
 }
 
-fn signing_key(path: &std::path::Path, kind: KeyKind) -> anyhow::Result<SigningKey> {
+/// Reads an Ed25519 signing key file of `kind`.
+pub fn signing_key(path: &std::path::Path, kind: KeyKind) -> anyhow::Result<SigningKey> {
     Ok(key_file::read_key_file(
         path,
         kind,
@@ -79,7 +100,8 @@ pub async fn submit(rest: &str, cbor: Vec<u8>) -> anyhow::Result<String> {
     Ok(r.body.as_str().unwrap_or_default().to_string())
 }
 
-/// Pays `lovelace` to `address` from the faucet (all its outputs in, change back).
+/// Pays `lovelace` to `address` from the faucet (all its outputs in, change back), with
+/// `certs` signed by `extra_signers`.
 pub async fn faucet_payment(
     devnet: &Devnet,
     address: &str,
@@ -88,10 +110,25 @@ pub async fn faucet_payment(
     extra_signers: &[&SigningKey],
 ) -> anyhow::Result<String> {
     let to = parse_address(address).map_err(anyhow::Error::msg)?;
-    let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet)?;
+    let mut b = TxBuilder::new().output(to, lovelace);
+    for c in certs {
+        b = b.cert(c);
+    }
+    faucet_pays(devnet, &any_rest(devnet).await?, b, extra_signers).await
+}
+
+/// Completes `tx` with the faucet's outputs as inputs and its change as the last output (the
+/// faucet pays the fee and any deposits), signs it with the faucet and `extra_signers`, and
+/// submits it; returns its id.
+pub async fn faucet_pays(
+    devnet: &Devnet,
+    rest: &str,
+    mut tx: TxBuilder,
+    extra_signers: &[&SigningKey],
+) -> anyhow::Result<String> {
+    let params = ledger_params(devnet, rest).await?;
     let faucet = signing_key(&devnet.faucet.signing_key, KeyKind::PaymentSigning)?;
-    let inputs = utxos(&rest, &devnet.faucet.address, true).await?;
+    let inputs = utxos(rest, &devnet.faucet.address, true).await?;
     if inputs.is_empty() {
         bail!(
             "the faucet {} has no funds left (or its last payment is still pending)",
@@ -99,20 +136,15 @@ pub async fn faucet_payment(
         );
     }
     let total: u64 = inputs.iter().map(|(_, c)| c).sum();
-    let mut b = TxBuilder::new();
     for (i, _) in &inputs {
-        b = b.input(*i);
+        tx = tx.input(*i);
     }
-    b = b
-        .output(parse_address(&devnet.faucet.address).map_err(anyhow::Error::msg)?, 0)
-        .output(to, lovelace);
-    for c in certs {
-        b = b.cert(c);
-    }
+    tx = tx.output(parse_address(&devnet.faucet.address).map_err(anyhow::Error::msg)?, 0);
+    let change = tx.outputs.len() - 1;
     let mut signers = vec![&faucet];
     signers.extend_from_slice(extra_signers);
-    let tx = b.balance(&params, total, 0, &signers);
-    submit(&rest, tx.to_cbor()).await
+    let tx = tx.balance(&params, total, change, &signers);
+    submit(rest, tx.to_cbor()).await
 }
 
 /// Waits until `address` holds an output (the payment is in a block).
@@ -132,7 +164,7 @@ pub async fn wait_for_funds(rest: &str, address: &str, within: Duration) -> anyh
 /// Registers `node`'s pool: its owner receives `stake` from the faucet in the same
 /// transaction that registers the owner's stake key, the pool, and the delegation.
 pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> anyhow::Result<String> {
-    let params = ledger_params(devnet)?;
+    let params = ledger_params(devnet, &any_rest(devnet).await?).await?;
     let cold = signing_key(
         node.keys
             .cold_skey

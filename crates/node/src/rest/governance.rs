@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use slotforge_ledger::state::{CommitteeAuthorization, DRep, GovActionId, GovActionKind, GovPurpose, Vote};
+use slotforge_ledger::state::{CommitteeAuthorization, DRep, GovActionId, GovPurpose, Vote};
 use slotforge_ledger::{Credential, LedgerState};
 
 use super::accounts::{credential_json as credential, drep_json};
@@ -32,18 +32,6 @@ fn vote(v: &Vote) -> &'static str {
         Vote::Yes => "yes",
         Vote::No => "no",
         Vote::Abstain => "abstain",
-    }
-}
-
-fn action(kind: &GovActionKind) -> &'static str {
-    match kind {
-        GovActionKind::ParameterChange { .. } => "parameter_change",
-        GovActionKind::HardFork { .. } => "hard_fork_initiation",
-        GovActionKind::NoConfidence => "no_confidence",
-        GovActionKind::UpdateCommittee { .. } => "update_committee",
-        GovActionKind::NewConstitution => "new_constitution",
-        GovActionKind::TreasuryWithdrawals => "treasury_withdrawals",
-        GovActionKind::Info => "info",
     }
 }
 
@@ -107,7 +95,7 @@ fn describe(s: &LedgerState) -> Value {
             };
             json!({
                 "id": id.to_string(),
-                "action": action(&p.kind),
+                "action": p.kind.name(),
                 "previous": p.prev.map(|i| i.to_string()),
                 "deposit": p.deposit,
                 "return_account": address_bech32(&p.return_account),
