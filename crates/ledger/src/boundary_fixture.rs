@@ -81,10 +81,13 @@ pub fn state(accounts: u64, pools: u64) -> LedgerState {
         };
         s.add_output(txin, Arc::new(TxOut::decode(&out).expect("a base-address output")));
     }
-    // Two boundaries: the snapshots hold this stake and the blocks are the previous epoch's.
+    // Three boundaries: the snapshots (`go` included) hold this stake; then every pool made
+    // blocks in the epoch the next boundary rewards (`blocks_previous`) and in this one.
+    s.new_epoch();
     s.new_epoch();
     s.new_epoch();
     for p in 0..pools {
+        s.blocks_previous.insert(hash28(1, p), 10);
         s.blocks_current.insert(hash28(1, p), 10);
     }
     s

@@ -104,6 +104,25 @@ fn floor(r: &BigRational) -> u64 {
         .unwrap_or(if r.is_negative() { 0 } else { u64::MAX })
 }
 
+/// `memberRew`: ⌊(f − c) · (1 − m) · t / σ⌋ for a member of stake `stake` in a pool of stake
+/// `pool_stake` whose reward is `above_cost` over its cost, exactly; in integers when they fit
+/// (one member in a million accounts is paid per boundary, so this is the reward update's
+/// inner loop), in rationals otherwise.
+fn member_reward(above_cost: u64, margin: Rational, stake: u64, pool_stake: u64) -> u64 {
+    let (mn, md) = (margin.0, margin.1.max(1));
+    if mn >= md || pool_stake == 0 {
+        return 0;
+    }
+    let num = u128::from(above_cost)
+        .checked_mul(u128::from(md - mn))
+        .and_then(|x| x.checked_mul(u128::from(stake)));
+    let den = u128::from(md).checked_mul(u128::from(pool_stake));
+    match (num, den) {
+        (Some(n), Some(d)) => u64::try_from(n / d).unwrap_or(u64::MAX),
+        _ => floor(&(int(above_cost) * (BigRational::one() - ratio(margin)) * div_or_zero(stake, pool_stake))),
+    }
+}
+
 /// `maxPool'`: the most a pool of relative stake σ and relative pledge p earns from `r`.
 pub fn max_pool(a0: Rational, n_opt: u64, r: u64, sigma: &BigRational, pledge: &BigRational) -> u64 {
     if n_opt == 0 {
@@ -184,8 +203,7 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
         let mut paid = leader;
         if pool_reward > cost {
             for (cred, stake) in members.iter().filter(|(c, _)| !is_owner(c)) {
-                let t = BigRational::new(BigInt::from(*stake), BigInt::from(pool_stake));
-                let member = floor(&(int(pool_reward - cost) * (BigRational::one() - &margin) * t));
+                let member = member_reward(pool_reward - cost, params.margin, *stake, pool_stake);
                 if member != 0 {
                     credit(*cred, member);
                     paid = paid.saturating_add(member);
@@ -299,6 +317,24 @@ mod tests {
     }
 
     proptest! {
+        /// The integer member reward is the rational one, whatever the sizes (large ones take
+        /// the rational path).
+        #[test]
+        fn member_rewards_in_integers_are_exact(
+            above in prop_oneof![0u64..1_000_000_000, any::<u64>()],
+            mn in prop_oneof![0u64..1_000, any::<u64>()],
+            md in prop_oneof![1u64..1_000, any::<u64>()],
+            stake in prop_oneof![0u64..1_000_000_000_000, any::<u64>()],
+            extra in prop_oneof![0u64..1_000_000_000_000, any::<u64>()],
+        ) {
+            let pool_stake = stake.saturating_add(extra).max(1);
+            let margin = (mn.min(md), md);
+            let exact = floor(
+                &(int(above) * (BigRational::one() - ratio(margin)) * BigRational::new(stake.into(), pool_stake.into())),
+            );
+            prop_assert_eq!(member_reward(above, margin, stake, pool_stake), exact);
+        }
+
         /// Whatever the stake, blocks and parameters, the rewards paid never exceed the pot
         /// left after the treasury's cut, and the update moves no lovelace in or out.
         #[test]
