@@ -245,18 +245,31 @@ impl ChainState {
     /// The leadership parameters of `epoch` as this state determines them: its own epoch, or
     /// a later one (the caller decides when those are fixed: the stake of e+1 all through e,
     /// the nonce once e's stability window has begun).
+    ///
+    /// The next epoch's are read without crossing the ledger's boundary: its distribution is
+    /// this epoch's mark snapshot (the boundary makes it the set one) and its nonce needs only
+    /// the nonce tick. The chain asks for them at every slot of the stability window, and a
+    /// boundary at mainnet size takes seconds (docs/PERFORMANCE.md).
     pub fn leadership(&self, cfg: &ChainConfig, epoch: u64) -> Option<EpochLeadership> {
         if epoch < self.ledger.epoch {
             return None;
         }
-        let s = self.ticked(epoch);
+        let (dist, epoch_nonce) = if epoch == self.ledger.epoch {
+            (self.ledger.leader_distribution().clone(), self.nonces.get().epoch)
+        } else if epoch == self.ledger.epoch + 1 {
+            let mut n = self.nonces.get();
+            n.on_new_epoch(Nonce::Neutral);
+            (self.ledger.next_leader_distribution().clone(), n.epoch)
+        } else {
+            let s = self.ticked(epoch);
+            (s.ledger.leader_distribution().clone(), s.nonces.get().epoch)
+        };
         let first_slot = cfg.first_slot(epoch);
         let consensus = match &cfg.consensus {
             ChainConsensus::Praos { variant } => {
-                let dist = s.ledger.leader_distribution();
                 EpochConsensus::Praos {
                     variant: *variant,
-                    epoch_nonce: s.nonces.get().epoch,
+                    epoch_nonce,
                     active_slot_coeff: (
                         cfg.genesis.shelley.active_slots_coeff.num,
                         cfg.genesis.shelley.active_slots_coeff.den,

@@ -157,3 +157,38 @@ async fn the_mempool_checks_new_transactions_at_the_current_slot() {
     let garbage = chain.submit_tx(vec![0x84, 0x01]).await.unwrap_err();
     assert!(garbage.to_string().contains("undecodable transaction"), "{garbage}");
 }
+
+/// The next epoch's parameters, read without crossing the ledger's boundary, are exactly
+/// those of the state ticked into that epoch: its mark snapshot becomes the set one, and the
+/// nonce ticks once.
+#[test]
+fn the_next_epochs_parameters_are_those_of_the_state_ticked_into_it() {
+    let net = Devnet::new(3, 5, (1, 2), 100);
+    let (_, end) = net.extend(&net.genesis_state(), 0, 12);
+    let mut state = end.ticked(1);
+    // A mark snapshot unlike the set one, as stake moved during the epoch.
+    let mut mark = (**state.ledger.next_leader_distribution()).clone();
+    let (pool, first) = mark.pools.iter_mut().next().unwrap();
+    first.stake += 1_000_000;
+    mark.total += 1_000_000;
+    let pool = *pool;
+    state.ledger.mark = std::sync::Arc::new(mark);
+
+    let next = state.leadership(&net.cfg, 2).unwrap();
+    assert_eq!(next, state.ticked(2).leadership(&net.cfg, 2).unwrap());
+    let now = state.leadership(&net.cfg, 1).unwrap();
+    let stake = |l: &EpochLeadership| match &l.consensus {
+        EpochConsensus::Praos { stake, .. } => stake[&pool],
+        EpochConsensus::Bft { .. } => panic!("praos"),
+    };
+    assert_eq!(
+        stake(&next),
+        stake(&now) + 1_000_000,
+        "the next epoch's stake is the mark's"
+    );
+    // Two epochs ahead, the ledger's boundary is crossed.
+    assert_eq!(
+        state.leadership(&net.cfg, 3).unwrap(),
+        state.ticked(3).leadership(&net.cfg, 3).unwrap()
+    );
+}
