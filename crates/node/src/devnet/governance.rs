@@ -9,11 +9,10 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::Value;
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::key_file::KeyKind;
-use slotforge_devnet::txbuilder::{Action, Cert, ParamChanges, Proposal, TxBuilder, Voter};
+use slotforge_devnet::txbuilder::{key_hash, Action, Cert, ParamChanges, Proposal, TxBuilder, Voter};
 use slotforge_ledger::address::reward_address;
 use slotforge_ledger::state::{DRep, GovActionId, Vote};
 use slotforge_ledger::Credential;
-use slotforge_praos::nonce::blake2b224;
 
 use super::cli::{GovCommand, ProposeAction, VoteArg};
 use super::layout::{Devnet, DevnetNode};
@@ -98,12 +97,8 @@ fn pool_cold_key(node: &DevnetNode) -> anyhow::Result<SigningKey> {
 /// A pool owner's stake key and reward account.
 fn owner_account(node: &DevnetNode) -> anyhow::Result<(SigningKey, Vec<u8>)> {
     let key = signing_key(&node.owner_stake_key, KeyKind::StakeSigning)?;
-    let account = reward_address(0, &Credential::Key(blake2b224(key.verifying_key().as_bytes())));
+    let account = reward_address(0, &Credential::Key(key_hash(&key)));
     Ok((key, account))
-}
-
-fn key_hash(k: &SigningKey) -> [u8; 28] {
-    blake2b224(k.verifying_key().as_bytes())
 }
 
 async fn governance(rest: &str) -> anyhow::Result<Value> {
