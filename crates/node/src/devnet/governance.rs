@@ -16,7 +16,7 @@ use slotforge_ledger::Credential;
 
 use super::cli::{GovCommand, ProposeAction, VoteArg};
 use super::layout::{Devnet, DevnetNode};
-use super::wallet::{any_rest, faucet_pays, signing_key};
+use super::wallet::{any_rest, faucet_pays, ledger_params, signing_key};
 use crate::bech32_ids::{address_bech32, parse_address, parse_stake_address};
 use crate::http_client;
 use crate::keys_cmd;
@@ -110,7 +110,7 @@ async fn register_drep(devnet: &Devnet, name: &str) -> anyhow::Result<()> {
         bail!("{name:?}: a DRep's name is letters, digits, '-' and '_'");
     }
     let rest = any_rest(devnet).await?;
-    let params = super::wallet::ledger_params(devnet, &rest).await?;
+    let params = ledger_params(devnet, &rest).await?;
     let dir = drep_dir(devnet, name);
     if dir.exists() {
         bail!("{} exists: this devnet already has a DRep {name:?}", dir.display());
@@ -125,7 +125,7 @@ async fn register_drep(devnet: &Devnet, name: &str) -> anyhow::Result<()> {
         drep: key_hash(&key),
         deposit: params.drep_deposit,
     });
-    let id = faucet_pays(devnet, &rest, tx, &[&key]).await?;
+    let id = faucet_pays(devnet, &rest, &params, tx, &[&key]).await?;
     println!(
         "DRep {name} ({}) registered with a deposit of {} lovelace in transaction {id}",
         hex::encode(key_hash(&key)),
@@ -152,7 +152,8 @@ async fn delegate_vote(devnet: &Devnet, pool: &str, drep: &str) -> anyhow::Resul
         drep: target,
     });
     let rest = any_rest(devnet).await?;
-    let id = faucet_pays(devnet, &rest, tx, &[&stake_key]).await?;
+    let params = ledger_params(devnet, &rest).await?;
+    let id = faucet_pays(devnet, &rest, &params, tx, &[&stake_key]).await?;
     println!("{pool}'s owner delegates its vote to {drep} in transaction {id}");
     Ok(())
 }
@@ -168,7 +169,8 @@ async fn authorize_committee(devnet: &Devnet) -> anyhow::Result<()> {
     }
     let colds: Vec<&SigningKey> = members.iter().map(|(_, c, _)| c).collect();
     let rest = any_rest(devnet).await?;
-    let id = faucet_pays(devnet, &rest, tx, &colds).await?;
+    let params = ledger_params(devnet, &rest).await?;
+    let id = faucet_pays(devnet, &rest, &params, tx, &colds).await?;
     println!(
         "{} committee members' hot keys authorised in transaction {id}",
         members.len()
@@ -184,7 +186,7 @@ fn enacted(g: &Value, purpose: &str) -> anyhow::Result<Option<GovActionId>> {
 
 async fn propose(devnet: &Devnet, return_to: &str, action: ProposeAction) -> anyhow::Result<()> {
     let rest = any_rest(devnet).await?;
-    let params = super::wallet::ledger_params(devnet, &rest).await?;
+    let params = ledger_params(devnet, &rest).await?;
     let g = governance(&rest).await?;
     let (_, return_account) = owner_account(node(devnet, return_to)?)?;
     let action = match action {
@@ -230,7 +232,7 @@ async fn propose(devnet: &Devnet, return_to: &str, action: ProposeAction) -> any
         }],
         ..TxBuilder::new()
     };
-    let id = faucet_pays(devnet, &rest, tx, &[]).await?;
+    let id = faucet_pays(devnet, &rest, &params, tx, &[]).await?;
     println!("{id}#0");
     Ok(())
 }
@@ -248,6 +250,7 @@ fn parse_action_id(text: &str) -> anyhow::Result<GovActionId> {
 async fn cast_votes(devnet: &Devnet, action: &str, vote: VoteArg, by: &[String]) -> anyhow::Result<()> {
     let id = parse_action_id(action)?;
     let rest = any_rest(devnet).await?;
+    let params = ledger_params(devnet, &rest).await?;
     let g = governance(&rest).await?;
     if !g["proposals"]
         .as_array()
@@ -285,7 +288,7 @@ async fn cast_votes(devnet: &Devnet, action: &str, vote: VoteArg, by: &[String])
         ..TxBuilder::new()
     };
     let keys: Vec<&SigningKey> = voters.iter().map(|(_, _, k)| k).collect();
-    let tx_id = faucet_pays(devnet, &rest, tx, &keys).await?;
+    let tx_id = faucet_pays(devnet, &rest, &params, tx, &keys).await?;
     let names: Vec<&str> = voters.iter().map(|(n, _, _)| n.as_str()).collect();
     println!("{} voted {vote:?} on {action} in transaction {tx_id}", names.join(", "));
     Ok(())
@@ -326,6 +329,7 @@ pub(super) async fn withdraw(dir: &Path, pool: &str) -> anyhow::Result<()> {
     let n = node(&devnet, pool)?;
     let (stake_key, account) = owner_account(n)?;
     let rest = any_rest(&devnet).await?;
+    let params = ledger_params(&devnet, &rest).await?;
     let stake_address = address_bech32(&account);
     let a = http_client::get_ok(&format!("{rest}/api/v1/accounts/{stake_address}")).await?;
     let rewards = a["rewards"].as_u64().unwrap_or(0);
@@ -344,7 +348,7 @@ pub(super) async fn withdraw(dir: &Path, pool: &str) -> anyhow::Result<()> {
         ..TxBuilder::new()
     }
     .output(to, rewards);
-    let id = faucet_pays(&devnet, &rest, tx, &[&stake_key]).await?;
+    let id = faucet_pays(&devnet, &rest, &params, tx, &[&stake_key]).await?;
     println!(
         "withdrew {rewards} lovelace from {stake_address} to {} in transaction {id}",
         n.owner.address

@@ -38,7 +38,7 @@ pub fn run(cmd: DevnetCommand) -> anyhow::Result<()> {
             DevnetCommand::Down(d) => lifecycle::down(&d.dir),
             DevnetCommand::Faucet { dir, address, lovelace } => {
                 let devnet = Devnet::load(&dir.dir)?;
-                let id = wallet::faucet_payment(&devnet, &address, lovelace, Vec::new(), &[]).await?;
+                let id = wallet::faucet_payment(&devnet, &address, lovelace).await?;
                 println!("{id}");
                 Ok(())
             }

@@ -100,33 +100,24 @@ pub async fn submit(rest: &str, cbor: Vec<u8>) -> anyhow::Result<String> {
     Ok(r.body.as_str().unwrap_or_default().to_string())
 }
 
-/// Pays `lovelace` to `address` from the faucet (all its outputs in, change back), with
-/// `certs` signed by `extra_signers`.
-pub async fn faucet_payment(
-    devnet: &Devnet,
-    address: &str,
-    lovelace: u64,
-    certs: Vec<Cert>,
-    extra_signers: &[&SigningKey],
-) -> anyhow::Result<String> {
+/// Pays `lovelace` to `address` from the faucet (all its outputs in, change back).
+pub async fn faucet_payment(devnet: &Devnet, address: &str, lovelace: u64) -> anyhow::Result<String> {
     let to = parse_address(address).map_err(anyhow::Error::msg)?;
-    let mut b = TxBuilder::new().output(to, lovelace);
-    for c in certs {
-        b = b.cert(c);
-    }
-    faucet_pays(devnet, &any_rest(devnet).await?, b, extra_signers).await
+    let rest = any_rest(devnet).await?;
+    let params = ledger_params(devnet, &rest).await?;
+    faucet_pays(devnet, &rest, &params, TxBuilder::new().output(to, lovelace), &[]).await
 }
 
 /// Completes `tx` with the faucet's outputs as inputs and its change as the last output (the
-/// faucet pays the fee and any deposits), signs it with the faucet and `extra_signers`, and
-/// submits it; returns its id.
+/// faucet pays the fee, priced with `params`, and any deposits), signs it with the faucet and
+/// `extra_signers`, and submits it; returns its id.
 pub async fn faucet_pays(
     devnet: &Devnet,
     rest: &str,
+    params: &LedgerParams,
     mut tx: TxBuilder,
     extra_signers: &[&SigningKey],
 ) -> anyhow::Result<String> {
-    let params = ledger_params(devnet, rest).await?;
     let faucet = signing_key(&devnet.faucet.signing_key, KeyKind::PaymentSigning)?;
     let inputs = utxos(rest, &devnet.faucet.address, true).await?;
     if inputs.is_empty() {
@@ -143,7 +134,7 @@ pub async fn faucet_pays(
     let change = tx.outputs.len() - 1;
     let mut signers = vec![&faucet];
     signers.extend_from_slice(extra_signers);
-    let tx = tx.balance(&params, total, change, &signers);
+    let tx = tx.balance(params, total, change, &signers);
     submit(rest, tx.to_cbor()).await
 }
 
@@ -164,7 +155,8 @@ pub async fn wait_for_funds(rest: &str, address: &str, within: Duration) -> anyh
 /// Registers `node`'s pool: its owner receives `stake` from the faucet in the same
 /// transaction that registers the owner's stake key, the pool, and the delegation.
 pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> anyhow::Result<String> {
-    let params = ledger_params(devnet, &any_rest(devnet).await?).await?;
+    let rest = any_rest(devnet).await?;
+    let params = ledger_params(devnet, &rest).await?;
     let cold = signing_key(
         node.keys
             .cold_skey
@@ -199,5 +191,9 @@ pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> an
             pool,
         },
     ];
-    faucet_payment(devnet, &node.owner.address, stake, certs, &[&cold, &owner_stake]).await
+    let to = parse_address(&node.owner.address).map_err(anyhow::Error::msg)?;
+    let tx = certs
+        .into_iter()
+        .fold(TxBuilder::new().output(to, stake), TxBuilder::cert);
+    faucet_pays(devnet, &rest, &params, tx, &[&cold, &owner_stake]).await
 }
