@@ -3,7 +3,8 @@
 //!
 //! It announces each epoch's leadership parameters as soon as they are fixed — the current
 //! epoch's at once, the next epoch's once its nonce is (the stability window has begun) — and
-//! again whenever a fork changes them; and it reports what became of every block.
+//! again whenever a fork changes them; it reports what became of every block, and the state
+//! each epoch's first block starts the epoch with.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::block::{Block, BlockBody};
-use crate::chain_state::Point;
+use crate::chain_state::{ChainState, Point};
 use crate::config::ChainConfig;
 use crate::mempool::{Mempool, MempoolError};
 use crate::selection::{AddError, ChainSelection, SelectionEvent};
@@ -35,6 +36,10 @@ pub enum ChainNotice {
     },
     /// A block's fate.
     Block(SelectionEvent),
+    /// The state after the first block of an epoch on the selected chain (again after a fork
+    /// that changed it, and the tip's on [`ChainHandle::reannounce`]): what the epoch's boundary
+    /// decided — its parameters, pots, rewards and ratification — which holds all epoch.
+    EpochEntered(Arc<ChainState>),
 }
 
 /// Why the chain refused a block.
@@ -325,6 +330,8 @@ impl Task {
                 Command::Reannounce => {
                     self.announced.clear();
                     self.announce();
+                    let tip = self.selection.tip_state().clone();
+                    let _ = self.notices.send(ChainNotice::EpochEntered(tip));
                 }
                 Command::Query(q) => q(&ChainView {
                     selection: &self.selection,
@@ -370,6 +377,7 @@ impl Task {
         let mut returning = Vec::new();
         let mut included = HashSet::new();
         let mut rolled_back = false;
+        let mut entered = Vec::new();
         for e in &events {
             match e {
                 SelectionEvent::RolledBack { .. } => rolled_back = true,
@@ -382,6 +390,15 @@ impl Task {
                 SelectionEvent::Adopted { point, .. } => {
                     if let Some(b) = self.selection.block(&point.hash) {
                         included.extend(b.body().transactions().iter().map(Transaction::id));
+                        let states = (
+                            self.selection.state_after(b.prev_hash()),
+                            self.selection.state_after(Some(point.hash)),
+                        );
+                        if let (Some(before), Some(after)) = states {
+                            if after.ledger.epoch != before.ledger.epoch {
+                                entered.push(after.clone());
+                            }
+                        }
                     }
                 }
                 SelectionEvent::Rejected { point, error } => {
@@ -390,6 +407,9 @@ impl Task {
                 _ => {}
             }
             let _ = self.notices.send(ChainNotice::Block(e.clone()));
+        }
+        for state in entered {
+            let _ = self.notices.send(ChainNotice::EpochEntered(state));
         }
         let after = self.selection.tip();
         if after != before {

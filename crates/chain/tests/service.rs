@@ -111,6 +111,57 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
     tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
+/// The EpochEntered notices received so far, as (the state's epoch, the block it follows).
+async fn entered(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<(u64, Option<[u8; 32]>)> {
+    chain.query(|_| ()).await;
+    let mut out = Vec::new();
+    while let Ok(n) = rx.try_recv() {
+        if let ChainNotice::EpochEntered(s) = n {
+            out.push((s.ledger.epoch, s.tip.map(|t| t.hash)));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn each_epochs_first_block_announces_the_state_it_starts_with() {
+    let net = Devnet::new(3, 3, (1, 2), 50);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = service::start(
+        &dir.path().join("chain.db"),
+        (*net.cfg).clone(),
+        ServiceConfig::default(),
+        at(&net, 0),
+    )
+    .unwrap();
+    let mut rx = chain.subscribe();
+    chain.reannounce();
+    assert_eq!(
+        entered(&mut rx, &chain).await,
+        vec![(0, None)],
+        "the tip's epoch, on request"
+    );
+
+    // Blocks through epochs 0, 1 and 2: each epoch's first block, and only it, announces the
+    // state after it.
+    let g = net.genesis_state();
+    let (blocks, _) = net.extend(&g, 0, 90);
+    let blocks: Vec<_> = blocks.into_iter().filter(|b| b.slot() < 150).collect();
+    let first = |e: u64| blocks.iter().find(|b| b.slot() / 50 == e).map(|b| b.hash());
+    assert!(
+        first(1).is_some() && first(2).is_some(),
+        "blocks in each of the three epochs"
+    );
+    for b in &blocks {
+        chain.add_block(b.clone()).await.unwrap();
+    }
+    assert_eq!(entered(&mut rx, &chain).await, vec![(1, first(1)), (2, first(2))]);
+    // On request, the tip's state.
+    chain.reannounce();
+    let last = blocks.last().unwrap().hash();
+    assert_eq!(entered(&mut rx, &chain).await, vec![(2, Some(last))]);
+}
+
 #[tokio::test]
 async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
     let net = Devnet::new(2, 3, (1, 2), 50);

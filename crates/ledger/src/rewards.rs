@@ -197,10 +197,14 @@ pub fn reward_update(go: &RewardSnapshot, inputs: &RewardInputs) -> RewardUpdate
             let one = BigRational::one();
             cost + floor(&(int(pool_reward - cost) * (&margin + (&one - &margin) * share)))
         };
-        if let Some(account) = crate::address::account_credential(&params.reward_account) {
-            credit(account, leader);
-        }
-        let mut paid = leader;
+        // A reward account that cannot be decoded is credited nothing, so counts nothing.
+        let mut paid = match crate::address::account_credential(&params.reward_account) {
+            Some(account) => {
+                credit(account, leader);
+                leader
+            }
+            None => 0,
+        };
         if pool_reward > cost {
             for (cred, stake) in members.iter().filter(|(c, _)| !is_owner(c)) {
                 let member = member_reward(pool_reward - cost, params.margin, *stake, pool_stake);
@@ -286,6 +290,17 @@ mod tests {
         assert_eq!(u.delta_reserves, 88 - 43 - 60);
         assert_eq!((u.fees, u.reward_pot), (50, 88));
         assert_eq!(u.pool_rewards, [([1u8; 28], 43)].into());
+    }
+
+    #[test]
+    fn a_pool_counts_only_what_it_credited() {
+        // The same pool with a reward account that is not an account: its leader's 31 is
+        // credited to no one, so the pool paid only its member's 12.
+        let (mut go, inputs) = example();
+        go.pools.get_mut(&[1u8; 28]).expect("the pool").reward_account = vec![0xff];
+        let u = reward_update(&go, &inputs);
+        assert_eq!(u.rewards, [(key(3), 12)].into());
+        assert_eq!(u.pool_rewards, [([1u8; 28], 12)].into());
     }
 
     #[test]

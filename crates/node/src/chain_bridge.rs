@@ -107,7 +107,7 @@ pub fn chain_event(n: &ChainNotice) -> Option<ChainEvent> {
                 reason: error.to_string(),
             },
         ),
-        ChainNotice::Block(SelectionEvent::RolledBack { .. }) => None,
+        ChainNotice::Block(SelectionEvent::RolledBack { .. }) | ChainNotice::EpochEntered(_) => None,
     }
 }
 

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use slotforge_chain::service::{ChainHandle, ChainNotice};
@@ -20,12 +19,6 @@ use crate::bech32_ids::pool_bech32;
 
 /// Epochs kept (the oldest are dropped beyond this).
 const KEPT: usize = 200;
-/// While the tip is in an epoch whose ledger facts are not recorded (or whose bounds are not
-/// known), the ledger is asked at most this often.
-const LEDGER_QUERY_INTERVAL: Duration = Duration::from_millis(250);
-/// Recorded facts are asked for again this often: a fork that switched the last blocks before
-/// a boundary can change what the boundary decided.
-const LEDGER_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The announced parameters by epoch, as the API gives them.
 pub struct EpochArchive {
@@ -112,16 +105,6 @@ impl EpochArchive {
         serde_json::to_vec(&*e).ok()
     }
 
-    /// Whether the ledger's facts of the epoch holding `slot` are recorded.
-    fn has_ledger_facts(&self, slot: u64) -> bool {
-        self.lock().values().any(|v| {
-            let (Some(first), Some(length)) = (v["first_slot"].as_u64(), v["length"].as_u64()) else {
-                return false;
-            };
-            (first..first.saturating_add(length)).contains(&slot) && v.get("ledger").is_some()
-        })
-    }
-
     fn save(&self, bytes: Vec<u8>) -> tokio::task::JoinHandle<std::io::Result<()>> {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
@@ -135,22 +118,12 @@ impl EpochArchive {
     pub async fn follow(self: std::sync::Arc<Self>, chain: ChainHandle) {
         let mut notices = chain.subscribe();
         chain.reannounce();
-        let mut last_query: Option<Instant> = None;
         loop {
             let changed = match notices.recv().await {
                 Ok(ChainNotice::Leadership(l)) => self.record(epoch_json(&l), l.epoch),
-                Ok(ChainNotice::TipChanged { tip: Some(tip), .. }) => {
-                    let since = last_query.map_or(Duration::MAX, |t| t.elapsed());
-                    if since < LEDGER_QUERY_INTERVAL
-                        || (since < LEDGER_REFRESH_INTERVAL && self.has_ledger_facts(tip.slot))
-                    {
-                        continue;
-                    }
-                    last_query = Some(Instant::now());
-                    match chain.query(|v| ledger_json(&v.selection.tip_state().ledger)).await {
-                        Some((epoch, facts)) => self.record_ledger(epoch, facts),
-                        None => break,
-                    }
+                Ok(ChainNotice::EpochEntered(state)) => {
+                    let (epoch, facts) = ledger_json(&state.ledger);
+                    self.record_ledger(epoch, facts)
                 }
                 Ok(_) => None,
                 Err(RecvError::Lagged(_)) => {

@@ -323,8 +323,12 @@ fn a_devnet_governs_itself_through_dreps_pools_and_its_committee() {
         .collect();
     assert!(ratified.contains(&parameters.as_str()), "{ratified:?}");
 
-    // Once enacted, the transaction the old maximum allowed is refused.
+    // Once enacted, the node serves the new maximum (wallets read it there), and the
+    // transaction the old maximum allowed is refused.
     devnet.wait_for_epoch(params_epoch, 2);
+    let current = get(&format!("{rest}/api/v1/protocol-parameters"));
+    assert!(current["epoch"].as_u64().unwrap() >= params_epoch, "{current}");
+    assert_eq!(current["parameters"]["max_tx_size"], NEW_MAX_TX_SIZE);
     let (status, body) = submit_from_faucet(&devnet, &rest, large_transaction(), &[], 0);
     assert_eq!(status, 400, "{body}");
     assert!(

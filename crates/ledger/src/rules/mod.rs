@@ -24,7 +24,7 @@ mod poolreap;
 mod ratify;
 mod rupd;
 mod tx_info;
-mod tx_view;
+pub(crate) mod tx_view;
 mod utxo;
 mod utxos;
 mod utxow;

@@ -181,6 +181,16 @@ impl Transaction {
         exact(&self.body).map_err(TxDecodeError::Body)
     }
 
+    /// The outputs the transaction creates, in order, each with its exact bytes.
+    pub fn outputs(&self) -> Result<Vec<crate::state::TxOut>, TxDecodeError> {
+        let body = self.decoded_body()?;
+        Ok(body
+            .outputs
+            .iter()
+            .map(|o| crate::state::TxOut::from_output(o, crate::rules::tx_view::raw_output(o)))
+            .collect())
+    }
+
     /// The witness set, decoded.
     pub fn decoded_witnesses(&self) -> Result<WitnessSet<'_>, TxDecodeError> {
         exact(&self.witnesses).map_err(TxDecodeError::Witnesses)

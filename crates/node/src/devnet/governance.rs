@@ -44,6 +44,8 @@ fn dreps(devnet: &Devnet) -> anyhow::Result<Vec<(String, SigningKey)>> {
         Ok(entries) => entries
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
+            // `.NAME.pending`: a registration not (yet) accepted.
+            .filter(|n| !n.starts_with('.'))
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -110,22 +112,44 @@ async fn register_drep(devnet: &Devnet, name: &str) -> anyhow::Result<()> {
         bail!("{name:?}: a DRep's name is letters, digits, '-' and '_'");
     }
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let dir = drep_dir(devnet, name);
     if dir.exists() {
         bail!("{} exists: this devnet already has a DRep {name:?}", dir.display());
     }
-    crate::private_dir::create_private_dir(&dir)?;
-    let key = keys_cmd::ed25519_pair(
-        &dir.join("drep.skey"),
-        &dir.join("drep.vkey"),
-        (KeyKind::DRepSigning, KeyKind::DRepVerification),
-    )?;
-    let tx = TxBuilder::new().cert(Cert::RegisterDRep {
-        drep: key_hash(&key),
-        deposit: params.drep_deposit,
-    });
-    let id = faucet_pays(devnet, &rest, &params, tx, &[&key]).await?;
+    // The keys wait in a hidden folder (which `dreps` skips) until the node accepts the
+    // registration: a refused one leaves no DRep behind, and the command can be run again.
+    let staging = devnet.dir.join("dreps").join(format!(".{name}.pending"));
+    let _ = std::fs::remove_dir_all(&staging);
+    crate::private_dir::create_private_dir(&staging)?;
+    let registered = async {
+        let key = keys_cmd::ed25519_pair(
+            &staging.join("drep.skey"),
+            &staging.join("drep.vkey"),
+            (KeyKind::DRepSigning, KeyKind::DRepVerification),
+        )?;
+        let tx = TxBuilder::new().cert(Cert::RegisterDRep {
+            drep: key_hash(&key),
+            deposit: params.drep_deposit,
+        });
+        let id = faucet_pays(devnet, &rest, &params, tx, &[&key]).await?;
+        anyhow::Ok((key, id))
+    }
+    .await;
+    let (key, id) = match registered {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&staging, &dir).with_context(|| {
+        format!(
+            "DRep {name} is registered, but its keys could not be moved from {} to {}",
+            staging.display(),
+            dir.display()
+        )
+    })?;
     println!(
         "DRep {name} ({}) registered with a deposit of {} lovelace in transaction {id}",
         hex::encode(key_hash(&key)),
@@ -152,7 +176,7 @@ async fn delegate_vote(devnet: &Devnet, pool: &str, drep: &str) -> anyhow::Resul
         drep: target,
     });
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let id = faucet_pays(devnet, &rest, &params, tx, &[&stake_key]).await?;
     println!("{pool}'s owner delegates its vote to {drep} in transaction {id}");
     Ok(())
@@ -169,7 +193,7 @@ async fn authorize_committee(devnet: &Devnet) -> anyhow::Result<()> {
     }
     let colds: Vec<&SigningKey> = members.iter().map(|(_, c, _)| c).collect();
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let id = faucet_pays(devnet, &rest, &params, tx, &colds).await?;
     println!(
         "{} committee members' hot keys authorised in transaction {id}",
@@ -186,7 +210,7 @@ fn enacted(g: &Value, purpose: &str) -> anyhow::Result<Option<GovActionId>> {
 
 async fn propose(devnet: &Devnet, return_to: &str, action: ProposeAction) -> anyhow::Result<()> {
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let g = governance(&rest).await?;
     let (_, return_account) = owner_account(node(devnet, return_to)?)?;
     let action = match action {
@@ -250,13 +274,11 @@ fn parse_action_id(text: &str) -> anyhow::Result<GovActionId> {
 async fn cast_votes(devnet: &Devnet, action: &str, vote: VoteArg, by: &[String]) -> anyhow::Result<()> {
     let id = parse_action_id(action)?;
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let g = governance(&rest).await?;
-    if !g["proposals"]
-        .as_array()
-        .is_some_and(|ps| ps.iter().any(|p| p["id"] == action))
-    {
-        bail!("{action} is not a proposal in flight on the chain's tip (see `slotforge devnet gov status`)");
+    let in_flight = |p: &Value| p["id"].as_str().and_then(|s| parse_action_id(s).ok()) == Some(id);
+    if !g["proposals"].as_array().is_some_and(|ps| ps.iter().any(in_flight)) {
+        bail!("{id} is not a proposal in flight on the chain's tip (see `slotforge devnet gov status`)");
     }
     let vote = match vote {
         VoteArg::Yes => Vote::Yes,
@@ -290,7 +312,7 @@ async fn cast_votes(devnet: &Devnet, action: &str, vote: VoteArg, by: &[String])
     let keys: Vec<&SigningKey> = voters.iter().map(|(_, _, k)| k).collect();
     let tx_id = faucet_pays(devnet, &rest, &params, tx, &keys).await?;
     let names: Vec<&str> = voters.iter().map(|(n, _, _)| n.as_str()).collect();
-    println!("{} voted {vote:?} on {action} in transaction {tx_id}", names.join(", "));
+    println!("{} voted {vote:?} on {id} in transaction {tx_id}", names.join(", "));
     Ok(())
 }
 
@@ -329,7 +351,7 @@ pub(super) async fn withdraw(dir: &Path, pool: &str) -> anyhow::Result<()> {
     let n = node(&devnet, pool)?;
     let (stake_key, account) = owner_account(n)?;
     let rest = any_rest(&devnet).await?;
-    let params = ledger_params(&devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let stake_address = address_bech32(&account);
     let a = http_client::get_ok(&format!("{rest}/api/v1/accounts/{stake_address}")).await?;
     let rewards = a["rewards"].as_u64().unwrap_or(0);
@@ -348,7 +370,9 @@ pub(super) async fn withdraw(dir: &Path, pool: &str) -> anyhow::Result<()> {
         ..TxBuilder::new()
     }
     .output(to, rewards);
-    let id = faucet_pays(&devnet, &rest, &params, tx, &[&stake_key]).await?;
+    let id = faucet_pays(&devnet, &rest, &params, tx, &[&stake_key])
+        .await
+        .with_context(|| format!("withdrawing {rewards} lovelace of rewards to {}", n.owner.address))?;
     println!(
         "withdrew {rewards} lovelace from {stake_address} to {} in transaction {id}",
         n.owner.address

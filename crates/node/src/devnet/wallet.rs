@@ -16,33 +16,13 @@ use super::layout::{Devnet, DevnetNode};
 use crate::bech32_ids::parse_address;
 use crate::http_client;
 
-/// The ledger's parameters: the devnet's genesis, with the fee and deposit parameters the
-/// chain's tip judges by (`/api/v1/epochs/{e}`'s `ledger`), which governance may have changed.
-pub async fn ledger_params(devnet: &Devnet, rest: &str) -> anyhow::Result<LedgerParams> {
-    let g = slotforge_chain::genesis_files::load(
-        &devnet.genesis.shelley,
-        Some(&devnet.genesis.alonzo),
-        devnet.genesis.conway.as_deref(),
-    )?;
-    let mut params = LedgerParams::from_genesis(&g);
-    let tip = http_client::get_ok(&format!("{rest}/api/v1/tip")).await?;
-    if let Some(epoch) = tip["epoch"].as_u64() {
-        let e = http_client::get(&format!("{rest}/api/v1/epochs/{epoch}")).await?;
-        let now = &e.body["ledger"]["parameters"];
-        let set = |field: &mut u64, name: &str| {
-            if let Some(v) = now[name].as_u64() {
-                *field = v;
-            }
-        };
-        set(&mut params.min_fee_a, "min_fee_a");
-        set(&mut params.min_fee_b, "min_fee_b");
-        set(&mut params.max_tx_size, "max_tx_size");
-        set(&mut params.key_deposit, "key_deposit");
-        set(&mut params.pool_deposit, "pool_deposit");
-        set(&mut params.gov_action_deposit, "gov_action_deposit");
-        set(&mut params.drep_deposit, "drep_deposit");
-    }
-    Ok(params)
+/// The protocol parameters a transaction submitted now is judged by, as the node serves them
+/// (`/api/v1/protocol-parameters`): never a guess from genesis, which an enacted change makes
+/// wrong.
+pub async fn ledger_params(rest: &str) -> anyhow::Result<LedgerParams> {
+    let v = http_client::get_ok(&format!("{rest}/api/v1/protocol-parameters")).await?;
+    serde_json::from_value(v["parameters"].clone())
+        .with_context(|| format!("{rest}/api/v1/protocol-parameters: not the parameters this wallet reads"))
 }
 
 /// The first node whose REST API answers.
@@ -104,7 +84,7 @@ pub async fn submit(rest: &str, cbor: Vec<u8>) -> anyhow::Result<String> {
 pub async fn faucet_payment(devnet: &Devnet, address: &str, lovelace: u64) -> anyhow::Result<String> {
     let to = parse_address(address).map_err(anyhow::Error::msg)?;
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     faucet_pays(devnet, &rest, &params, TxBuilder::new().output(to, lovelace), &[]).await
 }
 
@@ -135,6 +115,18 @@ pub async fn faucet_pays(
     let mut signers = vec![&faucet];
     signers.extend_from_slice(extra_signers);
     let tx = tx.balance(params, total, change, &signers);
+    for (index, out) in tx.outputs()?.iter().enumerate() {
+        let min = params.min_utxo(out.cbor.len() as u64);
+        if out.coin < min {
+            bail!(
+                "output {index} would hold {} lovelace, below the {min} lovelace an output of its \
+                 {} bytes must hold (coinsPerUTxOByte {}), so the node would refuse it",
+                out.coin,
+                out.cbor.len(),
+                params.coins_per_utxo_byte
+            );
+        }
+    }
     submit(rest, tx.to_cbor()).await
 }
 
@@ -156,7 +148,7 @@ pub async fn wait_for_funds(rest: &str, address: &str, within: Duration) -> anyh
 /// transaction that registers the owner's stake key, the pool, and the delegation.
 pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> anyhow::Result<String> {
     let rest = any_rest(devnet).await?;
-    let params = ledger_params(devnet, &rest).await?;
+    let params = ledger_params(&rest).await?;
     let cold = signing_key(
         node.keys
             .cold_skey

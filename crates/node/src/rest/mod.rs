@@ -22,6 +22,7 @@ mod metrics;
 mod node;
 mod params;
 mod pots;
+mod protocol_parameters;
 mod submit;
 mod utxos;
 pub mod write_stall;
@@ -84,6 +85,10 @@ pub fn router(api: NodeApi) -> Router {
         .route("/api/v1/utxos", get(utxos::utxos))
         .route("/api/v1/accounts/{stake_address}", get(accounts::account))
         .route("/api/v1/pots", get(pots::pots))
+        .route(
+            "/api/v1/protocol-parameters",
+            get(protocol_parameters::protocol_parameters),
+        )
         .route("/api/v1/governance", get(governance::governance))
         .route("/api/v1/events", get(events::events))
         .route("/api/v1/devnet", get(devnet::devnet))
