@@ -263,6 +263,10 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
         attr(&c, "#protocol-version", "data-version").await.as_deref(),
         Some("10.0")
     );
+    // The card is below the fold: bring it into the screenshot.
+    c.execute("document.getElementById('rewards-table').scrollIntoView()", vec![])
+        .await
+        .unwrap();
     screenshot(&c, "node-rewards").await;
 
     // The overview: every node side by side; a killed node is shown down.
