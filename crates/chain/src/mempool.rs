@@ -121,6 +121,22 @@ impl Mempool {
         self.used
     }
 
+    /// The capacity, in bytes of transactions.
+    pub fn capacity_bytes(&self) -> u64 {
+        self.capacity_bytes
+    }
+
+    /// The slot new transactions are checked at.
+    pub fn slot(&self) -> u64 {
+        self.slot
+    }
+
+    /// What a pending transaction takes of a block's limits: its declared execution units
+    /// and the reference-script bytes it uses.
+    pub fn limits_of(&self, id: &TxId) -> Option<(ExUnits, u64)> {
+        self.limits.get(id).copied()
+    }
+
     /// Whether a transaction with this id is pending.
     pub fn contains(&self, id: &TxId) -> bool {
         self.ids.contains(id)

@@ -122,6 +122,7 @@ pub struct ChainHandle {
     config: Arc<ChainConfig>,
     stopped: watch::Receiver<()>,
     store_path: Arc<Path>,
+    mempool_changes: watch::Receiver<u64>,
 }
 
 /// Resolves when the chain task has stopped and closed its store (every handle was dropped):
@@ -150,6 +151,12 @@ impl ChainHandle {
     /// chain task (a blocking call: open and use it on a blocking thread).
     pub fn block_reader(&self) -> Result<BlockReader, StoreError> {
         BlockReader::open(&self.store_path)
+    }
+
+    /// A counter the chain task advances whenever the mempool may have changed (a transaction
+    /// added, a new tip or slot re-checking them): what a mempool monitor waits on.
+    pub fn mempool_changes(&self) -> watch::Receiver<u64> {
+        self.mempool_changes.clone()
     }
 
     /// Listens to the chain's notices from now on.
@@ -238,7 +245,9 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
     let (tx, rx) = mpsc::unbounded_channel();
     let (notices, _) = broadcast::channel(1024);
     let (stopped_tx, stopped) = watch::channel(());
+    let (mempool_version, mempool_changes) = watch::channel(0u64);
     let mut task = Task {
+        mempool_version,
         cfg: cfg.clone(),
         selection,
         store,
@@ -265,6 +274,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         config: cfg,
         stopped,
         store_path: Arc::from(path),
+        mempool_changes,
     })
 }
 
@@ -273,6 +283,8 @@ fn path_string(p: &Path) -> String {
 }
 
 struct Task {
+    /// Advanced after every mempool change ([`ChainHandle::mempool_changes`]).
+    mempool_version: watch::Sender<u64>,
     cfg: Arc<ChainConfig>,
     selection: ChainSelection,
     store: BlockStore,
@@ -299,6 +311,9 @@ impl Task {
                     let r = Transaction::decode(&bytes)
                         .map_err(SubmitError::from)
                         .and_then(|t| self.mempool.add(t).map_err(SubmitError::from));
+                    if r.is_ok() {
+                        self.mempool_changed();
+                    }
                     let _ = reply.send(r);
                 }
                 Command::SelectBody {
@@ -323,6 +338,7 @@ impl Task {
                             self.revalidate(Vec::new());
                         } else {
                             self.mempool.set_slot(slot);
+                            self.mempool_changed();
                         }
                         self.announce();
                     }
@@ -423,12 +439,17 @@ impl Task {
         Ok(events)
     }
 
+    fn mempool_changed(&self) {
+        self.mempool_version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
     fn revalidate(&mut self, returning: Vec<Transaction>) {
         let started = Instant::now();
         let slot = self.now_slot.max(self.selection.tip().map_or(0, |t| t.slot + 1));
         let dropped = self
             .mempool
             .revalidate(&self.cfg, self.selection.tip_state(), slot, returning);
+        self.mempool_changed();
         tracing::debug!(
             dropped = dropped.len(),
             pending = self.mempool.len(),

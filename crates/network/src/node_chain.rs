@@ -87,6 +87,15 @@ impl NodeChain<'_> {
         Some((p, Served::Stored(bytes)))
     }
 
+    /// The block after `p` on the selected chain.
+    fn after(&self, p: &Point) -> Option<(ChainPoint, Served)> {
+        let n = match p {
+            Point::Origin => 0,
+            Point::Specific { hash, .. } => self.locate(hash)?.block_number + 1,
+        };
+        self.at_number(n)
+    }
+
     /// A block's bytes, wrapped for block-fetch (`[7, block]`): any block the node holds, on
     /// the selected chain or on a volatile fork (a client may still be fetching a fork the
     /// node has just left).
@@ -133,11 +142,7 @@ impl ChainView for NodeChain<'_> {
     }
 
     fn next_after(&self, p: &Point) -> Option<(Point, WrappedHeader)> {
-        let n = match p {
-            Point::Origin => 0,
-            Point::Specific { hash, .. } => self.locate(hash)?.block_number + 1,
-        };
-        let (c, block) = self.at_number(n)?;
+        let (c, block) = self.after(p)?;
         let header = match &block {
             Served::Volatile(b) => b.header_bytes().to_vec(),
             Served::Stored(bytes) => header_bytes_of(bytes)?.to_vec(),
@@ -149,6 +154,15 @@ impl ChainView for NodeChain<'_> {
                 header,
             },
         ))
+    }
+
+    fn next_block_after(&self, p: &Point) -> Option<(Point, Vec<u8>)> {
+        let (c, block) = self.after(p)?;
+        let bytes = match block {
+            Served::Volatile(b) => b.to_cbor(),
+            Served::Stored(bytes) => bytes,
+        };
+        Some((network_point(c), wrap_block(BLOCK_ERA_CONWAY, &bytes)))
     }
 
     fn rejoin(&self, p: &Point) -> Point {

@@ -63,6 +63,7 @@ fn pallas_of(m: &Message) -> pc::Message<pc::HeaderContent> {
             },
             pallas_tip(t),
         ),
+        Message::RollForwardBlock(..) => unreachable!("the sample is node-to-node's"),
         Message::RollBackward(p, t) => pc::Message::RollBackward(to_pallas(p), pallas_tip(t)),
         Message::FindIntersect(ps) => pc::Message::FindIntersect(ps.iter().map(to_pallas).collect()),
         Message::IntersectFound(p, t) => pc::Message::IntersectFound(to_pallas(p), pallas_tip(t)),
@@ -151,6 +152,8 @@ proptest! {
         Just(Message::AwaitReply),
         (1u8..8, proptest::collection::vec(any::<u8>(), 0..300), tip())
             .prop_map(|(era, header, t)| Message::RollForward(WrappedHeader { era, header }, t)),
+        (proptest::collection::vec(any::<u8>(), 0..300), tip())
+            .prop_map(|(block, t)| Message::RollForwardBlock(block, t)),
         (point(), tip()).prop_map(|(p, t)| Message::RollBackward(p, t)),
         proptest::collection::vec(point(), 0..20).prop_map(Message::FindIntersect),
         (point(), tip()).prop_map(|(p, t)| Message::IntersectFound(p, t)),

@@ -100,6 +100,11 @@ impl ChainView for TestChain {
         ))
     }
 
+    fn next_block_after(&self, p: &Point) -> Option<(Point, Vec<u8>)> {
+        // The test chain's "block" is its hash, as its header is.
+        self.next_after(p).map(|(p, h)| (p, h.header))
+    }
+
     fn rejoin(&self, p: &Point) -> Point {
         let mut cur = match p {
             Point::Origin => return Point::Origin,

@@ -1,4 +1,5 @@
-//! A slotforge node assembled: the chain task on its store, the node-to-node network, and —
+//! A slotforge node assembled: the chain task on its store, the node-to-node network, the
+//! node-to-client socket, and —
 //! for a block producer — the leadership module with its slot log and enclave, bridged to the
 //! chain. What `slotforge node` runs, and what the multi-node tests start several of.
 
@@ -13,6 +14,8 @@ use slotforge_leadership::config::LeadershipConfig;
 use slotforge_leadership::process::{self, LeadershipHandle};
 use slotforge_leadership::seams::Enclave;
 use slotforge_leadership::slot_log::SlotLog;
+use slotforge_network::stages::local_session::LocalContext;
+use slotforge_network::stages::local_socket::{LocalSocket, LocalSocketConfig};
 use slotforge_network::stages::peer_session::SessionContext;
 use slotforge_network::stages::track_peers::{Network, NetworkConfig};
 use tokio::task::JoinHandle;
@@ -29,6 +32,8 @@ pub struct NodeSpec {
     pub service: ServiceConfig,
     /// Where to listen for peers and whom to dial.
     pub network: NetworkConfig,
+    /// The node-to-client socket, if any.
+    pub local: Option<LocalSocketConfig>,
 }
 
 /// A block producer's part: its enclave and slot log.
@@ -55,6 +60,8 @@ pub struct RunningNode {
     pub chain: ChainHandle,
     /// The node-to-node network: its listener, peers and their figures.
     pub network: Network,
+    /// The node-to-client socket, when configured.
+    pub local: Option<LocalSocket>,
     /// Leadership, when the node forges.
     pub producer: Option<Producer>,
 }
@@ -86,9 +93,24 @@ impl RunningNode {
         )
         .await
         .with_context(|| format!("listening for peers on {listen}"))?;
+        let local = match spec.local {
+            None => None,
+            Some(cfg) => Some(
+                LocalSocket::start(
+                    cfg,
+                    LocalContext {
+                        chain: chain.clone(),
+                        network_magic,
+                    },
+                )
+                .await
+                .context("opening the node-to-client socket ([local] socket)")?,
+            ),
+        };
         Ok(RunningNode {
             chain,
             network,
+            local,
             producer,
         })
     }
@@ -116,6 +138,7 @@ impl RunningNode {
             let _ = p.forwarder.await;
         }
         let stopped = self.chain.stopped();
+        drop(self.local);
         drop(self.network);
         drop(self.chain);
         stopped.wait().await;

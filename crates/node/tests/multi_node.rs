@@ -63,6 +63,7 @@ async fn start(i: usize, pool: &Pool, cfg: &slotforge_chain::config::ChainConfig
         store: pool.dir.path().join("chain.db"),
         service: ServiceConfig::default(),
         network,
+        local: None,
     };
     let producer = ProducerSpec {
         enclave: pool.enclave.clone(),

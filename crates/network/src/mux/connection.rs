@@ -1,4 +1,5 @@
-//! A node-to-node connection over a socket: the multiplexer's I/O edge. A reader task cuts the
+//! A connection over a socket (TCP between nodes, a Unix socket for local clients): the
+//! multiplexer's I/O edge. A reader task cuts the
 //! socket's bytes into segments and routes each to its mini-protocol's [`Channel`]; a writer
 //! task sends what the channels queue. Each channel reassembles whole messages under the size
 //! limit and the timeout of the protocol state it is in (the caller says which), so a peer can
@@ -9,8 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -20,6 +20,10 @@ use super::framing::{self, Direction, MessageBuffer, MuxError, SduHeader, HEADER
 /// How long the rest of a segment may take once its header has arrived (the reference's SDU
 /// timeout for node-to-node bearers).
 pub const SDU_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one segment may take to be written: a peer that reads nothing for this long is
+/// disconnected rather than left holding the connection's memory.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Segments a mini-protocol may have queued and not yet read: with [`framing::MAX_SDU_PAYLOAD`],
 /// the memory a peer can make one channel hold beyond its message limit.
@@ -76,6 +80,9 @@ pub enum ConnectionError {
         /// What the peer did.
         message: String,
     },
+    /// The peer read nothing of what we sent for this long (it stopped reading).
+    #[error("the peer read nothing we sent for {0:?}")]
+    Stalled(Duration),
     /// The handshake failed: refused, or an answer we do not accept.
     #[error("handshake: {0}")]
     Handshake(String),
@@ -213,7 +220,17 @@ impl Connection {
         traffic: Arc<Traffic>,
     ) -> (Connection, HashMap<u16, Channel>) {
         let _ = stream.set_nodelay(true);
-        let (read, write) = stream.into_split();
+        Self::start_on(stream, ours, protocols, traffic)
+    }
+
+    /// [`Connection::start`] on any byte stream (a Unix socket's, for local clients).
+    pub fn start_on<S: AsyncRead + AsyncWrite + Send + 'static>(
+        stream: S,
+        ours: Direction,
+        protocols: &[u16],
+        traffic: Arc<Traffic>,
+    ) -> (Connection, HashMap<u16, Channel>) {
+        let (read, write) = tokio::io::split(stream);
         let (out_tx, out_rx) = mpsc::channel(INGRESS_SEGMENTS);
         let started = Instant::now();
         let mut routes = HashMap::new();
@@ -264,7 +281,7 @@ impl Connection {
 }
 
 async fn read_segments(
-    mut read: OwnedReadHalf,
+    mut read: impl AsyncRead + Unpin,
     ours: Direction,
     routes: HashMap<u16, mpsc::Sender<Vec<u8>>>,
     traffic: Arc<Traffic>,
@@ -309,13 +326,15 @@ async fn read_segments(
 }
 
 async fn write_segments(
-    mut write: OwnedWriteHalf,
+    mut write: impl AsyncWrite + Unpin,
     mut queue: mpsc::Receiver<Vec<u8>>,
     traffic: Arc<Traffic>,
 ) -> ConnectionError {
     while let Some(segment) = queue.recv().await {
-        if let Err(e) = write.write_all(&segment).await {
-            return e.into();
+        match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&segment)).await {
+            Err(_) => return ConnectionError::Stalled(WRITE_TIMEOUT),
+            Ok(Err(e)) => return e.into(),
+            Ok(Ok(())) => {}
         }
         traffic.bytes_out.fetch_add(segment.len() as u64, Ordering::Relaxed);
     }

@@ -19,12 +19,22 @@
 //!
 //! On every connection: [`relay_txs`] (tx-submission2: our mempool offered, the peer's pulled)
 //! and [`keep_alive`].
+//!
+//! Local clients, node-to-client: [`local_socket`] (the Unix socket's listener) → each client's
+//! [`local_session`] (handshake, then): [`serve_chain`] (chain-sync serving whole blocks),
+//! [`accept_local_txs`] (local tx-submission), [`serve_local_queries`] (local state query) and
+//! [`monitor_mempool`] (local tx-monitor).
 
+pub mod accept_local_txs;
 pub mod fetch_blocks;
 pub mod follow_peer;
 pub mod keep_alive;
+pub mod local_session;
+pub mod local_socket;
+pub mod monitor_mempool;
 pub mod peer_session;
 pub mod relay_txs;
 pub mod select_chain;
 pub mod serve_chain;
+pub mod serve_local_queries;
 pub mod track_peers;

@@ -19,6 +19,7 @@ use super::{follow_peer, keep_alive, relay_txs, serve_chain};
 use crate::mux::connection::{Channel, Connection, ConnectionError};
 use crate::mux::framing::Direction;
 use crate::peer_stats::PeerStats;
+use crate::protocols::chainsync::server::Serving;
 use crate::protocols::handshake::client::{conclude, Outcome};
 use crate::protocols::handshake::messages::{version_table, Message as HsMsg, VersionData, MAX_MESSAGE_BYTES};
 use crate::protocols::handshake::server::respond;
@@ -119,6 +120,7 @@ pub async fn inbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStat
         tasks.spawn(serve_chain::chain_sync(
             take(&mut channels, chainsync::PROTOCOL),
             ctx.chain.clone(),
+            Serving::Headers,
         ));
         tasks.spawn(serve_chain::block_fetch(
             take(&mut channels, blockfetch::PROTOCOL),
@@ -138,7 +140,10 @@ pub async fn inbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStat
 }
 
 /// Waits for the protocols: the connection ends when all are done, or at the first failure.
-async fn run(conn: &mut Connection, mut tasks: JoinSet<Result<(), ConnectionError>>) -> Result<(), ConnectionError> {
+pub(crate) async fn run(
+    conn: &mut Connection,
+    mut tasks: JoinSet<Result<(), ConnectionError>>,
+) -> Result<(), ConnectionError> {
     loop {
         tokio::select! {
             e = conn.failed() => return Err(e),

@@ -17,7 +17,7 @@ use crate::peer_stats::PeerStats;
 use crate::protocols::blockfetch::messages::Message as FetchMsg;
 use crate::protocols::blockfetch::server::{BlockFetchServer, Reply};
 use crate::protocols::chainsync::messages::Message as SyncMsg;
-use crate::protocols::chainsync::server::{ChainSyncServer, State as SyncState};
+use crate::protocols::chainsync::server::{ChainSyncServer, Serving, State as SyncState};
 use crate::protocols::limits::{CHAIN_SYNC_IDLE, SMALL_BYTES};
 use crate::protocols::{blockfetch, chainsync};
 
@@ -68,9 +68,9 @@ impl ServedChain {
     }
 }
 
-/// Serves chain-sync until the client is done.
-pub async fn chain_sync(mut ch: Channel, chain: ChainHandle) -> Result<(), ConnectionError> {
-    let mut server = ChainSyncServer::new();
+/// Serves chain-sync (headers to a peer, or blocks to a local client) until the client is done.
+pub async fn chain_sync(mut ch: Channel, chain: ChainHandle, serving: Serving) -> Result<(), ConnectionError> {
+    let mut server = ChainSyncServer::serving(serving);
     let mut notices = chain.subscribe();
     let mut served = ServedChain::new(chain);
     loop {

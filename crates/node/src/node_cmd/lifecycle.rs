@@ -88,6 +88,7 @@ pub(super) async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
         store: cfg.chain_db(),
         service: ServiceConfig::default(),
         network,
+        local: cfg.local.clone(),
     };
     let mut node = RunningNode::start(spec, None::<ProducerSpec<GrpcEnclave>>, clock).await?;
     let archive = Arc::new(EpochArchive::open(cfg.data_dir.join("epochs.json")));

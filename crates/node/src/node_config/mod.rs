@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use slotforge_leadership::config::LeadershipConfig;
+use slotforge_network::stages::local_socket::LocalSocketConfig;
 
 use raw::RawConfig;
 pub use template::write_template;
@@ -73,6 +74,8 @@ pub struct NodeConfig {
     pub rest_listen: SocketAddr,
     /// Origins (`http://host:port`) whose pages may read the REST API; none: same-origin only.
     pub rest_cors_origins: Vec<String>,
+    /// The node-to-client socket, when configured.
+    pub local: Option<LocalSocketConfig>,
     /// None: a relay (no forging).
     /// The enclaves to sign with, in order of preference (several share one sign guard and
     /// serve as each other's failover); None runs a relay.
@@ -191,6 +194,29 @@ impl NodeConfig {
             }
             leadership.max_late_ms = ms;
         }
+        let local =
+            match raw.local {
+                None => None,
+                Some(l) => Some(LocalSocketConfig {
+                    path: resolve(&l.socket),
+                    group: match l.group {
+                        None => None,
+                        Some(raw::RawGroup::Id(gid)) => Some(gid),
+                        Some(raw::RawGroup::Name(name)) => Some(group_id(&name).ok_or_else(|| {
+                            invalid(format!("[local] group = {name:?}: no such group on this machine"))
+                        })?),
+                    },
+                    max_clients: match l.max_clients {
+                        None => DEFAULT_MAX_LOCAL_CLIENTS,
+                        Some(0) => {
+                            return Err(invalid(
+                                "[local] max_clients = 0: at least one client must be served".into(),
+                            ))
+                        }
+                        Some(n) => n,
+                    },
+                }),
+            };
         let name = raw.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -215,12 +241,29 @@ impl NodeConfig {
             max_inbound_per_address: raw.network.max_inbound_per_address,
             rest_listen: raw.rest.listen,
             rest_cors_origins: raw.rest.cors_origins,
+            local,
             enclave,
             forge_without_peers: raw.leadership.forge_without_peers,
             leadership,
             devnet: raw.devnet.map(|d| resolve(&d.file)),
         })
     }
+}
+
+/// Local clients served at once unless `[local] max_clients` says otherwise.
+pub const DEFAULT_MAX_LOCAL_CLIENTS: usize = 64;
+
+/// A group's id by its name.
+fn group_id(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: getgrnam reads the group database into a static record, read here at once;
+    // nothing else in slotforge reads the group database.
+    let g = unsafe { libc::getgrnam(c.as_ptr()) };
+    if g.is_null() {
+        return None;
+    }
+    // SAFETY: not null, so it points to a group record.
+    Some(unsafe { (*g).gr_gid })
 }
 
 /// Splits `host:port`.

@@ -17,6 +17,8 @@ pub(super) struct RawConfig {
     pub(super) network: RawNetwork,
     pub(super) rest: RawRest,
     #[serde(default)]
+    pub(super) local: Option<RawLocal>,
+    #[serde(default)]
     pub(super) enclave: Option<RawEnclave>,
     #[serde(default)]
     pub(super) leadership: RawLeadership,
@@ -66,6 +68,25 @@ pub(super) struct RawRest {
     pub(super) allow_non_loopback: bool,
     #[serde(default)]
     pub(super) cors_origins: Vec<String>,
+}
+
+/// `[local]`: the node-to-client socket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLocal {
+    pub(super) socket: PathBuf,
+    #[serde(default)]
+    pub(super) group: Option<RawGroup>,
+    #[serde(default)]
+    pub(super) max_clients: Option<usize>,
+}
+
+/// A group, by name or by number.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawGroup {
+    Id(u32),
+    Name(String),
 }
 
 /// `[enclave]`: a block producer's enclaves.

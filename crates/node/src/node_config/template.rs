@@ -42,6 +42,13 @@ listen = "127.0.0.1:8090"
 # Origins whose pages may read this API (CORS); without them, only pages this node serves.
 # cors_origins = ["http://127.0.0.1:8091"]
 
+# The node-to-client socket for local tools (cardano-cli, oura, Ogmios, `slotforge leaderlog
+# --socket`): mode 0600, or 0660 for the group named.
+# [local]
+# socket = "node.socket"
+# group = "cardano"
+# max_clients = 64
+
 # A block producer names its enclave; without this section the node is a relay.
 # Several enclaves that share one PostgreSQL sign guard can be listed (unix_socket = [..],
 # tcp = [..]; sockets first, then addresses): a request an enclave cannot serve goes,

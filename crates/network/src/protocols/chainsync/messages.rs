@@ -1,11 +1,12 @@
-//! Chain-sync's messages and their CBOR: headers travel wrapped as the hard-fork combinator
-//! wraps them, `[era, #6.24(bytes .cbor header)]` (Babbage = 5, Conway = 6); a point is `[]`
-//! (origin) or `[slot, hash]`; a tip is `[point, block number]`.
+//! Chain-sync's messages and their CBOR: node-to-node, headers travel wrapped as the hard-fork
+//! combinator wraps them, `[era, #6.24(bytes .cbor header)]` (Babbage = 5, Conway = 6);
+//! node-to-client, whole blocks as the node stores them, `#6.24(bytes .cbor [blockTag, block])`
+//! (Conway = 7); a point is `[]` (origin) or `[slot, hash]`; a tip is `[point, block number]`.
 //!
 //! ```text
 //! msgRequestNext       = [0]
 //! msgAwaitReply        = [1]
-//! msgRollForward       = [2, header, tip]
+//! msgRollForward       = [2, header / block, tip]
 //! msgRollBackward      = [3, point, tip]
 //! msgFindIntersect     = [4, [* point]]
 //! msgIntersectFound    = [5, point, tip]
@@ -67,6 +68,9 @@ pub enum Message {
     AwaitReply,
     /// `MsgRollForward`: the next header, and the server's tip.
     RollForward(WrappedHeader, Tip),
+    /// `MsgRollForward` of node-to-client chain-sync: the next block as `[blockTag, block]`
+    /// bytes (block-fetch's wrapping), and the server's tip.
+    RollForwardBlock(Vec<u8>, Tip),
     /// `MsgRollBackward`: the client is to roll back to the point.
     RollBackward(Point, Tip),
     /// `MsgFindIntersect`: points of the client's chain, the preferred first.
@@ -155,6 +159,11 @@ impl Message {
                     .and_then(|e| e.bytes(&h.header));
                 put_tip(&mut e, t);
             }
+            Message::RollForwardBlock(b, t) => {
+                put_head(&mut e, 3, 2);
+                let _ = e.tag(Tag::new(24)).and_then(|e| e.bytes(b));
+                put_tip(&mut e, t);
+            }
             Message::RollBackward(p, t) => {
                 put_head(&mut e, 3, 3);
                 put_point(&mut e, p);
@@ -187,6 +196,14 @@ impl Message {
         let msg = match (t, n) {
             (0, 1) => Message::RequestNext,
             (1, 1) => Message::AwaitReply,
+            (2, 3) if d.datatype().map_err(|e| cbor(&d, e))? == minicbor::data::Type::Tag => {
+                let tag = d.tag().map_err(|e| cbor(&d, e))?;
+                if tag != Tag::new(24) {
+                    return Err(DecodeError::Invalid(format!("a block is tagged 24, found {tag:?}")));
+                }
+                let block = d.bytes().map_err(|e| cbor(&d, e))?.to_vec();
+                Message::RollForwardBlock(block, get_tip(&mut d)?)
+            }
             (2, 3) => Message::RollForward(get_header(&mut d)?, get_tip(&mut d)?),
             (3, 3) => Message::RollBackward(get_point(&mut d)?, get_tip(&mut d)?),
             // The reference writes a non-empty list with indefinite length: both are read.

@@ -8,3 +8,6 @@ pub mod server;
 
 /// The mini-protocol number.
 pub const PROTOCOL: u16 = 2;
+
+/// Node-to-client chain-sync's mini-protocol number (whole blocks, to local clients).
+pub const LOCAL_PROTOCOL: u16 = 5;

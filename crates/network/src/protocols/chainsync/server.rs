@@ -1,6 +1,7 @@
 //! The chain-sync server's state machine (one per client), sans-I/O: client messages and
 //! chain changes in, the messages to send out. It follows the node's selected chain through a
-//! [`ChainView`]: after an intersection the first reply is a roll-backward to it; at the tip it
+//! [`ChainView`], serving headers to peers or whole blocks to local clients ([`Serving`]):
+//! after an intersection the first reply is a roll-backward to it; at the tip it
 //! answers await-reply and sends the next update when the chain moves; a client whose read
 //! pointer left the chain (a fork switch) is rolled back to where it rejoins it.
 
@@ -20,6 +21,9 @@ pub trait ChainView {
     fn contains(&self, p: &Point) -> bool;
     /// The block after `p` on the selected chain: its point and wrapped header.
     fn next_after(&self, p: &Point) -> Option<(Point, WrappedHeader)>;
+    /// The block after `p` on the selected chain: its point and the whole block as
+    /// `[blockTag, block]` (what node-to-client chain-sync serves).
+    fn next_block_after(&self, p: &Point) -> Option<(Point, Vec<u8>)>;
     /// The newest point of the selected chain that `p` descends from (`p` itself if on it;
     /// the origin if nothing else is known).
     fn rejoin(&self, p: &Point) -> Point;
@@ -46,9 +50,19 @@ pub struct ProtocolError {
     pub message: Box<Message>,
 }
 
+/// What a roll-forward carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    /// Headers, to peers (node-to-node).
+    Headers,
+    /// Whole blocks, to local clients (node-to-client).
+    Blocks,
+}
+
 /// One client's chain-sync server.
 #[derive(Debug)]
 pub struct ChainSyncServer {
+    serving: Serving,
     state: State,
     /// The last point the client has.
     read_pointer: Point,
@@ -67,9 +81,15 @@ impl Default for ChainSyncServer {
 }
 
 impl ChainSyncServer {
-    /// A server for a client that starts at the origin.
+    /// A server of headers for a peer that starts at the origin.
     pub fn new() -> Self {
+        Self::serving(Serving::Headers)
+    }
+
+    /// A server of `what` for a client that starts at the origin.
+    pub fn serving(what: Serving) -> Self {
         ChainSyncServer {
+            serving: what,
             state: State::Idle,
             read_pointer: Point::Origin,
             rollback_to: None,
@@ -154,12 +174,21 @@ impl ChainSyncServer {
             self.read_pointer = *self.sent.back().expect("not empty");
             return Some(Message::RollBackward(self.read_pointer, tip));
         }
-        let (p, header) = chain.next_after(&self.read_pointer)?;
+        let (p, forward) = match self.serving {
+            Serving::Headers => {
+                let (p, header) = chain.next_after(&self.read_pointer)?;
+                (p, Message::RollForward(header, tip))
+            }
+            Serving::Blocks => {
+                let (p, block) = chain.next_block_after(&self.read_pointer)?;
+                (p, Message::RollForwardBlock(block, tip))
+            }
+        };
         self.read_pointer = p;
         if self.sent.len() == REMEMBERED_POINTS {
             self.sent.pop_front();
         }
         self.sent.push_back(p);
-        Some(Message::RollForward(header, tip))
+        Some(forward)
     }
 }

@@ -1,14 +1,16 @@
 //! The handshake's messages and their CBOR, and the version data both sides propose and agree
-//! on.
+//! on — node-to-node's ([`VersionData`]) and node-to-client's ([`ClientVersionData`]), one
+//! message layout for both.
 //!
 //! ```text
 //! msgProposeVersions = [0, versionTable]
-//! msgAcceptVersion   = [1, versionNumber, nodeToNodeVersionData]
+//! msgAcceptVersion   = [1, versionNumber, versionData]
 //! msgRefuse          = [2, refuseReason]
 //! msgQueryReply      = [3, versionTable]
-//! versionTable       = { * versionNumber => nodeToNodeVersionData }   ; definite, ascending
+//! versionTable       = { * versionNumber => versionData }   ; definite, ascending
 //! nodeToNodeVersionData = [networkMagic: word32, initiatorOnlyDiffusionMode: bool,
 //!                          peerSharing: 0..1, query: bool]           ; versions 13 to 15
+//! nodeToClientVersionData = [networkMagic: word32, query: bool]      ; versions 32784 to 32791
 //! refuseReason = [0, [* versionNumber]] / [1, versionNumber, tstr] / [2, versionNumber, tstr]
 //! ```
 
@@ -17,7 +19,22 @@ use std::collections::BTreeMap;
 use minicbor::data::Type;
 use minicbor::{Decoder, Encoder};
 
-use super::SUPPORTED_VERSIONS;
+use super::{CLIENT_VERSIONS, SUPPORTED_VERSIONS};
+
+/// The version data of one kind of connection: how it is written, and how a responder
+/// combines its own with an initiator's.
+pub trait HandshakeData: std::fmt::Debug + Clone + Copy + PartialEq + Eq {
+    /// The version numbers this kind of connection knows; others in a proposal are skipped.
+    const VERSIONS: &'static [u64];
+    /// Writes the data.
+    fn encode(&self, e: &mut Encoder<&mut Vec<u8>>);
+    /// Reads the data.
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError>;
+    /// The reference's `acceptableVersion`: the data both sides run with, or why not.
+    fn agree(&self, remote: &Self) -> Result<Self, String>;
+    /// Whether the data asks only for the responder's version table.
+    fn query(&self) -> bool;
+}
 
 /// The largest handshake message the reference accepts (4 TCP segments of 1,440 bytes).
 pub const MAX_MESSAGE_BYTES: usize = 5760;
@@ -65,11 +82,66 @@ impl VersionData {
 }
 
 /// A version table: version number → version data, in ascending order.
-pub type VersionTable = BTreeMap<u64, VersionData>;
+pub type VersionTable<D = VersionData> = BTreeMap<u64, D>;
 
-/// Our table: every supported version with the same data.
-pub fn version_table(data: VersionData) -> VersionTable {
-    SUPPORTED_VERSIONS.iter().map(|v| (*v, data)).collect()
+/// Our table: every version the data's kind knows, with the same data.
+pub fn version_table<D: HandshakeData>(data: D) -> VersionTable<D> {
+    D::VERSIONS.iter().map(|v| (*v, data)).collect()
+}
+
+/// A local client's version data (node-to-client versions 16 to 23).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientVersionData {
+    /// The network's magic number: both sides must have the same.
+    pub network_magic: u32,
+    /// Asks the node for its version table and nothing else.
+    pub query: bool,
+}
+
+impl HandshakeData for ClientVersionData {
+    const VERSIONS: &'static [u64] = &CLIENT_VERSIONS;
+
+    fn encode(&self, e: &mut Encoder<&mut Vec<u8>>) {
+        let _ = e
+            .array(2)
+            .and_then(|e| e.u32(self.network_magic))
+            .and_then(|e| e.bool(self.query));
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let n = definite_array(d)?;
+        if n != 2 {
+            return Err(DecodeError::Invalid(format!(
+                "node-to-client version data has {n} elements, expected 2"
+            )));
+        }
+        let network_magic = magic(d)?;
+        let query = d.bool().map_err(|e| cbor(d, e))?;
+        Ok(ClientVersionData { network_magic, query })
+    }
+
+    /// The magic must be equal; query if either side asks.
+    fn agree(&self, remote: &Self) -> Result<Self, String> {
+        if self.network_magic != remote.network_magic {
+            return Err(format!(
+                "version data mismatch: network magic {} /= {}",
+                self.network_magic, remote.network_magic
+            ));
+        }
+        Ok(ClientVersionData {
+            network_magic: self.network_magic,
+            query: self.query || remote.query,
+        })
+    }
+
+    fn query(&self) -> bool {
+        self.query
+    }
+}
+
+fn magic(d: &mut Decoder<'_>) -> Result<u32, DecodeError> {
+    let magic = d.u64().map_err(|e| cbor(d, e))?;
+    u32::try_from(magic).map_err(|_| DecodeError::Invalid(format!("network magic {magic} is not a word32")))
 }
 
 /// Why a handshake was refused.
@@ -85,15 +157,15 @@ pub enum RefuseReason {
 
 /// A handshake message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
+pub enum Message<D = VersionData> {
     /// `MsgProposeVersions`: the initiator's versions, each with its data.
-    Propose(VersionTable),
+    Propose(VersionTable<D>),
     /// `MsgAcceptVersion`: the responder's choice, with the combined data.
-    Accept(u64, VersionData),
+    Accept(u64, D),
     /// `MsgRefuse`: no version is acceptable.
     Refuse(RefuseReason),
     /// `MsgQueryReply`: the responder's versions, to a proposal that only queries them.
-    QueryReply(VersionTable),
+    QueryReply(VersionTable<D>),
 }
 
 pub use crate::protocols::codec::DecodeError;
@@ -105,52 +177,62 @@ fn definite_array(d: &mut Decoder<'_>) -> Result<u64, DecodeError> {
         .ok_or_else(|| DecodeError::Invalid("indefinite-length array".into()))
 }
 
-fn encode_data(e: &mut Encoder<&mut Vec<u8>>, v: &VersionData) {
-    // Writing into a Vec cannot fail.
-    let _ = e
-        .array(4)
-        .and_then(|e| e.u32(v.network_magic))
-        .and_then(|e| e.bool(v.initiator_only))
-        .and_then(|e| e.u8(u8::from(v.peer_sharing)))
-        .and_then(|e| e.bool(v.query));
-}
+impl HandshakeData for VersionData {
+    const VERSIONS: &'static [u64] = &SUPPORTED_VERSIONS;
 
-fn decode_data(d: &mut Decoder<'_>) -> Result<VersionData, DecodeError> {
-    let n = definite_array(d)?;
-    if n != 4 {
-        return Err(DecodeError::Invalid(format!(
-            "version data has {n} elements, expected 4"
-        )));
+    fn encode(&self, e: &mut Encoder<&mut Vec<u8>>) {
+        // Writing into a Vec cannot fail.
+        let _ = e
+            .array(4)
+            .and_then(|e| e.u32(self.network_magic))
+            .and_then(|e| e.bool(self.initiator_only))
+            .and_then(|e| e.u8(u8::from(self.peer_sharing)))
+            .and_then(|e| e.bool(self.query));
     }
-    let magic = d.u64().map_err(|e| cbor(d, e))?;
-    let network_magic =
-        u32::try_from(magic).map_err(|_| DecodeError::Invalid(format!("network magic {magic} is not a word32")))?;
-    let initiator_only = d.bool().map_err(|e| cbor(d, e))?;
-    let peer_sharing = match d.u64().map_err(|e| cbor(d, e))? {
-        0 => false,
-        1 => true,
-        n => return Err(DecodeError::Invalid(format!("peerSharing is out of bound: {n}"))),
-    };
-    let query = d.bool().map_err(|e| cbor(d, e))?;
-    Ok(VersionData {
-        network_magic,
-        initiator_only,
-        peer_sharing,
-        query,
-    })
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let n = definite_array(d)?;
+        if n != 4 {
+            return Err(DecodeError::Invalid(format!(
+                "version data has {n} elements, expected 4"
+            )));
+        }
+        let network_magic = magic(d)?;
+        let initiator_only = d.bool().map_err(|e| cbor(d, e))?;
+        let peer_sharing = match d.u64().map_err(|e| cbor(d, e))? {
+            0 => false,
+            1 => true,
+            n => return Err(DecodeError::Invalid(format!("peerSharing is out of bound: {n}"))),
+        };
+        let query = d.bool().map_err(|e| cbor(d, e))?;
+        Ok(VersionData {
+            network_magic,
+            initiator_only,
+            peer_sharing,
+            query,
+        })
+    }
+
+    fn agree(&self, remote: &Self) -> Result<Self, String> {
+        VersionData::agree(self, remote)
+    }
+
+    fn query(&self) -> bool {
+        self.query
+    }
 }
 
-fn encode_table(e: &mut Encoder<&mut Vec<u8>>, t: &VersionTable) {
+fn encode_table<D: HandshakeData>(e: &mut Encoder<&mut Vec<u8>>, t: &VersionTable<D>) {
     let _ = e.map(t.len() as u64);
     for (v, data) in t {
         let _ = e.u64(*v);
-        encode_data(e, data);
+        data.encode(e);
     }
 }
 
 /// Decodes a version table: definite, keys strictly ascending; versions we do not know are
 /// skipped with their data, whatever its shape (as the reference does).
-fn decode_table(d: &mut Decoder<'_>) -> Result<VersionTable, DecodeError> {
+fn decode_table<D: HandshakeData>(d: &mut Decoder<'_>) -> Result<VersionTable<D>, DecodeError> {
     let n = match d.datatype().map_err(|e| cbor(d, e))? {
         Type::Map => d
             .map()
@@ -162,7 +244,7 @@ fn decode_table(d: &mut Decoder<'_>) -> Result<VersionTable, DecodeError> {
     let mut last = None;
     for _ in 0..n {
         let v = d.u64().map_err(|e| cbor(d, e))?;
-        if !SUPPORTED_VERSIONS.contains(&v) {
+        if !D::VERSIONS.contains(&v) {
             d.skip().map_err(|e| cbor(d, e))?;
             continue;
         }
@@ -170,12 +252,12 @@ fn decode_table(d: &mut Decoder<'_>) -> Result<VersionTable, DecodeError> {
             return Err(DecodeError::Invalid("unordered version".into()));
         }
         last = Some(v);
-        table.insert(v, decode_data(d)?);
+        table.insert(v, D::decode(d)?);
     }
     Ok(table)
 }
 
-impl Message {
+impl<D: HandshakeData> Message<D> {
     /// The message's CBOR.
     pub fn to_cbor(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -188,7 +270,7 @@ impl Message {
             }
             Message::Accept(v, data) => {
                 let _ = e.array(3).and_then(|e| e.u8(1)).and_then(|e| e.u64(*v));
-                encode_data(&mut e, data);
+                data.encode(&mut e);
                 Ok(&mut e)
             }
             Message::Refuse(r) => {
@@ -223,16 +305,16 @@ impl Message {
     }
 
     /// Decodes one message, refusing anything above [`MAX_MESSAGE_BYTES`].
-    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let (mut d, n, tag) = open(bytes, MAX_MESSAGE_BYTES)?;
         let msg = match (tag, n) {
             (0, 2) => Message::Propose(decode_table(&mut d)?),
             (1, 3) => {
                 let v = d.u64().map_err(|e| cbor(&d, e))?;
-                if !SUPPORTED_VERSIONS.contains(&v) {
+                if !D::VERSIONS.contains(&v) {
                     return Err(DecodeError::Invalid(format!("accepted version {v} was not proposed")));
                 }
-                Message::Accept(v, decode_data(&mut d)?)
+                Message::Accept(v, D::decode(&mut d)?)
             }
             (2, 2) => {
                 let m = definite_array(&mut d)?;

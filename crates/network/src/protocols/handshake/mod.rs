@@ -1,7 +1,8 @@
-//! The node-to-node handshake (mini-protocol 0), as ouroboros-network defines it
-//! (`handshake-node-to-node-v14.cddl`, `Protocol/Handshake/{Codec,Server,Client}.hs`,
-//! `NodeToNode/Version.hs`): the [`messages`] and version data, the [`client`]'s check of the
-//! answer to its proposal, and the [`server`]'s decision on a proposal.
+//! The handshake (mini-protocol 0), node-to-node and node-to-client, as ouroboros-network
+//! defines it (`handshake-node-to-node-v14.cddl`, `handshake-node-to-client.cddl`,
+//! `Protocol/Handshake/{Codec,Server,Client}.hs`, `NodeToNode/Version.hs`,
+//! `NodeToClient/Version.hs`): the [`messages`] and version data, the [`client`]'s check of
+//! the answer to its proposal, and the [`server`]'s decision on a proposal.
 //!
 //! Pure: bytes and version tables in, a decision out. The negotiation is ours rather than
 //! pallas-network's, whose responder refuses any proposal whose flags differ from its own
@@ -20,3 +21,7 @@ pub const SUPPORTED_VERSIONS: [u64; 3] = [13, 14, 15];
 
 /// How long each side may take to send its handshake message, in seconds.
 pub const TIMEOUT_SECS: u64 = 10;
+
+/// The node-to-client versions this node speaks, as written on the wire (`n | 0x8000`):
+/// `NodeToClientV_16` to `NodeToClientV_23`, those cardano-node 10.2 to 10.7 accept.
+pub const CLIENT_VERSIONS: [u64; 8] = [32784, 32785, 32786, 32787, 32788, 32789, 32790, 32791];

@@ -1,0 +1,466 @@
+//! The answers to [`Query`]s from a slotforge ledger state, each written as cardano-node
+//! writes it: the top-level results (`Ledger/Query.hs`), the hard-fork combinator's
+//! (`HardFork/History`, `Serialisation/Common.hs` `encodeEitherMismatch`: an era query's
+//! result is `[result]`, or the two eras' names when the query is for another era) and the
+//! Conway ledger's (`Shelley/Ledger/Query.hs` `encodeShelleyResult`, cardano-ledger's
+//! `EncCBOR` at protocol version 9: rationals tagged 30, sets tagged 258, ledger lists and maps
+//! of more than 23 items written with indefinite length).
+//!
+//! A slotforge chain is Conway from its first slot; its era history presents the six earlier
+//! eras as ending where they start, at slot 0, as cardano-testnet's networks do.
+
+use std::collections::BTreeMap;
+
+use minicbor::data::Tag;
+use minicbor::Encoder;
+use slotforge_chain::chain_state::ChainState;
+use slotforge_chain::config::ChainConfig;
+use slotforge_ledger::state::{TxIn, TxOut};
+use slotforge_ledger::LedgerParams;
+
+use super::queries::{EraQuery, Query, ERA_CONWAY, ERA_NAMES};
+
+type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+
+/// A query this node decodes but does not answer (yet): the client is disconnected with its
+/// name rather than given a wrong answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the query {0} is not answered by this node")]
+pub struct Unanswered(pub &'static str);
+
+/// The result of `query` on `state`, a state of the chain `cfg` describes.
+pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig) -> Result<Vec<u8>, Unanswered> {
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out);
+    match query {
+        Query::SystemStart => system_start(&mut e, cfg.genesis.system_start_ms),
+        Query::ChainBlockNo => {
+            let _ = match state.tip {
+                None => e.array(1).and_then(|e| e.u8(0)),
+                Some(t) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.u64(t.block_number)),
+            };
+        }
+        Query::ChainPoint => point(&mut e, state),
+        Query::CurrentEra => {
+            let _ = e.u8(ERA_CONWAY);
+        }
+        Query::Interpreter => era_history(&mut e, state, cfg),
+        Query::EraStart(_) => {
+            // Every era starts at the origin: `Just (Bound 0 0 0)`.
+            let _ = e.array(1);
+            origin_bound(&mut e);
+        }
+        Query::IfCurrent(era, q) if *era == ERA_CONWAY => {
+            let _ = e.array(1);
+            era_answer(&mut e, q, state, cfg)?;
+        }
+        Query::IfCurrent(era, _) => {
+            // `Left (MismatchEraInfo query-era ledger-era)`.
+            let _ = e.array(2);
+            for i in [*era, ERA_CONWAY] {
+                let _ = e
+                    .array(2)
+                    .and_then(|e| e.u8(i))
+                    .and_then(|e| e.str(ERA_NAMES[usize::from(i)]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `SystemStart` as cardano-binary writes a `UTCTime`: `[year, dayOfYear, picosecondsOfDay]`.
+fn system_start(e: &mut Enc<'_>, unix_ms: i64) {
+    let days = unix_ms.div_euclid(86_400_000);
+    let ms_of_day = unix_ms.rem_euclid(86_400_000);
+    let (year, day_of_year) = year_and_day(days);
+    let _ = e
+        .array(3)
+        .and_then(|e| e.i64(year))
+        .and_then(|e| e.u16(day_of_year))
+        .and_then(|e| e.u64(ms_of_day as u64 * 1_000_000_000));
+}
+
+/// The year and the day of the year (1-based) of a day counted from 1970-01-01.
+fn year_and_day(mut days: i64) -> (i64, u16) {
+    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let len = |y: i64| if leap(y) { 366 } else { 365 };
+    let mut year = 1970;
+    while days < 0 {
+        year -= 1;
+        days += len(year);
+    }
+    while days >= len(year) {
+        days -= len(year);
+        year += 1;
+    }
+    (year, days as u16 + 1)
+}
+
+fn point(e: &mut Enc<'_>, state: &ChainState) {
+    let _ = match state.tip {
+        None => e.array(0),
+        Some(t) => e.array(2).and_then(|e| e.u64(t.slot)).and_then(|e| e.bytes(&t.hash)),
+    };
+}
+
+/// A rational as the ledger writes it at protocol version 9: `#6.30([n, d])`, reduced.
+fn rational(e: &mut Enc<'_>, (n, d): (u64, u64)) {
+    let g = gcd(n, d).max(1);
+    let _ = e
+        .tag(Tag::new(30))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u64(n / g))
+        .and_then(|e| e.u64(d / g));
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// A ledger list or map's head: definite up to 23 items, indefinite beyond (`lengthThreshold`);
+/// returns whether an end is owed.
+fn ledger_head(e: &mut Enc<'_>, n: usize, map: bool) -> bool {
+    let indefinite = n > 23;
+    let _ = match (indefinite, map) {
+        (false, false) => e.array(n as u64),
+        (false, true) => e.map(n as u64),
+        (true, false) => e.begin_array(),
+        (true, true) => e.begin_map(),
+    };
+    indefinite
+}
+
+fn ledger_end(e: &mut Enc<'_>, indefinite: bool) {
+    if indefinite {
+        let _ = e.end();
+    }
+}
+
+/// `Bound 0 0 0`: the origin, in picoseconds, slots and epochs.
+fn origin_bound(e: &mut Enc<'_>) {
+    let _ = e
+        .array(3)
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.u8(0));
+}
+
+/// `EraParams`: `[epochSize, slotLength (ms), [0, safeZone, [0]], genesisWindow]`.
+fn era_params(e: &mut Enc<'_>, epoch_size: u64, slot_length_ms: u64, safe_zone: u64) {
+    let _ = e
+        .array(4)
+        .and_then(|e| e.u64(epoch_size))
+        .and_then(|e| e.u64(slot_length_ms))
+        .and_then(|e| e.array(3))
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.u64(safe_zone))
+        .and_then(|e| e.array(1))
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.u64(safe_zone));
+}
+
+/// The Shelley-based eras' safe zone, 3k/f slots (`computeStabilityWindow`), rounded up.
+pub fn safe_zone(cfg: &ChainConfig) -> u64 {
+    let f = cfg.genesis.shelley.active_slots_coeff;
+    (3 * cfg.security_param() * f.den).div_ceil(f.num.max(1))
+}
+
+/// The era history (`Summary` of the seven eras, an indefinite list): the earlier eras end at
+/// the origin; Conway's end is the first epoch boundary at least a safe zone after the slot
+/// following the state's tip (`summarize`).
+fn era_history(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) {
+    let k = cfg.security_param();
+    let slot_ms = cfg.genesis.slot_length_ms();
+    let epoch_length = cfg.genesis.shelley.epoch_length;
+    let zone = safe_zone(cfg);
+    let _ = e.begin_array();
+    for era in 0..ERA_CONWAY {
+        let _ = e.array(3);
+        origin_bound(e);
+        origin_bound(e);
+        if era == 0 {
+            era_params(e, 10 * k, slot_ms, 2 * k);
+        } else {
+            era_params(e, epoch_length, slot_ms, zone);
+        }
+    }
+    let next = state.tip.map_or(0, |t| t.slot + 1);
+    let end_slot = next + zone;
+    let end_epoch = end_slot.div_ceil(epoch_length.max(1));
+    let slot = end_epoch * epoch_length;
+    let _ = e.array(3);
+    origin_bound(e);
+    let _ = e
+        .array(3)
+        .and_then(|e| e.u128(u128::from(slot) * u128::from(slot_ms) * 1_000_000_000))
+        .and_then(|e| e.u64(slot))
+        .and_then(|e| e.u64(end_epoch));
+    era_params(e, epoch_length, slot_ms, zone);
+    let _ = e.end();
+}
+
+fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConfig) -> Result<(), Unanswered> {
+    let l = &state.ledger;
+    match q {
+        EraQuery::LedgerTip => point(e, state),
+        EraQuery::EpochNo => {
+            let _ = e.u64(l.epoch);
+        }
+        EraQuery::CurrentPParams => pparams(e, &l.params),
+        EraQuery::UtxoByAddress(addresses) => {
+            let mut found: BTreeMap<TxIn, &TxOut> = BTreeMap::new();
+            for a in addresses {
+                for i in l.utxo_by_address.get(a).into_iter().flatten() {
+                    if let Some(o) = l.utxo.get(i) {
+                        found.insert(*i, o);
+                    }
+                }
+            }
+            utxo(e, found.into_iter());
+        }
+        EraQuery::UtxoByTxIn(inputs) => {
+            let mut found: BTreeMap<TxIn, &TxOut> = BTreeMap::new();
+            for (tx, index) in inputs {
+                let i = TxIn { tx: *tx, index: *index };
+                if let Some(o) = l.utxo.get(&i) {
+                    found.insert(i, o);
+                }
+            }
+            utxo(e, found.into_iter());
+        }
+        EraQuery::UtxoWhole => utxo(e, l.utxo.iter().map(|(i, o)| (*i, &**o))),
+        EraQuery::Cbor(inner) => {
+            let mut bytes = Vec::new();
+            era_answer(&mut Encoder::new(&mut bytes), inner, state, cfg)?;
+            let _ = e.tag(Tag::new(24)).and_then(|e| e.bytes(&bytes));
+        }
+        EraQuery::StakePools => {
+            let _ = e.tag(Tag::new(258)).and_then(|e| e.array(l.pools.len() as u64));
+            for id in l.pools.keys() {
+                let _ = e.bytes(id);
+            }
+        }
+        EraQuery::AccountState => {
+            let _ = e
+                .array(2)
+                .and_then(|e| e.u64(l.treasury))
+                .and_then(|e| e.u64(l.reserves));
+        }
+        EraQuery::StakeDistribution2 => {
+            // Each pool's share of the circulating supply (`poolsByTotalStakeFraction`), from
+            // the stake now; the stakes and the total stay active stake.
+            let now = l.stake_distribution();
+            let circulating = l.params.max_lovelace_supply.saturating_sub(l.reserves);
+            let pools = now
+                .pools
+                .iter()
+                .map(|(id, p)| (id, p.stake, p.vrf_key_hash, (p.stake, circulating)));
+            pool_distr(e, pools, now.total.max(1));
+        }
+        EraQuery::PoolDistr2(filter) => {
+            // The current epoch's leader election (`nesPd`), filtered.
+            let set = l.leader_distribution();
+            let total = set.total.max(1);
+            let pools = set
+                .pools
+                .iter()
+                .filter(|(id, _)| filter.as_ref().is_none_or(|f| f.is_empty() || f.contains(id)))
+                .map(|(id, p)| (id, p.stake, p.vrf_key_hash, (p.stake, total)));
+            pool_distr(e, pools, total);
+        }
+        EraQuery::MaxMajorProtocolVersion => {
+            let _ = e.u64(cfg.max_major_protocol_version);
+        }
+        other => return Err(Unanswered(era_query_name(other))),
+    }
+    Ok(())
+}
+
+/// The ledger's `PoolDistr` (node-to-client 21 on): `[{pool => [share, stake, vrf]}, total]`.
+fn pool_distr<'p>(e: &mut Enc<'_>, pools: impl Iterator<Item = (&'p [u8; 28], u64, [u8; 32], (u64, u64))>, total: u64) {
+    let pools: Vec<_> = pools.collect();
+    let _ = e.array(2);
+    let indefinite = ledger_head(e, pools.len(), true);
+    for (id, stake, vrf, share) in pools {
+        let _ = e.bytes(id);
+        let _ = e.array(3);
+        if share.1 == 0 {
+            rational(e, (0, 1));
+        } else {
+            rational(e, share);
+        }
+        let _ = e.u64(stake).and_then(|e| e.bytes(&vrf));
+    }
+    ledger_end(e, indefinite);
+    let _ = e.u64(total);
+}
+
+/// A UTxO: `{[txId, index] => output}`, outputs in the exact bytes they were made with.
+fn utxo<'o>(e: &mut Enc<'_>, outputs: impl ExactSizeIterator<Item = (TxIn, &'o TxOut)>) {
+    let _ = e.map(outputs.len() as u64);
+    for (i, o) in outputs {
+        let _ = e.array(2).and_then(|e| e.bytes(&i.tx)).and_then(|e| e.u64(i.index));
+        e.writer_mut().extend_from_slice(&o.cbor);
+    }
+}
+
+/// Conway's `PParams`: the 31 fields in `eraPParams` order.
+fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
+    let _ = e.array(31);
+    for v in [
+        p.min_fee_a,
+        p.min_fee_b,
+        p.max_block_body_size,
+        p.max_tx_size,
+        p.max_block_header_size,
+        p.key_deposit,
+        p.pool_deposit,
+        p.e_max,
+        p.n_opt,
+    ] {
+        let _ = e.u64(v);
+    }
+    rational(e, p.a0);
+    rational(e, p.rho);
+    rational(e, p.tau);
+    let _ = e
+        .array(2)
+        .and_then(|e| e.u64(p.protocol_version.0))
+        .and_then(|e| e.u64(p.protocol_version.1))
+        .and_then(|e| e.u64(p.min_pool_cost))
+        .and_then(|e| e.u64(p.coins_per_utxo_byte))
+        .and_then(|e| e.map(p.cost_models.len() as u64));
+    for (language, model) in &p.cost_models {
+        let _ = e.u8(*language);
+        let indefinite = ledger_head(e, model.len(), false);
+        for v in model {
+            let _ = e.i64(*v);
+        }
+        ledger_end(e, indefinite);
+    }
+    let _ = e.array(2);
+    rational(e, p.prices.0);
+    rational(e, p.prices.1);
+    for u in [p.max_tx_ex_units, p.max_block_ex_units] {
+        let _ = e.array(2).and_then(|e| e.u64(u.mem)).and_then(|e| e.u64(u.steps));
+    }
+    let _ = e
+        .u64(p.max_value_size)
+        .and_then(|e| e.u64(p.collateral_percentage))
+        .and_then(|e| e.u64(p.max_collateral_inputs));
+    let pv = &p.pool_voting_thresholds;
+    let _ = e.array(5);
+    for t in [
+        &pv.motion_no_confidence,
+        &pv.committee_normal,
+        &pv.committee_no_confidence,
+        &pv.hard_fork_initiation,
+        &pv.pp_security_group,
+    ] {
+        rational(e, t.0);
+    }
+    let dv = &p.drep_voting_thresholds;
+    let _ = e.array(10);
+    for t in [
+        &dv.motion_no_confidence,
+        &dv.committee_normal,
+        &dv.committee_no_confidence,
+        &dv.update_to_constitution,
+        &dv.hard_fork_initiation,
+        &dv.pp_network_group,
+        &dv.pp_economic_group,
+        &dv.pp_technical_group,
+        &dv.pp_gov_group,
+        &dv.treasury_withdrawal,
+    ] {
+        rational(e, t.0);
+    }
+    for v in [
+        p.committee_min_size,
+        p.committee_max_term_length,
+        p.gov_action_lifetime,
+        p.gov_action_deposit,
+        p.drep_deposit,
+        p.drep_activity,
+    ] {
+        let _ = e.u64(v);
+    }
+    rational(e, p.min_fee_ref_script_per_byte);
+}
+
+/// The reference's name of an era query, for [`Unanswered`].
+fn era_query_name(q: &EraQuery) -> &'static str {
+    match q {
+        EraQuery::LedgerTip => "GetLedgerTip",
+        EraQuery::EpochNo => "GetEpochNo",
+        EraQuery::CurrentPParams => "GetCurrentPParams",
+        EraQuery::StakeDistribution => "GetStakeDistribution",
+        EraQuery::UtxoByAddress(_) => "GetUTxOByAddress",
+        EraQuery::UtxoWhole => "GetUTxOWhole",
+        EraQuery::Cbor(_) => "GetCBOR",
+        EraQuery::FilteredDelegationsAndRewardAccounts(_) => "GetFilteredDelegationsAndRewardAccounts",
+        EraQuery::DebugChainDepState => "DebugChainDepState",
+        EraQuery::UtxoByTxIn(_) => "GetUTxOByTxIn",
+        EraQuery::StakePools => "GetStakePools",
+        EraQuery::StakePoolParams(_) => "GetStakePoolParams",
+        EraQuery::PoolState(_) => "GetPoolState",
+        EraQuery::StakeSnapshots(_) => "GetStakeSnapshots",
+        EraQuery::PoolDistr(_) => "GetPoolDistr",
+        EraQuery::StakeDelegDeposits(_) => "GetStakeDelegDeposits",
+        EraQuery::Constitution => "GetConstitution",
+        EraQuery::GovState => "GetGovState",
+        EraQuery::DRepState(_) => "GetDRepState",
+        EraQuery::DRepStakeDistr(_) => "GetDRepStakeDistr",
+        EraQuery::CommitteeMembersState(..) => "GetCommitteeMembersState",
+        EraQuery::FilteredVoteDelegatees(_) => "GetFilteredVoteDelegatees",
+        EraQuery::AccountState => "GetAccountState",
+        EraQuery::PoolDistr2(_) => "GetPoolDistr2",
+        EraQuery::StakeDistribution2 => "GetStakeDistribution2",
+        EraQuery::MaxMajorProtocolVersion => "GetMaxMajorProtocolVersion",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_start_is_written_as_cardano_binary_writes_utc_time() {
+        // Mainnet, 2017-09-23T21:44:51Z: `83 19 07e1 19 010a 1b 0116253fec1c3000`.
+        let mut out = Vec::new();
+        system_start(&mut Encoder::new(&mut out), 1_506_203_091_000);
+        assert_eq!(hex::encode(out), "831907e119010a1b0116253fec1c3000");
+        // Preprod, 2022-06-01T00:00:00Z: `83 19 07e6 18 98 00`.
+        let mut out = Vec::new();
+        system_start(&mut Encoder::new(&mut out), 1_654_041_600_000);
+        assert_eq!(hex::encode(out), "831907e6189800");
+    }
+
+    #[test]
+    fn days_fall_in_their_year() {
+        assert_eq!(year_and_day(0), (1970, 1));
+        assert_eq!(year_and_day(365), (1971, 1));
+        assert_eq!(year_and_day(-1), (1969, 365));
+        // 2000 is a leap year: 2000-12-31 is its 366th day.
+        assert_eq!(year_and_day(11_322), (2000, 366));
+    }
+
+    #[test]
+    fn ledger_collections_go_indefinite_beyond_23_items() {
+        for (n, first) in [(23usize, 0x97u8), (24, 0x9f)] {
+            let mut out = Vec::new();
+            let mut e = Encoder::new(&mut out);
+            let indefinite = ledger_head(&mut e, n, false);
+            for _ in 0..n {
+                let _ = e.u8(0);
+            }
+            ledger_end(&mut e, indefinite);
+            assert_eq!(out[0], first, "{n} items");
+            assert_eq!(*out.last().unwrap() == 0xff, n > 23);
+        }
+    }
+}

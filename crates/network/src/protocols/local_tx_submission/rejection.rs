@@ -1,0 +1,332 @@
+//! A refused transaction's rejection, as cardano-node writes it: the hard-fork combinator's
+//! `HardForkApplyTxErr` (`[[6, failures]]` for a Conway transaction the ledger refused, or the
+//! two eras' names for a transaction of another era), the failures a list of Conway `LEDGER`
+//! predicate failures, each nested as the rules nest (`ConwayUtxowFailure (UtxoFailure …)`,
+//! `ConwayCertsFailure (CertFailure (DelegFailure …))`), with the tags and field orders of
+//! cardano-ledger-conway 1.20's `EncCBOR` instances.
+//!
+//! A failure whose exact fields this node does not keep (a multi-asset value, the outputs
+//! themselves, a script's failure description) is written as `ConwayMempoolFailure` with its
+//! text, a failure the reference's decoders read like any other.
+
+use minicbor::data::Tag;
+use minicbor::Encoder;
+use slotforge_ledger::state::TxIn;
+use slotforge_ledger::{Credential, LedgerError};
+
+use crate::protocols::local_state_query::queries::{ERA_CONWAY, ERA_NAMES};
+
+type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+
+/// The rejection of a Conway transaction the ledger refused for `error`.
+pub fn ledger_rejection(error: &LedgerError) -> Vec<u8> {
+    let failures: Vec<&LedgerError> = match error {
+        LedgerError::Failures(all) => all.iter().collect(),
+        one => vec![one],
+    };
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out);
+    let _ = e.array(1).and_then(|e| e.array(2)).and_then(|e| e.u8(ERA_CONWAY));
+    let indefinite = failures.len() > 23;
+    let _ = if indefinite {
+        e.begin_array()
+    } else {
+        e.array(failures.len() as u64)
+    };
+    for f in failures {
+        ledger_failure(&mut e, f);
+    }
+    if indefinite {
+        let _ = e.end();
+    }
+    out
+}
+
+/// The rejection of a Conway transaction refused before the ledger judged it (the mempool
+/// holds it already, or is full): `ConwayMempoolFailure` with the reason.
+pub fn mempool_rejection(reason: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out);
+    let _ = e
+        .array(1)
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(ERA_CONWAY))
+        .and_then(|e| e.array(1));
+    mempool_failure(&mut e, reason);
+    out
+}
+
+/// The rejection of a transaction of another era: `[[txEra, name], [6, "Conway"]]`.
+pub fn era_mismatch(tx_era: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out);
+    let name = ERA_NAMES.get(usize::from(tx_era)).copied().unwrap_or("unknown");
+    let _ = e
+        .array(2)
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(tx_era))
+        .and_then(|e| e.str(name))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(ERA_CONWAY))
+        .and_then(|e| e.str(ERA_NAMES[usize::from(ERA_CONWAY)]));
+    out
+}
+
+fn mempool_failure(e: &mut Enc<'_>, text: &str) {
+    let _ = e.array(2).and_then(|e| e.u8(7)).and_then(|e| e.str(text));
+}
+
+fn credential(e: &mut Enc<'_>, c: &Credential) {
+    let _ = match c {
+        Credential::Key(h) => e.array(2).and_then(|e| e.u8(0)).and_then(|e| e.bytes(h)),
+        Credential::Script(h) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.bytes(h)),
+    };
+}
+
+fn tx_in(e: &mut Enc<'_>, i: &TxIn) {
+    let _ = e.array(2).and_then(|e| e.bytes(&i.tx)).and_then(|e| e.u64(i.index));
+}
+
+/// A ledger list: definite up to 23 items, indefinite beyond.
+fn list<T>(e: &mut Enc<'_>, items: &[T], mut put: impl FnMut(&mut Enc<'_>, &T)) {
+    let indefinite = items.len() > 23;
+    let _ = if indefinite {
+        e.begin_array()
+    } else {
+        e.array(items.len() as u64)
+    };
+    for i in items {
+        put(e, i);
+    }
+    if indefinite {
+        let _ = e.end();
+    }
+}
+
+/// A ledger set: tagged 258, then a ledger list.
+fn set<T>(e: &mut Enc<'_>, items: &[T], put: impl FnMut(&mut Enc<'_>, &T)) {
+    let _ = e.tag(Tag::new(258));
+    list(e, items, put);
+}
+
+/// Hex hashes as the byte strings they are; None when one is not hex.
+fn hashes(hex_hashes: &[String]) -> Option<Vec<Vec<u8>>> {
+    hex_hashes.iter().map(|h| hex::decode(h).ok()).collect()
+}
+
+/// `[1 (ConwayUtxowFailure), [0 (UtxoFailure), failure]]`, the failure written by `put`.
+fn utxo(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
+    let _ = e
+        .array(2)
+        .and_then(|e| e.u8(1))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(0));
+    put(e);
+}
+
+/// `[1 (ConwayUtxowFailure), failure]`.
+fn utxow(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
+    let _ = e.array(2).and_then(|e| e.u8(1));
+    put(e);
+}
+
+/// `[2 (ConwayCertsFailure), [1 (CertFailure), [rule, failure]]]`: rule 1 DELEG, 2 POOL, 3 GOVCERT.
+fn cert(e: &mut Enc<'_>, rule: u8, put: impl FnOnce(&mut Enc<'_>)) {
+    let _ = e
+        .array(2)
+        .and_then(|e| e.u8(2))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(1))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u8(rule));
+    put(e);
+}
+
+fn tagged(e: &mut Enc<'_>, n: u64, tag: u8) {
+    let _ = e.array(n).and_then(|e| e.u8(tag));
+}
+
+fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
+    use LedgerError as E;
+    match f {
+        E::InputSetEmpty => utxo(e, |e| tagged(e, 1, 4)),
+        E::BadInputs(ins) => utxo(e, |e| {
+            tagged(e, 2, 1);
+            let mut ins = ins.clone();
+            ins.sort();
+            set(e, &ins, tx_in);
+        }),
+        E::OutsideValidityInterval { slot, start, end } => utxo(e, |e| {
+            tagged(e, 3, 2);
+            let _ = e.array(2);
+            for bound in [start, end] {
+                let _ = match bound {
+                    None => e.array(0),
+                    Some(s) => e.array(1).and_then(|e| e.u64(*s)),
+                };
+            }
+            let _ = e.u64(*slot);
+        }),
+        E::MaxTxSize { size, max } => utxo(e, |e| {
+            tagged(e, 3, 3);
+            let _ = e.u64(*size).and_then(|e| e.u64(*max));
+        }),
+        E::FeeTooSmall { min, paid } => utxo(e, |e| {
+            tagged(e, 3, 5);
+            let _ = e.u64(*min).and_then(|e| e.u64(*paid));
+        }),
+        E::ValueNotConserved {
+            consumed,
+            produced,
+            consumed_assets,
+            produced_assets,
+        } if consumed_assets.is_empty() && produced_assets.is_empty() => utxo(e, |e| {
+            tagged(e, 3, 6);
+            let _ = e.u64(*consumed).and_then(|e| e.u64(*produced));
+        }),
+        E::WrongNetworkInTxBody { found, expected } => utxo(e, |e| {
+            tagged(e, 3, 16);
+            let _ = e.u8(*expected).and_then(|e| e.u8(*found));
+        }),
+        E::InsufficientCollateral { balance, required } => utxo(e, |e| {
+            tagged(e, 3, 12);
+            let _ = e.i128(*balance).and_then(|e| e.u64(*required));
+        }),
+        E::ExUnitsTooBig { max, used } => utxo(e, |e| {
+            tagged(e, 3, 14);
+            for u in [max, used] {
+                let _ = e.array(2).and_then(|e| e.u64(u.mem)).and_then(|e| e.u64(u.steps));
+            }
+        }),
+        E::TooManyCollateralInputs { max, count } => utxo(e, |e| {
+            tagged(e, 3, 18);
+            let _ = e.u64(*max).and_then(|e| e.u64(*count));
+        }),
+        E::NoCollateralInputs => utxo(e, |e| tagged(e, 1, 19)),
+        E::IncorrectTotalCollateral { balance, declared } => utxo(e, |e| {
+            tagged(e, 3, 20);
+            let _ = e.i128(*balance).and_then(|e| e.u64(*declared));
+        }),
+        E::NonDisjointRefInputs(ins) => utxo(e, |e| {
+            tagged(e, 2, 22);
+            list(e, ins, tx_in);
+        }),
+        E::MissingVKeyWitnesses(hs) => match hashes(hs) {
+            Some(mut hs) => utxow(e, |e| {
+                tagged(e, 2, 2);
+                hs.sort();
+                set(e, &hs, |e, h| {
+                    let _ = e.bytes(h);
+                });
+            }),
+            None => mempool_failure(e, &f.to_string()),
+        },
+        E::StakeAlreadyRegistered(c) => cert(e, 1, |e| {
+            tagged(e, 2, 2);
+            credential(e, c);
+        }),
+        E::StakeNotRegistered(c) => cert(e, 1, |e| {
+            tagged(e, 2, 3);
+            credential(e, c);
+        }),
+        E::DRepNotRegisteredDeleg(c) => cert(e, 1, |e| {
+            tagged(e, 2, 5);
+            credential(e, c);
+        }),
+        E::PoolNotRegistered(pool) => cert(e, 1, |e| {
+            tagged(e, 2, 6);
+            let _ = e.bytes(pool);
+        }),
+        E::PoolNotRegisteredOnKey(pool) => cert(e, 2, |e| {
+            tagged(e, 2, 0);
+            let _ = e.bytes(pool);
+        }),
+        E::PoolCostTooLow { cost, min } => cert(e, 2, |e| {
+            tagged(e, 3, 3);
+            let _ = e.u64(*cost).and_then(|e| e.u64(*min));
+        }),
+        E::DRepAlreadyRegistered(c) => cert(e, 3, |e| {
+            tagged(e, 2, 0);
+            credential(e, c);
+        }),
+        E::DRepNotRegistered(c) => cert(e, 3, |e| {
+            tagged(e, 2, 1);
+            credential(e, c);
+        }),
+        E::DRepIncorrectDeposit { expected, declared } => cert(e, 3, |e| {
+            tagged(e, 3, 2);
+            let _ = e.u64(*declared).and_then(|e| e.u64(*expected));
+        }),
+        E::CommitteeHasPreviouslyResigned(c) => cert(e, 3, |e| {
+            tagged(e, 2, 3);
+            credential(e, c);
+        }),
+        E::CommitteeIsUnknown(c) => cert(e, 3, |e| {
+            tagged(e, 2, 5);
+            credential(e, c);
+        }),
+        E::WdrlNotDelegatedToDRep(hs) => match hashes(hs) {
+            Some(hs) => {
+                tagged(e, 2, 4);
+                list(e, &hs, |e, h| {
+                    let _ = e.bytes(h);
+                });
+            }
+            None => mempool_failure(e, &f.to_string()),
+        },
+        E::TreasuryValueMismatch { actual, declared } => {
+            tagged(e, 3, 5);
+            let _ = e.u64(*actual).and_then(|e| e.u64(*declared));
+        }
+        E::TxRefScriptsSizeTooBig { size, max } => {
+            tagged(e, 3, 6);
+            let _ = e.u64(*size).and_then(|e| e.u64(*max));
+        }
+        other => mempool_failure(e, &other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delegation_to_an_unregistered_pool_is_written_as_the_reference_golden_file() {
+        // ouroboros-consensus-cardano 0.26, golden `ApplyTxErr_Conway`:
+        // `81 82 06 81 82 02 82 01 82 01 82 06 581c<kh>`.
+        let kh = [0x11u8; 28];
+        let r = ledger_rejection(&LedgerError::PoolNotRegistered(kh));
+        assert_eq!(
+            hex::encode(r),
+            format!("818206818202820182018206581c{}", hex::encode(kh))
+        );
+    }
+
+    #[test]
+    fn bad_inputs_nest_under_utxow_and_utxo_as_a_tagged_set() {
+        let i = TxIn { tx: [7; 32], index: 1 };
+        let r = ledger_rejection(&LedgerError::BadInputs(vec![i]));
+        // [[6, [[1, [0, [1, 258([[txid, 1]])]]]]]]
+        assert_eq!(
+            hex::encode(r),
+            format!("81820681820182008201d9010281825820{}01", hex::encode([7u8; 32]))
+        );
+    }
+
+    #[test]
+    fn several_failures_are_listed_in_order() {
+        let r = ledger_rejection(&LedgerError::Failures(vec![
+            LedgerError::InputSetEmpty,
+            LedgerError::FeeTooSmall { min: 10, paid: 2 },
+        ]));
+        // [[6, [[1,[0,[4]]], [1,[0,[5, 10, 2]]]]]]
+        assert_eq!(hex::encode(r), "818206828201820081048201820083050a02");
+    }
+
+    #[test]
+    fn another_eras_transaction_names_both_eras() {
+        // Golden `ApplyTxErr_WrongEraShelley` shape: `82 8200 65"Byron" 8201 67"Shelley"`.
+        let r = era_mismatch(5);
+        assert_eq!(hex::encode(r), "8282056742616262616765820666436f6e776179");
+    }
+}
