@@ -22,8 +22,18 @@ use pallas_network::miniprotocols::localstate::queries_v16 as q;
 use pallas_network::miniprotocols::localtxsubmission::{EraTx, Response, TxValidationError};
 use pallas_network::miniprotocols::Point as PallasPoint;
 use slotforge_chain::block::Block;
-use slotforge_network::stages::local_session::LocalContext;
+use slotforge_network::mux::connection::{Channel, Connection, ConnectionError, Traffic};
+use slotforge_network::mux::framing::Direction;
+use slotforge_network::protocols::chainsync::messages::Point as WirePoint;
+use slotforge_network::protocols::handshake::messages::{
+    version_table, ClientVersionData, Message as HsMsg, RefuseReason,
+};
+use slotforge_network::protocols::local_state_query::messages::{AcquireFailure, Message as LsqMsg, Target};
+use slotforge_network::protocols::local_tx_monitor::messages::Message as MonMsg;
+use slotforge_network::stages::local_session::{LocalContext, LocalLimits};
 use slotforge_network::stages::local_socket::{LocalSocket, LocalSocketConfig};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CONWAY: u16 = 6;
 
@@ -36,6 +46,10 @@ struct LocalNode {
 
 /// A node holding `blocks`, serving local clients on a socket in a fresh folder.
 async fn local_node(net: &Devnet, blocks: &[Block]) -> LocalNode {
+    local_node_with(net, blocks, LocalLimits::default()).await
+}
+
+async fn local_node_with(net: &Devnet, blocks: &[Block], limits: LocalLimits) -> LocalNode {
     let node = node(net, vec![]).await;
     for b in blocks {
         node.chain.add_block(b.clone()).await.unwrap();
@@ -51,6 +65,7 @@ async fn local_node(net: &Devnet, blocks: &[Block]) -> LocalNode {
         LocalContext {
             chain: node.chain.clone(),
             network_magic: MAGIC,
+            limits,
         },
     )
     .await
@@ -274,4 +289,207 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
     // (pallas 1.4's monitor refuses to send its own MsgRelease, and writes MsgHasTx's id as
     // text: both are checked on the wire below.)
     client.abort().await;
+}
+
+/// A client of our own over the socket, for what pallas cannot send: the multiplexer's
+/// channels after an accepted handshake.
+struct RawClient {
+    _conn: Connection,
+    channels: std::collections::HashMap<u16, Channel>,
+}
+
+impl RawClient {
+    async fn connect(path: &std::path::Path, magic: u32) -> Result<RawClient, HsMsg<ClientVersionData>> {
+        let stream = tokio::net::UnixStream::connect(path).await.unwrap();
+        let (conn, mut channels) = Connection::start_on(
+            stream,
+            Direction::Initiator,
+            &[0, 5, 6, 7, 9],
+            std::sync::Arc::new(Traffic::default()),
+        );
+        let hs = channels.get_mut(&0).unwrap();
+        let ours = version_table(ClientVersionData {
+            network_magic: magic,
+            query: false,
+        });
+        hs.send(&HsMsg::Propose(ours).to_cbor()).await.unwrap();
+        match hs
+            .recv_decoded(
+                "answer",
+                5760,
+                Some(Duration::from_secs(5)),
+                HsMsg::<ClientVersionData>::decode,
+            )
+            .await
+            .unwrap()
+        {
+            HsMsg::Accept(32791, d) if d.network_magic == magic => Ok(RawClient { _conn: conn, channels }),
+            other => Err(other),
+        }
+    }
+
+    fn ch(&mut self, p: u16) -> &mut Channel {
+        self.channels.get_mut(&p).unwrap()
+    }
+
+    async fn lsq(&mut self, m: LsqMsg) -> LsqMsg {
+        let ch = self.ch(7);
+        ch.send(&m.to_cbor()).await.unwrap();
+        ch.recv_decoded("reply", 1 << 22, Some(Duration::from_secs(5)), LsqMsg::decode)
+            .await
+            .unwrap()
+    }
+
+    async fn monitor(&mut self, m: MonMsg) -> MonMsg {
+        let ch = self.ch(9);
+        ch.send(&m.to_cbor()).await.unwrap();
+        ch.recv_decoded("reply", 1 << 22, Some(Duration::from_secs(5)), MonMsg::decode)
+            .await
+            .unwrap()
+    }
+
+    /// Whether the node closed the connection (within 5 s).
+    async fn closed(&mut self, p: u16) -> bool {
+        matches!(
+            self.ch(p).recv("closing", 1 << 22, Some(Duration::from_secs(5))).await,
+            Err(ConnectionError::Closed)
+        )
+    }
+}
+
+fn point(p: slotforge_chain::chain_state::Point) -> WirePoint {
+    WirePoint::Specific {
+        slot: p.slot,
+        hash: p.hash,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_carries_what_pallas_cannot_send() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let blocks = chain(&net);
+    let n = local_node(&net, &blocks).await;
+    let mut c = RawClient::connect(&n.path, MAGIC).await.expect("accepted at V_23");
+
+    // The immutable tip, a point on the chain, an old point and a foreign one.
+    let (anchor, tip) = n
+        .node
+        .chain
+        .query(|v| (v.selection.anchor().tip.unwrap(), v.selection.tip().unwrap()))
+        .await
+        .unwrap();
+    let chain_point = [0x81, 0x03];
+    assert_eq!(c.lsq(LsqMsg::Acquire(Target::ImmutableTip)).await, LsqMsg::Acquired);
+    let mut want = vec![0x82];
+    let _ = minicbor::Encoder::new(&mut want)
+        .u64(anchor.slot)
+        .unwrap()
+        .bytes(&anchor.hash);
+    assert_eq!(c.lsq(LsqMsg::Query(chain_point.to_vec())).await, LsqMsg::Result(want));
+    assert_eq!(
+        c.lsq(LsqMsg::ReAcquire(Target::Point(point(tip)))).await,
+        LsqMsg::Acquired
+    );
+    assert_eq!(
+        c.lsq(LsqMsg::ReAcquire(Target::Point(WirePoint::Specific {
+            slot: blocks[0].slot(),
+            hash: blocks[0].hash(),
+        })))
+        .await,
+        LsqMsg::Failure(AcquireFailure::PointTooOld),
+        "block 0 is immutable: its state is gone"
+    );
+    assert_eq!(
+        c.lsq(LsqMsg::Acquire(Target::Point(WirePoint::Specific {
+            slot: tip.slot,
+            hash: [9; 32]
+        })))
+        .await,
+        LsqMsg::Failure(AcquireFailure::PointNotOnChain)
+    );
+    assert_eq!(c.lsq(LsqMsg::Acquire(Target::VolatileTip)).await, LsqMsg::Acquired);
+    c.ch(7).send(&LsqMsg::Release.to_cbor()).await.unwrap();
+    c.ch(7).send(&LsqMsg::Done.to_cbor()).await.unwrap();
+
+    // The mempool: HasTx with the node's transaction-id form, GetMeasures, Release, and an
+    // AwaitAcquire answered only once the mempool changes.
+    let first = net.pools[1].spend_all_tx();
+    n.node.chain.submit_tx(first.to_cbor()).await.unwrap();
+    assert!(matches!(c.monitor(MonMsg::Acquire).await, MonMsg::Acquired(_)));
+    assert_eq!(c.monitor(MonMsg::HasTx(6, first.id())).await, MonMsg::ReplyHasTx(true));
+    assert_eq!(c.monitor(MonMsg::HasTx(6, [1; 32])).await, MonMsg::ReplyHasTx(false));
+    match c.monitor(MonMsg::GetMeasures).await {
+        MonMsg::ReplyGetMeasures(1, measures) => {
+            let bytes = measures.iter().find(|m| m.name == "transaction_bytes").unwrap();
+            assert_eq!(bytes.size, first.size());
+        }
+        other => panic!("{other:?}"),
+    }
+    c.ch(9).send(&MonMsg::Acquire.to_cbor()).await.unwrap();
+    let waiting = c
+        .ch(9)
+        .recv("awaiting", 1 << 16, Some(Duration::from_millis(500)))
+        .await;
+    assert!(
+        matches!(waiting, Err(ConnectionError::Timeout { .. })),
+        "no answer while unchanged"
+    );
+    let second = net.pools[2].spend_all_tx();
+    n.node.chain.submit_tx(second.to_cbor()).await.unwrap();
+    let answer = c
+        .ch(9)
+        .recv_decoded("acquired", 1 << 16, Some(Duration::from_secs(5)), MonMsg::decode)
+        .await
+        .unwrap();
+    assert!(matches!(answer, MonMsg::Acquired(_)), "{answer:?}");
+    assert_eq!(c.monitor(MonMsg::HasTx(6, second.id())).await, MonMsg::ReplyHasTx(true));
+    c.ch(9).send(&MonMsg::Release.to_cbor()).await.unwrap();
+    assert!(
+        matches!(c.monitor(MonMsg::Acquire).await, MonMsg::Acquired(_)),
+        "released, then acquired again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_clients_are_disconnected_while_others_are_served() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let blocks = chain(&net);
+    let limits = LocalLimits {
+        acquired: Duration::from_millis(300),
+        ..LocalLimits::default()
+    };
+    let n = local_node_with(&net, &blocks, limits).await;
+    let mut good = NodeClient::connect(&n.path, MAGIC as u64).await.unwrap();
+
+    // Another network's magic is refused at the handshake.
+    match RawClient::connect(&n.path, MAGIC + 1).await {
+        Err(HsMsg::Refuse(RefuseReason::Refused(32791, why))) => assert!(why.contains("magic"), "{why}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+    // Garbage instead of a segment: the node hangs up.
+    let mut garbage = tokio::net::UnixStream::connect(&n.path).await.unwrap();
+    garbage.write_all(&[0xff; 64]).await.unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), garbage.read(&mut buf))
+        .await
+        .unwrap();
+    assert!(matches!(read, Ok(0) | Err(_)), "closed: {read:?}");
+    // A query before any acquisition breaks the protocol.
+    let mut c = RawClient::connect(&n.path, MAGIC).await.unwrap();
+    c.ch(7).send(&LsqMsg::Query(vec![0x81, 0x01]).to_cbor()).await.unwrap();
+    assert!(c.closed(7).await, "a query in state Idle");
+    // A query the node does not know ends the connection, as the reference's codec does.
+    let mut c = RawClient::connect(&n.path, MAGIC).await.unwrap();
+    assert_eq!(c.lsq(LsqMsg::Acquire(Target::VolatileTip)).await, LsqMsg::Acquired);
+    c.ch(7).send(&LsqMsg::Query(vec![0x81, 0x09]).to_cbor()).await.unwrap();
+    assert!(c.closed(7).await, "an unknown query");
+    // An acquisition never released is ended after the limit.
+    let mut c = RawClient::connect(&n.path, MAGIC).await.unwrap();
+    assert_eq!(c.lsq(LsqMsg::Acquire(Target::VolatileTip)).await, LsqMsg::Acquired);
+    assert!(c.closed(7).await, "a state held past the limit");
+
+    // Meanwhile the well-behaved client is served.
+    let sq = good.statequery();
+    sq.acquire(None).await.unwrap();
+    assert_eq!(q::get_current_era(sq).await.unwrap(), CONWAY);
 }

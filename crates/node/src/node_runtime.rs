@@ -14,7 +14,7 @@ use slotforge_leadership::config::LeadershipConfig;
 use slotforge_leadership::process::{self, LeadershipHandle};
 use slotforge_leadership::seams::Enclave;
 use slotforge_leadership::slot_log::SlotLog;
-use slotforge_network::stages::local_session::LocalContext;
+use slotforge_network::stages::local_session::{LocalContext, LocalLimits};
 use slotforge_network::stages::local_socket::{LocalSocket, LocalSocketConfig};
 use slotforge_network::stages::peer_session::SessionContext;
 use slotforge_network::stages::track_peers::{Network, NetworkConfig};
@@ -101,6 +101,7 @@ impl RunningNode {
                     LocalContext {
                         chain: chain.clone(),
                         network_magic,
+                        limits: LocalLimits::default(),
                     },
                 )
                 .await

@@ -262,6 +262,17 @@ impl Connection {
         )
     }
 
+    /// Waits, at most `within`, until what the channels queued is written, once every channel
+    /// is dropped: a last message (a handshake refusal) reaches the peer before the connection
+    /// closes.
+    pub async fn drain(&mut self, within: Duration) {
+        if self.reason.is_none() {
+            if let Ok(r) = tokio::time::timeout(within, &mut self.writer).await {
+                self.reason = Some(r.unwrap_or_else(|e| ConnectionError::Io(format!("multiplexer task: {e}"))));
+            }
+        }
+    }
+
     /// Waits until the socket fails or the peer breaks the multiplexer's rules: the reason.
     /// Called again, it answers the same at once.
     pub async fn failed(&mut self) -> ConnectionError {

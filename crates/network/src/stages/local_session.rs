@@ -27,8 +27,24 @@ const PROTOCOLS: [u16; 5] = [
     local_tx_monitor::PROTOCOL,
 ];
 
-/// How long a local client may take to propose versions.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a local client may take over what it must send.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalLimits {
+    /// To propose versions, once connected (10 s).
+    pub handshake: Duration,
+    /// To query or release an acquired ledger state (10 minutes): an acquisition never
+    /// released would hold old ledger states in memory.
+    pub acquired: Duration,
+}
+
+impl Default for LocalLimits {
+    fn default() -> Self {
+        LocalLimits {
+            handshake: Duration::from_secs(10),
+            acquired: Duration::from_secs(600),
+        }
+    }
+}
 
 /// What a local session needs of the node.
 #[derive(Clone)]
@@ -37,6 +53,8 @@ pub struct LocalContext {
     pub chain: ChainHandle,
     /// The network's magic number, required in the handshake.
     pub network_magic: u32,
+    /// How long the client may take.
+    pub limits: LocalLimits,
 }
 
 fn take(channels: &mut std::collections::HashMap<u16, Channel>, p: u16) -> Channel {
@@ -47,58 +65,79 @@ fn take(channels: &mut std::collections::HashMap<u16, Channel>, p: u16) -> Chann
 pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
     let traffic = Arc::new(Traffic::default());
     let (mut conn, mut channels) = Connection::start_on(stream, Direction::Responder, &PROTOCOLS, traffic);
-    let result = async {
-        let mut hs = take(&mut channels, handshake::PROTOCOL);
-        let ours = version_table(ClientVersionData {
-            network_magic: ctx.network_magic,
-            query: false,
-        });
-        let proposal = match hs
-            .recv_decoded(
-                "StPropose",
-                MAX_MESSAGE_BYTES,
-                Some(HANDSHAKE_TIMEOUT),
-                HsMsg::<ClientVersionData>::decode,
-            )
-            .await?
-        {
-            HsMsg::Propose(t) => t,
-            other => {
-                return Err(ConnectionError::Handshake(format!(
-                    "{other:?} where a proposal was expected"
-                )))
-            }
-        };
-        let answer = respond(&ours, &proposal);
-        hs.send(&answer.to_cbor()).await?;
-        match answer {
-            HsMsg::Accept(version, data) => tracing::debug!(version, ?data, "local client accepted"),
-            HsMsg::QueryReply(_) => return Err(ConnectionError::Handshake("a version query, answered".into())),
-            other => return Err(ConnectionError::Handshake(format!("refused: {other:?}"))),
+    let mut hs = take(&mut channels, handshake::PROTOCOL);
+    let answer = match handshake(&mut hs, &ctx).await {
+        Ok(a) => a,
+        Err(e) => return closed(&mut conn, Err(e)).await,
+    };
+    let refused = match answer {
+        HsMsg::Accept(version, data) => {
+            tracing::debug!(version, ?data, "local client accepted");
+            None
         }
-        let mut tasks = JoinSet::new();
-        tasks.spawn(serve_chain::chain_sync(
-            take(&mut channels, chainsync::LOCAL_PROTOCOL),
-            ctx.chain.clone(),
-            Serving::Blocks,
-        ));
-        tasks.spawn(accept_local_txs::run(
-            take(&mut channels, local_tx_submission::PROTOCOL),
-            ctx.chain.clone(),
-        ));
-        tasks.spawn(serve_local_queries::run(
-            take(&mut channels, local_state_query::PROTOCOL),
-            ctx.chain.clone(),
-        ));
-        tasks.spawn(monitor_mempool::run(
-            take(&mut channels, local_tx_monitor::PROTOCOL),
-            ctx.chain.clone(),
-        ));
-        super::peer_session::run(&mut conn, tasks).await
+        HsMsg::QueryReply(_) => Some("a version query, answered".to_string()),
+        other => Some(format!("refused: {other:?}")),
+    };
+    if let Some(why) = refused {
+        // The answer reaches the client before the connection closes.
+        drop((hs, channels));
+        conn.drain(Duration::from_secs(1)).await;
+        return ConnectionError::Handshake(why);
     }
-    .await;
+    let mut tasks = JoinSet::new();
+    tasks.spawn(serve_chain::chain_sync(
+        take(&mut channels, chainsync::LOCAL_PROTOCOL),
+        ctx.chain.clone(),
+        Serving::Blocks,
+    ));
+    tasks.spawn(accept_local_txs::run(
+        take(&mut channels, local_tx_submission::PROTOCOL),
+        ctx.chain.clone(),
+    ));
+    tasks.spawn(serve_local_queries::run(
+        take(&mut channels, local_state_query::PROTOCOL),
+        ctx.chain.clone(),
+        ctx.limits.acquired,
+    ));
+    tasks.spawn(monitor_mempool::run(
+        take(&mut channels, local_tx_monitor::PROTOCOL),
+        ctx.chain.clone(),
+    ));
+    let result = super::peer_session::run(&mut conn, tasks).await;
+    closed(&mut conn, result).await
+}
+
+/// Reads the client's proposal and sends the answer: accepted (the greatest version both
+/// know, with the same magic), refused, or our versions to a query.
+async fn handshake(hs: &mut Channel, ctx: &LocalContext) -> Result<HsMsg<ClientVersionData>, ConnectionError> {
+    let ours = version_table(ClientVersionData {
+        network_magic: ctx.network_magic,
+        query: false,
+    });
+    let proposal = match hs
+        .recv_decoded(
+            "StPropose",
+            MAX_MESSAGE_BYTES,
+            Some(ctx.limits.handshake),
+            HsMsg::<ClientVersionData>::decode,
+        )
+        .await?
+    {
+        HsMsg::Propose(t) => t,
+        other => {
+            return Err(ConnectionError::Handshake(format!(
+                "{other:?} where a proposal was expected"
+            )))
+        }
+    };
+    let answer = respond(&ours, &proposal);
+    hs.send(&answer.to_cbor()).await?;
+    Ok(answer)
+}
+
+/// Why the connection ended: a protocol that saw its channel close asks the multiplexer why.
+async fn closed(conn: &mut Connection, result: Result<(), ConnectionError>) -> ConnectionError {
     match result {
-        // A protocol sees its channel close when the multiplexer stopped: it knows why.
         Err(ConnectionError::Closed) => match tokio::time::timeout(Duration::from_secs(1), conn.failed()).await {
             Ok(reason) => reason,
             Err(_) => ConnectionError::Closed,

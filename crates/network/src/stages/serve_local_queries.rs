@@ -1,7 +1,7 @@
 //! Local state query's server: a local client acquires a ledger state (the tip, the immutable
 //! tip, or a point of the selected chain) and queries it; the state stays the client's until it
 //! releases it or acquires another, and answers are computed on a blocking thread from that
-//! state, never on the chain task. A state held longer than [`ACQUIRED_TIMEOUT`] without a
+//! state, never on the chain task. A state held longer than the session's limit without a
 //! query ends the connection: an acquisition that is never released holds old ledger states in
 //! memory.
 
@@ -19,9 +19,6 @@ use crate::protocols::local_state_query::messages::{AcquireFailure, Message, Tar
 use crate::protocols::local_state_query::queries::Query;
 use crate::protocols::local_state_query::server::{Action, LocalStateQueryServer, State};
 use crate::protocols::local_state_query::PROTOCOL;
-
-/// How long a client may hold an acquired state without sending anything.
-pub const ACQUIRED_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The state `target` names on the chain `v` holds.
 pub fn acquire(v: &ChainView<'_>, target: Target) -> Result<Arc<ChainState>, AcquireFailure> {
@@ -43,11 +40,13 @@ pub fn acquire(v: &ChainView<'_>, target: Target) -> Result<Arc<ChainState>, Acq
 }
 
 /// Serves local state queries until the client is done.
-pub async fn run(mut ch: Channel, chain: ChainHandle) -> Result<(), ConnectionError> {
+/// Serves local state queries until the client is done; a client holding a state sends its
+/// next message within `acquired`.
+pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration) -> Result<(), ConnectionError> {
     let mut server = LocalStateQueryServer::<Arc<ChainState>>::default();
     loop {
         let (state, timeout) = match server.state() {
-            State::Acquired => ("StAcquired", Some(ACQUIRED_TIMEOUT)),
+            State::Acquired => ("StAcquired", Some(acquired)),
             _ => ("StIdle", None),
         };
         let msg = ch
