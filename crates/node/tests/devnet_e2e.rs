@@ -13,7 +13,7 @@ mod live_devnet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use live_devnet::{eventually, get, http, slotforge, LiveDevnet};
+use live_devnet::{eventually, get, http, node_to_client, slotforge, LiveDevnet};
 use serde_json::Value;
 use slotforge_crypto::key_file::{self, KeyKind};
 use slotforge_leadership::rest::openapi_conforms;
@@ -107,6 +107,62 @@ fn recompute(epoch_params: &Value, pool_id_hex: &str, vrf_skey: &str) -> BTreeSe
 fn pool_hex(bech32_id: &str) -> String {
     let (_, bytes) = bech32::decode(bech32_id).unwrap();
     hex::encode(bytes)
+}
+
+/// pallas-network's node-to-client client on node 0's socket (mode 0600): the tip, the
+/// protocol parameters, an address's outputs and the pots agree with the REST API's, read in
+/// the same epoch and at the same tip.
+fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
+    use pallas_network::miniprotocols::localstate::queries_v16 as q;
+    use pallas_network::miniprotocols::Point;
+    use std::os::unix::fs::PermissionsExt;
+    let socket = devnet.nodes()[0]["socket"].as_str().unwrap().to_string();
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{socket}");
+    let magic = devnet.desc["network_magic"].as_u64().unwrap();
+    let address_bytes = bech32::decode(address).unwrap().1;
+    eventually(
+        Duration::from_secs(60),
+        "a quiet moment to compare REST and node-to-client",
+        || {
+            let tip = get(&format!("{rest}/api/v1/tip"));
+            let params = get(&format!("{rest}/api/v1/protocol-parameters"));
+            let pots = get(&format!("{rest}/api/v1/pots"));
+            let utxos = get(&format!("{rest}/api/v1/utxos?address={address}"));
+            let (point, pp, account, outputs) = node_to_client(&socket, magic, async |c| {
+                let sq = c.statequery();
+                sq.acquire(None).await.unwrap();
+                let point = q::get_chain_point(sq).await.unwrap();
+                let pp = q::get_current_pparams(sq, 6).await.unwrap();
+                let account = q::get_account_state(sq, 6).await.unwrap();
+                let outputs = q::get_utxo_by_address(sq, 6, vec![address_bytes.clone().into()])
+                    .await
+                    .unwrap();
+                (point, pp, account, outputs.len())
+            });
+            let Point::Specific(slot, hash) = point else {
+                return None;
+            };
+            // The chain moved in between: try again.
+            if tip["slot"].as_u64() != Some(slot) || tip["hash"].as_str() != Some(hex::encode(hash).as_str()) {
+                return None;
+            }
+            if get(&format!("{rest}/api/v1/tip"))["hash"] != tip["hash"] {
+                return None;
+            }
+            let p = &params["parameters"];
+            assert_eq!(pp.minfee_a, p["min_fee_a"].as_u64());
+            assert_eq!(pp.minfee_b, p["min_fee_b"].as_u64());
+            assert_eq!(pp.max_transaction_size, p["max_tx_size"].as_u64());
+            assert_eq!(pp.max_block_body_size, p["max_block_body_size"].as_u64());
+            assert_eq!(pp.key_deposit.map(u64::from), p["key_deposit"].as_u64());
+            assert_eq!(pp.drep_deposit.map(u64::from), p["drep_deposit"].as_u64());
+            assert_eq!(u64::from(account.treasury), pots["treasury"].as_u64().unwrap());
+            assert_eq!(u64::from(account.reserves), pots["reserves"].as_u64().unwrap());
+            assert_eq!(outputs, utxos["utxos"].as_array().unwrap().len());
+            Some(())
+        },
+    );
 }
 
 /// Calls every route of the node's OpenAPI document on a live producer and checks each
@@ -526,6 +582,9 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
 
     // Every documented route answers as the OpenAPI document says.
     check_openapi(&rest0, &address, &format!("e0{}", owners[0]));
+
+    // The node-to-client socket, read by pallas-network's client, answers as the REST API.
+    check_node_to_client(&devnet, &rest0, &address);
 
     // Down: every process ends.
     let pids: Vec<u64> = devnet

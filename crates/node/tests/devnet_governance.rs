@@ -12,7 +12,7 @@ mod live_devnet;
 
 use std::time::Duration;
 
-use live_devnet::{eventually, get, http, slotforge, LiveDevnet};
+use live_devnet::{eventually, get, http, local_pparams, slotforge, LiveDevnet};
 use serde_json::Value;
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::key_file::{self, KeyKind};
@@ -329,6 +329,12 @@ fn a_devnet_governs_itself_through_dreps_pools_and_its_committee() {
     let current = get(&format!("{rest}/api/v1/protocol-parameters"));
     assert!(current["epoch"].as_u64().unwrap() >= params_epoch, "{current}");
     assert_eq!(current["parameters"]["max_tx_size"], NEW_MAX_TX_SIZE);
+    // Tools on the node-to-client socket (cardano-cli's `query protocol-parameters`, pallas)
+    // see the hard fork and the new maximum too.
+    let socket = devnet.nodes()[1]["socket"].as_str().unwrap().to_string();
+    let local = local_pparams(&socket, devnet.desc["network_magic"].as_u64().unwrap());
+    assert_eq!(local.protocol_version, Some((10, 1)));
+    assert_eq!(local.max_transaction_size, Some(NEW_MAX_TX_SIZE));
     let (status, body) = submit_from_faucet(&devnet, &rest, large_transaction(), &[], 0);
     assert_eq!(status, 400, "{body}");
     assert!(

@@ -258,6 +258,7 @@ pub fn new_node(dir: &Path, n: usize, bft: bool, ports: &mut PortPicker) -> anyh
                 pid: None,
             },
             enclave_socket: enclave_dir.join("enclave.sock"),
+            socket: home.join("node.socket"),
             leader_id,
             keys,
             owner,
@@ -324,6 +325,9 @@ listen = "{rest}"
 # The devnet overview on any node reads every node.
 cors_origins = [{origins}]
 
+[local]
+socket = {local_socket:?}
+
 [enclave]
 unix_socket = {socket:?}
 
@@ -334,6 +338,7 @@ forge_without_peers = {forge_alone}
 file = {devnet_file:?}
 "#,
         name = node.name,
+        local_socket = node.socket.display().to_string(),
         dir = devnet.dir.display(),
         shelley = devnet.genesis.shelley.display().to_string(),
         alonzo = devnet.genesis.alonzo.display().to_string(),

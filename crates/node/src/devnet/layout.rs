@@ -59,6 +59,8 @@ pub struct DevnetNode {
     pub node: Process,
     pub enclave: Process,
     pub enclave_socket: PathBuf,
+    /// The node's node-to-client socket (cardano-cli's `--socket-path`).
+    pub socket: PathBuf,
     /// The pool's id (bech32), or the BFT delegate's key hash (hex).
     pub leader_id: String,
     pub keys: PoolKeys,

@@ -233,3 +233,37 @@ pub fn eventually<T>(within: Duration, what: &str, mut f: impl FnMut() -> Option
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Runs `f` with pallas-network's node-to-client client connected to a node's local socket
+/// (the client the ecosystem's pallas-based tools use against cardano-node).
+pub fn node_to_client<T>(
+    socket: &str,
+    magic: u64,
+    f: impl AsyncFnOnce(&mut pallas_network::facades::NodeClient) -> T,
+) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = pallas_network::facades::NodeClient::connect(socket, magic)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {socket}: {e}"));
+        let out = f(&mut c).await;
+        c.abort().await;
+        out
+    })
+}
+
+/// The Conway protocol parameters a node's local socket answers with.
+pub fn local_pparams(
+    socket: &str,
+    magic: u64,
+) -> pallas_network::miniprotocols::localstate::queries_v16::ProtocolParam {
+    use pallas_network::miniprotocols::localstate::queries_v16 as q;
+    node_to_client(socket, magic, async |c| {
+        let sq = c.statequery();
+        sq.acquire(None).await.unwrap();
+        q::get_current_pparams(sq, 6).await.unwrap()
+    })
+}
