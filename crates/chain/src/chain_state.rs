@@ -234,6 +234,14 @@ impl ChainState {
         if epoch <= self.ledger.epoch {
             return;
         }
+        *self = crate::crossings::crossing(self, epoch, || {
+            let mut s = self.clone();
+            s.cross(epoch);
+            s
+        });
+    }
+
+    fn cross(&mut self, epoch: u64) {
         let mut n = self.nonces.get();
         n.on_new_epoch(Nonce::Neutral);
         self.nonces = (&n).into();

@@ -76,12 +76,17 @@ pub struct ServiceConfig {
     /// The mempool's capacity, in bytes of transactions (by [`Transaction::size`]); 2 MiB by
     /// default.
     pub mempool_capacity_bytes: u64,
+    /// How long before an epoch's end the next boundary is crossed ahead, on a background
+    /// thread, from each new tip (10 minutes by default): the epoch's first block then neither
+    /// waits for it to be forged nor to be validated.
+    pub boundary_lead: Duration,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             mempool_capacity_bytes: 2 * 1024 * 1024,
+            boundary_lead: Duration::from_secs(600),
         }
     }
 }
@@ -256,6 +261,8 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         now_slot: slot,
         announced: BTreeMap::new(),
         revalidation: None,
+        boundary_lead_slots: service.boundary_lead.as_millis() as u64 / cfg.genesis.slot_length_ms().max(1),
+        prepared: None,
     };
     std::thread::Builder::new()
         .name("chain".into())
@@ -294,6 +301,10 @@ struct Task {
     announced: BTreeMap<u64, EpochLeadership>,
     /// A new tip's mempool revalidation, with the rolled-back transactions to offer again.
     revalidation: Option<Vec<Transaction>>,
+    /// How many slots before an epoch's end its boundary is crossed ahead.
+    boundary_lead_slots: u64,
+    /// The tip and the epoch the last boundary crossed ahead was crossed from and to.
+    prepared: Option<([u8; 32], u64)>,
 }
 
 impl Task {
@@ -341,6 +352,7 @@ impl Task {
                             self.mempool_changed();
                         }
                         self.announce();
+                        self.prepare_boundary();
                     }
                 }
                 Command::Reannounce => {
@@ -435,8 +447,37 @@ impl Task {
             let parent = self.selection.tip_parent();
             let _ = self.notices.send(ChainNotice::TipChanged { tip: after, parent });
             self.announce();
+            self.prepare_boundary();
         }
         Ok(events)
+    }
+
+    /// Near an epoch's end, crosses the next boundary from the tip on a background thread, so
+    /// that the crossing is ready (`crossings`) when the epoch's first block is forged or
+    /// validated, or the mempool moves to the new epoch.
+    fn prepare_boundary(&mut self) {
+        let tip = self.selection.tip_state();
+        let Some(t) = tip.tip else { return };
+        let next = tip.ledger.epoch + 1;
+        let boundary = self.cfg.first_slot(next);
+        if self.now_slot.saturating_add(self.boundary_lead_slots) < boundary
+            || self.cfg.epoch_of(self.now_slot) > next
+            || self.prepared == Some((t.hash, next))
+        {
+            return;
+        }
+        self.prepared = Some((t.hash, next));
+        let state = tip.clone();
+        let spawned = std::thread::Builder::new()
+            .name("boundary".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let _ = state.ticked(next);
+                tracing::debug!(epoch = next, ms = started.elapsed().as_millis() as u64, "epoch boundary crossed ahead");
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot cross the epoch boundary ahead; it is crossed when needed");
+        }
     }
 
     fn mempool_changed(&self) {

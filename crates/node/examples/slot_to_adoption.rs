@@ -149,6 +149,7 @@ async fn run<E: Enclave>(
         cfg.clone(),
         ServiceConfig {
             mempool_capacity_bytes: 64 << 20,
+            ..ServiceConfig::default()
         },
         clock.now_ms(),
     )
