@@ -9,7 +9,7 @@ runs="${1:-1000000}"
 shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(text_envelope vrf_decode opcert_cbor kes_decode params_text header_decode bft_header_decode enclave_request block_decode tx_decode script_context genesis_json handshake_decode chainsync_decode blockfetch_decode txsubmission_decode keepalive_decode mux_stream topology_json)
+[ ${#targets[@]} -gt 0 ] || targets=(text_envelope vrf_decode opcert_cbor kes_decode params_text header_decode bft_header_decode enclave_request block_decode tx_decode script_context genesis_json handshake_decode chainsync_decode blockfetch_decode txsubmission_decode keepalive_decode mux_stream topology_json local_handshake_decode local_state_query_decode local_tx_submission_decode local_tx_monitor_decode)
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     seeds=()

@@ -1,6 +1,7 @@
 //! Chain benchmarks on one core: full validation of blocks (empty, and full of payments, of
 //! multi-asset transfers or of Plutus V3 spends), mempool selection of a full block from 10,000
-//! pending transactions, and chain selection switching to a fork.
+//! pending transactions, chain selection switching to a fork, and an epoch boundary crossed at
+//! the first block against one crossed ahead.
 //!
 //!   cargo bench -p slotforge-chain --bench chain
 
@@ -104,6 +105,9 @@ fn plutus_spends(net: &Devnet, state: &mut ChainState, n: usize) -> (Arc<ChainCo
         ..ConwayGenesis::default()
     });
     let cfg = Arc::new(ChainConfig::new(genesis, None).unwrap());
+    // The ledger judges by the parameters it holds: those with the cost model.
+    state.ledger.params = Arc::new(cfg.ledger.clone());
+    state.ledger.prev_params = state.ledger.params.clone();
     let collateral = TxIn {
         tx: [0x22; 32],
         index: 0,
@@ -252,5 +256,44 @@ fn selection(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blocks, selection);
+/// The first block of an epoch pays the boundary unless it was crossed ahead: the chain's
+/// tick from the state after the epoch's last block, cold, and when the crossing is
+/// remembered (`crossings`), on a ledger of 100,000 accounts and 1,000 pools.
+fn boundary(c: &mut Criterion) {
+    let net = Devnet::new(3, 3, (1, 2), 100);
+    let mut state = net.genesis_state();
+    state.ledger = slotforge_ledger::boundary_fixture::state(100_000, 1_000);
+    let epoch = state.ledger.epoch;
+    let mut group = c.benchmark_group("epoch boundary (100,000 accounts, 1,000 pools)");
+    group.sample_size(10);
+    let mut n = 0u64;
+    group.bench_function("crossed at the first block", |b| {
+        b.iter_batched(
+            || {
+                // A tip of its own: nothing remembered.
+                n += 1;
+                let mut s = state.clone();
+                s.tip = Some(slotforge_chain::chain_state::Point {
+                    hash: blake2b256(&[&n.to_be_bytes()]),
+                    slot: n,
+                    block_number: n,
+                });
+                s
+            },
+            |s| s.ticked(epoch + 1),
+            BatchSize::LargeInput,
+        )
+    });
+    let mut ahead = state.clone();
+    ahead.tip = Some(slotforge_chain::chain_state::Point {
+        hash: [7; 32],
+        slot: 0,
+        block_number: 0,
+    });
+    let _ = ahead.ticked(epoch + 1);
+    group.bench_function("crossed ahead", |b| b.iter(|| ahead.ticked(epoch + 1)));
+    group.finish();
+}
+
+criterion_group!(benches, blocks, selection, boundary);
 criterion_main!(benches);

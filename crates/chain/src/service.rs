@@ -468,13 +468,15 @@ impl Task {
         }
         self.prepared = Some((t.hash, next));
         let state = tip.clone();
-        let spawned = std::thread::Builder::new()
-            .name("boundary".into())
-            .spawn(move || {
-                let started = Instant::now();
-                let _ = state.ticked(next);
-                tracing::debug!(epoch = next, ms = started.elapsed().as_millis() as u64, "epoch boundary crossed ahead");
-            });
+        let spawned = std::thread::Builder::new().name("boundary".into()).spawn(move || {
+            let started = Instant::now();
+            let _ = state.ticked(next);
+            tracing::debug!(
+                epoch = next,
+                ms = started.elapsed().as_millis() as u64,
+                "epoch boundary crossed ahead"
+            );
+        });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot cross the epoch boundary ahead; it is crossed when needed");
         }

@@ -289,7 +289,10 @@ async fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
     chain.tick(at(&net, 85));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !slotforge_chain::crossings::is_remembered(&tip, 1) {
-        assert!(std::time::Instant::now() < deadline, "the boundary was not crossed ahead");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the boundary was not crossed ahead"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -144,7 +144,7 @@ fn pallas_network_reads_our_messages_and_we_read_its() {
     )))
     .unwrap();
     assert_eq!(
-        Message::decode(&refusal).unwrap(),
+        Message::<VersionData>::decode(&refusal).unwrap(),
         Message::Refuse(RefuseReason::Refused(14, "no".into()))
     );
 }
@@ -173,9 +173,12 @@ fn malformed_messages_are_refused_with_a_reason() {
     let good = Message::Propose(ours()).to_cbor();
     let mut trailing = good.clone();
     trailing.push(0);
-    assert_eq!(Message::decode(&trailing), Err(DecodeError::TrailingBytes(1)));
     assert_eq!(
-        Message::decode(&vec![0u8; MAX_MESSAGE_BYTES + 1]),
+        Message::<VersionData>::decode(&trailing),
+        Err(DecodeError::TrailingBytes(1))
+    );
+    assert_eq!(
+        Message::<VersionData>::decode(&vec![0u8; MAX_MESSAGE_BYTES + 1]),
         Err(DecodeError::TooLarge {
             size: MAX_MESSAGE_BYTES + 1,
             limit: MAX_MESSAGE_BYTES
@@ -187,15 +190,17 @@ fn malformed_messages_are_refused_with_a_reason() {
     unordered.extend_from_slice(&d);
     unordered.push(0x0e);
     unordered.extend_from_slice(&d);
-    assert!(matches!(Message::decode(&unordered), Err(DecodeError::Invalid(m)) if m.contains("unordered")));
+    assert!(
+        matches!(Message::<VersionData>::decode(&unordered), Err(DecodeError::Invalid(m)) if m.contains("unordered"))
+    );
     // peerSharing 2.
     let bad = [0x82, 0x00, 0xa1, 0x0e, 0x84, 0x18, 0x2a, 0xf4, 0x02, 0xf4];
-    assert!(matches!(Message::decode(&bad), Err(DecodeError::Invalid(m)) if m.contains("peerSharing")));
+    assert!(matches!(Message::<VersionData>::decode(&bad), Err(DecodeError::Invalid(m)) if m.contains("peerSharing")));
     // An indefinite-length table.
     let indef = [0x82, 0x00, 0xbf, 0xff];
-    assert!(Message::decode(&indef).is_err());
+    assert!(Message::<VersionData>::decode(&indef).is_err());
     for cut in 1..good.len() {
-        assert!(Message::decode(&good[..cut]).is_err(), "cut at {cut}");
+        assert!(Message::<VersionData>::decode(&good[..cut]).is_err(), "cut at {cut}");
     }
 }
 
@@ -242,5 +247,82 @@ proptest! {
             }
             other => prop_assert!(false, "{:?}", other),
         }
+    }
+}
+
+mod node_to_client {
+    //! The node-to-client handshake against pallas-network's client tables: what pallas-based
+    //! tools propose (V10 to V23, the old versions with a bare magic) is accepted at V23, its
+    //! V15 query is refused with our versions (the node no longer speaks V15), a magic of
+    //! another network refused by name.
+
+    use super::*;
+    use pallas_network::miniprotocols::handshake::n2c;
+    use slotforge_network::protocols::handshake::messages::ClientVersionData;
+    use slotforge_network::protocols::handshake::CLIENT_VERSIONS;
+
+    fn ours() -> VersionTable<ClientVersionData> {
+        version_table(ClientVersionData {
+            network_magic: MAGIC,
+            query: false,
+        })
+    }
+
+    fn theirs(table: n2c::VersionTable) -> VersionTable<ClientVersionData> {
+        let bytes = minicbor::to_vec(ph::Message::<n2c::VersionData>::Propose(table)).unwrap();
+        match Message::<ClientVersionData>::decode(&bytes).unwrap() {
+            Message::Propose(t) => t,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pallas_proposal_is_accepted_at_v23_and_pallas_reads_the_answer() {
+        let proposal = theirs(n2c::VersionTable::v10_and_above(MAGIC as u64));
+        assert_eq!(
+            proposal.keys().copied().collect::<Vec<_>>(),
+            CLIENT_VERSIONS[..].to_vec(),
+            "V10 to V15 skipped"
+        );
+        let answer = respond(&ours(), &proposal);
+        let want = ClientVersionData {
+            network_magic: MAGIC,
+            query: false,
+        };
+        assert_eq!(answer, Message::Accept(32791, want));
+        let back: ph::Message<n2c::VersionData> = minicbor::decode(&answer.to_cbor()).unwrap();
+        let want_bytes = minicbor::to_vec(ph::Message::Accept(
+            32791,
+            n2c::VersionData::new(MAGIC as u64, Some(false)),
+        ))
+        .unwrap();
+        assert_eq!(
+            minicbor::to_vec(back).unwrap(),
+            want_bytes,
+            "pallas reads our answer as it writes it"
+        );
+    }
+
+    #[test]
+    fn another_magic_and_old_versions_are_refused() {
+        let answer = respond(&ours(), &theirs(n2c::VersionTable::v10_and_above(MAGIC as u64 + 1)));
+        assert!(
+            matches!(&answer, Message::Refuse(RefuseReason::Refused(32791, why)) if why.contains("magic")),
+            "{answer:?}"
+        );
+        let answer = respond(&ours(), &theirs(n2c::VersionTable::v15_with_query(MAGIC as u64)));
+        assert_eq!(
+            answer,
+            Message::Refuse(RefuseReason::VersionMismatch(CLIENT_VERSIONS.to_vec()))
+        );
+    }
+
+    #[test]
+    fn a_query_is_answered_with_our_versions() {
+        let mut proposal = ours();
+        for d in proposal.values_mut() {
+            d.query = true;
+        }
+        assert_eq!(respond(&ours(), &proposal), Message::QueryReply(ours()));
     }
 }

@@ -122,7 +122,10 @@ async fn handshaken(addr: std::net::SocketAddr) -> TcpStream {
     let len = u16::from_be_bytes([h[6], h[7]]) as usize;
     let mut body = vec![0; len];
     s.read_exact(&mut body).await.unwrap();
-    assert!(matches!(HsMsg::decode(&body).unwrap(), HsMsg::Accept(15, _)));
+    assert!(matches!(
+        HsMsg::<VersionData>::decode(&body).unwrap(),
+        HsMsg::Accept(15, _)
+    ));
     s
 }
 
