@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(q) = Query::decode(data) {
         let (cfg, g) = world::world();
-        if let Ok(bytes) = answer(&q, g, cfg) {
+        if let Ok(bytes) = answer(&q, g, cfg, 32791) {
             let mut d = minicbor::Decoder::new(&bytes);
             d.skip().expect("an answer is CBOR");
             assert_eq!(d.position(), bytes.len(), "one item");

@@ -168,6 +168,9 @@ pub struct NonceStateSerde {
     last_block: Option<[u8; 32]>,
     last_epoch_block: Option<[u8; 32]>,
     epoch: Option<[u8; 32]>,
+    /// Absent from states written before it was kept: read as neutral, until the next epoch.
+    #[serde(default)]
+    previous_epoch: Option<[u8; 32]>,
 }
 
 fn opt(n: Nonce) -> Option<[u8; 32]> {
@@ -189,6 +192,7 @@ impl From<&NonceState> for NonceStateSerde {
             last_block: opt(n.last_block),
             last_epoch_block: opt(n.last_epoch_block),
             epoch: opt(n.epoch),
+            previous_epoch: opt(n.previous_epoch),
         }
     }
 }
@@ -202,6 +206,7 @@ impl NonceStateSerde {
             last_block: nonce(self.last_block),
             last_epoch_block: nonce(self.last_epoch_block),
             epoch: nonce(self.epoch),
+            previous_epoch: nonce(self.previous_epoch),
         }
     }
 }

@@ -240,6 +240,66 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
         end_slot >= tip_point.slot + 1 + 18,
         "at least 3k/f = 18 slots past the tip"
     );
+    // The genesis, the stake snapshots and an owner's account, through pallas's decoders.
+    let genesis = q::get_genesis_config(sq, CONWAY).await.unwrap();
+    let shelley = &net.cfg.genesis.shelley;
+    assert_eq!(genesis.network_magic, shelley.network_magic);
+    assert_eq!(u64::from(genesis.epoch_length), shelley.epoch_length);
+    assert_eq!(u64::from(genesis.security_param), shelley.security_param);
+    assert_eq!(u64::from(genesis.slots_per_kes_period), shelley.slots_per_kes_period);
+    assert_eq!(
+        (
+            genesis.active_slots_coefficient.num,
+            genesis.active_slots_coefficient.den
+        ),
+        (1, 2)
+    );
+    let snapshots = q::get_stake_snapshots(
+        sq,
+        CONWAY,
+        pallas_network::miniprotocols::localtxsubmission::SMaybe::None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            snapshots.snapshot_stake_mark_total,
+            snapshots.snapshot_stake_set_total,
+            snapshots.snapshot_stake_go_total
+        ),
+        (ledger.mark.total, ledger.set.total, ledger.go.total)
+    );
+    let owner = slotforge_devnet::txbuilder::key_hash(&net.pools[0].owner);
+    let account = q::get_filtered_delegations_rewards(
+        sq,
+        CONWAY,
+        [q::StakeAddr::from((0u8, owner.to_vec().into()))].into_iter().collect(),
+    )
+    .await
+    .unwrap();
+    let delegated: Vec<Vec<u8>> = account.delegs.iter().map(|(_, pool)| pool.to_vec()).collect();
+    assert_eq!(delegated, vec![net.pools[0].id().to_vec()]);
+    // The Praos state, as `cardano-cli query protocol-state` asks for it (CBOR in CBOR): at
+    // V_23, eight fields, the epoch nonce the node's.
+    let praos = q::get_cbor(sq, CONWAY, q::BlockQuery::DebugChainDepState)
+        .await
+        .unwrap();
+    let inner = praos[0].0.to_vec();
+    let mut d = minicbor::Decoder::new(&inner);
+    assert_eq!(
+        (d.array().unwrap(), d.u8().unwrap(), d.array().unwrap()),
+        (Some(2), 0, Some(8))
+    );
+    d.skip().unwrap();
+    d.skip().unwrap();
+    d.skip().unwrap();
+    d.skip().unwrap();
+    assert_eq!(d.array().unwrap(), Some(2));
+    assert_eq!(d.u8().unwrap(), 1);
+    let slotforge_praos::nonce::Nonce::Hash(epoch_nonce) = tip.nonces.get().epoch else {
+        panic!("a hash nonce")
+    };
+    assert_eq!(d.bytes().unwrap(), epoch_nonce.as_slice());
     sq.send_release().await.unwrap();
     sq.send_done().await.unwrap();
 

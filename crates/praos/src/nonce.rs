@@ -94,6 +94,9 @@ pub struct NonceState {
     pub last_epoch_block: Nonce,
     /// The nonce of the current epoch.
     pub epoch: Nonce,
+    /// The nonce of the epoch before (`praosStatePreviousEpochNonce`); at genesis, the initial
+    /// nonce.
+    pub previous_epoch: Nonce,
 }
 
 impl NonceState {
@@ -105,6 +108,7 @@ impl NonceState {
             last_block: Nonce::Neutral,
             last_epoch_block: Nonce::Neutral,
             epoch: initial,
+            previous_epoch: initial,
         }
     }
 
@@ -129,6 +133,7 @@ impl NonceState {
     /// The epoch transition: η_e = η_c ⭒ (last block's previous hash at the end of the epoch
     /// before) ⭒ extra entropy (Neutral from Babbage on).
     pub fn on_new_epoch(&mut self, extra_entropy: Nonce) {
+        self.previous_epoch = self.epoch;
         self.epoch = self.candidate.combine(self.last_epoch_block).combine(extra_entropy);
         self.last_epoch_block = self.last_block;
     }

@@ -70,20 +70,23 @@ pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
         Ok(a) => a,
         Err(e) => return closed(&mut conn, Err(e)).await,
     };
-    let refused = match answer {
+    let version = match answer {
         HsMsg::Accept(version, data) => {
             tracing::debug!(version, ?data, "local client accepted");
-            None
+            Ok(version)
         }
-        HsMsg::QueryReply(_) => Some("a version query, answered".to_string()),
-        other => Some(format!("refused: {other:?}")),
+        HsMsg::QueryReply(_) => Err("a version query, answered".to_string()),
+        other => Err(format!("refused: {other:?}")),
     };
-    if let Some(why) = refused {
-        // The answer reaches the client before the connection closes.
-        drop((hs, channels));
-        conn.drain(Duration::from_secs(1)).await;
-        return ConnectionError::Handshake(why);
-    }
+    let version = match version {
+        Ok(v) => v,
+        Err(why) => {
+            // The answer reaches the client before the connection closes.
+            drop((hs, channels));
+            conn.drain(Duration::from_secs(1)).await;
+            return ConnectionError::Handshake(why);
+        }
+    };
     let mut tasks = JoinSet::new();
     tasks.spawn(serve_chain::chain_sync(
         take(&mut channels, chainsync::LOCAL_PROTOCOL),
@@ -98,6 +101,7 @@ pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
         take(&mut channels, local_state_query::PROTOCOL),
         ctx.chain.clone(),
         ctx.limits.acquired,
+        version,
     ));
     tasks.spawn(monitor_mempool::run(
         take(&mut channels, local_tx_monitor::PROTOCOL),

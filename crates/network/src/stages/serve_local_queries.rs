@@ -40,9 +40,9 @@ pub fn acquire(v: &ChainView<'_>, target: Target) -> Result<Arc<ChainState>, Acq
 }
 
 /// Serves local state queries until the client is done.
-/// Serves local state queries until the client is done; a client holding a state sends its
-/// next message within `acquired`.
-pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration) -> Result<(), ConnectionError> {
+/// Serves local state queries until the client is done, answered as node-to-client `version`
+/// answers them; a client holding a state sends its next message within `acquired`.
+pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration, version: u64) -> Result<(), ConnectionError> {
     let mut server = LocalStateQueryServer::<Arc<ChainState>>::default();
     loop {
         let (state, timeout) = match server.state() {
@@ -74,7 +74,7 @@ pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration) -> Res
                     .cloned()
                     .ok_or_else(|| ConnectionError::Local("no state held".into()))?;
                 let cfg = chain.config().clone();
-                let result = tokio::task::spawn_blocking(move || answer(&query, &held, &cfg))
+                let result = tokio::task::spawn_blocking(move || answer(&query, &held, &cfg, version))
                     .await
                     .map_err(|e| ConnectionError::Local(format!("answering a query: {e}")))?
                     .map_err(|e| ConnectionError::violation(PROTOCOL, e))?;

@@ -18,7 +18,10 @@ use slotforge_chain::config::ChainConfig;
 use slotforge_ledger::state::{TxIn, TxOut};
 use slotforge_ledger::LedgerParams;
 
-use super::queries::{EraQuery, Query, ERA_CONWAY, ERA_NAMES};
+use slotforge_ledger::state::DRep;
+use slotforge_ledger::Credential;
+
+use super::queries::{EraQuery, Query, QueryCredential, ERA_CONWAY, ERA_NAMES};
 
 type Enc<'a> = Encoder<&'a mut Vec<u8>>;
 
@@ -28,8 +31,14 @@ type Enc<'a> = Encoder<&'a mut Vec<u8>>;
 #[error("the query {0} is not answered by this node")]
 pub struct Unanswered(pub &'static str);
 
-/// The result of `query` on `state`, a state of the chain `cfg` describes.
-pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig) -> Result<Vec<u8>, Unanswered> {
+/// `NodeToClientV_21`: GetGenesisConfig's protocol parameters carry their version as a list.
+pub const V21: u64 = 32789;
+/// `NodeToClientV_23`: the Praos state carries the previous epoch's nonce (cardano-node 10.7).
+pub const V23: u64 = 32791;
+
+/// The result of `query` on `state`, a state of the chain `cfg` describes, for a client that
+/// negotiated node-to-client `version` (wire form, `n | 0x8000`).
+pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig, version: u64) -> Result<Vec<u8>, Unanswered> {
     let mut out = Vec::new();
     let mut e = Encoder::new(&mut out);
     match query {
@@ -52,7 +61,7 @@ pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig) -> Result<Ve
         }
         Query::IfCurrent(era, q) if *era == ERA_CONWAY => {
             let _ = e.array(1);
-            era_answer(&mut e, q, state, cfg)?;
+            era_answer(&mut e, q, state, cfg, version)?;
         }
         Query::IfCurrent(era, _) => {
             // `Left (MismatchEraInfo query-era ledger-era)`.
@@ -203,7 +212,13 @@ fn era_history(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) {
     let _ = e.end();
 }
 
-fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConfig) -> Result<(), Unanswered> {
+fn era_answer(
+    e: &mut Enc<'_>,
+    q: &EraQuery,
+    state: &ChainState,
+    cfg: &ChainConfig,
+    version: u64,
+) -> Result<(), Unanswered> {
     let l = &state.ledger;
     match q {
         EraQuery::LedgerTip => point(e, state),
@@ -235,7 +250,7 @@ fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConf
         EraQuery::UtxoWhole => utxo(e, l.utxo.iter().map(|(i, o)| (*i, &**o))),
         EraQuery::Cbor(inner) => {
             let mut bytes = Vec::new();
-            era_answer(&mut Encoder::new(&mut bytes), inner, state, cfg)?;
+            era_answer(&mut Encoder::new(&mut bytes), inner, state, cfg, version)?;
             let _ = e.tag(Tag::new(24)).and_then(|e| e.bytes(&bytes));
         }
         EraQuery::StakePools => {
@@ -275,9 +290,224 @@ fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConf
         EraQuery::MaxMajorProtocolVersion => {
             let _ = e.u64(cfg.max_major_protocol_version);
         }
+        EraQuery::GenesisConfig => genesis_config(e, cfg, version),
+        EraQuery::DebugChainDepState => praos_state(e, state, version),
+        EraQuery::StakeSnapshots(filter) => stake_snapshots(e, l, filter.as_deref()),
+        EraQuery::FilteredDelegationsAndRewardAccounts(creds) => {
+            let registered: Vec<_> = creds
+                .iter()
+                .filter_map(|c| l.accounts.get(&credential(c)).map(|a| (c, a)))
+                .collect();
+            let delegated: Vec<_> = registered.iter().filter_map(|(c, a)| Some((*c, a.pool?))).collect();
+            let _ = e.array(2);
+            ledger_map(e, &delegated, |e, (c, pool)| {
+                put_credential(e, c);
+                let _ = e.bytes(pool);
+            });
+            ledger_map(e, &registered, |e, (c, a)| {
+                put_credential(e, c);
+                let _ = e.u64(a.rewards);
+            });
+        }
+        EraQuery::StakeDelegDeposits(creds) => {
+            let deposits: Vec<_> = creds
+                .iter()
+                .filter_map(|c| l.accounts.get(&credential(c)).map(|a| (c, a.deposit)))
+                .collect();
+            ledger_map(e, &deposits, |e, (c, d)| {
+                put_credential(e, c);
+                let _ = e.u64(*d);
+            });
+        }
+        EraQuery::FilteredVoteDelegatees(creds) => {
+            let delegated: Vec<_> = creds
+                .iter()
+                .filter_map(|c| Some((c, l.accounts.get(&credential(c))?.drep?)))
+                .collect();
+            ledger_map(e, &delegated, |e, (c, d)| {
+                put_credential(e, c);
+                put_drep(e, d);
+            });
+        }
         other => return Err(Unanswered(era_query_name(other))),
     }
     Ok(())
+}
+
+fn credential(c: &QueryCredential) -> Credential {
+    match c {
+        QueryCredential::Key(h) => Credential::Key(*h),
+        QueryCredential::Script(h) => Credential::Script(*h),
+    }
+}
+
+fn put_credential(e: &mut Enc<'_>, c: &QueryCredential) {
+    let (tag, h) = match c {
+        QueryCredential::Key(h) => (0, h),
+        QueryCredential::Script(h) => (1, h),
+    };
+    let _ = e.array(2).and_then(|e| e.u8(tag)).and_then(|e| e.bytes(h));
+}
+
+fn put_drep(e: &mut Enc<'_>, d: &DRep) {
+    let _ = match d {
+        DRep::Key(h) => e.array(2).and_then(|e| e.u8(0)).and_then(|e| e.bytes(h)),
+        DRep::Script(h) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.bytes(h)),
+        DRep::AlwaysAbstain => e.array(1).and_then(|e| e.u8(2)),
+        DRep::AlwaysNoConfidence => e.array(1).and_then(|e| e.u8(3)),
+    };
+}
+
+/// A ledger map of `items` (sorted and deduplicated by their first part, as a Haskell `Map`).
+fn ledger_map<K: Ord + Copy, V>(e: &mut Enc<'_>, items: &[(K, V)], mut put: impl FnMut(&mut Enc<'_>, &(K, V))) {
+    let mut order: Vec<&(K, V)> = items.iter().collect();
+    order.sort_by_key(|(k, _)| *k);
+    order.dedup_by_key(|(k, _)| *k);
+    let indefinite = ledger_head(e, order.len(), true);
+    for item in order {
+        put(e, item);
+    }
+    ledger_end(e, indefinite);
+}
+
+/// A nonce: `[0]` (neutral) or `[1, hash]`.
+fn put_nonce(e: &mut Enc<'_>, n: Option<[u8; 32]>) {
+    let _ = match n {
+        None => e.array(1).and_then(|e| e.u8(0)),
+        Some(h) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.bytes(&h)),
+    };
+}
+
+/// The Praos state (`PraosState`, versioned `[0, state]`): the last slot, the operational
+/// certificates' counters and the nonces — the previous epoch's nonce from node-to-client 23
+/// (cardano-node 10.7) on.
+fn praos_state(e: &mut Enc<'_>, state: &ChainState, version: u64) {
+    let n = state.nonces.get();
+    let nonce = |x: slotforge_praos::nonce::Nonce| match x {
+        slotforge_praos::nonce::Nonce::Neutral => None,
+        slotforge_praos::nonce::Nonce::Hash(h) => Some(h),
+    };
+    let with_previous = version >= V23;
+    let _ = e
+        .array(2)
+        .and_then(|e| e.u8(0))
+        .and_then(|e| e.array(if with_previous { 8 } else { 7 }));
+    let _ = match state.tip {
+        None => e.array(1).and_then(|e| e.u8(0)),
+        Some(t) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.u64(t.slot)),
+    };
+    let _ = e.map(state.opcert_counters.len() as u64);
+    for (pool, counter) in state.opcert_counters.iter() {
+        let _ = e.bytes(pool).and_then(|e| e.u64(*counter));
+    }
+    put_nonce(e, nonce(n.evolving));
+    put_nonce(e, nonce(n.candidate));
+    put_nonce(e, nonce(n.epoch));
+    if with_previous {
+        put_nonce(e, nonce(n.previous_epoch));
+    }
+    put_nonce(e, nonce(n.last_block));
+    put_nonce(e, nonce(n.last_epoch_block));
+}
+
+/// The Shelley genesis as `CompactGenesis` (its initial funds and staking left out): 15
+/// fields; its protocol parameters with their version as a list from node-to-client 21 on,
+/// as two numbers before (`LegacyShelleyGenesis`).
+fn genesis_config(e: &mut Enc<'_>, cfg: &ChainConfig, version: u64) {
+    let g = &cfg.genesis.shelley;
+    let p = &g.protocol_params;
+    let f = slotforge_praos::ratio::Ratio::new(g.active_slots_coeff.num, g.active_slots_coeff.den);
+    let _ = e.array(15);
+    system_start(e, cfg.genesis.system_start_ms);
+    let _ = e
+        .u32(g.network_magic)
+        .and_then(|e| e.u8(u8::from(g.network_id == "Mainnet")))
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.u64(f.num))
+        .and_then(|e| e.u64(f.den))
+        .and_then(|e| e.u64(g.security_param))
+        .and_then(|e| e.u64(g.epoch_length))
+        .and_then(|e| e.u64(g.slots_per_kes_period))
+        .and_then(|e| e.u64(g.max_kes_evolutions))
+        .and_then(|e| e.u64(cfg.genesis.slot_length_ms() * 1_000))
+        .and_then(|e| e.u64(g.update_quorum))
+        .and_then(|e| e.u64(g.max_lovelace_supply));
+    let legacy = version < V21;
+    let _ = e.array(if legacy { 18 } else { 17 });
+    for v in [
+        p.min_fee_a,
+        p.min_fee_b,
+        p.max_block_body_size,
+        p.max_tx_size,
+        p.max_block_header_size,
+        p.key_deposit,
+        p.pool_deposit,
+        p.e_max,
+        p.n_opt,
+    ] {
+        let _ = e.u64(v);
+    }
+    for r in [&p.a0, &p.rho, &p.tau, &p.decentralisation_param] {
+        rational(e, (r.num, r.den));
+    }
+    // The extra entropy: none (neutral) since the Babbage rules ignore it.
+    let _ = e.array(1).and_then(|e| e.u8(0));
+    let (major, minor) = (p.protocol_version.major, p.protocol_version.minor);
+    let _ = if legacy {
+        e.u64(major).and_then(|e| e.u64(minor))
+    } else {
+        e.array(2).and_then(|e| e.u64(major)).and_then(|e| e.u64(minor))
+    };
+    let _ = e.u64(p.min_utxo_value).and_then(|e| e.u64(p.min_pool_cost));
+    // The genesis delegations: {genesis key hash => [delegate key hash, VRF key hash]}.
+    let mut delegs: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = g
+        .gen_delegs
+        .iter()
+        .filter_map(|(k, d)| {
+            Some((
+                hex::decode(k).ok()?,
+                hex::decode(&d.delegate).ok()?,
+                hex::decode(&d.vrf).ok()?,
+            ))
+        })
+        .collect();
+    delegs.sort();
+    let _ = e.map(delegs.len() as u64);
+    for (k, delegate, vrf) in &delegs {
+        let _ = e
+            .bytes(k)
+            .and_then(|e| e.array(2))
+            .and_then(|e| e.bytes(delegate))
+            .and_then(|e| e.bytes(vrf));
+    }
+    // No initial funds, no staking: `[{}, {}]`.
+    let _ = e
+        .map(0)
+        .and_then(|e| e.array(2))
+        .and_then(|e| e.map(0))
+        .and_then(|e| e.map(0));
+}
+
+/// The mark, set and go snapshots' stake of the pools asked for (all that any snapshot has
+/// delegators of when `None`), and each snapshot's total (`StakeSnapshots`, plain CBOR).
+fn stake_snapshots(e: &mut Enc<'_>, l: &slotforge_ledger::LedgerState, filter: Option<&[[u8; 28]]>) {
+    let snaps = [&l.mark, &l.set, &l.go];
+    let mut pools: Vec<[u8; 28]> = match filter {
+        Some(f) => f.to_vec(),
+        None => snaps.iter().flat_map(|s| s.pools.keys().copied()).collect(),
+    };
+    pools.sort();
+    pools.dedup();
+    let _ = e.array(4).and_then(|e| e.map(pools.len() as u64));
+    for id in &pools {
+        let _ = e.bytes(id).and_then(|e| e.array(3));
+        for s in snaps {
+            let _ = e.u64(s.pools.get(id).map_or(0, |p| p.stake));
+        }
+    }
+    for s in snaps {
+        let _ = e.u64(s.total);
+    }
 }
 
 /// The ledger's `PoolDistr` (node-to-client 21 on): `[{pool => [share, stake, vrf]}, total]`.
@@ -403,6 +633,7 @@ fn era_query_name(q: &EraQuery) -> &'static str {
         EraQuery::UtxoWhole => "GetUTxOWhole",
         EraQuery::Cbor(_) => "GetCBOR",
         EraQuery::FilteredDelegationsAndRewardAccounts(_) => "GetFilteredDelegationsAndRewardAccounts",
+        EraQuery::GenesisConfig => "GetGenesisConfig",
         EraQuery::DebugChainDepState => "DebugChainDepState",
         EraQuery::UtxoByTxIn(_) => "GetUTxOByTxIn",
         EraQuery::StakePools => "GetStakePools",

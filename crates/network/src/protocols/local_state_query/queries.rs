@@ -60,6 +60,8 @@ pub enum EraQuery {
     Cbor(Box<EraQuery>),
     /// 10: these credentials' delegations and reward balances.
     FilteredDelegationsAndRewardAccounts(Vec<QueryCredential>),
+    /// 11: the Shelley genesis, less its initial funds and staking.
+    GenesisConfig,
     /// 13: the consensus protocol's state (Praos).
     DebugChainDepState,
     /// 15: the unspent outputs of these inputs.
@@ -204,6 +206,7 @@ fn era_query(d: &mut Decoder<'_>) -> Result<EraQuery, DecodeError> {
         (7, 1) => EraQuery::UtxoWhole,
         (9, 2) => EraQuery::Cbor(Box::new(era_query(d)?)),
         (10, 2) => EraQuery::FilteredDelegationsAndRewardAccounts(set(d, credential)?),
+        (11, 1) => EraQuery::GenesisConfig,
         (13, 1) => EraQuery::DebugChainDepState,
         (15, 2) => EraQuery::UtxoByTxIn(set(d, tx_in)?),
         (16, 1) => EraQuery::StakePools,
