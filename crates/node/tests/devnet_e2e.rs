@@ -109,6 +109,68 @@ fn pool_hex(bech32_id: &str) -> String {
     hex::encode(bytes)
 }
 
+/// `slotforge leaderlog --socket` on node 0's socket gives exactly the schedule recomputed from
+/// `/api/v1/epochs/{e}`, for the current epoch and, once its nonce is fixed, the next.
+fn check_leaderlog_socket(devnet: &LiveDevnet, rest: &str) {
+    let node = &devnet.nodes()[0];
+    let socket = node["socket"].as_str().unwrap();
+    let pool_bech32 = node["leader_id"].as_str().unwrap();
+    let vrf_skey = node["keys"]["vrf_skey"].as_str().unwrap();
+    let magic = devnet.desc["network_magic"].to_string();
+    for which in ["--current", "--next"] {
+        eventually(Duration::from_secs(120), &format!("leaderlog --socket {which}"), || {
+            let before = get(&format!("{rest}/api/v1/tip"))["epoch"].as_u64().unwrap();
+            let (ok, out, err) = slotforge(&[
+                "leaderlog",
+                "--socket",
+                socket,
+                "--testnet-magic",
+                &magic,
+                "--pool-id",
+                pool_bech32,
+                "--vrf-skey",
+                vrf_skey,
+                which,
+            ]);
+            let after = get(&format!("{rest}/api/v1/tip"))["epoch"].as_u64().unwrap();
+            if !ok {
+                // Before the stability window the next epoch's nonce is not fixed, and before
+                // the safe zone reaches it, nor is its time: both are refused, not guessed.
+                assert!(
+                    which == "--next"
+                        && (out.contains("not fixed yet") || out.contains("beyond the node's era history")),
+                    "{out}{err}"
+                );
+                return None;
+            }
+            let log: Value = serde_json::from_str(&out).unwrap();
+            let epoch = log["epoch"].as_u64().unwrap();
+            let want_epoch = before + u64::from(which == "--next");
+            if before != after || epoch != want_epoch {
+                return None;
+            }
+            let params = get(&format!("{rest}/api/v1/epochs/{epoch}"));
+            if params.get("nonce").is_none() {
+                return None;
+            }
+            let slots: BTreeSet<u64> = log["assignedSlots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["slot"].as_u64().unwrap())
+                .collect();
+            let pool = pool_hex(pool_bech32);
+            assert_eq!(
+                slots,
+                recompute(&params, &pool, vrf_skey),
+                "leaderlog --socket {which}, epoch {epoch}"
+            );
+            assert!(!slots.is_empty(), "a third of the stake leads some slots");
+            Some(())
+        });
+    }
+}
+
 /// pallas-network's node-to-client client on node 0's socket (mode 0600): the tip, the
 /// protocol parameters, an address's outputs and the pots agree with the REST API's, read in
 /// the same epoch and at the same tip.
@@ -585,6 +647,7 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
 
     // The node-to-client socket, read by pallas-network's client, answers as the REST API.
     check_node_to_client(&devnet, &rest0, &address);
+    check_leaderlog_socket(&devnet, &rest0);
 
     // Down: every process ends.
     let pids: Vec<u64> = devnet

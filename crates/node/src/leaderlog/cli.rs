@@ -44,10 +44,31 @@ impl From<VrfVariantArg> for VrfVariant {
 /// Computes the slots a pool leads in an epoch.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Time is given by --network with --epoch, by --shelley-genesis with --epoch, \
-or by the custom set --system-start, --slot-length, --epoch-length and --first-slot."
+    after_help = "Everything is read from a node with --socket (slotforge's or cardano-node's \
+node-to-client socket) and --pool-id, for the --current or the --next epoch. Otherwise time \
+is given by --network with --epoch, by --shelley-genesis with --epoch, or by the custom set \
+--system-start, --slot-length, --epoch-length and --first-slot."
 )]
 pub struct LeaderlogArgs {
+    /// A node's node-to-client socket (cardano-node's or slotforge's): the nonce, the stake,
+    /// f and the epoch's time are read from it.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "pool_id",
+        conflicts_with_all = ["pool_stake", "active_stake", "epoch_nonce", "stake_snapshot", "protocol_state", "network", "shelley_genesis", "system_start", "epoch"]
+    )]
+    pub socket: Option<PathBuf>,
+    /// The network magic of the node at --socket (default: mainnet's, 764824073).
+    #[arg(long, value_name = "MAGIC", requires = "socket")]
+    pub testnet_magic: Option<u32>,
+    /// The current epoch (with --socket; the default).
+    #[arg(long, conflicts_with_all = ["next", "ledger_set"])]
+    pub current: bool,
+    /// The next epoch (with --socket), once its nonce is fixed: from the current epoch's
+    /// stability window on.
+    #[arg(long, conflicts_with = "ledger_set")]
+    pub next: bool,
     /// The pool's VRF signing key (cardano-cli VrfSigningKey_PraosVRF).
     #[arg(long, value_name = "FILE")]
     pub vrf_skey: PathBuf,
@@ -76,8 +97,8 @@ pub struct LeaderlogArgs {
     /// Which epoch the cardano-cli files describe: the current one (the `set` snapshot, the
     /// epoch nonce) or the next (the `mark` snapshot, the candidate nonce ⭒ the last epoch
     /// block nonce; final once the current epoch's stability window has begun).
-    #[arg(long, value_enum, default_value = "current")]
-    pub ledger_set: LedgerSet,
+    #[arg(long, value_enum)]
+    pub ledger_set: Option<LedgerSet>,
     /// A public network whose era history and parameters to use.
     #[arg(long, value_enum, conflicts_with_all = ["shelley_genesis", "system_start"])]
     pub network: Option<Network>,

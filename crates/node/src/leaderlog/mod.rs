@@ -1,12 +1,13 @@
 //! `slotforge leaderlog`: a pool's leader schedule for one epoch, in cncli's JSON shape.
-//! [`cli`] takes the arguments, [`plan`] resolves them (reading cardano-cli's output with
-//! [`ledger_input`]), this file scans the epoch on all cores, and [`output`] shapes what is
-//! printed.
+//! [`cli`] takes the arguments, [`plan`] resolves them (reading a node's node-to-client socket
+//! with [`socket`], or cardano-cli's output with [`ledger_input`]), this file scans the epoch
+//! on all cores, and [`output`] shapes what is printed.
 
 mod cli;
 mod ledger_input;
 mod output;
 mod plan;
+mod socket;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -13,10 +13,14 @@ use slotforge_praos::time::{ConsensusGenesis, Era, EraHistory, NetworkPreset};
 
 use super::cli::{LeaderlogArgs, Network};
 use super::ledger_input::{self, LedgerSet};
+use super::socket;
 use crate::bech32_ids;
 
 /// The longest epoch `leaderlog` accepts (mainnet's is 432,000 slots).
 const MAX_EPOCH_SLOTS: u64 = 100_000_000;
+
+/// Mainnet's network magic, the default of `--testnet-magic`.
+const MAINNET_MAGIC: u32 = 764_824_073;
 
 /// Everything resolved from the arguments: the parameters, the time and the key.
 pub struct Plan {
@@ -35,12 +39,86 @@ fn read(path: &std::path::Path) -> Result<String> {
 }
 
 impl LeaderlogArgs {
+    /// Which epoch's leader election: `--next`, or `--ledger-set`, else the current one.
+    fn set(&self) -> LedgerSet {
+        match (self.next, self.ledger_set) {
+            (true, _) => LedgerSet::Next,
+            (false, Some(s)) => s,
+            (false, None) => LedgerSet::Current,
+        }
+    }
+
+    fn tz(&self) -> Result<chrono_tz::Tz> {
+        self.tz.parse().map_err(|_| {
+            anyhow!(
+                "--tz {:?} is not an IANA time zone name (like UTC or Europe/Berlin)",
+                self.tz
+            )
+        })
+    }
+
+    /// The plan from a node's node-to-client socket.
+    fn plan_from_socket(&self, path: &std::path::Path) -> Result<Plan> {
+        let id = self
+            .pool_id
+            .as_deref()
+            .ok_or_else(|| anyhow!("--socket needs --pool-id"))?;
+        let pool = bech32_ids::parse_pool_id(id).map_err(|e| anyhow!("--pool-id: {e}"))?;
+        let set = self.set();
+        let facts = socket::read(path, self.testnet_magic.unwrap_or(MAINNET_MAGIC), pool, set)?;
+        let tz = self.tz()?;
+        let f = ActiveSlotCoeff::new(facts.f.0, facts.f.1)?;
+        let variant = if facts.era >= 6 {
+            VrfVariant::CPraos
+        } else {
+            VrfVariant::Praos
+        };
+        if facts.stake.pool == 0 {
+            bail!(
+                "pool {} has no stake in the snapshot that elects epoch {}'s leaders: it leads no slot",
+                hex::encode(pool),
+                facts.epoch
+            );
+        }
+        let threshold = LeaderThreshold::new(facts.stake.pool, facts.stake.total, f.clone())?;
+        let history = EraHistory::anchored(
+            facts.epoch,
+            facts.first_slot,
+            facts.start_ms,
+            facts.slot_length_ms,
+            facts.epoch_length,
+        )?;
+        if facts.epoch_length > MAX_EPOCH_SLOTS {
+            bail!(
+                "an epoch of {} slots is more than leaderlog scans (at most {MAX_EPOCH_SLOTS})",
+                facts.epoch_length
+            );
+        }
+        Ok(Plan {
+            leadership: PraosEpoch {
+                epoch: facts.epoch,
+                first_slot: facts.first_slot,
+                epoch_length: facts.epoch_length,
+                nonce: facts.nonces.nonce(set),
+                variant,
+                threshold,
+                decentralisation: (0, 1),
+            },
+            history,
+            f,
+            tz,
+            pool_id: Some(hex::encode(pool)),
+            pool_stake: facts.stake.pool,
+            active_stake: facts.stake.total,
+        })
+    }
+
     /// The pool's stake and the total: given, or from the stake snapshot.
     fn stake(&self, pool_id: Option<&str>) -> Result<(u64, u64)> {
         match (self.pool_stake, self.active_stake, &self.stake_snapshot, pool_id) {
             (Some(pool), Some(total), None, _) => Ok((pool, total)),
             (None, None, Some(path), Some(id)) => {
-                let s = ledger_input::stake_snapshot(&read(path)?, id, self.ledger_set)
+                let s = ledger_input::stake_snapshot(&read(path)?, id, self.set())
                     .with_context(|| path.display().to_string())?;
                 Ok((s.pool, s.total))
             }
@@ -50,6 +128,13 @@ impl LeaderlogArgs {
 
     /// Resolves and validates every argument; nothing is computed yet.
     pub fn plan(&self) -> Result<Plan> {
+        if let Some(path) = &self.socket {
+            return self.plan_from_socket(path);
+        }
+        if self.current || self.next {
+            bail!("--current and --next choose the epoch read from --socket; without it, use --ledger-set");
+        }
+        let set = self.set();
         let pool_id = match &self.pool_id {
             Some(id) => Some(hex::encode(
                 bech32_ids::parse_pool_id(id).map_err(|e| anyhow!("--pool-id: {e}"))?,
@@ -63,22 +148,17 @@ impl LeaderlogArgs {
         };
         // The epoch the protocol state describes (its last block's, or the next), when --epoch
         // is not given.
-        let next = u64::from(self.ledger_set == LedgerSet::Next);
+        let next = u64::from(set == LedgerSet::Next);
         let epoch_of_state = |history: &EraHistory| {
             protocol_state
                 .as_ref()
                 .and_then(|s| s.last_slot)
                 .map(|slot| history.slot_to_epoch(slot).0 + next)
         };
-        let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
-            anyhow!(
-                "--tz {:?} is not an IANA time zone name (like UTC or Europe/Berlin)",
-                self.tz
-            )
-        })?;
+        let tz = self.tz()?;
         let nonce = match (&self.epoch_nonce, &protocol_state) {
             (Some(hex), None) => Nonce::from_hex(hex).context("--epoch-nonce")?,
-            (None, Some(state)) => state.nonce(self.ledger_set),
+            (None, Some(state)) => state.nonce(set),
             _ => bail!("give the nonce: --epoch-nonce HEX, or --protocol-state FILE"),
         };
 
