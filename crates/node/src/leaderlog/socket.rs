@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn mainnet_history_beyond_64_bits_of_picoseconds_is_read() {
         // Shelley starts at 89,856,000 s = 8.9856e19 ps (`c2 49 04df00a3ec29800000`).
-        let shelley = "83c24904df00a3ec29800000 1a0042a300 18d0".replace(' ', "");
+        let shelley = "83c24904df00a3ec29800000 1a00448e00 18d0".replace(' ', "");
         let bytes = hex::decode(format!(
             "9f83 830000 00 {shelley} 8419546019 4e20 83001910e08100 1910e0 83 {shelley} f6 841a00069780 1903e8 830019fd2081 00 19fd20 ff"
         )
@@ -341,14 +341,14 @@ mod tests {
         assert_eq!(h[1].start_time_ps, 89_856_000_000_000_000_000);
         assert_eq!(
             (h[1].start_slot, h[1].start_epoch, h[1].epoch_size),
-            (4_367_000, 208, 432_000)
+            (4_492_800, 208, 432_000)
         );
-        // Mainnet epoch 500: slot 4,367,000 + 292 × 432,000, from 2017-09-23T21:44:51Z.
+        // Mainnet epoch 500: slot 4,492,800 + 292 × 432,000, from 2017-09-23T21:44:51Z.
         let t = epoch_in(&h, 500, 1_506_203_091_000).unwrap();
-        assert_eq!(t.first_slot, 130_511_000);
+        assert_eq!(t.first_slot, 130_636_800);
         assert_eq!(
             t.start_ms,
-            1_506_203_091_000 + 89_856_000_000 + (130_511_000 - 4_367_000) * 1000
+            1_506_203_091_000 + 89_856_000_000 + (130_636_800 - 4_492_800) * 1000
         );
         assert!(epoch_in(&h, 100, 0).is_some_and(|t| t.epoch_length == 21_600));
     }
