@@ -7,8 +7,10 @@ mod dispatch;
 mod epoch_archive;
 mod header_cmd;
 mod http_client;
+mod kes_period_info;
 mod keys_cmd;
 mod leaderlog;
+mod local_client;
 mod node_cmd;
 mod node_config;
 mod private_dir;
@@ -40,6 +42,9 @@ enum Command {
     /// Run a node: chain, network, REST and dashboard, and leadership with an enclave.
     #[command(subcommand)]
     Node(node_cmd::NodeCommand),
+    /// Check an operational certificate against a node: its counter and KES period (the
+    /// checks of cardano-cli's `query kes-period-info`).
+    KesPeriodInfo(kes_period_info::KesPeriodInfoArgs),
     /// Make cardano-cli-compatible key files and operational certificates.
     #[command(subcommand)]
     Keys(keys_cmd::KeysCommand),
@@ -149,6 +154,25 @@ fn main() -> ExitCode {
                     print_json(&error_json(&message));
                 }
                 eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        },
+        Command::KesPeriodInfo(args) => match kes_period_info::run(&args) {
+            // The verdicts on stderr, the figures as JSON on stdout (as cardano-cli prints them);
+            // a failed check exits 1.
+            Ok(checked) => {
+                for line in kes_period_info::verdicts(&checked) {
+                    eprintln!("{line}");
+                }
+                print_json(&checked.info);
+                if checked.counter_ok && checked.period_ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
                 ExitCode::from(1)
             }
         },

@@ -171,6 +171,46 @@ fn check_leaderlog_socket(devnet: &LiveDevnet, rest: &str) {
     }
 }
 
+/// `slotforge kes-period-info` on node 0's socket: its certificate's counter is the chain's,
+/// its KES period interval holds the current period, and the figures are the genesis's and the
+/// tip's.
+fn check_kes_period_info(devnet: &LiveDevnet, rest: &str) {
+    let node = &devnet.nodes()[0];
+    let socket = node["socket"].as_str().unwrap();
+    let opcert = node["keys"]["opcert"].as_str().unwrap();
+    let magic = devnet.desc["network_magic"].to_string();
+    let before = get(&format!("{rest}/api/v1/tip"))["slot"].as_u64().unwrap();
+    let (ok, out, err) = slotforge(&[
+        "kes-period-info",
+        "--socket",
+        socket,
+        "--testnet-magic",
+        &magic,
+        "--op-cert",
+        opcert,
+    ]);
+    let after = get(&format!("{rest}/api/v1/tip"))["slot"].as_u64().unwrap();
+    assert!(ok, "{out}{err}");
+    assert!(err.contains("✓ The operational certificate counter agrees"), "{err}");
+    assert!(
+        err.contains("✓ Operational certificate's KES period is within"),
+        "{err}"
+    );
+    let info: Value = serde_json::from_str(&out).unwrap();
+    let shelley: Value =
+        serde_json::from_slice(&std::fs::read(devnet.desc["genesis"]["shelley"].as_str().unwrap()).unwrap()).unwrap();
+    let per = shelley["slotsPerKESPeriod"].as_u64().unwrap();
+    assert_eq!(info["qKesSlotsPerKesPeriod"], per);
+    assert_eq!(info["qKesMaxKESEvolutions"], shelley["maxKESEvolutions"]);
+    let period = info["qKesCurrentKesPeriod"].as_u64().unwrap();
+    assert!((before / per..=after / per).contains(&period), "{info}");
+    assert_eq!(
+        info["qKesNodeStateOperationalCertificateNumber"],
+        info["qKesOnDiskOperationalCertificateNumber"]
+    );
+    assert!(info["qKesKesKeyExpiry"].is_string(), "{info}");
+}
+
 /// pallas-network's node-to-client client on node 0's socket (mode 0600): the tip, the
 /// protocol parameters, an address's outputs and the pots agree with the REST API's, read in
 /// the same epoch and at the same tip.
@@ -648,6 +688,7 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
     // The node-to-client socket, read by pallas-network's client, answers as the REST API.
     check_node_to_client(&devnet, &rest0, &address);
     check_leaderlog_socket(&devnet, &rest0);
+    check_kes_period_info(&devnet, &rest0);
 
     // Down: every process ends.
     let pids: Vec<u64> = devnet
