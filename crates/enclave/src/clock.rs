@@ -74,6 +74,16 @@ impl SlotClock {
             .unwrap_or(0)
     }
 
+    /// When `slot` starts, in Unix milliseconds.
+    pub fn slot_start_ms(&self, slot: u64) -> i64 {
+        self.history.slot_start(slot).timestamp_millis()
+    }
+
+    /// Now, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.wall.now_ms()
+    }
+
     /// Whether `slot` starts more than the tolerance after now.
     pub fn too_early(&self, slot: u64) -> Option<TooEarly> {
         let now = self.wall.now_ms() as i128;

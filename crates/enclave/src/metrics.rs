@@ -10,7 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::signer::{Identity, Signer};
+use crate::signer::Signer;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -28,7 +28,9 @@ pub struct Metrics {
     signatures: Family<OutcomeLabels, Counter>,
     sign_latency: Histogram,
     kes_period: Family<LeaderLabels, Gauge>,
+    kes_periods_left: Family<LeaderLabels, Gauge>,
     slots_until_expiry: Family<LeaderLabels, Gauge>,
+    expiry_time: Family<LeaderLabels, Gauge>,
     leaders: Gauge,
     guard_available: Gauge,
 }
@@ -62,6 +64,18 @@ impl Metrics {
             "The absolute KES period the leader's key is at",
             kes_period.clone(),
         );
+        let kes_periods_left = Family::<LeaderLabels, Gauge>::default();
+        registry.register(
+            "kes_periods_left",
+            "KES periods the leader's key can still sign in before its operational certificate expires",
+            kes_periods_left.clone(),
+        );
+        let expiry_time = Family::<LeaderLabels, Gauge>::default();
+        registry.register(
+            "opcert_expiry_timestamp_seconds",
+            "When the leader's operational certificate expires (its KES window's end), Unix seconds (needs `network`)",
+            expiry_time.clone(),
+        );
         let slots_until_expiry = Family::<LeaderLabels, Gauge>::default();
         registry.register(
             "slots_until_opcert_expiry",
@@ -82,7 +96,9 @@ impl Metrics {
             signatures,
             sign_latency,
             kes_period,
+            kes_periods_left,
             slots_until_expiry,
+            expiry_time,
             leaders,
             guard_available,
         }
@@ -103,25 +119,30 @@ impl Metrics {
         self.sign_latency.observe(seconds);
     }
 
-    /// Renders the text exposition, refreshing the per-leader gauges from `signer` first;
-    /// `current_slot` is the chain's slot now, when the network is known.
-    pub fn render(&self, signer: &Arc<Signer>, current_slot: Option<u64>) -> String {
-        self.kes_period.clear();
-        self.slots_until_expiry.clear();
-        let ids = signer.leader_ids();
-        self.leaders.set(ids.len() as i64);
-        for id in ids {
-            let Ok(Identity::Praos(p)) = signer.identity(&id) else {
-                continue;
-            };
-            let labels = LeaderLabels { leader: id };
-            let absolute = p.opcert.kes_period + u64::from(p.kes_period);
-            self.kes_period.get_or_create(&labels).set(absolute as i64);
-            if let Some(now) = current_slot {
-                let end = (absolute + u64::from(p.periods_left)).saturating_mul(p.slots_per_kes_period);
-                self.slots_until_expiry
-                    .get_or_create(&labels)
-                    .set(end.saturating_sub(now).min(i64::MAX as u64) as i64);
+    /// Renders the text exposition, refreshing the per-leader gauges from `signer` first
+    /// (the slots and the time left need the signer's clock).
+    pub fn render(&self, signer: &Arc<Signer>) -> String {
+        for family in [
+            &self.kes_period,
+            &self.kes_periods_left,
+            &self.slots_until_expiry,
+            &self.expiry_time,
+        ] {
+            family.clear();
+        }
+        self.leaders.set(signer.leader_ids().len() as i64);
+        for k in signer.kes_expiries() {
+            let labels = LeaderLabels { leader: k.leader };
+            let gauge = |v: u64| v.min(i64::MAX as u64) as i64;
+            self.kes_period.get_or_create(&labels).set(gauge(k.kes_period));
+            self.kes_periods_left
+                .get_or_create(&labels)
+                .set(gauge(k.end_period.saturating_sub(k.kes_period)));
+            if let Some(left) = k.slots_left {
+                self.slots_until_expiry.get_or_create(&labels).set(gauge(left));
+            }
+            if let Some(ms) = k.expires_unix_ms {
+                self.expiry_time.get_or_create(&labels).set(ms.div_euclid(1000));
             }
         }
         let mut out = String::new();
@@ -144,7 +165,17 @@ mod tests {
     #[test]
     fn per_leader_gauges_follow_the_kes_state_and_the_current_slot() {
         let dir = tempfile::tempdir().unwrap();
-        let signer = Arc::new(Signer::new(SignGuard::create(&dir.path().join("g.db")).unwrap()));
+        // The enclave's clock at slot 7000 of a chain of 1 s slots from the Unix epoch.
+        struct At7000;
+        impl crate::clock::WallClock for At7000 {
+            fn now_ms(&self) -> i64 {
+                7_000_000
+            }
+        }
+        let history = slotforge_praos::time::EraHistory::single(0, 1000, 432_000).unwrap();
+        let clock = crate::clock::SlotClock::new(history, 0, Arc::new(At7000));
+        let signer = Signer::new(SignGuard::create(&dir.path().join("g.db")).unwrap());
+        let signer = Arc::new(signer.with_clock(clock));
         let mut kes = KesSecretKey::from_seed(&mut [1; 32]);
         kes.evolve_to(3).unwrap();
         let opcert = OperationalCertificate::issue(&SigningKey::from_bytes(&[2; 32]), kes.public_key(), 0, 10);
@@ -163,17 +194,25 @@ mod tests {
         m.record_sign("signed", 0.001);
         m.record_sign("double_sign", 0.002);
         // Window: periods 10..72, i.e. slots up to 7200; the key is at period 13.
-        let text = m.render(&signer, Some(7000));
+        let text = m.render(&signer);
         assert!(text.contains("slotforge_enclave_kes_period{leader=\"p\"} 13"), "{text}");
+        assert!(
+            text.contains("slotforge_enclave_kes_periods_left{leader=\"p\"} 59"),
+            "{text}"
+        );
         assert!(
             text.contains("slotforge_enclave_slots_until_opcert_expiry{leader=\"p\"} 200"),
             "{text}"
         );
+        assert!(
+            text.contains("slotforge_enclave_opcert_expiry_timestamp_seconds{leader=\"p\"} 7200"),
+            "{text}"
+        );
         assert!(text.contains("slotforge_enclave_sign_requests_total{outcome=\"double_sign\"} 1"));
         assert!(text.contains("slotforge_enclave_sign_latency_seconds_count 2"));
-        // Without a network the expiry gauge is left out; a removed leader disappears.
+        // A removed leader disappears.
         signer.remove_leader("p");
-        let text = m.render(&signer, None);
+        let text = m.render(&signer);
         assert!(!text.contains("leader=\"p\""), "{text}");
         assert!(text.contains("slotforge_enclave_leaders 0"));
     }

@@ -248,6 +248,19 @@ impl proto::enclave_server::Enclave for EnclaveService {
             guard_backend: guard.backend.to_string(),
             guard_available: guard.available,
             guard_error: guard.error.unwrap_or_default(),
+            kes: self
+                .signer
+                .kes_expiries()
+                .into_iter()
+                .map(|k| proto::LeaderKes {
+                    leader: k.leader,
+                    kes_period: k.kes_period,
+                    end_period: k.end_period,
+                    end_slot: k.end_slot,
+                    slots_left: k.slots_left.unwrap_or_default(),
+                    expires_unix_ms: k.expires_unix_ms.unwrap_or_default(),
+                })
+                .collect(),
         }))
     }
 }

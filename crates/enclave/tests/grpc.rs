@@ -66,7 +66,15 @@ async fn schedule_and_sign_over_mutual_tls_and_the_unix_socket() {
         hex::encode(slotforge_praos::validation::pool_id(&p.cold_vkey))
     );
     assert_eq!((p.opcert.kes_period, p.kes_period, p.periods_left), (7, 0, 62));
-    assert_eq!(tls.health().await.unwrap().leaders, 1);
+    let health = tls.health().await.unwrap();
+    assert_eq!(health.leaders, 1);
+    // The certificate's expiry: KES periods 7 to 69, then no signature.
+    let kes = &health.kes[0];
+    assert_eq!((kes.leader.as_str(), kes.kes_period, kes.end_period), ("pool", 7, 69));
+    assert_eq!(kes.end_slot, 69 * p.slots_per_kes_period);
+    // The test enclave keeps mainnet's time, where slot 6,900 (a Byron slot of 20 s) is long
+    // past: expired, at the system start plus 138,000 s.
+    assert_eq!((kes.slots_left, kes.expires_unix_ms), (0, 1_506_203_091_000 + 138_000_000));
 
     // The streamed schedule: in order, each proof verifies, the same over both transports,
     // and equal to an in-process scan with the same key.

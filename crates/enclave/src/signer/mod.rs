@@ -54,6 +54,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// When a Praos leader's operational certificate expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KesExpiry {
+    /// The leader.
+    pub leader: String,
+    /// The absolute KES period its key is at.
+    pub kes_period: u64,
+    /// The first KES period it can no longer sign in.
+    pub end_period: u64,
+    /// The first slot it can no longer sign in.
+    pub end_slot: u64,
+    /// Slots left before then, on the enclave's clock (None without a clock).
+    pub slots_left: Option<u64>,
+    /// When that slot starts, in Unix milliseconds (None without a clock).
+    pub expires_unix_ms: Option<i64>,
+}
+
 impl Signer {
     /// A signer with no leaders, recording every signature in `guard`, and no clock.
     pub fn new(guard: SignGuard) -> Self {
@@ -109,6 +126,32 @@ impl Signer {
     pub fn remove_leader(&self, id: &str) -> bool {
         lock(&self.epochs).remove(id);
         lock(&self.leaders).remove(id).is_some()
+    }
+
+    /// When each Praos leader's operational certificate expires: its KES key's window ends
+    /// at the end of the certificate's last period. With the enclave's clock, the slots and
+    /// the time left.
+    pub fn kes_expiries(&self) -> Vec<KesExpiry> {
+        let now = self.clock.as_ref().map(|c| c.current_slot());
+        self.leader_ids()
+            .into_iter()
+            .filter_map(|id| {
+                let Ok(Identity::Praos(p)) = self.identity(&id) else {
+                    return None;
+                };
+                let kes_period = p.opcert.kes_period + u64::from(p.kes_period);
+                let end_period = kes_period + u64::from(p.periods_left);
+                let end_slot = end_period.saturating_mul(p.slots_per_kes_period);
+                Some(KesExpiry {
+                    leader: id,
+                    kes_period,
+                    end_period,
+                    end_slot,
+                    slots_left: now.map(|n| end_slot.saturating_sub(n)),
+                    expires_unix_ms: self.clock.as_ref().map(|c| c.slot_start_ms(end_slot)),
+                })
+            })
+            .collect()
     }
 
     /// The names of the leaders held, sorted.

@@ -105,17 +105,49 @@ pub fn slot_clock(config: &Config) -> Result<SlotClock> {
     Ok(SlotClock::system(history, config.future_slot_tolerance_ms))
 }
 
+/// A leader's operational certificate expiring within this is warned about in the log.
+const KES_WARNING: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+/// How often the leaders' operational certificates are looked at.
+const KES_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Logs, at start and every hour, each leader whose operational certificate expires within
+/// [`KES_WARNING`] (a warning) or has expired (an error): the key must be rotated before.
+async fn watch_kes_expiry(signer: Arc<Signer>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = chrono::Utc::now().timestamp_millis();
+        for k in signer.kes_expiries() {
+            let (Some(at), Some(slots_left)) = (k.expires_unix_ms, k.slots_left) else {
+                continue;
+            };
+            let when = chrono::DateTime::from_timestamp_millis(at)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            if slots_left == 0 {
+                tracing::error!(leader = %k.leader, expired_at = %when, end_kes_period = k.end_period,
+                    "the operational certificate has expired: the leader can sign no block until it gets a new KES key and certificate");
+            } else if at.saturating_sub(now) < KES_WARNING.as_millis() as i64 {
+                let hours = at.saturating_sub(now) / 3_600_000;
+                tracing::warn!(leader = %k.leader, expires_at = %when, hours_left = hours, slots_left, end_kes_period = k.end_period,
+                    "the operational certificate expires soon: issue a new KES key and certificate before then");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(KES_CHECK_INTERVAL) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
 async fn serve_metrics(
     listener: TcpListener,
     signer: Arc<Signer>,
     metrics: Arc<Metrics>,
-    clock: SlotClock,
     mut stop: watch::Receiver<bool>,
 ) {
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let (signer, metrics, clock) = (signer.clone(), metrics.clone(), clock.clone());
+            let (signer, metrics) = (signer.clone(), metrics.clone());
             async move {
                 let probed = signer.clone();
                 if let Ok(health) = tokio::task::spawn_blocking(move || probed.guard().health()).await {
@@ -123,7 +155,7 @@ async fn serve_metrics(
                 }
                 (
                     [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-                    metrics.render(&signer, Some(clock.current_slot())),
+                    metrics.render(&signer),
                 )
             }
         }),
@@ -209,15 +241,16 @@ pub async fn run(config: Config, new_history: bool) -> Result<()> {
             .await
             .with_context(|| format!("binding the metrics address {addr}"))?;
         endpoints.push(format!("http://{}/metrics", listener.local_addr()?));
-        let metrics_server = serve_metrics(
-            listener,
-            signer.clone(),
-            metrics.clone(),
-            clock.clone(),
-            stop_rx.clone(),
-        );
+        let metrics_server = serve_metrics(listener, signer.clone(), metrics.clone(), stop_rx.clone());
         tasks.spawn(async move {
             metrics_server.await;
+            Ok(())
+        });
+    }
+    {
+        let (signer, stop) = (signer.clone(), stop_rx.clone());
+        tasks.spawn(async move {
+            watch_kes_expiry(signer, stop).await;
             Ok(())
         });
     }
