@@ -74,7 +74,10 @@ async fn schedule_and_sign_over_mutual_tls_and_the_unix_socket() {
     assert_eq!(kes.end_slot, 69 * p.slots_per_kes_period);
     // The test enclave keeps mainnet's time, where slot 6,900 (a Byron slot of 20 s) is long
     // past: expired, at the system start plus 138,000 s.
-    assert_eq!((kes.slots_left, kes.expires_unix_ms), (0, 1_506_203_091_000 + 138_000_000));
+    assert_eq!(
+        (kes.slots_left, kes.expires_unix_ms),
+        (0, 1_506_203_091_000 + 138_000_000)
+    );
 
     // The streamed schedule: in order, each proof verifies, the same over both transports,
     // and equal to an in-process scan with the same key.

@@ -87,6 +87,13 @@ impl GrpcEnclave {
     }
 }
 
+impl GrpcEnclave {
+    /// The enclave's health: its leaders, its sign guard, each leader's certificate expiry.
+    pub async fn health(&self) -> Result<slotforge_enclave_api::wire::proto::HealthResponse, EnclaveError> {
+        self.call(|mut c| async move { c.health().await }).await
+    }
+}
+
 impl Enclave for GrpcEnclave {
     async fn leaders(&self) -> Result<Vec<String>, EnclaveError> {
         self.call(|mut c| async move { c.list_leaders().await }).await

@@ -324,12 +324,29 @@
       setText(b, st === 'caught_up' ? 'caught up' : st);
       b.title = 'tip slot ' + fmtInt(sy.tip_slot) + ' · wall-clock slot ' + fmtInt(sy.current_slot);
       setText('slot-length', isNum(sy.slot_length_ms) ? sy.slot_length_ms + ' ms' : '—');
+      renderKesWarning(n.kes || []);
       if (n.producer === false) setLeadership(false);
       else if (n.producer === true && Date.now() - S.no404At > 30000) setLeadership(true);
       if (S.leadership && !S.ldLive && Date.now() - S.probeAt > 5000) {
         S.probeAt = Date.now();
         loadSchedule();
       }
+    }
+
+    /** A badge for the leaders whose operational certificate (KES key) expires soon or has. */
+    function renderKesWarning(kes) {
+      const b = $('kes-warning'), soon = kes.filter(k => k.warning);
+      b.hidden = soon.length === 0;
+      if (!soon.length) return;
+      const first = soon.reduce((a, k) => (k.seconds_left < a.seconds_left ? k : a));
+      const left = first.seconds_left;
+      const when = left <= 0 ? 'expired' : left >= 86400 ? Math.floor(left / 86400) + ' d left'
+        : Math.floor(left / 3600) + ' h left';
+      b.className = 'badge ' + (left <= 0 ? 'bad' : 'warn');
+      b.dataset.leaders = soon.map(k => k.leader).join(',');
+      setText(b, 'KES key ' + when + (soon.length > 1 ? ' (' + soon.length + ' leaders)' : ''));
+      b.title = soon.map(k => k.leader + ': KES period ' + k.kes_period + ' of ' + k.end_kes_period +
+        ', expires ' + (k.expires_at || '?')).join('\n') + '\nIssue a new KES key and operational certificate.';
     }
 
     function renderPeers() {

@@ -185,6 +185,16 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
     assert!(count(&c, "#recent-blocks .block-row").await > 0);
     let progress = text(&c, "#epoch-progress-text").await;
     assert!(progress.starts_with("epoch "), "{progress:?}");
+    // The enclave's KES expiry is far away: no warning, and the node reports it.
+    assert!(attr(&c, "#kes-warning", "hidden").await.is_some(), "no KES warning");
+    let kes = live_devnet::get(&format!("{}/api/v1/node", devnet.rest(0)))["kes"].clone();
+    assert_eq!(kes.as_array().map(Vec::len), Some(1), "{kes}");
+    assert_eq!(kes[0]["warning"], false, "{kes}");
+    assert_eq!(
+        kes[0]["end_kes_period"].as_u64().unwrap() - kes[0]["kes_period"].as_u64().unwrap(),
+        62,
+        "a fresh key: its 62 evolutions ahead ({kes})"
+    );
     screenshot(&c, "node").await;
 
     // A dead enclave: its pool's missed slots appear with the reason.
@@ -295,5 +305,35 @@ async fn the_dashboard_shows_a_live_devnet_in_headless_chromium() {
     })
     .await;
     screenshot(&c, "devnet-node-down").await;
+
+    // pool-3 again, told to warn about any expiry within ~1,000 years: its badge says how
+    // many days its KES key has left, as /api/v1/node does.
+    let config = devnet.nodes()[2]["node"]["config"].as_str().unwrap().to_string();
+    let text_before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text_before.replace("[leadership]\n", "[leadership]\nkes_warning_hours = 10000000\n"),
+    )
+    .unwrap();
+    let (ok, _, err) = devnet.cmd("start", &["pool-3"]);
+    assert!(ok, "{err}");
+    c.goto(&format!("{}/", devnet.rest(2))).await.unwrap();
+    until("the KES warning badge", Duration::from_secs(90), || async {
+        attr(&c, "#kes-warning", "hidden").await.is_none() && text(&c, "#kes-warning").await.contains("KES key")
+    })
+    .await;
+    let kes = live_devnet::get(&format!("{}/api/v1/node", devnet.rest(2)))["kes"].clone();
+    assert_eq!(kes[0]["warning"], true, "{kes}");
+    let days = kes[0]["seconds_left"].as_u64().unwrap() / 86_400;
+    let shown = text(&c, "#kes-warning").await;
+    assert!(
+        shown.contains(&format!("{days} d left")) || shown.contains(&format!("{} d left", days.saturating_sub(1))),
+        "{shown:?} for {kes}"
+    );
+    assert_eq!(
+        attr(&c, "#kes-warning", "data-leaders").await.as_deref(),
+        kes[0]["leader"].as_str()
+    );
+    screenshot(&c, "node-kes-warning").await;
     c.close().await.unwrap();
 }

@@ -62,6 +62,23 @@ fn reload_peers(path: &Path, node: &mut RunningNode) {
     }
 }
 
+/// How often the enclave's Health is read for its leaders' certificate expiries.
+const KES_POLL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps `kes` at what the enclave's Health says of its leaders' certificate expiries.
+async fn watch_kes(
+    enclave: GrpcEnclave,
+    kes: Arc<std::sync::Mutex<Vec<slotforge_enclave_api::wire::proto::LeaderKes>>>,
+) {
+    loop {
+        match enclave.health().await {
+            Ok(h) => *kes.lock().unwrap_or_else(|e| e.into_inner()) = h.kes,
+            Err(e) => tracing::debug!(error = %e, "cannot read the enclave's health"),
+        }
+        tokio::time::sleep(KES_POLL).await;
+    }
+}
+
 pub(super) async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let chain_cfg = chain_config(&cfg)?;
     create_private_dir(&cfg.data_dir).context("the data directory")?;
@@ -96,6 +113,8 @@ pub(super) async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let caught_up = Arc::new(AtomicBool::new(false));
     let leadership_routes = Arc::new(OnceLock::new());
     let leadership_metrics = Arc::new(OnceLock::new());
+    let kes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kes_task = enclave.clone().map(|e| tokio::spawn(watch_kes(e, kes.clone())));
     let api = NodeApi {
         chain: node.chain.clone(),
         peers: node.network.registry.clone(),
@@ -114,6 +133,8 @@ pub(super) async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
                 .collect(),
         ),
         limits: rest::RestLimits::default(),
+        kes: kes.clone(),
+        kes_warning: cfg.kes_warning,
     };
     let (stop_rest, rest_stopped) = tokio::sync::watch::channel(false);
     let mut rest_stopped_rx = rest_stopped.clone();
@@ -185,6 +206,9 @@ pub(super) async fn run_node(cfg: NodeConfig) -> anyhow::Result<()> {
     let _ = stop_rest.send(true);
     let _ = server.await;
     archive_task.abort();
+    if let Some(t) = kes_task {
+        t.abort();
+    }
     node.stop().await;
     Ok(())
 }

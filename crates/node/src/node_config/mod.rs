@@ -85,6 +85,9 @@ pub struct NodeConfig {
     pub leadership: LeadershipConfig,
     /// The `devnet.json` of the devnet this node belongs to.
     pub devnet: Option<PathBuf>,
+    /// A leader whose operational certificate expires within this is warned about (the
+    /// dashboard, `/api/v1/node`); 7 days by default.
+    pub kes_warning: Duration,
 }
 
 impl NodeConfig {
@@ -246,6 +249,7 @@ impl NodeConfig {
             forge_without_peers: raw.leadership.forge_without_peers,
             leadership,
             devnet: raw.devnet.map(|d| resolve(&d.file)),
+            kes_warning: Duration::from_secs(3600 * raw.leadership.kes_warning_hours.unwrap_or(168)),
         })
     }
 }

@@ -142,6 +142,8 @@ pub(super) struct RawLeadership {
     pub(super) max_late_ms: Option<i64>,
     #[serde(default)]
     pub(super) retention_epochs: Option<u64>,
+    #[serde(default)]
+    pub(super) kes_warning_hours: Option<u64>,
 }
 
 /// `[devnet]`: the devnet this node belongs to.

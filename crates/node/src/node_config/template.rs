@@ -65,6 +65,9 @@ listen = "127.0.0.1:8090"
 [leadership]
 # Forge before any peer has been caught up with: only for the sole producer at genesis.
 forge_without_peers = false
+# The dashboard warns about a leader whose operational certificate (KES key) expires within
+# this many hours.
+# kes_warning_hours = 168
 # How long before a slot to wake, and how late a block may still be forged (ms).
 # lead_time_ms = 100
 # max_late_ms = 500

@@ -66,6 +66,10 @@ pub struct NodeApi {
     pub cors_origins: Arc<Vec<HeaderValue>>,
     /// Requests served at once, and event-stream subscribers at once.
     pub limits: RestLimits,
+    /// The enclave's leaders' certificate expiries, as its last Health said (a producer).
+    pub kes: Arc<std::sync::Mutex<Vec<slotforge_enclave_api::wire::proto::LeaderKes>>>,
+    /// How soon an expiry is warned about.
+    pub kes_warning: std::time::Duration,
 }
 
 /// The node's routes.

@@ -1,4 +1,5 @@
-//! `GET /api/v1/node`: the node itself — its name, network, role, sync state and peers.
+//! `GET /api/v1/node`: the node itself — its name, network, role, sync state, peers and, for a
+//! producer, when its leaders' operational certificates expire.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -54,6 +55,31 @@ pub(super) async fn node(State(api): State<NodeApi>, Query(params): Query<HashMa
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         },
         "peers": peers,
+        "kes": kes(&api, now),
     }))
     .into_response()
+}
+
+/// Each leader's operational-certificate expiry, as the enclave's last Health said; `warning`
+/// when it is within `[leadership] kes_warning_hours` (or past).
+fn kes(api: &NodeApi, now_ms: i64) -> Vec<Value> {
+    let warning_ms = i64::try_from(api.kes_warning.as_millis()).unwrap_or(i64::MAX);
+    api.kes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|k| {
+            let left_ms = k.expires_unix_ms.saturating_sub(now_ms);
+            json!({
+                "leader": k.leader,
+                "kes_period": k.kes_period,
+                "end_kes_period": k.end_period,
+                "end_slot": k.end_slot,
+                "expires_at": chrono::DateTime::from_timestamp_millis(k.expires_unix_ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                "seconds_left": left_ms.max(0) / 1000,
+                "warning": left_ms < warning_ms,
+            })
+        })
+        .collect()
 }
