@@ -26,11 +26,26 @@ fn queries(c: &mut Criterion) {
         ("GetInterpreter (era history)", Query::Interpreter),
         ("GetCurrentPParams", Query::IfCurrent(6, EraQuery::CurrentPParams)),
         ("GetGenesisConfig", Query::IfCurrent(6, EraQuery::GenesisConfig)),
-        ("GetCBOR DebugChainDepState", Query::IfCurrent(6, EraQuery::Cbor(Box::new(EraQuery::DebugChainDepState)))),
-        ("GetStakeSnapshots (one pool)", Query::IfCurrent(6, EraQuery::StakeSnapshots(Some(vec![pool])))),
-        ("GetPoolDistr2 (all pools)", Query::IfCurrent(6, EraQuery::PoolDistr2(None))),
-        ("GetUTxOByAddress (one address)", Query::IfCurrent(6, EraQuery::UtxoByAddress(vec![address.clone()]))),
-        ("GetStakeDistribution2 (the stake now)", Query::IfCurrent(6, EraQuery::StakeDistribution2)),
+        (
+            "GetCBOR DebugChainDepState",
+            Query::IfCurrent(6, EraQuery::Cbor(Box::new(EraQuery::DebugChainDepState))),
+        ),
+        (
+            "GetStakeSnapshots (one pool)",
+            Query::IfCurrent(6, EraQuery::StakeSnapshots(Some(vec![pool]))),
+        ),
+        (
+            "GetPoolDistr2 (all pools)",
+            Query::IfCurrent(6, EraQuery::PoolDistr2(None)),
+        ),
+        (
+            "GetUTxOByAddress (one address)",
+            Query::IfCurrent(6, EraQuery::UtxoByAddress(vec![address.clone()])),
+        ),
+        (
+            "GetStakeDistribution2 (the stake now)",
+            Query::IfCurrent(6, EraQuery::StakeDistribution2),
+        ),
     ];
     for (name, q) in cases {
         group.bench_function(name, |b| b.iter(|| answer(&q, &state, cfg, V23).unwrap()));

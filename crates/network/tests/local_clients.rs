@@ -9,6 +9,7 @@
 #[path = "../../chain/tests/common/mod.rs"]
 mod common;
 mod loopback;
+mod oura_daemon;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -552,4 +553,73 @@ async fn hostile_clients_are_disconnected_while_others_are_served() {
     let sq = good.statequery();
     sq.acquire(None).await.unwrap();
     assert_eq!(q::get_current_era(sq).await.unwrap(), CONWAY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oura_follows_a_node_over_its_socket() {
+    // oura 2.2.1's node-to-client source (pallas's N2C client) reads every block, whole.
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let blocks = chain(&net);
+    let n = local_node(&net, &blocks).await;
+    let oura = oura_daemon::Oura::start_local(&n.path, true);
+    let want = chain_hashes(&n.node.chain).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while oura_daemon::followed(&oura.events()) != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "oura did not reach the tip: {:?}",
+            oura.events()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Each block parsed: its transactions are there (the sixth carries one).
+    let txs: usize = oura
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "apply")
+        .map(|e| e["record"]["body"]["tx"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(txs, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_is_private_replaces_a_stale_file_and_serves_a_bounded_number_of_clients() {
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.socket");
+    let node = node(&net, vec![]).await;
+    let ctx = || LocalContext {
+        chain: node.chain.clone(),
+        network_magic: MAGIC,
+        limits: LocalLimits::default(),
+    };
+    let cfg = |group, max_clients| LocalSocketConfig {
+        path: path.clone(),
+        group,
+        max_clients,
+    };
+    // A socket file nobody answers on (a node that died) is replaced.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+    let gid = unsafe { libc::getgid() };
+    let socket = LocalSocket::start(cfg(Some(gid), 1), ctx()).await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660, "the group may connect too");
+    // A second node on the same path is refused: the first answers there.
+    let second = LocalSocket::start(cfg(None, 1), ctx()).await.err().expect("refused");
+    assert!(second.to_string().contains("another process is listening"), "{second}");
+    // One client at a time: the second is closed at once.
+    let _first = RawClient::connect(&path, MAGIC).await.expect("served");
+    let mut extra = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), extra.read(&mut buf))
+        .await
+        .unwrap();
+    assert!(matches!(read, Ok(0) | Err(_)), "closed: {read:?}");
+    drop(socket);
+    assert!(!path.exists(), "the socket file goes with the node");
+    // Something else at the path is never removed.
+    std::fs::write(&path, b"not a socket").unwrap();
+    let e = LocalSocket::start(cfg(None, 1), ctx()).await.err().expect("refused");
+    assert!(e.to_string().contains("is not a socket"), "{e}");
 }

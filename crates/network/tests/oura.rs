@@ -14,33 +14,9 @@ use std::collections::HashMap;
 
 use common::Devnet;
 use loopback::{chain_hashes, eventually, node};
-use oura_daemon::Oura;
+use oura_daemon::{followed, hash_of, Oura};
 use serde_json::Value;
 use slotforge_chain::block::Block;
-
-fn hash_of(point: &Value) -> Option<[u8; 32]> {
-    hex::decode(point.get("hash")?.as_str()?).ok()?.try_into().ok()
-}
-
-/// The chain oura's events describe: each apply appends its block, each reset truncates to
-/// its point (the origin: everything).
-fn followed(events: &[Value]) -> Vec<[u8; 32]> {
-    let mut chain: Vec<[u8; 32]> = Vec::new();
-    for e in events {
-        match e["event"].as_str() {
-            Some("apply") => chain.push(hash_of(&e["point"]).expect("an apply names its block")),
-            Some("reset") => match hash_of(&e["point"]) {
-                None => chain.clear(),
-                Some(h) => {
-                    let keep = chain.iter().position(|x| *x == h).expect("a reset to a block oura has") + 1;
-                    chain.truncate(keep);
-                }
-            },
-            other => panic!("an unexpected line from oura ({other:?}): {e}"),
-        }
-    }
-    chain
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oura_follows_a_node_across_a_fork_and_parses_every_block() {

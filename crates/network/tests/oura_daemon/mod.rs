@@ -1,5 +1,6 @@
 //! oura 2.2.1 as a process: `oura daemon` with a custom chain's configuration, following a
-//! node over node-to-node, its stdout events collected as JSON. Installed by
+//! node over node-to-node or over its node-to-client socket, its stdout events collected as
+//! JSON. Installed by
 //! scripts/install-test-tools.sh into `$SLOTFORGE_TOOLS/cargo/bin`.
 #![allow(dead_code)]
 
@@ -25,8 +26,8 @@ pub fn oura_binary() -> PathBuf {
     oura
 }
 
-/// oura's daemon configuration for a custom chain whose node is at `port`.
-fn config(port: u16, parse: bool) -> String {
+/// oura's daemon configuration for a custom chain read from `source` (a `[source]` body).
+fn config(source: &str, parse: bool) -> String {
     let zero = "0".repeat(64);
     let filters = if parse {
         "[[filters]]\ntype = \"ParseCbor\"\n\n"
@@ -35,8 +36,7 @@ fn config(port: u16, parse: bool) -> String {
     };
     format!(
         r#"[source]
-type = "N2N"
-peers = ["127.0.0.1:{port}"]
+{source}
 
 [intersect]
 type = "Origin"
@@ -77,11 +77,24 @@ impl Drop for Oura {
 }
 
 impl Oura {
-    /// oura following the node at `port`; with `parse`, its ParseCbor filter parses blocks.
+    /// oura following the node at `port` over node-to-node; with `parse`, its ParseCbor filter
+    /// parses blocks.
     pub fn start(port: u16, parse: bool) -> Oura {
+        Self::with_source(&format!("type = \"N2N\"\npeers = [\"127.0.0.1:{port}\"]"), parse)
+    }
+
+    /// oura following the node whose node-to-client socket is `socket`.
+    pub fn start_local(socket: &std::path::Path, parse: bool) -> Oura {
+        Self::with_source(
+            &format!("type = \"N2C\"\nsocket_path = {:?}", socket.display().to_string()),
+            parse,
+        )
+    }
+
+    fn with_source(source: &str, parse: bool) -> Oura {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("daemon.toml");
-        std::fs::write(&cfg, config(port, parse)).unwrap();
+        std::fs::write(&cfg, config(source, parse)).unwrap();
         let mut child = Command::new(oura_binary())
             .args(["daemon", "--config"])
             .arg(&cfg)
@@ -123,4 +136,29 @@ impl Oura {
             .last()
             .is_some_and(|l| l.starts_with("{\"event\":\"apply\"") && l.contains(hash))
     }
+}
+
+/// The block hash of an oura event's point.
+pub fn hash_of(point: &Value) -> Option<[u8; 32]> {
+    hex::decode(point.get("hash")?.as_str()?).ok()?.try_into().ok()
+}
+
+/// The chain oura's events describe: each apply appends its block, each reset truncates to
+/// its point (the origin: everything).
+pub fn followed(events: &[Value]) -> Vec<[u8; 32]> {
+    let mut chain: Vec<[u8; 32]> = Vec::new();
+    for e in events {
+        match e["event"].as_str() {
+            Some("apply") => chain.push(hash_of(&e["point"]).expect("an apply names its block")),
+            Some("reset") => match hash_of(&e["point"]) {
+                None => chain.clear(),
+                Some(h) => {
+                    let keep = chain.iter().position(|x| *x == h).expect("a reset to a block oura has") + 1;
+                    chain.truncate(keep);
+                }
+            },
+            other => panic!("an unexpected line from oura ({other:?}): {e}"),
+        }
+    }
+    chain
 }
