@@ -16,6 +16,11 @@ fn at(net: &Devnet, slot: u64) -> i64 {
     net.cfg.slot_start_ms(slot)
 }
 
+/// The chain task on a store in `dir`, at the devnet's first slot.
+fn started(net: &Devnet, dir: &tempfile::TempDir, service: ServiceConfig) -> ChainHandle {
+    service::start(&dir.path().join("chain.db"), (*net.cfg).clone(), service, at(net, 0)).unwrap()
+}
+
 /// The Leadership notices received so far.
 async fn announced(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<EpochLeadership> {
     // A query round-trip: every command sent before it has been handled.
@@ -43,13 +48,7 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
     let net = Devnet::new(3, 3, (1, 2), 100);
     assert_eq!(net.cfg.stability_window, 24);
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
-        ServiceConfig::default(),
-        at(&net, 0),
-    )
-    .unwrap();
+    let chain = started(&net, &dir, ServiceConfig::default());
     let mut rx = chain.subscribe();
     chain.reannounce();
     let mut first = announced(&mut rx, &chain).await;
@@ -127,13 +126,7 @@ async fn entered(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<(u6
 async fn each_epochs_first_block_announces_the_state_it_starts_with() {
     let net = Devnet::new(3, 3, (1, 2), 50);
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
-        ServiceConfig::default(),
-        at(&net, 0),
-    )
-    .unwrap();
+    let chain = started(&net, &dir, ServiceConfig::default());
     let mut rx = chain.subscribe();
     chain.reannounce();
     assert_eq!(
@@ -188,13 +181,7 @@ async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
 async fn the_mempool_checks_new_transactions_at_the_current_slot() {
     let net = Devnet::new(2, 3, (1, 2), 100);
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
-        ServiceConfig::default(),
-        at(&net, 0),
-    )
-    .unwrap();
+    let chain = started(&net, &dir, ServiceConfig::default());
     let p = &net.pools[0];
     let mut b = slotforge_devnet::txbuilder::TxBuilder::new()
         .input(p.funds())
@@ -263,17 +250,15 @@ fn a_crossing_is_the_ledgers_boundary_and_forks_are_not_confused() {
 async fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
     let net = Devnet::new(3, 3, (1, 2), 100);
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
+    let chain = started(
+        &net,
+        &dir,
         ServiceConfig {
             // 20 slots of 1 s.
             boundary_lead: Duration::from_secs(20),
             ..ServiceConfig::default()
         },
-        at(&net, 0),
-    )
-    .unwrap();
+    );
     let (blocks, tip) = net.extend(&net.genesis_state(), 0, 5);
     for b in &blocks {
         chain.add_block(b.clone()).await.unwrap();

@@ -81,20 +81,7 @@ async fn local_node_with(net: &Devnet, blocks: &[Block], limits: LocalLimits) ->
 
 /// Twelve blocks across epochs, the sixth spending pool 0's genesis funds.
 fn chain(net: &Devnet) -> Vec<Block> {
-    let (mut main, s) = net.extend(&net.genesis_state(), 0, 5);
-    let mut slot = main[4].slot();
-    let s = loop {
-        slot += 1;
-        if let Some(&i) = net.leaders(&s, slot).first() {
-            let b = net.forge(&s, i, slot, vec![net.pools[0].spend_all_tx()]);
-            let after = s.apply_block(&net.cfg, &b).unwrap();
-            main.push(b);
-            break after;
-        }
-    };
-    let (rest, _) = net.extend(&s, slot, 6);
-    main.extend(rest);
-    main
+    loopback::blocks_with_a_payment(net, 6)
 }
 
 /// A query written by hand (pallas has no typed helper for it, or decodes its result into a
@@ -605,17 +592,18 @@ async fn the_socket_is_private_replaces_a_stale_file_and_serves_a_bounded_number
     let socket = LocalSocket::start(cfg(Some(gid), 1), ctx()).await.unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o660, "the group may connect too");
-    // A second node on the same path is refused: the first answers there.
-    let second = LocalSocket::start(cfg(None, 1), ctx()).await.err().expect("refused");
-    assert!(second.to_string().contains("another process is listening"), "{second}");
     // One client at a time: the second is closed at once.
-    let _first = RawClient::connect(&path, MAGIC).await.expect("served");
+    let first = RawClient::connect(&path, MAGIC).await.expect("served");
     let mut extra = tokio::net::UnixStream::connect(&path).await.unwrap();
     let mut buf = [0u8; 16];
     let read = tokio::time::timeout(Duration::from_secs(5), extra.read(&mut buf))
         .await
         .unwrap();
     assert!(matches!(read, Ok(0) | Err(_)), "closed: {read:?}");
+    drop(first);
+    // A second node on the same path is refused: the first answers there.
+    let second = LocalSocket::start(cfg(None, 1), ctx()).await.err().expect("refused");
+    assert!(second.to_string().contains("another process is listening"), "{second}");
     drop(socket);
     assert!(!path.exists(), "the socket file goes with the node");
     // Something else at the path is never removed.

@@ -13,7 +13,7 @@ mod oura_daemon;
 use std::collections::HashMap;
 
 use common::Devnet;
-use loopback::{chain_hashes, eventually, node};
+use loopback::{blocks_with_a_payment, chain_hashes, eventually, node};
 use oura_daemon::{followed, hash_of, Oura};
 use serde_json::Value;
 use slotforge_chain::block::Block;
@@ -22,19 +22,7 @@ use slotforge_chain::block::Block;
 async fn oura_follows_a_node_across_a_fork_and_parses_every_block() {
     let net = Devnet::new(3, 3, (1, 2), 20);
     // Twenty blocks across epochs, the sixth carrying a transaction.
-    let (mut main, s) = net.extend(&net.genesis_state(), 0, 5);
-    let mut slot = main[4].slot();
-    let s = loop {
-        slot += 1;
-        if let Some(&i) = net.leaders(&s, slot).first() {
-            let b = net.forge(&s, i, slot, vec![net.pools[0].spend_all_tx()]);
-            let after = s.apply_block(&net.cfg, &b).unwrap();
-            main.push(b);
-            break after;
-        }
-    };
-    let (rest, _) = net.extend(&s, slot, 14);
-    main.extend(rest);
+    let main = blocks_with_a_payment(&net, 14);
     let a = node(&net, vec![]).await;
     for b in &main {
         a.chain.add_block(b.clone()).await.unwrap();

@@ -10,6 +10,7 @@ use slotforge_chain::service::ChainHandle;
 use tokio::net::UnixStream;
 use tokio::task::JoinSet;
 
+use super::peer_session::why_ended;
 use super::{accept_local_txs, monitor_mempool, serve_chain, serve_local_queries};
 use crate::mux::connection::{Channel, Connection, ConnectionError, Traffic};
 use crate::mux::framing::Direction;
@@ -68,7 +69,7 @@ pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
     let mut hs = take(&mut channels, handshake::PROTOCOL);
     let answer = match handshake(&mut hs, &ctx).await {
         Ok(a) => a,
-        Err(e) => return closed(&mut conn, Err(e)).await,
+        Err(e) => return why_ended(&mut conn, Err(e)).await,
     };
     let version = match answer {
         HsMsg::Accept(version, data) => {
@@ -108,7 +109,7 @@ pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
         ctx.chain.clone(),
     ));
     let result = super::peer_session::run(&mut conn, tasks).await;
-    closed(&mut conn, result).await
+    why_ended(&mut conn, result).await
 }
 
 /// Reads the client's proposal and sends the answer: accepted (the greatest version both
@@ -137,16 +138,4 @@ async fn handshake(hs: &mut Channel, ctx: &LocalContext) -> Result<HsMsg<ClientV
     let answer = respond(&ours, &proposal);
     hs.send(&answer.to_cbor()).await?;
     Ok(answer)
-}
-
-/// Why the connection ended: a protocol that saw its channel close asks the multiplexer why.
-async fn closed(conn: &mut Connection, result: Result<(), ConnectionError>) -> ConnectionError {
-    match result {
-        Err(ConnectionError::Closed) => match tokio::time::timeout(Duration::from_secs(1), conn.failed()).await {
-            Ok(reason) => reason,
-            Err(_) => ConnectionError::Closed,
-        },
-        Err(e) => e,
-        Ok(()) => ConnectionError::Closed,
-    }
 }

@@ -158,21 +158,21 @@ pub(crate) async fn run(
 }
 
 async fn finish(conn: &mut Connection, stats: &PeerStats, result: Result<(), ConnectionError>) -> ConnectionError {
-    // A protocol sees its channel close when the multiplexer stopped: the multiplexer knows why.
-    let result = match result {
-        Err(ConnectionError::Closed) => match tokio::time::timeout(CLOSE_REASON_WAIT, conn.failed()).await {
-            Ok(reason) => Err(reason),
-            Err(_) => Err(ConnectionError::Closed),
-        },
-        other => other,
-    };
+    let e = why_ended(conn, result).await;
+    if e != ConnectionError::Closed {
+        stats.failed(e.to_string());
+    }
+    e
+}
+
+/// Why a connection ended, given how its protocols ended: a protocol sees its channel close
+/// when the multiplexer stopped, and the multiplexer knows why.
+pub(crate) async fn why_ended(conn: &mut Connection, result: Result<(), ConnectionError>) -> ConnectionError {
     match result {
         Ok(()) => ConnectionError::Closed,
-        Err(e) => {
-            if e != ConnectionError::Closed {
-                stats.failed(e.to_string());
-            }
-            e
-        }
+        Err(ConnectionError::Closed) => tokio::time::timeout(CLOSE_REASON_WAIT, conn.failed())
+            .await
+            .unwrap_or(ConnectionError::Closed),
+        Err(e) => e,
     }
 }

@@ -97,3 +97,20 @@ pub async fn eventually(what: &str, secs: u64, mut check: impl AsyncFnMut() -> b
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Five blocks, a sixth spending pool 0's genesis funds, then `rest` more.
+pub fn blocks_with_a_payment(net: &Devnet, rest: usize) -> Vec<slotforge_chain::block::Block> {
+    let (mut main, s) = net.extend(&net.genesis_state(), 0, 5);
+    let mut slot = main[4].slot();
+    let s = loop {
+        slot += 1;
+        if let Some(&i) = net.leaders(&s, slot).first() {
+            let b = net.forge(&s, i, slot, vec![net.pools[0].spend_all_tx()]);
+            let after = s.apply_block(&net.cfg, &b).unwrap();
+            main.push(b);
+            break after;
+        }
+    };
+    main.extend(net.extend(&s, slot, rest).0);
+    main
+}

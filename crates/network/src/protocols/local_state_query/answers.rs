@@ -434,19 +434,20 @@ fn genesis_config(e: &mut Enc<'_>, cfg: &ChainConfig, version: u64) {
         .and_then(|e| e.u64(g.max_lovelace_supply));
     let legacy = version < V21;
     let _ = e.array(if legacy { 18 } else { 17 });
-    for v in [
-        p.min_fee_a,
-        p.min_fee_b,
-        p.max_block_body_size,
-        p.max_tx_size,
-        p.max_block_header_size,
-        p.key_deposit,
-        p.pool_deposit,
-        p.e_max,
-        p.n_opt,
-    ] {
-        let _ = e.u64(v);
-    }
+    leading_params(
+        e,
+        [
+            p.min_fee_a,
+            p.min_fee_b,
+            p.max_block_body_size,
+            p.max_tx_size,
+            p.max_block_header_size,
+            p.key_deposit,
+            p.pool_deposit,
+            p.e_max,
+            p.n_opt,
+        ],
+    );
     for r in [&p.a0, &p.rho, &p.tau, &p.decentralisation_param] {
         rational(e, (r.num, r.den));
     }
@@ -538,22 +539,31 @@ fn utxo<'o>(e: &mut Enc<'_>, outputs: impl ExactSizeIterator<Item = (TxIn, &'o T
     }
 }
 
+/// The nine whole numbers every era's protocol parameters start with, Shelley's to Conway's:
+/// the fees, the size limits, the deposits, eMax and nOpt.
+fn leading_params(e: &mut Enc<'_>, values: [u64; 9]) {
+    for v in values {
+        let _ = e.u64(v);
+    }
+}
+
 /// Conway's `PParams`: the 31 fields in `eraPParams` order.
 fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
     let _ = e.array(31);
-    for v in [
-        p.min_fee_a,
-        p.min_fee_b,
-        p.max_block_body_size,
-        p.max_tx_size,
-        p.max_block_header_size,
-        p.key_deposit,
-        p.pool_deposit,
-        p.e_max,
-        p.n_opt,
-    ] {
-        let _ = e.u64(v);
-    }
+    leading_params(
+        e,
+        [
+            p.min_fee_a,
+            p.min_fee_b,
+            p.max_block_body_size,
+            p.max_tx_size,
+            p.max_block_header_size,
+            p.key_deposit,
+            p.pool_deposit,
+            p.e_max,
+            p.n_opt,
+        ],
+    );
     rational(e, p.a0);
     rational(e, p.rho);
     rational(e, p.tau);
