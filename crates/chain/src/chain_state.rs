@@ -158,6 +158,11 @@ pub struct ChainState {
     /// The last opcert sequence number seen per pool (Praos `praosStateOCertCounters`).
     #[serde(with = "slotforge_ledger::state::json::pairs")]
     pub opcert_counters: OrdMap<PoolId, u64>,
+    /// Reached by [`advance_header`](Self::advance_header): its ledger has not seen the bodies
+    /// since the last whole block, so its epoch crossings are its own, never shared with the
+    /// state after the same block (`crossings`).
+    #[serde(skip)]
+    pub headers_only: bool,
 }
 
 /// [`NonceState`] with serde (the praos crate stays free of serialization formats).
@@ -219,6 +224,7 @@ impl ChainState {
             ledger: LedgerState::genesis(&cfg.genesis)?,
             nonces: (&NonceState::genesis(cfg.genesis.initial_nonce())).into(),
             opcert_counters: OrdMap::new(),
+            headers_only: false,
         })
     }
 
@@ -237,6 +243,10 @@ impl ChainState {
 
     fn tick(&mut self, epoch: u64) {
         if epoch <= self.ledger.epoch {
+            return;
+        }
+        if self.headers_only {
+            self.cross(epoch);
             return;
         }
         *self = crate::crossings::crossing(self, epoch, || {
@@ -371,6 +381,7 @@ impl ChainState {
             slot: h.slot(),
             block_number: h.block_number(),
         });
+        next.headers_only = true;
         Ok(next)
     }
 

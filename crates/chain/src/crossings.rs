@@ -3,9 +3,10 @@
 //! to validate the epoch's first block, to re-check the mempool, to select the next block's
 //! body — and once ahead of time, on a background thread, as the epoch's end nears (the
 //! reference spreads its reward computation over the epoch for the same reason). A state is
-//! named by its tip and its epoch: the state after a block is the same wherever it is computed,
-//! so a crossing computed once serves them all; one being computed is waited for, not
-//! computed again.
+//! named by its tip and its epoch: the state after a whole block is the same wherever it is
+//! computed, so a crossing computed once serves them all; one being computed is waited for, not
+//! computed again. A state reached by a header alone (headers-first sync) is never named so:
+//! its ledger has not seen the bodies (`ChainState::headers_only`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -35,8 +36,14 @@ pub(crate) fn crossing(from: &ChainState, epoch: u64, cross: impl FnOnce() -> Ch
             None => {
                 let cell = Arc::new(OnceLock::new());
                 crossed.push_back((key, cell.clone()));
+                // The oldest finished crossings go first; one still being computed stays.
                 while crossed.len() > KEPT {
-                    crossed.pop_front();
+                    match crossed.iter().position(|(_, c)| c.get().is_some()) {
+                        Some(i) => {
+                            crossed.remove(i);
+                        }
+                        None => break,
+                    }
                 }
                 cell
             }

@@ -263,6 +263,7 @@ pub fn start(path: &Path, cfg: ChainConfig, service: ServiceConfig, now_ms: i64)
         revalidation: None,
         boundary_lead_slots: service.boundary_lead.as_millis() as u64 / cfg.genesis.slot_length_ms().max(1),
         prepared: None,
+        preparing: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
     std::thread::Builder::new()
         .name("chain".into())
@@ -305,6 +306,8 @@ struct Task {
     boundary_lead_slots: u64,
     /// The tip and the epoch the last boundary crossed ahead was crossed from and to.
     prepared: Option<([u8; 32], u64)>,
+    /// A crossing ahead is under way.
+    preparing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Task {
@@ -349,7 +352,6 @@ impl Task {
                             self.revalidate(Vec::new());
                         } else {
                             self.mempool.set_slot(slot);
-                            self.mempool_changed();
                         }
                         self.announce();
                         self.prepare_boundary();
@@ -456,21 +458,27 @@ impl Task {
     /// that the crossing is ready (`crossings`) when the epoch's first block is forged or
     /// validated, or the mempool moves to the new epoch.
     fn prepare_boundary(&mut self) {
+        use std::sync::atomic::Ordering;
         let tip = self.selection.tip_state();
         let Some(t) = tip.tip else { return };
         let next = tip.ledger.epoch + 1;
         let boundary = self.cfg.first_slot(next);
+        // Only at the wall clock's epoch end: a chain catching up crosses its boundaries as its
+        // blocks arrive; and one crossing ahead at a time (the next tip asks again).
         if self.now_slot.saturating_add(self.boundary_lead_slots) < boundary
-            || self.cfg.epoch_of(self.now_slot) > next
+            || self.cfg.epoch_of(self.now_slot) != tip.ledger.epoch
             || self.prepared == Some((t.hash, next))
+            || self.preparing.load(Ordering::Acquire)
         {
             return;
         }
         self.prepared = Some((t.hash, next));
-        let state = tip.clone();
+        self.preparing.store(true, Ordering::Release);
+        let (state, busy) = (tip.clone(), self.preparing.clone());
         let spawned = std::thread::Builder::new().name("boundary".into()).spawn(move || {
             let started = Instant::now();
             let _ = state.ticked(next);
+            busy.store(false, Ordering::Release);
             tracing::debug!(
                 epoch = next,
                 ms = started.elapsed().as_millis() as u64,
@@ -478,6 +486,7 @@ impl Task {
             );
         });
         if let Err(e) = spawned {
+            self.preparing.store(false, Ordering::Release);
             tracing::warn!(error = %e, "cannot cross the epoch boundary ahead; it is crossed when needed");
         }
     }

@@ -281,3 +281,22 @@ async fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[test]
+fn a_crossing_from_headers_alone_is_never_shared_with_the_whole_chain() {
+    // Headers-first sync crosses a boundary on a state whose ledger has not seen the bodies (here,
+    // the payment in the first block): that crossing must not serve the whole chain's.
+    let net = Devnet::new(3, 3, (1, 2), 50);
+    let g = net.genesis_state();
+    let (blocks, _) = net.extend_carrying(&g, 0, 40, vec![net.pools[0].spend_all_tx()], 1);
+    let last0 = blocks.iter().rposition(|b| b.slot() < 50).unwrap();
+    assert!((50..100).contains(&blocks[last0 + 1].slot()), "a block opens epoch 1");
+    let mut h = g.clone();
+    for b in &blocks[..=last0 + 1] {
+        h = h.advance_header(&net.cfg, b.header()).unwrap();
+    }
+    let whole = net.replay(&blocks[..=last0]);
+    let mut want = whole.ledger.clone();
+    want.new_epoch();
+    assert_eq!(whole.ticked(1).ledger, want, "the whole chain's own boundary");
+}

@@ -67,7 +67,7 @@ impl Metrics {
         let kes_periods_left = Family::<LeaderLabels, Gauge>::default();
         registry.register(
             "kes_periods_left",
-            "KES periods the leader's key can still sign in before its operational certificate expires",
+            "KES periods, the current one included, before the leader's operational certificate expires (needs `network`)",
             kes_periods_left.clone(),
         );
         let expiry_time = Family::<LeaderLabels, Gauge>::default();
@@ -135,9 +135,9 @@ impl Metrics {
             let labels = LeaderLabels { leader: k.leader };
             let gauge = |v: u64| v.min(i64::MAX as u64) as i64;
             self.kes_period.get_or_create(&labels).set(gauge(k.kes_period));
-            self.kes_periods_left
-                .get_or_create(&labels)
-                .set(gauge(k.end_period.saturating_sub(k.kes_period)));
+            if let Some(left) = k.periods_left {
+                self.kes_periods_left.get_or_create(&labels).set(gauge(left));
+            }
             if let Some(left) = k.slots_left {
                 self.slots_until_expiry.get_or_create(&labels).set(gauge(left));
             }
@@ -196,8 +196,9 @@ mod tests {
         // Window: periods 10..72, i.e. slots up to 7200; the key is at period 13.
         let text = m.render(&signer);
         assert!(text.contains("slotforge_enclave_kes_period{leader=\"p\"} 13"), "{text}");
+        // Slot 7000 is in period 70 of 100-slot periods: 70 and 71 are left.
         assert!(
-            text.contains("slotforge_enclave_kes_periods_left{leader=\"p\"} 59"),
+            text.contains("slotforge_enclave_kes_periods_left{leader=\"p\"} 2"),
             "{text}"
         );
         assert!(

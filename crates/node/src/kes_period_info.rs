@@ -12,7 +12,7 @@ use pallas_network::miniprotocols::localstate::queries_v16 as q;
 use serde::Serialize;
 use slotforge_crypto::key_file::{self, KeyKind};
 
-use crate::local_client::{self, epoch_in, era_history, system_start_ms, MAINNET_MAGIC};
+use crate::local_client::{self, era_history, system_start_ms, MAINNET_MAGIC};
 
 /// Checks an operational certificate against a node: counter and KES periods.
 #[derive(Debug, Args)]
@@ -94,7 +94,7 @@ pub fn check(
         },
         counter_ok: match chain_counter {
             None => true,
-            Some(c) => counter == c || counter == c + 1,
+            Some(c) => counter == c || counter == c.saturating_add(1),
         },
         period_ok: start_period <= current && current < end,
     }
@@ -119,24 +119,8 @@ pub fn run(args: &KesPeriodInfoArgs) -> Result<Checked> {
             pallas_network::miniprotocols::Point::Origin => 0,
         };
         sq.send_release().await.ok();
-        let slot_time = |slot: u64| {
-            // The slot's epoch, in the era that holds it (when the history reaches it).
-            let era = history.iter().rev().find(|e| e.start_slot <= slot)?;
-            let epoch = era.start_epoch + (slot - era.start_slot) / era.epoch_size.max(1);
-            let e = epoch_in(&history, epoch, start).or_else(|| {
-                // Beyond the safe zone: the current era's rules, as cardano-cli assumes.
-                let rel = (slot - era.start_slot) / era.epoch_size.max(1) * era.epoch_size;
-                Some(local_client::EpochTime {
-                    first_slot: era.start_slot + rel,
-                    epoch_length: era.epoch_size,
-                    start_ms: start
-                        + i64::try_from(era.start_time_ps / 1_000_000_000).ok()?
-                        + i64::try_from(rel * era.slot_length_ms).ok()?,
-                    slot_length_ms: era.slot_length_ms,
-                })
-            })?;
-            Some(e.start_ms + i64::try_from((slot - e.first_slot) * e.slot_length_ms).ok()?)
-        };
+        // Beyond the node's safe zone, the current era's rules, as cardano-cli assumes.
+        let slot_time = |slot: u64| local_client::slot_time_ms(&history, slot, start);
         Ok(check(
             cert.sequence_number,
             cert.kes_period,
@@ -161,7 +145,7 @@ pub fn verdicts(c: &Checked) -> Vec<String> {
         (false, Some(n)) => format!(
             "✗ The protocol state counter is {n}; the certificate on disk is {}: issue one numbered {n} or {}",
             i.on_disk_counter,
-            n + 1
+            n.saturating_add(1)
         ),
         (false, None) => unreachable!("a counter without a chain counter is accepted"),
     };

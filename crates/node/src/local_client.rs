@@ -151,16 +151,26 @@ pub fn epoch_in(history: &[EraSummary], epoch: u64, system_start_ms: i64) -> Opt
     let era = history
         .iter()
         .find(|e| e.start_epoch <= epoch && e.end_epoch.is_none_or(|end| epoch < end))?;
-    let first_slot = era.start_slot + (epoch - era.start_epoch) * era.epoch_size;
-    let start_ms = system_start_ms
-        .checked_add(i64::try_from(era.start_time_ps / 1_000_000_000).ok()?)?
-        .checked_add(i64::try_from((first_slot - era.start_slot) * era.slot_length_ms).ok()?)?;
+    let first_slot = (epoch - era.start_epoch)
+        .checked_mul(era.epoch_size)?
+        .checked_add(era.start_slot)?;
+    let start_ms = slot_time_ms(history, first_slot, system_start_ms)?;
     Some(EpochTime {
         first_slot,
         epoch_length: era.epoch_size,
         start_ms,
         slot_length_ms: era.slot_length_ms,
     })
+}
+
+/// When `slot` starts, in Unix milliseconds: by the era whose start is the last before it
+/// (beyond the era's known end, by that era's rules, as cardano-cli reads time).
+pub fn slot_time_ms(history: &[EraSummary], slot: u64, system_start_ms: i64) -> Option<i64> {
+    let era = history.iter().rev().find(|e| e.start_slot <= slot)?;
+    let in_era = (slot - era.start_slot).checked_mul(era.slot_length_ms)?;
+    system_start_ms
+        .checked_add(i64::try_from(era.start_time_ps / 1_000_000_000).ok()?)?
+        .checked_add(i64::try_from(in_era).ok()?)
 }
 
 /// The Praos state (`[0, [lastSlot, counters, evolving, candidate, epoch, (previous epoch,)

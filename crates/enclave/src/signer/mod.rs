@@ -65,6 +65,9 @@ pub struct KesExpiry {
     pub end_period: u64,
     /// The first slot it can no longer sign in.
     pub end_slot: u64,
+    /// KES periods left before then, the current one included, on the enclave's clock (None
+    /// without a clock).
+    pub periods_left: Option<u64>,
     /// Slots left before then, on the enclave's clock (None without a clock).
     pub slots_left: Option<u64>,
     /// When that slot starts, in Unix milliseconds (None without a clock).
@@ -139,14 +142,15 @@ impl Signer {
                 let Ok(Identity::Praos(p)) = self.identity(&id) else {
                     return None;
                 };
-                let kes_period = p.opcert.kes_period + u64::from(p.kes_period);
-                let end_period = kes_period + u64::from(p.periods_left);
+                let kes_period = p.opcert.kes_period.saturating_add(u64::from(p.kes_period));
+                let end_period = kes_period.saturating_add(u64::from(p.periods_left));
                 let end_slot = end_period.saturating_mul(p.slots_per_kes_period);
                 Some(KesExpiry {
                     leader: id,
                     kes_period,
                     end_period,
                     end_slot,
+                    periods_left: now.map(|n| end_period.saturating_sub(n / p.slots_per_kes_period.max(1))),
                     slots_left: now.map(|n| end_slot.saturating_sub(n)),
                     expires_unix_ms: self.clock.as_ref().map(|c| c.slot_start_ms(end_slot)),
                 })

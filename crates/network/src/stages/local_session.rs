@@ -33,7 +33,7 @@ const PROTOCOLS: [u16; 5] = [
 pub struct LocalLimits {
     /// To propose versions, once connected (10 s).
     pub handshake: Duration,
-    /// To query or release an acquired ledger state (10 minutes): an acquisition never
+    /// To hold an acquired ledger state, queries included (10 minutes): an acquisition never
     /// released would hold old ledger states in memory.
     pub acquired: Duration,
 }

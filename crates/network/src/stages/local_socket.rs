@@ -58,26 +58,14 @@ impl Drop for LocalSocket {
 }
 
 impl LocalSocket {
-    /// Binds the socket (mode 0600, or 0660 for a group) and starts serving.
+    /// Binds the socket (mode 0600, or 0660 for a group, from the start) and starts serving.
     pub async fn start(cfg: LocalSocketConfig, ctx: LocalContext) -> Result<LocalSocket, LocalSocketError> {
         let io = |error| LocalSocketError::Io {
             path: cfg.path.clone(),
             error,
         };
         clear_stale(&cfg.path).await?;
-        // Created with no access for others from its first moment.
-        let listener = {
-            let old = set_umask(0o177);
-            let bound = UnixListener::bind(&cfg.path);
-            set_umask(old);
-            bound.map_err(io)?
-        };
-        if let Some(gid) = cfg.group {
-            std::os::unix::fs::chown(&cfg.path, None, Some(gid)).map_err(io)?;
-            std::fs::set_permissions(&cfg.path, std::fs::Permissions::from_mode(0o660)).map_err(io)?;
-        } else {
-            std::fs::set_permissions(&cfg.path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-        }
+        let listener = bind_private(&cfg.path, cfg.group).map_err(io)?;
         let mut tasks = JoinSet::new();
         tasks.spawn(accept(listener, cfg.max_clients, ctx));
         tracing::info!(path = %cfg.path.display(), "node-to-client listening");
@@ -90,10 +78,35 @@ impl LocalSocket {
     }
 }
 
-/// Sets the process's file-mode creation mask; returns the previous one.
-fn set_umask(mask: u32) -> u32 {
-    // SAFETY: umask only swaps the process's creation mask; it cannot fail.
-    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+/// Binds a socket at `path` that nobody else can reach before its mode is set: it is bound in
+/// a fresh folder only this user can enter, given mode 0600 (0660 and the group with `group`),
+/// then moved into place.
+fn bind_private(path: &Path, group: Option<u32>) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::DirBuilderExt;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = parent.join(format!(".{name}.{}.binding", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::DirBuilder::new().mode(0o700).create(&staging)?;
+    let bound = (|| {
+        let inner = staging.join("socket");
+        let listener = UnixListener::bind(&inner)?;
+        if let Some(gid) = group {
+            std::os::unix::fs::chown(&inner, None, Some(gid))?;
+        }
+        let mode = if group.is_some() { 0o660 } else { 0o600 };
+        std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(mode))?;
+        std::fs::rename(&inner, path)?;
+        Ok(listener)
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    bound
 }
 
 /// Removes a socket file no process answers on; refuses anything else.

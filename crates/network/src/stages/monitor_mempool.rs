@@ -68,7 +68,9 @@ pub async fn run(mut ch: Channel, chain: ChainHandle) -> Result<(), ConnectionEr
             Action::AwaitChange => loop {
                 changes.changed().await.map_err(|_| ConnectionError::chain_stopped())?;
                 let s = snapshot(&chain).await?;
-                if s != *server.snapshot() {
+                // Changed transactions (or capacity), not a new slot.
+                let held = server.snapshot();
+                if s.txs != held.txs || s.capacity != held.capacity {
                     ch.send(&server.acquired(s).to_cbor()).await?;
                     break;
                 }

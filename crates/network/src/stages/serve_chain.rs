@@ -71,12 +71,16 @@ impl ServedChain {
 /// Serves chain-sync (headers to a peer, or blocks to a local client) until the client is done.
 pub async fn chain_sync(mut ch: Channel, chain: ChainHandle, serving: Serving) -> Result<(), ConnectionError> {
     let mut server = ChainSyncServer::serving(serving);
+    // A peer that says nothing for an hour is gone; a local client may follow at its own pace
+    // (the reference sets no time limits on node-to-client protocols).
+    let idle = match serving {
+        Serving::Headers => Some(CHAIN_SYNC_IDLE),
+        Serving::Blocks => None,
+    };
     let mut notices = chain.subscribe();
     let mut served = ServedChain::new(chain);
     loop {
-        let msg = ch
-            .recv_decoded("StIdle", SMALL_BYTES, Some(CHAIN_SYNC_IDLE), SyncMsg::decode)
-            .await?;
+        let msg = ch.recv_decoded("StIdle", SMALL_BYTES, idle, SyncMsg::decode).await?;
         let (back, out) = served
             .read(move |nc| {
                 let out = server.on_message(msg, nc);

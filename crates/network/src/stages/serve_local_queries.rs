@@ -1,8 +1,8 @@
 //! Local state query's server: a local client acquires a ledger state (the tip, the immutable
 //! tip, or a point of the selected chain) and queries it; the state stays the client's until it
 //! releases it or acquires another, and answers are computed on a blocking thread from that
-//! state, never on the chain task. A state held longer than the session's limit without a
-//! query ends the connection: an acquisition that is never released holds old ledger states in
+//! state, never on the chain task. A state held longer than the session's limit, queried or
+//! not, ends the connection: an acquisition that is never released holds old ledger states in
 //! memory.
 
 use std::sync::Arc;
@@ -41,12 +41,14 @@ pub fn acquire(v: &ChainView<'_>, target: Target) -> Result<Arc<ChainState>, Acq
 
 /// Serves local state queries until the client is done.
 /// Serves local state queries until the client is done, answered as node-to-client `version`
-/// answers them; a client holding a state sends its next message within `acquired`.
+/// answers them; a client holds an acquired state `acquired` at most.
 pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration, version: u64) -> Result<(), ConnectionError> {
     let mut server = LocalStateQueryServer::<Arc<ChainState>>::default();
+    // When the state held now was acquired: it is held `acquired` at most, queries or not.
+    let mut since = tokio::time::Instant::now();
     loop {
         let (state, timeout) = match server.state() {
-            State::Acquired => ("StAcquired", Some(acquired)),
+            State::Acquired => ("StAcquired", Some(acquired.saturating_sub(since.elapsed()))),
             _ => ("StIdle", None),
         };
         let msg = ch
@@ -61,6 +63,7 @@ pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration, versio
                     .query(move |v| acquire(v, target))
                     .await
                     .ok_or_else(ConnectionError::chain_stopped)?;
+                since = tokio::time::Instant::now();
                 ch.send(&server.acquired(outcome).to_cbor()).await?;
             }
             Action::Answer(bytes) => {

@@ -68,9 +68,9 @@ async fn query(client: &mut NodeClient, pool: [u8; 28], set: LedgerSet) -> Resul
     };
     if set == LedgerSet::Next {
         // The next epoch's nonce is final once the stability window (4k/f slots before the
-        // epoch's end, in Conway) has begun; before, leaderlog would guess.
+        // epoch's end in Conway, 3k/f in Babbage) has begun; before, leaderlog would guess.
         let k = u64::from(genesis.security_param);
-        let window = (4 * k * f.1).div_ceil(f.0.max(1));
+        let window = slotforge_praos::nonce::stability_window(k, f.0, f.1, era >= CONWAY);
         let epoch_length = u64::from(genesis.epoch_length);
         let last = nonces.last_slot.unwrap_or(0);
         let history = era_history(sq).await?;

@@ -249,7 +249,7 @@ impl NodeConfig {
             forge_without_peers: raw.leadership.forge_without_peers,
             leadership,
             devnet: raw.devnet.map(|d| resolve(&d.file)),
-            kes_warning: Duration::from_secs(3600 * raw.leadership.kes_warning_hours.unwrap_or(168)),
+            kes_warning: Duration::from_secs(raw.leadership.kes_warning_hours.unwrap_or(168).saturating_mul(3600)),
         })
     }
 }

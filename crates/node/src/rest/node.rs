@@ -69,16 +69,18 @@ fn kes(api: &NodeApi, now_ms: i64) -> Vec<Value> {
         .unwrap_or_else(|e| e.into_inner())
         .iter()
         .map(|k| {
+            // 0: the enclave has no clock, so no time is known.
+            let known = k.expires_unix_ms != 0;
             let left_ms = k.expires_unix_ms.saturating_sub(now_ms);
             json!({
                 "leader": k.leader,
                 "kes_period": k.kes_period,
                 "end_kes_period": k.end_period,
                 "end_slot": k.end_slot,
-                "expires_at": chrono::DateTime::from_timestamp_millis(k.expires_unix_ms)
-                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                "seconds_left": left_ms.max(0) / 1000,
-                "warning": left_ms < warning_ms,
+                "expires_at": known.then(|| chrono::DateTime::from_timestamp_millis(k.expires_unix_ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).flatten(),
+                "seconds_left": known.then_some(left_ms.max(0) / 1000),
+                "warning": known && left_ms < warning_ms,
             })
         })
         .collect()

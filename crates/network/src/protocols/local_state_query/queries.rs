@@ -195,6 +195,12 @@ fn pools(d: &mut Decoder<'_>) -> Result<Vec<[u8; 28]>, DecodeError> {
 }
 
 fn era_query(d: &mut Decoder<'_>) -> Result<EraQuery, DecodeError> {
+    era_query_within(d, false)
+}
+
+/// An era query; `in_cbor` when it is already inside a GetCBOR, which does not nest (its
+/// clients never nest it, and nesting without bound would recurse without bound).
+fn era_query_within(d: &mut Decoder<'_>, in_cbor: bool) -> Result<EraQuery, DecodeError> {
     let n = len(d)?;
     let tag = d.u8().map_err(|e| cbor(d, e))?;
     let q = match (tag, n) {
@@ -204,7 +210,8 @@ fn era_query(d: &mut Decoder<'_>) -> Result<EraQuery, DecodeError> {
         (5, 1) => EraQuery::StakeDistribution,
         (6, 2) => EraQuery::UtxoByAddress(set(d, |d| Ok(d.bytes().map_err(|e| cbor(d, e))?.to_vec()))?),
         (7, 1) => EraQuery::UtxoWhole,
-        (9, 2) => EraQuery::Cbor(Box::new(era_query(d)?)),
+        (9, 2) if in_cbor => return Err(DecodeError::Invalid("a GetCBOR inside a GetCBOR".into())),
+        (9, 2) => EraQuery::Cbor(Box::new(era_query_within(d, true)?)),
         (10, 2) => EraQuery::FilteredDelegationsAndRewardAccounts(set(d, credential)?),
         (11, 1) => EraQuery::GenesisConfig,
         (13, 1) => EraQuery::DebugChainDepState,
@@ -296,5 +303,29 @@ impl Query {
             return Err(DecodeError::TrailingBytes(bytes.len() - d.position()));
         }
         Ok(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_cbor_does_not_nest() {
+        // [0, [0, [6, [9, [1]]]]]: GetCBOR GetEpochNo.
+        let once = [0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x82, 0x09, 0x81, 0x01];
+        assert_eq!(
+            Query::decode(&once).unwrap(),
+            Query::IfCurrent(6, EraQuery::Cbor(Box::new(EraQuery::EpochNo)))
+        );
+        let twice = [0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x82, 0x09, 0x82, 0x09, 0x81, 0x01];
+        assert!(Query::decode(&twice).is_err());
+        // A hundred thousand levels are refused at the second, not recursed into.
+        let mut deep = vec![0x82, 0x00, 0x82, 0x00, 0x82, 0x06];
+        for _ in 0..100_000 {
+            deep.extend_from_slice(&[0x82, 0x09]);
+        }
+        deep.extend_from_slice(&[0x81, 0x01]);
+        assert!(Query::decode(&deep).is_err());
     }
 }
