@@ -11,6 +11,7 @@ pub mod chainsync;
 pub mod codec;
 pub mod handshake;
 pub mod keepalive;
+mod ledger_cbor;
 pub mod limits;
 pub mod local_state_query;
 pub mod local_tx_monitor;

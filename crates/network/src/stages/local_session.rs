@@ -10,7 +10,7 @@ use slotforge_chain::service::ChainHandle;
 use tokio::net::UnixStream;
 use tokio::task::JoinSet;
 
-use super::peer_session::why_ended;
+use super::peer_session::{take, why_ended};
 use super::{accept_local_txs, monitor_mempool, serve_chain, serve_local_queries};
 use crate::mux::connection::{Channel, Connection, ConnectionError, Traffic};
 use crate::mux::framing::Direction;
@@ -56,10 +56,6 @@ pub struct LocalContext {
     pub network_magic: u32,
     /// How long the client may take.
     pub limits: LocalLimits,
-}
-
-fn take(channels: &mut std::collections::HashMap<u16, Channel>, p: u16) -> Channel {
-    channels.remove(&p).expect("every protocol has a channel")
 }
 
 /// Serves a local client until it is done or fails; returns why the connection ended.

@@ -46,7 +46,8 @@ pub struct SessionContext {
     pub network_magic: u32,
 }
 
-fn take(channels: &mut HashMap<u16, Channel>, p: u16) -> Channel {
+/// The channel of mini-protocol `p` (every protocol a connection starts with has one).
+pub(crate) fn take(channels: &mut HashMap<u16, Channel>, p: u16) -> Channel {
     channels.remove(&p).expect("every protocol has a channel")
 }
 

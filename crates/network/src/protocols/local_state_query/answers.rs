@@ -18,12 +18,10 @@ use slotforge_chain::config::ChainConfig;
 use slotforge_ledger::state::{TxIn, TxOut};
 use slotforge_ledger::LedgerParams;
 
-use slotforge_ledger::state::DRep;
-use slotforge_ledger::Credential;
+use super::queries::{EraQuery, Query, ERA_CONWAY, ERA_NAMES};
+use crate::protocols::ledger_cbor;
 
-use super::queries::{EraQuery, Query, QueryCredential, ERA_CONWAY, ERA_NAMES};
-
-type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+use crate::protocols::codec::Enc;
 
 /// A query this node decodes but does not answer (yet): the client is disconnected with its
 /// name rather than given a wrong answer.
@@ -110,43 +108,6 @@ fn point(e: &mut Enc<'_>, state: &ChainState) {
         None => e.array(0),
         Some(t) => e.array(2).and_then(|e| e.u64(t.slot)).and_then(|e| e.bytes(&t.hash)),
     };
-}
-
-/// A rational as the ledger writes it at protocol version 9: `#6.30([n, d])`, reduced.
-fn rational(e: &mut Enc<'_>, (n, d): (u64, u64)) {
-    let g = gcd(n, d).max(1);
-    let _ = e
-        .tag(Tag::new(30))
-        .and_then(|e| e.array(2))
-        .and_then(|e| e.u64(n / g))
-        .and_then(|e| e.u64(d / g));
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
-}
-
-/// A ledger list or map's head: definite up to 23 items, indefinite beyond (`lengthThreshold`);
-/// returns whether an end is owed.
-fn ledger_head(e: &mut Enc<'_>, n: usize, map: bool) -> bool {
-    let indefinite = n > 23;
-    let _ = match (indefinite, map) {
-        (false, false) => e.array(n as u64),
-        (false, true) => e.map(n as u64),
-        (true, false) => e.begin_array(),
-        (true, true) => e.begin_map(),
-    };
-    indefinite
-}
-
-fn ledger_end(e: &mut Enc<'_>, indefinite: bool) {
-    if indefinite {
-        let _ = e.end();
-    }
 }
 
 /// `Bound 0 0 0`: the origin, in picoseconds, slots and epochs.
@@ -239,10 +200,9 @@ fn era_answer(
         }
         EraQuery::UtxoByTxIn(inputs) => {
             let mut found: BTreeMap<TxIn, &TxOut> = BTreeMap::new();
-            for (tx, index) in inputs {
-                let i = TxIn { tx: *tx, index: *index };
-                if let Some(o) = l.utxo.get(&i) {
-                    found.insert(i, o);
+            for i in inputs {
+                if let Some(o) = l.utxo.get(i) {
+                    found.insert(*i, o);
                 }
             }
             utxo(e, found.into_iter());
@@ -294,39 +254,36 @@ fn era_answer(
         EraQuery::DebugChainDepState => praos_state(e, state, version),
         EraQuery::StakeSnapshots(filter) => stake_snapshots(e, l, filter.as_deref()),
         EraQuery::FilteredDelegationsAndRewardAccounts(creds) => {
-            let registered: Vec<_> = creds
-                .iter()
-                .filter_map(|c| l.accounts.get(&credential(c)).map(|a| (c, a)))
-                .collect();
+            let registered: Vec<_> = creds.iter().filter_map(|c| l.accounts.get(c).map(|a| (c, a))).collect();
             let delegated: Vec<_> = registered.iter().filter_map(|(c, a)| Some((*c, a.pool?))).collect();
             let _ = e.array(2);
-            ledger_map(e, &delegated, |e, (c, pool)| {
-                put_credential(e, c);
+            sorted_map(e, &delegated, |e, (c, pool)| {
+                ledger_cbor::credential(e, c);
                 let _ = e.bytes(pool);
             });
-            ledger_map(e, &registered, |e, (c, a)| {
-                put_credential(e, c);
+            sorted_map(e, &registered, |e, (c, a)| {
+                ledger_cbor::credential(e, c);
                 let _ = e.u64(a.rewards);
             });
         }
         EraQuery::StakeDelegDeposits(creds) => {
             let deposits: Vec<_> = creds
                 .iter()
-                .filter_map(|c| l.accounts.get(&credential(c)).map(|a| (c, a.deposit)))
+                .filter_map(|c| l.accounts.get(c).map(|a| (c, a.deposit)))
                 .collect();
-            ledger_map(e, &deposits, |e, (c, d)| {
-                put_credential(e, c);
+            sorted_map(e, &deposits, |e, (c, d)| {
+                ledger_cbor::credential(e, c);
                 let _ = e.u64(*d);
             });
         }
         EraQuery::FilteredVoteDelegatees(creds) => {
             let delegated: Vec<_> = creds
                 .iter()
-                .filter_map(|c| Some((c, l.accounts.get(&credential(c))?.drep?)))
+                .filter_map(|c| Some((c, l.accounts.get(c)?.drep?)))
                 .collect();
-            ledger_map(e, &delegated, |e, (c, d)| {
-                put_credential(e, c);
-                put_drep(e, d);
+            sorted_map(e, &delegated, |e, (c, d)| {
+                ledger_cbor::credential(e, c);
+                ledger_cbor::drep(e, d);
             });
         }
         other => return Err(Unanswered(era_query_name(other))),
@@ -334,40 +291,12 @@ fn era_answer(
     Ok(())
 }
 
-fn credential(c: &QueryCredential) -> Credential {
-    match c {
-        QueryCredential::Key(h) => Credential::Key(*h),
-        QueryCredential::Script(h) => Credential::Script(*h),
-    }
-}
-
-fn put_credential(e: &mut Enc<'_>, c: &QueryCredential) {
-    let (tag, h) = match c {
-        QueryCredential::Key(h) => (0, h),
-        QueryCredential::Script(h) => (1, h),
-    };
-    let _ = e.array(2).and_then(|e| e.u8(tag)).and_then(|e| e.bytes(h));
-}
-
-fn put_drep(e: &mut Enc<'_>, d: &DRep) {
-    let _ = match d {
-        DRep::Key(h) => e.array(2).and_then(|e| e.u8(0)).and_then(|e| e.bytes(h)),
-        DRep::Script(h) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.bytes(h)),
-        DRep::AlwaysAbstain => e.array(1).and_then(|e| e.u8(2)),
-        DRep::AlwaysNoConfidence => e.array(1).and_then(|e| e.u8(3)),
-    };
-}
-
 /// A ledger map of `items` (sorted and deduplicated by their first part, as a Haskell `Map`).
-fn ledger_map<K: Ord + Copy, V>(e: &mut Enc<'_>, items: &[(K, V)], mut put: impl FnMut(&mut Enc<'_>, &(K, V))) {
+fn sorted_map<K: Ord + Copy, V>(e: &mut Enc<'_>, items: &[(K, V)], put: impl FnMut(&mut Enc<'_>, &&(K, V))) {
     let mut order: Vec<&(K, V)> = items.iter().collect();
     order.sort_by_key(|(k, _)| *k);
     order.dedup_by_key(|(k, _)| *k);
-    let indefinite = ledger_head(e, order.len(), true);
-    for item in order {
-        put(e, item);
-    }
-    ledger_end(e, indefinite);
+    ledger_cbor::map(e, &order, put);
 }
 
 /// A nonce: `[0]` (neutral) or `[1, hash]`.
@@ -449,7 +378,7 @@ fn genesis_config(e: &mut Enc<'_>, cfg: &ChainConfig, version: u64) {
         ],
     );
     for r in [&p.a0, &p.rho, &p.tau, &p.decentralisation_param] {
-        rational(e, (r.num, r.den));
+        ledger_cbor::rational(e, (r.num, r.den));
     }
     // The extra entropy: none (neutral) since the Babbage rules ignore it.
     let _ = e.array(1).and_then(|e| e.u8(0));
@@ -515,18 +444,11 @@ fn stake_snapshots(e: &mut Enc<'_>, l: &slotforge_ledger::LedgerState, filter: O
 fn pool_distr<'p>(e: &mut Enc<'_>, pools: impl Iterator<Item = (&'p [u8; 28], u64, [u8; 32], (u64, u64))>, total: u64) {
     let pools: Vec<_> = pools.collect();
     let _ = e.array(2);
-    let indefinite = ledger_head(e, pools.len(), true);
-    for (id, stake, vrf, share) in pools {
-        let _ = e.bytes(id);
-        let _ = e.array(3);
-        if share.1 == 0 {
-            rational(e, (0, 1));
-        } else {
-            rational(e, share);
-        }
-        let _ = e.u64(stake).and_then(|e| e.bytes(&vrf));
-    }
-    ledger_end(e, indefinite);
+    ledger_cbor::map(e, &pools, |e, (id, stake, vrf, share)| {
+        let _ = e.bytes(*id).and_then(|e| e.array(3));
+        ledger_cbor::rational(e, if share.1 == 0 { (0, 1) } else { *share });
+        let _ = e.u64(*stake).and_then(|e| e.bytes(vrf));
+    });
     let _ = e.u64(total);
 }
 
@@ -534,7 +456,7 @@ fn pool_distr<'p>(e: &mut Enc<'_>, pools: impl Iterator<Item = (&'p [u8; 28], u6
 fn utxo<'o>(e: &mut Enc<'_>, outputs: impl ExactSizeIterator<Item = (TxIn, &'o TxOut)>) {
     let _ = e.map(outputs.len() as u64);
     for (i, o) in outputs {
-        let _ = e.array(2).and_then(|e| e.bytes(&i.tx)).and_then(|e| e.u64(i.index));
+        ledger_cbor::tx_in(e, &i);
         e.writer_mut().extend_from_slice(&o.cbor);
     }
 }
@@ -564,9 +486,9 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
             p.n_opt,
         ],
     );
-    rational(e, p.a0);
-    rational(e, p.rho);
-    rational(e, p.tau);
+    ledger_cbor::rational(e, p.a0);
+    ledger_cbor::rational(e, p.rho);
+    ledger_cbor::rational(e, p.tau);
     let _ = e
         .array(2)
         .and_then(|e| e.u64(p.protocol_version.0))
@@ -576,15 +498,13 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
         .and_then(|e| e.map(p.cost_models.len() as u64));
     for (language, model) in &p.cost_models {
         let _ = e.u8(*language);
-        let indefinite = ledger_head(e, model.len(), false);
-        for v in model {
+        ledger_cbor::list(e, model, |e, v| {
             let _ = e.i64(*v);
-        }
-        ledger_end(e, indefinite);
+        });
     }
     let _ = e.array(2);
-    rational(e, p.prices.0);
-    rational(e, p.prices.1);
+    ledger_cbor::rational(e, p.prices.0);
+    ledger_cbor::rational(e, p.prices.1);
     for u in [p.max_tx_ex_units, p.max_block_ex_units] {
         let _ = e.array(2).and_then(|e| e.u64(u.mem)).and_then(|e| e.u64(u.steps));
     }
@@ -601,7 +521,7 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
         &pv.hard_fork_initiation,
         &pv.pp_security_group,
     ] {
-        rational(e, t.0);
+        ledger_cbor::rational(e, t.0);
     }
     let dv = &p.drep_voting_thresholds;
     let _ = e.array(10);
@@ -617,7 +537,7 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
         &dv.pp_gov_group,
         &dv.treasury_withdrawal,
     ] {
-        rational(e, t.0);
+        ledger_cbor::rational(e, t.0);
     }
     for v in [
         p.committee_min_size,
@@ -629,7 +549,7 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
     ] {
         let _ = e.u64(v);
     }
-    rational(e, p.min_fee_ref_script_per_byte);
+    ledger_cbor::rational(e, p.min_fee_ref_script_per_byte);
 }
 
 /// The reference's name of an era query, for [`Unanswered`].
@@ -688,20 +608,5 @@ mod tests {
         assert_eq!(year_and_day(-1), (1969, 365));
         // 2000 is a leap year: 2000-12-31 is its 366th day.
         assert_eq!(year_and_day(11_322), (2000, 366));
-    }
-
-    #[test]
-    fn ledger_collections_go_indefinite_beyond_23_items() {
-        for (n, first) in [(23usize, 0x97u8), (24, 0x9f)] {
-            let mut out = Vec::new();
-            let mut e = Encoder::new(&mut out);
-            let indefinite = ledger_head(&mut e, n, false);
-            for _ in 0..n {
-                let _ = e.u8(0);
-            }
-            ledger_end(&mut e, indefinite);
-            assert_eq!(out[0], first, "{n} items");
-            assert_eq!(*out.last().unwrap() == 0xff, n > 23);
-        }
     }
 }

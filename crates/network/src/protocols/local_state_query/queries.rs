@@ -14,32 +14,14 @@
 use minicbor::data::{Tag, Type};
 use minicbor::Decoder;
 
+use slotforge_ledger::state::{DRep, TxIn};
+use slotforge_ledger::Credential;
+
 use crate::protocols::codec::{cbor, get_list, DecodeError};
 
-/// The hard-fork combinator's index of the Conway era.
-pub const ERA_CONWAY: u8 = 6;
+pub use crate::protocols::chainsync::messages::ERA_CONWAY;
 /// The eras of Cardano's hard-fork combinator, by index.
 pub const ERA_NAMES: [&str; 7] = ["Byron", "Shelley", "Allegra", "Mary", "Alonzo", "Babbage", "Conway"];
-
-/// A stake credential as queries name it: `[0, keyHash]` or `[1, scriptHash]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum QueryCredential {
-    /// A key hash.
-    Key([u8; 28]),
-    /// A script hash.
-    Script([u8; 28]),
-}
-
-/// A DRep as queries name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum QueryDRep {
-    /// A credential's DRep.
-    Credential(QueryCredential),
-    /// The always-abstain DRep.
-    AlwaysAbstain,
-    /// The always-no-confidence DRep.
-    AlwaysNoConfidence,
-}
 
 /// A query of one era's ledger (the Shelley-based eras' `BlockQuery`), by its tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,13 +41,13 @@ pub enum EraQuery {
     /// 9: another query's result wrapped as CBOR in CBOR.
     Cbor(Box<EraQuery>),
     /// 10: these credentials' delegations and reward balances.
-    FilteredDelegationsAndRewardAccounts(Vec<QueryCredential>),
+    FilteredDelegationsAndRewardAccounts(Vec<Credential>),
     /// 11: the Shelley genesis, less its initial funds and staking.
     GenesisConfig,
     /// 13: the consensus protocol's state (Praos).
     DebugChainDepState,
     /// 15: the unspent outputs of these inputs.
-    UtxoByTxIn(Vec<([u8; 32], u64)>),
+    UtxoByTxIn(Vec<TxIn>),
     /// 16: the registered pools.
     StakePools,
     /// 17: these pools' parameters.
@@ -77,19 +59,19 @@ pub enum EraQuery {
     /// 21: the pool distribution (the old shape).
     PoolDistr(Option<Vec<[u8; 28]>>),
     /// 22: these credentials' deposits.
-    StakeDelegDeposits(Vec<QueryCredential>),
+    StakeDelegDeposits(Vec<Credential>),
     /// 23: the constitution.
     Constitution,
     /// 24: the governance state.
     GovState,
     /// 25: these DReps' state (all when empty).
-    DRepState(Vec<QueryCredential>),
+    DRepState(Vec<Credential>),
     /// 26: the stake delegated to these DReps (all when empty).
-    DRepStakeDistr(Vec<QueryDRep>),
+    DRepStakeDistr(Vec<DRep>),
     /// 27: the committee members' state, filtered by cold and hot credentials and statuses.
-    CommitteeMembersState(Vec<QueryCredential>, Vec<QueryCredential>, Vec<u8>),
+    CommitteeMembersState(Vec<Credential>, Vec<Credential>, Vec<u8>),
     /// 28: these credentials' vote delegations.
-    FilteredVoteDelegatees(Vec<QueryCredential>),
+    FilteredVoteDelegatees(Vec<Credential>),
     /// 29: the treasury and the reserves.
     AccountState,
     /// 36: the pool distribution of the current epoch's leader election (all pools when `None`).
@@ -164,30 +146,33 @@ fn maybe<'b, T>(
     }
 }
 
-fn credential(d: &mut Decoder<'_>) -> Result<QueryCredential, DecodeError> {
+fn credential(d: &mut Decoder<'_>) -> Result<Credential, DecodeError> {
     expect_len(d, 2, "a credential")?;
     match d.u8().map_err(|e| cbor(d, e))? {
-        0 => Ok(QueryCredential::Key(hash(d)?)),
-        1 => Ok(QueryCredential::Script(hash(d)?)),
+        0 => Ok(Credential::Key(hash(d)?)),
+        1 => Ok(Credential::Script(hash(d)?)),
         t => Err(DecodeError::Invalid(format!("unknown credential tag {t}"))),
     }
 }
 
-fn drep(d: &mut Decoder<'_>) -> Result<QueryDRep, DecodeError> {
+fn drep(d: &mut Decoder<'_>) -> Result<DRep, DecodeError> {
     let n = len(d)?;
     match (d.u8().map_err(|e| cbor(d, e))?, n) {
-        (0, 2) => Ok(QueryDRep::Credential(QueryCredential::Key(hash(d)?))),
-        (1, 2) => Ok(QueryDRep::Credential(QueryCredential::Script(hash(d)?))),
-        (2, 1) => Ok(QueryDRep::AlwaysAbstain),
-        (3, 1) => Ok(QueryDRep::AlwaysNoConfidence),
+        (0, 2) => Ok(DRep::Key(hash(d)?)),
+        (1, 2) => Ok(DRep::Script(hash(d)?)),
+        (2, 1) => Ok(DRep::AlwaysAbstain),
+        (3, 1) => Ok(DRep::AlwaysNoConfidence),
         (t, n) => Err(DecodeError::Invalid(format!("unknown DRep tag {t} of {n} elements"))),
     }
 }
 
-fn tx_in(d: &mut Decoder<'_>) -> Result<([u8; 32], u64), DecodeError> {
+fn tx_in(d: &mut Decoder<'_>) -> Result<TxIn, DecodeError> {
     expect_len(d, 2, "a transaction input")?;
-    let id = hash(d)?;
-    Ok((id, d.u64().map_err(|e| cbor(d, e))?))
+    let tx = hash(d)?;
+    Ok(TxIn {
+        tx,
+        index: d.u64().map_err(|e| cbor(d, e))?,
+    })
 }
 
 fn pools(d: &mut Decoder<'_>) -> Result<Vec<[u8; 28]>, DecodeError> {

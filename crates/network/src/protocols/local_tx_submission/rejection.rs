@@ -9,14 +9,13 @@
 //! themselves, a script's failure description) is written as `ConwayMempoolFailure` with its
 //! text, a failure the reference's decoders read like any other.
 
-use minicbor::data::Tag;
 use minicbor::Encoder;
-use slotforge_ledger::state::TxIn;
-use slotforge_ledger::{Credential, LedgerError};
+use slotforge_ledger::LedgerError;
 
 use crate::protocols::local_state_query::queries::{ERA_CONWAY, ERA_NAMES};
 
-type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+use crate::protocols::codec::Enc;
+use crate::protocols::ledger_cbor;
 
 /// The rejection of a Conway transaction the ledger refused for `error`.
 pub fn ledger_rejection(error: &LedgerError) -> Vec<u8> {
@@ -27,18 +26,7 @@ pub fn ledger_rejection(error: &LedgerError) -> Vec<u8> {
     let mut out = Vec::new();
     let mut e = Encoder::new(&mut out);
     let _ = e.array(1).and_then(|e| e.array(2)).and_then(|e| e.u8(ERA_CONWAY));
-    let indefinite = failures.len() > 23;
-    let _ = if indefinite {
-        e.begin_array()
-    } else {
-        e.array(failures.len() as u64)
-    };
-    for f in failures {
-        ledger_failure(&mut e, f);
-    }
-    if indefinite {
-        let _ = e.end();
-    }
+    ledger_cbor::list(&mut e, &failures, |e, f| ledger_failure(e, f));
     out
 }
 
@@ -74,39 +62,6 @@ pub fn era_mismatch(tx_era: u8) -> Vec<u8> {
 
 fn mempool_failure(e: &mut Enc<'_>, text: &str) {
     let _ = e.array(2).and_then(|e| e.u8(7)).and_then(|e| e.str(text));
-}
-
-fn credential(e: &mut Enc<'_>, c: &Credential) {
-    let _ = match c {
-        Credential::Key(h) => e.array(2).and_then(|e| e.u8(0)).and_then(|e| e.bytes(h)),
-        Credential::Script(h) => e.array(2).and_then(|e| e.u8(1)).and_then(|e| e.bytes(h)),
-    };
-}
-
-fn tx_in(e: &mut Enc<'_>, i: &TxIn) {
-    let _ = e.array(2).and_then(|e| e.bytes(&i.tx)).and_then(|e| e.u64(i.index));
-}
-
-/// A ledger list: definite up to 23 items, indefinite beyond.
-fn list<T>(e: &mut Enc<'_>, items: &[T], mut put: impl FnMut(&mut Enc<'_>, &T)) {
-    let indefinite = items.len() > 23;
-    let _ = if indefinite {
-        e.begin_array()
-    } else {
-        e.array(items.len() as u64)
-    };
-    for i in items {
-        put(e, i);
-    }
-    if indefinite {
-        let _ = e.end();
-    }
-}
-
-/// A ledger set: tagged 258, then a ledger list.
-fn set<T>(e: &mut Enc<'_>, items: &[T], put: impl FnMut(&mut Enc<'_>, &T)) {
-    let _ = e.tag(Tag::new(258));
-    list(e, items, put);
 }
 
 /// Hex hashes as the byte strings they are; None when one is not hex.
@@ -154,7 +109,7 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 2, 1);
             let mut ins = ins.clone();
             ins.sort();
-            set(e, &ins, tx_in);
+            ledger_cbor::set(e, &ins, ledger_cbor::tx_in);
         }),
         E::OutsideValidityInterval { slot, start, end } => utxo(e, |e| {
             tagged(e, 3, 2);
@@ -209,13 +164,13 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
         }),
         E::NonDisjointRefInputs(ins) => utxo(e, |e| {
             tagged(e, 2, 22);
-            list(e, ins, tx_in);
+            ledger_cbor::list(e, ins, ledger_cbor::tx_in);
         }),
         E::MissingVKeyWitnesses(hs) => match hashes(hs) {
             Some(mut hs) => utxow(e, |e| {
                 tagged(e, 2, 2);
                 hs.sort();
-                set(e, &hs, |e, h| {
+                ledger_cbor::set(e, &hs, |e, h| {
                     let _ = e.bytes(h);
                 });
             }),
@@ -223,15 +178,15 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
         },
         E::StakeAlreadyRegistered(c) => cert(e, 1, |e| {
             tagged(e, 2, 2);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::StakeNotRegistered(c) => cert(e, 1, |e| {
             tagged(e, 2, 3);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::DRepNotRegisteredDeleg(c) => cert(e, 1, |e| {
             tagged(e, 2, 5);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::PoolNotRegistered(pool) => cert(e, 1, |e| {
             tagged(e, 2, 6);
@@ -247,11 +202,11 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
         }),
         E::DRepAlreadyRegistered(c) => cert(e, 3, |e| {
             tagged(e, 2, 0);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::DRepNotRegistered(c) => cert(e, 3, |e| {
             tagged(e, 2, 1);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::DRepIncorrectDeposit { expected, declared } => cert(e, 3, |e| {
             tagged(e, 3, 2);
@@ -259,16 +214,16 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
         }),
         E::CommitteeHasPreviouslyResigned(c) => cert(e, 3, |e| {
             tagged(e, 2, 3);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::CommitteeIsUnknown(c) => cert(e, 3, |e| {
             tagged(e, 2, 5);
-            credential(e, c);
+            ledger_cbor::credential(e, c);
         }),
         E::WdrlNotDelegatedToDRep(hs) => match hashes(hs) {
             Some(hs) => {
                 tagged(e, 2, 4);
-                list(e, &hs, |e, h| {
+                ledger_cbor::list(e, &hs, |e, h| {
                     let _ = e.bytes(h);
                 });
             }
@@ -289,6 +244,7 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use slotforge_ledger::state::TxIn;
 
     #[test]
     fn a_delegation_to_an_unregistered_pool_is_written_as_the_reference_golden_file() {
