@@ -150,6 +150,7 @@ impl Run {
             margin: (1, 10),
             reward_account: reward_address(0, &Credential::Key(key_hash(&self.keys.stake[pool]))),
             owners: vec![],
+            relays: Vec::new(),
         }
     }
 

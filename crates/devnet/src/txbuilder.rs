@@ -42,6 +42,8 @@ pub fn enterprise_address(network: u8, payment: &[u8; 28]) -> Vec<u8> {
     a
 }
 
+pub use pallas_primitives::conway::Relay;
+
 /// A pool registration's parameters.
 #[derive(Debug, Clone)]
 pub struct PoolRegistration {
@@ -59,6 +61,8 @@ pub struct PoolRegistration {
     pub reward_account: Vec<u8>,
     /// The owners' stake key hashes.
     pub owners: Vec<[u8; 28]>,
+    /// Where the pool's node can be reached.
+    pub relays: Vec<Relay>,
 }
 
 /// A certificate the builder can write.
@@ -412,7 +416,7 @@ fn certificate(c: &Cert) -> Certificate {
             },
             reward_account: Bytes::from(p.reward_account.clone()),
             pool_owners: Set::from(p.owners.iter().map(|o| (*o).into()).collect::<Vec<_>>()),
-            relays: Vec::new(),
+            relays: p.relays.clone(),
             pool_metadata: None,
         },
         Cert::RetirePool { pool, epoch } => Certificate::PoolRetirement((*pool).into(), *epoch),

@@ -35,6 +35,8 @@ pub fn state(accounts: u64, pools: u64) -> LedgerState {
                     margin: (1, 100),
                     reward_account,
                     owners: vec![hash28(2, p)],
+                    relays: Vec::new(),
+                    metadata: Vec::new(),
                 },
                 future: None,
                 retiring: None,

@@ -250,6 +250,8 @@ mod tests {
             margin,
             reward_account: account(reward),
             owners: vec![[owner; 28]],
+            relays: Vec::new(),
+            metadata: Vec::new(),
         }
     }
 

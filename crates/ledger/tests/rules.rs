@@ -455,6 +455,7 @@ fn registration(f: &Fixture, cold: &SigningKey, cost: u64) -> PoolRegistration {
             &slotforge_ledger::Credential::Key(key_hash(&f.pool(0).owner)),
         ),
         owners: vec![],
+        relays: Vec::new(),
     }
 }
 

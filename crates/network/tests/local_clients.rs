@@ -257,6 +257,44 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
         ),
         (ledger.mark.total, ledger.set.total, ledger.go.total)
     );
+    // The pools' registrations (`query pool-params`), the constitution, the committee and the
+    // DReps (`query constitution`, `committee-state`, `drep-state`), through pallas's decoders.
+    let ids = ledger.pools.keys().map(|k| k.to_vec().into()).collect();
+    let registered = q::get_stake_pool_params(sq, CONWAY, q::TaggedSet::new(ids))
+        .await
+        .unwrap();
+    assert_eq!(registered.len(), ledger.pools.len());
+    for (id, pool) in ledger.pools.iter() {
+        let r = &registered[&id.to_vec().into()];
+        let p = &pool.params;
+        assert_eq!(
+            (r.operator.to_vec(), r.vrf_keyhash.to_vec(), r.reward_account.to_vec()),
+            (id.to_vec(), p.vrf_key_hash.to_vec(), p.reward_account.clone())
+        );
+        assert_eq!(
+            (u64::from(r.pledge.clone()), u64::from(r.cost.clone())),
+            (p.pledge, p.cost)
+        );
+    }
+    let constitution = q::get_constitution(sq, CONWAY).await.unwrap();
+    let anchor = &net.cfg.genesis.conway.constitution.anchor;
+    assert_eq!(
+        (constitution.anchor.url, hex::encode(&*constitution.anchor.data_hash)),
+        (anchor.url.clone(), anchor.data_hash.clone())
+    );
+    assert_eq!(constitution.script, None);
+    fn none<T: Ord>() -> q::TaggedSet<T> {
+        q::TaggedSet::new(Default::default())
+    }
+    let committee = q::get_committee_members_state(sq, CONWAY, none(), none(), none())
+        .await
+        .unwrap();
+    assert_eq!(committee.epoch, ledger.epoch);
+    assert_eq!(
+        committee.committee.len(),
+        ledger.governance.committee.as_ref().map_or(0, |c| c.len())
+    );
+    assert!(q::get_drep_state(sq, CONWAY, none()).await.unwrap().is_empty());
     let owner = slotforge_devnet::txbuilder::key_hash(&net.pools[0].owner);
     let account = q::get_filtered_delegations_rewards(
         sq,
@@ -540,6 +578,78 @@ async fn hostile_clients_are_disconnected_while_others_are_served() {
     let sq = good.statequery();
     sq.acquire(None).await.unwrap();
     assert_eq!(q::get_current_era(sq).await.unwrap(), CONWAY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_disconnected_while_others_are_served() {
+    use slotforge_network::mux::framing::{segment, SduHeader, HEADER_BYTES};
+    let net = Devnet::new(3, 3, (1, 2), 20);
+    let blocks = chain(&net);
+    let limits = LocalLimits {
+        write: Duration::from_millis(500),
+        ..LocalLimits::default()
+    };
+    let n = local_node_with(&net, &blocks, limits).await;
+    // By hand on the socket: the handshake, an acquisition, then thousands of whole-UTxO
+    // queries at once, whose answers the client never reads.
+    let mut slow = tokio::net::UnixStream::connect(&n.path).await.unwrap();
+    let propose = HsMsg::Propose(version_table(ClientVersionData {
+        network_magic: MAGIC,
+        query: false,
+    }));
+    let send = |protocol: u16, message: &[u8]| segment(protocol, Direction::Initiator, 0, message).unwrap().concat();
+    slow.write_all(&send(0, &propose.to_cbor())).await.unwrap();
+    let mut header = [0u8; HEADER_BYTES];
+    slow.read_exact(&mut header).await.unwrap();
+    let mut accept = vec![0u8; usize::from(SduHeader::decode(&header).unwrap().length)];
+    slow.read_exact(&mut accept).await.unwrap();
+    assert!(matches!(
+        HsMsg::<ClientVersionData>::decode(&accept),
+        Ok(HsMsg::Accept(..))
+    ));
+    const QUERIES: usize = 3_000;
+    let mut messages = LsqMsg::Acquire(Target::VolatileTip).to_cbor();
+    for _ in 0..QUERIES {
+        messages.extend(LsqMsg::Query(vec![0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x81, 0x07]).to_cbor());
+    }
+    for chunk in messages.chunks(4_000) {
+        slow.write_all(&send(7, chunk)).await.unwrap();
+    }
+    // The node stops writing to it once the socket is full, and after the limit hangs up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut good = NodeClient::connect(&n.path, MAGIC as u64).await.unwrap();
+    let sq = good.statequery();
+    sq.acquire(None).await.unwrap();
+    assert_eq!(q::get_current_era(sq).await.unwrap(), CONWAY, "others are served");
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(k) => received += k,
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the slow client was disconnected (read {received} bytes)"
+    );
+    let one_answer = {
+        let ledger = n
+            .node
+            .chain
+            .query(|v| v.selection.tip_state().ledger.clone())
+            .await
+            .unwrap();
+        ledger.utxo.values().map(|o| o.cbor.len() + 38).sum::<usize>()
+    };
+    assert!(
+        received < QUERIES * one_answer / 2,
+        "it got {received} bytes, far from the {} it asked for",
+        QUERIES * one_answer
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -222,6 +222,11 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
     assert_eq!(mode, 0o600, "{socket}");
     let magic = devnet.desc["network_magic"].as_u64().unwrap();
     let address_bytes = bech32::decode(address).unwrap().1;
+    let pool_ids: BTreeSet<pallas_codec::utils::Bytes> = devnet
+        .nodes()
+        .iter()
+        .map(|n| hex::decode(pool_hex(n["leader_id"].as_str().unwrap())).unwrap().into())
+        .collect();
     eventually(
         Duration::from_secs(60),
         "a quiet moment to compare REST and node-to-client",
@@ -230,7 +235,7 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
             let params = get(&format!("{rest}/api/v1/protocol-parameters"));
             let pots = get(&format!("{rest}/api/v1/pots"));
             let utxos = get(&format!("{rest}/api/v1/utxos?address={address}"));
-            let (point, pp, account, outputs) = node_to_client(&socket, magic, async |c| {
+            let (point, pp, account, outputs, (registered, pool_state)) = node_to_client(&socket, magic, async |c| {
                 let sq = c.statequery();
                 sq.acquire(None).await.unwrap();
                 let point = q::get_chain_point(sq).await.unwrap();
@@ -239,7 +244,14 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
                 let outputs = q::get_utxo_by_address(sq, 6, vec![address_bytes.clone().into()])
                     .await
                     .unwrap();
-                (point, pp, account, outputs.len())
+                // `query pool-params` and `query pool-state --all-stake-pools`.
+                let registered = q::get_stake_pool_params(sq, 6, q::TaggedSet::new(pool_ids.clone()))
+                    .await
+                    .unwrap();
+                let any: pallas_codec::utils::AnyCbor =
+                    pallas_codec::minicbor::decode(&[0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x82, 0x13, 0x80]).unwrap();
+                let state = pallas_codec::minicbor::to_vec(sq.query_any(any).await.unwrap()).unwrap();
+                (point, pp, account, outputs.len(), (registered, state))
             });
             let Point::Specific(slot, hash) = point else {
                 return None;
@@ -261,9 +273,66 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
             assert_eq!(u64::from(account.treasury), pots["treasury"].as_u64().unwrap());
             assert_eq!(u64::from(account.reserves), pots["reserves"].as_u64().unwrap());
             assert_eq!(outputs, utxos["utxos"].as_array().unwrap().len());
+            check_pools(devnet, p, &registered, &pool_state);
             Some(())
         },
     );
+}
+
+/// The pools' registrations over the socket (pallas-network's types): every pool of the devnet,
+/// each with its VRF key, cost, owners and deposit; the genesis pools without relays, the pool
+/// registered later with its node's address.
+fn check_pools(
+    devnet: &LiveDevnet,
+    params: &Value,
+    registered: &BTreeMap<
+        pallas_codec::utils::Bytes,
+        pallas_network::miniprotocols::localstate::queries_v16::PoolParams,
+    >,
+    pool_state: &[u8],
+) {
+    use pallas_network::miniprotocols::localstate::queries_v16 as q;
+    type Pools = BTreeMap<pallas_codec::utils::Bytes, q::PoolParams>;
+    let mut d = pallas_codec::minicbor::Decoder::new(pool_state);
+    assert_eq!(d.array().unwrap(), Some(1), "a current-era result");
+    let (current, _future, retiring, deposits): (
+        Pools,
+        Pools,
+        BTreeMap<pallas_codec::utils::Bytes, u64>,
+        BTreeMap<pallas_codec::utils::Bytes, u64>,
+    ) = d.decode().unwrap();
+    assert_eq!(&current, registered, "pool-state and pool-params agree");
+    assert!(retiring.is_empty());
+    assert_eq!(current.len(), devnet.nodes().len());
+    for node in devnet.nodes() {
+        let id: pallas_codec::utils::Bytes = hex::decode(pool_hex(node["leader_id"].as_str().unwrap()))
+            .unwrap()
+            .into();
+        let pool = &current[&id];
+        let vrf = key_file::read_key_file(
+            std::path::Path::new(node["keys"]["vrf_vkey"].as_str().unwrap()),
+            KeyKind::VrfVerification,
+            key_file::parse_vrf_verification_key,
+        )
+        .unwrap();
+        assert_eq!(*pool.operator, *id);
+        assert_eq!(*pool.vrf_keyhash, slotforge_praos::nonce::blake2b256(&[vrf.as_bytes()]));
+        assert_eq!(pool.pool_owners.0.len(), 1);
+        assert_eq!(Some(deposits[&id]), params["pool_deposit"].as_u64());
+        if node["name"] == "pool-4" {
+            let addr: std::net::SocketAddrV4 = node["node_to_node"].as_str().unwrap().parse().unwrap();
+            use pallas_codec::utils::Nullable;
+            let relay = q::Relay::SingleHostAddr(
+                Nullable::Some(u32::from(addr.port())),
+                Nullable::Some(addr.ip().octets().to_vec().into()),
+                Nullable::Null,
+            );
+            assert_eq!(pool.relays, vec![relay], "its node's address");
+            assert_eq!(Some(u64::from(pool.cost.clone())), params["min_pool_cost"].as_u64());
+        } else {
+            assert!(pool.relays.is_empty(), "genesis pools declare no relays");
+        }
+    }
 }
 
 /// Calls every route of the node's OpenAPI document on a live producer and checks each

@@ -12,7 +12,12 @@ mod live_devnet;
 
 use std::time::Duration;
 
-use live_devnet::{eventually, get, http, local_pparams, slotforge, LiveDevnet};
+use live_devnet::{eventually, get, http, local_pparams, node_to_client, slotforge, LiveDevnet};
+use pallas_codec::minicbor;
+use pallas_codec::utils::AnyCbor;
+use pallas_network::miniprotocols::localstate::queries_v16 as q;
+use pallas_network::miniprotocols::localtxsubmission::SMaybe;
+use pallas_network::miniprotocols::Point;
 use serde_json::Value;
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::key_file::{self, KeyKind};
@@ -130,6 +135,177 @@ fn first_epoch_where(devnet: &LiveDevnet, rest: &str, epochs: u64, what: &str, f
             }
         })
     })
+}
+
+/// A credential of the REST API (`{"key": hex}` or `{"script": hex}`) as pallas names it.
+fn stake_addr(c: &Value) -> q::StakeAddr {
+    let (kind, hash) = match (c["key"].as_str(), c["script"].as_str()) {
+        (Some(h), _) => (0u8, h),
+        (_, Some(h)) => (1u8, h),
+        _ => panic!("a credential: {c}"),
+    };
+    q::StakeAddr::from((kind, hex::decode(hash).unwrap().into()))
+}
+
+/// A Conway ledger query written by hand: `[0, [0, [6, query]]]`.
+fn conway(query: &[u8]) -> AnyCbor {
+    let mut b = vec![0x82, 0x00, 0x82, 0x00, 0x82, 0x06];
+    b.extend_from_slice(query);
+    minicbor::decode(&b).unwrap()
+}
+
+/// What cardano-cli's `query drep-state --all-dreps`, `committee-state`, `constitution`,
+/// `gov-state` and `drep-stake-distribution --all-dreps` ask a node's socket, each answer
+/// decoded by pallas-network's types, against `/api/v1/governance` at the same tip.
+fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) {
+    let socket = devnet.nodes()[0]["socket"].as_str().unwrap().to_string();
+    let magic = devnet.desc["network_magic"].as_u64().unwrap();
+    eventually(Duration::from_secs(60), "a quiet moment to compare governance", || {
+        let tip = get(&format!("{rest}/api/v1/tip"));
+        let g = governance(rest);
+        fn none<T: Ord>() -> q::TaggedSet<T> {
+            q::TaggedSet::new(Default::default())
+        }
+        let (point, dreps, committee, constitution, gov, distr) = node_to_client(&socket, magic, async |c| {
+            let sq = c.statequery();
+            sq.acquire(None).await.unwrap();
+            let point = q::get_chain_point(sq).await.unwrap();
+            let dreps = q::get_drep_state(sq, 6, none()).await.unwrap();
+            let committee = q::get_committee_members_state(sq, 6, none(), none(), none())
+                .await
+                .unwrap();
+            let constitution = q::get_constitution(sq, 6).await.unwrap();
+            let gov = sq.query_any(conway(&[0x81, 24])).await.unwrap();
+            let distr = q::get_drep_stake_distr(sq, 6, none()).await.unwrap();
+            (point, dreps, committee, constitution, gov, distr)
+        });
+        let Point::Specific(slot, hash) = point else {
+            return None;
+        };
+        let same_tip = |t: &Value| t["slot"].as_u64() == Some(slot) && t["hash"] == hex::encode(&hash);
+        if !same_tip(&tip) || !same_tip(&get(&format!("{rest}/api/v1/tip"))) {
+            return None;
+        }
+        // DReps: who, deposit, expiry (no dormant epochs while proposals are in flight).
+        assert_eq!(g["dormant_epochs"], 0, "{g}");
+        let rest_dreps = g["dreps"].as_array().unwrap();
+        assert_eq!(dreps.len(), rest_dreps.len(), "{dreps:?}");
+        for d in rest_dreps {
+            let state = &dreps[&stake_addr(&d["credential"])];
+            assert_eq!(Some(state.expiry), d["expiry"].as_u64());
+            assert_eq!(Some(u64::from(state.deposit.clone())), d["deposit"].as_u64());
+        }
+        let delegators: usize = dreps.values().map(|d| d.delegs.0.len()).sum();
+        assert_eq!(delegators, 3, "the three owners delegate their votes");
+        // The stake the last ratification counted.
+        let voting: Vec<(q::DRep, u64)> = rest_dreps
+            .iter()
+            .map(|d| {
+                let h = d["credential"]["key"].as_str().unwrap();
+                (
+                    q::DRep::KeyHash(hex::decode(h).unwrap().into()),
+                    d["voting_stake"].as_u64().unwrap(),
+                )
+            })
+            .filter(|(_, s)| *s > 0)
+            .collect();
+        let distr: Vec<(q::DRep, u64)> = distr
+            .into_iter()
+            .map(|(d, c)| (d, u64::from(c)))
+            .filter(|(_, s)| *s > 0)
+            .collect();
+        assert_eq!(distr, voting);
+        // The committee: every member, its hot key, its term, the quorum.
+        let members = g["committee"]["members"].as_array().unwrap();
+        assert_eq!(committee.committee.len(), members.len());
+        for m in members {
+            let state = &committee.committee[&stake_addr(&m["cold"])];
+            assert_eq!(
+                state.hot_cred_auth_status,
+                q::HotCredAuthStatus::MemberAuthorized(stake_addr(&m["hot"]))
+            );
+            assert_eq!(state.status, q::MemberStatus::Active);
+            assert_eq!(state.expiration, SMaybe::Some(m["expires_after"].as_u64().unwrap()));
+        }
+        assert_eq!(committee.epoch, g["epoch"].as_u64().unwrap());
+        let threshold = &g["committee"]["threshold"];
+        let SMaybe::Some(t) = &committee.threshold else {
+            panic!("a committee has a quorum")
+        };
+        assert_eq!(
+            (Some(t.numerator), Some(t.denominator)),
+            (threshold["numerator"].as_u64(), threshold["denominator"].as_u64())
+        );
+        // The constitution.
+        let c = &g["constitution"];
+        assert_eq!(constitution.anchor.url, c["anchor"]["url"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(&*constitution.anchor.data_hash),
+            c["anchor"]["data_hash"].as_str().unwrap()
+        );
+        assert_eq!(
+            constitution.script.map(hex::encode),
+            c["guardrail_script"].as_str().map(String::from)
+        );
+        // The governance state: the proposals with their votes, the committee, the parameters,
+        // and what the last ratification decided.
+        let gov = minicbor::to_vec(&gov).unwrap();
+        let mut d = minicbor::Decoder::new(&gov);
+        assert_eq!(d.array().unwrap(), Some(1), "a current-era result");
+        assert_eq!(d.array().unwrap(), Some(7), "ConwayGovState");
+        let (_roots, proposals): (q::GovRelation, Vec<q::GovActionState>) = d.decode().unwrap();
+        let rest_proposals = g["proposals"].as_array().unwrap();
+        assert_eq!(proposals.len(), rest_proposals.len());
+        for (p, r) in proposals.iter().zip(rest_proposals) {
+            let id = format!("{}#{}", hex::encode(*p.id.tx_id), p.id.gov_action_ix);
+            assert_eq!(id, r["id"].as_str().unwrap());
+            let count = |who: &str| r["votes"][who].as_array().unwrap().len();
+            assert_eq!(
+                (p.committee_votes.len(), p.drep_votes.len(), p.stake_pool_votes.len()),
+                (count("committee"), count("dreps"), count("pools"))
+            );
+            assert_eq!(
+                Some(u64::from(p.proposal_procedure.deposit.clone())),
+                r["deposit"].as_u64()
+            );
+            assert_eq!(Some(p.expires_after), r["expires_after"].as_u64());
+        }
+        let gov_committee: SMaybe<q::Committee> = d.decode().unwrap();
+        let SMaybe::Some(gov_committee) = gov_committee else {
+            panic!("a committee")
+        };
+        assert_eq!(gov_committee.members.len(), members.len());
+        let _: q::Constitution = d.decode().unwrap();
+        let current: q::ProtocolParam = d.decode().unwrap();
+        assert_eq!(
+            current.protocol_version.map(|(major, minor)| (major, minor)),
+            Some((
+                g["protocol_version"]["major"].as_u64().unwrap(),
+                g["protocol_version"]["minor"].as_u64().unwrap()
+            ))
+        );
+        let _previous: q::ProtocolParam = d.decode().unwrap();
+        d.skip().unwrap(); // the future parameters (pallas reads them as an update, not whole)
+        assert_eq!(d.array().unwrap(), Some(2), "DRComplete");
+        d.skip().unwrap();
+        let ratify: q::RatifyState = d.decode().unwrap();
+        let decided = |what: &str| -> Vec<String> {
+            let mut ids: Vec<String> = rest_proposals
+                .iter()
+                .filter(|p| p["ratification"] == what)
+                .map(|p| p["id"].as_str().unwrap().to_string())
+                .collect();
+            ids.sort();
+            ids
+        };
+        let id = |i: &q::GovActionId| format!("{}#{}", hex::encode(*i.tx_id), i.gov_action_ix);
+        let mut enacted: Vec<String> = ratify.enacted.iter().map(|s| id(&s.id)).collect();
+        enacted.sort();
+        assert_eq!(enacted, decided("ratified"));
+        let expired: Vec<String> = ratify.expired.0.iter().map(id).collect();
+        assert_eq!(expired, decided("expired"));
+        Some(())
+    });
 }
 
 #[test]
@@ -293,6 +469,7 @@ fn a_devnet_governs_itself_through_dreps_pools_and_its_committee() {
     let status_text = gov(&devnet, &["status"]);
     assert!(status_text.contains("protocol version 10.0"), "{status_text}");
     assert!(status_text.contains("DRep alice"), "{status_text}");
+    governance_queries_agree_with_rest(&devnet, &rest);
 
     // The hard fork first: ratified at one boundary, enacted at the next (10.1).
     let fork_epoch = first_epoch_where(&devnet, &rest, 6, "protocol version 10.1", |l| {
@@ -313,6 +490,7 @@ fn a_devnet_governs_itself_through_dreps_pools_and_its_committee() {
         l["parameters"]["max_tx_size"] == NEW_MAX_TX_SIZE
     });
     assert!(params_epoch > fork_epoch, "{params_epoch} after {fork_epoch}");
+    governance_queries_agree_with_rest(&devnet, &rest);
     let before = get(&format!("{rest}/api/v1/epochs/{}", params_epoch - 1));
     assert_eq!(before["ledger"]["parameters"]["max_tx_size"], OLD_MAX_TX_SIZE);
     let ratified: Vec<&str> = before["ledger"]["ratified"]

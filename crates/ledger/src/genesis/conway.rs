@@ -234,6 +234,7 @@ impl ConwayGenesis {
         })?;
         g.committee_members()?;
         g.guardrail()?;
+        g.constitution_anchor()?;
         Ok(g)
     }
 
@@ -261,6 +262,18 @@ impl ConwayGenesis {
             .as_deref()
             .map(|h| super::hash_hex::<28>(h, "constitution.script"))
             .transpose()
+    }
+
+    /// The constitution's anchor as the ledger keeps it: its CBOR `[url, hash]`.
+    pub fn constitution_anchor(&self) -> Result<Vec<u8>, GenesisError> {
+        let a = &self.constitution.anchor;
+        let hash = super::hash_hex::<32>(&a.data_hash, "constitution.anchor.dataHash")?;
+        let mut out = Vec::new();
+        let _ = pallas_codec::minicbor::Encoder::new(&mut out)
+            .array(2)
+            .and_then(|e| e.str(&a.url))
+            .and_then(|e| e.bytes(&hash));
+        Ok(out)
     }
 }
 

@@ -72,10 +72,7 @@ fn mark_voting_dreps_active(state: &mut LedgerState, p: &LedgerParams, tx: &TxVi
         let creds: Vec<Credential> = state.governance.dreps.keys().copied().collect();
         for c in creds {
             if let Some(d) = state.governance.dreps.get_mut(&c) {
-                let bumped = d.expiry.saturating_add(dormant);
-                if bumped >= epoch {
-                    d.expiry = bumped;
-                }
+                d.expiry = d.expiry_after_dormancy(epoch, dormant);
             }
         }
         state.governance.dormant_epochs = 0;

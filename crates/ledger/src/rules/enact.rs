@@ -54,6 +54,7 @@ pub(crate) fn enact(es: &mut EnactState, id: GovActionId, action: &GovAction) {
         }
         GovAction::NewConstitution(_, constitution) => {
             es.guardrail = constitution.guardrail_script.map(|h| *h);
+            es.constitution_anchor = pallas_codec::minicbor::to_vec(&constitution.anchor).unwrap_or_default();
             es.roots.insert(GovPurpose::Constitution, id);
         }
         GovAction::Information => {}

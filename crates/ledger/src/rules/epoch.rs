@@ -61,6 +61,7 @@ fn carry_out_ratification(state: &mut LedgerState, epoch: u64) {
         gov.committee = es.committee;
         gov.committee_threshold = es.committee_threshold;
         gov.guardrail = es.guardrail;
+        gov.constitution_anchor = es.constitution_anchor;
         // The parameters change only when something was enacted (`predictFuturePParams`).
         if !ratification.enacted.is_empty() {
             state.params = es.params;

@@ -19,7 +19,7 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
             reward_account,
             pool_owners,
             pool_metadata,
-            ..
+            relays,
         } => {
             // Shelley POOL at protocol version 10, in its order: the reward account's
             // network, the metadata hash's size, the cost.
@@ -52,6 +52,11 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
                 margin: (margin.numerator, margin.denominator),
                 reward_account: reward_account.to_vec(),
                 owners: pool_owners.iter().map(|o| **o).collect(),
+                relays: pallas_codec::minicbor::to_vec(relays).unwrap_or_default(),
+                metadata: pool_metadata
+                    .as_ref()
+                    .and_then(|m| pallas_codec::minicbor::to_vec(m).ok())
+                    .unwrap_or_default(),
             };
             match state.pools.get_mut(&**operator) {
                 // Re-registration: new parameters from the next epoch, no deposit, and

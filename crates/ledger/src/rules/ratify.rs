@@ -34,6 +34,7 @@ pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>) -
         committee: gov.committee.clone(),
         committee_threshold: gov.committee_threshold,
         guardrail: gov.guardrail,
+        constitution_anchor: gov.constitution_anchor.clone(),
         params: state.params.clone(),
         roots: gov.roots.clone(),
         withdrawals: Default::default(),
@@ -76,6 +77,9 @@ pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>) -
         enacted,
         expired,
         enact_state: Some(es),
+        delayed,
+        drep_stake: stake.dreps,
+        pool_stake: stake.pools,
     }
 }
 
@@ -433,6 +437,8 @@ pub(crate) mod tests {
                         margin: (0, 1),
                         reward_account: reward_account(reward),
                         owners: vec![],
+                        relays: Vec::new(),
+                        metadata: Vec::new(),
                     },
                     future: None,
                     retiring: None,

@@ -47,6 +47,19 @@ pub struct DRepState {
     pub anchor: Vec<u8>,
 }
 
+impl DRepState {
+    /// The expiry once `dormant` epochs without proposals are added back, in `epoch`
+    /// (`updateDormantDRepExpiry`): a DRep already expired by then keeps its expiry.
+    pub fn expiry_after_dormancy(&self, epoch: u64, dormant: u64) -> u64 {
+        let bumped = self.expiry.saturating_add(dormant);
+        if bumped >= epoch {
+            bumped
+        } else {
+            self.expiry
+        }
+    }
+}
+
 /// What a committee cold credential has done with its hot key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CommitteeAuthorization {
@@ -174,6 +187,9 @@ pub struct Proposal {
     /// The action's exact CBOR (empty when the proposal was seeded without it).
     #[serde(with = "hex_vec", default)]
     pub action: Vec<u8>,
+    /// The proposal's anchor, its exact CBOR `[url, hash]`.
+    #[serde(with = "hex_vec", default)]
+    pub anchor: Vec<u8>,
     /// Votes by committee hot credential.
     #[serde(with = "pairs", default)]
     pub committee_votes: OrdMap<Credential, Vote>,
@@ -253,6 +269,7 @@ impl Proposal {
     pub fn new(procedure: &ProposalProcedure, proposed_in: u64, expires_after: u64) -> Proposal {
         let mut action = Vec::new();
         let _ = pallas_codec::minicbor::encode(&procedure.gov_action, &mut action);
+        let anchor = pallas_codec::minicbor::to_vec(&procedure.anchor).unwrap_or_default();
         Proposal {
             kind: GovActionKind::of(&procedure.gov_action),
             prev: GovActionId::previous(&procedure.gov_action),
@@ -261,6 +278,7 @@ impl Proposal {
             proposed_in,
             expires_after,
             action,
+            anchor,
             committee_votes: OrdMap::new(),
             drep_votes: OrdMap::new(),
             pool_votes: OrdMap::new(),
@@ -295,6 +313,9 @@ pub struct Governance {
     pub committee_threshold: Rational,
     /// The constitution's guardrails script hash, if it has one.
     pub guardrail: Option<[u8; 28]>,
+    /// The constitution's anchor, its exact CBOR `[url, hash]`.
+    #[serde(with = "hex_vec", default)]
+    pub constitution_anchor: Vec<u8>,
     /// The number of consecutive epochs without an active proposal (`vsNumDormantEpochs`).
     pub dormant_epochs: u64,
     /// What ratification decided at the last epoch boundary, carried out at the next.
@@ -312,6 +333,15 @@ pub struct Ratification {
     pub expired: Vec<GovActionId>,
     /// The state the enacted actions leave; `None` before the first ratification.
     pub enact_state: Option<EnactState>,
+    /// Whether a delaying action was enacted, which stopped the rest (`rsDelayed`).
+    #[serde(default)]
+    pub delayed: bool,
+    /// The DReps' voting stake ratification counted (`psDRepDistr`), proposal deposits included.
+    #[serde(with = "pairs", default)]
+    pub drep_stake: std::collections::BTreeMap<DRep, u64>,
+    /// The pools' voting stake ratification counted (`psPoolDistr`), proposal deposits included.
+    #[serde(with = "pairs", default)]
+    pub pool_stake: std::collections::BTreeMap<PoolId, u64>,
 }
 
 /// What enactment changes (`EnactState`): the committee, the constitution, the parameters,
@@ -325,6 +355,9 @@ pub struct EnactState {
     pub committee_threshold: Rational,
     /// The constitution's guardrails script hash.
     pub guardrail: Option<[u8; 28]>,
+    /// The constitution's anchor, its exact CBOR `[url, hash]`.
+    #[serde(with = "hex_vec", default)]
+    pub constitution_anchor: Vec<u8>,
     /// The protocol parameters.
     pub params: std::sync::Arc<LedgerParams>,
     /// The last enacted action of each purpose.

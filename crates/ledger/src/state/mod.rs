@@ -133,6 +133,8 @@ impl LedgerState {
                         margin: (p.margin.num, p.margin.den),
                         reward_account,
                         owners,
+                        relays: Vec::new(),
+                        metadata: Vec::new(),
                     },
                     future: None,
                     retiring: None,
@@ -186,6 +188,7 @@ impl LedgerState {
                 .collect::<imbl::OrdMap<Credential, u64>>(),
         );
         state.governance.guardrail = g.conway.guardrail()?;
+        state.governance.constitution_anchor = g.conway.constitution_anchor()?;
         state.governance.committee_threshold = g.conway.committee.threshold.0;
         state.reindex();
         let initial = Arc::new(state.stake_distribution());

@@ -23,6 +23,12 @@ pub struct PoolParams {
     pub reward_account: Vec<u8>,
     /// The owners' stake key hashes.
     pub owners: Vec<[u8; 28]>,
+    /// The relays, the CBOR list the registration carried (empty: none recorded).
+    #[serde(with = "hex_vec", default)]
+    pub relays: Vec<u8>,
+    /// The metadata's CBOR `[url, hash]` as registered (empty: none).
+    #[serde(with = "hex_vec", default)]
+    pub metadata: Vec<u8>,
 }
 
 /// A registered pool.

@@ -55,8 +55,15 @@ fn action_id(n: &Node) -> Result<GovActionId, String> {
 }
 
 /// `PoolParams`: [operator, vrf, pledge, cost, margin, reward account, owners, relays, metadata].
-fn pool_params(n: &Node) -> Result<PoolParams, String> {
+fn pool_params(n: &Node, doc: &[u8]) -> Result<PoolParams, String> {
     let f = n.fields(9)?;
+    // Relays and metadata as the ledger keeps them: re-encoded as a registration's are.
+    let relays: Vec<pallas_primitives::conway::Relay> =
+        minicbor::decode(f[7].raw(doc)).map_err(|e| format!("relays: {e}"))?;
+    let metadata: Option<pallas_primitives::conway::PoolMetadata> = match f[8].value {
+        Value::Null => None,
+        _ => Some(minicbor::decode(f[8].raw(doc)).map_err(|e| format!("pool metadata: {e}"))?),
+    };
     Ok(PoolParams {
         vrf_key_hash: f[1].hash()?,
         pledge: f[2].uint()?,
@@ -64,6 +71,12 @@ fn pool_params(n: &Node) -> Result<PoolParams, String> {
         margin: f[4].rational()?,
         reward_account: f[5].bytes()?.to_vec(),
         owners: f[6].array()?.iter().map(Node::hash).collect::<Result<_, _>>()?,
+        relays: minicbor::to_vec(&relays).map_err(|e| e.to_string())?,
+        metadata: metadata
+            .map(|m| minicbor::to_vec(&m))
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default(),
     })
 }
 
@@ -140,7 +153,7 @@ pub fn ledger_state(
         s.pools.insert(
             id,
             PoolState {
-                params: pool_params(p)?,
+                params: pool_params(p, doc)?,
                 future: None,
                 retiring: None,
                 deposit: deposits.iter().find(|(k, _)| *k == id).map_or(0, |(_, d)| *d),
@@ -149,7 +162,7 @@ pub fn ledger_state(
     }
     for (id, p) in ps[1].map()? {
         if let Some(pool) = s.pools.get_mut(&id.hash::<28>()?) {
-            pool.future = Some(pool_params(p)?);
+            pool.future = Some(pool_params(p, doc)?);
         }
     }
     for (id, e) in ps[2].map()? {
@@ -235,6 +248,7 @@ pub fn ledger_state(
         s.governance.committee_threshold = c[1].rational()?;
     }
     s.governance.guardrail = gs[2].fields(2)?[1].nullable().map(Node::hash).transpose()?;
+    s.governance.constitution_anchor = gs[2].fields(2)?[0].raw(doc).to_vec();
     let previous = params(&resolve(&gs[4].hash()?)?, config)?;
     let current = params(&resolve(&gs[3].hash()?)?, config)?;
     s.prev_params = Arc::new(previous);

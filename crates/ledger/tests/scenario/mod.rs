@@ -239,6 +239,8 @@ pub fn state(s: &Value, p: &LedgerParams) -> Result<LedgerState, String> {
             margin: (0, 1),
             reward_account: vec![],
             owners: vec![],
+            relays: Vec::new(),
+            metadata: Vec::new(),
         };
         let pool = PoolState {
             params,
@@ -316,6 +318,7 @@ pub fn state(s: &Value, p: &LedgerParams) -> Result<LedgerState, String> {
                 proposed_in: 0,
                 expires_after: 0,
                 action: vec![],
+                anchor: vec![],
                 committee_votes: OrdMap::new(),
                 drep_votes: OrdMap::new(),
                 pool_votes: OrdMap::new(),
@@ -336,6 +339,7 @@ pub fn state(s: &Value, p: &LedgerParams) -> Result<LedgerState, String> {
                 proposed_in: expires_after.saturating_sub(p.gov_action_lifetime),
                 expires_after,
                 action: vec![],
+                anchor: vec![],
                 committee_votes: OrdMap::new(),
                 drep_votes: OrdMap::new(),
                 pool_votes: OrdMap::new(),

@@ -230,6 +230,17 @@ impl Connection {
         protocols: &[u16],
         traffic: Arc<Traffic>,
     ) -> (Connection, HashMap<u16, Channel>) {
+        Self::start_with_write_limit(stream, ours, protocols, traffic, WRITE_TIMEOUT)
+    }
+
+    /// [`Connection::start_on`], a peer that reads nothing for `write_limit` disconnected.
+    pub fn start_with_write_limit<S: AsyncRead + AsyncWrite + Send + 'static>(
+        stream: S,
+        ours: Direction,
+        protocols: &[u16],
+        traffic: Arc<Traffic>,
+        write_limit: Duration,
+    ) -> (Connection, HashMap<u16, Channel>) {
         let (read, write) = tokio::io::split(stream);
         let (out_tx, out_rx) = mpsc::channel(INGRESS_SEGMENTS);
         let started = Instant::now();
@@ -251,7 +262,7 @@ impl Connection {
             );
         }
         let reader = tokio::spawn(read_segments(read, ours, routes, traffic.clone()));
-        let writer = tokio::spawn(write_segments(write, out_rx, traffic.clone()));
+        let writer = tokio::spawn(write_segments(write, out_rx, traffic.clone(), write_limit));
         (
             Connection {
                 reader,
@@ -340,10 +351,11 @@ async fn write_segments(
     mut write: impl AsyncWrite + Unpin,
     mut queue: mpsc::Receiver<Vec<u8>>,
     traffic: Arc<Traffic>,
+    limit: Duration,
 ) -> ConnectionError {
     while let Some(segment) = queue.recv().await {
-        match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&segment)).await {
-            Err(_) => return ConnectionError::Stalled(WRITE_TIMEOUT),
+        match tokio::time::timeout(limit, write.write_all(&segment)).await {
+            Err(_) => return ConnectionError::Stalled(limit),
             Ok(Err(e)) => return e.into(),
             Ok(Ok(())) => {}
         }

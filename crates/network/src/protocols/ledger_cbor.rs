@@ -18,6 +18,15 @@ pub(crate) fn credential(e: &mut Enc<'_>, c: &Credential) {
     let _ = e.array(2).and_then(|e| e.u8(tag)).and_then(|e| e.bytes(h));
 }
 
+/// The reference's order of credentials (`ScriptHashObj` before `KeyHashObj`), for the keys
+/// of ledger maps and sets.
+pub(crate) fn credential_order(c: &Credential) -> (u8, [u8; 28]) {
+    match c {
+        Credential::Script(h) => (0, *h),
+        Credential::Key(h) => (1, *h),
+    }
+}
+
 /// A DRep: `[0, keyHash]`, `[1, scriptHash]`, `[2]` (always abstain), `[3]` (no confidence).
 pub(crate) fn drep(e: &mut Enc<'_>, d: &DRep) {
     let _ = match d {

@@ -36,6 +36,9 @@ pub struct LocalLimits {
     /// To hold an acquired ledger state, queries included (10 minutes): an acquisition never
     /// released would hold old ledger states in memory.
     pub acquired: Duration,
+    /// To take what the node writes (60 s): a client that stops reading is disconnected
+    /// rather than left holding the answers it does not read.
+    pub write: Duration,
 }
 
 impl Default for LocalLimits {
@@ -43,6 +46,7 @@ impl Default for LocalLimits {
         LocalLimits {
             handshake: Duration::from_secs(10),
             acquired: Duration::from_secs(600),
+            write: crate::mux::connection::WRITE_TIMEOUT,
         }
     }
 }
@@ -61,7 +65,8 @@ pub struct LocalContext {
 /// Serves a local client until it is done or fails; returns why the connection ended.
 pub async fn serve(stream: UnixStream, ctx: LocalContext) -> ConnectionError {
     let traffic = Arc::new(Traffic::default());
-    let (mut conn, mut channels) = Connection::start_on(stream, Direction::Responder, &PROTOCOLS, traffic);
+    let (mut conn, mut channels) =
+        Connection::start_with_write_limit(stream, Direction::Responder, &PROTOCOLS, traffic, ctx.limits.write);
     let mut hs = take(&mut channels, handshake::PROTOCOL);
     let answer = match handshake(&mut hs, &ctx).await {
         Ok(a) => a,

@@ -79,8 +79,7 @@ pub async fn run(mut ch: Channel, chain: ChainHandle, acquired: Duration, versio
                 let cfg = chain.config().clone();
                 let result = tokio::task::spawn_blocking(move || answer(&query, &held, &cfg, version))
                     .await
-                    .map_err(|e| ConnectionError::Local(format!("answering a query: {e}")))?
-                    .map_err(|e| ConnectionError::violation(PROTOCOL, e))?;
+                    .map_err(|e| ConnectionError::Local(format!("answering a query: {e}")))?;
                 ch.send(&Message::Result(result).to_cbor()).await?;
             }
             Action::Nothing => {}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context};
 use slotforge_crypto::ed25519::SigningKey;
 use slotforge_crypto::key_file::{self, KeyKind};
-use slotforge_devnet::txbuilder::{Cert, PoolRegistration, TxBuilder};
+use slotforge_devnet::txbuilder::{Cert, PoolRegistration, Relay, TxBuilder};
 use slotforge_ledger::address::reward_address;
 use slotforge_ledger::{Credential, LedgerParams, TxIn};
 
@@ -177,6 +177,7 @@ pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> an
             margin: (0, 1),
             reward_account: reward_address(0, &Credential::Key(stake_hash)),
             owners: vec![stake_hash],
+            relays: relay(&node.node_to_node).into_iter().collect(),
         }),
         Cert::Delegate {
             stake: stake_hash,
@@ -188,4 +189,16 @@ pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> an
         .into_iter()
         .fold(TxBuilder::new().output(to, stake), TxBuilder::cert);
     faucet_pays(devnet, &rest, &params, tx, &[&cold, &owner_stake]).await
+}
+
+/// The relay a pool registration names for a node listening on `addr` (`host:port`): its IPv4
+/// address and port, or none when the address is not IPv4.
+fn relay(addr: &str) -> Option<Relay> {
+    use pallas_codec::utils::Nullable;
+    let addr: std::net::SocketAddrV4 = addr.parse().ok()?;
+    Some(Relay::SingleHostAddr(
+        Nullable::Some(u32::from(addr.port())),
+        Nullable::Some(addr.ip().octets().to_vec().into()),
+        Nullable::Null,
+    ))
 }

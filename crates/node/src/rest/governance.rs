@@ -43,6 +43,7 @@ fn describe(s: &LedgerState) -> Value {
         Credential::Key(h) => DRep::Key(*h),
         Credential::Script(h) => DRep::Script(*h),
     };
+    let voting_stake = |d: &DRep| g.ratification.drep_stake.get(d).copied().unwrap_or(0);
     let dreps: Vec<Value> = g
         .dreps
         .iter()
@@ -52,12 +53,19 @@ fn describe(s: &LedgerState) -> Value {
                 "deposit": d.deposit,
                 "expiry": d.expiry,
                 "stake": drep_stake.get(&drep_of(c)).copied().unwrap_or(0),
+                "voting_stake": voting_stake(&drep_of(c)),
             })
         })
         .collect();
     let predefined: Vec<Value> = [DRep::AlwaysAbstain, DRep::AlwaysNoConfidence]
         .iter()
-        .map(|d| json!({ "drep": drep_json(d), "stake": drep_stake.get(d).copied().unwrap_or(0) }))
+        .map(|d| {
+            json!({
+                "drep": drep_json(d),
+                "stake": drep_stake.get(d).copied().unwrap_or(0),
+                "voting_stake": voting_stake(d),
+            })
+        })
         .collect();
     let committee = g.committee.as_ref().map(|members| {
         let members: Vec<Value> = members
@@ -114,7 +122,10 @@ fn describe(s: &LedgerState) -> Value {
     json!({
         "epoch": s.epoch,
         "protocol_version": { "major": s.params.protocol_version.0, "minor": s.params.protocol_version.1 },
-        "constitution": { "guardrail_script": g.guardrail.map(hex::encode) },
+        "constitution": {
+            "guardrail_script": g.guardrail.map(hex::encode),
+            "anchor": anchor_json(&g.constitution_anchor),
+        },
         "committee": committee,
         "dreps": dreps,
         "predefined_dreps": predefined,
@@ -127,4 +138,17 @@ fn describe(s: &LedgerState) -> Value {
         },
         "dormant_epochs": g.dormant_epochs,
     })
+}
+
+/// An anchor kept as its CBOR `[url, hash]`, as `{url, data_hash}` (empty strings if unreadable).
+fn anchor_json(cbor: &[u8]) -> Value {
+    let mut d = pallas_codec::minicbor::Decoder::new(cbor);
+    let url = d
+        .array()
+        .ok()
+        .and_then(|_| d.str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let hash = d.bytes().map(hex::encode).unwrap_or_default();
+    json!({ "url": url, "data_hash": hash })
 }

@@ -69,6 +69,21 @@ fn hashes(hex_hashes: &[String]) -> Option<Vec<Vec<u8>>> {
     hex_hashes.iter().map(|h| hex::decode(h).ok()).collect()
 }
 
+/// `[1 (ConwayUtxowFailure), [tag, set of hashes]]`; the failure's text if a hash is not hex.
+fn hash_set(e: &mut Enc<'_>, f: &LedgerError, tag: u8, hex_hashes: &[String]) {
+    match hashes(hex_hashes) {
+        Some(mut hs) => utxow(e, |e| {
+            tagged(e, 2, tag);
+            hs.sort();
+            hs.dedup();
+            ledger_cbor::set(e, &hs, |e, h| {
+                let _ = e.bytes(h);
+            });
+        }),
+        None => mempool_failure(e, &f.to_string()),
+    }
+}
+
 /// `[1 (ConwayUtxowFailure), [0 (UtxoFailure), failure]]`, the failure written by `put`.
 fn utxo(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
     let _ = e
@@ -176,6 +191,68 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             }),
             None => mempool_failure(e, &f.to_string()),
         },
+        E::MissingScriptWitnesses(hs) => hash_set(e, f, 3, hs),
+        E::ScriptWitnessNotValidating(hs) => hash_set(e, f, 4, hs),
+        E::ExtraneousScriptWitnesses(hs) => hash_set(e, f, 9, hs),
+        E::MalformedScriptWitnesses(hs) => hash_set(e, f, 16, hs),
+        E::MalformedReferenceScripts(hs) => hash_set(e, f, 17, hs),
+        E::UnspendableUTxONoDatumHash(ins) => utxow(e, |e| {
+            tagged(e, 2, 14);
+            let mut ins = ins.clone();
+            ins.sort();
+            ledger_cbor::set(e, &ins, ledger_cbor::tx_in);
+        }),
+        E::PPViewHashesDontMatch { declared, computed } => {
+            match (hashes(declared.as_slice()), hashes(computed.as_slice())) {
+                (Some(declared), Some(computed)) => utxow(e, |e| {
+                    // `Mismatch supplied expected`, each a `StrictMaybe` hash.
+                    tagged(e, 3, 13);
+                    for h in [declared, computed] {
+                        ledger_cbor::list(e, &h, |e, h| {
+                            let _ = e.bytes(h);
+                        });
+                    }
+                }),
+                _ => mempool_failure(e, &f.to_string()),
+            }
+        }
+        // At protocol version 10 a wrong deposit and a wrong refund are both
+        // `IncorrectDepositDELEG` with the coin the certificate declares.
+        E::IncorrectDeposit { declared, .. } | E::IncorrectRefund { declared, .. } => cert(e, 1, |e| {
+            tagged(e, 2, 1);
+            let _ = e.u64(*declared);
+        }),
+        E::NonZeroRewardBalance { balance, .. } => cert(e, 1, |e| {
+            tagged(e, 2, 4);
+            let _ = e.u64(*balance);
+        }),
+        E::RetirementEpoch { epoch, current, max } => cert(e, 2, |e| {
+            // The epoch must be greater than the current one and at most `max`.
+            tagged(e, 4, 1);
+            let _ = e.u64(*current).and_then(|e| e.u64(*epoch)).and_then(|e| e.u64(*max));
+        }),
+        E::WrongNetworkPool { expected, found, pool } => cert(e, 2, |e| {
+            tagged(e, 4, 4);
+            let _ = e.u8(*expected).and_then(|e| e.u8(*found)).and_then(|e| e.bytes(pool));
+        }),
+        E::PoolMetadataHashTooBig { pool, size } => cert(e, 2, |e| {
+            tagged(e, 3, 5);
+            let _ = e.bytes(pool).and_then(|e| e.u64(*size as u64));
+        }),
+        E::IncorrectWithdrawal { account, requested, .. } => match hex::decode(account) {
+            // `[2 (ConwayCertsFailure), [0 (WithdrawalsNotInRewardsCERTS), {account => coin}]]`.
+            Ok(account) => {
+                let _ = e
+                    .array(2)
+                    .and_then(|e| e.u8(2))
+                    .and_then(|e| e.array(2))
+                    .and_then(|e| e.u8(0))
+                    .and_then(|e| e.map(1))
+                    .and_then(|e| e.bytes(&account))
+                    .and_then(|e| e.u64(*requested));
+            }
+            Err(_) => mempool_failure(e, &f.to_string()),
+        },
         E::StakeAlreadyRegistered(c) => cert(e, 1, |e| {
             tagged(e, 2, 2);
             ledger_cbor::credential(e, c);
@@ -210,6 +287,10 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
         }),
         E::DRepIncorrectDeposit { expected, declared } => cert(e, 3, |e| {
             tagged(e, 3, 2);
+            let _ = e.u64(*declared).and_then(|e| e.u64(*expected));
+        }),
+        E::DRepIncorrectRefund { expected, declared } => cert(e, 3, |e| {
+            tagged(e, 3, 4);
             let _ = e.u64(*declared).and_then(|e| e.u64(*expected));
         }),
         E::CommitteeHasPreviouslyResigned(c) => cert(e, 3, |e| {
@@ -277,6 +358,92 @@ mod tests {
         ]));
         // [[6, [[1,[0,[4]]], [1,[0,[5, 10, 2]]]]]]
         assert_eq!(hex::encode(r), "818206828201820081048201820083050a02");
+    }
+
+    /// The rejection as pallas-network's client decodes it (its decoders were written from
+    /// cardano-node's own rejections), shown as pallas names it.
+    fn as_pallas_reads_it(error: &LedgerError) -> String {
+        use pallas_network::miniprotocols::localtxsubmission::TxValidationError;
+        let bytes = ledger_rejection(error);
+        let r: TxValidationError = pallas_codec::minicbor::decode(&bytes)
+            .unwrap_or_else(|e| panic!("pallas decodes {}: {e}", hex::encode(&bytes)));
+        format!("{r:?}")
+    }
+
+    #[test]
+    fn certificate_and_witness_failures_are_written_with_their_fields() {
+        let pool = [0x22u8; 28];
+        let h = "ab".repeat(28);
+        let cases: Vec<(LedgerError, Vec<&str>)> = vec![
+            (
+                LedgerError::RetirementEpoch { epoch: 40, current: 7, max: 25 },
+                // Pallas reads each bound as `Mismatch(supplied, expected)`.
+                vec!["StakePoolRetirementWrongEpochPOOL(Mismatch(EpochNo(40), EpochNo(7)), Mismatch(EpochNo(40), EpochNo(25)))"],
+            ),
+            (
+                LedgerError::WrongNetworkPool { expected: 0, found: 1, pool },
+                vec!["WrongNetworkPOOL(Mismatch(Mainnet, Testnet)"],
+            ),
+            (
+                LedgerError::PoolMetadataHashTooBig { pool, size: 40 },
+                vec!["PoolMedataHashTooBig", "40"],
+            ),
+            (
+                LedgerError::IncorrectDeposit { expected: 2_000_000, declared: 5 },
+                vec!["IncorrectDepositDELEG", "5"],
+            ),
+            (
+                LedgerError::IncorrectRefund { expected: 2_000_000, declared: 6 },
+                vec!["IncorrectDepositDELEG", "6"],
+            ),
+            (
+                LedgerError::NonZeroRewardBalance { credential: slotforge_ledger::Credential::Key([1; 28]), balance: 77 },
+                vec!["StakeKeyHasNonZeroRewardAccountBalanceDELEG", "77"],
+            ),
+            (
+                LedgerError::IncorrectWithdrawal { account: format!("e0{}", "11".repeat(28)), requested: 9, balance: Some(3) },
+                vec!["WithdrawalsNotInRewardsCERTS", "9"],
+            ),
+            (
+                LedgerError::DRepIncorrectRefund { expected: 500, declared: 8 },
+                vec!["DRepIncorrectRefund", "500", "8"],
+            ),
+            (
+                LedgerError::MissingScriptWitnesses(vec![h.clone()]),
+                vec!["MissingScriptWitnessesUTXOW"],
+            ),
+            (
+                LedgerError::ExtraneousScriptWitnesses(vec![h.clone()]),
+                vec!["ExtraneousScriptWitnessesUTXOW"],
+            ),
+            (
+                LedgerError::ScriptWitnessNotValidating(vec![h.clone()]),
+                vec!["ScriptWitnessNotValidatingUTXOW"],
+            ),
+            (
+                LedgerError::MalformedScriptWitnesses(vec![h.clone()]),
+                vec!["MalformedScriptWitnesses"],
+            ),
+            (
+                LedgerError::MalformedReferenceScripts(vec![h.clone()]),
+                vec!["MalformedReferenceScripts"],
+            ),
+            (
+                LedgerError::UnspendableUTxONoDatumHash(vec![TxIn { tx: [3; 32], index: 4 }]),
+                vec!["UnspendableUTxONoDatumHash"],
+            ),
+            (
+                LedgerError::PPViewHashesDontMatch { declared: None, computed: Some("cd".repeat(32)) },
+                vec!["PPViewHashesDontMatch"],
+            ),
+        ];
+        for (error, words) in cases {
+            let text = as_pallas_reads_it(&error);
+            assert!(!text.contains("MempoolFailure"), "{error}: {text}");
+            for w in words {
+                assert!(text.contains(w), "{error}: {w} not in {text}");
+            }
+        }
     }
 
     #[test]

@@ -16,18 +16,15 @@ use minicbor::Encoder;
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::ChainConfig;
 use slotforge_ledger::state::{TxIn, TxOut};
-use slotforge_ledger::LedgerParams;
+use slotforge_ledger::{Credential, LedgerParams};
 
 use super::queries::{EraQuery, Query, ERA_CONWAY, ERA_NAMES};
-use crate::protocols::ledger_cbor;
+use crate::protocols::ledger_cbor::{self, credential_order};
+
+mod governance;
+mod pools;
 
 use crate::protocols::codec::Enc;
-
-/// A query this node decodes but does not answer (yet): the client is disconnected with its
-/// name rather than given a wrong answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the query {0} is not answered by this node")]
-pub struct Unanswered(pub &'static str);
 
 /// `NodeToClientV_21`: GetGenesisConfig's protocol parameters carry their version as a list.
 pub const V21: u64 = 32789;
@@ -36,7 +33,7 @@ pub const V23: u64 = 32791;
 
 /// The result of `query` on `state`, a state of the chain `cfg` describes, for a client that
 /// negotiated node-to-client `version` (wire form, `n | 0x8000`).
-pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig, version: u64) -> Result<Vec<u8>, Unanswered> {
+pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig, version: u64) -> Vec<u8> {
     let mut out = Vec::new();
     let mut e = Encoder::new(&mut out);
     match query {
@@ -59,7 +56,7 @@ pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig, version: u64
         }
         Query::IfCurrent(era, q) if *era == ERA_CONWAY => {
             let _ = e.array(1);
-            era_answer(&mut e, q, state, cfg, version)?;
+            era_answer(&mut e, q, state, cfg, version);
         }
         Query::IfCurrent(era, _) => {
             // `Left (MismatchEraInfo query-era ledger-era)`.
@@ -72,7 +69,7 @@ pub fn answer(query: &Query, state: &ChainState, cfg: &ChainConfig, version: u64
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// `SystemStart` as cardano-binary writes a `UTCTime`: `[year, dayOfYear, picosecondsOfDay]`.
@@ -173,13 +170,7 @@ fn era_history(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) {
     let _ = e.end();
 }
 
-fn era_answer(
-    e: &mut Enc<'_>,
-    q: &EraQuery,
-    state: &ChainState,
-    cfg: &ChainConfig,
-    version: u64,
-) -> Result<(), Unanswered> {
+fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConfig, version: u64) {
     let l = &state.ledger;
     match q {
         EraQuery::LedgerTip => point(e, state),
@@ -210,7 +201,7 @@ fn era_answer(
         EraQuery::UtxoWhole => utxo(e, l.utxo.iter().map(|(i, o)| (*i, &**o))),
         EraQuery::Cbor(inner) => {
             let mut bytes = Vec::new();
-            era_answer(&mut Encoder::new(&mut bytes), inner, state, cfg, version)?;
+            era_answer(&mut Encoder::new(&mut bytes), inner, state, cfg, version);
             let _ = e.tag(Tag::new(24)).and_then(|e| e.bytes(&bytes));
         }
         EraQuery::StakePools => {
@@ -225,7 +216,7 @@ fn era_answer(
                 .and_then(|e| e.u64(l.treasury))
                 .and_then(|e| e.u64(l.reserves));
         }
-        EraQuery::StakeDistribution2 => {
+        EraQuery::StakeDistribution | EraQuery::StakeDistribution2 => {
             // Each pool's share of the circulating supply (`poolsByTotalStakeFraction`), from
             // the stake now; the stakes and the total stay active stake.
             let now = l.stake_distribution();
@@ -234,9 +225,9 @@ fn era_answer(
                 .pools
                 .iter()
                 .map(|(id, p)| (id, p.stake, p.vrf_key_hash, (p.stake, circulating)));
-            pool_distr(e, pools, now.total.max(1));
+            pool_distr(e, pools, now.total.max(1), matches!(q, EraQuery::StakeDistribution));
         }
-        EraQuery::PoolDistr2(filter) => {
+        EraQuery::PoolDistr(filter) | EraQuery::PoolDistr2(filter) => {
             // The current epoch's leader election (`nesPd`), filtered.
             let set = l.leader_distribution();
             let total = set.total.max(1);
@@ -245,7 +236,18 @@ fn era_answer(
                 .iter()
                 .filter(|(id, _)| filter.as_ref().is_none_or(|f| f.is_empty() || f.contains(id)))
                 .map(|(id, p)| (id, p.stake, p.vrf_key_hash, (p.stake, total)));
-            pool_distr(e, pools, total);
+            pool_distr(e, pools, total, matches!(q, EraQuery::PoolDistr(_)));
+        }
+        EraQuery::StakePoolParams(ids) => pools::stake_pool_params(e, l, ids),
+        EraQuery::PoolState(ids) => pools::pool_state(e, l, ids.as_deref()),
+        EraQuery::Constitution => {
+            governance::constitution(e, &l.governance.constitution_anchor, l.governance.guardrail)
+        }
+        EraQuery::GovState => governance::gov_state(e, state, cfg),
+        EraQuery::DRepState(creds) => governance::drep_state(e, l, creds),
+        EraQuery::DRepStakeDistr(dreps) => governance::drep_stake_distr(e, l, dreps),
+        EraQuery::CommitteeMembersState(cold, hot, statuses) => {
+            governance::committee_members_state(e, l, cold, hot, statuses)
         }
         EraQuery::MaxMajorProtocolVersion => {
             let _ = e.u64(cfg.max_major_protocol_version);
@@ -286,16 +288,14 @@ fn era_answer(
                 ledger_cbor::drep(e, d);
             });
         }
-        other => return Err(Unanswered(era_query_name(other))),
     }
-    Ok(())
 }
 
-/// A ledger map of `items` (sorted and deduplicated by their first part, as a Haskell `Map`).
-fn sorted_map<K: Ord + Copy, V>(e: &mut Enc<'_>, items: &[(K, V)], put: impl FnMut(&mut Enc<'_>, &&(K, V))) {
-    let mut order: Vec<&(K, V)> = items.iter().collect();
-    order.sort_by_key(|(k, _)| *k);
-    order.dedup_by_key(|(k, _)| *k);
+/// A ledger map keyed by credentials (deduplicated, in the reference's credential order).
+fn sorted_map<V>(e: &mut Enc<'_>, items: &[(&Credential, V)], put: impl FnMut(&mut Enc<'_>, &&(&Credential, V))) {
+    let mut order: Vec<&(&Credential, V)> = items.iter().collect();
+    order.sort_by_key(|(k, _)| credential_order(k));
+    order.dedup_by_key(|(k, _)| credential_order(k));
     ledger_cbor::map(e, &order, put);
 }
 
@@ -440,16 +440,29 @@ fn stake_snapshots(e: &mut Enc<'_>, l: &slotforge_ledger::LedgerState, filter: O
     }
 }
 
-/// The ledger's `PoolDistr` (node-to-client 21 on): `[{pool => [share, stake, vrf]}, total]`.
-fn pool_distr<'p>(e: &mut Enc<'_>, pools: impl Iterator<Item = (&'p [u8; 28], u64, [u8; 32], (u64, u64))>, total: u64) {
+/// The ledger's `PoolDistr` (node-to-client 21 on): `[{pool => [share, stake, vrf]}, total]`;
+/// `legacy`, consensus's own before 21: `{pool => [share, vrf]}`.
+fn pool_distr<'p>(
+    e: &mut Enc<'_>,
+    pools: impl Iterator<Item = (&'p [u8; 28], u64, [u8; 32], (u64, u64))>,
+    total: u64,
+    legacy: bool,
+) {
     let pools: Vec<_> = pools.collect();
-    let _ = e.array(2);
+    if !legacy {
+        let _ = e.array(2);
+    }
     ledger_cbor::map(e, &pools, |e, (id, stake, vrf, share)| {
-        let _ = e.bytes(*id).and_then(|e| e.array(3));
+        let _ = e.bytes(*id).and_then(|e| e.array(if legacy { 2 } else { 3 }));
         ledger_cbor::rational(e, if share.1 == 0 { (0, 1) } else { *share });
-        let _ = e.u64(*stake).and_then(|e| e.bytes(vrf));
+        if !legacy {
+            let _ = e.u64(*stake);
+        }
+        let _ = e.bytes(vrf);
     });
-    let _ = e.u64(total);
+    if !legacy {
+        let _ = e.u64(total);
+    }
 }
 
 /// A UTxO: `{[txId, index] => output}`, outputs in the exact bytes they were made with.
@@ -550,39 +563,6 @@ fn pparams(e: &mut Enc<'_>, p: &LedgerParams) {
         let _ = e.u64(v);
     }
     ledger_cbor::rational(e, p.min_fee_ref_script_per_byte);
-}
-
-/// The reference's name of an era query, for [`Unanswered`].
-fn era_query_name(q: &EraQuery) -> &'static str {
-    match q {
-        EraQuery::LedgerTip => "GetLedgerTip",
-        EraQuery::EpochNo => "GetEpochNo",
-        EraQuery::CurrentPParams => "GetCurrentPParams",
-        EraQuery::StakeDistribution => "GetStakeDistribution",
-        EraQuery::UtxoByAddress(_) => "GetUTxOByAddress",
-        EraQuery::UtxoWhole => "GetUTxOWhole",
-        EraQuery::Cbor(_) => "GetCBOR",
-        EraQuery::FilteredDelegationsAndRewardAccounts(_) => "GetFilteredDelegationsAndRewardAccounts",
-        EraQuery::GenesisConfig => "GetGenesisConfig",
-        EraQuery::DebugChainDepState => "DebugChainDepState",
-        EraQuery::UtxoByTxIn(_) => "GetUTxOByTxIn",
-        EraQuery::StakePools => "GetStakePools",
-        EraQuery::StakePoolParams(_) => "GetStakePoolParams",
-        EraQuery::PoolState(_) => "GetPoolState",
-        EraQuery::StakeSnapshots(_) => "GetStakeSnapshots",
-        EraQuery::PoolDistr(_) => "GetPoolDistr",
-        EraQuery::StakeDelegDeposits(_) => "GetStakeDelegDeposits",
-        EraQuery::Constitution => "GetConstitution",
-        EraQuery::GovState => "GetGovState",
-        EraQuery::DRepState(_) => "GetDRepState",
-        EraQuery::DRepStakeDistr(_) => "GetDRepStakeDistr",
-        EraQuery::CommitteeMembersState(..) => "GetCommitteeMembersState",
-        EraQuery::FilteredVoteDelegatees(_) => "GetFilteredVoteDelegatees",
-        EraQuery::AccountState => "GetAccountState",
-        EraQuery::PoolDistr2(_) => "GetPoolDistr2",
-        EraQuery::StakeDistribution2 => "GetStakeDistribution2",
-        EraQuery::MaxMajorProtocolVersion => "GetMaxMajorProtocolVersion",
-    }
 }
 
 #[cfg(test)]
