@@ -194,11 +194,10 @@ pub async fn register_pool(devnet: &Devnet, node: &DevnetNode, stake: u64) -> an
 /// The relay a pool registration names for a node listening on `addr` (`host:port`): its IPv4
 /// address and port, or none when the address is not IPv4.
 fn relay(addr: &str) -> Option<Relay> {
-    use pallas_codec::utils::Nullable;
     let addr: std::net::SocketAddrV4 = addr.parse().ok()?;
     Some(Relay::SingleHostAddr(
-        Nullable::Some(u32::from(addr.port())),
-        Nullable::Some(addr.ip().octets().to_vec().into()),
-        Nullable::Null,
+        Some(u32::from(addr.port())),
+        Some(addr.ip().octets().to_vec().into()),
+        None,
     ))
 }
