@@ -157,8 +157,8 @@ fn conway(query: &[u8]) -> AnyCbor {
 /// What cardano-cli's `query drep-state --all-dreps`, `committee-state`, `constitution`,
 /// `gov-state` and `drep-stake-distribution --all-dreps` ask a node's socket, each answer
 /// decoded by pallas-network's types, against `/api/v1/governance` at the same tip; returns how
-/// many proposals the last ratification enacted.
-fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> usize {
+/// many proposals the last ratification enacted and how many DReps it counted stake for.
+fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> (usize, usize) {
     let socket = devnet.nodes()[0]["socket"].as_str().unwrap().to_string();
     let magic = devnet.desc["network_magic"].as_u64().unwrap();
     eventually(Duration::from_secs(60), "a quiet moment to compare governance", || {
@@ -307,7 +307,7 @@ fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> usize 
         assert_eq!(enacted, decided("ratified"));
         let expired: Vec<String> = ratify.expired.0.iter().map(id).collect();
         assert_eq!(expired, decided("expired"));
-        Some(enacted.len())
+        Some((enacted.len(), distr.len()))
     })
 }
 
@@ -486,7 +486,11 @@ fn a_devnet_governs_itself_through_dreps_pools_and_its_committee() {
                 .then_some(())
         },
     );
-    assert!(governance_queries_agree_with_rest(&devnet, &rest) > 0);
+    let (enacted, counted) = governance_queries_agree_with_rest(&devnet, &rest);
+    assert!(
+        enacted > 0 && counted > 0,
+        "{enacted} enacted, {counted} DReps with stake"
+    );
 
     // The hard fork first: ratified at one boundary, enacted at the next (10.1).
     let fork_epoch = first_epoch_where(&devnet, &rest, 6, "protocol version 10.1", |l| {
