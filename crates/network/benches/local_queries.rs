@@ -1,6 +1,6 @@
-//! Local state query answers on a ledger of 100,000 stake accounts and 1,000 pools (the
-//! synthetic `boundary_fixture` state): what each costs the node, the answer's encoding
-//! included, the socket excluded.
+//! Local state query answers on a ledger of 100,000 stake accounts, 1,000 pools and 1,000
+//! DReps (the synthetic `boundary_fixture` state): what each costs the node, the answer's
+//! encoding included, the socket excluded.
 //!
 //!   cargo bench -p slotforge-network --bench local_queries
 
@@ -46,6 +46,27 @@ fn queries(c: &mut Criterion) {
             "GetStakeDistribution2 (the stake now)",
             Query::IfCurrent(6, EraQuery::StakeDistribution2),
         ),
+        (
+            "GetStakePoolParams (one pool)",
+            Query::IfCurrent(6, EraQuery::StakePoolParams(vec![pool])),
+        ),
+        (
+            "GetPoolState (all pools)",
+            Query::IfCurrent(6, EraQuery::PoolState(None)),
+        ),
+        (
+            "GetDRepState (all 1,000 DReps)",
+            Query::IfCurrent(6, EraQuery::DRepState(vec![])),
+        ),
+        (
+            "GetDRepStakeDistr (all DReps)",
+            Query::IfCurrent(6, EraQuery::DRepStakeDistr(vec![])),
+        ),
+        (
+            "GetCommitteeMembersState",
+            Query::IfCurrent(6, EraQuery::CommitteeMembersState(vec![], vec![], vec![])),
+        ),
+        ("GetGovState", Query::IfCurrent(6, EraQuery::GovState)),
     ];
     for (name, q) in cases {
         group.bench_function(name, |b| b.iter(|| answer(&q, &state, cfg, V23)));

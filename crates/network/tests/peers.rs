@@ -167,9 +167,14 @@ async fn hostile_inbound_peers_are_disconnected_with_a_reason_and_the_node_keeps
     s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     expect(&mut s, 5, "mini-protocol 12064").await;
 
-    // A wrong magic: refused, then closed.
+    // A wrong magic: refused (the refusal reaches the peer), then closed.
     let mut s = raw(addr).await;
     segment(&mut s, handshake::PROTOCOL, &propose(MAGIC + 1)).await;
+    let mut h = [0u8; 8];
+    s.read_exact(&mut h).await.unwrap();
+    let mut body = vec![0; u16::from_be_bytes([h[6], h[7]]) as usize];
+    s.read_exact(&mut body).await.unwrap();
+    assert!(matches!(HsMsg::<VersionData>::decode(&body), Ok(HsMsg::Refuse(_))));
     expect(&mut s, 5, "network magic").await;
 
     // An oversized handshake message (more than 5,760 bytes).

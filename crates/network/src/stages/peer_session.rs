@@ -111,10 +111,20 @@ pub async fn inbound(stream: TcpStream, ctx: SessionContext, stats: Arc<PeerStat
         };
         let answer = respond(&ours, &proposal);
         hs.send(&answer.to_cbor()).await?;
-        match answer {
-            HsMsg::Accept(version, data) => tracing::debug!(version, ?data, "handshake accepted"),
-            HsMsg::QueryReply(_) => return Err(ConnectionError::Handshake("a version query, answered".into())),
-            other => return Err(ConnectionError::Handshake(format!("refused: {other:?}"))),
+        let why = match answer {
+            HsMsg::Accept(version, data) => {
+                tracing::debug!(version, ?data, "handshake accepted");
+                None
+            }
+            HsMsg::QueryReply(_) => Some("a version query, answered".to_string()),
+            other => Some(format!("refused: {other:?}")),
+        };
+        if let Some(why) = why {
+            // The answer reaches the peer before the connection closes.
+            drop(hs);
+            channels.clear();
+            conn.drain(std::time::Duration::from_secs(1)).await;
+            return Err(ConnectionError::Handshake(why));
         }
         let _open = stats.opened();
         let mut tasks = JoinSet::new();

@@ -8,11 +8,12 @@ use crate::protocols::ledger_cbor;
 
 /// `Map PoolId PoolParams` of the registered pools asked for.
 pub(super) fn stake_pool_params(e: &mut Enc<'_>, l: &LedgerState, ids: &[PoolId]) {
-    let pools: Vec<_> = l
-        .pools
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let pools: Vec<_> = ids
         .iter()
-        .filter(|(id, _)| ids.contains(id))
-        .map(|(id, p)| (id, &p.params))
+        .filter_map(|id| l.pools.get(id).map(|p| (id, &p.params)))
         .collect();
     ledger_cbor::map(e, &pools, |e, (id, p)| pool_params(e, id, p));
 }
