@@ -15,8 +15,11 @@ for t in "${targets[@]}"; do
     seeds=()
     [ -d "seeds/$t" ] && seeds=("seeds/$t")
     start=$(date +%s)
-    RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- -runs="$runs" -max_len=4096 2>&1 | grep -E "^Done|DONE|ERROR|panicked" || true
-    status=${PIPESTATUS[0]}
+    log=$(mktemp)
+    status=0
+    RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- -runs="$runs" -max_len=4096 >"$log" 2>&1 || status=$?
+    grep -E "^Done|DONE|ERROR|panicked|^error" "$log" || true
+    rm -f "$log"
     echo "$t: exit $status after $(( $(date +%s) - start )) s"
     [ "$status" -eq 0 ] || exit "$status"
 done

@@ -572,14 +572,23 @@ fn pools_register_update_and_retire_at_the_epoch_named() {
 }
 
 #[test]
-fn pool_registration_checks_the_reward_network_and_the_metadata_hash_first() {
+fn pool_registration_reports_the_reward_network_the_metadata_hash_and_the_cost_in_order() {
     let mut f = Fixture::new();
     let cold = other_key(31);
     let pay = f.pool(0).payment.clone();
     let mut wrong = registration(&f, &cold, 1);
     wrong.reward_account[0] = 0xe1;
     let tx = f.payment().cert(Cert::RegisterPool(wrong)).bal(&f, &[&pay, &cold]);
-    // The network is checked before the cost (1 is below the minimum too).
+    // Every POOL failure is reported (`?!`), the network's before the cost's (1 is below the
+    // minimum too).
+    let err = f.apply(10, &tx).expect_err("refused");
+    let names: Vec<&str> = err.failures().iter().map(LedgerError::name).collect();
+    assert!(
+        names
+            .windows(2)
+            .any(|w| w == ["WrongNetworkPOOL", "StakePoolCostTooLowPOOL"]),
+        "{names:?}"
+    );
     f.expect(tx, |e| {
         *e == LedgerError::WrongNetworkPool {
             expected: 0,

@@ -213,7 +213,7 @@ fn check_kes_period_info(devnet: &LiveDevnet, rest: &str) {
 /// pallas-network's node-to-client client on node 0's socket (mode 0600): the tip, the
 /// protocol parameters, an address's outputs and the pots agree with the REST API's, read in
 /// the same epoch and at the same tip.
-fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
+fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str, owner: &str) {
     use pallas_network::miniprotocols::localstate::queries_v16 as q;
     use pallas_network::miniprotocols::Point;
     use std::os::unix::fs::PermissionsExt;
@@ -235,24 +235,44 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
             let params = get(&format!("{rest}/api/v1/protocol-parameters"));
             let pots = get(&format!("{rest}/api/v1/pots"));
             let utxos = get(&format!("{rest}/api/v1/utxos?address={address}"));
-            let (point, pp, account, outputs, (registered, pool_state)) = node_to_client(&socket, magic, async |c| {
-                let sq = c.statequery();
-                sq.acquire(None).await.unwrap();
-                let point = q::get_chain_point(sq).await.unwrap();
-                let pp = q::get_current_pparams(sq, 6).await.unwrap();
-                let account = q::get_account_state(sq, 6).await.unwrap();
-                let outputs = q::get_utxo_by_address(sq, 6, vec![address_bytes.clone().into()])
-                    .await
-                    .unwrap();
-                // `query pool-params` and `query pool-state --all-stake-pools`.
-                let registered = q::get_stake_pool_params(sq, 6, q::TaggedSet::new(pool_ids.clone()))
-                    .await
-                    .unwrap();
-                let any: pallas_codec::utils::AnyCbor =
-                    pallas_codec::minicbor::decode(&[0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x82, 0x13, 0x80]).unwrap();
-                let state = pallas_codec::minicbor::to_vec(sq.query_any(any).await.unwrap()).unwrap();
-                (point, pp, account, outputs.len(), (registered, state))
-            });
+            let account_rest = get(&format!("{rest}/api/v1/accounts/e0{owner}"));
+            let stake = q::StakeAddr::from((0u8, hex::decode(owner).unwrap().into()));
+            let (point, pp, account, outputs, (registered, pool_state), owner_info) =
+                node_to_client(&socket, magic, async |c| {
+                    let sq = c.statequery();
+                    sq.acquire(None).await.unwrap();
+                    let point = q::get_chain_point(sq).await.unwrap();
+                    let pp = q::get_current_pparams(sq, 6).await.unwrap();
+                    let account = q::get_account_state(sq, 6).await.unwrap();
+                    let outputs = q::get_utxo_by_address(sq, 6, vec![address_bytes.clone().into()])
+                        .await
+                        .unwrap();
+                    // `query pool-params` and `query pool-state --all-stake-pools`.
+                    let registered = q::get_stake_pool_params(sq, 6, q::TaggedSet::new(pool_ids.clone()))
+                        .await
+                        .unwrap();
+                    let any: pallas_codec::utils::AnyCbor =
+                        pallas_codec::minicbor::decode(&[0x82, 0x00, 0x82, 0x00, 0x82, 0x06, 0x82, 0x13, 0x80])
+                            .unwrap();
+                    let state = pallas_codec::minicbor::to_vec(sq.query_any(any).await.unwrap()).unwrap();
+                    // `query stake-address-info`: delegations and rewards, deposits, vote delegations.
+                    let stakes: BTreeSet<q::StakeAddr> = [stake.clone()].into_iter().collect();
+                    let delegations = q::get_filtered_delegations_rewards(sq, 6, stakes.clone())
+                        .await
+                        .unwrap();
+                    let deposits = q::get_stake_deleg_deposits(sq, 6, q::TaggedSet::new(stakes.clone()))
+                        .await
+                        .unwrap();
+                    let votes = q::get_filtered_vote_delegatees(sq, 6, stakes).await.unwrap();
+                    (
+                        point,
+                        pp,
+                        account,
+                        outputs.len(),
+                        (registered, state),
+                        (delegations, deposits, votes),
+                    )
+                });
             let Point::Specific(slot, hash) = point else {
                 return None;
             };
@@ -274,6 +294,20 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str) {
             assert_eq!(u64::from(account.reserves), pots["reserves"].as_u64().unwrap());
             assert_eq!(outputs, utxos["utxos"].as_array().unwrap().len());
             check_pools(devnet, p, &registered, &pool_state);
+            let (delegations, deposits, votes) = owner_info;
+            let rewards: Vec<u64> = delegations.rewards.iter().map(|(_, r)| *r).collect();
+            assert_eq!(rewards, vec![account_rest["rewards"].as_u64().unwrap()]);
+            let pools: Vec<String> = delegations
+                .delegs
+                .iter()
+                .map(|(_, p)| hex::encode(p.as_ref()))
+                .collect();
+            assert_eq!(pools, vec![pool_hex(account_rest["pool"].as_str().unwrap())]);
+            assert_eq!(
+                deposits.get(&stake).map(|c| u64::from(c.clone())),
+                account_rest["deposit"].as_u64()
+            );
+            assert_eq!(votes.is_empty(), account_rest["drep"].is_null());
             Some(())
         },
     );
@@ -754,7 +788,7 @@ fn a_three_pool_devnet_of_real_processes_runs_four_epochs_with_faults_a_new_pool
     check_openapi(&rest0, &address, &format!("e0{}", owners[0]));
 
     // The node-to-client socket, read by pallas-network's client, answers as the REST API.
-    check_node_to_client(&devnet, &rest0, &address);
+    check_node_to_client(&devnet, &rest0, &address, &owners[0]);
     check_leaderlog_socket(&devnet, &rest0);
     check_kes_period_info(&devnet, &rest0);
 

@@ -22,10 +22,11 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
             relays,
         } => {
             // Shelley POOL at protocol version 10, in its order: the reward account's
-            // network, the metadata hash's size, the cost.
+            // network, the metadata hash's size, the cost; each failure reported (`?!`).
+            let mut failures = Vec::new();
             let found = reward_account.first().map_or(0, |h| h & 0x0f);
             if found != p.network_id {
-                return Err(LedgerError::WrongNetworkPool {
+                failures.push(LedgerError::WrongNetworkPool {
                     expected: p.network_id,
                     found,
                     pool: **operator,
@@ -33,17 +34,20 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
             }
             if let Some(m) = pool_metadata.as_ref() {
                 if m.hash.len() > 32 {
-                    return Err(LedgerError::PoolMetadataHashTooBig {
+                    failures.push(LedgerError::PoolMetadataHashTooBig {
                         pool: **operator,
                         size: m.hash.len(),
                     });
                 }
             }
             if *cost < p.min_pool_cost {
-                return Err(LedgerError::PoolCostTooLow {
+                failures.push(LedgerError::PoolCostTooLow {
                     cost: *cost,
                     min: p.min_pool_cost,
                 });
+            }
+            if let Some(e) = LedgerError::from_failures(failures) {
+                return Err(e);
             }
             let params = PoolParams {
                 vrf_key_hash: **vrf_keyhash,

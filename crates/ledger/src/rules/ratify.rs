@@ -78,8 +78,8 @@ pub(crate) fn ratify(state: &LedgerState, instant: &BTreeMap<Credential, u64>) -
         expired,
         enact_state: Some(es),
         delayed,
-        drep_stake: stake.dreps,
-        pool_stake: stake.pools,
+        drep_stake: stake.dreps.into_iter().collect(),
+        pool_stake: stake.pools.into_iter().collect(),
     }
 }
 

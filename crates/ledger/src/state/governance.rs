@@ -338,10 +338,10 @@ pub struct Ratification {
     pub delayed: bool,
     /// The DReps' voting stake ratification counted (`psDRepDistr`), proposal deposits included.
     #[serde(with = "pairs", default)]
-    pub drep_stake: std::collections::BTreeMap<DRep, u64>,
+    pub drep_stake: OrdMap<DRep, u64>,
     /// The pools' voting stake ratification counted (`psPoolDistr`), proposal deposits included.
     #[serde(with = "pairs", default)]
-    pub pool_stake: std::collections::BTreeMap<PoolId, u64>,
+    pub pool_stake: OrdMap<PoolId, u64>,
 }
 
 /// What enactment changes (`EnactState`): the committee, the constitution, the parameters,

@@ -19,15 +19,51 @@ use crate::protocols::ledger_cbor;
 
 /// The rejection of a Conway transaction the ledger refused for `error`.
 pub fn ledger_rejection(error: &LedgerError) -> Vec<u8> {
-    let failures: Vec<&LedgerError> = match error {
-        LedgerError::Failures(all) => all.iter().collect(),
-        one => vec![one],
-    };
+    // The withdrawals that do not drain their accounts are one failure, where the first is.
+    let mut failures: Vec<Failure<'_>> = Vec::new();
+    let mut withdrawals: Vec<(Vec<u8>, u64)> = Vec::new();
+    for f in error.failures() {
+        match f {
+            LedgerError::IncorrectWithdrawal { account, requested, .. } if hex::decode(account).is_ok() => {
+                if withdrawals.is_empty() {
+                    failures.push(Failure::Withdrawals);
+                }
+                withdrawals.push((hex::decode(account).unwrap_or_default(), *requested));
+            }
+            other => failures.push(Failure::One(other)),
+        }
+    }
+    // `Map RewardAccount Coin`: by network, then credential (scripts first).
+    withdrawals.sort_by_key(|(a, _)| {
+        let kind = if a.first().is_some_and(|h| h & 0x10 != 0) { 0 } else { 1 };
+        (a.first().map(|h| h & 0x0f), kind, a.get(1..).map(<[u8]>::to_vec))
+    });
     let mut out = Vec::new();
     let mut e = Encoder::new(&mut out);
     let _ = e.array(1).and_then(|e| e.array(2)).and_then(|e| e.u8(ERA_CONWAY));
-    ledger_cbor::list(&mut e, &failures, |e, f| ledger_failure(e, f));
+    ledger_cbor::list(&mut e, &failures, |e, f| match f {
+        Failure::One(f) => ledger_failure(e, f),
+        // `[2 (ConwayCertsFailure), [0 (WithdrawalsNotInRewardsCERTS), {account => coin}]]`.
+        Failure::Withdrawals => {
+            let _ = e
+                .array(2)
+                .and_then(|e| e.u8(2))
+                .and_then(|e| e.array(2))
+                .and_then(|e| e.u8(0));
+            ledger_cbor::map(e, &withdrawals, |e, (account, coin)| {
+                let _ = e.bytes(account).and_then(|e| e.u64(*coin));
+            });
+        }
+    });
     out
+}
+
+/// One failure of a rejection.
+enum Failure<'a> {
+    /// A failure written on its own.
+    One(&'a LedgerError),
+    /// `WithdrawalsNotInRewardsCERTS`, every such withdrawal in it.
+    Withdrawals,
 }
 
 /// The rejection of a Conway transaction refused before the ledger judged it (the mempool
@@ -185,6 +221,7 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             Some(mut hs) => utxow(e, |e| {
                 tagged(e, 2, 2);
                 hs.sort();
+                hs.dedup();
                 ledger_cbor::set(e, &hs, |e, h| {
                     let _ = e.bytes(h);
                 });
@@ -239,20 +276,6 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 3, 5);
             let _ = e.bytes(pool).and_then(|e| e.u64(*size as u64));
         }),
-        E::IncorrectWithdrawal { account, requested, .. } => match hex::decode(account) {
-            // `[2 (ConwayCertsFailure), [0 (WithdrawalsNotInRewardsCERTS), {account => coin}]]`.
-            Ok(account) => {
-                let _ = e
-                    .array(2)
-                    .and_then(|e| e.u8(2))
-                    .and_then(|e| e.array(2))
-                    .and_then(|e| e.u8(0))
-                    .and_then(|e| e.map(1))
-                    .and_then(|e| e.bytes(&account))
-                    .and_then(|e| e.u64(*requested));
-            }
-            Err(_) => mempool_failure(e, &f.to_string()),
-        },
         E::StakeAlreadyRegistered(c) => cert(e, 1, |e| {
             tagged(e, 2, 2);
             ledger_cbor::credential(e, c);
@@ -444,6 +467,27 @@ mod tests {
                 assert!(text.contains(w), "{error}: {w} not in {text}");
             }
         }
+    }
+
+    #[test]
+    fn withdrawals_that_do_not_drain_their_accounts_are_one_failure_in_the_reference_order() {
+        let wrong = |account: String, requested| LedgerError::IncorrectWithdrawal {
+            account,
+            requested,
+            balance: None,
+        };
+        let key = format!("e0{}", "11".repeat(28));
+        let script = format!("f0{}", "22".repeat(28));
+        let r = ledger_rejection(&LedgerError::Failures(vec![
+            wrong(key.clone(), 5),
+            LedgerError::InputSetEmpty,
+            wrong(script.clone(), 7),
+        ]));
+        // [[6, [[2, [0, {script: 7, key: 5}]], [1, [0, [4]]]]]]
+        assert_eq!(
+            hex::encode(r),
+            format!("8182068282028200a2581d{script}07581d{key}05820182008104")
+        );
     }
 
     #[test]

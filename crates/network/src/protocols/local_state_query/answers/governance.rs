@@ -33,6 +33,12 @@ pub(super) fn constitution(e: &mut Enc<'_>, anchor: &[u8], guardrail: Option<[u8
 /// `Map (Credential DRepRole) DRepState` of the DReps asked for (all when none are named), each
 /// expiry with the dormant epochs added back and with its delegators.
 pub(super) fn drep_state(e: &mut Enc<'_>, l: &LedgerState, creds: &[Credential]) {
+    drep_states(e, l, creds, true);
+}
+
+/// The DReps' states, their expiries with the dormant epochs added back when `dormancy`
+/// (`queryDRepState`) or as kept (the pulser's snapshot).
+fn drep_states(e: &mut Enc<'_>, l: &LedgerState, creds: &[Credential], dormancy: bool) {
     let g = &l.governance;
     let wanted: BTreeSet<&Credential> = creds.iter().collect();
     let mut dreps: Vec<(&Credential, &DRepState)> = g
@@ -45,9 +51,12 @@ pub(super) fn drep_state(e: &mut Enc<'_>, l: &LedgerState, creds: &[Credential])
     let none = Vec::new();
     ledger_cbor::map(e, &dreps, |e, (c, d)| {
         credential(e, c);
-        let _ = e
-            .array(4)
-            .and_then(|e| e.u64(d.expiry_after_dormancy(l.epoch, g.dormant_epochs)));
+        let _ = e.array(4).and_then(|e| {
+            e.u64(match dormancy {
+                true => d.expiry_after_dormancy(l.epoch, g.dormant_epochs),
+                false => d.expiry,
+            })
+        });
         strict_maybe_raw(e, &d.anchor);
         let _ = e.u64(d.deposit);
         credential_set(e, delegators.get(*c).unwrap_or(&none));
@@ -205,7 +214,12 @@ pub(super) fn gov_state(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) 
         ledger_cbor::drep(e, d);
         let _ = e.u64(**coin);
     });
-    drep_state(e, l, &[]);
+    // The DReps as kept; none before the first boundary (the initial pulser's `def`).
+    if r.enact_state.is_some() {
+        drep_states(e, l, &[], false);
+    } else {
+        let _ = e.map(0);
+    }
     let pools: Vec<_> = r.pool_stake.iter().collect();
     ledger_cbor::map(e, &pools, |e, (id, coin)| {
         let _ = e.bytes(*id).and_then(|e| e.u64(**coin));
@@ -246,8 +260,8 @@ pub(super) fn gov_state(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) 
 }
 
 /// The parameters the next epoch will start with as the reference reports them: a potential
-/// update (`[2, pparams?]`) until two stability windows before the epoch's end, then definite
-/// (`[1, pparams]`) or none (`[0]`).
+/// update (`[2, pparams?]`) until a block two stability windows or less before the epoch's end
+/// (not its first), then definite (`[1, pparams]`) or none (`[0]`).
 fn future_pparams(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) {
     let l = &state.ledger;
     let r = &l.governance.ratification;
@@ -263,7 +277,10 @@ fn future_pparams(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) {
     let epoch_length = cfg.genesis.shelley.epoch_length;
     let next_epoch_start = (l.epoch + 1).saturating_mul(epoch_length);
     let tip_slot = state.tip.map_or(0, |t| t.slot);
-    let solid = tip_slot.saturating_add(2 * safe_zone(cfg)) >= next_epoch_start;
+    // Solidified by the ticks from the slot of no return on, but reset by the epoch's first
+    // block (TICK solidifies before NEWEPOCH, which starts a potential update again).
+    let first_of_epoch = l.blocks_current.values().sum::<u64>() <= 1;
+    let solid = !first_of_epoch && tip_slot.saturating_add(2 * safe_zone(cfg)) >= next_epoch_start;
     match (solid, next) {
         (true, Some(p)) => {
             let _ = e.array(2).and_then(|e| e.u8(1));

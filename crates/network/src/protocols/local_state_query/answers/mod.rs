@@ -234,7 +234,7 @@ fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConf
             let pools = set
                 .pools
                 .iter()
-                .filter(|(id, _)| filter.as_ref().is_none_or(|f| f.is_empty() || f.contains(id)))
+                .filter(|(id, _)| filter.as_ref().is_none_or(|f| f.contains(id)))
                 .map(|(id, p)| (id, p.stake, p.vrf_key_hash, (p.stake, total)));
             pool_distr(e, pools, total, matches!(q, EraQuery::PoolDistr(_)));
         }
