@@ -271,10 +271,7 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
             (r.operator.to_vec(), r.vrf_keyhash.to_vec(), r.reward_account.to_vec()),
             (id.to_vec(), p.vrf_key_hash.to_vec(), p.reward_account.clone())
         );
-        assert_eq!(
-            (u64::from(r.pledge.clone()), u64::from(r.cost.clone())),
-            (p.pledge, p.cost)
-        );
+        assert_eq!((u64::from(r.pledge), u64::from(r.cost)), (p.pledge, p.cost));
     }
     let constitution = q::get_constitution(sq, CONWAY).await.unwrap();
     let anchor = &net.cfg.genesis.conway.constitution.anchor;

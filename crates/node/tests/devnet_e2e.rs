@@ -300,11 +300,11 @@ fn check_node_to_client(devnet: &LiveDevnet, rest: &str, address: &str, owner: &
             let pools: Vec<String> = delegations
                 .delegs
                 .iter()
-                .map(|(_, p)| hex::encode(p.as_ref()))
+                .map(|(_, p)| hex::encode(p.as_slice()))
                 .collect();
             assert_eq!(pools, vec![pool_hex(account_rest["pool"].as_str().unwrap())]);
             assert_eq!(
-                deposits.get(&stake).map(|c| u64::from(c.clone())),
+                deposits.get(&stake).map(|c| u64::from(*c)),
                 account_rest["deposit"].as_u64()
             );
             assert_eq!(votes.is_empty(), account_rest["drep"].is_null());
@@ -362,7 +362,7 @@ fn check_pools(
                 Nullable::Null,
             );
             assert_eq!(pool.relays, vec![relay], "its node's address");
-            assert_eq!(Some(u64::from(pool.cost.clone())), params["min_pool_cost"].as_u64());
+            assert_eq!(Some(u64::from(pool.cost)), params["min_pool_cost"].as_u64());
         } else {
             assert!(pool.relays.is_empty(), "genesis pools declare no relays");
         }

@@ -196,7 +196,7 @@ fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> (usize
         for d in rest_dreps {
             let state = &dreps[&stake_addr(&d["credential"])];
             assert_eq!(Some(state.expiry), d["expiry"].as_u64().map(expiry));
-            assert_eq!(Some(u64::from(state.deposit.clone())), d["deposit"].as_u64());
+            assert_eq!(Some(u64::from(state.deposit)), d["deposit"].as_u64());
         }
         let delegators: usize = dreps.values().map(|d| d.delegs.0.len()).sum();
         assert_eq!(delegators, 3, "the three owners delegate their votes");
@@ -267,10 +267,7 @@ fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> (usize
                 (p.committee_votes.len(), p.drep_votes.len(), p.stake_pool_votes.len()),
                 (count("committee"), count("dreps"), count("pools"))
             );
-            assert_eq!(
-                Some(u64::from(p.proposal_procedure.deposit.clone())),
-                r["deposit"].as_u64()
-            );
+            assert_eq!(Some(u64::from(p.proposal_procedure.deposit)), r["deposit"].as_u64());
             assert_eq!(Some(p.expires_after), r["expires_after"].as_u64());
         }
         let gov_committee: SMaybe<q::Committee> = d.decode().unwrap();
@@ -281,7 +278,7 @@ fn governance_queries_agree_with_rest(devnet: &LiveDevnet, rest: &str) -> (usize
         let _: q::Constitution = d.decode().unwrap();
         let current: q::ProtocolParam = d.decode().unwrap();
         assert_eq!(
-            current.protocol_version.map(|(major, minor)| (major, minor)),
+            current.protocol_version,
             Some((
                 g["protocol_version"]["major"].as_u64().unwrap(),
                 g["protocol_version"]["minor"].as_u64().unwrap()

@@ -401,7 +401,7 @@ fn credential_map_u64<'c>(e: &mut Enc<'_>, entries: impl Iterator<Item = (&'c Cr
 fn credential_set(e: &mut Enc<'_>, creds: &[Credential]) {
     let mut creds = creds.to_vec();
     creds.sort_by_key(credential_order);
-    ledger_cbor::set(e, &creds, |e, c| credential(e, c));
+    ledger_cbor::set(e, &creds, credential);
 }
 
 /// `StrictMaybe` of an item kept as its exact CBOR (empty: none): `[]` or `[item]`.
