@@ -69,9 +69,12 @@ if [ "$("$tools/py/bin/python" -c 'import grpc, grpc_tools; print(grpc.__version
     "$tools/py/bin/pip" install --quiet --disable-pip-version-check "grpcio==$grpcio_version" "grpcio-tools==$grpcio_version"
 fi
 pycardano_version="0.19.2"
-if [ "$("$tools/py/bin/pip" show pycardano 2>/dev/null | awk '/^Version:/ {print $2}')" != "$pycardano_version" ]; then
+# cbor2 6 no longer has what cbor2pure 5.8 (pycardano's) imports from it: pinned with it.
+cbor2_version="5.8.0"
+if [ "$("$tools/py/bin/pip" show pycardano 2>/dev/null | awk '/^Version:/ {print $2}')" != "$pycardano_version" ] \
+    || ! "$tools/py/bin/python" -c 'import pycardano' 2>/dev/null; then
     echo "installing pycardano $pycardano_version into $tools/py (pip)" >&2
-    "$tools/py/bin/pip" install --quiet --disable-pip-version-check "pycardano==$pycardano_version"
+    "$tools/py/bin/pip" install --quiet --disable-pip-version-check "pycardano==$pycardano_version" "cbor2==$cbor2_version"
 fi
 
 # oura (TxPipe's chain follower), which the network interop test runs against a node. A long

@@ -184,7 +184,8 @@ pub struct Proposal {
     pub proposed_in: u64,
     /// The last epoch in which votes on it count (`gasExpiresAfter`).
     pub expires_after: u64,
-    /// The action's exact CBOR (empty when the proposal was seeded without it).
+    /// The action's CBOR as the reference's ledger writes it (empty when the proposal was
+    /// seeded without it).
     #[serde(with = "hex_vec", default)]
     pub action: Vec<u8>,
     /// The proposal's anchor, its exact CBOR `[url, hash]`.
@@ -267,8 +268,7 @@ fn touches_security_group(u: &pallas_primitives::conway::ProtocolParamUpdate) ->
 impl Proposal {
     /// A proposal as submitted in `proposed_in`, without votes.
     pub fn new(procedure: &ProposalProcedure, proposed_in: u64, expires_after: u64) -> Proposal {
-        let mut action = Vec::new();
-        let _ = pallas_codec::minicbor::encode(&procedure.gov_action, &mut action);
+        let action = super::gov_action_cbor::gov_action(&procedure.gov_action);
         let anchor = pallas_codec::minicbor::to_vec(&procedure.anchor).unwrap_or_default();
         Proposal {
             kind: GovActionKind::of(&procedure.gov_action),

@@ -8,6 +8,7 @@
 //! block and a rollback is picking an older one.
 
 mod accounts;
+pub mod gov_action_cbor;
 mod governance;
 pub mod json;
 mod pools;

@@ -226,6 +226,15 @@ pub fn ledger_state(
         let procedure: ProposalProcedure =
             minicbor::decode(g[4].raw(doc)).map_err(|e| format!("proposal procedure: {e}"))?;
         let mut p = Proposal::new(&procedure, g[5].uint()?, g[6].uint()?);
+        // The ledger writes the action as the reference does, byte for byte.
+        let theirs = g[4].fields(4)?[2].raw(doc);
+        if p.action != theirs {
+            return Err(format!(
+                "the proposal's action re-encodes as {}, the reference's is {}",
+                hex::encode(&p.action),
+                hex::encode(theirs)
+            ));
+        }
         for (k, v) in g[1].map()? {
             p.committee_votes.insert(credential(k)?, vote(v)?);
         }
