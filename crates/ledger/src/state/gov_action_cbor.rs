@@ -117,7 +117,12 @@ fn pparams_update(e: &mut Enc<'_>, u: &ProtocolParamUpdate) {
         (16, int(&u.min_pool_cost)),
         (17, int(&u.ada_per_utxo_byte)),
         (18, u.cost_models_for_script_languages.as_ref().map(V::Models)),
-        (19, u.execution_costs.as_ref().map(|p| V::Prices(&p.mem_price, &p.step_price))),
+        (
+            19,
+            u.execution_costs
+                .as_ref()
+                .map(|p| V::Prices(&p.mem_price, &p.step_price)),
+        ),
         (20, u.max_tx_ex_units.as_ref().map(|x| V::Units(x.mem, x.steps))),
         (21, u.max_block_ex_units.as_ref().map(|x| V::Units(x.mem, x.steps))),
         (22, int(&u.max_value_size)),
