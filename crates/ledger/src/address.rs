@@ -59,7 +59,10 @@ pub fn stake_credential(address: &[u8]) -> Option<Credential> {
 
 /// The credential of a reward account, on this network.
 pub fn reward_credential(account: &[u8], network: u8) -> Result<Credential, LedgerError> {
-    let wrong = || LedgerError::WrongNetworkWithdrawal(hex::encode(account));
+    let wrong = || LedgerError::WrongNetworkWithdrawal {
+        expected: network,
+        accounts: vec![account.to_vec()],
+    };
     match Address::from_bytes(account) {
         Ok(Address::Stake(s)) => {
             if network_byte(s.network()) != network {
@@ -79,6 +82,54 @@ pub fn reward_credential(account: &[u8], network: u8) -> Result<Credential, Ledg
 pub fn account_credential(account: &[u8]) -> Option<Credential> {
     let network = account.first().map_or(0, |h| h & 0x0f);
     reward_credential(account, network).ok()
+}
+
+/// The reference's order of addresses (`Ord Addr`, for its sets of them): Shelley before
+/// Byron; then network (testnet first), payment credential (scripts before keys), stake
+/// reference (base by credential, then pointers, then none).
+pub fn address_order(address: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(64);
+    match Address::from_bytes(address) {
+        Ok(Address::Shelley(a)) => {
+            key.push(0);
+            key.push(network_byte(a.network()));
+            let (kind, h) = match a.payment() {
+                ShelleyPaymentPart::Script(h) => (0, h),
+                ShelleyPaymentPart::Key(h) => (1, h),
+            };
+            key.push(kind);
+            key.extend_from_slice(h.as_ref());
+            match a.delegation() {
+                ShelleyDelegationPart::Script(h) => {
+                    key.extend([0, 0]);
+                    key.extend_from_slice(h.as_ref());
+                }
+                ShelleyDelegationPart::Key(h) => {
+                    key.extend([0, 1]);
+                    key.extend_from_slice(h.as_ref());
+                }
+                ShelleyDelegationPart::Pointer(p) => {
+                    key.push(1);
+                    for n in [p.slot(), p.tx_idx(), p.cert_idx()] {
+                        key.extend(n.to_be_bytes());
+                    }
+                }
+                ShelleyDelegationPart::Null => key.push(2),
+            }
+        }
+        _ => {
+            key.push(1);
+            key.extend_from_slice(address);
+        }
+    }
+    key
+}
+
+/// The reference's order of reward accounts (`Ord RewardAccount`): by network (testnet
+/// first), then credential (script hashes before key hashes), for the sets and maps it writes.
+pub fn reward_account_order(account: &[u8]) -> (u8, bool, &[u8]) {
+    let header = account.first().copied().unwrap_or(0);
+    (header & 0x0f, header & 0x10 == 0, account.get(1..).unwrap_or_default())
 }
 
 /// The reward address of a credential (header 0xe0/0xf0 | network).

@@ -4,22 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use pallas_primitives::conway::{GovAction, ProposalProcedure, Vote as PallasVote, Voter};
+use pallas_primitives::conway::{GovAction, ProposalProcedure, Vote as PallasVote};
 
 use super::tx_view::TxView;
-use crate::address::reward_credential;
-use crate::error::LedgerError;
+use crate::address::{reward_account_order, reward_credential};
+use crate::error::{GovFailure, LedgerError, RewardAccount};
 use crate::params::LedgerParams;
 use crate::state::{
-    CommitteeAuthorization, Credential, GovActionId, GovActionKind, GovPurpose, LedgerState, Proposal, Vote,
+    gov_action_cbor, CommitteeAuthorization, Credential, GovActionId, GovActionKind, GovPurpose, LedgerState, Proposal,
+    Vote, Voter,
 };
-
-fn gov(name: &'static str, detail: String) -> LedgerError {
-    LedgerError::Gov { name, detail }
-}
 
 /// Runs GOV for `tx`; failures are collected.
 pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    if let Some(f) = unelected_committee_voters(state, p, tx) {
+        failures.push(f.into());
+    }
     for (index, proposal) in tx.body.proposal_procedures.iter().flat_map(|s| s.iter()).enumerate() {
         let id = GovActionId {
             tx: tx.tx.id(),
@@ -33,7 +33,7 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, 
             state.governance.add_proposal(id, proposal);
         }
     }
-    check_and_record_votes(state, p, tx, failures);
+    check_and_record_votes(state, tx, failures);
     // The votes of DReps retiring in this transaction are removed from every proposal.
     let retiring: Vec<Credential> = tx
         .body
@@ -60,99 +60,102 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, 
 fn check_proposal(state: &LedgerState, p: &LedgerParams, pr: &ProposalProcedure, failures: &mut Vec<LedgerError>) {
     // In the reference's order: hard-fork succession, well-formedness, accounts, deposit,
     // network, the action's own checks, then the previous action (which decides insertion).
-    check_hard_fork_follows(state, p, &pr.gov_action, failures);
+    let mut fail = |f: GovFailure| failures.push(f.into());
+    if let Some(f) = hard_fork_cannot_follow(state, p, &pr.gov_action) {
+        fail(f);
+    }
     if let GovAction::ParameterChange(_, ppu, _) = &pr.gov_action {
         if !well_formed(ppu) {
-            failures.push(gov(
-                "MalformedProposal",
-                "the parameter update is empty or sets to zero a parameter that may not be zero".into(),
-            ));
+            fail(GovFailure::MalformedProposal(gov_action_cbor::gov_action(
+                &pr.gov_action,
+            )));
         }
     }
     if !account_registered(state, &pr.reward_account) {
-        failures.push(gov(
-            "ProposalReturnAccountDoesNotExist",
-            format!(
-                "return account {} is not registered",
-                hex::encode(pr.reward_account.as_slice())
-            ),
+        fail(GovFailure::ProposalReturnAccountDoesNotExist(
+            pr.reward_account.to_vec(),
         ));
     }
     if let GovAction::TreasuryWithdrawals(w, _) = &pr.gov_action {
-        let unregistered: Vec<String> = w
-            .keys()
-            .filter(|a| !account_registered(state, a))
-            .map(|a| hex::encode(a.as_slice()))
-            .collect();
+        let unregistered = accounts(w.keys().filter(|a| !account_registered(state, a)));
         if !unregistered.is_empty() {
-            failures.push(gov(
-                "TreasuryWithdrawalReturnAccountsDoNotExist",
-                unregistered.join(", "),
-            ));
+            fail(GovFailure::TreasuryWithdrawalReturnAccountsDoNotExist(unregistered));
         }
     }
     if pr.deposit != p.gov_action_deposit {
-        failures.push(gov(
-            "ProposalDepositIncorrect",
-            format!("deposit {}, the parameter is {}", pr.deposit, p.gov_action_deposit),
-        ));
+        fail(GovFailure::ProposalDepositIncorrect {
+            supplied: pr.deposit,
+            expected: p.gov_action_deposit,
+        });
     }
     if reward_credential(&pr.reward_account, p.network_id).is_err() {
-        failures.push(gov(
-            "ProposalProcedureNetworkIdMismatch",
-            format!(
-                "return account {} is not for this network",
-                hex::encode(pr.reward_account.as_slice())
-            ),
-        ));
+        fail(GovFailure::ProposalProcedureNetworkIdMismatch {
+            account: pr.reward_account.to_vec(),
+            expected: p.network_id,
+        });
     }
     match &pr.gov_action {
         GovAction::TreasuryWithdrawals(w, policy) => {
-            let wrong_network: Vec<String> = w
-                .keys()
-                .filter(|a| reward_credential(a, p.network_id).is_err())
-                .map(|a| hex::encode(a.as_slice()))
-                .collect();
+            let wrong_network = accounts(w.keys().filter(|a| reward_credential(a, p.network_id).is_err()));
             if !wrong_network.is_empty() {
-                failures.push(gov("TreasuryWithdrawalsNetworkIdMismatch", wrong_network.join(", ")));
+                fail(GovFailure::TreasuryWithdrawalsNetworkIdMismatch {
+                    accounts: wrong_network,
+                    expected: p.network_id,
+                });
             }
-            check_policy(state, policy.as_deref().copied(), failures);
+            if let Some(f) = policy_mismatch(state, policy.as_deref().copied()) {
+                fail(f);
+            }
             if w.values().map(|c| *c as u128).sum::<u128>() == 0 {
-                failures.push(gov("ZeroTreasuryWithdrawals", "the withdrawals total zero".into()));
+                fail(GovFailure::ZeroTreasuryWithdrawals(gov_action_cbor::gov_action(
+                    &pr.gov_action,
+                )));
             }
         }
         GovAction::UpdateCommittee(_, removed, added, _) => {
             let removed: BTreeSet<Credential> = removed.iter().map(Credential::from).collect();
-            let both: Vec<String> = added
+            let mut both: Vec<Credential> = added
                 .keys()
                 .map(Credential::from)
                 .filter(|c| removed.contains(c))
-                .map(|c| c.to_string())
                 .collect();
+            both.sort_by_key(Credential::reference_order);
+            both.dedup();
             if !both.is_empty() {
-                failures.push(gov("ConflictingCommitteeUpdate", both.join(", ")));
+                fail(GovFailure::ConflictingCommitteeUpdate(both));
             }
-            let too_small: Vec<String> = added
+            let mut too_small: Vec<(Credential, u64)> = added
                 .iter()
                 .filter(|(_, e)| **e <= state.epoch)
-                .map(|(c, e)| format!("{} until {e}", Credential::from(c)))
+                .map(|(c, e)| (Credential::from(c), *e))
                 .collect();
+            too_small.sort_by_key(|(c, _)| c.reference_order());
+            too_small.dedup_by_key(|(c, _)| *c);
             if !too_small.is_empty() {
-                failures.push(gov("ExpirationEpochTooSmall", too_small.join(", ")));
+                fail(GovFailure::ExpirationEpochTooSmall(too_small));
             }
         }
-        GovAction::ParameterChange(_, _, policy) => check_policy(state, policy.as_deref().copied(), failures),
+        GovAction::ParameterChange(_, _, policy) => {
+            if let Some(f) = policy_mismatch(state, policy.as_deref().copied()) {
+                fail(f);
+            }
+        }
         _ => {}
     }
     if !prev_valid(state, &pr.gov_action) {
-        failures.push(gov(
-            "InvalidPrevGovActionId",
-            format!(
-                "previous action {:?} is neither the last enacted one of its purpose nor a proposal of it in flight",
-                GovActionId::previous(&pr.gov_action).map(|i| i.to_string())
-            ),
-        ));
+        fail(GovFailure::InvalidPrevGovActionId {
+            prev: GovActionId::previous(&pr.gov_action),
+            proposal: gov_action_cbor::proposal_procedure(pr),
+        });
     }
+}
+
+/// Reward accounts as a set of the reference: its order, each once.
+fn accounts<'a>(accounts: impl Iterator<Item = &'a pallas_primitives::RewardAccount>) -> Vec<RewardAccount> {
+    let mut v: Vec<RewardAccount> = accounts.map(|a| a.to_vec()).collect();
+    v.sort_by(|a, b| reward_account_order(a).cmp(&reward_account_order(b)));
+    v.dedup();
+    v
 }
 
 /// Whether the credential of a reward account is registered, whatever its network.
@@ -169,17 +172,11 @@ fn account_registered(state: &LedgerState, account: &[u8]) -> bool {
 }
 
 /// The proposal's policy must be the constitution's guardrails script.
-fn check_policy(state: &LedgerState, policy: Option<[u8; 28]>, failures: &mut Vec<LedgerError>) {
-    if policy != state.governance.guardrail {
-        failures.push(gov(
-            "InvalidGuardrailsScriptHash",
-            format!(
-                "the proposal names policy {:?}, the constitution's is {:?}",
-                policy.map(hex::encode),
-                state.governance.guardrail.map(hex::encode)
-            ),
-        ));
-    }
+fn policy_mismatch(state: &LedgerState, policy: Option<[u8; 28]>) -> Option<GovFailure> {
+    (policy != state.governance.guardrail).then_some(GovFailure::InvalidGuardrailsScriptHash {
+        supplied: policy,
+        expected: state.governance.guardrail,
+    })
 }
 
 /// `ppuWellFormed`: not empty, and none of the parameters that may not be zero set to zero.
@@ -222,82 +219,59 @@ fn prev_valid(state: &LedgerState, a: &GovAction) -> bool {
 }
 
 /// `ProposalCantFollow`: a hard fork proposes the next major version with minor 0, or the next
-/// minor, of the version it builds on (the current one when it builds on the last enacted
-/// hard fork, else its parent proposal's).
-fn check_hard_fork_follows(state: &LedgerState, p: &LedgerParams, a: &GovAction, failures: &mut Vec<LedgerError>) {
+/// minor, of the version it builds on: the current one when it builds on the last enacted hard
+/// fork or proposes a major version beyond the next (cardano-ledger-conway 1.21's
+/// `preceedingHardFork`), else its parent proposal's; nothing to compare with when the parent
+/// is not a hard fork in flight, which `InvalidPrevGovActionId` reports.
+fn hard_fork_cannot_follow(state: &LedgerState, p: &LedgerParams, a: &GovAction) -> Option<GovFailure> {
     let GovAction::HardForkInitiation(_, (major, minor)) = a else {
-        return;
+        return None;
     };
     let prev = GovActionId::previous(a);
     let from =
         if prev == state.governance.roots.get(&GovPurpose::HardFork).copied() || *major > p.protocol_version.0 + 1 {
             p.protocol_version
         } else {
-            match prev
-                .and_then(|id| state.governance.proposals.get(&id))
-                .map(|pr| &pr.kind)
-            {
-                Some(GovActionKind::HardFork { major, minor }) => (*major, *minor),
-                // A missing or other parent is InvalidPrevGovActionId's to report.
-                _ => return,
+            match &state.governance.proposals.get(&prev?)?.kind {
+                GovActionKind::HardFork { major, minor } => (*major, *minor),
+                _ => return None,
             }
         };
     let follows = (*major == from.0 + 1 && *minor == 0) || (*major == from.0 && *minor == from.1 + 1);
-    if !follows {
-        failures.push(gov(
-            "ProposalCantFollow",
-            format!("version {major}.{minor} cannot follow {}.{}", from.0, from.1),
-        ));
+    (!follows).then_some(GovFailure::ProposalCantFollow {
+        prev,
+        supplied: (*major, *minor),
+        expected: from,
+    })
+}
+
+/// Whether a voter exists: a committee hot credential some cold credential authorised, a
+/// registered DRep, a registered pool.
+fn voter_exists(state: &LedgerState, v: &Voter) -> bool {
+    match v {
+        Voter::Committee(h) => authorised(state, h, false),
+        Voter::DRep(c) => state.governance.dreps.contains_key(c),
+        Voter::Pool(p) => state.pools.contains_key(p),
     }
 }
 
-fn voter_name(v: &Voter) -> String {
-    match v {
-        Voter::ConstitutionalCommitteeKey(h) => format!("committee key {}", hex::encode(h.as_ref())),
-        Voter::ConstitutionalCommitteeScript(h) => format!("committee script {}", hex::encode(h.as_ref())),
-        Voter::DRepKey(h) => format!("DRep key {}", hex::encode(h.as_ref())),
-        Voter::DRepScript(h) => format!("DRep script {}", hex::encode(h.as_ref())),
-        Voter::StakePoolKey(h) => format!("pool {}", hex::encode(h.as_ref())),
-    }
-}
-
-/// The hot credential of a committee voter.
-fn hot(v: &Voter) -> Option<Credential> {
-    match v {
-        Voter::ConstitutionalCommitteeKey(h) => Some(Credential::Key(**h)),
-        Voter::ConstitutionalCommitteeScript(h) => Some(Credential::Script(**h)),
-        _ => None,
-    }
-}
-
-/// Whether a voter exists: a committee hot key some cold key authorised (from protocol version
-/// 11, a cold key of the current committee), a registered DRep, a registered pool.
-fn voter_exists(state: &LedgerState, p: &LedgerParams, v: &Voter) -> bool {
-    match v {
-        Voter::ConstitutionalCommitteeKey(_) | Voter::ConstitutionalCommitteeScript(_) => {
-            let h = hot(v);
-            let elected_only = p.protocol_version.0 >= 11;
-            let members = state.governance.committee.as_ref();
-            state.governance.committee_keys.iter().any(|(cold, a)| {
-                matches!(a, CommitteeAuthorization::Hot(x) if Some(*x) == h)
-                    && (!elected_only || members.is_some_and(|m| m.contains_key(cold)))
-            })
-        }
-        Voter::DRepKey(h) => state.governance.dreps.contains_key(&Credential::Key(**h)),
-        Voter::DRepScript(h) => state.governance.dreps.contains_key(&Credential::Script(**h)),
-        Voter::StakePoolKey(h) => state.pools.contains_key(&**h),
-    }
+/// Whether `hot` is authorised by a cold credential (of a member of the current committee
+/// when `elected_only`).
+fn authorised(state: &LedgerState, hot: &Credential, elected_only: bool) -> bool {
+    let members = state.governance.committee.as_ref();
+    state.governance.committee_keys.iter().any(|(cold, a)| {
+        matches!(a, CommitteeAuthorization::Hot(x) if x == hot)
+            && (!elected_only || members.is_some_and(|m| m.contains_key(cold)))
+    })
 }
 
 /// Whether a voter of this kind may vote on an action of this kind (the voting thresholds'
 /// `NoVotingAllowed`).
 fn may_vote(v: &Voter, k: &GovActionKind) -> bool {
     match v {
-        Voter::ConstitutionalCommitteeKey(_) | Voter::ConstitutionalCommitteeScript(_) => {
-            !matches!(k, GovActionKind::NoConfidence | GovActionKind::UpdateCommittee { .. })
-        }
-        Voter::DRepKey(_) | Voter::DRepScript(_) => true,
-        Voter::StakePoolKey(_) => match k {
+        Voter::Committee(_) => !matches!(k, GovActionKind::NoConfidence | GovActionKind::UpdateCommittee { .. }),
+        Voter::DRep(_) => true,
+        Voter::Pool(_) => match k {
             GovActionKind::ParameterChange { security_group } => *security_group,
             GovActionKind::NewConstitution | GovActionKind::TreasuryWithdrawals => false,
             _ => true,
@@ -305,70 +279,105 @@ fn may_vote(v: &Voter, k: &GovActionKind) -> bool {
     }
 }
 
-fn check_and_record_votes(state: &mut LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
-    let Some(procedures) = tx.body.voting_procedures.as_ref() else {
+/// The transaction's votes, voters and actions in the reference's order.
+fn votes_in_order(tx: &TxView<'_>) -> Vec<(Voter, Vec<(GovActionId, Vote)>)> {
+    let mut by_voter: Vec<(Voter, Vec<(GovActionId, Vote)>)> = tx
+        .body
+        .voting_procedures
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|(voter, votes)| {
+            let mut votes: Vec<(GovActionId, Vote)> = votes
+                .iter()
+                .map(|(id, procedure)| {
+                    let vote = match procedure.vote {
+                        PallasVote::No => Vote::No,
+                        PallasVote::Yes => Vote::Yes,
+                        PallasVote::Abstain => Vote::Abstain,
+                    };
+                    (GovActionId::from(id), vote)
+                })
+                .collect();
+            votes.sort_by_key(|(id, _)| *id);
+            (Voter::of(voter), votes)
+        })
+        .collect();
+    by_voter.sort_by_key(|(v, _)| v.reference_order());
+    by_voter
+}
+
+/// Runs the voting half of GOV in the reference's order (from protocol version 11 votes by
+/// unelected committee members, then voters that do not exist, actions that do not exist,
+/// expired actions, voters not allowed) and records the known voters' votes on known actions.
+fn check_and_record_votes(state: &mut LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+    let by_voter = votes_in_order(tx);
+    if by_voter.is_empty() {
         return;
-    };
+    }
     let epoch = state.epoch;
-    let (known, missing): (Vec<_>, Vec<_>) = procedures.iter().partition(|(v, _)| voter_exists(state, p, v));
+    let (known, missing): (Vec<_>, Vec<_>) = by_voter.into_iter().partition(|(v, _)| voter_exists(state, v));
     if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|(v, _)| voter_name(v)).collect();
-        failures.push(gov("VotersDoNotExist", names.join(", ")));
+        failures.push(GovFailure::VotersDoNotExist(missing.iter().map(|(v, _)| *v).collect()).into());
     }
     let mut unknown = Vec::new();
     let mut expired = Vec::new();
     let mut disallowed = Vec::new();
     for (voter, votes) in &known {
-        for (id, _) in votes.iter() {
-            let id = GovActionId::from(id);
-            match state.governance.proposals.get(&id) {
-                None => unknown.push(id.to_string()),
+        for (id, _) in votes {
+            match state.governance.proposals.get(id) {
+                None => unknown.push(*id),
                 Some(pr) => {
                     if pr.expires_after < epoch {
-                        expired.push(format!("{} on {id}", voter_name(voter)));
+                        expired.push((*voter, *id));
                     }
                     if !may_vote(voter, &pr.kind) {
-                        disallowed.push(format!("{} on {id}", voter_name(voter)));
+                        disallowed.push((*voter, *id));
                     }
                 }
             }
         }
     }
     if !unknown.is_empty() {
-        failures.push(gov("GovActionsDoNotExist", unknown.join(", ")));
+        failures.push(GovFailure::GovActionsDoNotExist(unknown).into());
     }
     if !expired.is_empty() {
-        failures.push(gov("VotingOnExpiredGovAction", expired.join(", ")));
+        failures.push(GovFailure::VotingOnExpiredGovAction(expired).into());
     }
     if !disallowed.is_empty() {
-        failures.push(gov("DisallowedVoters", disallowed.join(", ")));
+        failures.push(GovFailure::DisallowedVoters(disallowed).into());
     }
     for (voter, votes) in known {
-        for (id, procedure) in votes.iter() {
-            let id = GovActionId::from(id);
-            let vote = match procedure.vote {
-                PallasVote::No => Vote::No,
-                PallasVote::Yes => Vote::Yes,
-                PallasVote::Abstain => Vote::Abstain,
-            };
+        for (id, vote) in votes {
             if let Some(pr) = state.governance.proposals.get_mut(&id) {
                 match voter {
-                    Voter::ConstitutionalCommitteeKey(_) | Voter::ConstitutionalCommitteeScript(_) => {
-                        if let Some(h) = hot(voter) {
-                            pr.committee_votes.insert(h, vote);
-                        }
+                    Voter::Committee(h) => {
+                        pr.committee_votes.insert(h, vote);
                     }
-                    Voter::DRepKey(h) => {
-                        pr.drep_votes.insert(Credential::Key(**h), vote);
+                    Voter::DRep(c) => {
+                        pr.drep_votes.insert(c, vote);
                     }
-                    Voter::DRepScript(h) => {
-                        pr.drep_votes.insert(Credential::Script(**h), vote);
-                    }
-                    Voter::StakePoolKey(h) => {
-                        pr.pool_votes.insert(**h, vote);
+                    Voter::Pool(pool) => {
+                        pr.pool_votes.insert(pool, vote);
                     }
                 }
             }
         }
     }
+}
+
+/// `UnelectedCommitteeVoters` (from protocol version 11): committee voters whose hot
+/// credential no member of the current committee authorised.
+fn unelected_committee_voters(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>) -> Option<GovFailure> {
+    if p.protocol_version.0 <= 10 {
+        return None;
+    }
+    let mut unelected: Vec<Credential> = votes_in_order(tx)
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            Voter::Committee(h) if !authorised(state, &h, true) => Some(h),
+            _ => None,
+        })
+        .collect();
+    unelected.dedup();
+    (!unelected.is_empty()).then_some(GovFailure::UnelectedCommitteeVoters(unelected))
 }

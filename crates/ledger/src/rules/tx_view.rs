@@ -269,7 +269,7 @@ fn voter_order(v: &Voter) -> (u8, u8, [u8; 28]) {
 
 /// The key hash a bootstrap witness proves (`bootstrapWitKeyHash`): the Byron address root,
 /// blake2b-224 of sha3-256 of `[0, [0, public key ‖ chain code], attributes]`.
-fn bootstrap_key_hash(public_key: &[u8], chain_code: &[u8], attributes: &[u8]) -> [u8; 28] {
+pub(super) fn bootstrap_key_hash(public_key: &[u8], chain_code: &[u8], attributes: &[u8]) -> [u8; 28] {
     use cryptoxide::digest::Digest;
     let mut pre = vec![0x83, 0x00, 0x82, 0x00, 0x58, 0x40];
     pre.extend_from_slice(public_key);

@@ -13,8 +13,8 @@ use pallas_primitives::conway::{TransactionOutput, Value};
 
 use super::tx_view::TxView;
 use super::Balance;
-use crate::address::network_byte;
-use crate::error::LedgerError;
+use crate::address::{address_order, network_byte, reward_account_order};
+use crate::error::{LedgerError, OutputBound};
 use crate::params::{ExUnits, LedgerParams};
 use crate::state::{LedgerState, TxIn, TxOut};
 use crate::value::MultiValue;
@@ -120,34 +120,46 @@ pub(super) fn check(
         .zip(&tx.outputs)
         .chain(body.collateral_return.as_ref().zip(tx.collateral_return.as_ref()))
         .collect();
-    for (index, (_, out)) in all.iter().enumerate() {
-        let min = p.min_utxo(out.cbor.len() as u64);
-        if out.coin < min {
-            failures.push(LedgerError::OutputTooSmall {
+    // Each failure lists every output that breaks its bound, as the reference reports them.
+    let too_small: Vec<OutputBound> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(index, (_, out))| {
+            let min = p.min_utxo(out.cbor.len() as u64);
+            (out.coin < min).then(|| OutputBound {
                 index,
-                coin: out.coin,
-                min,
-            });
-        }
+                output: out.cbor.clone(),
+                actual: out.coin,
+                bound: min,
+            })
+        })
+        .collect();
+    if !too_small.is_empty() {
+        failures.push(LedgerError::OutputTooSmall(too_small));
     }
-    for (index, (o, _)) in all.iter().enumerate() {
-        let size = value_size(o);
-        if size > p.max_value_size {
-            failures.push(LedgerError::OutputTooBig {
+    let too_big: Vec<OutputBound> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(index, (o, out))| {
+            let size = value_size(o);
+            (size > p.max_value_size).then(|| OutputBound {
                 index,
-                size,
-                max: p.max_value_size,
-            });
-        }
+                output: out.cbor.clone(),
+                actual: size,
+                bound: p.max_value_size,
+            })
+        })
+        .collect();
+    if !too_big.is_empty() {
+        failures.push(LedgerError::OutputTooBig(too_big));
     }
+    let mut wrong_network: Vec<&[u8]> = Vec::new();
+    let mut big_attributes: Vec<(usize, Vec<u8>)> = Vec::new();
     for (index, (_, out)) in all.iter().enumerate() {
         match Address::from_bytes(&out.address) {
             Ok(Address::Shelley(a)) => {
                 if network_byte(a.network()) != p.network_id {
-                    failures.push(LedgerError::WrongNetwork {
-                        index,
-                        expected: p.network_id,
-                    });
+                    wrong_network.push(&out.address);
                 }
             }
             Ok(Address::Byron(b)) => {
@@ -156,7 +168,7 @@ pub(super) fn check(
                     .decode()
                     .map(|p| minicbor::to_vec(&p.attributes).map_or(0, |v| v.len()));
                 if attrs.map_or(true, |n| n > 64) {
-                    failures.push(LedgerError::OutputBootAddrAttrsTooBig(index));
+                    big_attributes.push((index, out.cbor.clone()));
                 }
             }
             Ok(Address::Stake(_)) | Err(_) => failures.push(LedgerError::MalformedAddress {
@@ -165,15 +177,31 @@ pub(super) fn check(
             }),
         }
     }
-    let wrong_withdrawals: Vec<String> = body
+    if !wrong_network.is_empty() {
+        wrong_network.sort_by(|a, b| address_order(a).cmp(&address_order(b)));
+        wrong_network.dedup();
+        failures.push(LedgerError::WrongNetwork {
+            expected: p.network_id,
+            addresses: wrong_network.into_iter().map(<[u8]>::to_vec).collect(),
+        });
+    }
+    if !big_attributes.is_empty() {
+        failures.push(LedgerError::OutputBootAddrAttrsTooBig(big_attributes));
+    }
+    let mut wrong_withdrawals: Vec<Vec<u8>> = body
         .withdrawals
         .iter()
         .flat_map(|w| w.keys())
         .filter(|a| crate::address::reward_credential(a, p.network_id).is_err())
-        .map(|a| hex::encode(a.as_slice()))
+        .map(|a| a.to_vec())
         .collect();
     if !wrong_withdrawals.is_empty() {
-        failures.push(LedgerError::WrongNetworkWithdrawal(wrong_withdrawals.join(", ")));
+        wrong_withdrawals.sort_by(|a, b| reward_account_order(a).cmp(&reward_account_order(b)));
+        wrong_withdrawals.dedup();
+        failures.push(LedgerError::WrongNetworkWithdrawal {
+            expected: p.network_id,
+            accounts: wrong_withdrawals,
+        });
     }
     if let Some(n) = body.network_id {
         let found = u8::from(n);
@@ -210,16 +238,13 @@ pub(super) fn check(
 /// Babbage's collateral checks, in order: key-locked, enough, ADA only, the declared total,
 /// and at least one input.
 fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
-    let script_locked: Vec<TxIn> = tx
+    let script_locked: Vec<(TxIn, Vec<u8>)> = tx
         .collateral
         .iter()
-        .filter(|i| {
-            state
-                .utxo
-                .get(*i)
-                .is_some_and(|o| crate::address::payment_script(&o.address).is_some())
+        .filter_map(|i| {
+            let o = state.utxo.get(i)?;
+            crate::address::payment_script(&o.address).map(|_| (*i, o.cbor.clone()))
         })
-        .copied()
         .collect();
     if !script_locked.is_empty() {
         failures.push(LedgerError::ScriptsNotPaid(script_locked));
@@ -233,7 +258,7 @@ fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, fail
         });
     }
     if !bal.is_coin_only() {
-        failures.push(LedgerError::CollateralContainsNonAda);
+        failures.push(LedgerError::CollateralContainsNonAda(bal.clone()));
     }
     if let Some(total) = tx.body.total_collateral {
         if bal.coin != total as i128 {
@@ -263,25 +288,24 @@ fn check_value_preserved(
             consumed.add_output(o);
         }
     }
+    // Minted assets are consumed, burnt ones produced (`getConsumedMaryValue`,
+    // `getProducedMaryValue`), so each side is what the reference reports.
+    let mut produced = MultiValue::default();
     for (policy, names) in tx.body.mint.iter().flat_map(|m| m.iter()) {
         for (name, q) in names.iter() {
-            consumed.add_asset(**policy, name.to_vec(), i64::from(q) as i128);
+            let q = i64::from(q) as i128;
+            let side = if q > 0 { &mut consumed } else { &mut produced };
+            side.add_asset(**policy, name.to_vec(), q.abs());
         }
     }
     consumed.coin += balance.withdrawn as i128 + balance.refunds as i128;
-    let mut produced = MultiValue::default();
     for o in outputs {
         produced.add_output(o);
     }
     produced.coin +=
         tx.body.fee as i128 + balance.deposits as i128 + tx.body.donation.map_or(0, |d| u64::from(d) as i128);
     if consumed != produced {
-        failures.push(LedgerError::ValueNotConserved {
-            consumed: consumed.coin.clamp(0, u64::MAX as i128) as u64,
-            produced: produced.coin.clamp(0, u64::MAX as i128) as u64,
-            consumed_assets: consumed.describe_assets(),
-            produced_assets: produced.describe_assets(),
-        });
+        failures.push(LedgerError::ValueNotConserved { consumed, produced });
     }
 }
 

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use pallas_codec::minicbor;
 use pallas_primitives::alonzo::NativeScript;
 use pallas_primitives::conway::{Certificate, RedeemerTag, Voter};
-use slotforge_praos::nonce::blake2b256;
+use slotforge_praos::nonce::{blake2b224, blake2b256};
 
-use super::tx_view::{cert_witness, Purpose, TxView};
+use super::tx_view::{bootstrap_key_hash, cert_witness, Purpose, TxView};
 use crate::address::payment_key;
 use crate::error::LedgerError;
 use crate::params::{Language, LedgerParams};
@@ -116,7 +116,7 @@ pub(super) fn check(
         ][*t as usize % 6];
         purpose_name(&(tag, *i))
     };
-    let extra: Vec<String> = have.difference(&wanted).map(name).collect();
+    let extra: Vec<(u8, u32)> = have.difference(&wanted).copied().collect();
     if !extra.is_empty() {
         failures.push(LedgerError::ExtraRedeemers(extra));
     }
@@ -133,7 +133,7 @@ pub(super) fn check(
         failures.push(LedgerError::MissingVKeyWitnesses(missing));
     }
     if full {
-        check_auxiliary_data(tx, failures);
+        check_auxiliary_data(p, tx, failures);
     }
 
     // Scripts must be well formed: witnessed ones, and those outputs carry.
@@ -161,48 +161,136 @@ pub(super) fn check(
     check_integrity_hash(p, tx, failures);
 }
 
-/// Every verification-key and bootstrap signature verifies over the transaction id.
+/// Every verification-key and bootstrap signature verifies over the transaction id; the keys
+/// that do not are reported as the reference lists them: verification-key witnesses, then
+/// bootstrap ones, each set by key hash.
 fn check_signatures(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     let id = tx.tx.id();
-    let vkeys = tx
+    let verifies = |key: &[u8], sig: &[u8]| {
+        let pair = <[u8; 32]>::try_from(key).ok().zip(<[u8; 64]>::try_from(sig).ok());
+        pair.is_some_and(|(k, s)| slotforge_crypto::ed25519::verify(&k, &id, &s).is_ok())
+    };
+    let mut vkeys: Vec<([u8; 28], Vec<u8>)> = tx
         .wits
         .vkeywitness
         .iter()
         .flat_map(|s| s.iter())
-        .map(|w| (&w.vkey, &w.signature));
-    let bootstraps = tx
+        .filter(|w| !verifies(&w.vkey, &w.signature))
+        .map(|w| (blake2b224(&w.vkey), w.vkey.to_vec()))
+        .collect();
+    let mut bootstraps: Vec<([u8; 28], Vec<u8>)> = tx
         .wits
         .bootstrap_witness
         .iter()
         .flat_map(|s| s.iter())
-        .map(|w| (&w.public_key, &w.signature));
-    let bad: Vec<String> = vkeys
-        .chain(bootstraps)
-        .filter(|(key, sig)| {
-            let pair = <[u8; 32]>::try_from(key.as_slice())
-                .ok()
-                .zip(<[u8; 64]>::try_from(sig.as_slice()).ok());
-            pair.is_none_or(|(k, s)| slotforge_crypto::ed25519::verify(&k, &id, &s).is_err())
+        .filter(|w| !verifies(&w.public_key, &w.signature))
+        .map(|w| {
+            let h = bootstrap_key_hash(&w.public_key, &w.chain_code, &w.attributes);
+            (h, w.public_key.to_vec())
         })
-        .map(|(key, _)| hex::encode(key.as_slice()))
         .collect();
+    vkeys.sort();
+    bootstraps.sort();
+    let bad: Vec<Vec<u8>> = vkeys.into_iter().chain(bootstraps).map(|(_, k)| k).collect();
     if !bad.is_empty() {
-        failures.push(LedgerError::InvalidWitness(bad.join(", ")));
+        failures.push(LedgerError::InvalidWitness(bad));
     }
 }
 
-/// The auxiliary data and the body's hash of it agree.
-fn check_auxiliary_data(tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
+/// The auxiliary data and the body's hash of it agree, and its metadata and scripts are valid
+/// (`validateMetadata`).
+fn check_auxiliary_data(p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
     match (tx.body.auxiliary_data_hash, tx.tx.auxiliary_data()) {
         (None, None) => {}
-        (None, Some(_)) => failures.push(LedgerError::MissingAuxiliaryDataHash),
-        (Some(_), None) => failures.push(LedgerError::MissingAuxiliaryData),
+        (None, Some(a)) => failures.push(LedgerError::MissingAuxiliaryDataHash(blake2b256(&[a]))),
+        (Some(h), None) => failures.push(LedgerError::MissingAuxiliaryData(*h)),
         (Some(h), Some(a)) => {
-            if *h != blake2b256(&[a]) {
-                failures.push(LedgerError::AuxiliaryDataHashMismatch);
+            let expected = blake2b256(&[a]);
+            if *h != expected {
+                failures.push(LedgerError::AuxiliaryDataHashMismatch { supplied: *h, expected });
+            }
+            if !auxiliary_data_valid(p, a) {
+                failures.push(LedgerError::InvalidMetadata);
             }
         }
     }
+}
+
+/// `validateTxAuxData`: every metadata text and byte string at most 64 bytes, every Plutus
+/// script the auxiliary data carries well formed. Auxiliary data that does not decode here
+/// is left to the transaction's decoder.
+fn auxiliary_data_valid(p: &LedgerParams, bytes: &[u8]) -> bool {
+    use pallas_primitives::{Metadata, Metadatum};
+    fn valid(m: &Metadatum) -> bool {
+        match m {
+            Metadatum::Int(_) => true,
+            Metadatum::Bytes(b) => b.len() <= 64,
+            Metadatum::Text(t) => t.len() <= 64,
+            Metadatum::Array(xs) => xs.iter().all(valid),
+            Metadatum::Map(kvs) => kvs.iter().all(|(k, v)| valid(k) && valid(v)),
+        }
+    }
+    let metadata_valid = |m: &Metadata| m.iter().all(|(_, v)| valid(v));
+    let mut d = minicbor::Decoder::new(bytes);
+    match d.datatype() {
+        // Shelley's metadata map, or Allegra's `[metadata, native scripts]`.
+        Ok(minicbor::data::Type::Map | minicbor::data::Type::MapIndef) => {
+            d.decode::<Metadata>().map_or(true, |m| metadata_valid(&m))
+        }
+        Ok(minicbor::data::Type::Array | minicbor::data::Type::ArrayIndef) => {
+            let _ = d.array();
+            d.decode::<Metadata>().map_or(true, |m| metadata_valid(&m))
+        }
+        // Alonzo's and later: `#6.259({0: metadata, 1: native, 2: V1, 3: V2, 4: V3})`.
+        Ok(minicbor::data::Type::Tag) => post_alonzo_valid(p, &mut d, &metadata_valid).unwrap_or(true),
+        _ => true,
+    }
+}
+
+/// The tagged auxiliary data's metadata and Plutus scripts; `None` when it does not decode.
+fn post_alonzo_valid(
+    p: &LedgerParams,
+    d: &mut minicbor::Decoder<'_>,
+    metadata_valid: &dyn Fn(&pallas_primitives::Metadata) -> bool,
+) -> Option<bool> {
+    d.tag().ok()?;
+    let entries = d.map().ok()?;
+    let mut ok = true;
+    let mut seen = 0u64;
+    while entries.is_none_or(|n| seen < n) {
+        if entries.is_none() && d.datatype().ok()? == minicbor::data::Type::Break {
+            break;
+        }
+        seen += 1;
+        let key = d.u8().ok()?;
+        let lang = match key {
+            0 => {
+                ok &= metadata_valid(&d.decode().ok()?);
+                continue;
+            }
+            2 => Language::V1,
+            3 => Language::V2,
+            4 => Language::V3,
+            _ => {
+                d.skip().ok()?;
+                continue;
+            }
+        };
+        // A list, or a set tagged 258.
+        if d.datatype().ok()? == minicbor::data::Type::Tag {
+            d.tag().ok()?;
+        }
+        let scripts: Vec<Vec<u8>> = d
+            .array_iter::<minicbor::bytes::ByteVec>()
+            .ok()?
+            .map(|s| s.map(|s| s.to_vec()))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        ok &= scripts
+            .into_iter()
+            .all(|s| Script::Plutus(lang, s).is_well_formed(p.protocol_version.0));
+    }
+    Some(ok)
 }
 
 /// The key hashes that must sign (`witsVKeyNeeded`): spent and collateral inputs at key
@@ -289,7 +377,10 @@ fn check_datums(state: &LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerE
     }
     let unmatched: Vec<_> = input_hashes.difference(&supplied).copied().collect();
     if !unmatched.is_empty() {
-        failures.push(LedgerError::MissingRequiredDatums(hexes(unmatched)));
+        failures.push(LedgerError::MissingRequiredDatums {
+            missing: unmatched,
+            received: supplied.iter().copied().collect(),
+        });
     }
     let mut allowed: BTreeSet<[u8; 32]> = BTreeSet::new();
     for o in tx.outputs.iter().chain(tx.collateral_return.as_ref()) {
@@ -302,13 +393,10 @@ fn check_datums(state: &LedgerState, tx: &TxView<'_>, failures: &mut Vec<LedgerE
             allowed.insert(h);
         }
     }
-    let not_allowed: Vec<_> = supplied
-        .difference(&input_hashes)
-        .filter(|h| !allowed.contains(*h))
-        .copied()
-        .collect();
-    if !not_allowed.is_empty() {
-        failures.push(LedgerError::NotAllowedSupplementalDatums(hexes(not_allowed)));
+    let (acceptable, unallowed): (Vec<[u8; 32]>, Vec<[u8; 32]>) =
+        supplied.difference(&input_hashes).partition(|h| allowed.contains(*h));
+    if !unallowed.is_empty() {
+        failures.push(LedgerError::NotAllowedSupplementalDatums { unallowed, acceptable });
     }
 }
 

@@ -13,6 +13,17 @@ pub enum Credential {
     Script([u8; 28]),
 }
 
+impl Credential {
+    /// The order of the reference's `Ord Credential` (script hashes before key hashes), which
+    /// its maps and sets of credentials are written in.
+    pub fn reference_order(&self) -> (u8, [u8; 28]) {
+        match self {
+            Credential::Script(h) => (0, *h),
+            Credential::Key(h) => (1, *h),
+        }
+    }
+}
+
 impl std::fmt::Display for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -8,11 +8,31 @@
 use pallas_codec::minicbor::data::Tag;
 use pallas_codec::minicbor::Encoder;
 use pallas_primitives::conway::{
-    CostModels, DRepVotingThresholds, GovAction, GovActionId, PoolVotingThresholds, ProtocolParamUpdate,
+    CostModels, DRepVotingThresholds, GovAction, GovActionId, PoolVotingThresholds, ProposalProcedure,
+    ProtocolParamUpdate,
 };
 use pallas_primitives::{RationalNumber, StakeCredential};
 
+use crate::address::reward_account_order;
+
 type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+
+/// A proposal procedure as the reference writes it: `[deposit, return account, action,
+/// anchor]`.
+pub fn proposal_procedure(p: &ProposalProcedure) -> Vec<u8> {
+    let mut out = Vec::new();
+    let e = &mut Encoder::new(&mut out);
+    let _ = e
+        .array(4)
+        .and_then(|e| e.u64(p.deposit))
+        .and_then(|e| e.bytes(p.reward_account.as_ref()));
+    e.writer_mut().extend_from_slice(&gov_action(&p.gov_action));
+    let _ = e
+        .array(2)
+        .and_then(|e| e.str(&p.anchor.url))
+        .and_then(|e| e.bytes(p.anchor.content_hash.as_ref()));
+    out
+}
 
 /// The action's CBOR as the reference's ledger state holds it.
 pub fn gov_action(a: &GovAction) -> Vec<u8> {
@@ -34,10 +54,7 @@ pub fn gov_action(a: &GovAction) -> Vec<u8> {
             let _ = e.array(3).and_then(|e| e.u8(2));
             // `Map RewardAccount Coin`: by network, then credential (scripts first).
             let mut ws: Vec<(&[u8], u64)> = withdrawals.iter().map(|(a, c)| (a.as_ref(), *c)).collect();
-            ws.sort_by_key(|(a, _)| {
-                let header = a.first().copied().unwrap_or(0);
-                (header & 0x0f, header & 0x10 == 0, a.get(1..).map(<[u8]>::to_vec))
-            });
+            ws.sort_by(|(a, _), (b, _)| reward_account_order(a).cmp(&reward_account_order(b)));
             map_len(e, ws.len());
             for (account, coin) in &ws {
                 let _ = e.bytes(account).and_then(|e| e.u64(*coin));
@@ -298,5 +315,20 @@ mod tests {
         want.extend(0..24u8);
         want.extend([0xff, 0xf6]);
         assert_eq!(hex::encode(bytes), hex::encode(want));
+    }
+
+    #[test]
+    fn a_proposal_procedure_is_deposit_account_action_and_anchor() {
+        let account = [vec![0xe0], vec![9; 28]].concat();
+        let bytes = [
+            hex::decode("841a000f4240581d").unwrap(),
+            account,
+            vec![0x81, 0x06],
+            hex::decode("8261615820").unwrap(),
+            vec![3; 32],
+        ]
+        .concat();
+        let p: ProposalProcedure = pallas_codec::minicbor::decode(&bytes).expect("a proposal");
+        assert_eq!(hex::encode(proposal_procedure(&p)), hex::encode(bytes));
     }
 }

@@ -85,6 +85,51 @@ impl std::fmt::Display for GovActionId {
     }
 }
 
+/// Who votes: a committee member by hot credential, a DRep, a stake pool (`Voter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Voter {
+    /// A constitutional committee member, by hot credential.
+    Committee(Credential),
+    /// A DRep.
+    DRep(Credential),
+    /// A stake pool.
+    Pool(PoolId),
+}
+
+impl Voter {
+    /// The voter of a pallas voter.
+    pub fn of(v: &pallas_primitives::conway::Voter) -> Voter {
+        use pallas_primitives::conway::Voter as V;
+        match v {
+            V::ConstitutionalCommitteeKey(h) => Voter::Committee(Credential::Key(**h)),
+            V::ConstitutionalCommitteeScript(h) => Voter::Committee(Credential::Script(**h)),
+            V::DRepKey(h) => Voter::DRep(Credential::Key(**h)),
+            V::DRepScript(h) => Voter::DRep(Credential::Script(**h)),
+            V::StakePoolKey(h) => Voter::Pool(**h),
+        }
+    }
+
+    /// The order of the reference's `Ord Voter`: committee, DRep, pool; credentials as
+    /// [`Credential::reference_order`].
+    pub fn reference_order(&self) -> (u8, (u8, [u8; 28])) {
+        match self {
+            Voter::Committee(c) => (0, c.reference_order()),
+            Voter::DRep(c) => (1, c.reference_order()),
+            Voter::Pool(p) => (2, (0, *p)),
+        }
+    }
+}
+
+impl std::fmt::Display for Voter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Voter::Committee(c) => write!(f, "committee {c}"),
+            Voter::DRep(c) => write!(f, "DRep {c}"),
+            Voter::Pool(p) => write!(f, "pool {}", hex::encode(p)),
+        }
+    }
+}
+
 /// The four purposes whose actions form chains, each naming the last enacted one of its
 /// purpose (`GovPurposeId`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use accounts::{Account, Credential};
 pub use governance::{
     CommitteeAuthorization, DRep, DRepState, EnactState, GovActionId, GovActionKind, GovPurpose, Governance, Proposal,
-    Ratification, Vote,
+    Ratification, Vote, Voter,
 };
 pub use pools::{PoolId, PoolParams, PoolState};
 pub use utxo::{genesis_txin, Assets, Datum, TxIn, TxOut};

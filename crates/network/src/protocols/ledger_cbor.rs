@@ -1,10 +1,10 @@
 //! The ledger's values as cardano-ledger writes them at protocol version 9, which node-to-client
-//! answers and rejections are made of: credentials, DReps, transaction inputs, rationals
+//! answers and rejections are made of: credentials, DReps, voters, action ids, transaction inputs, rationals
 //! (tagged 30, reduced), and ledger lists, sets (tagged 258) and maps, written with definite
 //! length up to 23 items and indefinite beyond (`lengthThreshold`).
 
 use minicbor::data::Tag;
-use slotforge_ledger::state::{DRep, TxIn};
+use slotforge_ledger::state::{DRep, GovActionId, TxIn, Voter};
 use slotforge_ledger::Credential;
 
 use crate::protocols::codec::Enc;
@@ -18,15 +18,6 @@ pub(crate) fn credential(e: &mut Enc<'_>, c: &Credential) {
     let _ = e.array(2).and_then(|e| e.u8(tag)).and_then(|e| e.bytes(h));
 }
 
-/// The reference's order of credentials (`ScriptHashObj` before `KeyHashObj`), for the keys
-/// of ledger maps and sets.
-pub(crate) fn credential_order(c: &Credential) -> (u8, [u8; 28]) {
-    match c {
-        Credential::Script(h) => (0, *h),
-        Credential::Key(h) => (1, *h),
-    }
-}
-
 /// A DRep: `[0, keyHash]`, `[1, scriptHash]`, `[2]` (always abstain), `[3]` (no confidence).
 pub(crate) fn drep(e: &mut Enc<'_>, d: &DRep) {
     let _ = match d {
@@ -35,6 +26,24 @@ pub(crate) fn drep(e: &mut Enc<'_>, d: &DRep) {
         DRep::AlwaysAbstain => e.array(1).and_then(|e| e.u8(2)),
         DRep::AlwaysNoConfidence => e.array(1).and_then(|e| e.u8(3)),
     };
+}
+
+/// `GovActionId`: `[txId, index]`.
+pub(crate) fn gov_action_id(e: &mut Enc<'_>, id: &GovActionId) {
+    let _ = e.array(2).and_then(|e| e.bytes(&id.tx)).and_then(|e| e.u16(id.index));
+}
+
+/// A voter: `[0, keyHash]` / `[1, scriptHash]` a committee hot credential, `[2, …]` / `[3, …]`
+/// a DRep, `[4, poolId]` a pool.
+pub(crate) fn voter(e: &mut Enc<'_>, v: &Voter) {
+    let (tag, h) = match v {
+        Voter::Committee(Credential::Key(h)) => (0, h),
+        Voter::Committee(Credential::Script(h)) => (1, h),
+        Voter::DRep(Credential::Key(h)) => (2, h),
+        Voter::DRep(Credential::Script(h)) => (3, h),
+        Voter::Pool(p) => (4, p),
+    };
+    let _ = e.array(2).and_then(|e| e.u8(tag)).and_then(|e| e.bytes(h));
 }
 
 /// A transaction input: `[txId, index]`.

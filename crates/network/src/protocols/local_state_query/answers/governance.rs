@@ -18,7 +18,7 @@ use slotforge_ledger::{Credential, LedgerState};
 
 use super::{pparams, safe_zone};
 use crate::protocols::codec::Enc;
-use crate::protocols::ledger_cbor::{self, credential, credential_order};
+use crate::protocols::ledger_cbor::{self, credential};
 
 /// `Constitution`: `[anchor, scriptHash / null]`.
 pub(super) fn constitution(e: &mut Enc<'_>, anchor: &[u8], guardrail: Option<[u8; 28]>) {
@@ -46,7 +46,7 @@ fn drep_states(e: &mut Enc<'_>, l: &LedgerState, creds: &[Credential], dormancy:
         .iter()
         .filter(|(c, _)| wanted.is_empty() || wanted.contains(c))
         .collect();
-    dreps.sort_by_key(|(c, _)| credential_order(c));
+    dreps.sort_by_key(|(c, _)| c.reference_order());
     let delegators = delegators(l);
     let none = Vec::new();
     ledger_cbor::map(e, &dreps, |e, (c, d)| {
@@ -142,7 +142,7 @@ pub(super) fn committee_members_state(
             (statuses.is_empty() || statuses.contains(&status)).then_some((c, expiry, status))
         })
         .collect();
-    members.sort_by_key(|(c, ..)| credential_order(c));
+    members.sort_by_key(|(c, ..)| c.reference_order());
     let _ = e.array(3);
     ledger_cbor::map(e, &members, |e, (c, expiry, status)| {
         credential(e, c);
@@ -255,7 +255,7 @@ pub(super) fn gov_state(e: &mut Enc<'_>, state: &ChainState, cfg: &ChainConfig) 
     ledger_cbor::list(e, &enacted, |e, (id, p)| gov_action_state(e, id, p));
     let mut expired = r.expired.clone();
     expired.sort();
-    ledger_cbor::set(e, &expired, action_id);
+    ledger_cbor::set(e, &expired, ledger_cbor::gov_action_id);
     let _ = e.bool(r.delayed);
 }
 
@@ -326,7 +326,7 @@ fn committee<'c>(
 /// action, anchor], proposed in, expires after]`.
 fn gov_action_state(e: &mut Enc<'_>, id: &GovActionId, p: &Proposal) {
     let _ = e.array(7);
-    action_id(e, id);
+    ledger_cbor::gov_action_id(e, id);
     votes(e, p.committee_votes.iter());
     votes(e, p.drep_votes.iter());
     let pools: Vec<_> = p.pool_votes.iter().collect();
@@ -353,16 +353,11 @@ fn vote(v: &Vote) -> u8 {
 
 fn votes<'v>(e: &mut Enc<'_>, by: impl Iterator<Item = (&'v Credential, &'v Vote)>) {
     let mut by: Vec<_> = by.collect();
-    by.sort_by_key(|(c, _)| credential_order(c));
+    by.sort_by_key(|(c, _)| c.reference_order());
     ledger_cbor::map(e, &by, |e, (c, v)| {
         credential(e, c);
         let _ = e.u8(vote(v));
     });
-}
-
-/// `GovActionId`: `[txId, index]`.
-fn action_id(e: &mut Enc<'_>, id: &GovActionId) {
-    let _ = e.array(2).and_then(|e| e.bytes(&id.tx)).and_then(|e| e.u16(id.index));
 }
 
 /// The last enacted action of each purpose (`GovRelation StrictMaybe`): parameter change, hard
@@ -378,7 +373,7 @@ fn roots(e: &mut Enc<'_>, root: impl Fn(GovPurpose) -> Option<GovActionId>) {
         match root(purpose) {
             Some(id) => {
                 let _ = e.array(1);
-                action_id(e, &id);
+                ledger_cbor::gov_action_id(e, &id);
             }
             None => {
                 let _ = e.array(0);
@@ -390,7 +385,7 @@ fn roots(e: &mut Enc<'_>, root: impl Fn(GovPurpose) -> Option<GovActionId>) {
 /// A map from credentials to whole numbers, in the reference's credential order.
 fn credential_map_u64<'c>(e: &mut Enc<'_>, entries: impl Iterator<Item = (&'c Credential, &'c u64)>) {
     let mut entries: Vec<_> = entries.collect();
-    entries.sort_by_key(|(c, _)| credential_order(c));
+    entries.sort_by_key(|(c, _)| c.reference_order());
     ledger_cbor::map(e, &entries, |e, (c, v)| {
         credential(e, c);
         let _ = e.u64(**v);
@@ -400,7 +395,7 @@ fn credential_map_u64<'c>(e: &mut Enc<'_>, entries: impl Iterator<Item = (&'c Cr
 /// A set of credentials, in the reference's order.
 fn credential_set(e: &mut Enc<'_>, creds: &[Credential]) {
     let mut creds = creds.to_vec();
-    creds.sort_by_key(credential_order);
+    creds.sort_by_key(Credential::reference_order);
     ledger_cbor::set(e, &creds, credential);
 }
 

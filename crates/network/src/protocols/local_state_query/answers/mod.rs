@@ -19,7 +19,7 @@ use slotforge_ledger::state::{TxIn, TxOut};
 use slotforge_ledger::{Credential, LedgerParams};
 
 use super::queries::{EraQuery, Query, ERA_CONWAY, ERA_NAMES};
-use crate::protocols::ledger_cbor::{self, credential_order};
+use crate::protocols::ledger_cbor;
 
 mod governance;
 mod pools;
@@ -294,8 +294,8 @@ fn era_answer(e: &mut Enc<'_>, q: &EraQuery, state: &ChainState, cfg: &ChainConf
 /// A ledger map keyed by credentials (deduplicated, in the reference's credential order).
 fn sorted_map<V>(e: &mut Enc<'_>, items: &[(&Credential, V)], put: impl FnMut(&mut Enc<'_>, &&(&Credential, V))) {
     let mut order: Vec<&(&Credential, V)> = items.iter().collect();
-    order.sort_by_key(|(k, _)| credential_order(k));
-    order.dedup_by_key(|(k, _)| credential_order(k));
+    order.sort_by_key(|(k, _)| k.reference_order());
+    order.dedup_by_key(|(k, _)| k.reference_order());
     ledger_cbor::map(e, &order, put);
 }
 

@@ -5,11 +5,17 @@
 //! `ConwayCertsFailure (CertFailure (DelegFailure …))`), with the tags and field orders of
 //! cardano-ledger-conway 1.20's `EncCBOR` instances.
 //!
-//! A failure whose exact fields this node does not keep (a multi-asset value, the outputs
-//! themselves, a script's failure description) is written as `ConwayMempoolFailure` with its
-//! text, a failure the reference's decoders read like any other.
+//! Outputs are written in the bytes the transaction or the UTxO holds them in (the reference
+//! re-encodes its own). A failure whose exact fields this node does not keep (a script's
+//! failure description, the items of missing redeemers, what the script context cannot
+//! translate) is written as `ConwayMempoolFailure` with its text, a failure the reference's
+//! decoders read like any other.
+
+mod gov;
 
 use minicbor::Encoder;
+use slotforge_ledger::address::reward_account_order;
+use slotforge_ledger::value::MultiValue;
 use slotforge_ledger::LedgerError;
 
 use crate::protocols::local_state_query::queries::{ERA_CONWAY, ERA_NAMES};
@@ -33,11 +39,8 @@ pub fn ledger_rejection(error: &LedgerError) -> Vec<u8> {
             other => failures.push(Failure::One(other)),
         }
     }
-    // `Map RewardAccount Coin`: by network, then credential (scripts first).
-    withdrawals.sort_by_key(|(a, _)| {
-        let kind = if a.first().is_some_and(|h| h & 0x10 != 0) { 0 } else { 1 };
-        (a.first().map(|h| h & 0x0f), kind, a.get(1..).map(<[u8]>::to_vec))
-    });
+    // `Map RewardAccount Coin`, in the reference's account order.
+    withdrawals.sort_by(|(a, _), (b, _)| reward_account_order(a).cmp(&reward_account_order(b)));
     let mut out = Vec::new();
     let mut e = Encoder::new(&mut out);
     let _ = e.array(1).and_then(|e| e.array(2)).and_then(|e| e.u8(ERA_CONWAY));
@@ -148,6 +151,35 @@ fn cert(e: &mut Enc<'_>, rule: u8, put: impl FnOnce(&mut Enc<'_>)) {
     put(e);
 }
 
+/// A `MaryValue`: the coin alone, or `[coin, {policy => {name => quantity}}]`.
+fn value(e: &mut Enc<'_>, v: &MultiValue) {
+    if v.assets.is_empty() {
+        let _ = e.i128(v.coin);
+        return;
+    }
+    let _ = e.array(2).and_then(|e| e.i128(v.coin));
+    let policies: Vec<_> = v.assets.iter().collect();
+    ledger_cbor::map(e, &policies, |e, (policy, names)| {
+        let _ = e.bytes(&policy[..]);
+        let names: Vec<_> = names.iter().collect();
+        ledger_cbor::map(e, &names, |e, (name, q)| {
+            let _ = e.bytes(name).and_then(|e| e.i128(**q));
+        });
+    });
+}
+
+/// A set of byte strings (hashes, addresses, reward accounts) in the order given.
+fn byte_set<B: AsRef<[u8]>>(e: &mut Enc<'_>, items: &[B]) {
+    ledger_cbor::set(e, items, |e, b| {
+        let _ = e.bytes(b.as_ref());
+    });
+}
+
+/// An item kept as its exact CBOR.
+fn raw(e: &mut Enc<'_>, item: &[u8]) {
+    e.writer_mut().extend_from_slice(item);
+}
+
 fn tagged(e: &mut Enc<'_>, n: u64, tag: u8) {
     let _ = e.array(n).and_then(|e| e.u8(tag));
 }
@@ -181,14 +213,91 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 3, 5);
             let _ = e.u64(*min).and_then(|e| e.u64(*paid));
         }),
-        E::ValueNotConserved {
-            consumed,
-            produced,
-            consumed_assets,
-            produced_assets,
-        } if consumed_assets.is_empty() && produced_assets.is_empty() => utxo(e, |e| {
+        E::ValueNotConserved { consumed, produced } => utxo(e, |e| {
             tagged(e, 3, 6);
-            let _ = e.u64(*consumed).and_then(|e| e.u64(*produced));
+            value(e, consumed);
+            value(e, produced);
+        }),
+        E::WrongNetwork { expected, addresses } => utxo(e, |e| {
+            tagged(e, 3, 7);
+            let _ = e.u8(*expected);
+            byte_set(e, addresses);
+        }),
+        E::WrongNetworkWithdrawal { expected, accounts } => utxo(e, |e| {
+            tagged(e, 3, 8);
+            let _ = e.u8(*expected);
+            byte_set(e, accounts);
+        }),
+        E::OutputBootAddrAttrsTooBig(outputs) => utxo(e, |e| {
+            tagged(e, 2, 10);
+            ledger_cbor::list(e, outputs, |e, (_, out)| raw(e, out));
+        }),
+        // `[(size, maxValueSize, output)]`.
+        E::OutputTooBig(outputs) => utxo(e, |e| {
+            tagged(e, 2, 11);
+            ledger_cbor::list(e, outputs, |e, o| {
+                let _ = e.array(3).and_then(|e| e.u64(o.actual)).and_then(|e| e.u64(o.bound));
+                raw(e, &o.output);
+            });
+        }),
+        // The UTxO of the script-locked collateral: `{input => output}`.
+        E::ScriptsNotPaid(entries) => utxo(e, |e| {
+            tagged(e, 2, 13);
+            let mut entries: Vec<_> = entries.iter().collect();
+            entries.sort_by_key(|(i, _)| *i);
+            ledger_cbor::map(e, &entries, |e, (i, out)| {
+                ledger_cbor::tx_in(e, i);
+                raw(e, out);
+            });
+        }),
+        E::CollateralContainsNonAda(balance) => utxo(e, |e| {
+            tagged(e, 2, 15);
+            value(e, balance);
+        }),
+        // `[(output, minimum)]`.
+        E::OutputTooSmall(outputs) => utxo(e, |e| {
+            tagged(e, 2, 21);
+            ledger_cbor::list(e, outputs, |e, o| {
+                let _ = e.array(2);
+                raw(e, &o.output);
+                let _ = e.u64(o.bound);
+            });
+        }),
+        E::InvalidWitness(keys) => utxow(e, |e| {
+            tagged(e, 2, 1);
+            ledger_cbor::list(e, keys, |e, k| {
+                let _ = e.bytes(k);
+            });
+        }),
+        E::MissingAuxiliaryDataHash(h) => utxow(e, |e| {
+            tagged(e, 2, 5);
+            let _ = e.bytes(h);
+        }),
+        E::MissingAuxiliaryData(h) => utxow(e, |e| {
+            tagged(e, 2, 6);
+            let _ = e.bytes(h);
+        }),
+        E::AuxiliaryDataHashMismatch { supplied, expected } => utxow(e, |e| {
+            tagged(e, 3, 7);
+            let _ = e.bytes(supplied).and_then(|e| e.bytes(expected));
+        }),
+        E::InvalidMetadata => utxow(e, |e| tagged(e, 1, 8)),
+        E::MissingRequiredDatums { missing, received } => utxow(e, |e| {
+            tagged(e, 3, 11);
+            byte_set(e, missing);
+            byte_set(e, received);
+        }),
+        E::NotAllowedSupplementalDatums { unallowed, acceptable } => utxow(e, |e| {
+            tagged(e, 3, 12);
+            byte_set(e, unallowed);
+            byte_set(e, acceptable);
+        }),
+        // Each `PlutusPurpose AsIx`: `[tag, index]`.
+        E::ExtraRedeemers(purposes) => utxow(e, |e| {
+            tagged(e, 2, 15);
+            ledger_cbor::list(e, purposes, |e, (tag, index)| {
+                let _ = e.array(2).and_then(|e| e.u8(*tag)).and_then(|e| e.u32(*index));
+            });
         }),
         E::WrongNetworkInTxBody { found, expected } => utxo(e, |e| {
             tagged(e, 3, 16);
@@ -341,6 +450,7 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 3, 6);
             let _ = e.u64(*size).and_then(|e| e.u64(*max));
         }
+        E::Gov(g) => gov::gov_failure(e, g),
         other => mempool_failure(e, &other.to_string()),
     }
 }
@@ -467,6 +577,237 @@ mod tests {
                 assert!(text.contains(w), "{error}: {w} not in {text}");
             }
         }
+    }
+
+    /// The rejection decoded by pallas-network and encoded again by it: the same bytes, so
+    /// every field is where its model of the reference's failures expects it.
+    fn pallas_round_trip(error: &LedgerError) -> String {
+        use pallas_network::miniprotocols::localtxsubmission::TxValidationError;
+        let bytes = ledger_rejection(error);
+        let r: TxValidationError = pallas_codec::minicbor::decode(&bytes)
+            .unwrap_or_else(|e| panic!("pallas decodes {}: {e}", hex::encode(&bytes)));
+        let again = pallas_codec::minicbor::to_vec(&r).expect("pallas encodes");
+        // Pallas writes the era's failures without the one-item list around them.
+        assert_eq!(hex::encode(again), hex::encode(&bytes[1..]), "{error}: {r:?}");
+        format!("{r:?}")
+    }
+
+    #[test]
+    fn governance_failures_are_written_as_the_reference_writes_them() {
+        use slotforge_ledger::error::GovFailure as G;
+        use slotforge_ledger::state::{GovActionId, Voter};
+        use slotforge_ledger::Credential;
+        let id = GovActionId { tx: [5; 32], index: 2 };
+        let drep = Voter::DRep(Credential::Script([6; 28]));
+        let pool = Voter::Pool([8; 28]);
+        let account = [vec![0xe0], vec![9; 28]].concat();
+        let script_account = [vec![0xf0], vec![4; 28]].concat();
+        // `InfoAction` and `TreasuryWithdrawals {account: 0} null` as the ledger writes them.
+        let info = vec![0x81, 0x06];
+        let withdrawals = [hex::decode("8302a1581d").unwrap(), account.clone(), vec![0x00, 0xf6]].concat();
+        // `[deposit, return account, action, [url, hash]]`.
+        let proposal = [
+            hex::decode("841a000f4240581d").unwrap(),
+            account.clone(),
+            info.clone(),
+            hex::decode("8261615820").unwrap(),
+            vec![3; 32],
+        ]
+        .concat();
+        let cases: Vec<(G, &str)> = vec![
+            (G::GovActionsDoNotExist(vec![id, id]), "GovActionsDoNotExist"),
+            (G::MalformedProposal(info.clone()), "MalformedProposal(InfoAction)"),
+            (
+                G::ProposalProcedureNetworkIdMismatch {
+                    account: account.clone(),
+                    expected: 1,
+                },
+                "ProposalProcedureNetworkIdMismatch",
+            ),
+            (
+                G::TreasuryWithdrawalsNetworkIdMismatch {
+                    accounts: vec![script_account.clone(), account.clone()],
+                    expected: 1,
+                },
+                "TreasuryWithdrawalsNetworkIdMismatch",
+            ),
+            (
+                G::ProposalDepositIncorrect {
+                    supplied: 5,
+                    expected: 100_000,
+                },
+                "ProposalDepositIncorrect(DisplayCoin(MajorByte(5)), DisplayCoin(U32(100000)))",
+            ),
+            (G::DisallowedVoters(vec![(drep, id), (pool, id)]), "DisallowedVoters"),
+            (
+                G::ConflictingCommitteeUpdate(vec![Credential::Script([1; 28]), Credential::Key([1; 28])]),
+                "ConflictingCommitteeUpdate",
+            ),
+            (
+                G::InvalidPrevGovActionId {
+                    prev: None,
+                    proposal: proposal.clone(),
+                },
+                "InvalidPrevGovActionId",
+            ),
+            (
+                G::VotingOnExpiredGovAction(vec![(drep, id)]),
+                "VotingOnExpiredGovAction",
+            ),
+            (
+                G::ProposalCantFollow {
+                    prev: Some(id),
+                    supplied: (12, 0),
+                    expected: (10, 0),
+                },
+                "ProposalCantFollow",
+            ),
+            (
+                G::InvalidGuardrailsScriptHash {
+                    supplied: Some([7; 28]),
+                    expected: None,
+                },
+                "InvalidPolicyHash",
+            ),
+            (G::VotersDoNotExist(vec![drep, pool]), "VotersDoNotExist"),
+            (
+                G::ZeroTreasuryWithdrawals(withdrawals.clone()),
+                "ZeroTreasuryWithdrawals",
+            ),
+            (
+                G::ProposalReturnAccountDoesNotExist(account.clone()),
+                "ProposalReturnAccountDoesNotExist",
+            ),
+            (
+                G::TreasuryWithdrawalReturnAccountsDoNotExist(vec![account.clone()]),
+                "TreasuryWithdrawalReturnAccountsDoNotExist",
+            ),
+        ];
+        for (failure, name) in cases {
+            let text = pallas_round_trip(&LedgerError::Gov(failure.clone()));
+            assert!(text.contains(&format!("GovFailure({name}")), "{failure}: {text}");
+        }
+        // Pallas reads a credential-keyed map but writes each key inside a list of its own.
+        let too_small = G::ExpirationEpochTooSmall(vec![(Credential::Key([2; 28]), 3)]);
+        let text = as_pallas_reads_it(&LedgerError::Gov(too_small));
+        assert!(
+            text.contains("ExpirationEpochTooSmall(OHashMap([(AddrKeyhash("),
+            "{text}"
+        );
+        assert!(text.contains("EpochNo(3))"), "{text}");
+        // `UnelectedCommitteeVoters` (tag 18) is newer than pallas' model: its bytes.
+        let r = ledger_rejection(&LedgerError::Gov(G::UnelectedCommitteeVoters(vec![Credential::Key(
+            [1; 28],
+        )])));
+        assert_eq!(hex::encode(r), format!("8182068182038212818200581c{}", "01".repeat(28)));
+    }
+
+    #[test]
+    fn output_value_witness_and_datum_failures_are_written_with_their_fields() {
+        use slotforge_ledger::error::OutputBound;
+        let out = hex::decode("82581d60")
+            .unwrap()
+            .into_iter()
+            .chain([1u8; 28])
+            .chain([0x01])
+            .collect::<Vec<u8>>();
+        let address = out[2..31].to_vec();
+        let mut tokens = MultiValue {
+            coin: 5,
+            ..Default::default()
+        };
+        tokens.add_asset([2; 28], b"coin".to_vec(), 7);
+        let bound = |actual, bound| OutputBound {
+            index: 0,
+            output: out.clone(),
+            actual,
+            bound,
+        };
+        let cases: Vec<(LedgerError, &str)> = vec![
+            (
+                LedgerError::ValueNotConserved {
+                    consumed: tokens.clone(),
+                    produced: MultiValue {
+                        coin: 5,
+                        ..Default::default()
+                    },
+                },
+                "ValueNotConservedUTxO",
+            ),
+            (
+                LedgerError::WrongNetwork {
+                    expected: 0,
+                    addresses: vec![address.clone()],
+                },
+                "WrongNetwork(",
+            ),
+            (
+                LedgerError::WrongNetworkWithdrawal {
+                    expected: 0,
+                    accounts: vec![address.clone()],
+                },
+                "WrongNetworkWithdrawal",
+            ),
+            (
+                LedgerError::OutputTooSmall(vec![bound(1, 900_000)]),
+                "BabbageOutputTooSmallUTxO",
+            ),
+            (LedgerError::OutputTooBig(vec![bound(6000, 5000)]), "OutputTooBigUTxO"),
+            (
+                LedgerError::OutputBootAddrAttrsTooBig(vec![(0, out.clone())]),
+                "OutputBootAddrAttrsTooBig",
+            ),
+            (
+                LedgerError::CollateralContainsNonAda(tokens.clone()),
+                "CollateralContainsNonADA",
+            ),
+            (LedgerError::InvalidWitness(vec![vec![4; 32]]), "InvalidWitnessesUTXOW"),
+            (
+                LedgerError::MissingAuxiliaryDataHash([5; 32]),
+                "MissingTxBodyMetadataHash",
+            ),
+            (LedgerError::MissingAuxiliaryData([5; 32]), "MissingTxMetadata"),
+            (
+                LedgerError::AuxiliaryDataHashMismatch {
+                    supplied: [5; 32],
+                    expected: [6; 32],
+                },
+                "ConflictingMetadataHash",
+            ),
+            (LedgerError::InvalidMetadata, "InvalidMetadata"),
+            (
+                LedgerError::MissingRequiredDatums {
+                    missing: vec![[7; 32]],
+                    received: vec![[8; 32]],
+                },
+                "MissingRequiredDatums",
+            ),
+            (
+                LedgerError::NotAllowedSupplementalDatums {
+                    unallowed: vec![[7; 32]],
+                    acceptable: vec![],
+                },
+                "NotAllowedSupplementalDatums",
+            ),
+        ];
+        for (error, name) in cases {
+            let text = pallas_round_trip(&error);
+            assert!(text.contains(name), "{error}: {name} not in {text}");
+        }
+        // Pallas reads these two but writes them otherwise than it reads them (each purpose and
+        // each UTxO key inside a list of its own), so they are not encoded again.
+        let text = as_pallas_reads_it(&LedgerError::ExtraRedeemers(vec![(0, 1), (1, 0)]));
+        assert!(
+            text.contains("ExtraRedeemers(Array([Spending(1), Minting(0)])"),
+            "{text}"
+        );
+        let i = TxIn { tx: [3; 32], index: 1 };
+        let text = as_pallas_reads_it(&LedgerError::ScriptsNotPaid(vec![(i, out.clone())]));
+        assert!(
+            text.contains("ScriptsNotPaidUTxO(Utxo(OHashMap([(TransactionInput"),
+            "{text}"
+        );
+        assert!(text.contains("index: 1 }, Legacy("), "{text}");
     }
 
     #[test]

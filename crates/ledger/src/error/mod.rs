@@ -1,7 +1,12 @@
 //! Why the ledger refuses a transaction: one kind per predicate failure of the reference.
 
+mod gov;
+
+pub use gov::{GovFailure, RewardAccount};
+
 use crate::state::{Credential, PoolId, TxIn};
 use crate::tx::TxDecodeError;
+use crate::value::MultiValue;
 
 /// A transaction the ledger refuses, with the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,46 +48,28 @@ pub enum LedgerError {
         paid: u64,
     },
     /// `ValueNotConservedUTxO`: inputs + withdrawals + refunds ≠ outputs + fee + deposits.
-    #[error("ValueNotConservedUTxO: consumed {consumed} lovelace{consumed_assets}, produced {produced} lovelace{produced_assets}")]
+    #[error("ValueNotConservedUTxO: consumed {} lovelace{}, produced {} lovelace{}", .consumed.coin, .consumed.describe_assets(), .produced.coin, .produced.describe_assets())]
     ValueNotConserved {
-        /// Lovelace consumed: inputs, withdrawals and deposit refunds (saturated at `u64::MAX`).
-        consumed: u64,
-        /// Lovelace produced: outputs, fee and new deposits (saturated at `u64::MAX`).
-        produced: u64,
-        /// Empty when no native asset is consumed, else " and N asset classes", for the message.
-        consumed_assets: String,
-        /// Empty when no native asset is produced, else " and N asset classes", for the message.
-        produced_assets: String,
+        /// The value consumed: inputs, withdrawals, deposit refunds and the assets minted.
+        consumed: MultiValue,
+        /// The value produced: outputs, fee, new deposits, donation and the assets burnt.
+        produced: MultiValue,
     },
     /// `BabbageOutputTooSmallUTxO`: an output holds less lovelace than `coinsPerUTxOByte` × (160 +
     /// its size).
-    #[error("BabbageOutputTooSmallUTxO: output {index} holds {coin} lovelace, the minimum is {min}")]
-    OutputTooSmall {
-        /// The output's position in the body, from 0.
-        index: usize,
-        /// The lovelace the output holds.
-        coin: u64,
-        /// The minimum for that output, in lovelace.
-        min: u64,
-    },
+    #[error("BabbageOutputTooSmallUTxO: {}", .0.iter().map(|o| format!("output {} holds {} lovelace, the minimum is {}", o.index, o.actual, o.bound)).collect::<Vec<_>>().join("; "))]
+    OutputTooSmall(Vec<OutputBound>),
     /// `OutputTooBigUTxO`: an output's serialised value is larger than the `maxValueSize`
     /// parameter.
-    #[error("OutputTooBigUTxO: output {index}'s value is {size} bytes, the maximum is {max}")]
-    OutputTooBig {
-        /// The output's position in the body, from 0.
-        index: usize,
-        /// The size of the output's encoded value, in bytes.
-        size: u64,
-        /// The `maxValueSize` parameter, in bytes.
-        max: u64,
-    },
-    /// `WrongNetwork`: an output's address is for another network.
-    #[error("WrongNetwork: output {index}'s address is not for network {expected}")]
+    #[error("OutputTooBigUTxO: {}", .0.iter().map(|o| format!("output {}'s value is {} bytes, the maximum is {}", o.index, o.actual, o.bound)).collect::<Vec<_>>().join("; "))]
+    OutputTooBig(Vec<OutputBound>),
+    /// `WrongNetwork`: outputs' addresses for another network.
+    #[error("WrongNetwork: addresses {} are not for network {expected}", .addresses.iter().map(hex::encode).collect::<Vec<_>>().join(", "))]
     WrongNetwork {
-        /// The output's position in the body, from 0.
-        index: usize,
         /// The chain's network id (0 testnet, 1 mainnet).
         expected: u8,
+        /// The addresses, raw, each once, in the reference's address order.
+        addresses: Vec<Vec<u8>>,
     },
     /// `WrongNetworkInTxBody`: the body's `network_id` field is not the chain's network.
     #[error("WrongNetworkInTxBody: the body names network {found}, the chain is {expected}")]
@@ -92,10 +79,15 @@ pub enum LedgerError {
         /// The chain's network id (0 testnet, 1 mainnet).
         expected: u8,
     },
-    /// `WrongNetworkWithdrawal`: a withdrawal's reward account is for another network, or is not a
-    /// reward account; holds it, hex.
-    #[error("WrongNetworkWithdrawal: reward account {0} is not for this network")]
-    WrongNetworkWithdrawal(String),
+    /// `WrongNetworkWithdrawal`: withdrawals from reward accounts of another network (or that
+    /// are not reward accounts).
+    #[error("WrongNetworkWithdrawal: reward accounts {} are not for network {expected}", .accounts.iter().map(hex::encode).collect::<Vec<_>>().join(", "))]
+    WrongNetworkWithdrawal {
+        /// The chain's network id (0 testnet, 1 mainnet).
+        expected: u8,
+        /// The accounts, raw, in the reference's account order.
+        accounts: Vec<RewardAccount>,
+    },
     /// An output the ledger cannot read: not a Shelley payment address, or a native asset of
     /// quantity 0.
     #[error("MalformedAddress: output {index}: {message}")]
@@ -105,23 +97,35 @@ pub enum LedgerError {
         /// What is wrong with it.
         message: String,
     },
-    /// `InvalidWitnessesUTXOW`: a vkey witness' signature does not verify over the transaction id;
-    /// holds the key, hex.
-    #[error("InvalidWitnessesUTXOW: the signature of key {0} does not verify over the transaction id")]
-    InvalidWitness(String),
+    /// `InvalidWitnessesUTXOW`: witnesses whose signature does not verify over the transaction
+    /// id; holds their keys, the verification-key witnesses' then the bootstrap witnesses', each
+    /// by key hash.
+    #[error("InvalidWitnessesUTXOW: the signatures of keys {} do not verify over the transaction id", .0.iter().map(hex::encode).collect::<Vec<_>>().join(", "))]
+    InvalidWitness(Vec<Vec<u8>>),
     /// `MissingVKeyWitnessesUTXOW`: required key hashes (inputs, certificates, withdrawals,
     /// required signers) with no witness; hex.
     #[error("MissingVKeyWitnessesUTXOW: no signature from key hashes {}", .0.join(", "))]
     MissingVKeyWitnesses(Vec<String>),
-    /// `MissingTxBodyMetadataHash`: auxiliary data without its hash in the body.
-    #[error("MissingTxBodyMetadataHash: the transaction has auxiliary data but its body has no hash of it")]
-    MissingAuxiliaryDataHash,
-    /// `MissingTxMetadata`: a hash of auxiliary data in the body, but no auxiliary data.
-    #[error("MissingTxMetadata: the body names an auxiliary data hash but the transaction has none")]
-    MissingAuxiliaryData,
+    /// `MissingTxBodyMetadataHash`: auxiliary data without its hash in the body; holds the
+    /// auxiliary data's hash.
+    #[error("MissingTxBodyMetadataHash: the transaction has auxiliary data (hash {}) but its body has no hash of it", hex::encode(.0))]
+    MissingAuxiliaryDataHash([u8; 32]),
+    /// `MissingTxMetadata`: a hash of auxiliary data in the body, but no auxiliary data; holds
+    /// the body's hash.
+    #[error("MissingTxMetadata: the body names auxiliary data hash {} but the transaction has none", hex::encode(.0))]
+    MissingAuxiliaryData([u8; 32]),
     /// `ConflictingMetadataHash`: the body's hash is not blake2b-256 of the auxiliary data's bytes.
-    #[error("ConflictingMetadataHash: the body's auxiliary data hash is not the hash of the auxiliary data")]
-    AuxiliaryDataHashMismatch,
+    #[error("ConflictingMetadataHash: the body's auxiliary data hash is {}, the auxiliary data's is {}", hex::encode(.supplied), hex::encode(.expected))]
+    AuxiliaryDataHashMismatch {
+        /// The body's hash.
+        supplied: [u8; 32],
+        /// The auxiliary data's hash.
+        expected: [u8; 32],
+    },
+    /// `InvalidMetadata`: a metadata text or byte string longer than 64 bytes, or a Plutus script
+    /// in the auxiliary data that does not deserialise.
+    #[error("InvalidMetadata: a metadata string is longer than 64 bytes or an auxiliary script is not well formed")]
+    InvalidMetadata,
     /// `StakeKeyRegisteredDELEG`: registering a stake credential that is already registered.
     #[error("StakeKeyRegisteredDELEG: {0} is already registered")]
     StakeAlreadyRegistered(Credential),
@@ -229,9 +233,9 @@ pub enum LedgerError {
         /// The number of collateral inputs.
         count: u64,
     },
-    /// `ScriptsNotPaidUTxO`: collateral inputs locked by scripts.
-    #[error("ScriptsNotPaidUTxO: collateral inputs at script addresses: {}", list(.0))]
-    ScriptsNotPaid(Vec<TxIn>),
+    /// `ScriptsNotPaidUTxO`: collateral inputs locked by scripts, with their outputs' CBOR.
+    #[error("ScriptsNotPaidUTxO: collateral inputs at script addresses: {}", .0.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(", "))]
+    ScriptsNotPaid(Vec<(TxIn, Vec<u8>)>),
     /// `InsufficientCollateral`: the collateral balance is below `collateralPercentage` of the
     /// fee.
     #[error("InsufficientCollateral: the collateral balance is {balance}, at least {required} is required")]
@@ -242,8 +246,8 @@ pub enum LedgerError {
         required: u64,
     },
     /// `CollateralContainsNonADA`: the collateral balance holds native assets.
-    #[error("CollateralContainsNonADA: the collateral, net of its return, holds native assets")]
-    CollateralContainsNonAda,
+    #[error("CollateralContainsNonADA: the collateral, net of its return, holds{}", .0.describe_assets())]
+    CollateralContainsNonAda(MultiValue),
     /// `IncorrectTotalCollateralField`: `total_collateral` differs from the collateral balance.
     #[error("IncorrectTotalCollateralField: the collateral balance is {balance}, the body declares {declared}")]
     IncorrectTotalCollateral {
@@ -264,8 +268,8 @@ pub enum LedgerError {
     #[error("BabbageNonDisjointRefInputs: inputs also used as reference inputs: {}", list(.0))]
     NonDisjointRefInputs(Vec<TxIn>),
     /// `OutputBootAddrAttrsTooBig`: a Byron output whose address attributes exceed 64 bytes.
-    #[error("OutputBootAddrAttrsTooBig: output {0}'s Byron address attributes exceed 64 bytes")]
-    OutputBootAddrAttrsTooBig(usize),
+    #[error("OutputBootAddrAttrsTooBig: outputs {}' Byron address attributes exceed 64 bytes", .0.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(", "))]
+    OutputBootAddrAttrsTooBig(Vec<(usize, Vec<u8>)>),
     /// `ConwayTxRefScriptsSizeTooBig`: the reference scripts the transaction uses exceed the
     /// per-transaction limit.
     #[error("ConwayTxRefScriptsSizeTooBig: {size} bytes of reference scripts, the maximum is {max}")]
@@ -315,15 +319,26 @@ pub enum LedgerError {
     /// `MissingRedeemers`: Plutus scripts to run with no redeemer for their purpose.
     #[error("MissingRedeemers: no redeemer for {}", .0.join(", "))]
     MissingRedeemers(Vec<String>),
-    /// `ExtraRedeemers`: redeemers pointing at nothing that runs a Plutus script.
-    #[error("ExtraRedeemers: redeemers for nothing that runs a Plutus script: {}", .0.join(", "))]
-    ExtraRedeemers(Vec<String>),
+    /// `ExtraRedeemers`: redeemers pointing at nothing that runs a Plutus script, by purpose
+    /// (0 spend, 1 mint, 2 cert, 3 reward, 4 vote, 5 propose) and index.
+    #[error("ExtraRedeemers: redeemers for nothing that runs a Plutus script: {}", .0.iter().map(|(t, i)| format!("purpose {t} #{i}")).collect::<Vec<_>>().join(", "))]
+    ExtraRedeemers(Vec<(u8, u32)>),
     /// `MissingRequiredDatums`: datum hashes of spent script outputs with no datum in the witnesses.
-    #[error("MissingRequiredDatums: no datum for hashes {}", .0.join(", "))]
-    MissingRequiredDatums(Vec<String>),
+    #[error("MissingRequiredDatums: no datum for hashes {}", .missing.iter().map(hex::encode).collect::<Vec<_>>().join(", "))]
+    MissingRequiredDatums {
+        /// The hashes with no datum, ascending.
+        missing: Vec<[u8; 32]>,
+        /// The hashes of the datums the witnesses hold, ascending.
+        received: Vec<[u8; 32]>,
+    },
     /// `NotAllowedSupplementalDatums`: datums in the witnesses that nothing allows.
-    #[error("NotAllowedSupplementalDatums: datums nothing needs or allows: {}", .0.join(", "))]
-    NotAllowedSupplementalDatums(Vec<String>),
+    #[error("NotAllowedSupplementalDatums: datums nothing needs or allows: {}", .unallowed.iter().map(hex::encode).collect::<Vec<_>>().join(", "))]
+    NotAllowedSupplementalDatums {
+        /// The hashes of the datums nothing allows, ascending.
+        unallowed: Vec<[u8; 32]>,
+        /// The hashes of the supplemental datums that are allowed, ascending.
+        acceptable: Vec<[u8; 32]>,
+    },
     /// `UnspendableUTxONoDatumHash`: spent outputs locked by a Plutus script without a datum.
     #[error("UnspendableUTxONoDatumHash: spending script outputs without a datum: {}", list(.0))]
     UnspendableUTxONoDatumHash(Vec<TxIn>),
@@ -378,14 +393,9 @@ pub enum LedgerError {
     /// `StakePoolNotRegisteredOnKeyPOOL`: retiring a pool that is not registered.
     #[error("StakePoolNotRegisteredOnKeyPOOL: pool {} is not registered", hex::encode(.0))]
     PoolNotRegisteredOnKey(PoolId),
-    /// A GOV predicate failure, by the reference's name, with what it is about.
-    #[error("{name}: {detail}")]
-    Gov {
-        /// The reference's constructor name (`VotersDoNotExist`, `InvalidPrevGovActionId`, ...).
-        name: &'static str,
-        /// What it is about.
-        detail: String,
-    },
+    /// A GOV predicate failure.
+    #[error(transparent)]
+    Gov(#[from] GovFailure),
     /// Several rules failed at once (the reference reports them all); never nested, never empty.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Failures(Vec<LedgerError>),
@@ -404,17 +414,18 @@ impl LedgerError {
             E::MaxTxSize { .. } => "MaxTxSizeUTxO",
             E::FeeTooSmall { .. } => "FeeTooSmallUTxO",
             E::ValueNotConserved { .. } => "ValueNotConservedUTxO",
-            E::OutputTooSmall { .. } => "BabbageOutputTooSmallUTxO",
-            E::OutputTooBig { .. } => "OutputTooBigUTxO",
+            E::OutputTooSmall(_) => "BabbageOutputTooSmallUTxO",
+            E::OutputTooBig(_) => "OutputTooBigUTxO",
             E::WrongNetwork { .. } => "WrongNetwork",
             E::WrongNetworkInTxBody { .. } => "WrongNetworkInTxBody",
-            E::WrongNetworkWithdrawal(_) => "WrongNetworkWithdrawal",
+            E::WrongNetworkWithdrawal { .. } => "WrongNetworkWithdrawal",
             E::MalformedAddress { .. } => "MalformedAddress",
             E::InvalidWitness(_) => "InvalidWitnessesUTXOW",
             E::MissingVKeyWitnesses(_) => "MissingVKeyWitnessesUTXOW",
-            E::MissingAuxiliaryDataHash => "MissingTxBodyMetadataHash",
-            E::MissingAuxiliaryData => "MissingTxMetadata",
-            E::AuxiliaryDataHashMismatch => "ConflictingMetadataHash",
+            E::MissingAuxiliaryDataHash(_) => "MissingTxBodyMetadataHash",
+            E::MissingAuxiliaryData(_) => "MissingTxMetadata",
+            E::AuxiliaryDataHashMismatch { .. } => "ConflictingMetadataHash",
+            E::InvalidMetadata => "InvalidMetadata",
             E::StakeAlreadyRegistered(_) => "StakeKeyRegisteredDELEG",
             E::StakeNotRegistered(_) => "StakeKeyNotRegisteredDELEG",
             E::IncorrectDeposit { .. } => "IncorrectDepositDELEG",
@@ -434,7 +445,7 @@ impl LedgerError {
             E::TooManyCollateralInputs { .. } => "TooManyCollateralInputs",
             E::ScriptsNotPaid(_) => "ScriptsNotPaidUTxO",
             E::InsufficientCollateral { .. } => "InsufficientCollateral",
-            E::CollateralContainsNonAda => "CollateralContainsNonADA",
+            E::CollateralContainsNonAda(_) => "CollateralContainsNonADA",
             E::IncorrectTotalCollateral { .. } => "IncorrectTotalCollateralField",
             E::ExUnitsTooBig { .. } => "ExUnitsTooBigUTxO",
             E::NonDisjointRefInputs(_) => "BabbageNonDisjointRefInputs",
@@ -449,8 +460,8 @@ impl LedgerError {
             E::ScriptWitnessNotValidating(_) => "ScriptWitnessNotValidatingUTXOW",
             E::MissingRedeemers(_) => "MissingRedeemers",
             E::ExtraRedeemers(_) => "ExtraRedeemers",
-            E::MissingRequiredDatums(_) => "MissingRequiredDatums",
-            E::NotAllowedSupplementalDatums(_) => "NotAllowedSupplementalDatums",
+            E::MissingRequiredDatums { .. } => "MissingRequiredDatums",
+            E::NotAllowedSupplementalDatums { .. } => "NotAllowedSupplementalDatums",
             E::UnspendableUTxONoDatumHash(_) => "UnspendableUTxONoDatumHash",
             E::PPViewHashesDontMatch { .. } => "PPViewHashesDontMatch",
             E::MalformedScriptWitnesses(_) => "MalformedScriptWitnesses",
@@ -463,7 +474,7 @@ impl LedgerError {
             E::CommitteeHasPreviouslyResigned(_) => "ConwayCommitteeHasPreviouslyResigned",
             E::CommitteeIsUnknown(_) => "ConwayCommitteeIsUnknown",
             E::PoolNotRegisteredOnKey(_) => "StakePoolNotRegisteredOnKeyPOOL",
-            E::Gov { name, .. } => name,
+            E::Gov(g) => g.name(),
             E::Failures(v) => v.first().map_or("Failures", LedgerError::name),
         }
     }
@@ -484,6 +495,19 @@ impl LedgerError {
             _ => Some(LedgerError::Failures(v)),
         }
     }
+}
+
+/// An output a bound of UTXO refuses: where it is, its CBOR, and what the bound measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputBound {
+    /// The output's position among the body's outputs (the collateral return after them), from 0.
+    pub index: usize,
+    /// The output's CBOR, as the transaction holds it.
+    pub output: Vec<u8>,
+    /// What the rule measured: the lovelace it holds, or its value's size in bytes.
+    pub actual: u64,
+    /// The bound: its minimum lovelace, or the `maxValueSize` parameter.
+    pub bound: u64,
 }
 
 fn list(ins: &[TxIn]) -> String {
