@@ -15,9 +15,10 @@ use pallas_primitives::{NetworkId, RationalNumber, StakeCredential, TransactionI
 use slotforge_crypto::ed25519::{Signer, SigningKey};
 use slotforge_praos::nonce::{blake2b224, blake2b256};
 
+pub use slotforge_ledger::state::Voter;
 use slotforge_ledger::state::{DRep, GovActionId, Vote};
 use slotforge_ledger::tx::Transaction;
-use slotforge_ledger::{LedgerParams, TxIn};
+use slotforge_ledger::{Credential, LedgerParams, TxIn};
 
 /// Native assets: policy id → asset name → quantity.
 pub type Assets = BTreeMap<[u8; 28], BTreeMap<Vec<u8>, u64>>;
@@ -171,17 +172,6 @@ pub struct Proposal {
     pub return_account: Vec<u8>,
     /// What the proposal asks for.
     pub action: Action,
-}
-
-/// Who casts a vote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Voter {
-    /// A committee member, by its hot key hash.
-    Committee([u8; 28]),
-    /// A key DRep, by its key hash.
-    DRep([u8; 28]),
-    /// A stake pool, by its id (its cold key hash).
-    Pool([u8; 28]),
 }
 
 /// A transaction under construction.
@@ -517,8 +507,10 @@ fn voting_procedures(votes: &[(Voter, GovActionId, Vote)]) -> Option<pallas_prim
     let mut out: pallas_primitives::conway::VotingProcedures = Default::default();
     for (voter, id, vote) in votes {
         let voter = match voter {
-            Voter::Committee(h) => PallasVoter::ConstitutionalCommitteeKey((*h).into()),
-            Voter::DRep(h) => PallasVoter::DRepKey((*h).into()),
+            Voter::Committee(Credential::Key(h)) => PallasVoter::ConstitutionalCommitteeKey((*h).into()),
+            Voter::Committee(Credential::Script(h)) => PallasVoter::ConstitutionalCommitteeScript((*h).into()),
+            Voter::DRep(Credential::Key(h)) => PallasVoter::DRepKey((*h).into()),
+            Voter::DRep(Credential::Script(h)) => PallasVoter::DRepScript((*h).into()),
             Voter::Pool(h) => PallasVoter::StakePoolKey((*h).into()),
         };
         let vote = match vote {
@@ -585,8 +577,8 @@ mod tests {
                 proposal(Action::Info),
             ],
             votes: vec![
-                (Voter::Committee(hot), id, Vote::Yes),
-                (Voter::DRep(drep), id, Vote::No),
+                (Voter::Committee(Credential::Key(hot)), id, Vote::Yes),
+                (Voter::DRep(Credential::Key(drep)), id, Vote::No),
                 (Voter::Pool(pool), id, Vote::Abstain),
             ],
             ..TxBuilder::new()

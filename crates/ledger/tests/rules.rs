@@ -316,6 +316,28 @@ fn donations_mints_and_the_validity_flag_are_judged() {
         let names: Vec<&str> = e.failures().iter().map(LedgerError::name).collect();
         names.contains(&"MissingScriptWitnessesUTXOW") && names.contains(&"ValueNotConservedUTxO")
     });
+    // What is minted is consumed and what is burnt produced, each as a positive quantity, as
+    // the reference reports the two values.
+    let mint_and_burn = edited(&f.payment(), &k, |b| {
+        let mut inner = std::collections::BTreeMap::new();
+        inner.insert(vec![1u8].into(), pallas_primitives::NonZeroInt::try_from(4i64).unwrap());
+        inner.insert(
+            vec![2u8].into(),
+            pallas_primitives::NonZeroInt::try_from(-3i64).unwrap(),
+        );
+        b.mint = Some([([3u8; 28].into(), inner)].into_iter().collect());
+    });
+    f.expect(mint_and_burn, |e| {
+        e.failures().iter().any(|f| match f {
+            LedgerError::ValueNotConserved { consumed, produced } => {
+                consumed.assets[&[3u8; 28]].get(&vec![1u8]) == Some(&4)
+                    && !consumed.assets[&[3u8; 28]].contains_key(&vec![2u8])
+                    && produced.assets[&[3u8; 28]].get(&vec![2u8]) == Some(&3)
+                    && !produced.assets[&[3u8; 28]].contains_key(&vec![1u8])
+            }
+            _ => false,
+        })
+    });
     let invalid_flag = {
         let t = f.signed(f.payment());
         Transaction::from_parts(t.body_bytes().to_vec(), t.witness_bytes().to_vec(), false, None).unwrap()
@@ -696,4 +718,26 @@ fn a_stake_change_in_epoch_e_counts_for_leader_election_from_e_plus_2() {
         (FUNDS - 400_000_000_000 - fee, Some(FUNDS + 400_000_000_000))
     );
     assert_eq!(f.state.leader_distribution().total, 2 * FUNDS - fee);
+}
+
+#[test]
+fn votes_by_unknown_voters_are_reported_in_the_reference_voter_order() {
+    use slotforge_devnet::txbuilder::Voter;
+    use slotforge_ledger::error::GovFailure;
+    use slotforge_ledger::state::{GovActionId, Vote};
+    use slotforge_ledger::Credential;
+    let mut f = Fixture::new();
+    let id = GovActionId { tx: [9; 32], index: 0 };
+    let (key, script, pool) = (
+        Voter::DRep(Credential::Key([1; 28])),
+        Voter::DRep(Credential::Script([2; 28])),
+        Voter::Pool([3; 28]),
+    );
+    let mut b = f.payment();
+    // Written in the transaction as pallas orders voters: key DRep before script DRep.
+    b.votes = vec![(pool, id, Vote::Yes), (key, id, Vote::No), (script, id, Vote::Yes)];
+    let tx = f.signed(b);
+    // The reference's `Ord Voter`: DReps before pools, script credentials before key ones.
+    let want = LedgerError::Gov(GovFailure::VotersDoNotExist(vec![script, key, pool]));
+    f.expect(tx, |e| e.failures().contains(&want));
 }

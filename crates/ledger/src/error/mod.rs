@@ -51,9 +51,9 @@ pub enum LedgerError {
     #[error("ValueNotConservedUTxO: consumed {} lovelace{}, produced {} lovelace{}", .consumed.coin, .consumed.describe_assets(), .produced.coin, .produced.describe_assets())]
     ValueNotConserved {
         /// The value consumed: inputs, withdrawals, deposit refunds and the assets minted.
-        consumed: MultiValue,
+        consumed: Box<MultiValue>,
         /// The value produced: outputs, fee, new deposits, donation and the assets burnt.
-        produced: MultiValue,
+        produced: Box<MultiValue>,
     },
     /// `BabbageOutputTooSmallUTxO`: an output holds less lovelace than `coinsPerUTxOByte` × (160 +
     /// its size).

@@ -178,7 +178,7 @@ pub(super) fn check(
         }
     }
     if !wrong_network.is_empty() {
-        wrong_network.sort_by(|a, b| address_order(a).cmp(&address_order(b)));
+        wrong_network.sort_by_key(|a| address_order(a));
         wrong_network.dedup();
         failures.push(LedgerError::WrongNetwork {
             expected: p.network_id,
@@ -305,7 +305,10 @@ fn check_value_preserved(
     produced.coin +=
         tx.body.fee as i128 + balance.deposits as i128 + tx.body.donation.map_or(0, |d| u64::from(d) as i128);
     if consumed != produced {
-        failures.push(LedgerError::ValueNotConserved { consumed, produced });
+        failures.push(LedgerError::ValueNotConserved {
+            consumed: Box::new(consumed),
+            produced: Box::new(produced),
+        });
     }
 }
 

@@ -327,7 +327,7 @@ fn voters_named(devnet: &Devnet, who: &str, authorised: &[String]) -> anyhow::Re
                 if !authorised.contains(&hex::encode(key_hash(&hot))) {
                     bail!("{name}'s hot key is not authorised yet: run `slotforge devnet gov authorize-committee`");
                 }
-                found.push((name, Voter::Committee(key_hash(&hot)), hot));
+                found.push((name, Voter::Committee(Credential::Key(key_hash(&hot))), hot));
             }
         }
     } else if who == "pools" || who.starts_with("pool-") {
@@ -338,7 +338,7 @@ fn voters_named(devnet: &Devnet, who: &str, authorised: &[String]) -> anyhow::Re
     } else {
         for (name, key) in dreps(devnet)? {
             if who == "dreps" || who == name {
-                found.push((name, Voter::DRep(key_hash(&key)), key));
+                found.push((name, Voter::DRep(Credential::Key(key_hash(&key))), key));
             }
         }
     }

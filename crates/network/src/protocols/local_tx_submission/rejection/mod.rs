@@ -726,11 +726,11 @@ mod tests {
         let cases: Vec<(LedgerError, &str)> = vec![
             (
                 LedgerError::ValueNotConserved {
-                    consumed: tokens.clone(),
-                    produced: MultiValue {
+                    consumed: Box::new(tokens.clone()),
+                    produced: Box::new(MultiValue {
                         coin: 5,
                         ..Default::default()
-                    },
+                    }),
                 },
                 "ValueNotConservedUTxO",
             ),
