@@ -734,7 +734,6 @@ fn votes_by_unknown_voters_are_reported_in_the_reference_voter_order() {
         Voter::Pool([3; 28]),
     );
     let mut b = f.payment();
-    // Written in the transaction as pallas orders voters: key DRep before script DRep.
     b.votes = vec![(pool, id, Vote::Yes), (key, id, Vote::No), (script, id, Vote::Yes)];
     let tx = f.signed(b);
     // The reference's `Ord Voter`: DReps before pools, script credentials before key ones.

@@ -279,15 +279,15 @@ fn may_vote(v: &Voter, k: &GovActionKind) -> bool {
     }
 }
 
-/// The transaction's votes, voters and actions in the reference's order.
+/// The transaction's votes by voter, voters and actions in the reference's order (pallas' maps
+/// of them iterate in it: script credentials first, then by hash; actions by id).
 fn votes_in_order(tx: &TxView<'_>) -> Vec<(Voter, Vec<(GovActionId, Vote)>)> {
-    let mut by_voter: Vec<(Voter, Vec<(GovActionId, Vote)>)> = tx
-        .body
+    tx.body
         .voting_procedures
         .iter()
         .flat_map(|p| p.iter())
         .map(|(voter, votes)| {
-            let mut votes: Vec<(GovActionId, Vote)> = votes
+            let votes = votes
                 .iter()
                 .map(|(id, procedure)| {
                     let vote = match procedure.vote {
@@ -298,12 +298,9 @@ fn votes_in_order(tx: &TxView<'_>) -> Vec<(Voter, Vec<(GovActionId, Vote)>)> {
                     (GovActionId::from(id), vote)
                 })
                 .collect();
-            votes.sort_by_key(|(id, _)| *id);
             (Voter::of(voter), votes)
         })
-        .collect();
-    by_voter.sort_by_key(|(v, _)| v.reference_order());
-    by_voter
+        .collect()
 }
 
 /// Runs the voting half of GOV in the reference's order (from protocol version 11 votes by

@@ -108,16 +108,6 @@ impl Voter {
             V::StakePoolKey(h) => Voter::Pool(**h),
         }
     }
-
-    /// The order of the reference's `Ord Voter`: committee, DRep, pool; credentials as
-    /// [`Credential::reference_order`].
-    pub fn reference_order(&self) -> (u8, (u8, [u8; 28])) {
-        match self {
-            Voter::Committee(c) => (0, c.reference_order()),
-            Voter::DRep(c) => (1, c.reference_order()),
-            Voter::Pool(p) => (2, (0, *p)),
-        }
-    }
 }
 
 impl std::fmt::Display for Voter {
