@@ -316,9 +316,10 @@ pub enum LedgerError {
     /// `ScriptWitnessNotValidatingUTXOW`: native scripts that evaluate to false; hex.
     #[error("ScriptWitnessNotValidatingUTXOW: native scripts that do not validate: {}", .0.join(", "))]
     ScriptWitnessNotValidating(Vec<String>),
-    /// `MissingRedeemers`: Plutus scripts to run with no redeemer for their purpose.
-    #[error("MissingRedeemers: no redeemer for {}", .0.join(", "))]
-    MissingRedeemers(Vec<String>),
+    /// `MissingRedeemers`: Plutus scripts to run with no redeemer for their purpose, in the
+    /// reference's order of the scripts needed.
+    #[error("MissingRedeemers: no redeemer for {}", .0.iter().map(|m| format!("purpose {} #{} (script {})", m.tag, m.index, hex::encode(m.script))).collect::<Vec<_>>().join(", "))]
+    MissingRedeemers(Vec<MissingRedeemer>),
     /// `ExtraRedeemers`: redeemers pointing at nothing that runs a Plutus script, by purpose
     /// (0 spend, 1 mint, 2 cert, 3 reward, 4 vote, 5 propose) and index.
     #[error("ExtraRedeemers: redeemers for nothing that runs a Plutus script: {}", .0.iter().map(|(t, i)| format!("purpose {t} #{i}")).collect::<Vec<_>>().join(", "))]
@@ -495,6 +496,19 @@ impl LedgerError {
             _ => Some(LedgerError::Failures(v)),
         }
     }
+}
+
+/// A Plutus script to run that no redeemer is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingRedeemer {
+    /// The purpose's tag: 0 spend, 1 mint, 2 cert, 3 reward, 4 vote, 5 propose.
+    pub tag: u8,
+    /// The purpose's index among the items of its kind.
+    pub index: u32,
+    /// The purpose as the reference writes it with its item: `[tag, item]`.
+    pub item: Vec<u8>,
+    /// The script's hash.
+    pub script: [u8; 28],
 }
 
 /// An output a bound of UTXO refuses: where it is, its CBOR, and what the bound measures.

@@ -14,24 +14,13 @@ use slotforge_praos::nonce::{blake2b224, blake2b256};
 use super::tx_view::{bootstrap_key_hash, cert_witness, Purpose, TxView};
 use crate::address::payment_key;
 use crate::error::LedgerError;
+use crate::error::MissingRedeemer;
 use crate::params::{Language, LedgerParams};
-use crate::script::{eval_native, Script, TimelockContext};
-use crate::state::{Credential, Datum, LedgerState};
+use crate::script::{eval_native, Script, ScriptHash, TimelockContext};
+use crate::state::{gov_action_cbor, Credential, Datum, LedgerState};
 
 fn hexes<T: AsRef<[u8]>>(v: impl IntoIterator<Item = T>) -> Vec<String> {
     v.into_iter().map(hex::encode).collect()
-}
-
-fn purpose_name((tag, index): &Purpose) -> String {
-    let t = match tag {
-        RedeemerTag::Spend => "spend",
-        RedeemerTag::Mint => "mint",
-        RedeemerTag::Cert => "cert",
-        RedeemerTag::Reward => "reward",
-        RedeemerTag::Vote => "vote",
-        RedeemerTag::Propose => "propose",
-    };
-    format!("{t} #{index}")
 }
 
 /// The redeemers' purposes, as the witness set gives them.
@@ -105,23 +94,38 @@ pub(super) fn check(
         .map(|((t, i), _)| (super::tag_number(*t), *i))
         .collect();
     let have = redeemer_purposes(tx);
-    let name = |(t, i): &(u8, u32)| {
-        let tag = [
-            RedeemerTag::Spend,
-            RedeemerTag::Mint,
-            RedeemerTag::Cert,
-            RedeemerTag::Reward,
-            RedeemerTag::Vote,
-            RedeemerTag::Propose,
-        ][*t as usize % 6];
-        purpose_name(&(tag, *i))
-    };
     let extra: Vec<(u8, u32)> = have.difference(&wanted).copied().collect();
     if !extra.is_empty() {
         failures.push(LedgerError::ExtraRedeemers(extra));
     }
-    let missing: Vec<String> = wanted.difference(&have).map(name).collect();
+    // In the reference's order of the scripts needed: spending, rewarding, certifying, minting,
+    // voting, proposing.
+    let mut missing: Vec<(Purpose, ScriptHash)> = plutus_needed(tx)
+        .into_iter()
+        .filter(|((t, i), _)| !have.contains(&(super::tag_number(*t), *i)))
+        .map(|(purpose, s)| (purpose, s.hash()))
+        .collect();
+    missing.sort_by_key(|((t, i), _)| {
+        let rank = match t {
+            RedeemerTag::Spend => 0,
+            RedeemerTag::Reward => 1,
+            RedeemerTag::Cert => 2,
+            RedeemerTag::Mint => 3,
+            RedeemerTag::Vote => 4,
+            RedeemerTag::Propose => 5,
+        };
+        (rank, *i)
+    });
     if !missing.is_empty() {
+        let missing = missing
+            .into_iter()
+            .map(|((t, index), script)| MissingRedeemer {
+                tag: super::tag_number(t),
+                index,
+                item: purpose_item(tx, (t, index)),
+                script,
+            })
+            .collect();
         failures.push(LedgerError::MissingRedeemers(missing));
     }
 
@@ -159,6 +163,46 @@ pub(super) fn check(
     }
 
     check_integrity_hash(p, tx, failures);
+}
+
+/// What a purpose points at, as the reference writes a `PlutusPurpose AsItem`: `[tag, item]`,
+/// the item an input, a policy id, a certificate, a reward account, a voter or a proposal.
+fn purpose_item(tx: &TxView<'_>, (tag, index): Purpose) -> Vec<u8> {
+    let mut out = Vec::new();
+    let e = &mut minicbor::Encoder::new(&mut out);
+    let _ = e.array(2).and_then(|e| e.u8(super::tag_number(tag)));
+    let ix = index as usize;
+    let _ = match tag {
+        RedeemerTag::Spend => match tx.inputs.iter().nth(ix) {
+            Some(i) => e.array(2).and_then(|e| e.bytes(&i.tx)).and_then(|e| e.u64(i.index)),
+            None => e.null(),
+        },
+        RedeemerTag::Mint => match tx.body.mint.iter().flat_map(|m| m.keys()).nth(ix) {
+            Some(p) => e.bytes(p.as_ref()),
+            None => e.null(),
+        },
+        RedeemerTag::Cert => match tx.body.certificates.iter().flat_map(|s| s.iter()).nth(ix) {
+            Some(c) => e.encode(c),
+            None => e.null(),
+        },
+        RedeemerTag::Reward => match tx.withdrawals.get(ix) {
+            Some((account, ..)) => e.bytes(account),
+            None => e.null(),
+        },
+        RedeemerTag::Vote => match tx.voters().get(ix) {
+            Some(v) => e.encode(*v),
+            None => e.null(),
+        },
+        RedeemerTag::Propose => match tx.body.proposal_procedures.iter().flat_map(|s| s.iter()).nth(ix) {
+            Some(p) => {
+                e.writer_mut()
+                    .extend_from_slice(&gov_action_cbor::proposal_procedure(p));
+                Ok(&mut *e)
+            }
+            None => e.null(),
+        },
+    };
+    out
 }
 
 /// Every verification-key and bootstrap signature verifies over the transaction id; the keys

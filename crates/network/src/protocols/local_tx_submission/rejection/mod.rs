@@ -292,6 +292,15 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             byte_set(e, unallowed);
             byte_set(e, acceptable);
         }),
+        // `[(PlutusPurpose AsItem, ScriptHash)]`.
+        E::MissingRedeemers(missing) => utxow(e, |e| {
+            tagged(e, 2, 10);
+            ledger_cbor::list(e, missing, |e, m| {
+                let _ = e.array(2);
+                raw(e, &m.item);
+                let _ = e.bytes(&m.script);
+            });
+        }),
         // Each `PlutusPurpose AsIx`: `[tag, index]`.
         E::ExtraRedeemers(purposes) => utxow(e, |e| {
             tagged(e, 2, 15);
@@ -794,6 +803,18 @@ mod tests {
             let text = pallas_round_trip(&error);
             assert!(text.contains(name), "{error}: {name} not in {text}");
         }
+        let spend = slotforge_ledger::error::MissingRedeemer {
+            tag: 0,
+            index: 0,
+            item: [hex::decode("8200825820").unwrap(), vec![3; 32], vec![0x01]].concat(),
+            script: [9; 28],
+        };
+        let text = as_pallas_reads_it(&LedgerError::MissingRedeemers(vec![spend]));
+        assert!(
+            text.contains("MissingRedeemers(Array([(Spending(TransactionInput"),
+            "{text}"
+        );
+        assert!(text.contains("index: 1 }), Hash<28>(\"0909"), "{text}");
         // Pallas reads these two but writes them otherwise than it reads them (each purpose and
         // each UTxO key inside a list of its own), so they are not encoded again.
         let text = as_pallas_reads_it(&LedgerError::ExtraRedeemers(vec![(0, 1), (1, 0)]));
