@@ -265,15 +265,24 @@ fn witnesses_and_auxiliary_data() {
             expected: meta_hash,
         }
     });
-    // Auxiliary data whose Plutus V3 script does not deserialise is `InvalidMetadata`
-    // (over-long metadata strings never get this far: Conway's decoder refuses them); with
-    // only metadata under key 0 it is accepted.
-    for (aux, valid) in [("d90103a100a1016568656c6c6f", true), ("d90103a1048143010203", false)] {
+    // `InvalidMetadata`: a metadata string over 64 bytes (the decoder reads it, as the
+    // reference's does; a 64-byte one is fine), at any depth, or a Plutus script in
+    // the auxiliary data that does not deserialise.
+    let text = |len: usize| [vec![0x78, len as u8], vec![b'a'; len]].concat();
+    let cases: Vec<(Vec<u8>, bool)> = vec![
+        ([vec![0xa1, 0x01], text(64)].concat(), true),
+        ([vec![0xa1, 0x01], text(65)].concat(), false),
+        // {1: [{2: "a" * 65}]}: nested.
+        ([vec![0xa1, 0x01, 0x81, 0xa1, 0x02], text(65)].concat(), false),
+        (hex::decode("d90103a100a1016568656c6c6f").unwrap(), true),
+        (hex::decode("d90103a1048143010203").unwrap(), false),
+    ];
+    for (aux, valid) in cases {
         let mut b = f.payment();
-        b.auxiliary_data = Some(hex::decode(aux).unwrap());
+        b.auxiliary_data = Some(aux.clone());
         let tx = f.signed(b);
         let r = f.state.clone().apply_tx(f.p(), 10, &tx);
-        assert_eq!(r.is_ok(), valid, "{aux}: {r:?}");
+        assert_eq!(r.is_ok(), valid, "{}: {r:?}", hex::encode(&aux));
         if !valid {
             assert_eq!(r.unwrap_err(), LedgerError::InvalidMetadata);
         }

@@ -222,8 +222,9 @@ pub enum LedgerError {
     /// pointing at nothing, a context that cannot be built).
     #[error("CollectErrors: {0}")]
     CollectErrors(String),
-    /// `NoCollateralInputs`: the transaction runs Plutus scripts but names no collateral.
-    #[error("NoCollateralInputs: the transaction runs Plutus scripts but has no collateral input")]
+    /// `NoCollateralInputs`: the transaction runs Plutus scripts but no collateral input of it is
+    /// in the UTxO.
+    #[error("NoCollateralInputs: the transaction runs Plutus scripts but has no collateral input in the UTxO")]
     NoCollateralInputs,
     /// `TooManyCollateralInputs`: more collateral inputs than `maxCollateralInputs`.
     #[error("TooManyCollateralInputs: {count} collateral inputs, the maximum is {max}")]
@@ -245,8 +246,10 @@ pub enum LedgerError {
         /// fee × collateralPercentage / 100, rounded up.
         required: u64,
     },
-    /// `CollateralContainsNonADA`: the collateral balance holds native assets.
-    #[error("CollateralContainsNonADA: the collateral, net of its return, holds{}", .0.describe_assets())]
+    /// `CollateralContainsNonADA`: the collateral, net of its return, holds native assets; holds
+    /// what the reference reports: the collateral inputs' value, or the return's when the
+    /// inputs hold ADA only.
+    #[error("CollateralContainsNonADA: the collateral, net of its return, holds native assets (reported value: {} lovelace{})", .0.coin, .0.describe_assets())]
     CollateralContainsNonAda(MultiValue),
     /// `IncorrectTotalCollateralField`: `total_collateral` differs from the collateral balance.
     #[error("IncorrectTotalCollateralField: the collateral balance is {balance}, the body declares {declared}")]

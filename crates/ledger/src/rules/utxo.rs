@@ -1,9 +1,10 @@
-//! UTXO (Conway `UTXO`, with Babbage's and Alonzo's checks it reuses), in the reference's
-//! order: a non-empty input set, the fee and the collateral (`feesOK`), every input known, the
-//! validity interval, inputs disjoint from reference inputs, value preservation (minting and
-//! burning, deposits, refunds, withdrawals, donations), each output's minimum coin, value size
-//! and network, the withdrawals' and the body's network, the size, the execution units and the
-//! number of collateral inputs. Every failure is reported.
+//! UTXO (Conway `UTXO`, Babbage's `utxoTransition` with the Alonzo and Shelley checks it
+//! reuses), in the reference's order: inputs disjoint from reference inputs, the validity
+//! interval, a non-empty input set, the fee and the collateral (`feesOK`), every input known,
+//! value preservation (minting and burning, deposits, refunds, withdrawals, donations), the
+//! outputs' minimum coin, value size, Byron attributes and network, the withdrawals' and the
+//! body's network, the size, the execution units and the number of collateral inputs. Every
+//! failure is reported.
 
 use std::collections::BTreeSet;
 
@@ -73,6 +74,18 @@ pub(super) fn check(
     failures: &mut Vec<LedgerError>,
 ) {
     let body = &tx.body;
+    if (9..=10).contains(&p.protocol_version.0) {
+        let both: Vec<TxIn> = tx.inputs.intersection(&tx.reference_inputs).copied().collect();
+        if !both.is_empty() {
+            failures.push(LedgerError::NonDisjointRefInputs(both));
+        }
+    }
+
+    let (start, end) = (body.validity_interval_start, body.ttl);
+    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
+        failures.push(LedgerError::OutsideValidityInterval { slot, start, end });
+    }
+
     if body.inputs.is_empty() {
         failures.push(LedgerError::InputSetEmpty);
     }
@@ -98,18 +111,6 @@ pub(super) fn check(
         .collect();
     if !missing.is_empty() {
         failures.push(LedgerError::BadInputs(missing));
-    }
-
-    let (start, end) = (body.validity_interval_start, body.ttl);
-    if start.is_some_and(|s| slot < s) || end.is_some_and(|e| slot >= e) {
-        failures.push(LedgerError::OutsideValidityInterval { slot, start, end });
-    }
-
-    if (9..=10).contains(&p.protocol_version.0) {
-        let both: Vec<TxIn> = tx.inputs.intersection(&tx.reference_inputs).copied().collect();
-        if !both.is_empty() {
-            failures.push(LedgerError::NonDisjointRefInputs(both));
-        }
     }
 
     check_value_preserved(state, tx, &tx.outputs, balance, failures);
@@ -151,7 +152,8 @@ pub(super) fn check(
         })
         .collect();
     if !too_big.is_empty() {
-        failures.push(LedgerError::OutputTooBig(too_big));
+        // The reference lists them last output first (it prepends as it folds).
+        failures.push(LedgerError::OutputTooBig(too_big.into_iter().rev().collect()));
     }
     let mut wrong_network: Vec<&[u8]> = Vec::new();
     let mut big_attributes: Vec<(usize, Vec<u8>)> = Vec::new();
@@ -164,11 +166,21 @@ pub(super) fn check(
             }
             Ok(Address::Byron(b)) => {
                 // `OutputBootAddrAttrsTooBig`: a Byron address's attributes are at most 64 bytes.
-                let attrs = b
-                    .decode()
+                let payload = b.decode().ok();
+                let attrs = payload
+                    .as_ref()
                     .map(|p| minicbor::to_vec(&p.attributes).map_or(0, |v| v.len()));
-                if attrs.map_or(true, |n| n > 64) {
+                if attrs.is_none_or(|n| n > 64) {
                     big_attributes.push((index, out.cbor.clone()));
+                }
+                // A Byron address with a network magic is for a testnet, without one for mainnet.
+                let testnet = payload.is_some_and(|p| {
+                    p.attributes
+                        .iter()
+                        .any(|a| matches!(a, pallas_addresses::byron::AddrAttrProperty::NetworkTag(_)))
+                });
+                if u8::from(!testnet) != p.network_id {
+                    wrong_network.push(&out.address);
                 }
             }
             Ok(Address::Stake(_)) | Err(_) => failures.push(LedgerError::MalformedAddress {
@@ -177,6 +189,9 @@ pub(super) fn check(
             }),
         }
     }
+    if !big_attributes.is_empty() {
+        failures.push(LedgerError::OutputBootAddrAttrsTooBig(big_attributes));
+    }
     if !wrong_network.is_empty() {
         wrong_network.sort_by_key(|a| address_order(a));
         wrong_network.dedup();
@@ -184,9 +199,6 @@ pub(super) fn check(
             expected: p.network_id,
             addresses: wrong_network.into_iter().map(<[u8]>::to_vec).collect(),
         });
-    }
-    if !big_attributes.is_empty() {
-        failures.push(LedgerError::OutputBootAddrAttrsTooBig(big_attributes));
     }
     let mut wrong_withdrawals: Vec<Vec<u8>> = body
         .withdrawals
@@ -235,30 +247,46 @@ pub(super) fn check(
     }
 }
 
-/// Babbage's collateral checks, in order: key-locked, enough, ADA only, the declared total,
-/// and at least one input.
+/// Babbage's collateral checks (`validateTotalCollateral`), in order: key-locked, ADA only,
+/// enough, the declared total, and at least one input in the UTxO.
 fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<LedgerError>) {
-    let script_locked: Vec<(TxIn, Vec<u8>)> = tx
+    let resolved: Vec<(&TxIn, &TxOut)> = tx
         .collateral
         .iter()
-        .filter_map(|i| {
-            let o = state.utxo.get(i)?;
-            crate::address::payment_script(&o.address).map(|_| (*i, o.cbor.clone()))
-        })
+        .filter_map(|i| state.utxo.get(i).map(|o| (i, &**o)))
+        .collect();
+    let script_locked: Vec<(TxIn, Vec<u8>)> = resolved
+        .iter()
+        .filter(|(_, o)| crate::address::payment_script(&o.address).is_some())
+        .map(|(i, o)| (**i, o.cbor.clone()))
         .collect();
     if !script_locked.is_empty() {
         failures.push(LedgerError::ScriptsNotPaid(script_locked));
     }
     let bal = collateral_balance(state, tx);
+    if !bal.is_coin_only() {
+        // What the reference reports (`validateCollateralContainsNonADA`): the inputs' value,
+        // or the return's when the inputs hold ADA only.
+        let mut inputs = MultiValue::default();
+        for (_, o) in &resolved {
+            inputs.add_output(o);
+        }
+        let reported = match &tx.collateral_return {
+            Some(r) if inputs.is_coin_only() => {
+                let mut v = MultiValue::default();
+                v.add_output(r);
+                v
+            }
+            _ => inputs,
+        };
+        failures.push(LedgerError::CollateralContainsNonAda(reported));
+    }
     let required = (tx.body.fee as u128 * p.collateral_percentage as u128).div_ceil(100);
     if bal.coin * 100 < tx.body.fee as i128 * p.collateral_percentage as i128 {
         failures.push(LedgerError::InsufficientCollateral {
             balance: bal.coin,
             required: u64::try_from(required).unwrap_or(u64::MAX),
         });
-    }
-    if !bal.is_coin_only() {
-        failures.push(LedgerError::CollateralContainsNonAda(bal.clone()));
     }
     if let Some(total) = tx.body.total_collateral {
         if bal.coin != total as i128 {
@@ -268,7 +296,7 @@ fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, fail
             });
         }
     }
-    if tx.collateral.is_empty() {
+    if resolved.is_empty() {
         failures.push(LedgerError::NoCollateralInputs);
     }
 }

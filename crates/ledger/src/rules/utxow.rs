@@ -260,64 +260,98 @@ fn check_auxiliary_data(p: &LedgerParams, tx: &TxView<'_>, failures: &mut Vec<Le
     }
 }
 
-/// `validateTxAuxData`: every metadata text and byte string at most 64 bytes, every Plutus
-/// script the auxiliary data carries well formed. Auxiliary data that does not decode here
-/// is left to the transaction's decoder.
+/// `validateTxAuxData`: every metadata text and byte string at most 64 bytes (`validMetadatum`),
+/// every Plutus script the auxiliary data carries well formed. Auxiliary data that does not
+/// decode here is left to the transaction's decoder.
 fn auxiliary_data_valid(p: &LedgerParams, bytes: &[u8]) -> bool {
-    use pallas_primitives::{Metadata, Metadatum};
-    fn valid(m: &Metadatum) -> bool {
-        match m {
-            Metadatum::Int(_) => true,
-            Metadatum::Bytes(b) => b.len() <= 64,
-            Metadatum::Text(t) => t.len() <= 64,
-            Metadatum::Array(xs) => xs.iter().all(valid),
-            Metadatum::Map(kvs) => kvs.iter().all(|(k, v)| valid(k) && valid(v)),
-        }
-    }
-    let metadata_valid = |m: &Metadata| m.iter().all(|(_, v)| valid(v));
+    use minicbor::data::Type;
     let mut d = minicbor::Decoder::new(bytes);
-    match d.datatype() {
+    let valid = match d.datatype() {
         // Shelley's metadata map, or Allegra's `[metadata, native scripts]`.
-        Ok(minicbor::data::Type::Map | minicbor::data::Type::MapIndef) => {
-            d.decode::<Metadata>().map_or(true, |m| metadata_valid(&m))
-        }
-        Ok(minicbor::data::Type::Array | minicbor::data::Type::ArrayIndef) => {
-            let _ = d.array();
-            d.decode::<Metadata>().map_or(true, |m| metadata_valid(&m))
-        }
+        Ok(Type::Map | Type::MapIndef) => metadata_valid(&mut d),
+        Ok(Type::Array | Type::ArrayIndef) => d.array().ok().and_then(|_| metadata_valid(&mut d)),
         // Alonzo's and later: `#6.259({0: metadata, 1: native, 2: V1, 3: V2, 4: V3})`.
-        Ok(minicbor::data::Type::Tag) => post_alonzo_valid(p, &mut d, &metadata_valid).unwrap_or(true),
-        _ => true,
+        Ok(Type::Tag) => post_alonzo_valid(p, &mut d),
+        _ => None,
+    };
+    valid.unwrap_or(true)
+}
+
+/// Runs `item` on each of `n` items (`None`: up to the break), all of which must hold.
+fn all_items(
+    d: &mut minicbor::Decoder<'_>,
+    n: Option<u64>,
+    mut item: impl FnMut(&mut minicbor::Decoder<'_>) -> Option<bool>,
+) -> Option<bool> {
+    let mut ok = true;
+    let mut seen = 0u64;
+    loop {
+        match n {
+            Some(n) if seen >= n => break,
+            None if d.datatype().ok()? == minicbor::data::Type::Break => {
+                d.set_position(d.position() + 1);
+                break;
+            }
+            _ => {}
+        }
+        ok &= item(d)?;
+        seen += 1;
     }
+    Some(ok)
+}
+
+/// A metadata map: each label's value valid.
+fn metadata_valid(d: &mut minicbor::Decoder<'_>) -> Option<bool> {
+    let n = d.map().ok()?;
+    all_items(d, n, |d| {
+        d.skip().ok()?;
+        metadatum_valid(d)
+    })
+}
+
+/// `validMetadatum`: no text or byte string over 64 bytes, at any depth.
+fn metadatum_valid(d: &mut minicbor::Decoder<'_>) -> Option<bool> {
+    use minicbor::data::Type;
+    const MAX: usize = 64;
+    Some(match d.datatype().ok()? {
+        Type::Bytes => d.bytes().ok()?.len() <= MAX,
+        Type::String => d.str().ok()?.len() <= MAX,
+        Type::BytesIndef => {
+            let chunks: Result<Vec<&[u8]>, _> = d.bytes_iter().ok()?.collect();
+            chunks.ok()?.iter().map(|c| c.len()).sum::<usize>() <= MAX
+        }
+        Type::StringIndef => {
+            let chunks: Result<Vec<&str>, _> = d.str_iter().ok()?.collect();
+            chunks.ok()?.iter().map(|c| c.len()).sum::<usize>() <= MAX
+        }
+        Type::Array | Type::ArrayIndef => {
+            let n = d.array().ok()?;
+            all_items(d, n, metadatum_valid)?
+        }
+        Type::Map | Type::MapIndef => {
+            let n = d.map().ok()?;
+            all_items(d, n, |d| Some(metadatum_valid(d)? & metadatum_valid(d)?))?
+        }
+        _ => {
+            d.skip().ok()?;
+            true
+        }
+    })
 }
 
 /// The tagged auxiliary data's metadata and Plutus scripts; `None` when it does not decode.
-fn post_alonzo_valid(
-    p: &LedgerParams,
-    d: &mut minicbor::Decoder<'_>,
-    metadata_valid: &dyn Fn(&pallas_primitives::Metadata) -> bool,
-) -> Option<bool> {
+fn post_alonzo_valid(p: &LedgerParams, d: &mut minicbor::Decoder<'_>) -> Option<bool> {
     d.tag().ok()?;
     let entries = d.map().ok()?;
-    let mut ok = true;
-    let mut seen = 0u64;
-    while entries.is_none_or(|n| seen < n) {
-        if entries.is_none() && d.datatype().ok()? == minicbor::data::Type::Break {
-            break;
-        }
-        seen += 1;
-        let key = d.u8().ok()?;
-        let lang = match key {
-            0 => {
-                ok &= metadata_valid(&d.decode().ok()?);
-                continue;
-            }
+    all_items(d, entries, |d| {
+        let lang = match d.u8().ok()? {
+            0 => return metadata_valid(d),
             2 => Language::V1,
             3 => Language::V2,
             4 => Language::V3,
             _ => {
                 d.skip().ok()?;
-                continue;
+                return Some(true);
             }
         };
         // A list, or a set tagged 258.
@@ -330,11 +364,12 @@ fn post_alonzo_valid(
             .map(|s| s.map(|s| s.to_vec()))
             .collect::<Result<_, _>>()
             .ok()?;
-        ok &= scripts
-            .into_iter()
-            .all(|s| Script::Plutus(lang, s).is_well_formed(p.protocol_version.0));
-    }
-    Some(ok)
+        Some(
+            scripts
+                .into_iter()
+                .all(|s| Script::Plutus(lang, s).is_well_formed(p.protocol_version.0)),
+        )
+    })
 }
 
 /// The key hashes that must sign (`witsVKeyNeeded`): spent and collateral inputs at key

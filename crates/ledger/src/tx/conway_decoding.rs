@@ -3,8 +3,9 @@
 //! dropped (6, 10, 12) or never had, a repeated element of a set or key of a map, an empty
 //! collection where the reference requires a non-empty one, a reward account that is not one,
 //! a unit interval outside [0, 1] and an over-long pool metadata URL or relay name are all
-//! decoding failures, and so are an output value with a zero quantity or an empty policy, a
-//! witness of the wrong size and a metadata string over 64 bytes. Where the reference is
+//! decoding failures, and so are an output value with a zero quantity or an empty policy and a
+//! witness of the wrong size (a metadata string over 64 bytes is not: the reference's decoder
+//! reads it and UTXOW refuses it as `InvalidMetadata`). Where the reference is
 //! lenient, so is this: repeated vkey and bootstrap witnesses, native scripts and datums are
 //! merged, a repeated redeemer keeps the last, and maps nested inside metadata values may
 //! repeat keys.
@@ -28,8 +29,6 @@ const SET_TAG: u64 = 258;
 /// The longest pool metadata URL and relay DNS name (cardano-ledger `Url`, `DnsName`, from
 /// protocol version 9).
 const MAX_POOL_TEXT: usize = 128;
-/// The longest text or byte string in transaction metadata.
-const MAX_METADATUM_STRING: u64 = 64;
 /// The deepest nesting of arrays, maps and tags accepted in a transaction or a block. The
 /// decoders (pallas' and these) recurse once per level: bytes nested deeper would exhaust the
 /// decoding thread's stack. Real transactions stay far below (Plutus data included).
@@ -458,50 +457,11 @@ fn redeemers(d: &mut Decoder<'_>) -> Rule {
     Ok(())
 }
 
-/// A metadata value: no text or byte string over 64 bytes, at any depth.
-fn metadatum(d: &mut Decoder<'_>) -> Rule {
-    let long = |len: u64| {
-        if len > MAX_METADATUM_STRING {
-            Err(format!(
-                "metadata: a string of {len} bytes, at most {MAX_METADATUM_STRING} are allowed"
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    match d.datatype().map_err(|e| cbor(d, e))? {
-        Type::Bytes => long(d.bytes().map_err(|e| cbor(d, e))?.len() as u64),
-        Type::String => long(d.str().map_err(|e| cbor(d, e))?.len() as u64),
-        Type::BytesIndef => {
-            let chunks: Result<Vec<&[u8]>, _> = d.bytes_iter().map_err(|e| e.to_string())?.collect();
-            long(chunks.map_err(|e| e.to_string())?.iter().map(|c| c.len() as u64).sum())
-        }
-        Type::StringIndef => {
-            let chunks: Result<Vec<&str>, _> = d.str_iter().map_err(|e| e.to_string())?.collect();
-            long(chunks.map_err(|e| e.to_string())?.iter().map(|c| c.len() as u64).sum())
-        }
-        Type::Array | Type::ArrayIndef => {
-            let n = d.array().map_err(|e| cbor(d, e))?;
-            each(d, n, metadatum).map(drop)
-        }
-        Type::Map | Type::MapIndef => {
-            // Keys may repeat inside metadata values.
-            let n = d.map().map_err(|e| cbor(d, e))?;
-            each(d, n, |d| {
-                metadatum(d)?;
-                metadatum(d)
-            })
-            .map(drop)
-        }
-        _ => skip(d),
-    }
-}
-
 /// Auxiliary data's Conway decoding rules: no metadata label twice, in any of the three forms
 /// (a metadata map; `[metadata, scripts]`; tag 259 with the metadata under key 0).
 pub(super) fn auxiliary_data(bytes: &[u8]) -> Rule {
     let mut d = Decoder::new(bytes);
-    let labels = |d: &mut Decoder<'_>| map::<u64>(d, "metadata", Empty::Allowed, |_, d| metadatum(d));
+    let labels = |d: &mut Decoder<'_>| map::<u64>(d, "metadata", Empty::Allowed, |_, d| skip(d));
     match d.datatype().map_err(|e| cbor(&d, e))? {
         Type::Map | Type::MapIndef => labels(&mut d),
         Type::Array | Type::ArrayIndef => {

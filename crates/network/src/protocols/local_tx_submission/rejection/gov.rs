@@ -4,7 +4,7 @@
 
 use slotforge_ledger::error::GovFailure;
 
-use super::{byte_set, raw};
+use super::{byte_set, raw, tagged};
 use crate::protocols::codec::Enc;
 use crate::protocols::ledger_cbor;
 
@@ -12,9 +12,6 @@ use crate::protocols::ledger_cbor;
 pub(super) fn gov_failure(e: &mut Enc<'_>, f: &GovFailure) {
     use GovFailure as G;
     let _ = e.array(2).and_then(|e| e.u8(3));
-    let tagged = |e: &mut Enc<'_>, n: u64, tag: u8| {
-        let _ = e.array(n).and_then(|e| e.u8(tag));
-    };
     match f {
         G::GovActionsDoNotExist(ids) => {
             tagged(e, 2, 0);
