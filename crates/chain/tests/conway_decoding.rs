@@ -347,33 +347,31 @@ fn witness_sets_are_never_empty_and_keys_and_signatures_have_their_sizes() {
 }
 
 #[test]
-fn metadata_strings_are_at_most_64_bytes_at_any_depth() {
+fn metadata_strings_over_64_bytes_decode_as_the_reference_reads_them() {
+    // cardano-ledger's metadatum decoder does not enforce the 64-byte limit; UTXOW does
+    // (`InvalidMetadata`, checked by the ledger's rules tests).
     let body = map(&fields());
     let aux = |v: Vec<u8>| Some(map(&[(uint(1), v)]));
-    tx(body.clone(), no_wits(), aux(text(&"x".repeat(64)))).expect("64 bytes of text");
-    tx(body.clone(), no_wits(), aux(bytes(&[0; 64]))).expect("64 bytes");
     for long in [
+        text(&"x".repeat(64)),
+        bytes(&[0; 64]),
         text(&"x".repeat(65)),
         bytes(&[0; 65]),
         array(&[uint(1), array(&[bytes(&[0; 65])], false)], false),
         map(&[(text(&"k".repeat(65)), uint(1))]),
-        // An indefinite string whose chunks add up to 65 bytes.
-        {
-            let mut v = vec![0x7f];
-            v.extend(text(&"x".repeat(40)));
-            v.extend(text(&"x".repeat(25)));
-            v.push(0xff);
-            v
-        },
     ] {
-        match tx(body.clone(), no_wits(), aux(long.clone())) {
-            Err(TxDecodeError::AuxiliaryData(m)) => assert!(m.contains("65 bytes"), "{m}"),
-            other => panic!(
-                "{}: expected an auxiliary data decoding failure, got {other:?}",
-                hex::encode(long)
-            ),
-        }
+        tx(body.clone(), no_wits(), aux(long.clone())).unwrap_or_else(|e| panic!("{}: {e}", hex::encode(long)));
     }
+    // A string in chunks the reference reads too, but pallas-primitives' decoder refuses: a
+    // known difference (docs/ARCHITECTURE.md).
+    let mut chunked = vec![0x7f];
+    chunked.extend(text(&"x".repeat(40)));
+    chunked.extend(text(&"x".repeat(25)));
+    chunked.push(0xff);
+    assert!(matches!(
+        tx(body, no_wits(), aux(chunked)),
+        Err(TxDecodeError::AuxiliaryData(_))
+    ));
 }
 
 fn vkey_witness(i: u8) -> Vec<u8> {

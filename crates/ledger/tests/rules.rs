@@ -749,3 +749,40 @@ fn votes_by_unknown_voters_are_reported_in_the_reference_voter_order() {
     let want = LedgerError::Gov(GovFailure::VotersDoNotExist(vec![script, key, pool]));
     f.expect(tx, |e| e.failures().contains(&want));
 }
+
+#[test]
+fn utxo_failures_are_reported_in_the_reference_order() {
+    let mut f = Fixture::new();
+    let p = f.pool(0);
+    let mut b = TxBuilder::new()
+        .input(p.funds())
+        .input(TxIn {
+            tx: [0xee; 32],
+            index: 7,
+        })
+        .output(enterprise_address(1, &[1; 28]), FUNDS)
+        .output(p.address(), 1_000)
+        .fee(0);
+    b.ttl = Some(5);
+    let tx = b.sign(&[&p.payment]);
+    // Babbage's `utxoTransition`: the validity interval, feesOK, the inputs known, the value,
+    // then the outputs' minimum and network.
+    let want = [
+        "OutsideValidityIntervalUTxO",
+        "FeeTooSmallUTxO",
+        "BadInputsUTxO",
+        "ValueNotConservedUTxO",
+        "BabbageOutputTooSmallUTxO",
+        "WrongNetwork",
+    ];
+    f.expect(tx, |e| {
+        let names: Vec<&str> = e
+            .failures()
+            .iter()
+            .map(LedgerError::name)
+            .filter(|n| want.contains(n))
+            .collect();
+        assert_eq!(names, want, "{e}");
+        true
+    });
+}
