@@ -9,6 +9,10 @@ if [ ! -d "$vectors/vrf/ver03" ]; then
     echo "error: known-answer vectors not found at $vectors; set SLOTFORGE_VECTORS to the vectors folder" >&2
     exit 1
 fi
+# Every test reads the vectors from here, whichever folder it runs in.
+SLOTFORGE_VECTORS="$(cd "$vectors" && pwd)"
+export SLOTFORGE_VECTORS
+export PRAOS_HEADER_CASES="${PRAOS_HEADER_CASES:-$SLOTFORGE_VECTORS/header-cases/praos-header-cases.json}"
 # Third-party software the interop tests run (installed once, outside the clone).
 export SLOTFORGE_TOOLS="${SLOTFORGE_TOOLS:-$HOME/.cache/slotforge-tools}"
 scripts/install-test-tools.sh "$SLOTFORGE_TOOLS"
