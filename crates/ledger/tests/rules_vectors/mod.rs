@@ -14,11 +14,14 @@ use slotforge_ledger::params::LedgerParams;
 use slotforge_ledger::tx::Transaction;
 use slotforge_ledger::LedgerState;
 
-/// The vectors' folder: `SLOTFORGE_LEDGER_VECTORS`, else the shared vectors'.
+/// The vectors' folder: `SLOTFORGE_LEDGER_VECTORS`, else the shared vectors' (`SLOTFORGE_VECTORS`, else `../shared/vectors`).
 pub fn root() -> PathBuf {
     match std::env::var_os("SLOTFORGE_LEDGER_VECTORS") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ledger/rules-conformance"),
+        None => std::env::var_os("SLOTFORGE_VECTORS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
+            .join("ledger/rules-conformance"),
     }
 }
 

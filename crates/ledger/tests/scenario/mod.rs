@@ -21,7 +21,10 @@ use slotforge_ledger::tx::Transaction;
 pub fn root() -> PathBuf {
     match std::env::var_os("SLOTFORGE_LEDGER_SCENARIOS") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ledger/transaction"),
+        None => std::env::var_os("SLOTFORGE_VECTORS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
+            .join("ledger/transaction"),
     }
 }
 
