@@ -75,8 +75,8 @@ fn run(root: &Path, file: &Path) -> Result<(), String> {
             let hit = e.failures().iter().any(|f| {
                 f.name() == want
                     && match (&expected["description"], f) {
-                        (Value::String(d), slotforge_ledger::LedgerError::ValidationTagMismatch { passed, .. }) => {
-                            (d == "PassedUnexpectedly") == *passed
+                        (Value::String(d), slotforge_ledger::LedgerError::ValidationTagMismatch { failures, .. }) => {
+                            (d == "PassedUnexpectedly") == failures.is_empty()
                         }
                         _ => true,
                     }

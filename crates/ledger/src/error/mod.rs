@@ -1,8 +1,10 @@
 //! Why the ledger refuses a transaction: one kind per predicate failure of the reference.
 
 mod gov;
+mod utxos;
 
 pub use gov::{GovFailure, RewardAccount};
+pub use utxos::{CollectError, ContextError, ScriptFailure, TxOutSource};
 
 use crate::state::{Credential, PoolId, TxIn};
 use crate::tx::TxDecodeError;
@@ -211,17 +213,22 @@ pub enum LedgerError {
     },
     /// `ValidationTagMismatch`: the transaction's `is_valid` flag disagrees with what running its
     /// scripts gives.
-    #[error("ValidationTagMismatch: {}{}", if *.passed { "the transaction is marked invalid but its scripts pass" } else { "the transaction is marked valid but a script fails" }, .reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    #[error("ValidationTagMismatch: {}", if .failures.is_empty() { "the transaction is marked invalid but its scripts pass".to_string() } else { format!("the transaction is marked valid but scripts fail:{}", .failures.iter().map(|f| f.message.as_str()).collect::<String>()) })]
     ValidationTagMismatch {
-        /// True when the scripts passed although the flag said invalid (`PassedUnexpectedly`).
-        passed: bool,
-        /// The failing script's error, when one failed.
-        reason: Option<String>,
+        /// The transaction's flag.
+        is_valid: bool,
+        /// The scripts that failed (`FailedUnexpectedly`), in the order the reference lists
+        /// them; empty when they all passed (`PassedUnexpectedly`).
+        failures: Vec<ScriptFailure>,
     },
-    /// `CollectErrors`: a script's arguments cannot be assembled (no cost model, a redeemer
-    /// pointing at nothing, a context that cannot be built).
-    #[error("CollectErrors: {0}")]
-    CollectErrors(String),
+    /// `CollectErrors`: a script's arguments cannot be assembled (no cost model, a context the
+    /// script's language cannot hold).
+    #[error("CollectErrors: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    CollectErrors(Vec<CollectError>),
+    /// The evaluator cannot build a script's arguments where the reference can (this node's
+    /// own limitation, not a rule of the reference).
+    #[error("the Plutus evaluator cannot run this transaction's scripts: {0}")]
+    EvaluatorFailure(String),
     /// `NoCollateralInputs`: the transaction runs Plutus scripts but no collateral input of it is
     /// in the UTxO.
     #[error("NoCollateralInputs: the transaction runs Plutus scripts but has no collateral input in the UTxO")]
@@ -445,6 +452,7 @@ impl LedgerError {
             E::IncorrectWithdrawal { .. } => "WithdrawalsNotInRewardsCERTS",
             E::ValidationTagMismatch { .. } => "ValidationTagMismatch",
             E::CollectErrors(_) => "CollectErrors",
+            E::EvaluatorFailure(_) => "EvaluatorFailure",
             E::NoCollateralInputs => "NoCollateralInputs",
             E::TooManyCollateralInputs { .. } => "TooManyCollateralInputs",
             E::ScriptsNotPaid(_) => "ScriptsNotPaidUTxO",

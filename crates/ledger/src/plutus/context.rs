@@ -73,7 +73,7 @@ impl<'a> ScriptContexts<'a> {
             unreachable!("built above")
         };
         let context = built.info.clone().into_script_context(redeemer, datum).ok_or_else(|| {
-            LedgerError::CollectErrors(format!(
+            LedgerError::EvaluatorFailure(format!(
                 "no script purpose for the {} redeemer {}",
                 uplc::tx::redeemer_tag_to_string(&redeemer.tag),
                 redeemer.index
@@ -88,7 +88,7 @@ impl<'a> ScriptContexts<'a> {
 }
 
 fn build(language: Language, tx: &MintedTx, utxos: &[ResolvedInput], slot: &SlotConfig) -> Result<Built, LedgerError> {
-    let untranslatable = |e: uplc::tx::error::Error| LedgerError::CollectErrors(e.to_string());
+    let untranslatable = |e: uplc::tx::error::Error| LedgerError::EvaluatorFailure(e.to_string());
     let built = match language {
         Language::V1 => Built {
             info: v1_from_v2(TxInfoV2::from_transaction(tx, utxos, slot).map_err(untranslatable)?),

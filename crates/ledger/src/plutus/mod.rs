@@ -2,12 +2,13 @@
 //! machine, each under the units its redeemer declares, at the ledger's protocol version, with
 //! the cost models of the current parameters.
 //!
-//! As the reference does, every script's context is built first (`collectPlutusScriptsWithContext`:
-//! a missing cost model or a context that cannot be built is `CollectErrors`, whatever the
-//! transaction's flag), then the scripts run: a program whose Plutus Core version its language
-//! lacks at this protocol version fails (`mkTermToEvaluate`), and a V3 script must return unit.
-//! The contexts are uplc's translation mended where it departs from Conway's ([`context`]); as
-//! uplc panics on some inputs, the whole runs under `catch_unwind`, a panic being `CollectErrors`.
+//! The ledger has judged first what the reference's `collectPlutusScriptsWithContext` refuses
+//! (`rules::tx_info`: `CollectErrors`, whatever the transaction's flag); then every script runs
+//! (`evalPlutusScripts` runs them all and reports every failure): a program whose Plutus Core
+//! version its language lacks at this protocol version fails (`mkTermToEvaluate`), and a V3
+//! script must return unit. The contexts are uplc's translation mended where it departs from
+//! Conway's ([`context`]); as uplc panics on some inputs, the whole runs under `catch_unwind`, a
+//! panic, like a context uplc cannot build, being this node's own `EvaluatorFailure`.
 
 mod context;
 mod deserialise;
@@ -23,8 +24,12 @@ use uplc::{Fragment, PlutusData, TransactionInput, TransactionOutput};
 
 pub use deserialise::{plc_version_available, program_decodes};
 
-use crate::error::LedgerError;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+
+use crate::error::{LedgerError, ScriptFailure};
 use crate::params::{Language, LedgerParams};
+use crate::script::Script;
 use crate::state::{LedgerState, TxIn};
 use crate::tx::Transaction;
 use context::ScriptContexts;
@@ -34,11 +39,12 @@ use context::ScriptContexts;
 pub enum ScriptsOutcome {
     /// Every script succeeded.
     Passed,
-    /// A script failed: which, and the machine's message (with the script's traces).
-    Failed(String),
+    /// Scripts failed: each with its purpose (`(tag, index)`, the tag numbered as redeemers
+    /// are) and what the reference reports of it.
+    Failed(Vec<((u8, u32), ScriptFailure)>),
 }
 
-/// Runs the Plutus scripts of `tx`, one per redeemer, against the outputs its inputs,
+/// Runs every Plutus script of `tx`, one per redeemer, against the outputs its inputs,
 /// collateral and reference inputs resolve to in `state`.
 pub fn run_scripts(
     state: &LedgerState,
@@ -65,32 +71,44 @@ pub fn run_scripts(
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let tx = MintedTx::decode_fragment(&tx_bytes).map_err(unreadable)?;
         let scripts = collect(&tx, &utxos, &slot_config, p)?;
-        Ok(scripts
-            .into_iter()
-            .find_map(|s| s.run(major))
-            .map_or(ScriptsOutcome::Passed, ScriptsOutcome::Failed))
+        let failures: Vec<_> = scripts
+            .iter()
+            .filter_map(|s| s.run(major).map(|why| (s.purpose, s.failure(major, &why))))
+            .collect();
+        Ok(if failures.is_empty() {
+            ScriptsOutcome::Passed
+        } else {
+            ScriptsOutcome::Failed(failures)
+        })
     }));
     outcome.unwrap_or_else(|_| {
-        Err(LedgerError::CollectErrors(
+        Err(LedgerError::EvaluatorFailure(
             "the evaluator cannot build this transaction's script context".into(),
         ))
     })
 }
 
 fn unreadable(e: impl std::fmt::Display) -> LedgerError {
-    LedgerError::CollectErrors(format!("the evaluator cannot read the transaction: {e}"))
+    LedgerError::EvaluatorFailure(format!("the evaluator cannot read the transaction: {e}"))
 }
 
-/// A script ready to run: its program with its arguments applied, and what it runs under.
+/// A script ready to run: its program, its arguments, and what it runs under.
 struct ScriptToRun<'p> {
-    redeemer: String,
+    /// The redeemer's purpose: `(tag, index)`.
+    purpose: (u8, u32),
     language: Language,
+    /// The script's serialised bytes, as the transaction or the reference output holds them.
+    bytes: Vec<u8>,
     program: Program<NamedDeBruijn>,
+    /// The datum (V1, V2 spending), the redeemer and the context; the context alone for V3.
+    arguments: Vec<PlutusData>,
     cost_model: &'p [i64],
-    budget: ExBudget,
+    /// The redeemer's units: `(mem, steps)`.
+    ex_units: (u64, u64),
 }
 
-/// `collectPlutusScriptsWithContext`: each redeemer's script with its arguments.
+/// `collectPlutusScriptsWithContext`: each redeemer's script with its arguments (what the
+/// reference refuses here, the ledger has refused before: `rules::tx_info`).
 fn collect<'p>(
     tx: &MintedTx,
     utxos: &[ResolvedInput],
@@ -110,13 +128,14 @@ fn collect<'p>(
             data: data.clone(),
             ex_units,
         };
-        let name = format!(
-            "the {} redeemer {}",
-            uplc::tx::redeemer_tag_to_string(&key.tag),
-            key.index
-        );
-        let collect_error = |e: &dyn std::fmt::Display| LedgerError::CollectErrors(format!("{name}: {e}"));
-        let (script, datum) = find_script(&redeemer, tx, utxos, &lookup).map_err(|e| collect_error(&e))?;
+        let evaluator_failure = |e: &dyn std::fmt::Display| {
+            LedgerError::EvaluatorFailure(format!(
+                "the {} redeemer {}: {e}",
+                uplc::tx::redeemer_tag_to_string(&key.tag),
+                key.index
+            ))
+        };
+        let (script, datum) = find_script(&redeemer, tx, utxos, &lookup).map_err(|e| evaluator_failure(&e))?;
         let (language, bytes) = match &script {
             PlutusScript::V1(s) => (Language::V1, &s.0),
             PlutusScript::V2(s) => (Language::V2, &s.0),
@@ -125,10 +144,10 @@ fn collect<'p>(
         let cost_model = p
             .cost_models
             .get(&language.key())
-            .ok_or_else(|| collect_error(&format_args!("NoCostModel {language:?}")))?;
+            .ok_or_else(|| evaluator_failure(&format_args!("no cost model for {language:?}")))?;
         let mut buffer = Vec::new();
         let program: Program<NamedDeBruijn> = Program::<FakeNamedDeBruijn>::from_cbor(bytes, &mut buffer)
-            .map_err(|e| collect_error(&e))?
+            .map_err(|e| evaluator_failure(&e))?
             .into();
         let context = contexts.data(language, &redeemer, datum.as_ref())?;
         let arguments: Vec<PlutusData> = match language {
@@ -136,27 +155,26 @@ fn collect<'p>(
             Language::V3 => vec![context],
         };
         scripts.push(ScriptToRun {
-            redeemer: name,
+            purpose: (key.tag as u8, key.index),
             language,
-            program: arguments.into_iter().fold(program, |p, a| p.apply_data(a)),
+            bytes: bytes.to_vec(),
+            program,
+            arguments,
             cost_model,
-            budget: ExBudget {
-                mem: i64::try_from(ex_units.mem).unwrap_or(i64::MAX),
-                cpu: i64::try_from(ex_units.steps).unwrap_or(i64::MAX),
-            },
+            ex_units: (ex_units.mem, ex_units.steps),
         });
     }
     Ok(scripts)
 }
 
 impl ScriptToRun<'_> {
-    /// Runs the script; why it failed, if it did.
-    fn run(self, protocol_major: u64) -> Option<String> {
+    /// Runs the script; the machine's error, if it failed.
+    fn run(&self, protocol_major: u64) -> Option<String> {
         let version = self.program.version;
         if !plc_version_available(self.language, protocol_major, version) {
             return Some(format!(
-                "{}: Plutus Core {}.{}.{} is not available in {:?} at protocol version {protocol_major}",
-                self.redeemer, version.0, version.1, version.2, self.language
+                "Plutus Core {}.{}.{} is not available in {:?} at protocol version {protocol_major}",
+                version.0, version.1, version.2, self.language
             ));
         }
         let language = match self.language {
@@ -165,9 +183,15 @@ impl ScriptToRun<'_> {
             Language::V3 => uplc::Language::PlutusV3,
         };
         let major = u16::try_from(protocol_major).unwrap_or(u16::MAX);
-        let result = self
-            .program
-            .eval_as_with_protocol(&language, major, self.cost_model, Some(&self.budget));
+        let budget = ExBudget {
+            mem: i64::try_from(self.ex_units.0).unwrap_or(i64::MAX),
+            cpu: i64::try_from(self.ex_units.1).unwrap_or(i64::MAX),
+        };
+        let program = self
+            .arguments
+            .iter()
+            .fold(self.program.clone(), |p, a| p.apply_data(a.clone()));
+        let result = program.eval_as_with_protocol(&language, major, self.cost_model, Some(&budget));
         let returned_unit = matches!(result.result(), Ok(Term::Constant(c)) if matches!(c.as_ref(), Constant::Unit));
         let why = match result.result() {
             Err(e) => e.to_string(),
@@ -176,12 +200,68 @@ impl ScriptToRun<'_> {
             Ok(_) => return None,
         };
         let logs = result.logs();
-        let traces = if logs.is_empty() {
-            String::new()
+        Some(if logs.is_empty() {
+            why
         } else {
-            format!(" (traces: {})", logs.join("; "))
+            format!("{why} (traces: {})", logs.join("; "))
+        })
+    }
+
+    /// What the reference reports of this script failing with `why`
+    /// (`explainPlutusEvaluationError`): its explanation, and the script with its context.
+    fn failure(&self, protocol_major: u64, why: &str) -> ScriptFailure {
+        let hash = Script::Plutus(self.language, self.bytes.clone()).hash();
+        let arguments: Vec<Vec<u8>> = self
+            .arguments
+            .iter()
+            .map(|a| a.encode_fragment().unwrap_or_default())
+            .collect();
+        // `PlutusWithContext`: `[major, [language, script], hash, arguments, exUnits, costModel]`;
+        // V1 and V2's arguments a list of data, V3's the context alone.
+        let mut context = Vec::new();
+        let e = &mut minicbor::Encoder::new(&mut context);
+        let _ = e
+            .array(6)
+            .and_then(|e| e.u64(protocol_major))
+            .and_then(|e| e.array(2))
+            .and_then(|e| e.u8(self.language.key()))
+            .and_then(|e| e.bytes(&self.bytes))
+            .and_then(|e| e.bytes(&hash));
+        if self.language != Language::V3 {
+            let _ = e.array(arguments.len() as u64);
+        }
+        for a in &arguments {
+            e.writer_mut().extend_from_slice(a);
+        }
+        let _ = e
+            .array(2)
+            .and_then(|e| e.u64(self.ex_units.0))
+            .and_then(|e| e.u64(self.ex_units.1));
+        let n = self.cost_model.len();
+        let _ = if n > 23 { e.begin_array() } else { e.array(n as u64) };
+        for c in self.cost_model {
+            let _ = e.i64(*c);
+        }
+        if n > 23 {
+            let _ = e.end();
+        }
+        let labels: &[&str] = match (self.language, arguments.len()) {
+            (Language::V3, _) => &["ScriptContext"],
+            (_, 2) => &["Redeemer", "ScriptContext"],
+            _ => &["Datum", "Redeemer", "ScriptContext"],
         };
-        Some(format!("{}: {why}{traces}", self.redeemer))
+        let shown: String = labels
+            .iter()
+            .zip(&arguments)
+            .map(|(label, a)| format!("{label} (CBOR): {}\n", hex::encode(a)))
+            .collect();
+        let message = format!(
+            "\nThe Plutus{:?} script failed:\nBase64-encoded script bytes:\n\"{}\"\nThe script hash is:ScriptHash \"{}\"\nThe plutus evaluation error is: {why}\nThe protocol version is: Version {protocol_major}\n{shown}",
+            self.language,
+            BASE64.encode(&self.bytes),
+            hex::encode(hash),
+        );
+        ScriptFailure { message, context }
     }
 }
 
@@ -201,18 +281,17 @@ mod tests {
     fn script(language: Language, version: (usize, usize, usize), term: Term<NamedDeBruijn>) -> ScriptToRun<'static> {
         let models = slotforge_devnet::cost_models::mainnet();
         ScriptToRun {
-            redeemer: "the Spend redeemer 0".into(),
+            purpose: (0, 0),
             language,
+            bytes: vec![0x41, 0x01],
             program: Program { version, term },
+            arguments: Vec::new(),
             cost_model: match language {
                 Language::V1 => &models.plutus_v1,
                 Language::V2 => &models.plutus_v2,
                 Language::V3 => &models.plutus_v3,
             },
-            budget: ExBudget {
-                mem: 1_000_000,
-                cpu: 1_000_000_000,
-            },
+            ex_units: (1_000_000, 1_000_000_000),
         }
     }
 
@@ -238,7 +317,7 @@ mod tests {
         assert!(why.contains("must return unit"), "{why}");
         assert_eq!(script(Language::V2, (1, 0, 0), integer()).run(10), None);
         let why = script(Language::V2, (1, 0, 0), Term::Error).run(10).expect("fails");
-        assert!(why.starts_with("the Spend redeemer 0: "), "{why}");
+        assert!(!why.contains("must return unit"), "{why}");
     }
 
     #[test]
@@ -260,7 +339,7 @@ mod tests {
         };
         assert_eq!(script(Language::V3, (1, 0, 0), applied()).run(10), None);
         let mut starved = script(Language::V3, (1, 0, 0), applied());
-        starved.budget.cpu = 100;
+        starved.ex_units.1 = 100;
         let why = starved.run(10).expect("out of budget");
         assert!(why.contains("budget"), "{why}");
     }

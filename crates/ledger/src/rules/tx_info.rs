@@ -1,64 +1,123 @@
-//! What cardano-ledger's script-context translation (`toPlutusTxInfo`, Conway's `TxInfo.hs`)
-//! refuses before any script runs — a `CollectErrors` failure of UTXOS, whatever the
-//! transaction's flag: Conway's fields and certificates in a V1 or V2 context
-//! (`guardConwayFeaturesForPlutusV1V2`, `transTxCertV1V2`), V1 or V2 scripts for voting or
-//! proposing (`PlutusPurposeNotSupported`), inline datums in a V1 context
-//! (`InlineDatumsNotSupported`) and Byron addresses in any (`ByronTxOutInContext`).
+//! What cardano-ledger's script-context translation refuses before any script runs — the
+//! `CollectErrors` of UTXOS, whatever the transaction's flag (`collectPlutusScriptsWithContext`
+//! with Conway's `toPlutusTxInfo`, `TxInfo.hs`): a language without a cost model, Conway's
+//! fields and certificates in a V1 or V2 context (`guardConwayFeaturesForPlutusV1V2`,
+//! `transTxCertV1V2`), votes and proposals as V1 or V2 purposes (`PlutusPurposeNotSupported`),
+//! inline datums in a V1 context (`InlineDatumsNotSupported`) and Byron addresses in any
+//! (`ByronTxOutInContext`).
 
+use pallas_codec::minicbor;
 use pallas_primitives::conway::{Certificate, RedeemerTag};
 
 use super::tx_view::{Purpose, TxView};
-use crate::params::Language;
+use super::utxow::purpose_item;
+use crate::error::{CollectError, ContextError, TxOutSource};
+use crate::params::{Language, LedgerParams};
 use crate::script::Script;
-use crate::state::{Datum, LedgerState, TxOut};
+use crate::state::{gov_action_cbor, Datum, LedgerState, TxOut};
 
-/// Why the contexts of `scripts` cannot be built for `tx` on `state`, if so.
-pub(super) fn untranslatable(state: &LedgerState, tx: &TxView<'_>, scripts: &[(Purpose, &Script)]) -> Option<String> {
-    let languages: Vec<Language> = scripts.iter().filter_map(|(_, s)| s.language()).collect();
-    let v1 = languages.contains(&Language::V1);
-    let v1_v2 = v1 || languages.contains(&Language::V2);
-    if v1_v2 {
-        let body = &tx.body;
-        if body.voting_procedures.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Some("VotingProceduresFieldNotSupported".into());
+/// Why the arguments of `scripts` (in the reference's `scriptsNeeded` order) cannot be
+/// assembled for `tx` on `state`, if so. As the reference's `merge` does once a script has
+/// failed, the scripts after it are not looked at: there is one error (a missing redeemer, the
+/// other kind the reference accumulates, is refused by UTXOW before UTXOS runs).
+pub(super) fn collect_errors(
+    state: &LedgerState,
+    p: &LedgerParams,
+    tx: &TxView<'_>,
+    scripts: &[(Purpose, &Script)],
+) -> Option<Vec<CollectError>> {
+    // Each language's context is translated once (`mkTxInfoResult`).
+    let mut translated: [Option<Result<(), ContextError>>; 3] = [None, None, None];
+    for ((tag, index), script) in scripts {
+        let Some(language) = script.language() else { continue };
+        if !p.cost_models.contains_key(&language.key()) {
+            return Some(vec![CollectError::NoCostModel(language)]);
         }
-        if body.proposal_procedures.as_ref().is_some_and(|p| !p.is_empty()) {
-            return Some("ProposalProceduresFieldNotSupported".into());
-        }
-        if body.donation.is_some_and(|d| u64::from(d) != 0) {
-            return Some("TreasuryDonationFieldNotSupported".into());
-        }
-        if let Some(t) = body.treasury_value {
-            return Some(format!("CurrentTreasuryFieldNotSupported {t}"));
-        }
-        let certificates = body.certificates.iter().flat_map(|c| c.iter());
-        if let Some(c) = certificates.into_iter().find(|c| !in_v1_v2(c)) {
-            return Some(format!("CertificateNotSupported {c:?}"));
-        }
-        let purposes = scripts
-            .iter()
-            .filter(|(_, s)| matches!(s.language(), Some(Language::V1 | Language::V2)));
-        if let Some(((tag, ix), _)) = purposes
-            .into_iter()
-            .find(|((t, _), _)| matches!(t, RedeemerTag::Vote | RedeemerTag::Propose))
-        {
-            return Some(format!("PlutusPurposeNotSupported {tag:?} {ix}"));
-        }
-    }
-    let resolved = tx
-        .inputs
-        .iter()
-        .chain(&tx.reference_inputs)
-        .filter_map(|i| tx.resolve(state, i));
-    for o in resolved.chain(&tx.outputs) {
-        if v1 && matches!(o.datum, Some(Datum::Inline(_))) {
-            return Some(format!("InlineDatumsNotSupported {}", hex::encode(&o.address)));
-        }
-        if is_byron(o) {
-            return Some(format!("ByronTxOutInContext {}", hex::encode(&o.address)));
+        let context = translated[usize::from(language.key())]
+            .get_or_insert_with(|| tx_info(state, tx, scripts, language))
+            .clone();
+        // The script's own purpose (`transPlutusPurposeV1V2`), after its context.
+        let purpose = match context {
+            Err(e) => Err(e),
+            Ok(()) if language != Language::V3 && matches!(tag, RedeemerTag::Vote | RedeemerTag::Propose) => Err(
+                ContextError::PlutusPurposeNotSupported(purpose_item(tx, (*tag, *index))),
+            ),
+            Ok(()) => Ok(()),
+        };
+        if let Err(e) = purpose {
+            return Some(vec![CollectError::BadTranslation(e)]);
         }
     }
     None
+}
+
+/// `toPlutusTxInfo` of `language`, in its order: Conway's fields (V1, V2), inputs, reference
+/// inputs, outputs, certificates (V1, V2), redeemers' purposes (V2).
+fn tx_info(
+    state: &LedgerState,
+    tx: &TxView<'_>,
+    scripts: &[(Purpose, &Script)],
+    language: Language,
+) -> Result<(), ContextError> {
+    let legacy = language != Language::V3;
+    let body = &tx.body;
+    if legacy {
+        if let Some(votes) = body.voting_procedures.as_ref().filter(|v| !v.is_empty()) {
+            return Err(ContextError::VotingProceduresFieldNotSupported(
+                minicbor::to_vec(votes).unwrap_or_default(),
+            ));
+        }
+        if let Some(proposals) = body.proposal_procedures.as_ref().filter(|p| !p.is_empty()) {
+            return Err(ContextError::ProposalProceduresFieldNotSupported(
+                gov_action_cbor::proposal_procedure_set(proposals.iter()),
+            ));
+        }
+        if let Some(d) = body.donation.map(u64::from).filter(|d| *d != 0) {
+            return Err(ContextError::TreasuryDonationFieldNotSupported(d));
+        }
+        if let Some(t) = body.treasury_value {
+            return Err(ContextError::CurrentTreasuryFieldNotSupported(t));
+        }
+    }
+    let v1 = language == Language::V1;
+    let judge = |source: TxOutSource, o: &TxOut| {
+        if v1 && matches!(o.datum, Some(Datum::Inline(_))) {
+            Err(ContextError::InlineDatumsNotSupported(source))
+        } else if is_byron(o) {
+            Err(ContextError::ByronTxOutInContext(source))
+        } else {
+            Ok(())
+        }
+    };
+    for i in tx.inputs.iter().chain(&tx.reference_inputs) {
+        if let Some(o) = tx.resolve(state, i) {
+            judge(TxOutSource::Input(*i), o)?;
+        }
+    }
+    for (ix, o) in tx.outputs.iter().enumerate() {
+        judge(TxOutSource::Output(ix as u64), o)?;
+    }
+    if legacy {
+        let certificates = body.certificates.iter().flat_map(|c| c.iter());
+        if let Some(c) = certificates.into_iter().find(|c| !in_v1_v2(c)) {
+            return Err(ContextError::CertificateNotSupported(
+                minicbor::to_vec(c).unwrap_or_default(),
+            ));
+        }
+    }
+    if language == Language::V2 {
+        // The redeemers' purposes, in the redeemers' order (tag, then index); UTXOW has checked
+        // they are the needed scripts' purposes.
+        let mut purposes: Vec<Purpose> = scripts.iter().map(|(purpose, _)| *purpose).collect();
+        purposes.sort_by_key(|(tag, index)| (super::tag_number(*tag), *index));
+        if let Some(p) = purposes
+            .into_iter()
+            .find(|(t, _)| matches!(t, RedeemerTag::Vote | RedeemerTag::Propose))
+        {
+            return Err(ContextError::PlutusPurposeNotSupported(purpose_item(tx, p)));
+        }
+    }
+    Ok(())
 }
 
 /// `transTxCertV1V2`: registration and deregistration (either form), stake delegation to a

@@ -26,15 +26,15 @@ pub(super) fn apply(
     checks: Checks,
 ) -> Result<(), LedgerError> {
     let scripts = plutus_needed(tx);
-    let (scripts_pass, reason) = if scripts.is_empty() {
-        (true, None)
+    let (scripts_pass, failures) = if scripts.is_empty() {
+        (true, Vec::new())
     } else if checks == Checks::Reapply {
         // A transaction already fully checked: its scripts gave what its flag says (the
         // reference's re-application does not run them again either).
-        (tx.tx.is_valid(), None)
+        (tx.tx.is_valid(), Vec::new())
     } else {
-        if let Some(why) = super::tx_info::untranslatable(before, tx, &scripts) {
-            return Err(LedgerError::CollectErrors(why));
+        if let Some(errors) = super::tx_info::collect_errors(before, p, tx, &scripts) {
+            return Err(LedgerError::CollectErrors(errors));
         }
         let inputs = tx
             .inputs
@@ -44,8 +44,18 @@ pub(super) fn apply(
             .copied()
             .collect::<std::collections::BTreeSet<_>>();
         match run_scripts(before, p, tx.tx, inputs)? {
-            ScriptsOutcome::Passed => (true, None),
-            ScriptsOutcome::Failed(why) => (false, Some(why)),
+            ScriptsOutcome::Passed => (true, Vec::new()),
+            ScriptsOutcome::Failed(mut failed) => {
+                // The reference runs the scripts in the reverse of `scriptsNeeded`'s order
+                // (its `merge` conses each collected script) and lists failures as they come.
+                let position = |purpose: &(u8, u32)| {
+                    scripts
+                        .iter()
+                        .position(|((tag, index), _)| (super::tag_number(*tag), *index) == *purpose)
+                };
+                failed.sort_by_key(|(purpose, _)| std::cmp::Reverse(position(purpose)));
+                (false, failed.into_iter().map(|(_, f)| f).collect())
+            }
         }
     };
     match (tx.tx.is_valid(), scripts_pass) {
@@ -90,10 +100,13 @@ pub(super) fn apply(
             state.fees = state.fees.saturating_add(collected);
             Ok(())
         }
-        (true, false) => Err(LedgerError::ValidationTagMismatch { passed: false, reason }),
+        (true, false) => Err(LedgerError::ValidationTagMismatch {
+            is_valid: true,
+            failures,
+        }),
         (false, true) => Err(LedgerError::ValidationTagMismatch {
-            passed: true,
-            reason: None,
+            is_valid: false,
+            failures: Vec::new(),
         }),
     }
 }

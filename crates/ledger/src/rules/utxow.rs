@@ -167,7 +167,7 @@ pub(super) fn check(
 
 /// What a purpose points at, as the reference writes a `PlutusPurpose AsItem`: `[tag, item]`,
 /// the item an input, a policy id, a certificate, a reward account, a voter or a proposal.
-fn purpose_item(tx: &TxView<'_>, (tag, index): Purpose) -> Vec<u8> {
+pub(super) fn purpose_item(tx: &TxView<'_>, (tag, index): Purpose) -> Vec<u8> {
     let mut out = Vec::new();
     let e = &mut minicbor::Encoder::new(&mut out);
     let _ = e.array(2).and_then(|e| e.u8(super::tag_number(tag)));

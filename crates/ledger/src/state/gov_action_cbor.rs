@@ -12,6 +12,7 @@ use pallas_primitives::conway::{
     ProtocolParamUpdate,
 };
 use pallas_primitives::{RationalNumber, StakeCredential};
+use slotforge_praos::ratio::Ratio;
 
 use crate::address::reward_account_order;
 
@@ -31,6 +32,20 @@ pub fn proposal_procedure(p: &ProposalProcedure) -> Vec<u8> {
         .array(2)
         .and_then(|e| e.str(&p.anchor.url))
         .and_then(|e| e.bytes(p.anchor.content_hash.as_ref()));
+    out
+}
+
+/// A transaction's proposals as the reference writes its `OSet`: `#6.258([proposal])`.
+pub fn proposal_procedure_set<'p>(ps: impl ExactSizeIterator<Item = &'p ProposalProcedure>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let e = &mut Encoder::new(&mut out);
+    let n = ps.len();
+    let _ = e.tag(Tag::new(258));
+    list_len(e, n);
+    for p in ps {
+        e.writer_mut().extend_from_slice(&proposal_procedure(p));
+    }
+    end(e, n);
     out
 }
 
@@ -266,21 +281,12 @@ fn credential_order(c: &StakeCredential) -> (u8, Vec<u8>) {
 
 /// A bounded rational: `#6.30([n, d])`, reduced.
 fn rational(e: &mut Enc<'_>, r: &RationalNumber) {
-    let (n, d) = (r.numerator, r.denominator);
-    let g = gcd(n, d).max(1);
+    let r = Ratio::new(r.numerator, r.denominator);
     let _ = e
         .tag(Tag::new(30))
         .and_then(|e| e.array(2))
-        .and_then(|e| e.u64(n / g))
-        .and_then(|e| e.u64(d / g));
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
+        .and_then(|e| e.u64(r.num))
+        .and_then(|e| e.u64(r.den));
 }
 
 /// A list's head: definite up to 23 items, indefinite beyond (`lengthThreshold`).

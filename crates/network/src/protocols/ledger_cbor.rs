@@ -6,6 +6,7 @@
 use minicbor::data::Tag;
 use slotforge_ledger::state::{DRep, GovActionId, TxIn, Voter};
 use slotforge_ledger::Credential;
+use slotforge_praos::ratio::Ratio;
 
 use crate::protocols::codec::Enc;
 
@@ -53,20 +54,12 @@ pub(crate) fn tx_in(e: &mut Enc<'_>, i: &TxIn) {
 
 /// A rational: `#6.30([n, d])`, reduced.
 pub(crate) fn rational(e: &mut Enc<'_>, (n, d): (u64, u64)) {
-    let g = gcd(n, d).max(1);
+    let r = Ratio::new(n, d);
     let _ = e
         .tag(Tag::new(30))
         .and_then(|e| e.array(2))
-        .and_then(|e| e.u64(n / g))
-        .and_then(|e| e.u64(d / g));
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
+        .and_then(|e| e.u64(r.num))
+        .and_then(|e| e.u64(r.den));
 }
 
 /// A list or map's head for `n` items; returns whether an end is owed.

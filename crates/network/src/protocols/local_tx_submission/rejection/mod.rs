@@ -12,6 +12,7 @@
 //! decoders read like any other.
 
 mod gov;
+mod utxos;
 
 use minicbor::Encoder;
 use slotforge_ledger::address::reward_account_order;
@@ -459,6 +460,25 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 3, 6);
             let _ = e.u64(*size).and_then(|e| e.u64(*max));
         }
+        // `[0 (UtxosFailure), [0, isValid, description]]`.
+        E::ValidationTagMismatch { is_valid, failures } => utxo(e, |e| {
+            let _ = e
+                .array(2)
+                .and_then(|e| e.u8(0))
+                .and_then(|e| e.array(3))
+                .and_then(|e| e.u8(0))
+                .and_then(|e| e.bool(*is_valid));
+            utxos::tag_mismatch(e, failures);
+        }),
+        // `[0 (UtxosFailure), [1, [collectError]]]`.
+        E::CollectErrors(errors) => utxo(e, |e| {
+            let _ = e
+                .array(2)
+                .and_then(|e| e.u8(0))
+                .and_then(|e| e.array(2))
+                .and_then(|e| e.u8(1));
+            ledger_cbor::list(e, errors, utxos::collect_error);
+        }),
         E::Gov(g) => gov::gov_failure(e, g),
         other => mempool_failure(e, &other.to_string()),
     }
@@ -829,6 +849,79 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("index: 1 }, Legacy("), "{text}");
+    }
+
+    #[test]
+    fn script_failures_and_collect_errors_are_written_as_utxos_failures() {
+        use slotforge_ledger::error::{CollectError, ContextError, ScriptFailure, TxOutSource};
+        use slotforge_ledger::params::Language;
+        let failed = LedgerError::ValidationTagMismatch {
+            is_valid: true,
+            failures: vec![ScriptFailure {
+                message: "the script called error".into(),
+                context: vec![0x80],
+            }],
+        };
+        let text = pallas_round_trip(&failed);
+        assert!(
+            text.contains("UtxosFailure(ValidationTagMismatch(true, FailedUnexpectedly([PlutusFailure(\"the script called error\""),
+            "{text}"
+        );
+        // The script with its context travels in base64, as the reference's `B64.encode`.
+        let bytes = ledger_rejection(&failed);
+        assert!(bytes.ends_with(b"\x44gA=="), "{}", hex::encode(&bytes));
+        let passed = LedgerError::ValidationTagMismatch {
+            is_valid: false,
+            failures: Vec::new(),
+        };
+        let text = pallas_round_trip(&passed);
+        assert!(
+            text.contains("ValidationTagMismatch(false, PassedUnexpectedly)"),
+            "{text}"
+        );
+
+        let i = TxIn { tx: [3; 32], index: 1 };
+        let cert = hex::decode("83078200581c")
+            .unwrap()
+            .into_iter()
+            .chain([1; 28])
+            .chain([0x00])
+            .collect();
+        let cases: Vec<(CollectError, &str)> = vec![
+            (CollectError::NoCostModel(Language::V2), "NoCostModel(PlutusV2)"),
+            (
+                CollectError::BadTranslation(ContextError::ByronTxOutInContext(TxOutSource::Input(i))),
+                "BadTranslation(BabbageContextError(ByronTxOutInContext(Input(TransactionInput",
+            ),
+            (
+                CollectError::BadTranslation(ContextError::InlineDatumsNotSupported(TxOutSource::Output(2))),
+                "BadTranslation(BabbageContextError(InlineDatumsNotSupported(Output(2))",
+            ),
+            (
+                CollectError::BadTranslation(ContextError::CertificateNotSupported(cert)),
+                "BadTranslation(CertificateNotSupported(Deleg(Reg(AddrKeyhash(",
+            ),
+            (
+                CollectError::BadTranslation(ContextError::CurrentTreasuryFieldNotSupported(7)),
+                "BadTranslation(CurrentTreasuryFieldNotSupported(",
+            ),
+            (
+                CollectError::BadTranslation(ContextError::TreasuryDonationFieldNotSupported(9)),
+                "BadTranslation(TreasuryDonationFieldNotSupported(",
+            ),
+        ];
+        for (error, name) in cases {
+            let text = pallas_round_trip(&LedgerError::CollectErrors(vec![error.clone()]));
+            assert!(
+                text.contains(&format!("UtxosFailure(CollectErrors(Array([{name}")),
+                "{error}: {text}"
+            );
+        }
+        // `[[6, [[1, [0, [0, [1, [[2, 1]]]]]]]]]`.
+        let r = ledger_rejection(&LedgerError::CollectErrors(vec![CollectError::NoCostModel(
+            Language::V2,
+        )]));
+        assert_eq!(hex::encode(r), "8182068182018200820082018182 0201".replace(' ', ""));
     }
 
     #[test]

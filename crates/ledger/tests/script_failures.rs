@@ -1,0 +1,129 @@
+//! What UTXOS reports of Plutus scripts, on the transaction scenarios' own Plutus V3
+//! transactions: a failing script with everything the reference's `PlutusWithContext` carries,
+//! and a context the script's language cannot hold as `CollectErrors`, whatever the flag.
+
+mod scenario;
+
+use std::sync::Arc;
+
+use pallas_codec::minicbor::data::Type;
+use pallas_codec::minicbor::Decoder;
+use slotforge_crypto::ed25519::{Signer, SigningKey};
+use slotforge_ledger::error::{CollectError, ContextError, TxOutSource};
+use slotforge_ledger::script::Script;
+use slotforge_ledger::tx::Transaction;
+use slotforge_ledger::{LedgerError, TxIn, TxOut};
+use slotforge_praos::nonce::blake2b256;
+
+fn load(name: &str) -> scenario::Scenario {
+    let root = scenario::root();
+    scenario::load(&root, &root.join("scenarios").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn a_failing_script_is_reported_with_its_script_arguments_units_and_cost_model() {
+    let s = load("00198-fail-transaction-marked-valid-whose-plutus-script-fails.json");
+    let tx = s.tx.expect("decodes");
+    let mut state = s.state;
+    let error = state.apply_tx(&s.params, s.slot, &tx).expect_err("refused");
+    let LedgerError::ValidationTagMismatch { is_valid, failures } = &error else {
+        panic!("{error}")
+    };
+    assert!(*is_valid);
+    assert_eq!(failures.len(), 1, "{error}");
+    let f = &failures[0];
+
+    // `[major, [language, script], hash, context, [mem, steps], costModel]`.
+    let mut d = Decoder::new(&f.context);
+    assert_eq!(d.array().unwrap(), Some(6));
+    assert_eq!(d.u64().unwrap(), s.params.protocol_version.0);
+    assert_eq!(d.array().unwrap(), Some(2));
+    assert_eq!(d.u8().unwrap(), 2, "Plutus V3");
+    let script = d.bytes().unwrap().to_vec();
+    let hash = d.bytes().unwrap().to_vec();
+    assert_eq!(
+        hash,
+        Script::Plutus(slotforge_ledger::params::Language::V3, script.clone()).hash()
+    );
+    let tx_bytes = tx.to_cbor();
+    assert!(
+        tx_bytes.windows(script.len()).any(|w| w == script),
+        "the transaction's own script"
+    );
+    // A V3 script's one argument: its context, a constructor (`#6.121`).
+    assert_eq!(d.datatype().unwrap(), Type::Tag);
+    d.skip().unwrap();
+    // The redeemer's units, as the transaction declares them.
+    let wits = tx.decoded_witnesses().unwrap();
+    let (_, _, units) = wits
+        .redeemer
+        .as_deref()
+        .map(|r| match r {
+            pallas_primitives::conway::Redeemers::List(l) => (l[0].tag, l[0].index, l[0].ex_units),
+            pallas_primitives::conway::Redeemers::Map(m) => {
+                let (k, v) = m.iter().next().unwrap();
+                (k.tag, k.index, v.ex_units)
+            }
+        })
+        .expect("a redeemer");
+    assert_eq!(d.array().unwrap(), Some(2));
+    assert_eq!((d.u64().unwrap(), d.u64().unwrap()), (units.mem, units.steps));
+    let model: Vec<i64> = d.decode().unwrap();
+    assert_eq!(model, s.params.cost_models[&2]);
+    assert_eq!(d.position(), f.context.len());
+
+    assert!(f.message.contains("The PlutusV3 script failed:"), "{}", f.message);
+    assert!(f.message.contains(&hex::encode(&hash)), "{}", f.message);
+}
+
+#[test]
+fn a_byron_output_in_a_scripts_context_is_a_collect_error_whatever_the_flag() {
+    let s = load("00019-pass-plutus-spend-fee-at-minimum-including-ex-units-cost.json");
+    let tx = s.tx.expect("decodes");
+    // A mainnet Byron address's output, referenced by the spend (fees waived for the longer body).
+    let byron =
+        hex::decode("82d818582183581cb608f4d5e7a0eba5f8856688bf941ece797df055a7e9a6a9d00f756ba0001a26be3662").unwrap();
+    let output = [
+        vec![0x82, 0x58, byron.len() as u8],
+        byron,
+        vec![0x1a, 0x00, 0x98, 0x96, 0x80],
+    ]
+    .concat();
+    let referenced = TxIn {
+        tx: [0x33; 32],
+        index: 0,
+    };
+    let mut state = s.state;
+    state.add_output(referenced, Arc::new(TxOut::decode(&output).expect("a Byron output")));
+    let params = slotforge_ledger::params::LedgerParams {
+        min_fee_a: 0,
+        ..s.params
+    };
+    let body = tx.body_bytes();
+    assert_eq!(body.last(), Some(&0xff), "an indefinite-length body");
+    // Field 18, the reference inputs: `#6.258([[txId, 0]])`.
+    let extra = [
+        hex::decode("12d9010281825820").unwrap(),
+        referenced.tx.to_vec(),
+        vec![0x00],
+    ]
+    .concat();
+    let body = [&body[..body.len() - 1], &extra[..], &[0xff]].concat();
+    let key = SigningKey::from_bytes(&[0x42; 32]);
+    let old = key.sign(&tx.id()).to_bytes();
+    let new = key.sign(&blake2b256(&[&body])).to_bytes();
+    let wits = tx.witness_bytes();
+    let at = wits.windows(64).position(|w| w == old).expect("the scenario's signer");
+    let wits = [&wits[..at], &new[..], &wits[at + 64..]].concat();
+    for flag in [true, false] {
+        let spend = Transaction::from_parts(body.clone(), wits.clone(), flag, None).unwrap();
+        let error = state.clone().apply_tx(&params, s.slot, &spend).expect_err("refused");
+        assert_eq!(
+            error,
+            LedgerError::CollectErrors(vec![CollectError::BadTranslation(ContextError::ByronTxOutInContext(
+                TxOutSource::Input(referenced)
+            ))]),
+            "{error}"
+        );
+    }
+}
