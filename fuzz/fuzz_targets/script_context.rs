@@ -1,15 +1,15 @@
 //! The script-context builder: any decodable transaction, its inputs, collateral and reference
 //! inputs resolved to outputs locked by a Plutus V3 script with an inline datum, every redeemer
-//! run as that script with the devnet's cost models (`plutus::run_scripts`, which builds each
-//! script's context through the evaluator). An outcome or a `CollectErrors`, never a crash: the
+//! run with the devnet's V3 cost model (`plutus::run_scripts`, which builds each script's
+//! context through the evaluator). An outcome or an `EvaluatorFailure`, never a crash: the
 //! evaluator's own panics are caught there, so the default hook is restored for them to unwind.
 #![no_main]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Once};
 
 use libfuzzer_sys::fuzz_target;
-use slotforge_ledger::params::{ExUnits, Language, LedgerParams};
+use slotforge_ledger::params::{Language, LedgerParams};
 use slotforge_ledger::state::{LedgerState, TxIn, TxOut};
 use slotforge_ledger::tx::Transaction;
 
@@ -45,23 +45,5 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut p = LedgerParams::default();
     p.cost_models.insert(Language::V3.key(), slotforge_devnet::cost_models::mainnet().plutus_v3.clone());
-    let Ok(w) = tx.decoded_witnesses() else { return };
-    let mut languages = BTreeMap::new();
-    let mut declared = BTreeMap::new();
-    let purposes: Vec<(u8, u32, ExUnits)> = match w.redeemer.as_deref() {
-        Some(pallas_primitives::conway::Redeemers::List(l)) => l
-            .iter()
-            .map(|r| (r.tag as u8, r.index, ExUnits { mem: r.ex_units.mem, steps: r.ex_units.steps }))
-            .collect(),
-        Some(pallas_primitives::conway::Redeemers::Map(m)) => m
-            .iter()
-            .map(|(k, v)| (k.tag as u8, k.index, ExUnits { mem: v.ex_units.mem, steps: v.ex_units.steps }))
-            .collect(),
-        None => Vec::new(),
-    };
-    for (tag, index, units) in purposes {
-        languages.insert((tag, index), Language::V3);
-        declared.insert((tag, index), units);
-    }
-    let _ = slotforge_ledger::plutus::run_scripts(&state, &p, &tx, inputs, &languages, &declared);
+    let _ = slotforge_ledger::plutus::run_scripts(&state, &p, &tx, inputs);
 });

@@ -22,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
             | KeyKind::PaymentSigning
             | KeyKind::StakeSigning
             | KeyKind::CommitteeColdSigning
-            | KeyKind::CommitteeHotSigning => {
+            | KeyKind::CommitteeHotSigning
+            | KeyKind::DRepSigning => {
                 key_file::parse_ed25519_signing_key(&cbor).map(|_| ())
             }
             KeyKind::ColdVerification
@@ -30,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
             | KeyKind::PaymentVerification
             | KeyKind::StakeVerification
             | KeyKind::CommitteeColdVerification
-            | KeyKind::CommitteeHotVerification => {
+            | KeyKind::CommitteeHotVerification
+            | KeyKind::DRepVerification => {
                 key_file::parse_ed25519_verification_key(&cbor).map(|_| ())
             }
             KeyKind::OperationalCertificate => key_file::parse_opcert(&cbor).map(|c| {

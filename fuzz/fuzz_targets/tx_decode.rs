@@ -17,5 +17,5 @@ fuzz_target!(|data: &[u8]| {
     let _ = ledger.apply_tx(&cfg.ledger, 10, &tx);
     let _ = ledger.reapply_tx(&cfg.ledger, 10, &tx);
     let mut m = Mempool::new(cfg, g, 10, 1 << 20);
-    let _ = m.add(cfg, tx);
+    let _ = m.add(tx);
 });

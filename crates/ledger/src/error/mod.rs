@@ -241,7 +241,7 @@ pub enum LedgerError {
         /// The number of collateral inputs.
         count: u64,
     },
-    /// `ScriptsNotPaidUTxO`: collateral inputs locked by scripts, with their outputs' CBOR.
+    /// `ScriptsNotPaidUTxO`: collateral inputs locked by scripts, with their outputs as the reference writes them.
     #[error("ScriptsNotPaidUTxO: collateral inputs at script addresses: {}", .0.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(", "))]
     ScriptsNotPaid(Vec<(TxIn, Vec<u8>)>),
     /// `InsufficientCollateral`: the collateral balance is below `collateralPercentage` of the
@@ -527,7 +527,7 @@ pub struct MissingRedeemer {
 pub struct OutputBound {
     /// The output's position among the body's outputs (the collateral return after them), from 0.
     pub index: usize,
-    /// The output's CBOR, as the transaction holds it.
+    /// The output as the reference writes it ([`TxOut::reference_cbor`](crate::TxOut::reference_cbor)).
     pub output: Vec<u8>,
     /// What the rule measured: the lovelace it holds, or its value's size in bytes.
     pub actual: u64,

@@ -73,7 +73,7 @@ pub enum TxOutSource {
 impl std::fmt::Display for TxOutSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TxOutSource::Input(i) => write!(f, "TxOutFromInput {}#{}", hex::encode(i.tx), i.index),
+            TxOutSource::Input(i) => write!(f, "TxOutFromInput {i}"),
             TxOutSource::Output(ix) => write!(f, "TxOutFromOutput {ix}"),
         }
     }

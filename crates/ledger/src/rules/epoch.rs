@@ -88,6 +88,10 @@ fn carry_out_ratification(state: &mut LedgerState, epoch: u64) {
         }
         None => gov.committee_keys.clear(),
     }
+    let anchors = gov.resignation_anchors.clone().into_iter();
+    gov.resignation_anchors = anchors
+        .filter(|(cold, _)| gov.committee_keys.contains_key(cold))
+        .collect();
     state.treasury = state.treasury.saturating_add(state.donations);
     state.donations = 0;
     state.deposits = obligations(state);

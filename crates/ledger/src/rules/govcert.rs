@@ -75,9 +75,17 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
             let authorization = CommitteeAuthorization::Hot(Credential::from(hot));
             overwrite_committee_member(state, Credential::from(cold), authorization, &mut failures);
         }
-        Certificate::ResignCommitteeCold(cold, _) => {
-            let authorization = CommitteeAuthorization::Resigned;
-            overwrite_committee_member(state, Credential::from(cold), authorization, &mut failures);
+        Certificate::ResignCommitteeCold(cold, anchor) => {
+            let cold = Credential::from(cold);
+            let before = failures.len();
+            overwrite_committee_member(state, cold, CommitteeAuthorization::Resigned, &mut failures);
+            if failures.len() == before {
+                let anchors = &mut state.governance.resignation_anchors;
+                match anchor.as_ref() {
+                    Some(a) => anchors.insert(cold, anchor_bytes(Some(a))),
+                    None => anchors.remove(&cold),
+                };
+            }
         }
         _ => {}
     }

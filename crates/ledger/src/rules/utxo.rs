@@ -129,7 +129,7 @@ pub(super) fn check(
             let min = p.min_utxo(out.cbor.len() as u64);
             (out.coin < min).then(|| OutputBound {
                 index,
-                output: out.cbor.clone(),
+                output: out.reference_cbor(),
                 actual: out.coin,
                 bound: min,
             })
@@ -145,7 +145,7 @@ pub(super) fn check(
             let size = value_size(o);
             (size > p.max_value_size).then(|| OutputBound {
                 index,
-                output: out.cbor.clone(),
+                output: out.reference_cbor(),
                 actual: size,
                 bound: p.max_value_size,
             })
@@ -171,7 +171,7 @@ pub(super) fn check(
                     .as_ref()
                     .map(|p| minicbor::to_vec(&p.attributes).map_or(0, |v| v.len()));
                 if attrs.is_none_or(|n| n > 64) {
-                    big_attributes.push((index, out.cbor.clone()));
+                    big_attributes.push((index, out.reference_cbor()));
                 }
                 // A Byron address with a network magic is for a testnet, without one for mainnet.
                 let testnet = payload.is_some_and(|p| {
@@ -258,7 +258,7 @@ fn check_collateral(state: &LedgerState, p: &LedgerParams, tx: &TxView<'_>, fail
     let script_locked: Vec<(TxIn, Vec<u8>)> = resolved
         .iter()
         .filter(|(_, o)| crate::address::payment_script(&o.address).is_some())
-        .map(|(i, o)| (**i, o.cbor.clone()))
+        .map(|(i, o)| (**i, o.reference_cbor()))
         .collect();
     if !script_locked.is_empty() {
         failures.push(LedgerError::ScriptsNotPaid(script_locked));

@@ -37,13 +37,18 @@ pub fn proposal_procedure(p: &ProposalProcedure) -> Vec<u8> {
 
 /// A transaction's proposals as the reference writes its `OSet`: `#6.258([proposal])`.
 pub fn proposal_procedure_set<'p>(ps: impl ExactSizeIterator<Item = &'p ProposalProcedure>) -> Vec<u8> {
+    [vec![0xd9, 0x01, 0x02], list(ps.map(proposal_procedure))].concat()
+}
+
+/// Items already encoded, as the reference writes a `StrictSeq` (`encodeStrictSeq`): a
+/// definite-length list up to 23 items, an indefinite one beyond.
+pub fn list(items: impl ExactSizeIterator<Item = Vec<u8>>) -> Vec<u8> {
     let mut out = Vec::new();
     let e = &mut Encoder::new(&mut out);
-    let n = ps.len();
-    let _ = e.tag(Tag::new(258));
+    let n = items.len();
     list_len(e, n);
-    for p in ps {
-        e.writer_mut().extend_from_slice(&proposal_procedure(p));
+    for item in items {
+        e.writer_mut().extend_from_slice(&item);
     }
     end(e, n);
     out
@@ -308,6 +313,14 @@ fn end(e: &mut Enc<'_>, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_past_23_items_are_indefinite() {
+        let items = |n: usize| (0..n).map(|_| vec![0x01]);
+        assert_eq!(list(items(0)), vec![0x80]);
+        assert_eq!(list(items(23)), [vec![0x97], vec![0x01; 23]].concat());
+        assert_eq!(list(items(24)), [vec![0x9f], vec![0x01; 24], vec![0xff]].concat());
+    }
 
     #[test]
     fn cost_models_past_23_values_are_indefinite_and_rationals_reduced() {

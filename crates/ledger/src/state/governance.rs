@@ -335,6 +335,10 @@ pub struct Governance {
     /// included, as the reference keeps them).
     #[serde(with = "pairs")]
     pub committee_keys: OrdMap<Credential, CommitteeAuthorization>,
+    /// The anchor each resigned member gave, as its resignation carried it (`[url, hash]`); a
+    /// member that gave none is absent.
+    #[serde(default, with = "pairs")]
+    pub resignation_anchors: OrdMap<Credential, Vec<u8>>,
     /// Proposals in flight, in the order they were made.
     #[serde(with = "pairs")]
     pub proposals: OrdMap<GovActionId, Proposal>,

@@ -136,6 +136,99 @@ impl TxOut {
             cbor,
         }
     }
+
+    /// The output as cardano-ledger writes it (Babbage's `EncCBOR`), whatever form it was made
+    /// in: `[address, value]` without datum or script, `[address, value, datumHash]` with a
+    /// datum hash alone, else `{0: address, 1: value, 2: datum, 3: #6.24(script)}`; the value
+    /// the coin alone without assets.
+    pub fn reference_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let e = &mut minicbor::Encoder::new(&mut out);
+        let value = |e: &mut minicbor::Encoder<&mut Vec<u8>>| {
+            if self.assets.is_empty() {
+                let _ = e.u64(self.coin);
+                return;
+            }
+            let _ = e.array(2).and_then(|e| e.u64(self.coin));
+            map_len(e, self.assets.len());
+            for (policy, names) in &self.assets {
+                let _ = e.bytes(policy);
+                map_len(e, names.len());
+                for (name, q) in names {
+                    let _ = e.bytes(name).and_then(|e| e.u64(*q));
+                }
+                map_end(e, names.len());
+            }
+            map_end(e, self.assets.len());
+        };
+        match (&self.datum, &self.script_ref) {
+            (None, None) => {
+                let _ = e.array(2).and_then(|e| e.bytes(&self.address));
+                value(e);
+            }
+            (Some(Datum::Hash(h)), None) => {
+                let _ = e.array(3).and_then(|e| e.bytes(&self.address));
+                value(e);
+                let _ = e.bytes(h);
+            }
+            (datum, script) => {
+                let n = 2 + u64::from(datum.is_some()) + u64::from(script.is_some());
+                let _ = e
+                    .map(n)
+                    .and_then(|e| e.u8(0))
+                    .and_then(|e| e.bytes(&self.address))
+                    .and_then(|e| e.u8(1));
+                value(e);
+                match datum {
+                    Some(Datum::Hash(h)) => {
+                        let _ = e
+                            .u8(2)
+                            .and_then(|e| e.array(2))
+                            .and_then(|e| e.u8(0))
+                            .and_then(|e| e.bytes(h));
+                    }
+                    Some(Datum::Inline(d)) => {
+                        let _ = e
+                            .u8(2)
+                            .and_then(|e| e.array(2))
+                            .and_then(|e| e.u8(1))
+                            .and_then(|e| e.tag(minicbor::data::Tag::new(24)))
+                            .and_then(|e| e.bytes(d));
+                    }
+                    None => {}
+                }
+                if let Some(s) = script {
+                    // `#6.24` of `[0, native]` or `[language + 1, bytes]`.
+                    let mut inner = Vec::new();
+                    let i = &mut minicbor::Encoder::new(&mut inner);
+                    let _ = match s {
+                        Script::Native(n) => {
+                            let _ = i.array(2).and_then(|i| i.u8(0));
+                            i.writer_mut().extend_from_slice(n);
+                            Ok(&mut *i)
+                        }
+                        Script::Plutus(l, b) => i.array(2).and_then(|i| i.u8(l.key() + 1)).and_then(|i| i.bytes(b)),
+                    };
+                    let _ = e
+                        .u8(3)
+                        .and_then(|e| e.tag(minicbor::data::Tag::new(24)))
+                        .and_then(|e| e.bytes(&inner));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A map's head for `n` entries as the reference writes it: indefinite beyond 23.
+fn map_len(e: &mut minicbor::Encoder<&mut Vec<u8>>, n: usize) {
+    let _ = if n > 23 { e.begin_map() } else { e.map(n as u64) };
+}
+
+fn map_end(e: &mut minicbor::Encoder<&mut Vec<u8>>, n: usize) {
+    if n > 23 {
+        let _ = e.end();
+    }
 }
 
 impl LedgerState {
@@ -207,5 +300,54 @@ pub(super) fn genesis_output(address: &[u8], coin: u64) -> TxOut {
         datum: None,
         script_ref: None,
         cbor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(cbor: &str) -> TxOut {
+        TxOut::decode(&hex::decode(cbor).unwrap()).unwrap()
+    }
+
+    /// The fields the output carries, whatever its bytes.
+    fn fields(o: &TxOut) -> (Vec<u8>, u64, Assets, Option<Datum>, Option<Script>) {
+        (
+            o.address.clone(),
+            o.coin,
+            o.assets.clone(),
+            o.datum.clone(),
+            o.script_ref.clone(),
+        )
+    }
+
+    #[test]
+    fn outputs_are_written_in_the_form_the_reference_writes() {
+        let address = format!("581d60{}", "11".repeat(28));
+        let cases = [
+            // Map form, no datum or script: the reference writes the legacy pair.
+            (format!("a200{address}011a000f4240"), format!("82{address}1a000f4240")),
+            // Map form with a datum hash alone: the legacy triple.
+            (
+                format!("a300{address}01050282005820{}", "22".repeat(32)),
+                format!("83{address}055820{}", "22".repeat(32)),
+            ),
+            // Legacy form with assets stays as it is.
+            (
+                format!("82{address}8201a1581c{}a14161 01", "33".repeat(28)).replace(' ', ""),
+                format!("82{address}8201a1581c{}a1416101", "33".repeat(28)),
+            ),
+            // An inline datum and a reference script: the map, the script under `#6.24`.
+            (
+                format!("a400{address}0102028201d8184107 03d81847820344 01020304").replace(' ', ""),
+                format!("a400{address}0102028201d8184107 03d81847820344 01020304").replace(' ', ""),
+            ),
+        ];
+        for (made, reference) in cases {
+            let o = out(&made);
+            assert_eq!(hex::encode(o.reference_cbor()), reference, "{made}");
+            assert_eq!(fields(&out(&reference)), fields(&o), "{made}");
+        }
     }
 }

@@ -156,9 +156,9 @@ pub(super) fn committee_members_state(
             None => {
                 let _ = e.array(1).and_then(|e| e.u8(1));
             }
-            // The ledger does not keep a resignation's anchor.
             Some(CommitteeAuthorization::Resigned) => {
-                let _ = e.array(2).and_then(|e| e.u8(2)).and_then(|e| e.array(0));
+                let _ = e.array(2).and_then(|e| e.u8(2));
+                strict_maybe_raw(e, g.resignation_anchors.get(c).map_or(&[][..], Vec::as_slice));
             }
         }
         let _ = e.u8(*status);
@@ -504,6 +504,10 @@ mod tests {
         g.committee_threshold = (2, 3);
         g.committee_keys.insert(key(2), CommitteeAuthorization::Hot(key(9)));
         g.committee_keys.insert(key(3), CommitteeAuthorization::Resigned);
+        // A resignation with its anchor `["a", hash]`.
+        g.committee_keys.insert(key(5), CommitteeAuthorization::Resigned);
+        let anchor = [hex::decode("8261615820").unwrap(), vec![7; 32]].concat();
+        g.resignation_anchors.insert(key(5), anchor);
         g.ratification = Ratification {
             enact_state: Some(EnactState {
                 committee: Some(
@@ -547,6 +551,10 @@ mod tests {
             (q::MemberStatus::Unrecognized, SMaybe::None)
         );
         assert_eq!(m(5).status, q::MemberStatus::Expired);
+        let q::HotCredAuthStatus::MemberResigned(SMaybe::Some(anchor)) = &m(5).hot_cred_auth_status else {
+            panic!("{:?}", m(5).hot_cred_auth_status)
+        };
+        assert_eq!((anchor.url.as_str(), &anchor.data_hash[..]), ("a", &[7u8; 32][..]));
         assert_eq!(m(5).next_epoch_change, q::NextEpochChange::NoChangeExpected);
         // Only the active members when asked for them; only the member of a hot key.
         let active: q::CommitteeMembersState =

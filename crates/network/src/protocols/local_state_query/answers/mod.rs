@@ -465,13 +465,13 @@ fn pool_distr<'p>(
     }
 }
 
-/// A UTxO: `{[txId, index] => output}`, outputs in the exact bytes they were made with.
-fn utxo<'o>(e: &mut Enc<'_>, outputs: impl ExactSizeIterator<Item = (TxIn, &'o TxOut)>) {
-    let _ = e.map(outputs.len() as u64);
-    for (i, o) in outputs {
-        ledger_cbor::tx_in(e, &i);
-        e.writer_mut().extend_from_slice(&o.cbor);
-    }
+/// A UTxO: `{[txId, index] => output}`, each output as the reference writes it.
+fn utxo<'o>(e: &mut Enc<'_>, outputs: impl Iterator<Item = (TxIn, &'o TxOut)>) {
+    let entries: Vec<(TxIn, &TxOut)> = outputs.collect();
+    ledger_cbor::map(e, &entries, |e, (i, o)| {
+        ledger_cbor::tx_in(e, i);
+        e.writer_mut().extend_from_slice(&o.reference_cbor());
+    });
 }
 
 /// The nine whole numbers every era's protocol parameters start with, Shelley's to Conway's:
