@@ -219,7 +219,10 @@ fn compare(ours: &LedgerState, theirs: &LedgerState) -> Vec<String> {
     });
     differs("committee", &|s| {
         let g = &s.governance;
-        format!("{:?} {:?} dormant {}", g.committee, g.committee_keys, g.dormant_epochs)
+        format!(
+            "{:?} {:?} {:?} dormant {}",
+            g.committee, g.committee_keys, g.resignation_anchors, g.dormant_epochs
+        )
     });
     differs("proposals", &|s| {
         let g = &s.governance;

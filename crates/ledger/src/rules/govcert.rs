@@ -128,3 +128,34 @@ fn anchor_bytes(a: Option<&pallas_primitives::conway::Anchor>) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pallas_primitives::conway::{Anchor, StakeCredential};
+
+    #[test]
+    fn a_resignation_keeps_its_anchor_and_a_refused_one_changes_nothing() {
+        let cold = [1u8; 28];
+        let mut state = LedgerState::default();
+        state.governance.committee = Some([(Credential::Key(cold), 50u64)].into_iter().collect());
+        let anchor = Anchor {
+            url: "https://example.com/why".into(),
+            content_hash: [7; 32].into(),
+        };
+        let resign = |anchor: Option<Anchor>| {
+            Certificate::ResignCommitteeCold(StakeCredential::AddrKeyhash(cold.into()), anchor.into())
+        };
+        apply(&mut state, &LedgerParams::default(), &resign(Some(anchor.clone()))).unwrap();
+        let kept = state.governance.resignation_anchors.get(&Credential::Key(cold));
+        assert_eq!(kept, Some(&anchor_bytes(Some(&anchor))));
+        // Resigning again is refused, and the first resignation's anchor stays.
+        let again = apply(&mut state, &LedgerParams::default(), &resign(None));
+        assert!(
+            matches!(again, Err(LedgerError::CommitteeHasPreviouslyResigned(_))),
+            "{again:?}"
+        );
+        let kept = state.governance.resignation_anchors.get(&Credential::Key(cold));
+        assert_eq!(kept, Some(&anchor_bytes(Some(&anchor))));
+    }
+}

@@ -134,7 +134,14 @@ pub fn ledger_state(
         let f = auth.array()?;
         let a = match f.first().map(Node::uint).transpose()? {
             Some(0) => CommitteeAuthorization::Hot(credential(&f[1])?),
-            Some(1) => CommitteeAuthorization::Resigned,
+            // `CommitteeMemberResigned (StrictMaybe Anchor)`.
+            Some(1) => {
+                if let Some(anchor) = f.get(1).map(Node::strict_maybe).transpose()?.flatten() {
+                    let anchor = anchor.raw(doc).to_vec();
+                    s.governance.resignation_anchors.insert(credential(cold)?, anchor);
+                }
+                CommitteeAuthorization::Resigned
+            }
             _ => return Err("committee authorization".into()),
         };
         s.governance.committee_keys.insert(credential(cold)?, a);
