@@ -144,7 +144,7 @@ mod tests {
             content_hash: [7; 32].into(),
         };
         let resign = |anchor: Option<Anchor>| {
-            Certificate::ResignCommitteeCold(StakeCredential::AddrKeyhash(cold.into()), anchor.into())
+            Certificate::ResignCommitteeCold(StakeCredential::AddrKeyhash(cold.into()), anchor)
         };
         apply(&mut state, &LedgerParams::default(), &resign(Some(anchor.clone()))).unwrap();
         let kept = state.governance.resignation_anchors.get(&Credential::Key(cold));

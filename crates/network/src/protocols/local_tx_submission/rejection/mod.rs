@@ -5,11 +5,10 @@
 //! `ConwayCertsFailure (CertFailure (DelegFailure …))`), with the tags and field orders of
 //! cardano-ledger-conway 1.20's `EncCBOR` instances.
 //!
-//! Outputs are written in the bytes the transaction or the UTxO holds them in (the reference
-//! re-encodes its own). A failure whose exact fields this node does not keep (a script's
-//! failure description, the items of missing redeemers, what the script context cannot
-//! translate) is written as `ConwayMempoolFailure` with its text, a failure the reference's
-//! decoders read like any other.
+//! Outputs are written as the reference writes them (the ledger hands them over so). What is
+//! this node's own and not a failure of the reference (an output address the ledger cannot
+//! read, the evaluator unable to build a context) is written as `ConwayMempoolFailure` with its
+//! text, a failure the reference's decoders read like any other.
 
 mod gov;
 mod utxos;
