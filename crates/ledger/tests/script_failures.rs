@@ -127,3 +127,98 @@ fn a_byron_output_in_a_scripts_context_is_a_collect_error_whatever_the_flag() {
         );
     }
 }
+
+/// `bytes` with `old` (which must occur) replaced by `new`.
+fn replaced(bytes: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(old.len())
+        .position(|w| w == old)
+        .expect("the bytes to replace");
+    [&bytes[..at], new, &bytes[at + old.len()..]].concat()
+}
+
+/// The scenario's transaction with `body` and `witnesses`, the body signed by the scenario's key.
+fn signed(original: &Transaction, body: Vec<u8>, witnesses: &[u8]) -> Transaction {
+    let key = SigningKey::from_bytes(&[0x42; 32]);
+    let old = key.sign(&original.id()).to_bytes();
+    let new = key.sign(&blake2b256(&[&body])).to_bytes();
+    Transaction::from_parts(body, replaced(witnesses, &old, &new), true, None).unwrap()
+}
+
+#[test]
+fn every_failing_script_is_reported_in_the_reverse_of_the_scripts_needed_order() {
+    let s = load("00198-fail-transaction-marked-valid-whose-plutus-script-fails.json");
+    let tx = s.tx.expect("decodes");
+    // A second output at the failing script's address (no lovelace, so the balance holds),
+    // spent too: its input sorts first, so it is spend 0 and the scenario's is spend 1.
+    let spent =
+        TxIn::decode(&hex::decode("825820979e5d56289de5f54a601575b70f689191353e5e850282cde6e49ab7334a830c00").unwrap())
+            .unwrap();
+    let mut state = s.state;
+    let locked = state.utxo.get(&spent).expect("the scenario's script output").clone();
+    let second = TxIn {
+        tx: [0x11; 32],
+        index: 0,
+    };
+    let empty = [vec![0xa2, 0x00, 0x58, 0x1d], locked.address.clone(), vec![0x01, 0x00]].concat();
+    state.add_output(second, Arc::new(TxOut::decode(&empty).unwrap()));
+    // Fees waived for the longer body and the second script's units.
+    let params = slotforge_ledger::params::LedgerParams {
+        min_fee_a: 0,
+        prices: ((0, 1), (0, 1)),
+        ..s.params
+    };
+    let input = |i: &TxIn| [vec![0x82, 0x58, 0x20], i.tx.to_vec(), vec![0x00]].concat();
+    let one = [vec![0x00, 0xd9, 0x01, 0x02, 0x81], input(&spent)].concat();
+    let two = [vec![0x00, 0xd9, 0x01, 0x02, 0x82], input(&second), input(&spent)].concat();
+    let body = replaced(tx.body_bytes(), &one, &two);
+    // A redeemer for each: `{[0, 0]: [0, units], [0, 1]: [0, units]}`.
+    let redeemer = hex::decode("8200821907d01a000f4240").unwrap();
+    let wits = replaced(
+        tx.witness_bytes(),
+        &[&hex::decode("05a1820000").unwrap()[..], &redeemer].concat(),
+        &[
+            &hex::decode("05a2820000").unwrap()[..],
+            &redeemer,
+            &hex::decode("820001").unwrap(),
+            &redeemer,
+        ]
+        .concat(),
+    );
+    // The script integrity hash covers the redeemers: take the one the ledger computes.
+    let first = state
+        .clone()
+        .apply_tx(&params, s.slot, &signed(&tx, body.clone(), &wits));
+    let computed = first
+        .as_ref()
+        .err()
+        .and_then(|e| {
+            e.failures().iter().find_map(|f| match f {
+                LedgerError::PPViewHashesDontMatch { computed, .. } => computed.clone(),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| panic!("the old integrity hash is refused: {first:?}"));
+    let declared = tx.decoded_body().unwrap().script_data_hash.expect("a hash").to_vec();
+    let body = replaced(&body, &declared, &hex::decode(computed).unwrap());
+
+    let error = state
+        .apply_tx(&params, s.slot, &signed(&tx, body, &wits))
+        .expect_err("refused");
+    let LedgerError::ValidationTagMismatch { failures, .. } = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(failures.len(), 2, "{error}");
+    // Each context ends with the script's own purpose: the input it spends. The reference
+    // runs spend 1 (the scenario's input) first.
+    let last_spent = |context: &[u8]| {
+        let at = |i: &TxIn| context.windows(32).rposition(|w| w == i.tx);
+        if at(&spent) > at(&second) {
+            spent
+        } else {
+            second
+        }
+    };
+    assert_eq!(last_spent(&failures[0].context), spent);
+    assert_eq!(last_spent(&failures[1].context), second);
+}
