@@ -129,7 +129,8 @@ fn pycardano_builds_script_transactions_that_a_devnet_judges_and_carries() {
     assert_eq!(refused["status"], 400, "{refused}");
     assert_eq!(refused["refusal"]["kind"], "ValidationTagMismatch", "{refused}");
     let message = refused["refusal"]["message"].as_str().unwrap();
-    assert!(message.contains("a script fails"), "{message}");
+    assert!(message.contains("marked valid but scripts fail"), "{message}");
+    assert!(message.contains("The PlutusV3 script failed"), "{message}");
     assert!(
         refused["refusal"]["failures"][0]["predicate"] == "ValidationTagMismatch",
         "{refused}"
