@@ -68,7 +68,9 @@ fn a_failing_script_is_reported_with_its_script_arguments_units_and_cost_model()
         .expect("a redeemer");
     assert_eq!(d.array().unwrap(), Some(2));
     assert_eq!((d.u64().unwrap(), d.u64().unwrap()), (units.mem, units.steps));
-    let model: Vec<i64> = d.decode().unwrap();
+    // `encodeCostModel`: a definite-length list, however long.
+    assert_eq!(d.array().unwrap(), Some(s.params.cost_models[&2].len() as u64));
+    let model: Vec<i64> = (0..s.params.cost_models[&2].len()).map(|_| d.i64().unwrap()).collect();
     assert_eq!(model, s.params.cost_models[&2]);
     assert_eq!(d.position(), f.context.len());
 

@@ -237,13 +237,10 @@ impl ScriptToRun<'_> {
             .array(2)
             .and_then(|e| e.u64(self.ex_units.0))
             .and_then(|e| e.u64(self.ex_units.1));
-        let n = self.cost_model.len();
-        let _ = if n > 23 { e.begin_array() } else { e.array(n as u64) };
+        // `encodeCostModel`: a definite-length list, however long.
+        let _ = e.array(self.cost_model.len() as u64);
         for c in self.cost_model {
             let _ = e.i64(*c);
-        }
-        if n > 23 {
-            let _ = e.end();
         }
         let labels: &[&str] = match (self.language, arguments.len()) {
             (Language::V3, _) => &["ScriptContext"],
