@@ -111,14 +111,10 @@ fn a_byron_output_in_a_scripts_context_is_a_collect_error_whatever_the_flag() {
     ]
     .concat();
     let body = [&body[..body.len() - 1], &extra[..], &[0xff]].concat();
-    let key = SigningKey::from_bytes(&[0x42; 32]);
-    let old = key.sign(&tx.id()).to_bytes();
-    let new = key.sign(&blake2b256(&[&body])).to_bytes();
-    let wits = tx.witness_bytes();
-    let at = wits.windows(64).position(|w| w == old).expect("the scenario's signer");
-    let wits = [&wits[..at], &new[..], &wits[at + 64..]].concat();
+    let spend = signed(&tx, body, tx.witness_bytes());
     for flag in [true, false] {
-        let spend = Transaction::from_parts(body.clone(), wits.clone(), flag, None).unwrap();
+        let spend =
+            Transaction::from_parts(spend.body_bytes().to_vec(), spend.witness_bytes().to_vec(), flag, None).unwrap();
         let error = state.clone().apply_tx(&params, s.slot, &spend).expect_err("refused");
         assert_eq!(
             error,
