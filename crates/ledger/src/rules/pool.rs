@@ -3,9 +3,10 @@
 
 use pallas_primitives::conway::Certificate;
 
+use crate::cbor_lengths;
 use crate::error::LedgerError;
 use crate::params::LedgerParams;
-use crate::state::{gov_action_cbor, LedgerState, PoolParams, PoolState};
+use crate::state::{LedgerState, PoolParams, PoolState};
 
 /// Applies one pool certificate (the CERT rule routes only those here).
 pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificate) -> Result<(), LedgerError> {
@@ -56,7 +57,7 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
                 margin: (margin.numerator, margin.denominator),
                 reward_account: reward_account.to_vec(),
                 owners: pool_owners.iter().map(|o| **o).collect(),
-                relays: gov_action_cbor::list(
+                relays: cbor_lengths::list(
                     relays
                         .iter()
                         .map(|r| pallas_codec::minicbor::to_vec(r).unwrap_or_default()),

@@ -15,8 +15,7 @@ use pallas_primitives::{RationalNumber, StakeCredential};
 use slotforge_praos::ratio::Ratio;
 
 use crate::address::reward_account_order;
-
-type Enc<'a> = Encoder<&'a mut Vec<u8>>;
+use crate::cbor_lengths::{self, end, list_head, map_head, Enc};
 
 /// A proposal procedure as the reference writes it: `[deposit, return account, action,
 /// anchor]`.
@@ -37,21 +36,7 @@ pub fn proposal_procedure(p: &ProposalProcedure) -> Vec<u8> {
 
 /// A transaction's proposals as the reference writes its `OSet`: `#6.258([proposal])`.
 pub fn proposal_procedure_set<'p>(ps: impl ExactSizeIterator<Item = &'p ProposalProcedure>) -> Vec<u8> {
-    [vec![0xd9, 0x01, 0x02], list(ps.map(proposal_procedure))].concat()
-}
-
-/// Items already encoded, as the reference writes a `StrictSeq` (`encodeStrictSeq`): a
-/// definite-length list up to 23 items, an indefinite one beyond.
-pub fn list(items: impl ExactSizeIterator<Item = Vec<u8>>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let e = &mut Encoder::new(&mut out);
-    let n = items.len();
-    list_len(e, n);
-    for item in items {
-        e.writer_mut().extend_from_slice(&item);
-    }
-    end(e, n);
-    out
+    [vec![0xd9, 0x01, 0x02], cbor_lengths::list(ps.map(proposal_procedure))].concat()
 }
 
 /// The action's CBOR as the reference's ledger state holds it.
@@ -75,7 +60,7 @@ pub fn gov_action(a: &GovAction) -> Vec<u8> {
             // `Map RewardAccount Coin`: by network, then credential (scripts first).
             let mut ws: Vec<(&[u8], u64)> = withdrawals.iter().map(|(a, c)| (a.as_ref(), *c)).collect();
             ws.sort_by(|(a, _), (b, _)| reward_account_order(a).cmp(&reward_account_order(b)));
-            map_len(e, ws.len());
+            map_head(e, ws.len());
             for (account, coin) in &ws {
                 let _ = e.bytes(account).and_then(|e| e.u64(*coin));
             }
@@ -93,14 +78,14 @@ pub fn gov_action(a: &GovAction) -> Vec<u8> {
             removed.sort_by_key(|c| credential_order(c));
             removed.dedup();
             let _ = e.tag(Tag::new(258));
-            list_len(e, removed.len());
+            list_head(e, removed.len());
             for c in &removed {
                 credential(e, c);
             }
             end(e, removed.len());
             let mut added: Vec<(&StakeCredential, u64)> = added.iter().map(|(c, x)| (c, *x)).collect();
             added.sort_by_key(|(c, _)| credential_order(c));
-            map_len(e, added.len());
+            map_head(e, added.len());
             for (c, epoch) in &added {
                 credential(e, c);
                 let _ = e.u64(*epoch);
@@ -237,10 +222,10 @@ fn cost_models(e: &mut Enc<'_>, m: &CostModels) {
     }
     all.sort_by_key(|(l, _)| *l);
     all.dedup_by_key(|(l, _)| *l);
-    map_len(e, all.len());
+    map_head(e, all.len());
     for (l, v) in &all {
         let _ = e.u64(*l);
-        list_len(e, v.len());
+        list_head(e, v.len());
         for x in v.iter() {
             let _ = e.i64(*x);
         }
@@ -294,33 +279,9 @@ fn rational(e: &mut Enc<'_>, r: &RationalNumber) {
         .and_then(|e| e.u64(r.den));
 }
 
-/// A list's head: definite up to 23 items, indefinite beyond (`lengthThreshold`).
-fn list_len(e: &mut Enc<'_>, n: usize) {
-    let _ = if n > 23 { e.begin_array() } else { e.array(n as u64) };
-}
-
-fn map_len(e: &mut Enc<'_>, n: usize) {
-    let _ = if n > 23 { e.begin_map() } else { e.map(n as u64) };
-}
-
-/// The break an indefinite list or map of `n` items ends with.
-fn end(e: &mut Enc<'_>, n: usize) {
-    if n > 23 {
-        let _ = e.end();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lists_past_23_items_are_indefinite() {
-        let items = |n: usize| (0..n).map(|_| vec![0x01]);
-        assert_eq!(list(items(0)), vec![0x80]);
-        assert_eq!(list(items(23)), [vec![0x97], vec![0x01; 23]].concat());
-        assert_eq!(list(items(24)), [vec![0x9f], vec![0x01; 24], vec![0xff]].concat());
-    }
 
     #[test]
     fn cost_models_past_23_values_are_indefinite_and_rationals_reduced() {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::{hex32, hex_vec, pairs};
 use super::LedgerState;
+use crate::cbor_lengths::{end, map_head, Enc};
 use crate::params::Language;
 use crate::script::Script;
 use crate::tx::TxId;
@@ -144,22 +145,22 @@ impl TxOut {
     pub fn reference_cbor(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let e = &mut minicbor::Encoder::new(&mut out);
-        let value = |e: &mut minicbor::Encoder<&mut Vec<u8>>| {
+        let value = |e: &mut Enc<'_>| {
             if self.assets.is_empty() {
                 let _ = e.u64(self.coin);
                 return;
             }
             let _ = e.array(2).and_then(|e| e.u64(self.coin));
-            map_len(e, self.assets.len());
+            map_head(e, self.assets.len());
             for (policy, names) in &self.assets {
                 let _ = e.bytes(policy);
-                map_len(e, names.len());
+                map_head(e, names.len());
                 for (name, q) in names {
                     let _ = e.bytes(name).and_then(|e| e.u64(*q));
                 }
-                map_end(e, names.len());
+                end(e, names.len());
             }
-            map_end(e, self.assets.len());
+            end(e, self.assets.len());
         };
         match (&self.datum, &self.script_ref) {
             (None, None) => {
@@ -217,17 +218,6 @@ impl TxOut {
             }
         }
         out
-    }
-}
-
-/// A map's head for `n` entries as the reference writes it: indefinite beyond 23.
-fn map_len(e: &mut minicbor::Encoder<&mut Vec<u8>>, n: usize) {
-    let _ = if n > 23 { e.begin_map() } else { e.map(n as u64) };
-}
-
-fn map_end(e: &mut minicbor::Encoder<&mut Vec<u8>>, n: usize) {
-    if n > 23 {
-        let _ = e.end();
     }
 }
 
