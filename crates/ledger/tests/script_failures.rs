@@ -111,10 +111,8 @@ fn a_byron_output_in_a_scripts_context_is_a_collect_error_whatever_the_flag() {
     ]
     .concat();
     let body = [&body[..body.len() - 1], &extra[..], &[0xff]].concat();
-    let spend = signed(&tx, body, tx.witness_bytes());
     for flag in [true, false] {
-        let spend =
-            Transaction::from_parts(spend.body_bytes().to_vec(), spend.witness_bytes().to_vec(), flag, None).unwrap();
+        let spend = signed(&tx, body.clone(), tx.witness_bytes(), flag);
         let error = state.clone().apply_tx(&params, s.slot, &spend).expect_err("refused");
         assert_eq!(
             error,
@@ -135,12 +133,13 @@ fn replaced(bytes: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
     [&bytes[..at], new, &bytes[at + old.len()..]].concat()
 }
 
-/// The scenario's transaction with `body` and `witnesses`, the body signed by the scenario's key.
-fn signed(original: &Transaction, body: Vec<u8>, witnesses: &[u8]) -> Transaction {
+/// The scenario's transaction with `body`, `witnesses` and the flag `is_valid`, the body signed
+/// by the scenario's key.
+fn signed(original: &Transaction, body: Vec<u8>, witnesses: &[u8], is_valid: bool) -> Transaction {
     let key = SigningKey::from_bytes(&[0x42; 32]);
     let old = key.sign(&original.id()).to_bytes();
     let new = key.sign(&blake2b256(&[&body])).to_bytes();
-    Transaction::from_parts(body, replaced(witnesses, &old, &new), true, None).unwrap()
+    Transaction::from_parts(body, replaced(witnesses, &old, &new), is_valid, None).unwrap()
 }
 
 #[test]
@@ -186,7 +185,7 @@ fn every_failing_script_is_reported_in_the_reverse_of_the_scripts_needed_order()
     // The script integrity hash covers the redeemers: take the one the ledger computes.
     let first = state
         .clone()
-        .apply_tx(&params, s.slot, &signed(&tx, body.clone(), &wits));
+        .apply_tx(&params, s.slot, &signed(&tx, body.clone(), &wits, true));
     let computed = first
         .as_ref()
         .err()
@@ -201,7 +200,7 @@ fn every_failing_script_is_reported_in_the_reverse_of_the_scripts_needed_order()
     let body = replaced(&body, &declared, &hex::decode(computed).unwrap());
 
     let error = state
-        .apply_tx(&params, s.slot, &signed(&tx, body, &wits))
+        .apply_tx(&params, s.slot, &signed(&tx, body, &wits, true))
         .expect_err("refused");
     let LedgerError::ValidationTagMismatch { failures, .. } = &error else {
         panic!("{error}")

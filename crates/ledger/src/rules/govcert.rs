@@ -77,9 +77,7 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
         }
         Certificate::ResignCommitteeCold(cold, anchor) => {
             let cold = Credential::from(cold);
-            let before = failures.len();
-            overwrite_committee_member(state, cold, CommitteeAuthorization::Resigned, &mut failures);
-            if failures.len() == before {
+            if overwrite_committee_member(state, cold, CommitteeAuthorization::Resigned, &mut failures) {
                 let anchors = &mut state.governance.resignation_anchors;
                 match anchor.as_ref() {
                     Some(a) => anchors.insert(cold, anchor_bytes(Some(a))),
@@ -93,13 +91,13 @@ pub(super) fn apply(state: &mut LedgerState, p: &LedgerParams, cert: &Certificat
 }
 
 /// `checkAndOverwriteCommitteeMemberState`: a member not resigned, now or in a proposed
-/// committee update, takes `authorization`.
+/// committee update, takes `authorization`; whether it did.
 fn overwrite_committee_member(
     state: &mut LedgerState,
     cold: Credential,
     authorization: CommitteeAuthorization,
     failures: &mut Vec<LedgerError>,
-) {
+) -> bool {
     let before = failures.len();
     if state.governance.committee_keys.get(&cold) == Some(&CommitteeAuthorization::Resigned) {
         failures.push(LedgerError::CommitteeHasPreviouslyResigned(cold));
@@ -107,9 +105,11 @@ fn overwrite_committee_member(
     if !state.governance.is_known_committee_member(&cold) {
         failures.push(LedgerError::CommitteeIsUnknown(cold));
     }
-    if failures.len() == before {
+    let taken = failures.len() == before;
+    if taken {
         state.governance.committee_keys.insert(cold, authorization);
     }
+    taken
 }
 
 /// A registering, updating or voting DRep's expiry (`computeDRepExpiry`): the current epoch

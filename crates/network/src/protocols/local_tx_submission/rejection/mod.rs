@@ -133,6 +133,14 @@ fn utxo(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
     put(e);
 }
 
+/// `[1 (ConwayUtxowFailure), [0 (UtxoFailure), [0 (UtxosFailure), failure]]]`.
+fn utxos(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
+    utxo(e, |e| {
+        tagged(e, 2, 0);
+        put(e);
+    });
+}
+
 /// `[1 (ConwayUtxowFailure), failure]`.
 fn utxow(e: &mut Enc<'_>, put: impl FnOnce(&mut Enc<'_>)) {
     let _ = e.array(2).and_then(|e| e.u8(1));
@@ -459,23 +467,15 @@ fn ledger_failure(e: &mut Enc<'_>, f: &LedgerError) {
             tagged(e, 3, 6);
             let _ = e.u64(*size).and_then(|e| e.u64(*max));
         }
-        // `[0 (UtxosFailure), [0, isValid, description]]`.
-        E::ValidationTagMismatch { is_valid, failures } => utxo(e, |e| {
-            let _ = e
-                .array(2)
-                .and_then(|e| e.u8(0))
-                .and_then(|e| e.array(3))
-                .and_then(|e| e.u8(0))
-                .and_then(|e| e.bool(*is_valid));
+        // `[0, isValid, description]`.
+        E::ValidationTagMismatch { is_valid, failures } => utxos(e, |e| {
+            tagged(e, 3, 0);
+            let _ = e.bool(*is_valid);
             utxos::tag_mismatch(e, failures);
         }),
-        // `[0 (UtxosFailure), [1, [collectError]]]`.
-        E::CollectErrors(errors) => utxo(e, |e| {
-            let _ = e
-                .array(2)
-                .and_then(|e| e.u8(0))
-                .and_then(|e| e.array(2))
-                .and_then(|e| e.u8(1));
+        // `[1, [collectError]]`.
+        E::CollectErrors(errors) => utxos(e, |e| {
+            tagged(e, 2, 1);
             ledger_cbor::list(e, errors, utxos::collect_error);
         }),
         E::Gov(g) => gov::gov_failure(e, g),
