@@ -30,8 +30,12 @@ pub struct PlutusSpend {
     signer: SigningKey,
 }
 
+/// The transaction scenarios: under `SLOTFORGE_VECTORS`, else `../shared/vectors`.
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ledger/transaction")
+    std::env::var_os("SLOTFORGE_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors"))
+        .join("ledger/transaction")
 }
 
 fn read(path: PathBuf) -> serde_json::Value {
