@@ -232,57 +232,6 @@ fn the_next_epochs_parameters_are_those_of_the_state_ticked_into_it() {
 }
 
 #[test]
-fn a_crossing_is_the_ledgers_boundary_and_forks_are_not_confused() {
-    let net = Devnet::new(3, 3, (1, 2), 50);
-    let g = net.genesis_state();
-    let (_, a) = net.extend(&g, 0, 4);
-    let (_, b) = net.extend(&g, 10, 4);
-    assert_ne!(a.tip, b.tip, "two forks");
-    for s in [&a, &b, &a] {
-        let mut want = s.ledger.clone();
-        want.new_epoch();
-        assert_eq!(s.ticked(1).ledger, want, "each fork crosses its own boundary");
-        assert!(slotforge_chain::crossings::is_remembered(s, 1));
-    }
-}
-
-#[tokio::test]
-async fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
-    let net = Devnet::new(3, 3, (1, 2), 100);
-    let dir = tempfile::tempdir().unwrap();
-    let chain = started(
-        &net,
-        &dir,
-        ServiceConfig {
-            // 20 slots of 1 s.
-            boundary_lead: Duration::from_secs(20),
-            ..ServiceConfig::default()
-        },
-    );
-    let (blocks, tip) = net.extend(&net.genesis_state(), 0, 5);
-    for b in &blocks {
-        chain.add_block(b.clone()).await.unwrap();
-    }
-    assert!(tip.tip.unwrap().slot < 70);
-    chain.tick(at(&net, 70));
-    chain.query(|_| ()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !slotforge_chain::crossings::is_remembered(&tip, 1),
-        "not before the lead"
-    );
-    chain.tick(at(&net, 85));
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !slotforge_chain::crossings::is_remembered(&tip, 1) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the boundary was not crossed ahead"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-#[test]
 fn a_crossing_from_headers_alone_is_never_shared_with_the_whole_chain() {
     // Headers-first sync crosses a boundary on a state whose ledger has not seen the bodies (here,
     // the payment in the first block): that crossing must not serve the whole chain's. The
