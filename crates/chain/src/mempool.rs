@@ -20,9 +20,17 @@ use slotforge_ledger::{Checks, LedgerError, LedgerState};
 /// Why the mempool did not take a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MempoolError {
-    /// A transaction with this id is already pending; holds the id, hex.
-    #[error("the transaction {0} is already in the mempool")]
-    Duplicate(String),
+    /// A transaction with this id is already pending. `ledger` is the ledger's verdict on it
+    /// after its pending copy (which spent its inputs): what cardano-node, which keeps no index
+    /// of pending ids, answers a resubmission with.
+    #[error("the transaction {id} is already in the mempool")]
+    Duplicate {
+        /// The transaction's id, hex.
+        id: String,
+        /// The ledger's failures for the transaction on the mempool's state (`None` would
+        /// mean the ledger accepts it a second time, which its refusal of spent inputs rules out).
+        ledger: Option<Box<LedgerError>>,
+    },
     /// Admitting the transaction would exceed the mempool's capacity.
     #[error(
         "mempool full: {used} of {capacity} bytes used, the transaction needs {needed}; retry after the next block"
@@ -80,7 +88,7 @@ impl Mempool {
     fn admit(&mut self, tx: Transaction, checks: Checks) -> Result<TxId, MempoolError> {
         let id = tx.id();
         if self.ids.contains(&id) {
-            return Err(MempoolError::Duplicate(hex::encode(id)));
+            return Err(self.duplicate(&tx));
         }
         let needed = tx.size();
         if self.used + needed > self.capacity_bytes {
@@ -104,6 +112,16 @@ impl Mempool {
         self.checked.insert(tx.bytes_hash());
         self.txs.push(tx);
         Ok(id)
+    }
+
+    /// The refusal of a pending transaction submitted again, with the ledger's verdict on a
+    /// copy of the state (on the state itself, an acceptance would apply it twice).
+    fn duplicate(&self, tx: &Transaction) -> MempoolError {
+        let mut again = self.state.clone();
+        MempoolError::Duplicate {
+            id: hex::encode(tx.id()),
+            ledger: again.apply_tx(&self.state.params, self.slot, tx).err().map(Box::new),
+        }
     }
 
     /// The number of pending transactions.

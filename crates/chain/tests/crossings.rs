@@ -39,9 +39,18 @@ fn a_crossing_is_the_ledgers_boundary_and_forks_are_not_confused() {
     }
 }
 
-#[tokio::test]
-async fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
+#[test]
+fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    // Its own runtime, inside the turn (a lock held across awaits would block a worker).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(crossed_ahead());
+}
+
+async fn crossed_ahead() {
     let net = Devnet::new(3, 3, (1, 2), 100);
     let dir = tempfile::tempdir().unwrap();
     let chain = started(

@@ -48,7 +48,18 @@ fn admission_duplicates_double_spends_and_capacity() {
     let mut m = Mempool::new(&net.cfg, &g, 1, 4_000);
     let s = split(&net, 0, 3);
     m.add(s.clone()).unwrap();
-    assert!(matches!(m.add(s.clone()), Err(MempoolError::Duplicate(_))));
+    // A resubmission is refused, with the ledger's verdict on it: its inputs are spent.
+    match m.add(s.clone()) {
+        Err(MempoolError::Duplicate { id, ledger: Some(e) }) => {
+            assert_eq!(id, hex::encode(s.id()));
+            assert!(
+                e.failures().iter().any(|f| matches!(f, LedgerError::BadInputs(_))),
+                "{e}"
+            );
+        }
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    assert_eq!(m.len(), 1, "nothing applied twice");
     // A transaction spending an output of a pending one is valid; a second spend of that
     // output is a double spend.
     m.add(spend(&net, 0, &s, 1, 0)).unwrap();

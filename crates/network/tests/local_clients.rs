@@ -51,7 +51,11 @@ async fn local_node(net: &Devnet, blocks: &[Block]) -> LocalNode {
 }
 
 async fn local_node_with(net: &Devnet, blocks: &[Block], limits: LocalLimits) -> LocalNode {
-    let node = node(net, vec![]).await;
+    serving_locally(node(net, vec![]).await, blocks, limits).await
+}
+
+/// `node`, given `blocks`, serving local clients on a socket in a fresh folder.
+async fn serving_locally(node: loopback::Node, blocks: &[Block], limits: LocalLimits) -> LocalNode {
     for b in blocks {
         node.chain.add_block(b.clone()).await.unwrap();
     }
@@ -351,13 +355,16 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
         sub.submit_tx(EraTx(CONWAY, good.to_cbor())).await.unwrap(),
         Response::Accepted
     );
-    let bad = net.pools[0].spend_all_tx();
-    match sub.submit_tx(EraTx(CONWAY, bad.to_cbor())).await.unwrap() {
-        Response::Rejected(TxValidationError::ShelleyTxValidationError { error, .. }) => {
-            let text = format!("{error:?}");
-            assert!(text.contains("BadInputsUTxO"), "{text}");
+    // A resubmission of the accepted one is refused as cardano-node refuses it: its inputs are
+    // spent by the pending copy.
+    for bad in [net.pools[0].spend_all_tx(), good.clone()] {
+        match sub.submit_tx(EraTx(CONWAY, bad.to_cbor())).await.unwrap() {
+            Response::Rejected(TxValidationError::ShelleyTxValidationError { error, .. }) => {
+                let text = format!("{error:?}");
+                assert!(text.contains("BadInputsUTxO"), "{text}");
+            }
+            other => panic!("expected a ledger rejection, got {other:?}"),
         }
-        other => panic!("expected a ledger rejection, got {other:?}"),
     }
 
     // Local tx-monitor: the accepted transaction is the mempool's one.
@@ -372,6 +379,55 @@ async fn a_pallas_client_queries_follows_submits_and_monitors() {
     // (pallas 1.4's monitor refuses to send its own MsgRelease, and writes MsgHasTx's id as
     // text: both are checked on the wire below.)
     client.abort().await;
+}
+
+/// The ids of the node's pending transactions, in the mempool's order.
+async fn pending(chain: &slotforge_chain::service::ChainHandle) -> Vec<slotforge_ledger::tx::TxId> {
+    chain
+        .query(|v| v.mempool.transactions().iter().map(|t| t.id()).collect())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submission_to_a_full_mempool_waits_for_room() {
+    // A mempool with room for pool 0's payment alone: pool 1's waits, as cardano-node makes a
+    // local submitter wait, until a block takes pool 0's and the mempool makes room.
+    let net = Devnet::new(3, 3, (1, 2), 100);
+    let (first, second) = (net.pools[0].spend_all_tx(), net.pools[1].spend_all_tx());
+    let service = slotforge_chain::service::ServiceConfig {
+        mempool_capacity_bytes: first.size().max(second.size()),
+        ..Default::default()
+    };
+    let n = serving_locally(
+        loopback::node_serving(&net, vec![], service, |_| {}).await,
+        &[],
+        LocalLimits::default(),
+    )
+    .await;
+    n.node.chain.submit_tx(first.to_cbor()).await.unwrap();
+
+    let mut client = NodeClient::connect(&n.path, MAGIC as u64).await.unwrap();
+    let tx = second.to_cbor();
+    let waiting = tokio::spawn(async move {
+        let answer = client.submission().submit_tx(EraTx(CONWAY, tx)).await.unwrap();
+        client.abort().await;
+        answer
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "answered while the mempool is full");
+    assert_eq!(pending(&n.node.chain).await, vec![first.id()]);
+
+    let g = net.genesis_state();
+    let slot = (1..).find(|&s| !net.leaders(&g, s).is_empty()).unwrap();
+    let block = net.forge(&g, net.leaders(&g, slot)[0], slot, vec![first.clone()]);
+    n.node.chain.add_block(block).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("answered once there is room")
+        .unwrap();
+    assert_eq!(answer, Response::Accepted);
+    assert_eq!(pending(&n.node.chain).await, vec![second.id()]);
 }
 
 /// A client of our own over the socket, for what pallas cannot send: the multiplexer's

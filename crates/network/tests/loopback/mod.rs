@@ -30,6 +30,16 @@ pub async fn node_with(
     peers: Vec<std::net::SocketAddr>,
     adjust: impl FnOnce(&mut NetworkConfig),
 ) -> Node {
+    node_serving(net, peers, ServiceConfig::default(), adjust).await
+}
+
+/// As [`node_with`], the chain task configured by `service`.
+pub async fn node_serving(
+    net: &Devnet,
+    peers: Vec<std::net::SocketAddr>,
+    service: ServiceConfig,
+    adjust: impl FnOnce(&mut NetworkConfig),
+) -> Node {
     // RUST_LOG=slotforge_network=debug shows each disconnection's reason.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -39,7 +49,7 @@ pub async fn node_with(
     let chain = service::start(
         &dir.path().join("chain.db"),
         (*net.cfg).clone(),
-        ServiceConfig::default(),
+        service,
         net.cfg.slot_start_ms(0),
     )
     .unwrap();

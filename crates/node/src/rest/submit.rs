@@ -30,17 +30,21 @@ pub(super) async fn submit_tx(State(api): State<NodeApi>, headers: HeaderMap, bo
             use slotforge_chain::mempool::MempoolError;
             let message = e.to_string();
             // Every predicate failure by the reference's name, the first as `kind`.
-            let failures: Vec<Value> = match &e {
-                SubmitError::Mempool(MempoolError::Invalid(l)) => l
-                    .failures()
+            let ledger = match &e {
+                SubmitError::Mempool(MempoolError::Invalid(l)) => Some(l),
+                // A resubmission also carries the ledger's verdict on it (its inputs are spent).
+                SubmitError::Mempool(MempoolError::Duplicate { ledger, .. }) => ledger.as_deref(),
+                _ => None,
+            };
+            let failures: Vec<Value> = ledger.map_or_else(Vec::new, |l| {
+                l.failures()
                     .iter()
                     .map(|f| json!({ "predicate": f.name(), "message": f.to_string() }))
-                    .collect(),
-                _ => Vec::new(),
-            };
+                    .collect()
+            });
             let kind = match &e {
                 SubmitError::Decode(_) => "DecoderFailure".to_string(),
-                SubmitError::Mempool(MempoolError::Duplicate(_)) => "Duplicate".into(),
+                SubmitError::Mempool(MempoolError::Duplicate { .. }) => "Duplicate".into(),
                 SubmitError::Mempool(MempoolError::Full { .. }) => "MempoolFull".into(),
                 SubmitError::Mempool(MempoolError::Invalid(l)) => l.name().to_string(),
                 _ => message.split(':').next().unwrap_or("LedgerError").trim().to_string(),
