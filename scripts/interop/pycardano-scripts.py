@@ -238,7 +238,16 @@ def main():
     b.add_input_address(me)
     b.add_output(TransactionOutput(other, Value(3_000_000, send)))
     tx = b.build_and_sign([skey], change_address=me)
-    submit(ctx, "multi-asset-transfer", tx, str(other), to=str(other))
+    ctx.submit_tx(tx)
+    # The same again at once: refused, its inputs spent by the pending copy (or by the block
+    # that took it, had one come first).
+    try:
+        ctx.submit_tx(tx)
+        raise SystemExit("a resubmitted transaction was accepted")
+    except Refused as e:
+        log(step="resubmission", status=e.status, refusal=e.body)
+    wait_landed(ctx, str(tx.id), str(other))
+    log(step="multi-asset-transfer", tx=str(tx.id), to=str(other))
 
     # 3. Plutus V3: lock with an inline datum, a failing spend, the unlock.
     v3_addr = Address(payment_part=plutus_script_hash(v3), network=Network.TESTNET)

@@ -1,6 +1,6 @@
 //! Scripts on a devnet of real processes, with transactions built by pycardano (PyPI, installed
 //! by scripts/install-test-tools.sh): native-script minting of two policies, a multi-asset
-//! transfer, a Plutus V3 lock and unlock with an inline datum (and a spend whose script fails,
+//! transfer (and its resubmission, refused for its spent inputs), a Plutus V3 lock and unlock with an inline datum (and a spend whose script fails,
 //! refused with the script's error), a Plutus V2 spend through a reference script and a Plutus
 //! minting policy (`scripts/interop/pycardano-scripts.py`). Then `/utxos` shows the assets,
 //! datums and reference scripts, both nodes hold the same chain, and cardano-serialization-lib
@@ -135,6 +135,15 @@ fn pycardano_builds_script_transactions_that_a_devnet_judges_and_carries() {
         refused["refusal"]["failures"][0]["predicate"] == "ValidationTagMismatch",
         "{refused}"
     );
+
+    // The transfer submitted again at once: a duplicate carrying the ledger's verdict (its
+    // inputs spent), or the ledger's refusal alone had a block taken it first.
+    let again = step("resubmission");
+    assert_eq!(again["status"], 400, "{again}");
+    let kind = again["refusal"]["kind"].as_str().unwrap();
+    assert!(["Duplicate", "BadInputsUTxO"].contains(&kind), "{again}");
+    let failures = again["refusal"]["failures"].as_array().unwrap();
+    assert!(failures.iter().any(|f| f["predicate"] == "BadInputsUTxO"), "{again}");
 
     // What /utxos shows: both native policies' and the Plutus policy's tokens at `other`, the
     // reference script at `me`, nothing left at the V2 script, the second V3 lock's inline datum.
