@@ -1,10 +1,11 @@
 //! Scripts on a devnet of real processes, with transactions built by pycardano (PyPI, installed
 //! by scripts/install-test-tools.sh): native-script minting of two policies, a multi-asset
-//! transfer (and its resubmission, refused for its spent inputs), a Plutus V3 lock and unlock with an inline datum (and a spend whose script fails,
-//! refused with the script's error), a Plutus V2 spend through a reference script and a Plutus
-//! minting policy (`scripts/interop/pycardano-scripts.py`). Then `/utxos` shows the assets,
-//! datums and reference scripts, both nodes hold the same chain, and cardano-serialization-lib
-//! and oura 2.2.1 (over node-to-node) read every block, each landed transaction found.
+//! transfer (and its resubmission, refused for its spent inputs), a Plutus V3 lock and unlock
+//! with an inline datum (and a spend whose script fails, refused with the script's error), a
+//! Plutus V2 spend through a reference script and a Plutus minting policy
+//! (`scripts/interop/pycardano-scripts.py`). Then `/utxos` shows the assets, datums and
+//! reference scripts, both nodes hold the same chain, and cardano-serialization-lib and oura
+//! 2.2.1 (over node-to-node) read every block, each landed transaction found.
 
 mod live_devnet;
 #[path = "../../network/tests/oura_daemon/mod.rs"]
