@@ -6,19 +6,34 @@ use pallas_codec::minicbor::Encoder;
 /// The encoder every writer here uses.
 pub(crate) type Enc<'a> = Encoder<&'a mut Vec<u8>>;
 
+/// Whether the reference writes a list or map of `n` items with indefinite length (its
+/// `lengthThreshold`: beyond 23). The one statement of the rule, for this crate's writers and the
+/// node-to-client answers' alike.
+pub fn is_indefinite(n: usize) -> bool {
+    n > 23
+}
+
 /// A list's head for `n` items.
 pub(crate) fn list_head(e: &mut Enc<'_>, n: usize) {
-    let _ = if n > 23 { e.begin_array() } else { e.array(n as u64) };
+    let _ = if is_indefinite(n) {
+        e.begin_array()
+    } else {
+        e.array(n as u64)
+    };
 }
 
 /// A map's head for `n` entries.
 pub(crate) fn map_head(e: &mut Enc<'_>, n: usize) {
-    let _ = if n > 23 { e.begin_map() } else { e.map(n as u64) };
+    let _ = if is_indefinite(n) {
+        e.begin_map()
+    } else {
+        e.map(n as u64)
+    };
 }
 
 /// The break a list or map of `n` items ends with, if it is indefinite.
 pub(crate) fn end(e: &mut Enc<'_>, n: usize) {
-    if n > 23 {
+    if is_indefinite(n) {
         let _ = e.end();
     }
 }

@@ -25,7 +25,7 @@
 pub mod address;
 #[doc(hidden)]
 pub mod boundary_fixture;
-mod cbor_lengths;
+pub mod cbor_lengths;
 pub mod error;
 pub mod genesis;
 pub mod params;

@@ -64,7 +64,7 @@ pub(crate) fn rational(e: &mut Enc<'_>, (n, d): (u64, u64)) {
 
 /// A list or map's head for `n` items; returns whether an end is owed.
 fn head(e: &mut Enc<'_>, n: usize, map: bool) -> bool {
-    let indefinite = n > 23;
+    let indefinite = slotforge_ledger::cbor_lengths::is_indefinite(n);
     let _ = match (indefinite, map) {
         (false, false) => e.array(n as u64),
         (false, true) => e.map(n as u64),
