@@ -114,13 +114,16 @@ impl Mempool {
         Ok(id)
     }
 
-    /// The refusal of a pending transaction submitted again, with the ledger's verdict on a
-    /// copy of the state (on the state itself, an acceptance would apply it twice).
+    /// The refusal of a pending transaction submitted again, with the ledger's verdict on it
+    /// (judged only: an acceptance must not apply it twice).
     fn duplicate(&self, tx: &Transaction) -> MempoolError {
-        let mut again = self.state.clone();
         MempoolError::Duplicate {
             id: hex::encode(tx.id()),
-            ledger: again.apply_tx(&self.state.params, self.slot, tx).err().map(Box::new),
+            ledger: self
+                .state
+                .check_tx(&self.state.params, self.slot, tx)
+                .err()
+                .map(Box::new),
         }
     }
 

@@ -210,6 +210,12 @@ impl LedgerState {
         self.apply_checked(params, slot, tx, Checks::Reapply)
     }
 
+    /// Judges a transaction as [`apply_tx`](Self::apply_tx) does, leaving the state as it is
+    /// whatever the verdict.
+    pub fn check_tx(&self, params: &LedgerParams, slot: u64, tx: &Transaction) -> Result<(), LedgerError> {
+        rules::ledger::apply(&mut self.clone(), params, slot, tx, Checks::Full)
+    }
+
     /// Applies a transaction with the given checks. On error the state is unchanged.
     pub fn apply_checked(
         &mut self,
