@@ -9,19 +9,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::Devnet;
-use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
+use slotforge_chain::service::ServiceConfig;
 
 /// Held by each test: one at a time uses the process's crossings.
 static TURN: Mutex<()> = Mutex::new(());
-
-fn at(net: &Devnet, slot: u64) -> i64 {
-    net.cfg.slot_start_ms(slot)
-}
-
-/// The chain task on a store in `dir`, at the devnet's first slot.
-fn started(net: &Devnet, dir: &tempfile::TempDir, service: ServiceConfig) -> ChainHandle {
-    service::start(&dir.path().join("chain.db"), (*net.cfg).clone(), service, at(net, 0)).unwrap()
-}
 
 #[test]
 fn a_crossing_is_the_ledgers_boundary_and_forks_are_not_confused() {
@@ -53,9 +44,8 @@ fn the_next_boundary_is_crossed_ahead_near_the_epochs_end() {
 async fn crossed_ahead() {
     let net = Devnet::new(3, 3, (1, 2), 100);
     let dir = tempfile::tempdir().unwrap();
-    let chain = started(
-        &net,
-        &dir,
+    let chain = net.start_chain(
+        dir.path(),
         ServiceConfig {
             // 20 slots of 1 s.
             boundary_lead: Duration::from_secs(20),
@@ -67,14 +57,14 @@ async fn crossed_ahead() {
         chain.add_block(b.clone()).await.unwrap();
     }
     assert!(tip.tip.unwrap().slot < 70);
-    chain.tick(at(&net, 70));
+    chain.tick(net.cfg.slot_start_ms(70));
     chain.query(|_| ()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !slotforge_chain::crossings::is_remembered(&tip, 1),
         "not before the lead"
     );
-    chain.tick(at(&net, 85));
+    chain.tick(net.cfg.slot_start_ms(85));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !slotforge_chain::crossings::is_remembered(&tip, 1) {
         assert!(

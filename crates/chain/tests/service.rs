@@ -8,17 +8,12 @@ use std::time::Duration;
 
 use common::Devnet;
 use slotforge_chain::selection::SelectionEvent;
-use slotforge_chain::service::{self, ChainHandle, ChainNotice, ServiceConfig};
+use slotforge_chain::service::{ChainHandle, ChainNotice, ServiceConfig};
 use slotforge_praos::epoch_leadership::{EpochConsensus, EpochLeadership};
 use tokio::sync::broadcast::Receiver;
 
 fn at(net: &Devnet, slot: u64) -> i64 {
     net.cfg.slot_start_ms(slot)
-}
-
-/// The chain task on a store in `dir`, at the devnet's first slot.
-fn started(net: &Devnet, dir: &tempfile::TempDir, service: ServiceConfig) -> ChainHandle {
-    service::start(&dir.path().join("chain.db"), (*net.cfg).clone(), service, at(net, 0)).unwrap()
 }
 
 /// The Leadership notices received so far.
@@ -48,7 +43,7 @@ async fn the_next_epoch_is_announced_once_fixed_and_again_when_a_fork_changes_it
     let net = Devnet::new(3, 3, (1, 2), 100);
     assert_eq!(net.cfg.stability_window, 24);
     let dir = tempfile::tempdir().unwrap();
-    let chain = started(&net, &dir, ServiceConfig::default());
+    let chain = net.start_chain(dir.path(), ServiceConfig::default());
     let mut rx = chain.subscribe();
     chain.reannounce();
     let mut first = announced(&mut rx, &chain).await;
@@ -126,7 +121,7 @@ async fn entered(rx: &mut Receiver<ChainNotice>, chain: &ChainHandle) -> Vec<(u6
 async fn each_epochs_first_block_announces_the_state_it_starts_with() {
     let net = Devnet::new(3, 3, (1, 2), 50);
     let dir = tempfile::tempdir().unwrap();
-    let chain = started(&net, &dir, ServiceConfig::default());
+    let chain = net.start_chain(dir.path(), ServiceConfig::default());
     let mut rx = chain.subscribe();
     chain.reannounce();
     assert_eq!(
@@ -181,7 +176,7 @@ async fn a_skipped_epoch_ticks_the_nonce_once_and_the_ledger_every_epoch() {
 async fn the_mempool_checks_new_transactions_at_the_current_slot() {
     let net = Devnet::new(2, 3, (1, 2), 100);
     let dir = tempfile::tempdir().unwrap();
-    let chain = started(&net, &dir, ServiceConfig::default());
+    let chain = net.start_chain(dir.path(), ServiceConfig::default());
     let p = &net.pools[0];
     let mut b = slotforge_devnet::txbuilder::TxBuilder::new()
         .input(p.funds())

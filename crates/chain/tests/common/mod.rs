@@ -2,11 +2,13 @@
 //! valid blocks (VRF proofs, KES signatures) for the slots a pool leads.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::sync::Arc;
 
 use slotforge_chain::block::{Block, BlockBody};
 use slotforge_chain::chain_state::ChainState;
 use slotforge_chain::config::{ChainConfig, VrfTiebreaker};
+use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
 use slotforge_crypto::kes::KesSecretKey;
 use slotforge_crypto::opcert::OperationalCertificate;
 use slotforge_ledger::tx::Transaction;
@@ -71,6 +73,12 @@ pub struct Devnet {
 }
 
 impl Devnet {
+    /// The chain task on a store in `dir`, its clock at the devnet's first slot.
+    pub fn start_chain(&self, dir: &Path, config: ServiceConfig) -> ChainHandle {
+        let now = self.cfg.slot_start_ms(0);
+        service::start(&dir.join("chain.db"), (*self.cfg).clone(), config, now).unwrap()
+    }
+
     /// `n` pools with equal stake; k, f, epoch length as given; 1 s slots from 2026-01-01.
     pub fn new(n: u8, k: u64, f: (u64, u64), epoch_length: u64) -> Self {
         let pools: Vec<Pool> = (0..n).map(Pool::new).collect();

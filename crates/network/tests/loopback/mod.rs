@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::Devnet;
 use slotforge_chain::chain_state::Point;
-use slotforge_chain::service::{self, ChainHandle, ServiceConfig};
+use slotforge_chain::service::{ChainHandle, ServiceConfig};
 use slotforge_network::stages::peer_session::SessionContext;
 use slotforge_network::stages::track_peers::{Network, NetworkConfig};
 use slotforge_network::topology::AccessPoint;
@@ -46,13 +46,7 @@ pub async fn node_serving(
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().unwrap();
-    let chain = service::start(
-        &dir.path().join("chain.db"),
-        (*net.cfg).clone(),
-        service,
-        net.cfg.slot_start_ms(0),
-    )
-    .unwrap();
+    let chain = net.start_chain(dir.path(), service);
     let mut cfg = NetworkConfig::new("127.0.0.1:0".parse().unwrap(), MAGIC);
     cfg.peers = peers
         .iter()
