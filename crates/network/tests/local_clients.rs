@@ -430,6 +430,37 @@ async fn a_submission_to_a_full_mempool_waits_for_room() {
     assert_eq!(pending(&n.node.chain).await, vec![second.id()]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_larger_than_the_whole_mempool_is_refused_at_once() {
+    // No wait would make room for it: the refusal says so instead of holding the client.
+    let net = Devnet::new(3, 3, (1, 2), 100);
+    let tx = net.pools[0].spend_all_tx();
+    let service = slotforge_chain::service::ServiceConfig {
+        mempool_capacity_bytes: tx.size() - 1,
+        ..Default::default()
+    };
+    let n = serving_locally(
+        loopback::node_serving(&net, vec![], service, |_| {}).await,
+        &[],
+        LocalLimits::default(),
+    )
+    .await;
+    let mut client = NodeClient::connect(&n.path, MAGIC as u64).await.unwrap();
+    let submission = client.submission().submit_tx(EraTx(CONWAY, tx.to_cbor()));
+    match tokio::time::timeout(Duration::from_secs(10), submission)
+        .await
+        .expect("answered at once")
+        .unwrap()
+    {
+        Response::Rejected(TxValidationError::ShelleyTxValidationError { error, .. }) => {
+            let text = format!("{error:?}");
+            assert!(text.contains("mempool full"), "{text}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(pending(&n.node.chain).await.is_empty());
+}
+
 /// A client of our own over the socket, for what pallas cannot send: the multiplexer's
 /// channels after an accepted handshake.
 struct RawClient {
